@@ -1,0 +1,75 @@
+//! The command-line layer: clap definitions, validated options and the shared `main`.
+//!
+//! Each tool has a module here with its clap `Args` and a `main()` that the three-line binary calls. This
+//! module owns what every tool does the same way: parsing (a usage error is exit 2, `--help`/`--version` exit
+//! 0), turning an [`Outcome`] or [`Error`] into an exit code through [`ErrorKind::exit_code`], printing one
+//! diagnostic line with control characters escaped, and treating a closed output pipe as success. It never
+//! opens a socket.
+
+
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+
+use crate::error::{EXIT_CODES, Error, ErrorKind};
+use crate::ops::Outcome;
+use crate::terminal;
+
+/// Every tool's clap command, as users run it: the man-page and completion generators use this list.
+pub fn commands() -> Vec<clap::Command> {
+    vec![]
+}
+
+/// The exit-code table as the text shown after `--help` and in the man pages.
+pub fn exit_codes_help() -> String {
+    let mut s = String::from("Exit codes:\n");
+    for (code, meaning) in EXIT_CODES {
+        s.push_str(&format!("  {code:>2}  {meaning}\n"));
+    }
+    s
+}
+
+/// Parses `A` from the process arguments under the name `tool` and runs `body`, mapping the result to the
+/// exit-code contract.
+pub fn run<A, F>(tool: &str, body: F) -> ExitCode
+where
+    A: CommandFactory + FromArgMatches,
+    F: FnOnce(A) -> crate::Result<Outcome>,
+{
+    let cmd = A::command().name(tool.to_string()).bin_name(tool.to_string());
+    let args = match cmd
+        .try_get_matches()
+        .and_then(|m| A::from_arg_matches(&m))
+    {
+        Ok(args) => args,
+        Err(e) => {
+            let code = if e.use_stderr() {
+                ErrorKind::Usage.exit_code()
+            } else {
+                0
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    finish(tool, body(args))
+}
+
+/// Maps what a tool returned to its exit code, printing the diagnostic for a failure.
+pub fn finish(tool: &str, result: crate::Result<Outcome>) -> ExitCode {
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::Partial) => ExitCode::from(ErrorKind::Partial.exit_code()),
+        Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
+        Err(e) => {
+            report(tool, &e);
+            ExitCode::from(e.kind().exit_code())
+        }
+    }
+}
+
+/// Prints `tool: error: ...` on one line, control characters escaped.
+pub fn report(tool: &str, e: &Error) {
+    let line = e.to_string().replace(['\r', '\n'], " ");
+    eprintln!("{tool}: error: {}", terminal::escape(&line));
+}

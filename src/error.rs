@@ -1,0 +1,264 @@
+//! The one error type of ferry and the one place where an error becomes an exit code.
+//!
+//! Every fallible function in the library returns [`Result`]. An [`Error`] carries an [`ErrorKind`] (what the
+//! user's script needs to branch on), a human context ("RETR pub/a.csv: 550 No such file") and optionally the
+//! underlying cause. [`EXIT_CODES`] is the contract of `../shared/docs/cli.md`; `--help`, the man pages and
+//! README are generated from it, and [`ErrorKind::exit_code`] is the only `match` that maps kinds to codes.
+
+use std::fmt;
+use std::io;
+
+/// What went wrong, in the terms of the exit-code contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// A bug in ferry (exit 1).
+    Internal,
+    /// Bad flag, bad URL, CR/LF in a value (exit 2).
+    Usage,
+    /// DNS, refused, unreachable (exit 3).
+    Connect,
+    /// Handshake, certificate, STARTTLS not offered or refused, session reuse refused (exit 4).
+    Tls,
+    /// Authentication failed or no usable credentials (exit 5).
+    Auth,
+    /// The server refused permanently: FTP/SMTP 5xx, POP3 -ERR, IMAP NO/BAD (exit 6).
+    Permanent,
+    /// The server refused transiently: FTP/SMTP 4xx (exit 7).
+    Transient,
+    /// Cannot read input, write output, disk full, unsafe target (exit 8).
+    LocalIo,
+    /// Malformed, oversized or unexpected reply; truncated transfer (exit 9).
+    Protocol,
+    /// Some items failed, others succeeded (exit 10).
+    Partial,
+    /// A connect, reply or data wait ran out (exit 11).
+    Timeout,
+}
+
+/// The exit-code table: code, kind, and the sentence users read in `--help`, man pages and README.
+pub const EXIT_CODES: &[(u8, &str)] = &[
+    (0, "success (including \"nothing new to fetch\")"),
+    (1, "internal error"),
+    (2, "usage error (bad flag, bad URL, CR/LF in a header value or address)"),
+    (3, "cannot connect (DNS, refused, unreachable)"),
+    (
+        4,
+        "TLS failure (handshake, certificate, STARTTLS not offered or refused, session reuse refused)",
+    ),
+    (5, "authentication failed or no usable credentials"),
+    (
+        6,
+        "server refused permanently (FTP/SMTP 5xx, POP3 -ERR, IMAP NO/BAD)",
+    ),
+    (7, "server refused transiently (FTP/SMTP 4xx)"),
+    (
+        8,
+        "local I/O error (cannot read input, write output, disk full, unsafe target)",
+    ),
+    (
+        9,
+        "protocol violation (malformed, oversized or unexpected reply; truncated transfer)",
+    ),
+    (
+        10,
+        "partial success (some files, messages or recipients failed; details on stderr / in --json)",
+    ),
+    (11, "timeout"),
+];
+
+impl ErrorKind {
+    /// The process exit code for this kind: the only mapping in the code base.
+    pub fn exit_code(self) -> u8 {
+        match self {
+            ErrorKind::Internal => 1,
+            ErrorKind::Usage => 2,
+            ErrorKind::Connect => 3,
+            ErrorKind::Tls => 4,
+            ErrorKind::Auth => 5,
+            ErrorKind::Permanent => 6,
+            ErrorKind::Transient => 7,
+            ErrorKind::LocalIo => 8,
+            ErrorKind::Protocol => 9,
+            ErrorKind::Partial => 10,
+            ErrorKind::Timeout => 11,
+        }
+    }
+
+    /// Whether `--retries` may try again after this kind of failure (connect, 4xx, timeouts, dropped links).
+    pub fn is_transient(self) -> bool {
+        matches!(
+            self,
+            ErrorKind::Connect | ErrorKind::Transient | ErrorKind::Timeout | ErrorKind::Protocol
+        )
+    }
+}
+
+/// A failure with its kind, a human context and an optional cause.
+pub struct Error {
+    kind: ErrorKind,
+    context: String,
+    source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+}
+
+/// The library's result type.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// A new error of `kind` described by `context`.
+    pub fn new(kind: ErrorKind, context: impl Into<String>) -> Self {
+        Error {
+            kind,
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// Attaches the underlying cause.
+    pub fn with_source(mut self, source: impl std::error::Error + Send + Sync + 'static) -> Self {
+        self.source = Some(Box::new(source));
+        self
+    }
+
+    /// A usage error (exit 2).
+    pub fn usage(context: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Usage, context)
+    }
+
+    /// A protocol violation (exit 9).
+    pub fn protocol(context: impl Into<String>) -> Self {
+        Error::new(ErrorKind::Protocol, context)
+    }
+
+    /// A local I/O failure (exit 8) on `what`, e.g. a path.
+    pub fn local(what: impl fmt::Display, err: io::Error) -> Self {
+        Error::new(ErrorKind::LocalIo, what.to_string()).with_source(err)
+    }
+
+    /// An I/O failure on a network stream: timeouts become [`ErrorKind::Timeout`], a closed or reset
+    /// connection a [`ErrorKind::Protocol`] violation (the server went away mid-conversation).
+    pub fn network(what: impl fmt::Display, err: io::Error) -> Self {
+        let kind = match err.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ErrorKind::Timeout,
+            _ => match tls_kind(&err) {
+                Some(kind) => kind,
+                None => ErrorKind::Protocol,
+            },
+        };
+        let what = match kind {
+            ErrorKind::Timeout => format!("{what}: timed out"),
+            _ => what.to_string(),
+        };
+        Error::new(kind, what).with_source(err)
+    }
+
+    /// The kind, which decides the exit code.
+    pub fn kind(&self) -> ErrorKind {
+        self.kind
+    }
+
+    /// The human context without the cause chain.
+    pub fn context(&self) -> &str {
+        &self.context
+    }
+
+    /// Prefixes the context with `outer`, e.g. the file a transfer was for.
+    pub fn within(mut self, outer: impl fmt::Display) -> Self {
+        self.context = format!("{outer}: {}", self.context);
+        self
+    }
+
+    /// Whether this error was caused by a closed pipe on our output (`ftp-get -o - | head`).
+    pub fn is_broken_pipe(&self) -> bool {
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(e) = cur {
+            if let Some(io) = e.downcast_ref::<io::Error>() {
+                if io.kind() == io::ErrorKind::BrokenPipe {
+                    return true;
+                }
+            }
+            cur = e.source();
+        }
+        false
+    }
+}
+
+/// TLS errors surface from rustls wrapped in `io::Error`; they are TLS failures, not protocol ones.
+fn tls_kind(err: &io::Error) -> Option<ErrorKind> {
+    let inner = err.get_ref()?;
+    #[cfg(feature = "rustls")]
+    if inner.downcast_ref::<rustls::Error>().is_some() {
+        return Some(ErrorKind::Tls);
+    }
+    #[cfg(feature = "native-tls")]
+    if inner.downcast_ref::<native_tls::Error>().is_some() {
+        return Some(ErrorKind::Tls);
+    }
+    let _ = inner;
+    None
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.context)?;
+        let mut cur: Option<&(dyn std::error::Error + 'static)> = self
+            .source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static));
+        while let Some(e) = cur {
+            write!(f, ": {e}")?;
+            cur = e.source();
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}: {self}", self.kind)
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.source
+            .as_deref()
+            .map(|e| e as &(dyn std::error::Error + 'static))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn table_and_mapping_agree() {
+        let kinds = [
+            ErrorKind::Internal,
+            ErrorKind::Usage,
+            ErrorKind::Connect,
+            ErrorKind::Tls,
+            ErrorKind::Auth,
+            ErrorKind::Permanent,
+            ErrorKind::Transient,
+            ErrorKind::LocalIo,
+            ErrorKind::Protocol,
+            ErrorKind::Partial,
+            ErrorKind::Timeout,
+        ];
+        let codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
+        let table: Vec<u8> = EXIT_CODES.iter().skip(1).map(|(c, _)| *c).collect();
+        assert_eq!(codes, table);
+    }
+
+    #[test]
+    fn timeouts_and_broken_pipes_are_recognised() {
+        let e = Error::network("reading reply", io::Error::from(io::ErrorKind::TimedOut));
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        let e = Error::local("stdout", io::Error::from(io::ErrorKind::BrokenPipe));
+        assert!(e.is_broken_pipe());
+        assert_eq!(e.to_string(), "stdout: broken pipe");
+    }
+}
