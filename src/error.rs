@@ -39,7 +39,10 @@ pub enum ErrorKind {
 pub const EXIT_CODES: &[(u8, &str)] = &[
     (0, "success (including \"nothing new to fetch\")"),
     (1, "internal error"),
-    (2, "usage error (bad flag, bad URL, CR/LF in a header value or address)"),
+    (
+        2,
+        "usage error (bad flag, bad URL, CR/LF in a header value or address)",
+    ),
     (3, "cannot connect (DNS, refused, unreachable)"),
     (
         4,
@@ -98,6 +101,7 @@ pub struct Error {
     kind: ErrorKind,
     context: String,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    reported: bool,
 }
 
 /// The library's result type.
@@ -110,6 +114,7 @@ impl Error {
             kind,
             context: context.into(),
             source: None,
+            reported: false,
         }
     }
 
@@ -151,6 +156,17 @@ impl Error {
         Error::new(kind, what).with_source(err)
     }
 
+    /// Marks the error as already shown to the user (when `yes`), so `main` only exits with its code.
+    pub fn reported(mut self, yes: bool) -> Self {
+        self.reported = yes;
+        self
+    }
+
+    /// Whether the error was already shown to the user.
+    pub fn is_reported(&self) -> bool {
+        self.reported
+    }
+
     /// The kind, which decides the exit code.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -174,10 +190,10 @@ impl Error {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static));
         while let Some(e) = cur {
-            if let Some(io) = e.downcast_ref::<io::Error>() {
-                if io.kind() == io::ErrorKind::BrokenPipe {
-                    return true;
-                }
+            if let Some(io) = e.downcast_ref::<io::Error>()
+                && io.kind() == io::ErrorKind::BrokenPipe
+            {
+                return true;
             }
             cur = e.source();
         }

@@ -13,8 +13,18 @@
 #![deny(missing_docs)]
 
 pub mod cli;
+pub mod config;
+pub mod credentials;
 pub mod error;
+pub mod ftp;
+pub mod json;
+pub mod netrc;
 pub mod ops;
+pub mod pingpong;
+pub mod progress;
+pub mod sink;
 pub mod terminal;
+pub mod transport;
+pub mod url;
 
 pub use error::{Error, ErrorKind, Result};

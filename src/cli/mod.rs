@@ -6,6 +6,9 @@
 //! diagnostic line with control characters escaped, and treating a closed output pipe as success. It never
 //! opens a socket.
 
+pub mod common;
+pub mod ftp_get;
+pub mod ftp_ls;
 
 use std::process::ExitCode;
 
@@ -17,7 +20,10 @@ use crate::terminal;
 
 /// Every tool's clap command, as users run it: the man-page and completion generators use this list.
 pub fn commands() -> Vec<clap::Command> {
-    vec![]
+    vec![
+        ftp_get::Args::command().name("ftp-get"),
+        ftp_ls::Args::command().name("ftp-ls"),
+    ]
 }
 
 /// The exit-code table as the text shown after `--help` and in the man pages.
@@ -29,6 +35,11 @@ pub fn exit_codes_help() -> String {
     s
 }
 
+/// Examples followed by the exit-code table, for `--help` (long form) and the man pages.
+pub fn examples_and_codes(examples: &str) -> String {
+    format!("{examples}\n\n{}", exit_codes_help())
+}
+
 /// Parses `A` from the process arguments under the name `tool` and runs `body`, mapping the result to the
 /// exit-code contract.
 pub fn run<A, F>(tool: &str, body: F) -> ExitCode
@@ -36,11 +47,10 @@ where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
 {
-    let cmd = A::command().name(tool.to_string()).bin_name(tool.to_string());
-    let args = match cmd
-        .try_get_matches()
-        .and_then(|m| A::from_arg_matches(&m))
-    {
+    let cmd = A::command()
+        .name(tool.to_string())
+        .bin_name(tool.to_string());
+    let args = match cmd.try_get_matches().and_then(|m| A::from_arg_matches(&m)) {
         Ok(args) => args,
         Err(e) => {
             let code = if e.use_stderr() {
@@ -62,7 +72,9 @@ pub fn finish(tool: &str, result: crate::Result<Outcome>) -> ExitCode {
         Ok(Outcome::Partial) => ExitCode::from(ErrorKind::Partial.exit_code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            report(tool, &e);
+            if !e.is_reported() {
+                report(tool, &e);
+            }
             ExitCode::from(e.kind().exit_code())
         }
     }

@@ -1,0 +1,149 @@
+//! Flags shared by every network tool (cli.md "Common to every network tool") and their conversion into
+//! library settings: credentials sources, TLS options, timeouts, transcript.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use crate::credentials::Sources;
+use crate::error::Result;
+use crate::pingpong::Transcript;
+use crate::transport::{TlsOptions, TlsVersion};
+
+/// Connection, TLS, credential and output flags.
+#[derive(Debug, Clone, Args)]
+pub struct NetArgs {
+    /// Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it.
+    #[arg(long, help_heading = "TLS")]
+    pub starttls: bool,
+    /// Add the PEM trust anchors in FILE to the system store.
+    #[arg(long, value_name = "FILE", help_heading = "TLS")]
+    pub cacert: Vec<PathBuf>,
+    /// Do not verify the server's certificate (says so on stderr).
+    #[arg(long, short = 'k', help_heading = "TLS")]
+    pub insecure: bool,
+    /// Lowest TLS version to accept.
+    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    pub tls_min: Option<TlsVersion>,
+    /// Highest TLS version to offer.
+    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    pub tls_max: Option<TlsVersion>,
+
+    /// Log in as USER (when the URL names none).
+    #[arg(long, short = 'u', value_name = "USER", help_heading = "Credentials")]
+    pub user: Option<String>,
+    /// Read the password from the first line of FILE.
+    #[arg(long, value_name = "FILE", help_heading = "Credentials")]
+    pub password_file: Option<PathBuf>,
+    /// Run CMD (with /bin/sh) and use its standard output as the password or token.
+    #[arg(long, value_name = "CMD", help_heading = "Credentials")]
+    pub password_command: Option<String>,
+    /// Read credentials from FILE instead of ~/.netrc.
+    #[arg(long, value_name = "FILE", help_heading = "Credentials")]
+    pub netrc_file: Option<PathBuf>,
+    /// Take user and password settings from account NAME of the config file
+    /// ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml).
+    #[arg(long, value_name = "NAME", help_heading = "Credentials")]
+    pub account: Option<String>,
+
+    /// Seconds to wait for a TCP connection.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 30.0,
+        help_heading = "Connection"
+    )]
+    pub connect_timeout: f64,
+    /// Seconds any one reply, or any one data read, may take in total.
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 300.0,
+        help_heading = "Connection"
+    )]
+    pub timeout: f64,
+    /// Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming
+    /// where possible.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value_t = 0,
+        help_heading = "Connection"
+    )]
+    pub retries: u32,
+
+    /// Print the protocol transcript on stderr (secrets shown as ****).
+    #[arg(long, short = 'v', help_heading = "Output")]
+    pub verbose: bool,
+    /// Print errors only.
+    #[arg(long, short = 'q', conflicts_with = "verbose", help_heading = "Output")]
+    pub quiet: bool,
+    /// Print one JSON document describing the result on stdout.
+    #[arg(long, help_heading = "Output")]
+    pub json: bool,
+}
+
+/// A positive number of seconds as a Duration.
+fn seconds(v: f64, flag: &str) -> Result<Duration> {
+    if !(v.is_finite() && v > 0.0 && v < 1e9) {
+        return Err(crate::Error::usage(format!(
+            "{flag} must be a positive number of seconds"
+        )));
+    }
+    Ok(Duration::from_secs_f64(v))
+}
+
+impl NetArgs {
+    /// `--connect-timeout` as a Duration.
+    pub fn connect_timeout(&self) -> Result<Duration> {
+        seconds(self.connect_timeout, "--connect-timeout")
+    }
+
+    /// `--timeout` as a Duration.
+    pub fn timeout(&self) -> Result<Duration> {
+        seconds(self.timeout, "--timeout")
+    }
+
+    /// The TLS settings.
+    pub fn tls_options(&self) -> TlsOptions {
+        TlsOptions {
+            cacert: self.cacert.clone(),
+            insecure: self.insecure,
+            min: self.tls_min,
+            max: self.tls_max,
+        }
+    }
+
+    /// The credential sources, loading `--account` from the config file.
+    pub fn sources(&self, anonymous_ok: bool) -> Result<Sources> {
+        let account = match &self.account {
+            Some(name) => Some(crate::config::account(Some(name))?),
+            None => None,
+        };
+        Ok(Sources {
+            user: self.user.clone(),
+            password_file: self.password_file.clone(),
+            password_command: self.password_command.clone(),
+            netrc_file: self.netrc_file.clone(),
+            account,
+            anonymous_ok,
+        })
+    }
+
+    /// The transcript for `-v`.
+    pub fn transcript(&self) -> Transcript {
+        Transcript::new(self.verbose)
+    }
+}
+
+/// FTP data-connection flags.
+#[derive(Debug, Clone, Args)]
+pub struct FtpArgs {
+    /// Use PASV only (no EPSV).
+    #[arg(long, help_heading = "FTP")]
+    pub no_epsv: bool,
+    /// Active mode: the server connects to us (EPRT, PORT on IPv4).
+    #[arg(long, conflicts_with = "no_epsv", help_heading = "FTP")]
+    pub active: bool,
+}

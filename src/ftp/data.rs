@@ -1,0 +1,233 @@
+//! FTP data connections (RFC 959 §3.2, RFC 2428, RFC 4217 §9-10).
+//!
+//! Passive mode asks EPSV first and falls back to PASV when the server does not understand it (500/501/502)
+//! or when connecting to the EPSV port fails. The address inside a PASV reply is never used: the data
+//! connection always goes to the control connection's peer, so a hostile or NATed server cannot point us at
+//! a third host (the "FTP bounce" family). Active mode listens on the control connection's local address and
+//! announces it with EPRT (PORT for IPv4 when EPRT is refused), and accepts only a connection from the
+//! control peer's address. With `PROT P` the data connection is a TLS client that resumes the control
+//! connection's session (the shared session store of [`Tls`]).
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::{self, Stream, Tls};
+
+/// How data connections are made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataMode {
+    /// EPSV, PASV when EPSV is not understood.
+    Passive,
+    /// PASV only (`--no-epsv`).
+    PassiveNoEpsv,
+    /// EPRT, PORT on IPv4 (`--active`).
+    Active,
+}
+
+/// A data connection being set up: connected (passive) or listening (active).
+pub enum Pending {
+    /// Connected to the server's passive port.
+    Connected(TcpStream),
+    /// Waiting for the server to connect.
+    Listening(TcpListener, IpAddr),
+}
+
+impl Pending {
+    /// Completes the connection (accepting in active mode) and starts TLS when `tls` is given.
+    pub fn establish(self, tls: Option<(&Tls, &str)>, timeout: Duration) -> Result<DataStream> {
+        let tcp = match self {
+            Pending::Connected(s) => s,
+            Pending::Listening(listener, peer) => accept(&listener, peer, timeout)?,
+        };
+        tcp.set_read_timeout(Some(timeout))
+            .and_then(|_| tcp.set_write_timeout(Some(timeout)))
+            .map_err(|e| Error::network("data connection", e))?;
+        let stream = match tls {
+            None => Stream::Plain(tcp),
+            Some((tls, host)) => tls
+                .wrap(tcp, host, timeout)
+                .map_err(|e| e.within("TLS on the data connection"))?,
+        };
+        Ok(DataStream { stream })
+    }
+}
+
+/// Accepts one connection from `peer` within `timeout`; connections from other addresses are dropped.
+fn accept(listener: &TcpListener, peer: IpAddr, timeout: Duration) -> Result<TcpStream> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                "waiting for the server's active-mode data connection: timed out",
+            ));
+        }
+        let mut pfd = libc::pollfd {
+            fd: listener.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        };
+        let ms = left.as_millis().min(i32::MAX as u128) as i32;
+        // SAFETY: one valid pollfd for the duration of the call.
+        let n = unsafe { libc::poll(&mut pfd, 1, ms.max(1)) };
+        if n <= 0 {
+            continue;
+        }
+        let (s, addr) = listener
+            .accept()
+            .map_err(|e| Error::network("accepting the data connection", e))?;
+        if addr.ip() == peer {
+            s.set_nonblocking(false)
+                .map_err(|e| Error::network("data connection", e))?;
+            return Ok(s);
+        }
+    }
+}
+
+/// Opens the listener for active mode on the control connection's local address.
+pub fn listen(local: SocketAddr) -> Result<TcpListener> {
+    let l = TcpListener::bind(SocketAddr::new(local.ip(), 0)).map_err(|e| {
+        Error::new(ErrorKind::Connect, "opening the active-mode listener").with_source(e)
+    })?;
+    l.set_nonblocking(true)
+        .map_err(|e| Error::network("active-mode listener", e))?;
+    Ok(l)
+}
+
+/// Connects to the server's passive port on the control peer's address.
+pub fn connect(peer: IpAddr, port: u16, timeout: Duration) -> Result<TcpStream> {
+    transport::connect(&peer.to_string(), port, timeout).map_err(|e| e.within("data connection"))
+}
+
+/// The port in an EPSV reply: `229 Entering Extended Passive Mode (|||6446|)` (RFC 2428 §3).
+pub fn parse_epsv(text: &str) -> Option<u16> {
+    let open = text.find('(')?;
+    let inner = &text[open + 1..];
+    let close = inner.find(')')?;
+    let inner = &inner[..close];
+    let delim = inner.chars().next()?;
+    let parts: Vec<&str> = inner.split(delim).collect();
+    if parts.len() != 5 || !parts[1].is_empty() || !parts[2].is_empty() || !parts[4].is_empty() {
+        return None;
+    }
+    parts[3].parse().ok().filter(|&p| p != 0)
+}
+
+/// The port in a PASV reply: `227 Entering Passive Mode (h1,h2,h3,h4,p1,p2)`; the address is ignored.
+pub fn parse_pasv(text: &str) -> Option<u16> {
+    let start = text.find(|c: char| c.is_ascii_digit())?;
+    let nums: Vec<u16> = text[start..]
+        .split(|c: char| !c.is_ascii_digit())
+        .filter(|s| !s.is_empty())
+        .take(6)
+        .map(|s| s.parse::<u16>().ok().filter(|&n| n <= 255))
+        .collect::<Option<Vec<_>>>()?;
+    if nums.len() != 6 {
+        return None;
+    }
+    Some(nums[4] * 256 + nums[5]).filter(|&p| p != 0)
+}
+
+/// The argument of EPRT for `addr` (RFC 2428 §2).
+pub fn eprt_arg(addr: SocketAddr) -> String {
+    let proto = if addr.is_ipv4() { 1 } else { 2 };
+    format!("|{proto}|{}|{}|", addr.ip(), addr.port())
+}
+
+/// The argument of PORT for an IPv4 `addr`.
+pub fn port_arg(addr: SocketAddr) -> Option<String> {
+    match addr.ip() {
+        IpAddr::V4(ip) => {
+            let o = ip.octets();
+            let p = addr.port();
+            Some(format!(
+                "{},{},{},{},{},{}",
+                o[0],
+                o[1],
+                o[2],
+                o[3],
+                p >> 8,
+                p & 0xff
+            ))
+        }
+        IpAddr::V6(_) => None,
+    }
+}
+
+/// An established data connection.
+pub struct DataStream {
+    stream: Stream,
+}
+
+impl DataStream {
+    /// Whether the TLS session of the control connection was resumed.
+    pub fn resumed(&self) -> bool {
+        self.stream.resumed()
+    }
+
+    /// Closes the stream cleanly (TLS close_notify, then TCP); an upload counts only after this.
+    pub fn finish(self) -> Result<()> {
+        self.stream
+            .close()
+            .map_err(|e| Error::network("closing the data connection", e))
+    }
+}
+
+impl Read for DataStream {
+    /// A TLS peer that closes TCP without close_notify reads as end of data; the caller checks the byte
+    /// count against SIZE and the server's final reply, which decide whether the transfer was complete.
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self.stream.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            other => other,
+        }
+    }
+}
+
+impl Write for DataStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.stream.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.stream.flush()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epsv_and_pasv_replies() {
+        assert_eq!(
+            parse_epsv("Entering Extended Passive Mode (|||6446|)"),
+            Some(6446)
+        );
+        assert_eq!(parse_epsv("ok (!!!21!)"), Some(21));
+        assert_eq!(parse_epsv("(|||0|)"), None);
+        assert_eq!(parse_epsv("(|1|10.0.0.1|21|)"), None);
+        assert_eq!(parse_epsv("no parens"), None);
+        assert_eq!(
+            parse_pasv("Entering Passive Mode (10,255,0,1,4,1)."),
+            Some(1025)
+        );
+        assert_eq!(parse_pasv("=10,255,0,1,4,1"), Some(1025));
+        assert_eq!(parse_pasv("(10,255,0,1,999,1)"), None);
+        assert_eq!(parse_pasv("(1,2,3)"), None);
+    }
+
+    #[test]
+    fn active_arguments() {
+        let a: SocketAddr = "127.0.0.1:1025".parse().unwrap();
+        assert_eq!(eprt_arg(a), "|1|127.0.0.1|1025|");
+        assert_eq!(port_arg(a).unwrap(), "127,0,0,1,4,1");
+        let b: SocketAddr = "[::1]:21".parse().unwrap();
+        assert_eq!(eprt_arg(b), "|2|::1|21|");
+        assert!(port_arg(b).is_none());
+    }
+}

@@ -1,0 +1,411 @@
+//! Directory listings: MLSD facts (RFC 3659 §7), Unix `ls -l` style LIST and DOS/IIS style LIST.
+//!
+//! Listing data is read with a bound on each line and on the number of lines. Parsers return `None` for
+//! lines they do not recognise (totals, blank lines, `.` and `..`); names are kept byte-for-byte as the
+//! server sent them (lossily made UTF-8). Times become UTC ISO 8601; a Unix listing's year-less recent
+//! date gets the year that puts it not in the future.
+
+use std::io::Read;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+
+/// The longest listing line accepted.
+pub const LINE_CAP: usize = 64 * 1024;
+/// The most entries one listing may have.
+pub const ENTRY_CAP: usize = 1_000_000;
+
+/// What kind of entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A regular file.
+    File,
+    /// A directory.
+    Dir,
+    /// A symbolic link.
+    Link,
+    /// Anything else (device, unknown).
+    Other,
+}
+
+/// One listing entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Entry {
+    /// The name within its directory.
+    pub name: String,
+    /// File, directory, link or other.
+    #[serde(rename = "type")]
+    pub kind: Kind,
+    /// Size in bytes, when known.
+    pub size: Option<u64>,
+    /// Modification time, UTC ISO 8601, when known.
+    pub modified: Option<String>,
+    /// Permissions as the server gave them (`rwxr-xr-x` or MLSD `perm=` facts).
+    pub perm: Option<String>,
+    /// A symlink's target, when LIST shows it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
+}
+
+/// Reads a listing's lines, each at most [`LINE_CAP`] bytes, at most [`ENTRY_CAP`] of them.
+pub fn read_lines(r: &mut impl Read) -> Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut line = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(Error::network("reading the listing", e)),
+        };
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                push_line(&mut out, &mut line)?;
+            } else {
+                if line.len() >= LINE_CAP {
+                    return Err(Error::protocol("listing line longer than 64 KiB"));
+                }
+                line.push(b);
+            }
+        }
+    }
+    if !line.is_empty() {
+        push_line(&mut out, &mut line)?;
+    }
+    Ok(out)
+}
+
+fn push_line(out: &mut Vec<String>, line: &mut Vec<u8>) -> Result<()> {
+    if line.last() == Some(&b'\r') {
+        line.pop();
+    }
+    if out.len() >= ENTRY_CAP {
+        return Err(Error::protocol("listing has more than a million entries"));
+    }
+    if !line.is_empty() {
+        out.push(String::from_utf8_lossy(line).into_owned());
+    }
+    line.clear();
+    Ok(())
+}
+
+/// Parses one MLSD line: `fact=value;fact=value; name`.
+pub fn parse_mlsd(line: &str) -> Option<Entry> {
+    let (facts, name) = line.split_once(' ')?;
+    if name.is_empty() {
+        return None;
+    }
+    let mut e = Entry {
+        name: name.to_string(),
+        kind: Kind::Other,
+        size: None,
+        modified: None,
+        perm: None,
+        target: None,
+    };
+    for fact in facts.split(';').filter(|f| !f.is_empty()) {
+        let (k, v) = fact.split_once('=')?;
+        match k.to_ascii_lowercase().as_str() {
+            "type" => {
+                e.kind = match v.to_ascii_lowercase().as_str() {
+                    "file" => Kind::File,
+                    "dir" => Kind::Dir,
+                    "cdir" | "pdir" => return None,
+                    t if t.contains("slink") => Kind::Link,
+                    _ => Kind::Other,
+                }
+            }
+            "size" => e.size = v.parse().ok(),
+            "modify" => e.modified = parse_time_val(v).map(iso8601),
+            "perm" => e.perm = Some(v.to_string()),
+            _ => {}
+        }
+    }
+    Some(e)
+}
+
+/// Parses one LIST line in Unix or DOS format.
+pub fn parse_list(line: &str) -> Option<Entry> {
+    parse_unix(line).or_else(|| parse_dos(line))
+}
+
+const MONTHS: [&str; 12] = [
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+];
+
+/// Fields split on runs of spaces, with the byte offset where each starts.
+fn fields(line: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = None;
+    for (i, c) in line.char_indices() {
+        match (c == ' ' || c == '\t', start) {
+            (true, Some(s)) => {
+                out.push((s, &line[s..i]));
+                start = None;
+            }
+            (false, None) => start = Some(i),
+            _ => {}
+        }
+    }
+    if let Some(s) = start {
+        out.push((s, &line[s..]));
+    }
+    out
+}
+
+/// `drwxr-xr-x 2 owner group 4096 Jan  1 12:00 name` (group optional; `name -> target` for links).
+fn parse_unix(line: &str) -> Option<Entry> {
+    let f = fields(line);
+    let perm = f.first()?.1;
+    if perm.len() < 10 || !"-dlbcps".contains(&perm[..1]) {
+        return None;
+    }
+    // Find the month field: the first one, after the size, that names a month and is followed by a day.
+    let m = (3..f.len().saturating_sub(3)).find(|&i| {
+        MONTHS.contains(&f[i].1.to_ascii_lowercase().as_str())
+            && f[i - 1].1.parse::<u64>().is_ok()
+            && f[i + 1].1.parse::<u8>().is_ok()
+    })?;
+    let size = f[m - 1].1.parse().ok();
+    let month = MONTHS
+        .iter()
+        .position(|x| *x == f[m].1.to_ascii_lowercase())? as u32
+        + 1;
+    let day: u32 = f[m + 1].1.parse().ok()?;
+    let yt = f[m + 2].1;
+    let name_start = f.get(m + 3)?.0;
+    // One space separates the time field from the name; names may themselves start with spaces.
+    let name_field_end = f[m + 2].0 + yt.len();
+    let raw = line
+        .get(name_field_end + 1..)
+        .filter(|_| name_start > name_field_end)?;
+    let kind = match &perm[..1] {
+        "-" => Kind::File,
+        "d" => Kind::Dir,
+        "l" => Kind::Link,
+        _ => Kind::Other,
+    };
+    let (name, target) = match (kind, raw.split_once(" -> ")) {
+        (Kind::Link, Some((n, t))) => (n.to_string(), Some(t.to_string())),
+        _ => (raw.to_string(), None),
+    };
+    if name == "." || name == ".." || name.is_empty() {
+        return None;
+    }
+    let modified = unix_date(month, day, yt);
+    Some(Entry {
+        name,
+        kind,
+        size,
+        modified,
+        perm: Some(perm[1..10].to_string()),
+        target,
+    })
+}
+
+fn unix_date(month: u32, day: u32, yt: &str) -> Option<String> {
+    if let Some((h, m)) = yt.split_once(':') {
+        let (h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).ok()?.as_secs() as i64;
+        let (year, _, _) = civil_from_days(now.div_euclid(86400));
+        let mut y = year;
+        // A date more than a day ahead belongs to last year (ls shows times for the past six months).
+        if days_from_civil(y, month, day) * 86400 > now + 86400 {
+            y -= 1;
+        }
+        Some(format!("{y:04}-{month:02}-{day:02}T{h:02}:{m:02}:00Z"))
+    } else {
+        let y: i64 = yt.parse().ok()?;
+        Some(format!("{y:04}-{month:02}-{day:02}T00:00:00Z"))
+    }
+}
+
+/// `01-02-23  10:00AM  <DIR>  name` or `01-02-2023  10:00PM  1234 name`.
+fn parse_dos(line: &str) -> Option<Entry> {
+    let f = fields(line);
+    if f.len() < 4 {
+        return None;
+    }
+    let date: Vec<&str> = f[0].1.split(['-', '/']).collect();
+    if date.len() != 3 {
+        return None;
+    }
+    let (mo, d, y): (u32, u32, i64) = (
+        date[0].parse().ok()?,
+        date[1].parse().ok()?,
+        date[2].parse().ok()?,
+    );
+    let y = if y < 70 {
+        2000 + y
+    } else if y < 100 {
+        1900 + y
+    } else {
+        y
+    };
+    let t = f[1].1.to_ascii_uppercase();
+    let (hm, pm) = match t.strip_suffix("PM") {
+        Some(x) => (x, true),
+        None => (t.strip_suffix("AM").unwrap_or(&t), false),
+    };
+    let (h, m) = hm.split_once(':')?;
+    let (mut h, m): (u32, u32) = (h.parse().ok()?, m.parse().ok()?);
+    if pm && h < 12 {
+        h += 12;
+    } else if !pm && t.ends_with("AM") && h == 12 {
+        h = 0;
+    }
+    let (kind, size) = if f[2].1.eq_ignore_ascii_case("<DIR>") {
+        (Kind::Dir, None)
+    } else {
+        (Kind::File, Some(f[2].1.replace(',', "").parse().ok()?))
+    };
+    let name = line.get(f[3].0..)?.to_string();
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || m > 59 {
+        return None;
+    }
+    Some(Entry {
+        name,
+        kind,
+        size,
+        modified: Some(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:00Z")),
+        perm: None,
+        target: None,
+    })
+}
+
+/// RFC 3659 time-val: `YYYYMMDDHHMMSS[.sss]`, UTC.
+pub fn parse_time_val(s: &str) -> Option<SystemTime> {
+    let digits = s.split('.').next()?;
+    if digits.len() != 14 || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let n = |a: usize, b: usize| digits[a..b].parse::<u32>().ok();
+    let (y, mo, d, h, mi, se) = (
+        n(0, 4)?,
+        n(4, 6)?,
+        n(6, 8)?,
+        n(8, 10)?,
+        n(10, 12)?,
+        n(12, 14)?,
+    );
+    if !(1..=12).contains(&mo) || !(1..=31).contains(&d) || h > 23 || mi > 59 || se > 60 {
+        return None;
+    }
+    let days = days_from_civil(y as i64, mo, d);
+    let secs = days * 86400 + (h * 3600 + mi * 60 + se) as i64;
+    if secs < 0 {
+        return None;
+    }
+    Some(UNIX_EPOCH + Duration::from_secs(secs as u64))
+}
+
+/// A time as `YYYY-MM-DDTHH:MM:SSZ`.
+pub fn iso8601(t: SystemTime) -> String {
+    let secs = t
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let (y, m, d) = civil_from_days(secs.div_euclid(86400));
+    let r = secs.rem_euclid(86400);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        r / 3600,
+        r / 60 % 60,
+        r % 60
+    )
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m as i64 + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d as i64 - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146097 + doe - 719468
+}
+
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719468;
+    let era = z.div_euclid(146097);
+    let doe = z - era * 146097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(m <= 2), m, d)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mlsd_lines() {
+        let e = parse_mlsd("type=file;size=1234;modify=20230102030405;perm=r; a b.txt").unwrap();
+        assert_eq!(e.name, "a b.txt");
+        assert_eq!((e.kind, e.size), (Kind::File, Some(1234)));
+        assert_eq!(e.modified.as_deref(), Some("2023-01-02T03:04:05Z"));
+        assert!(parse_mlsd("type=cdir;modify=20230102030405; .").is_none());
+        assert_eq!(
+            parse_mlsd("type=OS.unix=slink:/x; l").unwrap().kind,
+            Kind::Link
+        );
+    }
+
+    #[test]
+    fn unix_lines() {
+        let e = parse_list("-rw-r--r--    1 1000     1000        12345 Mar 05  2021 my file.txt")
+            .unwrap();
+        assert_eq!(
+            (e.name.as_str(), e.size, e.kind),
+            ("my file.txt", Some(12345), Kind::File)
+        );
+        assert_eq!(e.modified.as_deref(), Some("2021-03-05T00:00:00Z"));
+        assert_eq!(e.perm.as_deref(), Some("rw-r--r--"));
+        let e = parse_list("lrwxrwxrwx 1 ftp ftp 7 Jan 1 12:00 link -> /etc/passwd").unwrap();
+        assert_eq!(
+            (e.name.as_str(), e.target.as_deref()),
+            ("link", Some("/etc/passwd"))
+        );
+        let e = parse_list("drwxr-xr-x 2 ftp 4096 Dec 31 2020  two spaces").unwrap();
+        assert_eq!((e.name.as_str(), e.kind), (" two spaces", Kind::Dir));
+        assert!(parse_list("total 12").is_none());
+        assert!(parse_list("drwxr-xr-x 2 ftp ftp 4096 Dec 31 2020 ..").is_none());
+    }
+
+    #[test]
+    fn dos_lines() {
+        let e = parse_list("01-02-23  10:00PM       <DIR>          Sub Dir").unwrap();
+        assert_eq!((e.name.as_str(), e.kind), ("Sub Dir", Kind::Dir));
+        assert_eq!(e.modified.as_deref(), Some("2023-01-02T22:00:00Z"));
+        let e = parse_list("12-31-1999  12:05AM            1,024 old.txt").unwrap();
+        assert_eq!(
+            (e.size, e.modified.as_deref()),
+            (Some(1024), Some("1999-12-31T00:05:00Z"))
+        );
+    }
+
+    #[test]
+    fn time_vals_round_trip() {
+        let t = parse_time_val("20240229235959.123").unwrap();
+        assert_eq!(iso8601(t), "2024-02-29T23:59:59Z");
+        assert!(parse_time_val("2024022923595").is_none());
+        assert!(parse_time_val("20241301000000").is_none());
+    }
+
+    #[test]
+    fn listings_are_bounded() {
+        let long = vec![b'x'; LINE_CAP + 1];
+        let e = read_lines(&mut &long[..]).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        let ok = read_lines(&mut &b"a\r\nb\n\nc"[..]).unwrap();
+        assert_eq!(ok, vec!["a", "b", "c"]);
+    }
+}

@@ -1,0 +1,488 @@
+//! The FTP client session: RFC 959 command sequences, RFC 2389 FEAT, RFC 2428 EPSV/EPRT, RFC 3659
+//! SIZE/MDTM/REST STREAM/MLSD, RFC 4217 AUTH TLS/PBSZ/PROT.
+//!
+//! One method per protocol command, named after it; each says which replies it accepts and turns any other
+//! into the error its class implies ([`Reply::refused`]). A 421 at any point arrives as a 4xx and ends the
+//! step with a transient error. The session never touches files or flags: callers hand it paths and get
+//! data streams back. All bytes pass through the [`PingPong`] engine.
+
+pub mod data;
+pub mod list;
+pub mod reply;
+
+use std::time::{Duration, SystemTime};
+
+use crate::credentials::Credentials;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pingpong::{Command, PingPong, Transcript};
+use crate::transport::{self, Stream, Tls};
+use crate::url::Target;
+
+pub use data::{DataMode, DataStream};
+pub use reply::{FtpDialect, Reply};
+
+/// How to reach and log in to a server.
+#[derive(Clone)]
+pub struct Config {
+    /// TLS client, needed for `ftps://` and `--starttls`.
+    pub tls: Option<Tls>,
+    /// `--starttls`: AUTH TLS, and fail if refused.
+    pub starttls: bool,
+    /// `--connect-timeout`.
+    pub connect_timeout: Duration,
+    /// `--timeout`: per reply, and per data read.
+    pub timeout: Duration,
+    /// Passive (EPSV/PASV) or active.
+    pub mode: DataMode,
+    /// `-v`.
+    pub transcript: Transcript,
+}
+
+/// What FEAT announced (RFC 2389).
+#[derive(Debug, Clone, Default)]
+pub struct Features {
+    /// MLST/MLSD (RFC 3659 §7).
+    pub mlst: bool,
+    /// SIZE (RFC 3659 §4).
+    pub size: bool,
+    /// MDTM (RFC 3659 §3).
+    pub mdtm: bool,
+    /// REST STREAM (RFC 3659 §5).
+    pub rest_stream: bool,
+    /// UTF8 (RFC 2640).
+    pub utf8: bool,
+    /// EPSV (RFC 2428).
+    pub epsv: bool,
+}
+
+/// A logged-in control connection.
+pub struct Session {
+    pp: PingPong<FtpDialect>,
+    host: String,
+    config: Config,
+    protected: bool,
+    epsv_failed: bool,
+    /// What the server announced.
+    pub features: Features,
+}
+
+/// Representation type (RFC 959 §3.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TransferType {
+    /// TYPE I.
+    Binary,
+    /// TYPE A.
+    Ascii,
+}
+
+impl Session {
+    /// Connects, greets, secures and logs in: the whole opening sequence.
+    ///
+    /// `ftps://` starts TLS before the greeting (implicit FTPS); `--starttls` sends AUTH TLS first. On a
+    /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
+    /// too. FEAT is asked once the connection is in its final state.
+    pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
+        let stream = if target.scheme.implicit_tls() {
+            let tls = config
+                .tls
+                .as_ref()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            tls.wrap(tcp, &target.host, config.timeout)?
+        } else {
+            Stream::Plain(tcp)
+        };
+        if let Some(d) = stream.tls_description() {
+            config.transcript.note(&format!("TLS established: {d}"));
+        }
+        let pp = PingPong::new(
+            stream,
+            FtpDialect::default(),
+            config.timeout,
+            config.transcript,
+        )?;
+        let mut s = Session {
+            pp,
+            host: target.host.clone(),
+            config: config.clone(),
+            protected: false,
+            epsv_failed: config.mode == DataMode::PassiveNoEpsv,
+            features: Features::default(),
+        };
+        s.greeting()?;
+        if config.starttls && !s.pp.is_tls() {
+            s = s.auth_tls()?;
+        }
+        s.login(creds)?;
+        if s.pp.is_tls() {
+            s.pbsz()?;
+            s.prot_p()?;
+        }
+        s.feat()?;
+        if s.features.utf8 {
+            s.opts_utf8();
+        }
+        Ok(s)
+    }
+
+    fn cmd(&mut self, cmd: Command) -> Result<Reply> {
+        self.pp.send(&cmd)?;
+        self.pp.read_reply()
+    }
+
+    fn expect(&mut self, cmd: Command, ok: &[u16]) -> Result<Reply> {
+        let what = cmd.redacted();
+        let r = self.cmd(cmd)?;
+        if ok.contains(&r.code) {
+            Ok(r)
+        } else {
+            Err(r.refused(&what))
+        }
+    }
+
+    /// The greeting (RFC 959 §5.4): 220, after any number of 120 "ready in n minutes".
+    fn greeting(&mut self) -> Result<()> {
+        loop {
+            let r = self.pp.read_reply()?;
+            match r.code {
+                220 => return Ok(()),
+                120 => continue,
+                _ => return Err(r.refused("greeting")),
+            }
+        }
+    }
+
+    /// AUTH TLS (RFC 4217 §6): 234, then the handshake; any refusal is a TLS failure (exit 4), never a
+    /// fallback to plain text.
+    fn auth_tls(self) -> Result<Session> {
+        let mut s = self;
+        let r = s.cmd(Command::with("AUTH", "TLS"))?;
+        if r.code != 234 {
+            let e = r.refused("AUTH TLS");
+            return Err(Error::new(
+                ErrorKind::Tls,
+                format!("--starttls: the server refused TLS ({})", e.context()),
+            ));
+        }
+        let tls = s
+            .config
+            .tls
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+        let host = s.host.clone();
+        s.pp = s.pp.upgrade(&tls, &host)?;
+        Ok(s)
+    }
+
+    /// USER, PASS and ACCT (RFC 959 §4.1.1): 230 or 202 ends the login at any step; 331 asks for the
+    /// password, 332 for an account. A refusal of USER or PASS is an authentication failure (exit 5).
+    fn login(&mut self, creds: &Credentials) -> Result<()> {
+        let auth = |e: Error| match e.kind() {
+            ErrorKind::Permanent => Error::new(ErrorKind::Auth, e.context().to_string()),
+            _ => e,
+        };
+        let r = self
+            .expect(
+                Command::with("USER", creds.user.clone()),
+                &[230, 202, 331, 332],
+            )
+            .map_err(auth)?;
+        let r = match r.code {
+            331 => self
+                .expect(Command::secret("PASS", &creds.password), &[230, 202, 332])
+                .map_err(auth)?,
+            _ => r,
+        };
+        if r.code == 332 {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "the server asks for an account (ACCT), which ferry was not given",
+            ));
+        }
+        Ok(())
+    }
+
+    /// PBSZ 0 (RFC 4217 §8).
+    fn pbsz(&mut self) -> Result<()> {
+        self.expect(Command::with("PBSZ", "0"), &[200])
+            .map_err(|e| Error::new(ErrorKind::Tls, e.context().to_string()))?;
+        Ok(())
+    }
+
+    /// PROT P (RFC 4217 §9): data connections are protected from now on.
+    fn prot_p(&mut self) -> Result<()> {
+        self.expect(Command::with("PROT", "P"), &[200])
+            .map_err(|e| Error::new(ErrorKind::Tls, e.context().to_string()))?;
+        self.protected = true;
+        Ok(())
+    }
+
+    /// FEAT (RFC 2389 §3): 211 with one feature per line; 500/502 means none.
+    fn feat(&mut self) -> Result<()> {
+        let r = self.cmd(Command::new("FEAT"))?;
+        if r.code != 211 {
+            if r.code >= 500 {
+                return Ok(());
+            }
+            return Err(r.refused("FEAT"));
+        }
+        let mut f = Features::default();
+        for line in r.lines.iter().skip(1) {
+            let word = line.trim_start();
+            let name = word
+                .split_whitespace()
+                .next()
+                .unwrap_or("")
+                .to_ascii_uppercase();
+            let arg = word
+                .get(name.len()..)
+                .unwrap_or("")
+                .trim()
+                .to_ascii_uppercase();
+            match name.as_str() {
+                "MLST" => f.mlst = true,
+                "SIZE" => f.size = true,
+                "MDTM" => f.mdtm = true,
+                "REST" => f.rest_stream = arg.contains("STREAM"),
+                "UTF8" => f.utf8 = true,
+                "EPSV" => f.epsv = true,
+                _ => {}
+            }
+        }
+        self.features = f;
+        Ok(())
+    }
+
+    /// OPTS UTF8 ON (RFC 2640 §3.3, and the de-facto form): best effort, a refusal changes nothing.
+    fn opts_utf8(&mut self) {
+        let _ = self.cmd(Command::with("OPTS", "UTF8 ON"));
+    }
+
+    /// TYPE I or TYPE A (RFC 959 §4.1.2).
+    pub fn type_(&mut self, t: TransferType) -> Result<()> {
+        let arg = match t {
+            TransferType::Binary => "I",
+            TransferType::Ascii => "A",
+        };
+        self.expect(Command::with("TYPE", arg), &[200])?;
+        Ok(())
+    }
+
+    /// SIZE (RFC 3659 §4): the transfer size, `None` when the server has no answer (5xx: not a plain file,
+    /// or SIZE unsupported).
+    pub fn size(&mut self, path: &str) -> Result<Option<u64>> {
+        let r = self.cmd(Command::with("SIZE", path))?;
+        match r.code {
+            213 => r
+                .first()
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::protocol(format!("SIZE: malformed size {:?}", r.first()))),
+            500..=599 => Ok(None),
+            _ => Err(r.refused(&format!("SIZE {path}"))),
+        }
+    }
+
+    /// MDTM (RFC 3659 §3): the modification time (UTC), `None` when unavailable.
+    pub fn mdtm(&mut self, path: &str) -> Result<Option<SystemTime>> {
+        let r = self.cmd(Command::with("MDTM", path))?;
+        match r.code {
+            213 => list::parse_time_val(r.first().trim())
+                .map(Some)
+                .ok_or_else(|| Error::protocol(format!("MDTM: malformed time {:?}", r.first()))),
+            500..=599 => Ok(None),
+            _ => Err(r.refused(&format!("MDTM {path}"))),
+        }
+    }
+
+    /// DELE (RFC 959 §4.1.3).
+    pub fn dele(&mut self, path: &str) -> Result<()> {
+        self.expect(Command::with("DELE", path), &[250, 200])?;
+        Ok(())
+    }
+
+    /// QUIT (RFC 959 §4.1.1): the server's 221 is awaited, but a server that just closes is fine.
+    pub fn quit(mut self) {
+        let _ = self.cmd(Command::new("QUIT"));
+        self.pp.close();
+    }
+
+    /// Sets up a data connection: EPSV (PASV fallback) and connect, or an EPRT/PORT listener.
+    fn open_data(&mut self) -> Result<data::Pending> {
+        let peer = self.pp.peer_addr()?.ip();
+        let timeout = self.config.connect_timeout;
+        if self.config.mode == DataMode::Active {
+            let local = self.pp.local_addr()?;
+            let listener = data::listen(local)?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| Error::network("active-mode listener", e))?;
+            let r = self.cmd(Command::with("EPRT", data::eprt_arg(addr)))?;
+            if r.code != 200 {
+                match (r.code, data::port_arg(addr)) {
+                    (500..=502, Some(arg)) => {
+                        self.expect(Command::with("PORT", arg), &[200])?;
+                    }
+                    _ => return Err(r.refused("EPRT")),
+                }
+            }
+            return Ok(data::Pending::Listening(listener, peer));
+        }
+        if !self.epsv_failed {
+            let r = self.cmd(Command::new("EPSV"))?;
+            match r.code {
+                229 => {
+                    let port = data::parse_epsv(r.first()).ok_or_else(|| {
+                        Error::protocol(format!("malformed EPSV reply: {}", r.text()))
+                    })?;
+                    match data::connect(peer, port, timeout) {
+                        Ok(s) => return Ok(data::Pending::Connected(s)),
+                        Err(e) => {
+                            self.pp
+                                .transcript()
+                                .note(&format!("EPSV data connection failed ({e}); trying PASV"));
+                            self.epsv_failed = true;
+                        }
+                    }
+                }
+                500..=502 => self.epsv_failed = true,
+                _ => return Err(r.refused("EPSV")),
+            }
+        }
+        if peer.is_ipv6() {
+            return Err(Error::protocol(
+                "EPSV failed and PASV cannot reach an IPv6 server",
+            ));
+        }
+        let r = self.expect(Command::new("PASV"), &[227])?;
+        let port = data::parse_pasv(r.first())
+            .ok_or_else(|| Error::protocol(format!("malformed PASV reply: {}", r.text())))?;
+        Ok(data::Pending::Connected(data::connect(
+            peer, port, timeout,
+        )?))
+    }
+
+    /// Runs a transfer command (`RETR`, `LIST`, `MLSD`, `NLST`, `STOR`): data connection, optional REST
+    /// (RFC 3659 §5: immediately before the command), the command and its 125/150, then TLS on the data
+    /// connection when PROT P is in force. The caller reads or writes the stream, then calls
+    /// [`Session::transfer_complete`].
+    pub fn transfer(&mut self, cmd: Command, rest: Option<u64>) -> Result<DataStream> {
+        let pending = self.open_data()?;
+        if let Some(offset) = rest.filter(|&o| o > 0) {
+            self.expect(Command::with("REST", offset.to_string()), &[350])?;
+        }
+        self.expect(cmd, &[125, 150])?;
+        let tls = match (&self.config.tls, self.protected) {
+            (Some(t), true) => Some((t, self.host.as_str())),
+            _ => None,
+        };
+        let stream = pending.establish(tls, self.config.timeout).map_err(|e| {
+            if e.kind() == ErrorKind::Tls && cfg!(not(feature = "rustls")) {
+                e.within("the server may require TLS session reuse, which this build's TLS backend cannot do")
+            } else {
+                e
+            }
+        });
+        let stream = match stream {
+            Ok(s) => s,
+            Err(e) => {
+                // The server may explain the failure (vsftpd: "522 SSL connection failed: session reuse
+                // required"); its words are worth more than ours.
+                if let Ok(r) = self.pp.read_reply()
+                    && !r.is_ok()
+                {
+                    let kind = if e.kind() == ErrorKind::Tls {
+                        ErrorKind::Tls
+                    } else {
+                        r.refused("").kind()
+                    };
+                    return Err(Error::new(
+                        kind,
+                        format!("{}: {} {}", e.context(), r.code, r.text()),
+                    ));
+                }
+                return Err(e);
+            }
+        };
+        if self.protected {
+            let note = if stream.resumed() {
+                "data connection: TLS session resumed"
+            } else {
+                "data connection: TLS (new session)"
+            };
+            self.pp.transcript().note(note);
+        }
+        Ok(stream)
+    }
+
+    /// The reply that ends a transfer: 226 or 250 (RFC 959 §4.2). 426/451 mean the data was cut short.
+    pub fn transfer_complete(&mut self, what: &str) -> Result<()> {
+        let r = self.pp.read_reply()?;
+        match r.code {
+            226 | 250 => Ok(()),
+            _ => Err(r.refused(what)),
+        }
+    }
+
+    /// Lists `path` (or the current directory): MLSD when FEAT offered MLST, else LIST, parsed; lines that
+    /// cannot be parsed are returned as names only.
+    pub fn list_dir(&mut self, path: &str) -> Result<Vec<list::Entry>> {
+        let (verb, mlsd) = if self.features.mlst {
+            ("MLSD", true)
+        } else {
+            ("LIST", false)
+        };
+        let cmd = if path.is_empty() {
+            Command::new(verb)
+        } else {
+            Command::with(verb, path)
+        };
+        let what = cmd.redacted();
+        let mut stream = self.transfer(cmd, None)?;
+        let lines = list::read_lines(&mut stream);
+        drop(stream);
+        let done = self.transfer_complete(&what);
+        let lines = lines?;
+        done?;
+        Ok(lines
+            .iter()
+            .filter_map(|l| {
+                if mlsd {
+                    list::parse_mlsd(l)
+                } else {
+                    list::parse_list(l)
+                }
+            })
+            .collect())
+    }
+
+    /// NLST (RFC 959 §4.1.3): bare names.
+    pub fn nlst(&mut self, path: &str) -> Result<Vec<String>> {
+        let cmd = if path.is_empty() {
+            Command::new("NLST")
+        } else {
+            Command::with("NLST", path)
+        };
+        let what = cmd.redacted();
+        let mut stream = self.transfer(cmd, None)?;
+        let lines = list::read_lines(&mut stream);
+        drop(stream);
+        let done = self.transfer_complete(&what);
+        let lines = lines?;
+        done?;
+        Ok(lines
+            .into_iter()
+            .map(|l| match l.rsplit_once('/') {
+                Some((_, name)) if !path.is_empty() => name.to_string(),
+                _ => l,
+            })
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// The session's settings.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+}

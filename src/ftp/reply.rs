@@ -1,0 +1,158 @@
+//! FTP replies (RFC 959 §4.2): a three-digit code, single- or multi-line.
+//!
+//! [`FtpDialect`] frames replies for the engine: `ddd text` ends a reply, `ddd-text` opens a multi-line one
+//! that ends at the first line starting with the same code and a space. Anything else where a reply must
+//! start is a protocol violation. [`Reply::refused`] turns a reply outside what a command accepts into the
+//! error its class implies: 530 → authentication (exit 5), other 4xx → transient (7), 5xx → permanent (6),
+//! anything else → protocol violation (9).
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::pingpong::{Dialect, Step};
+
+/// One complete reply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reply {
+    /// The three-digit code.
+    pub code: u16,
+    /// The text of each line, code and separator removed from the first and last.
+    pub lines: Vec<String>,
+}
+
+impl Reply {
+    /// The reply text on one line.
+    pub fn text(&self) -> String {
+        self.lines.join(" ").trim().to_string()
+    }
+
+    /// The text of the first line (where PASV/EPSV/SIZE put their values).
+    pub fn first(&self) -> &str {
+        self.lines.first().map(String::as_str).unwrap_or("")
+    }
+
+    /// Whether this is a positive completion (2xx).
+    pub fn is_ok(&self) -> bool {
+        (200..300).contains(&self.code)
+    }
+
+    /// The error for a reply that `what` does not accept.
+    pub fn refused(&self, what: &str) -> Error {
+        let kind = match self.code {
+            530 => ErrorKind::Auth,
+            400..=499 => ErrorKind::Transient,
+            500..=599 => ErrorKind::Permanent,
+            _ => ErrorKind::Protocol,
+        };
+        let text = crate::terminal::escape(&self.text()).into_owned();
+        let prefix = if kind == ErrorKind::Protocol {
+            "unexpected reply "
+        } else {
+            ""
+        };
+        Error::new(kind, format!("{what}: {prefix}{} {text}", self.code))
+    }
+}
+
+/// Reply framing for the engine.
+#[derive(Debug, Default)]
+pub struct FtpDialect {
+    open: Option<(u16, Vec<String>)>,
+}
+
+fn code_of(line: &[u8]) -> Option<(u16, Option<u8>)> {
+    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let code =
+        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
+    Some((code, line.get(3).copied()))
+}
+
+impl Dialect for FtpDialect {
+    type Reply = Reply;
+
+    fn feed(&mut self, line: &[u8]) -> Result<Step<Reply>> {
+        let text =
+            |from: usize| String::from_utf8_lossy(line.get(from..).unwrap_or(b"")).into_owned();
+        if let Some((code, lines)) = &mut self.open {
+            if let Some((c, Some(b' ') | None)) = code_of(line)
+                && c == *code
+            {
+                lines.push(text(4));
+                let (code, lines) = self.open.take().unwrap_or_default();
+                return Ok(Step::Done(Reply { code, lines }));
+            }
+            lines.push(text(0));
+            return Ok(Step::More);
+        }
+        match code_of(line) {
+            Some((code, None | Some(b' '))) if (100..600).contains(&code) => {
+                Ok(Step::Done(Reply {
+                    code,
+                    lines: vec![text(4)],
+                }))
+            }
+            Some((code, Some(b'-'))) if (100..600).contains(&code) => {
+                self.open = Some((code, vec![text(4)]));
+                Ok(Step::More)
+            }
+            _ => Err(Error::protocol(format!(
+                "malformed reply line: {}",
+                crate::terminal::escape_bytes(&line[..line.len().min(80)])
+            ))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn feed_all(lines: &[&str]) -> Result<Reply> {
+        let mut d = FtpDialect::default();
+        for l in lines {
+            if let Step::Done(r) = d.feed(l.as_bytes())? {
+                return Ok(r);
+            }
+        }
+        panic!("reply not complete");
+    }
+
+    #[test]
+    fn single_and_multi_line() {
+        let r = feed_all(&["220 ready"]).unwrap();
+        assert_eq!((r.code, r.text()), (220, "ready".to_string()));
+        let r = feed_all(&[
+            "211-Features:",
+            " MLST type*;",
+            "211x not the end",
+            "211 End",
+        ])
+        .unwrap();
+        assert_eq!(r.code, 211);
+        assert_eq!(
+            r.lines,
+            vec!["Features:", " MLST type*;", "211x not the end", "End"]
+        );
+        assert_eq!(feed_all(&["200"]).unwrap().code, 200);
+    }
+
+    #[test]
+    fn garbage_is_a_protocol_error() {
+        for bad in ["hello", "99 x", "2x0 x", "220x"] {
+            let e = FtpDialect::default().feed(bad.as_bytes()).err().unwrap();
+            assert_eq!(e.kind(), ErrorKind::Protocol, "{bad}");
+        }
+    }
+
+    #[test]
+    fn refusal_kinds_follow_the_class() {
+        let r = |code| Reply {
+            code,
+            lines: vec!["x".into()],
+        };
+        assert_eq!(r(530).refused("PASS").kind(), ErrorKind::Auth);
+        assert_eq!(r(421).refused("RETR").kind(), ErrorKind::Transient);
+        assert_eq!(r(550).refused("RETR").kind(), ErrorKind::Permanent);
+        assert_eq!(r(227).refused("RETR").kind(), ErrorKind::Protocol);
+    }
+}

@@ -1,0 +1,220 @@
+//! The one command/reply engine under every protocol (FTP now; SMTP, POP3 and IMAP share it).
+//!
+//! [`PingPong`] owns the control connection and its read buffer. `send` writes a [`Command`] with CRLF and
+//! logs its redacted form; `read_reply` reads lines — each at most [`LINE_CAP`] bytes, NUL refused — and
+//! feeds them to the protocol's [`Dialect`] until it says the reply is complete, all within one deadline
+//! that a server trickling bytes cannot extend, and at most [`REPLY_CAP`] bytes in all. `upgrade` starts TLS
+//! only when no received byte is still buffered: bytes that arrived after the go-ahead and before the
+//! handshake would otherwise be read as if they had been protected (CVE-2011-0411 and kin).
+//! The engine knows lines and buffers, never command names.
+
+mod command;
+mod transcript;
+
+pub use command::Command;
+pub use transcript::Transcript;
+
+use std::io::{Read, Write};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::transport::{Stream, Tls};
+
+/// The longest reply line accepted (64 KiB).
+pub const LINE_CAP: usize = 64 * 1024;
+/// The most bytes one reply may take (1 MiB).
+pub const REPLY_CAP: usize = 1024 * 1024;
+
+/// What a dialect makes of one more line.
+pub enum Step<R> {
+    /// The reply goes on.
+    More,
+    /// The reply is complete.
+    Done(R),
+}
+
+/// A protocol's reply framing: where a reply ends and what type it becomes.
+pub trait Dialect {
+    /// The typed reply.
+    type Reply;
+    /// Takes one line (without its line ending).
+    fn feed(&mut self, line: &[u8]) -> Result<Step<Self::Reply>>;
+}
+
+/// A control connection speaking dialect `D`.
+pub struct PingPong<D: Dialect> {
+    stream: Stream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+    dialect: D,
+    timeout: Duration,
+    transcript: Transcript,
+}
+
+impl<D: Dialect> PingPong<D> {
+    /// Wraps a connected stream; `timeout` bounds every reply.
+    pub fn new(
+        stream: Stream,
+        dialect: D,
+        timeout: Duration,
+        transcript: Transcript,
+    ) -> Result<Self> {
+        stream
+            .tcp()
+            .set_write_timeout(Some(timeout))
+            .map_err(|e| Error::network("socket", e))?;
+        Ok(PingPong {
+            stream,
+            buf: vec![0u8; LINE_CAP + 2].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            dialect,
+            timeout,
+            transcript,
+        })
+    }
+
+    /// The transcript, for notes by the session.
+    pub fn transcript(&self) -> Transcript {
+        self.transcript
+    }
+
+    /// The reply timeout.
+    pub fn timeout(&self) -> Duration {
+        self.timeout
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> Result<SocketAddr> {
+        self.stream
+            .tcp()
+            .peer_addr()
+            .map_err(|e| Error::network("control connection", e))
+    }
+
+    /// Our address on the control connection.
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.stream
+            .tcp()
+            .local_addr()
+            .map_err(|e| Error::network("control connection", e))
+    }
+
+    /// Whether the control connection is encrypted.
+    pub fn is_tls(&self) -> bool {
+        self.stream.is_tls()
+    }
+
+    /// Sends one command.
+    pub fn send(&mut self, cmd: &Command) -> Result<()> {
+        let wire = cmd.wire()?;
+        self.transcript.sent(&cmd.redacted());
+        self.stream
+            .write_all(&wire)
+            .and_then(|_| self.stream.flush())
+            .map_err(|e| Error::network(format!("sending {}", cmd.verb()), e))
+    }
+
+    /// Reads one complete reply.
+    pub fn read_reply(&mut self) -> Result<D::Reply> {
+        let deadline = Instant::now() + self.timeout;
+        let mut total = 0usize;
+        loop {
+            let (s, e) = self.read_line(deadline)?;
+            total += e - s + 2;
+            if total > REPLY_CAP {
+                return Err(Error::protocol(format!(
+                    "reply longer than {} bytes",
+                    REPLY_CAP
+                )));
+            }
+            let bytes = &self.buf[s..e];
+            self.transcript.received(bytes);
+            if let Step::Done(r) = self.dialect.feed(bytes)? {
+                return Ok(r);
+            }
+        }
+    }
+
+    /// Finds the next line in the buffer, reading as needed; returns its range without the line ending.
+    fn read_line(&mut self, deadline: Instant) -> Result<(usize, usize)> {
+        let mut scanned = self.start;
+        loop {
+            if let Some(i) = memchr(b'\n', &self.buf[scanned..self.end]) {
+                let nl = scanned + i;
+                let line_start = self.start;
+                let mut line_end = nl;
+                if line_end > line_start && self.buf[line_end - 1] == b'\r' {
+                    line_end -= 1;
+                }
+                self.start = nl + 1;
+                if self.buf[line_start..line_end].contains(&0) {
+                    return Err(Error::protocol("NUL byte in a reply line"));
+                }
+                return Ok((line_start, line_end));
+            }
+            scanned = self.end;
+            if self.end - self.start > LINE_CAP {
+                return Err(Error::protocol(format!(
+                    "reply line longer than {} bytes",
+                    LINE_CAP
+                )));
+            }
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                scanned -= self.start;
+                self.end -= self.start;
+                self.start = 0;
+            }
+            let remaining = deadline.saturating_duration_since(Instant::now());
+            if remaining.is_zero() {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "waiting for the server's reply: timed out",
+                ));
+            }
+            self.stream
+                .set_read_timeout(Some(remaining))
+                .map_err(|e| Error::network("socket", e))?;
+            let n = match self.stream.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::network("waiting for the server's reply", e)),
+            };
+            if n == 0 {
+                return Err(Error::protocol("the server closed the connection"));
+            }
+            self.end += n;
+        }
+    }
+
+    /// Starts TLS on the connection (after the server's go-ahead), refusing if any received byte is still
+    /// buffered.
+    pub fn upgrade(mut self, tls: &Tls, host: &str) -> Result<Self> {
+        if self.start != self.end {
+            return Err(Error::protocol(
+                "the server sent data after the TLS go-ahead and before the handshake",
+            ));
+        }
+        let tcp = match self.stream {
+            Stream::Plain(tcp) => tcp,
+            _ => return Err(Error::new(ErrorKind::Internal, "TLS is already active")),
+        };
+        self.stream = tls.wrap(tcp, host, self.timeout)?;
+        if let Some(d) = self.stream.tls_description() {
+            self.transcript.note(&format!("TLS established: {d}"));
+        }
+        Ok(self)
+    }
+
+    /// Closes the connection without another word.
+    pub fn close(self) {
+        let _ = self.stream.close();
+    }
+}
+
+fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
+    hay.iter().position(|&b| b == needle)
+}

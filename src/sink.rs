@@ -1,0 +1,325 @@
+//! Durable local writes: nothing is lost, nothing is half-written.
+//!
+//! A [`FileSink`] writes into a temporary file beside its target and, on [`FileSink::commit`], fsyncs it,
+//! renames it over the target and fsyncs the directory, so the target name only ever holds a complete file.
+//! A resumable sink (`-c`, or a retry) keeps its partial data in `.NAME.ferry-part` beside the target, so a
+//! later run continues where this one stopped. Files are opened with `O_NOFOLLOW`, and names are checked by
+//! [`safe_name`] before they become paths, so a server cannot make ferry write outside the target directory
+//! or through a symlink it did not create. [`Output`] adds stdout and existing non-regular targets
+//! (`/dev/null`, a FIFO), which are written directly. It never touches the network.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+
+/// A file being written beside its target.
+pub struct FileSink {
+    file: File,
+    tmp: PathBuf,
+    target: PathBuf,
+    keep_partial: bool,
+    written: u64,
+    done: bool,
+}
+
+/// The name of the resumable partial file for `target`.
+pub fn partial_path(target: &Path) -> PathBuf {
+    let name = target
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    target.with_file_name(format!(".{name}.ferry-part"))
+}
+
+fn dir_of(target: &Path) -> &Path {
+    match target.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    }
+}
+
+impl FileSink {
+    /// A fresh temporary file for `target`.
+    pub fn create(target: &Path) -> Result<FileSink> {
+        let name = target
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let tmp = tempfile::Builder::new()
+            .prefix(&format!(".{name}."))
+            .suffix(".ferry-tmp")
+            .tempfile_in(dir_of(target))
+            .map_err(|e| {
+                Error::local(
+                    format!("creating a temporary file for {}", target.display()),
+                    e,
+                )
+            })?;
+        let (file, path) = tmp
+            .keep()
+            .map_err(|e| Error::local(target.display(), e.error))?;
+        Ok(FileSink {
+            file,
+            tmp: path,
+            target: target.to_path_buf(),
+            keep_partial: false,
+            written: 0,
+            done: false,
+        })
+    }
+
+    /// The resumable partial file for `target`, created or continued; [`FileSink::len`] says where it ends.
+    /// An existing, shorter target is taken over as the partial file (it is incomplete by definition).
+    pub fn resume(target: &Path) -> Result<FileSink> {
+        let part = partial_path(target);
+        if !part.exists()
+            && let Ok(meta) = std::fs::symlink_metadata(target)
+            && meta.file_type().is_file()
+        {
+            std::fs::rename(target, &part)
+                .map_err(|e| Error::local(format!("resuming {}", target.display()), e))?;
+        }
+        let file = OpenOptions::new()
+            .create(true)
+            .append(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .mode(0o644)
+            .open(&part)
+            .map_err(|e| Error::local(part.display(), e))?;
+        let written = file
+            .metadata()
+            .map_err(|e| Error::local(part.display(), e))?
+            .len();
+        Ok(FileSink {
+            file,
+            tmp: part,
+            target: target.to_path_buf(),
+            keep_partial: true,
+            written,
+            done: false,
+        })
+    }
+
+    /// Bytes in the file so far.
+    pub fn len(&self) -> u64 {
+        self.written
+    }
+
+    /// Whether nothing has been written.
+    pub fn is_empty(&self) -> bool {
+        self.written == 0
+    }
+
+    /// Keeps the partial file on failure, so a later `-c` resumes (used when retrying).
+    pub fn keep_partial(&mut self, keep: bool) {
+        self.keep_partial = keep;
+    }
+
+    /// Throws away what was written, to start over from byte 0.
+    pub fn truncate(&mut self) -> Result<()> {
+        self.file
+            .set_len(0)
+            .map_err(|e| Error::local(self.tmp.display(), e))?;
+        self.written = 0;
+        Ok(())
+    }
+
+    /// Makes the file durable and gives it its name: fsync, mtime, rename, fsync of the directory.
+    pub fn commit(mut self, mtime: Option<SystemTime>) -> Result<()> {
+        let target = self.target.clone();
+        let local = |e| Error::local(target.display(), e);
+        self.file.flush().map_err(local)?;
+        if let Some(t) = mtime {
+            self.file.set_modified(t).map_err(local)?;
+        }
+        self.file.sync_all().map_err(local)?;
+        std::fs::rename(&self.tmp, &self.target).map_err(local)?;
+        self.done = true;
+        if let Ok(dir) = File::open(dir_of(&self.target)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Write for FileSink {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.written += n as u64;
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for FileSink {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        if self.keep_partial && self.written > 0 {
+            let _ = self.file.sync_all();
+        } else {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// Where a download goes.
+pub enum Output {
+    /// A regular file, written durably.
+    File(FileSink),
+    /// Standard output.
+    Stdout(io::Stdout),
+    /// An existing non-regular file (`/dev/null`, a FIFO, a terminal), written directly.
+    Device(File),
+}
+
+impl Output {
+    /// The output for `target`: `-` is stdout; an existing device or FIFO is written directly; anything
+    /// else is a durable file sink (resumable when `resume`).
+    pub fn open(target: &Path, resume: bool) -> Result<Output> {
+        if target.as_os_str() == "-" {
+            return Ok(Output::Stdout(io::stdout()));
+        }
+        if let Ok(meta) = std::fs::metadata(target) {
+            let ft = meta.file_type();
+            if meta.is_dir() {
+                return Err(Error::local(
+                    target.display(),
+                    io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
+                ));
+            }
+            if !ft.is_file() {
+                let f = OpenOptions::new()
+                    .write(true)
+                    .open(target)
+                    .map_err(|e| Error::local(target.display(), e))?;
+                return Ok(Output::Device(f));
+            }
+        }
+        if resume {
+            FileSink::resume(target).map(Output::File)
+        } else {
+            FileSink::create(target).map(Output::File)
+        }
+    }
+
+    /// Bytes already present (a resumable partial file), where the transfer should continue.
+    pub fn offset(&self) -> u64 {
+        match self {
+            Output::File(f) => f.len(),
+            _ => 0,
+        }
+    }
+
+    /// Finishes the output: commits a file, flushes the others.
+    pub fn commit(self, mtime: Option<SystemTime>) -> Result<()> {
+        match self {
+            Output::File(f) => f.commit(mtime),
+            Output::Stdout(mut s) => s.flush().map_err(|e| Error::local("stdout", e)),
+            Output::Device(mut f) => f.flush().map_err(|e| Error::local("output", e)),
+        }
+    }
+}
+
+impl Write for Output {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Output::File(f) => f.write(buf),
+            Output::Stdout(s) => s.write(buf),
+            Output::Device(f) => f.write(buf),
+        }
+    }
+
+    fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
+        match self {
+            Output::File(f) => f.write_all(buf),
+            Output::Stdout(s) => s.lock().write_all(buf),
+            Output::Device(f) => f.write_all(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Output::File(f) => f.flush(),
+            Output::Stdout(s) => s.flush(),
+            Output::Device(f) => f.flush(),
+        }
+    }
+}
+
+/// Checks a server-provided name before it becomes one local path component: not empty, not `.` or `..`,
+/// no `/`, `\` or NUL, no control characters. Returns why it is unsafe.
+pub fn safe_name(name: &str) -> std::result::Result<(), &'static str> {
+    if name.is_empty() || name == "." || name == ".." {
+        return Err("empty, '.' or '..'");
+    }
+    if name.contains('/') || name.contains('\\') {
+        return Err("contains a path separator");
+    }
+    if name.chars().any(|c| c.is_control()) {
+        return Err("contains control characters");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commit_renames_and_drop_cleans_up() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("out.bin");
+        let mut s = FileSink::create(&target).unwrap();
+        s.write_all(b"hello").unwrap();
+        assert!(!target.exists());
+        s.commit(None).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"hello");
+        let mut s = FileSink::create(&dir.path().join("gone")).unwrap();
+        s.write_all(b"x").unwrap();
+        drop(s);
+        let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert_eq!(names.len(), 1, "only the committed file remains");
+    }
+
+    #[test]
+    fn resume_keeps_and_continues_partials() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("big");
+        let mut s = FileSink::resume(&target).unwrap();
+        s.write_all(b"abc").unwrap();
+        drop(s);
+        assert!(partial_path(&target).exists());
+        let mut s = FileSink::resume(&target).unwrap();
+        assert_eq!(s.len(), 3);
+        s.write_all(b"def").unwrap();
+        s.commit(None).unwrap();
+        assert_eq!(std::fs::read(&target).unwrap(), b"abcdef");
+        assert!(!partial_path(&target).exists());
+    }
+
+    #[test]
+    fn partial_through_symlink_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("t");
+        std::os::unix::fs::symlink("/etc/passwd", partial_path(&target)).unwrap();
+        assert!(FileSink::resume(&target).is_err());
+    }
+
+    #[test]
+    fn unsafe_names() {
+        for bad in ["", ".", "..", "a/b", "..\\x", "a\nb", "\x1b[2J"] {
+            assert!(safe_name(bad).is_err(), "{bad:?}");
+        }
+        assert!(safe_name("ok name.tar.gz").is_ok());
+        assert!(safe_name("..hidden").is_ok());
+    }
+}

@@ -1,0 +1,415 @@
+//! Sockets and TLS: TCP connect and the TLS client, never a protocol word.
+//!
+//! [`connect`] tries every address the name resolves to (IPv6 and IPv4) within `--connect-timeout` each.
+//! [`Tls`] is built once per run from `--cacert`/`--insecure`/`--tls-min`/`--tls-max`; with the default
+//! rustls backend it holds one `ClientConfig` whose in-memory session store is shared by every connection of
+//! the run, so an FTPS data connection resumes the control connection's session (RFC 4217 §10.2, vsftpd's
+//! `require_ssl_reuse=YES`) over TLS 1.2 (session IDs/tickets) and TLS 1.3 (tickets). The native-tls
+//! backend has no resumption API; servers demanding reuse refuse its data connections (exit 4).
+//! Handshakes run eagerly so that certificate and version failures surface as TLS errors (exit 4) at the
+//! step that caused them.
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::error::{Error, ErrorKind, Result};
+
+/// TLS protocol versions a user may pin.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+pub enum TlsVersion {
+    /// TLS 1.2.
+    #[value(name = "1.2")]
+    V1_2,
+    /// TLS 1.3.
+    #[value(name = "1.3")]
+    V1_3,
+}
+
+/// How the user configured TLS.
+#[derive(Debug, Clone, Default)]
+pub struct TlsOptions {
+    /// Extra PEM trust anchors (`--cacert`), added to the system store.
+    pub cacert: Vec<PathBuf>,
+    /// Skip certificate verification (`--insecure`).
+    pub insecure: bool,
+    /// Lowest version allowed.
+    pub min: Option<TlsVersion>,
+    /// Highest version allowed.
+    pub max: Option<TlsVersion>,
+}
+
+/// Opens a TCP connection to `host:port`, trying each resolved address in turn.
+pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
+    let what = if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let addrs: Vec<SocketAddr> = (host, port)
+        .to_socket_addrs()
+        .map_err(|e| {
+            Error::new(ErrorKind::Connect, format!("cannot resolve {host}")).with_source(e)
+        })?
+        .collect();
+    let mut last: Option<io::Error> = None;
+    for addr in &addrs {
+        match TcpStream::connect_timeout(addr, timeout) {
+            Ok(s) => {
+                let _ = s.set_nodelay(true);
+                return Ok(s);
+            }
+            Err(e) => last = Some(e),
+        }
+    }
+    let err = last.unwrap_or_else(|| io::Error::other("name resolved to no address"));
+    let kind = if err.kind() == io::ErrorKind::TimedOut {
+        ErrorKind::Timeout
+    } else {
+        ErrorKind::Connect
+    };
+    Err(Error::new(kind, format!("cannot connect to {what}")).with_source(err))
+}
+
+/// A connection: plain TCP or TLS over TCP.
+pub enum Stream {
+    /// Plain TCP.
+    Plain(TcpStream),
+    /// TLS via rustls.
+    #[cfg(feature = "rustls")]
+    Rustls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    /// TLS via native-tls.
+    #[cfg(feature = "native-tls")]
+    Native(Box<native_tls::TlsStream<TcpStream>>),
+}
+
+impl Stream {
+    /// The TCP socket underneath.
+    pub fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(s) => s,
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => &s.sock,
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.get_ref(),
+        }
+    }
+
+    /// Whether the stream is encrypted.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self, Stream::Plain(_))
+    }
+
+    /// Limits the next reads to `timeout` (None: wait forever, which ferry never asks for).
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.tcp().set_read_timeout(timeout)
+    }
+
+    /// A description of the negotiated TLS version, for the transcript.
+    pub fn tls_description(&self) -> Option<String> {
+        match self {
+            Stream::Plain(_) => None,
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => Some(format!(
+                "{:?}{}",
+                s.conn.protocol_version()?,
+                match s.conn.handshake_kind() {
+                    Some(rustls::HandshakeKind::Resumed) => ", session resumed",
+                    _ => "",
+                }
+            )),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(_) => Some("TLS (native)".to_string()),
+        }
+    }
+
+    /// Whether this TLS connection resumed an earlier session.
+    pub fn resumed(&self) -> bool {
+        match self {
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => s.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            _ => false,
+        }
+    }
+
+    /// Ends the stream cleanly: TLS close_notify first, then the TCP write side.
+    pub fn close(mut self) -> io::Result<()> {
+        match &mut self {
+            Stream::Plain(_) => {}
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => {
+                s.conn.send_close_notify();
+                s.flush()?;
+            }
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.shutdown()?,
+        }
+        let _ = self.tcp().shutdown(std::net::Shutdown::Write);
+        Ok(())
+    }
+}
+
+impl Read for Stream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.read(buf),
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => s.read(buf),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.read(buf),
+        }
+    }
+}
+
+impl Write for Stream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match self {
+            Stream::Plain(s) => s.write(buf),
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => s.write(buf),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match self {
+            Stream::Plain(s) => s.flush(),
+            #[cfg(feature = "rustls")]
+            Stream::Rustls(s) => s.flush(),
+            #[cfg(feature = "native-tls")]
+            Stream::Native(s) => s.flush(),
+        }
+    }
+}
+
+/// The run's TLS client: one configuration (and, with rustls, one session store) for every connection.
+#[derive(Clone)]
+pub struct Tls {
+    #[cfg(feature = "rustls")]
+    config: std::sync::Arc<rustls::ClientConfig>,
+    #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+    connector: native_tls::TlsConnector,
+}
+
+impl Tls {
+    /// Builds the client from the user's options; an unreadable `--cacert` is a local error (exit 8), an
+    /// unusable one a TLS error (exit 4).
+    pub fn new(opts: &TlsOptions) -> Result<Tls> {
+        if opts.insecure {
+            eprintln!("warning: --insecure: TLS certificates are not verified");
+        }
+        backend::build(opts)
+    }
+
+    /// Runs a TLS handshake over `tcp` for server `host`, within `timeout`.
+    pub fn wrap(&self, tcp: TcpStream, host: &str, timeout: Duration) -> Result<Stream> {
+        tcp.set_read_timeout(Some(timeout))
+            .and_then(|_| tcp.set_write_timeout(Some(timeout)))
+            .map_err(|e| Error::network("socket", e))?;
+        backend::handshake(self, tcp, host).map_err(|e| match e.kind() {
+            ErrorKind::Timeout => e,
+            _ => Error::new(ErrorKind::Tls, e.context().to_string()).with_source(e),
+        })
+    }
+}
+
+fn read_pem(path: &PathBuf) -> Result<Vec<u8>> {
+    std::fs::read(path).map_err(|e| Error::local(format!("--cacert {}", path.display()), e))
+}
+
+#[cfg(feature = "rustls")]
+mod backend {
+    use super::*;
+    use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+    use std::sync::Arc;
+
+    pub(super) fn build(opts: &TlsOptions) -> Result<Tls> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
+        let allowed = |v| opts.min.is_none_or(|m| v >= m) && opts.max.is_none_or(|m| v <= m);
+        if allowed(TlsVersion::V1_3) {
+            versions.push(&rustls::version::TLS13);
+        }
+        if allowed(TlsVersion::V1_2) {
+            versions.push(&rustls::version::TLS12);
+        }
+        if versions.is_empty() {
+            return Err(Error::usage("--tls-min is above --tls-max"));
+        }
+        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+            .with_protocol_versions(&versions)
+            .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))?;
+        let config = if opts.insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+                .with_no_client_auth()
+        } else {
+            let mut roots = rustls::RootCertStore::empty();
+            let native = rustls_native_certs::load_native_certs();
+            roots.add_parsable_certificates(native.certs);
+            for path in &opts.cacert {
+                let pem = read_pem(path)?;
+                let mut n = 0;
+                for cert in CertificateDer::pem_slice_iter(&pem) {
+                    let cert = cert.map_err(|e| {
+                        Error::new(ErrorKind::Tls, format!("--cacert {}: {e}", path.display()))
+                    })?;
+                    roots.add(cert).map_err(|e| {
+                        Error::new(ErrorKind::Tls, format!("--cacert {}", path.display()))
+                            .with_source(e)
+                    })?;
+                    n += 1;
+                }
+                if n == 0 {
+                    return Err(Error::new(
+                        ErrorKind::Tls,
+                        format!("--cacert {}: no PEM certificate in it", path.display()),
+                    ));
+                }
+            }
+            builder.with_root_certificates(roots).with_no_client_auth()
+        };
+        Ok(Tls {
+            config: Arc::new(config),
+        })
+    }
+
+    pub(super) fn handshake(tls: &Tls, mut tcp: TcpStream, host: &str) -> Result<Stream> {
+        let name = ServerName::try_from(host.to_string()).map_err(|e| {
+            Error::new(ErrorKind::Tls, format!("server name {host}")).with_source(e)
+        })?;
+        let mut conn = rustls::ClientConnection::new(tls.config.clone(), name)
+            .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))?;
+        while conn.is_handshaking() {
+            conn.complete_io(&mut tcp)
+                .map_err(|e| Error::network(format!("TLS handshake with {host}"), e))?;
+        }
+        Ok(Stream::Rustls(Box::new(rustls::StreamOwned::new(
+            conn, tcp,
+        ))))
+    }
+
+    /// `--insecure`: accepts any certificate but still checks handshake signatures.
+    #[derive(Debug)]
+    struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
+
+    impl rustls::client::danger::ServerCertVerifier for NoVerify {
+        fn verify_server_cert(
+            &self,
+            _: &CertificateDer<'_>,
+            _: &[CertificateDer<'_>],
+            _: &ServerName<'_>,
+            _: &[u8],
+            _: rustls::pki_types::UnixTime,
+        ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error>
+        {
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>
+        {
+            rustls::crypto::verify_tls12_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>
+        {
+            rustls::crypto::verify_tls13_signature(
+                message,
+                cert,
+                dss,
+                &self.0.signature_verification_algorithms,
+            )
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.0.signature_verification_algorithms.supported_schemes()
+        }
+    }
+}
+
+#[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+mod backend {
+    use super::*;
+
+    fn version(v: TlsVersion) -> native_tls::Protocol {
+        match v {
+            TlsVersion::V1_2 => native_tls::Protocol::Tlsv12,
+            // native-tls names no 1.3 constant: "at most 1.3" is its default and "at least 1.3" is not
+            // expressible, so it is refused in build().
+            TlsVersion::V1_3 => native_tls::Protocol::Tlsv12,
+        }
+    }
+
+    pub(super) fn build(opts: &TlsOptions) -> Result<Tls> {
+        let mut b = native_tls::TlsConnector::builder();
+        if opts.min == Some(TlsVersion::V1_3) {
+            return Err(Error::usage("--tls-min 1.3 needs the rustls backend"));
+        }
+        b.min_protocol_version(Some(version(opts.min.unwrap_or(TlsVersion::V1_2))));
+        if opts.max == Some(TlsVersion::V1_2) {
+            b.max_protocol_version(Some(native_tls::Protocol::Tlsv12));
+        }
+        if opts.insecure {
+            b.danger_accept_invalid_certs(true);
+            b.danger_accept_invalid_hostnames(true);
+        }
+        for path in &opts.cacert {
+            let pem = read_pem(path)?;
+            let cert = native_tls::Certificate::from_pem(&pem).map_err(|e| {
+                Error::new(ErrorKind::Tls, format!("--cacert {}", path.display())).with_source(e)
+            })?;
+            b.add_root_certificate(cert);
+        }
+        let connector = b
+            .build()
+            .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))?;
+        Ok(Tls { connector })
+    }
+
+    pub(super) fn handshake(tls: &Tls, tcp: TcpStream, host: &str) -> Result<Stream> {
+        match tls.connector.connect(host, tcp) {
+            Ok(s) => Ok(Stream::Native(Box::new(s))),
+            Err(native_tls::HandshakeError::Failure(e)) => {
+                Err(Error::new(ErrorKind::Tls, format!("TLS handshake with {host}")).with_source(e))
+            }
+            Err(native_tls::HandshakeError::WouldBlock(_)) => Err(Error::new(
+                ErrorKind::Timeout,
+                format!("TLS handshake with {host}: timed out"),
+            )),
+        }
+    }
+}
+
+#[cfg(not(any(feature = "rustls", feature = "native-tls")))]
+mod backend {
+    use super::*;
+
+    pub(super) fn build(_: &TlsOptions) -> Result<Tls> {
+        Ok(Tls {})
+    }
+
+    pub(super) fn handshake(_: &Tls, _: TcpStream, _: &str) -> Result<Stream> {
+        Err(Error::new(
+            ErrorKind::Tls,
+            "this ferry was built without a TLS backend",
+        ))
+    }
+}

@@ -1,0 +1,291 @@
+//! Target URLs: `SCHEME://[USER[:PASS]@]HOST[:PORT][/PATH]`.
+//!
+//! Owns scheme recognition, default ports, implicit-TLS schemes, IPv6 literals and percent-decoding of user,
+//! password and path. A decoded CR, LF or NUL anywhere is a usage error before any connection is made, so no
+//! URL can smuggle a second command onto a control connection. FTP paths follow RFC 1738 §3.2.2: relative to
+//! the login directory, with a leading `%2F` (or an empty first segment, `ftp://h//etc`) making them absolute.
+//! It does not resolve names or open anything.
+
+use std::fmt;
+
+use percent_encoding::percent_decode_str;
+
+use crate::credentials::Secret;
+use crate::error::{Error, Result};
+
+/// The protocols ferry speaks, with their TLS flavour.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scheme {
+    /// `ftp://`, port 21.
+    Ftp,
+    /// `ftps://`, port 990, implicit TLS.
+    Ftps,
+    /// `smtp://`, port 587.
+    Smtp,
+    /// `smtps://`, port 465, implicit TLS.
+    Smtps,
+    /// `pop3://`, port 110.
+    Pop3,
+    /// `pop3s://`, port 995, implicit TLS.
+    Pop3s,
+    /// `imap://`, port 143.
+    Imap,
+    /// `imaps://`, port 993, implicit TLS.
+    Imaps,
+}
+
+impl Scheme {
+    /// Parses a scheme name (case-insensitive).
+    pub fn parse(name: &str) -> Option<Scheme> {
+        Some(match name.to_ascii_lowercase().as_str() {
+            "ftp" => Scheme::Ftp,
+            "ftps" => Scheme::Ftps,
+            "smtp" => Scheme::Smtp,
+            "smtps" => Scheme::Smtps,
+            "pop3" => Scheme::Pop3,
+            "pop3s" => Scheme::Pop3s,
+            "imap" => Scheme::Imap,
+            "imaps" => Scheme::Imaps,
+            _ => return None,
+        })
+    }
+
+    /// The scheme's name as written in URLs.
+    pub fn name(self) -> &'static str {
+        match self {
+            Scheme::Ftp => "ftp",
+            Scheme::Ftps => "ftps",
+            Scheme::Smtp => "smtp",
+            Scheme::Smtps => "smtps",
+            Scheme::Pop3 => "pop3",
+            Scheme::Pop3s => "pop3s",
+            Scheme::Imap => "imap",
+            Scheme::Imaps => "imaps",
+        }
+    }
+
+    /// The default port.
+    pub fn default_port(self) -> u16 {
+        match self {
+            Scheme::Ftp => 21,
+            Scheme::Ftps => 990,
+            Scheme::Smtp => 587,
+            Scheme::Smtps => 465,
+            Scheme::Pop3 => 110,
+            Scheme::Pop3s => 995,
+            Scheme::Imap => 143,
+            Scheme::Imaps => 993,
+        }
+    }
+
+    /// Whether TLS starts before the first protocol byte.
+    pub fn implicit_tls(self) -> bool {
+        matches!(
+            self,
+            Scheme::Ftps | Scheme::Smtps | Scheme::Pop3s | Scheme::Imaps
+        )
+    }
+
+    /// Whether this is one of the FTP schemes.
+    pub fn is_ftp(self) -> bool {
+        matches!(self, Scheme::Ftp | Scheme::Ftps)
+    }
+}
+
+/// A parsed, decoded target.
+#[derive(Clone)]
+pub struct Target {
+    /// The protocol.
+    pub scheme: Scheme,
+    /// Host name or IP address, without IPv6 brackets.
+    pub host: String,
+    /// Port, the scheme's default when none was given.
+    pub port: u16,
+    /// Decoded user name from the URL, if any.
+    pub user: Option<String>,
+    /// Decoded password from the URL, if any.
+    pub password: Option<Secret>,
+    /// Decoded path. For FTP: relative to the login directory unless it starts with `/`; empty for the
+    /// login directory itself. Keeps a trailing `/` when the URL had one.
+    pub path: String,
+}
+
+impl fmt::Debug for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Target")
+            .field("scheme", &self.scheme)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.user)
+            .field("password", &self.password)
+            .field("path", &self.path)
+            .finish()
+    }
+}
+
+impl Target {
+    /// Parses and decodes `input`. `allowed` lists the schemes the calling tool speaks.
+    pub fn parse(input: &str, allowed: &[Scheme]) -> Result<Target> {
+        let bad =
+            |why: &str| Error::usage(format!("bad URL {}: {why}", crate::terminal::escape(input)));
+        if input.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
+            return Err(bad("control characters are not allowed"));
+        }
+        let parsed = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
+        let scheme = Scheme::parse(parsed.scheme()).ok_or_else(|| bad("unknown scheme"))?;
+        if !allowed.contains(&scheme) {
+            let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
+            return Err(bad(&format!("scheme must be one of {}", names.join(", "))));
+        }
+        let host = match parsed.host() {
+            Some(url::Host::Domain(d)) if !d.is_empty() => d.to_string(),
+            Some(url::Host::Ipv4(a)) => a.to_string(),
+            Some(url::Host::Ipv6(a)) => a.to_string(),
+            _ => return Err(bad("no host")),
+        };
+        let port = parsed.port().unwrap_or(scheme.default_port());
+        let decode = |part: &str, what: &str| -> Result<String> {
+            let text = percent_decode_str(part)
+                .decode_utf8()
+                .map_err(|_| bad(&format!("{what} is not UTF-8")))?;
+            if text.chars().any(|c| c == '\r' || c == '\n' || c == '\0') {
+                return Err(bad(&format!("{what} contains CR, LF or NUL")));
+            }
+            Ok(text.into_owned())
+        };
+        let user = match parsed.username() {
+            "" => None,
+            u => Some(decode(u, "user")?),
+        };
+        let password = match parsed.password() {
+            None => None,
+            Some(p) => Some(Secret::new(decode(p, "password")?)),
+        };
+        let raw_path = parsed.path();
+        let path = if scheme.is_ftp() {
+            ftp_path(raw_path, &decode)?
+        } else {
+            decode(raw_path.trim_start_matches('/'), "path")?
+        };
+        if parsed.query().is_some() || parsed.fragment().is_some() {
+            return Err(bad("query strings and fragments are not supported"));
+        }
+        Ok(Target {
+            scheme,
+            host,
+            port,
+            user,
+            password,
+            path,
+        })
+    }
+
+    /// `host:port` as used to connect, with IPv6 brackets.
+    pub fn authority(&self) -> String {
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
+    }
+
+    /// The URL again without its password, for messages and JSON.
+    pub fn display(&self) -> String {
+        let user = match &self.user {
+            Some(u) => format!(
+                "{}@",
+                percent_encoding::utf8_percent_encode(u, percent_encoding::NON_ALPHANUMERIC)
+            ),
+            None => String::new(),
+        };
+        let path = if self.path.starts_with('/') {
+            format!("/%2F{}", &self.path[1..])
+        } else {
+            format!("/{}", self.path)
+        };
+        format!(
+            "{}://{}{}{}",
+            self.scheme.name(),
+            user,
+            self.authority(),
+            path
+        )
+    }
+
+    /// The same target with another path.
+    pub fn with_path(&self, path: String) -> Target {
+        Target {
+            path,
+            ..self.clone()
+        }
+    }
+}
+
+/// RFC 1738: `/a/b` is `a/b` relative to the login directory; `/%2Fa/b` and `//a/b` are `/a/b`.
+fn ftp_path(raw: &str, decode: &dyn Fn(&str, &str) -> Result<String>) -> Result<String> {
+    let rest = raw.strip_prefix('/').unwrap_or(raw);
+    let absolute =
+        rest.starts_with('/') || rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("%2f");
+    let decoded = decode(rest, "path")?;
+    if absolute {
+        Ok(format!("/{}", decoded.trim_start_matches('/')))
+    } else {
+        Ok(decoded)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const FTP: &[Scheme] = &[Scheme::Ftp, Scheme::Ftps];
+
+    #[test]
+    fn defaults_and_decoding() {
+        let t = Target::parse("ftp://bob%40corp:p%3Ass@example.com/pub/a%20b.csv", FTP).unwrap();
+        assert_eq!(t.host, "example.com");
+        assert_eq!(t.port, 21);
+        assert_eq!(t.user.as_deref(), Some("bob@corp"));
+        assert_eq!(t.password.as_ref().unwrap().expose(), "p:ss");
+        assert_eq!(t.path, "pub/a b.csv");
+        let t = Target::parse("ftps://[::1]:2121/", FTP).unwrap();
+        assert_eq!(
+            (t.host.as_str(), t.port, t.path.as_str()),
+            ("::1", 2121, "")
+        );
+        assert!(t.scheme.implicit_tls());
+        assert_eq!(t.authority(), "[::1]:2121");
+    }
+
+    #[test]
+    fn absolute_ftp_paths() {
+        assert_eq!(
+            Target::parse("ftp://h/%2Fetc/x", FTP).unwrap().path,
+            "/etc/x"
+        );
+        assert_eq!(Target::parse("ftp://h//etc/x", FTP).unwrap().path, "/etc/x");
+        assert_eq!(Target::parse("ftp://h/dir/", FTP).unwrap().path, "dir/");
+    }
+
+    #[test]
+    fn control_characters_are_usage_errors() {
+        for bad in [
+            "ftp://h/a%0d%0aDELE%20x",
+            "ftp://u%0a@h/",
+            "ftp://u:p%00@h/",
+            "http://h/",
+            "ftp://:21/x",
+            "not a url",
+        ] {
+            let e = Target::parse(bad, FTP).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Usage, "{bad}");
+        }
+    }
+
+    #[test]
+    fn display_hides_the_password() {
+        let t = Target::parse("ftp://u:secret@h/%2Fabs", FTP).unwrap();
+        assert_eq!(t.display(), "ftp://u@h:21/%2Fabs");
+        assert!(!format!("{t:?}").contains("secret"));
+    }
+}
