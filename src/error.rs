@@ -167,6 +167,12 @@ impl Error {
         self.reported
     }
 
+    /// The same error with another kind (e.g. a handshake's I/O failure is a TLS failure).
+    pub fn with_kind(mut self, kind: ErrorKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
     /// The kind, which decides the exit code.
     pub fn kind(&self) -> ErrorKind {
         self.kind
@@ -218,16 +224,21 @@ fn tls_kind(err: &io::Error) -> Option<ErrorKind> {
 
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.context)?;
+        // io::Error wrapping a library error displays the same text as its source: print each text once.
+        let mut shown = self.context.clone();
         let mut cur: Option<&(dyn std::error::Error + 'static)> = self
             .source
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static));
         while let Some(e) = cur {
-            write!(f, ": {e}")?;
+            let text = e.to_string();
+            if !shown.ends_with(&text) {
+                shown.push_str(": ");
+                shown.push_str(&text);
+            }
             cur = e.source();
         }
-        Ok(())
+        f.write_str(&shown)
     }
 }
 

@@ -210,7 +210,7 @@ impl Tls {
             .map_err(|e| Error::network("socket", e))?;
         backend::handshake(self, tcp, host).map_err(|e| match e.kind() {
             ErrorKind::Timeout => e,
-            _ => Error::new(ErrorKind::Tls, e.context().to_string()).with_source(e),
+            _ => e.with_kind(ErrorKind::Tls),
         })
     }
 }

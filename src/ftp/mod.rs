@@ -178,7 +178,7 @@ impl Session {
     /// password, 332 for an account. A refusal of USER or PASS is an authentication failure (exit 5).
     fn login(&mut self, creds: &Credentials) -> Result<()> {
         let auth = |e: Error| match e.kind() {
-            ErrorKind::Permanent => Error::new(ErrorKind::Auth, e.context().to_string()),
+            ErrorKind::Permanent => e.with_kind(ErrorKind::Auth),
             _ => e,
         };
         let r = self
@@ -205,14 +205,14 @@ impl Session {
     /// PBSZ 0 (RFC 4217 §8).
     fn pbsz(&mut self) -> Result<()> {
         self.expect(Command::with("PBSZ", "0"), &[200])
-            .map_err(|e| Error::new(ErrorKind::Tls, e.context().to_string()))?;
+            .map_err(|e| e.with_kind(ErrorKind::Tls))?;
         Ok(())
     }
 
     /// PROT P (RFC 4217 §9): data connections are protected from now on.
     fn prot_p(&mut self) -> Result<()> {
         self.expect(Command::with("PROT", "P"), &[200])
-            .map_err(|e| Error::new(ErrorKind::Tls, e.context().to_string()))?;
+            .map_err(|e| e.with_kind(ErrorKind::Tls))?;
         self.protected = true;
         Ok(())
     }

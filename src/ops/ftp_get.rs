@@ -72,6 +72,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     let mut results = Vec::new();
     let mut current: Option<(String, Connector, Session)> = None;
+    let mut broken = false;
     for target in &targets {
         let key = format!(
             "{}://{:?}@{}",
@@ -86,6 +87,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             let conn = Connector::new(target, &args.net, &args.ftp)?;
             let session = open_with_retries(&conn, target, args.net.retries)?;
             current = Some((key, conn, session));
+            broken = false;
         }
         let Some((_, conn, session)) = current.as_mut() else {
             continue;
@@ -99,7 +101,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         };
         for (remote, name) in files {
             let t = target.with_path(remote);
-            let local = match local_path(args, &t, &name) {
+            let local = match local_path(args, &name) {
                 Ok(p) => p,
                 Err(e) => {
                     report(args, &e);
@@ -107,8 +109,19 @@ pub fn run(args: &Args) -> Result<Outcome> {
                     continue;
                 }
             };
-            let r = get_one(args, conn, session, &t, &local);
-            match r {
+            if broken {
+                // The last failure may have left the control connection unusable: start afresh.
+                match conn.open(target) {
+                    Ok(fresh) => std::mem::replace(session, fresh).quit(),
+                    Err(e) => {
+                        report(args, &e);
+                        results.push(failed(&t, &local.display().to_string(), e, "failed"));
+                        continue;
+                    }
+                }
+                broken = false;
+            }
+            match get_one(args, conn, session, &t, &local) {
                 Ok(bytes) => {
                     if !args.net.quiet && !args.net.json && local.as_os_str() != "-" {
                         eprintln!(
@@ -126,11 +139,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                     });
                 }
                 Err(e) => {
-                    if session_may_be_broken(&e)
-                        && let Ok(fresh) = conn.open(target)
-                    {
-                        std::mem::replace(session, fresh).quit();
-                    }
+                    broken = session_may_be_broken(&e);
                     report(args, &e);
                     results.push(failed(&t, &local.display().to_string(), e, "failed"));
                 }
@@ -273,7 +282,7 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(String, String)
 }
 
 /// Where a remote file goes locally; a server-provided name must be safe.
-fn local_path(args: &Args, t: &Target, name: &str) -> Result<PathBuf> {
+fn local_path(args: &Args, name: &str) -> Result<PathBuf> {
     if let Some(o) = &args.output {
         return Ok(o.clone());
     }
@@ -286,7 +295,6 @@ fn local_path(args: &Args, t: &Target, name: &str) -> Result<PathBuf> {
             ),
         )
     })?;
-    let _ = t;
     let dir = args
         .output_dir
         .clone()

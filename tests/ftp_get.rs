@@ -1,0 +1,342 @@
+//! ftp-get against the scripted server: exact transcripts, one test per exit code, hostile replies.
+
+use std::time::Duration;
+
+use crate::support::*;
+
+fn retr(path: &str, body: &[u8]) -> Vec<Step> {
+    vec![
+        e("TYPE I"),
+        s("200 Switching to Binary mode."),
+        e(&format!("SIZE {path}")),
+        s(&format!("213 {}", body.len())),
+        e("EPSV"),
+        Epsv,
+        e(&format!("RETR {path}")),
+        s("150 Opening BINARY mode data connection."),
+        DataSend(body.to_vec()),
+        s("226 Transfer complete."),
+    ]
+}
+
+#[test]
+fn downloads_with_the_exact_transcript() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        retr("pub/a b.txt", b"hello\n"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("pub/a%20b.txt")]);
+    assert_code(&r, 0);
+    assert_eq!(
+        std::fs::read(dir.path().join("a b.txt")).unwrap(),
+        b"hello\n"
+    );
+    assert_eq!(names_in(dir.path()), vec!["a b.txt"], "no temp files left");
+    srv.finish();
+}
+
+#[test]
+fn several_urls_share_one_session() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        retr("x", b"1"),
+        retr("y", b"22"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("x"), &srv.url("y")]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(dir.path()), vec!["x", "y"]);
+    srv.finish();
+}
+
+#[test]
+fn stdout_output() {
+    let srv = Server::start(script(vec![anon_login(), retr("f", b"to stdout"), quit()]));
+    let (r, _dir) = run("ftp-get", &["-o", "-", &srv.url("f")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout, b"to stdout");
+    srv.finish();
+}
+
+#[test]
+fn truncated_retr_is_exit_9_and_leaves_no_file() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE big"),
+            s("213 1000"),
+            e("EPSV"),
+            Epsv,
+            e("RETR big"),
+            s("150 here it comes"),
+            DataSend(vec![b'x'; 500]),
+            s("226 Transfer complete."),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("big")]);
+    assert_code(&r, 9);
+    assert!(
+        r.stderr.contains("truncated transfer: 500 of 1000"),
+        "{}",
+        r.stderr
+    );
+    assert!(
+        names_in(dir.path()).is_empty(),
+        "{:?}",
+        names_in(dir.path())
+    );
+    srv.finish();
+}
+
+#[test]
+fn pasv_address_is_ignored_and_the_control_peer_used() {
+    // EPSV is not understood; PASV claims 10.255.255.1, which must never be contacted: the transfer only
+    // succeeds if the client connects to 127.0.0.1, where the listener really is.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 4"),
+            e("EPSV"),
+            s("500 EPSV not understood"),
+            e("PASV"),
+            PasvClaiming("10.255.255.1".into()),
+            e("RETR f"),
+            s("150 ok"),
+            DataSend(b"data".to_vec()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["--connect-timeout", "2", &srv.url("f")]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"data");
+    srv.finish();
+}
+
+#[test]
+fn resume_sends_rest_and_appends() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 10"),
+            e("EPSV"),
+            Epsv,
+            e("REST 4"),
+            s("350 Restart position accepted (4)."),
+            e("RETR f"),
+            s("150 ok"),
+            DataSend(b"456789".to_vec()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"0123").unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-c", &srv.url("f")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
+    assert_eq!(names_in(dir.path()), vec!["f"]);
+    srv.finish();
+}
+
+#[test]
+fn delete_after_only_after_commit_and_preserve_sets_mtime() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 3"),
+            e("MDTM f"),
+            s("213 20200102030405"),
+            e("EPSV"),
+            Epsv,
+            e("RETR f"),
+            s("150 ok"),
+            DataSend(b"abc".to_vec()),
+            s("226 ok"),
+            e("DELE f"),
+            s("250 Delete operation successful."),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["--delete-after", "--preserve", &srv.url("f")]);
+    assert_code(&r, 0);
+    let meta = std::fs::metadata(dir.path().join("f")).unwrap();
+    let secs = meta
+        .modified()
+        .unwrap()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert_eq!(secs, 1577934245);
+    srv.finish();
+}
+
+#[test]
+fn failed_transfer_is_never_deleted_on_the_server() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 3"),
+            e("EPSV"),
+            Epsv,
+            e("RETR f"),
+            s("150 ok"),
+            DataSend(b"ab".to_vec()),
+            s("426 Connection closed; transfer aborted."),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["--delete-after", &srv.url("f")]);
+    assert_code(&r, 7);
+    assert!(names_in(dir.path()).is_empty());
+    let seen = srv.finish();
+    assert!(!seen.iter().any(|l| l.starts_with("DELE")), "{seen:?}");
+}
+
+#[test]
+fn ascii_mode_converts_line_endings() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE A"),
+            s("200 Switching to ASCII mode."),
+            e("EPSV"),
+            Epsv,
+            e("RETR t"),
+            s("150 ok"),
+            DataSend(b"one\r\ntwo\r\n".to_vec()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["--ascii", &srv.url("t")]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("t")).unwrap(), b"one\ntwo\n");
+    srv.finish();
+}
+
+#[test]
+fn glob_skips_unsafe_names_with_exit_10() {
+    let listing = b"type=file;size=1; good.csv\r\ntype=file;size=1; ..\r\ntype=file;size=1; evil\x1b[2J.csv\r\ntype=dir; sub.csv\r\ntype=file;size=1; other.txt\r\n";
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;"),
+            s(" SIZE"),
+            s("211 End"),
+            e("EPSV"),
+            Epsv,
+            e("MLSD d"),
+            s("150 listing"),
+            DataSend(listing.to_vec()),
+            s("226 ok"),
+        ],
+        retr("d/good.csv", b"g"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("d/*.csv")]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains("unsafe remote name evil\\x1b[2J.csv"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(dir.path()), vec!["good.csv"]);
+    srv.finish();
+}
+
+#[test]
+fn active_mode_uses_eprt_and_accepts_the_server() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 2"),
+            ExpectPrefix("EPRT |1|127.0.0.1|".into()),
+            s("200 EPRT command successful."),
+            e("RETR f"),
+            s("150 ok"),
+            ActiveSend(b"hi".to_vec()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["--active", &srv.url("f")]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"hi");
+    srv.finish();
+}
+
+#[test]
+fn oversized_line_is_exit_9_with_bounded_memory() {
+    let srv = Server::start(vec![Flood(b'2', 64 << 20)]);
+    let (r, _d) = run("ftp-get", &[&srv.url("f")]);
+    assert_code(&r, 9);
+    assert!(r.stderr.contains("longer than 65536"), "{}", r.stderr);
+}
+
+#[test]
+fn trickled_reply_times_out_within_the_deadline() {
+    let srv = Server::start(vec![Trickle(
+        "220 slow greeting that takes ages".into(),
+        Duration::from_millis(300),
+    )]);
+    let (r, _d) = run("ftp-get", &["--timeout", "2", &srv.url("f")]);
+    assert_code(&r, 11);
+    assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
+}
+
+#[test]
+fn malformed_reply_is_exit_9() {
+    let srv = Server::start(vec![s("hello, I am not FTP")]);
+    let (r, _d) = run("ftp-get", &[&srv.url("f")]);
+    assert_code(&r, 9);
+}
+
+#[test]
+fn nul_in_reply_is_exit_9() {
+    let srv = Server::start(vec![Raw(b"220 a\0b\r\n".to_vec())]);
+    let (r, _d) = run("ftp-get", &[&srv.url("f")]);
+    assert_code(&r, 9);
+}
+
+#[test]
+fn password_never_appears_in_the_transcript() {
+    let srv = Server::start(script(vec![vec![
+        s("220 hi"),
+        e("USER bob"),
+        s("331 pw?"),
+        e("PASS s3cr3t"),
+        s("530 Login incorrect."),
+    ]]));
+    let (r, _d) = run(
+        "ftp-get",
+        &["-v", &format!("ftp://bob:s3cr3t@{}/f", srv.addr)],
+    );
+    assert_code(&r, 5);
+    assert!(r.stderr.contains("> PASS ****"), "{}", r.stderr);
+    assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
+    srv.finish();
+}

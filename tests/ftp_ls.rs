@@ -1,0 +1,106 @@
+//! ftp-ls against the scripted server: MLSD, LIST (Unix and DOS), NLST fallback, recursion, JSON.
+
+use crate::support::*;
+
+fn login_without_mlst() -> Vec<Step> {
+    vec![
+        s("220 hi"),
+        e("USER anonymous"),
+        s("230 ok"),
+        e("FEAT"),
+        s("500 FEAT not understood"),
+    ]
+}
+
+fn listing(cmd: &str, body: &[u8]) -> Vec<Step> {
+    vec![
+        e("EPSV"),
+        Epsv,
+        e(cmd),
+        s("150 Here comes the listing."),
+        DataSend(body.to_vec()),
+        s("226 ok"),
+    ]
+}
+
+#[test]
+fn unix_list_long_and_json() {
+    let body = b"total 8\r\n-rw-r--r--    1 0  0   1234 Mar 05  2021 a file.txt\r\ndrwxr-xr-x 2 0 0 4096 Mar 05  2021 sub\r\nlrwxrwxrwx 1 0 0 3 Mar 05 2021 l -> a file.txt\r\n";
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST pub", body),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["--json", &srv.url("pub/")]);
+    assert_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 3);
+    assert_eq!(entries[0]["name"], "a file.txt");
+    assert_eq!(entries[0]["type"], "file");
+    assert_eq!(entries[0]["size"], 1234);
+    assert_eq!(entries[0]["modified"], "2021-03-05T00:00:00Z");
+    assert_eq!(entries[0]["perm"], "rw-r--r--");
+    assert_eq!(entries[1]["type"], "dir");
+    assert_eq!(entries[2]["type"], "link");
+    srv.finish();
+}
+
+#[test]
+fn dos_list_names() {
+    let body = b"01-02-23  10:00PM       <DIR>          Sub Dir\r\n01-02-23  09:00AM                 12 file.txt\r\n";
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST", body),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-l", &srv.url("")]);
+    assert_code(&r, 0);
+    let out = r.stdout_str();
+    assert!(out.contains("d -"), "{out}");
+    assert!(out.contains("12 2023-01-02T09:00:00Z file.txt"), "{out}");
+    srv.finish();
+}
+
+#[test]
+fn nlst_when_list_is_refused() {
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        vec![e("EPSV"), Epsv, e("LIST d"), s("550 LIST not allowed")],
+        listing("NLST d", b"d/one\r\nd/two\r\n"),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &[&srv.url("d")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "one\ntwo\n");
+    srv.finish();
+}
+
+#[test]
+fn recursive_mlsd_with_escaped_names() {
+    let mlsd = |b: &[u8]| b.to_vec();
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;modify*;"),
+            s("211 End"),
+        ],
+        listing(
+            "MLSD top",
+            &mlsd(b"type=cdir; .\r\ntype=dir; sub\r\ntype=file;size=3; evil\x1b]0;x\x07\r\n"),
+        ),
+        listing(
+            "MLSD top/sub",
+            &mlsd(b"type=file;size=1;modify=20240101000000; inner\r\n"),
+        ),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-R", &srv.url("top")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "sub\nsub/inner\nevil\\x1b]0;x\\x07\n");
+    srv.finish();
+}

@@ -1,0 +1,55 @@
+//! Man pages, shell completions and README's exit-code table are generated from the clap definitions and
+//! `EXIT_CODES`; this test fails when the checked-in copies drift. `FERRY_BLESS=1 cargo test` rewrites them.
+
+use std::path::{Path, PathBuf};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn check(path: &Path, want: &[u8], stale: &mut Vec<String>) {
+    if std::env::var_os("FERRY_BLESS").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, want).unwrap();
+        return;
+    }
+    match std::fs::read(path) {
+        Ok(have) if have == want => {}
+        _ => stale.push(path.display().to_string()),
+    }
+}
+
+#[test]
+fn man_pages_completions_and_readme_are_up_to_date() {
+    let mut stale = Vec::new();
+    for cmd in ferry::cli::commands() {
+        let name = cmd.get_name().to_string();
+        let mut man = Vec::new();
+        clap_mangen::Man::new(cmd.clone()).render(&mut man).unwrap();
+        check(&root().join(format!("man/{name}.1")), &man, &mut stale);
+        for (shell, file) in [
+            (clap_complete::Shell::Bash, format!("{name}.bash")),
+            (clap_complete::Shell::Zsh, format!("_{name}")),
+            (clap_complete::Shell::Fish, format!("{name}.fish")),
+        ] {
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd.clone(), name.clone(), &mut out);
+            check(&root().join("completions").join(file), &out, &mut stale);
+        }
+    }
+    let readme_path = root().join("README.md");
+    let readme = std::fs::read_to_string(&readme_path).unwrap();
+    let (start, end) = ("<!-- exit-codes:start -->\n", "<!-- exit-codes:end -->");
+    let a = readme.find(start).expect("README exit-code markers") + start.len();
+    let b = readme.find(end).expect("README exit-code markers");
+    let mut table = String::from("| code | meaning |\n|---|---|\n");
+    for (code, meaning) in ferry::error::EXIT_CODES {
+        table.push_str(&format!("| {code} | {meaning} |\n"));
+    }
+    let want = format!("{}{}{}", &readme[..a], table, &readme[b..]);
+    check(&readme_path, want.as_bytes(), &mut stale);
+    assert!(
+        stale.is_empty(),
+        "generated files are stale: {stale:?}; run `FERRY_BLESS=1 cargo test --test tests generated`"
+    );
+}

@@ -1,0 +1,382 @@
+//! Test support: a scripted loopback server that asserts the exact client transcript, and a runner for the
+//! real binaries that never lets a hung client hang the suite.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// One step of a server script.
+#[derive(Clone)]
+pub enum Step {
+    /// Send a line (CRLF appended).
+    Send(String),
+    /// Expect this exact client line.
+    Expect(String),
+    /// Expect a client line starting with this prefix (for arguments chosen at run time, like EPRT's port).
+    ExpectPrefix(String),
+    /// Open a passive data listener and announce it with 229 (EPSV).
+    Epsv,
+    /// Open a passive data listener on 127.0.0.1 but announce it in a 227 naming `ip` (a lie).
+    PasvClaiming(String),
+    /// Accept the data connection, send these bytes, close it.
+    DataSend(Vec<u8>),
+    /// Accept the data connection and read it to the end (recorded in `data_received`).
+    DataRecv,
+    /// Connect to the client's EPRT/PORT address from the last expected line and send these bytes.
+    ActiveSend(Vec<u8>),
+    /// Send raw bytes as they are.
+    Raw(Vec<u8>),
+    /// Send `total` bytes of `byte` without a line ending, in 1 MiB writes, ignoring write errors.
+    Flood(u8, usize),
+    /// Send a line one byte per `interval`, then CRLF.
+    Trickle(String, Duration),
+    /// Wait.
+    Sleep(Duration),
+    /// Read until the client closes (or 10 s), without asserting anything.
+    Drain,
+}
+
+pub use Step::*;
+
+/// `Send` from a &str.
+pub fn s(line: &str) -> Step {
+    Send(line.to_string())
+}
+
+/// `Expect` from a &str.
+pub fn e(line: &str) -> Step {
+    Expect(line.to_string())
+}
+
+/// A server running a script on 127.0.0.1.
+pub struct Server {
+    pub addr: SocketAddr,
+    handle: Option<JoinHandle<Result<(), String>>>,
+    seen: Arc<Mutex<Vec<String>>>,
+    received: Arc<Mutex<Vec<u8>>>,
+}
+
+impl Server {
+    pub fn start(script: Vec<Step>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (seen2, received2) = (seen.clone(), received.clone());
+        let handle = std::thread::spawn(move || run_script(listener, script, seen2, received2));
+        Server {
+            addr,
+            handle: Some(handle),
+            seen,
+            received,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("ftp://{}/{path}", self.addr)
+    }
+
+    /// Waits for the script to end and panics with the transcript if the client strayed from it.
+    pub fn finish(mut self) -> Vec<String> {
+        let r = self
+            .handle
+            .take()
+            .unwrap()
+            .join()
+            .expect("server thread panicked");
+        let seen = self.seen.lock().unwrap().clone();
+        if let Err(msg) = r {
+            panic!(
+                "server script failed: {msg}\nclient sent:\n{}",
+                seen.join("\n")
+            );
+        }
+        seen
+    }
+
+    pub fn data_received(&self) -> Vec<u8> {
+        self.received.lock().unwrap().clone()
+    }
+}
+
+fn run_script(
+    listener: TcpListener,
+    script: Vec<Step>,
+    seen: Arc<Mutex<Vec<String>>>,
+    received: Arc<Mutex<Vec<u8>>>,
+) -> Result<(), String> {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let ctl = loop {
+        match listener.accept() {
+            Ok((s, _)) => break s,
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("no client connected: {e}")),
+        }
+    };
+    ctl.set_nonblocking(false).unwrap();
+    ctl.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let mut reader = BufReader::new(ctl.try_clone().unwrap());
+    let mut w = ctl;
+    let mut data_listener: Option<TcpListener> = None;
+    let mut active: Option<SocketAddr> = None;
+    for step in script {
+        match step {
+            Send(line) => w
+                .write_all(format!("{line}\r\n").as_bytes())
+                .map_err(|e| format!("sending {line:?}: {e}"))?,
+            Expect(ref want) | ExpectPrefix(ref want) => {
+                let exact = matches!(step, Expect(_));
+                let mut line = String::new();
+                reader
+                    .read_line(&mut line)
+                    .map_err(|e| format!("waiting for {want:?}: {e}"))?;
+                if line.is_empty() {
+                    return Err(format!("client closed; expected {want:?}"));
+                }
+                if !line.ends_with("\r\n") {
+                    return Err(format!("line without CRLF: {line:?}"));
+                }
+                let got = line.trim_end_matches("\r\n").to_string();
+                seen.lock().unwrap().push(got.clone());
+                if (exact && got != *want) || (!exact && !got.starts_with(want.as_str())) {
+                    return Err(format!("expected {want:?}, got {got:?}"));
+                }
+                if let Some(a) = active_addr(&got) {
+                    active = Some(a);
+                }
+            }
+            Epsv => {
+                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                let port = l.local_addr().unwrap().port();
+                data_listener = Some(l);
+                w.write_all(
+                    format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").as_bytes(),
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            PasvClaiming(ip) => {
+                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                let port = l.local_addr().unwrap().port();
+                data_listener = Some(l);
+                let ip = ip.replace('.', ",");
+                w.write_all(
+                    format!(
+                        "227 Entering Passive Mode ({ip},{},{})\r\n",
+                        port >> 8,
+                        port & 255
+                    )
+                    .as_bytes(),
+                )
+                .map_err(|e| e.to_string())?;
+            }
+            DataSend(bytes) => {
+                let mut d = accept(data_listener.as_ref().ok_or("no data listener")?)?;
+                let _ = d.write_all(&bytes);
+                drop(d);
+            }
+            DataRecv => {
+                let mut d = accept(data_listener.as_ref().ok_or("no data listener")?)?;
+                let mut buf = Vec::new();
+                d.read_to_end(&mut buf).map_err(|e| e.to_string())?;
+                received.lock().unwrap().extend(buf);
+            }
+            ActiveSend(bytes) => {
+                let addr = active.ok_or("no EPRT/PORT address seen")?;
+                let mut d = TcpStream::connect(addr).map_err(|e| format!("active connect: {e}"))?;
+                let _ = d.write_all(&bytes);
+            }
+            Raw(bytes) => w.write_all(&bytes).map_err(|e| e.to_string())?,
+            Flood(b, total) => {
+                let chunk = vec![b; 1 << 20];
+                let mut sent = 0;
+                while sent < total {
+                    if w.write_all(&chunk).is_err() {
+                        break;
+                    }
+                    sent += chunk.len();
+                }
+            }
+            Trickle(line, interval) => {
+                for b in line.bytes().chain(*b"\r\n") {
+                    if w.write_all(&[b]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(interval);
+                }
+            }
+            Sleep(d) => std::thread::sleep(d),
+            Drain => {
+                let mut sink = Vec::new();
+                let _ = reader.read_to_end(&mut sink);
+                for l in String::from_utf8_lossy(&sink).lines() {
+                    seen.lock().unwrap().push(l.to_string());
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn accept(l: &TcpListener) -> Result<TcpStream, String> {
+    l.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        match l.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false).unwrap();
+                return Ok(s);
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(2)),
+            Err(e) => return Err(format!("no data connection: {e}")),
+        }
+    }
+}
+
+/// The address in `EPRT |1|127.0.0.1|port|` or `PORT h1,h2,h3,h4,p1,p2`.
+fn active_addr(line: &str) -> Option<SocketAddr> {
+    if let Some(arg) = line.strip_prefix("EPRT ") {
+        let parts: Vec<&str> = arg.split('|').collect();
+        return format!("{}:{}", parts.get(2)?, parts.get(3)?).parse().ok();
+    }
+    let arg = line.strip_prefix("PORT ")?;
+    let n: Vec<u16> = arg.split(',').filter_map(|x| x.parse().ok()).collect();
+    if n.len() != 6 {
+        return None;
+    }
+    format!("{}.{}.{}.{}:{}", n[0], n[1], n[2], n[3], n[4] * 256 + n[5])
+        .parse()
+        .ok()
+}
+
+/// The usual opening of an anonymous plain session against vsftpd-like FEAT.
+pub fn anon_login() -> Vec<Step> {
+    vec![
+        s("220 scripted server"),
+        e("USER anonymous"),
+        s("331 Please specify the password."),
+        e("PASS ferry@"),
+        s("230 Login successful."),
+        e("FEAT"),
+        s("211-Features:"),
+        s(" EPSV"),
+        s(" MDTM"),
+        s(" REST STREAM"),
+        s(" SIZE"),
+        s("211 End"),
+    ]
+}
+
+/// The end of a session.
+pub fn quit() -> Vec<Step> {
+    vec![e("QUIT"), s("221 Goodbye.")]
+}
+
+/// Concatenates script pieces.
+pub fn script(parts: Vec<Vec<Step>>) -> Vec<Step> {
+    parts.into_iter().flatten().collect()
+}
+
+/// A path to a built binary.
+pub fn bin(name: &str) -> PathBuf {
+    match name {
+        "ftp-get" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-get")),
+        "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
+        other => panic!("unknown binary {other}"),
+    }
+}
+
+/// Result of running a binary.
+pub struct Run {
+    pub code: i32,
+    pub stdout: Vec<u8>,
+    pub stderr: String,
+    pub elapsed: Duration,
+}
+
+impl Run {
+    pub fn stdout_str(&self) -> String {
+        String::from_utf8_lossy(&self.stdout).into_owned()
+    }
+}
+
+/// Runs a binary with `args` in `cwd`, an empty HOME (no ~/.netrc, no config) and no stdin; kills it
+/// and fails the test after 60 s.
+pub fn run_in(cwd: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(bin(name));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let start = Instant::now();
+    let mut child = cmd.spawn().expect("spawn");
+    let out_pipe = child.stdout.take().unwrap();
+    let err_pipe = child.stderr.take().unwrap();
+    let out_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = { out_pipe }.read_to_end(&mut v);
+        v
+    });
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = { err_pipe }.read_to_end(&mut v);
+        v
+    });
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{name} {args:?} hung for 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let elapsed = start.elapsed();
+    let stdout = out_t.join().unwrap();
+    let stderr = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
+    Run {
+        code: status.code().unwrap_or(-1),
+        stdout,
+        stderr,
+        elapsed,
+    }
+}
+
+/// Like [`run_in`] in a fresh temporary directory, returned with the result.
+pub fn run(name: &str, args: &[&str]) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), name, args, &[]);
+    (r, dir)
+}
+
+/// Checks the exit code, printing stderr on mismatch.
+#[track_caller]
+pub fn assert_code(r: &Run, code: i32) {
+    assert_eq!(r.code, code, "exit code; stderr:\n{}", r.stderr);
+    assert!(r.code != 101, "panicked:\n{}", r.stderr);
+}
+
+/// The names in a directory, sorted.
+pub fn names_in(dir: &Path) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    v.sort();
+    v
+}

@@ -1,0 +1,11 @@
+//! The one integration-test harness: scripted-server tests per tool, exit codes, generated files, and the
+//! real-server interop suite (tests/interop/start.sh starts the servers; with CI=true a missing server is a
+//! failure, not a skip).
+
+mod support;
+
+mod exit_codes;
+mod ftp_get;
+mod ftp_ls;
+mod generated;
+mod interop;
