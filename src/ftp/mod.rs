@@ -372,19 +372,16 @@ impl Session {
         if let Some(offset) = rest.filter(|&o| o > 0) {
             self.expect(Command::with("REST", offset.to_string()), &[350])?;
         }
-        self.expect(cmd, &[125, 150])?;
+        let what = cmd.redacted();
+        let r = self.cmd(cmd)?;
+        if !matches!(r.code, 125 | 150) {
+            return Err(self.data_refused(&r, &what));
+        }
         let tls = match (&self.config.tls, self.protected) {
             (Some(t), true) => Some((t, self.host.as_str())),
             _ => None,
         };
-        let stream = pending.establish(tls, self.config.timeout).map_err(|e| {
-            if e.kind() == ErrorKind::Tls && cfg!(not(feature = "rustls")) {
-                e.within("the server may require TLS session reuse, which this build's TLS backend cannot do")
-            } else {
-                e
-            }
-        });
-        let stream = match stream {
+        let stream = match pending.establish(tls, self.config.timeout) {
             Ok(s) => s,
             Err(e) => {
                 // The server may explain the failure (vsftpd: "522 SSL connection failed: session reuse
@@ -421,8 +418,30 @@ impl Session {
         let r = self.pp.read_reply()?;
         match r.code {
             226 | 250 => Ok(()),
-            _ => Err(r.refused(what)),
+            _ => Err(self.data_refused(&r, what)),
         }
+    }
+
+    /// The error for a transfer the server refused or aborted. On a protected session a 522 (RFC 4217
+    /// §10.2; vsftpd's "session reuse required") means the data connection's TLS was not accepted,
+    /// typically because it did not resume the control connection's session: a TLS failure (exit 4).
+    fn data_refused(&self, r: &Reply, what: &str) -> Error {
+        if !(self.protected && r.code == 522) {
+            return r.refused(what);
+        }
+        let hint = if cfg!(feature = "rustls") {
+            ""
+        } else {
+            " (this build's TLS backend cannot resume TLS sessions; use the default rustls build)"
+        };
+        Error::new(
+            ErrorKind::Tls,
+            format!(
+                "{what}: {} {}{hint}",
+                r.code,
+                crate::terminal::escape(&r.text())
+            ),
+        )
     }
 
     /// Lists `path` (or the current directory): MLSD when FEAT offered MLST, else LIST, parsed; lines that
