@@ -340,3 +340,63 @@ fn password_never_appears_in_the_transcript() {
     assert!(!r.stderr.contains("s3cr3t"), "{}", r.stderr);
     srv.finish();
 }
+
+#[test]
+fn ipv6_literal_urls() {
+    if !Server::ipv6_available() {
+        // IPv6 loopback is part of every Linux this project supports; a sandbox without it cannot run this.
+        assert!(
+            std::env::var("CI").is_err(),
+            "CI machine has no IPv6 loopback"
+        );
+        return;
+    }
+    let srv = Server::start_on(
+        "[::1]:0",
+        script(vec![anon_login(), retr("f", b"six"), quit()]),
+    );
+    let (r, _d) = run(
+        "ftp-get",
+        &["-o", "-", &format!("ftp://[::1]:{}/f", srv.addr.port())],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stdout, b"six");
+    srv.finish();
+}
+
+#[test]
+fn json_reports_each_file_and_partial_success() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        retr("ok", b"fine"),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE gone"),
+            s("550 no"),
+            e("EPSV"),
+            Epsv,
+            e("RETR gone"),
+            s("550 Failed to open file."),
+        ],
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-get", &["--json", &srv.url("ok"), &srv.url("gone")]);
+    assert_code(&r, 10);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let files = v["files"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_eq!(
+        (files[0]["status"].as_str(), files[0]["bytes"].as_u64()),
+        (Some("ok"), Some(4))
+    );
+    assert_eq!(files[1]["status"], "failed");
+    assert_eq!(files[1]["error"]["exit_code"], 6);
+    assert!(
+        files[1]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("550 Failed to open file.")
+    );
+    srv.finish();
+}

@@ -452,18 +452,7 @@ impl Session {
         } else {
             ("LIST", false)
         };
-        let cmd = if path.is_empty() {
-            Command::new(verb)
-        } else {
-            Command::with(verb, path)
-        };
-        let what = cmd.redacted();
-        let mut stream = self.transfer(cmd, None)?;
-        let lines = list::read_lines(&mut stream);
-        drop(stream);
-        let done = self.transfer_complete(&what);
-        let lines = lines?;
-        done?;
+        let lines = self.listing(verb, path)?;
         Ok(lines
             .iter()
             .filter_map(|l| {
@@ -478,10 +467,24 @@ impl Session {
 
     /// NLST (RFC 959 §4.1.3): bare names.
     pub fn nlst(&mut self, path: &str) -> Result<Vec<String>> {
+        Ok(self
+            .listing("NLST", path)?
+            .into_iter()
+            .map(|l| match l.rsplit_once('/') {
+                Some((_, name)) if !path.is_empty() => name.to_string(),
+                _ => l,
+            })
+            .filter(|l| !l.is_empty())
+            .collect())
+    }
+
+    /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` and returns its lines. The final reply is
+    /// read even when the data failed, so the control connection stays in step.
+    fn listing(&mut self, verb: &'static str, path: &str) -> Result<Vec<String>> {
         let cmd = if path.is_empty() {
-            Command::new("NLST")
+            Command::new(verb)
         } else {
-            Command::with("NLST", path)
+            Command::with(verb, path)
         };
         let what = cmd.redacted();
         let mut stream = self.transfer(cmd, None)?;
@@ -490,14 +493,7 @@ impl Session {
         let done = self.transfer_complete(&what);
         let lines = lines?;
         done?;
-        Ok(lines
-            .into_iter()
-            .map(|l| match l.rsplit_once('/') {
-                Some((_, name)) if !path.is_empty() => name.to_string(),
-                _ => l,
-            })
-            .filter(|l| !l.is_empty())
-            .collect())
+        Ok(lines)
     }
 
     /// The session's settings.

@@ -64,7 +64,12 @@ pub struct Server {
 
 impl Server {
     pub fn start(script: Vec<Step>) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        Server::start_on("127.0.0.1:0", script)
+    }
+
+    /// A server on another local address, e.g. `[::1]:0`.
+    pub fn start_on(bind: &str, script: Vec<Step>) -> Server {
+        let listener = TcpListener::bind(bind).unwrap();
         let addr = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
         let received = Arc::new(Mutex::new(Vec::new()));
@@ -80,6 +85,11 @@ impl Server {
 
     pub fn url(&self, path: &str) -> String {
         format!("ftp://{}/{path}", self.addr)
+    }
+
+    /// Whether this host has IPv6 loopback.
+    pub fn ipv6_available() -> bool {
+        TcpListener::bind("[::1]:0").is_ok()
     }
 
     /// Waits for the script to end and panics with the transcript if the client strayed from it.
@@ -153,7 +163,7 @@ fn run_script(
                 }
             }
             Epsv => {
-                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                let l = TcpListener::bind((w.local_addr().unwrap().ip(), 0)).unwrap();
                 let port = l.local_addr().unwrap().port();
                 data_listener = Some(l);
                 w.write_all(
