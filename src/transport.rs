@@ -47,12 +47,7 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
     } else {
         format!("{host}:{port}")
     };
-    let addrs: Vec<SocketAddr> = (host, port)
-        .to_socket_addrs()
-        .map_err(|e| {
-            Error::new(ErrorKind::Connect, format!("cannot resolve {host}")).with_source(e)
-        })?
-        .collect();
+    let addrs = resolve(host, port, timeout)?;
     let mut last: Option<io::Error> = None;
     for addr in &addrs {
         match TcpStream::connect_timeout(addr, timeout) {
@@ -70,6 +65,33 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
         ErrorKind::Connect
     };
     Err(Error::new(kind, format!("cannot connect to {what}")).with_source(err))
+}
+
+/// Resolves `host` within `timeout`. The system resolver has no timeout of its own, so the lookup runs on
+/// a helper thread that is abandoned (and ends with the process) if it outlasts the wait.
+fn resolve(host: &str, port: u16, timeout: Duration) -> Result<Vec<SocketAddr>> {
+    if let Ok(ip) = host.parse::<std::net::IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = host.to_string();
+    std::thread::spawn(move || {
+        let _ = tx.send(
+            (name.as_str(), port)
+                .to_socket_addrs()
+                .map(|a| a.collect::<Vec<_>>()),
+        );
+    });
+    match rx.recv_timeout(timeout) {
+        Ok(Ok(addrs)) => Ok(addrs),
+        Ok(Err(e)) => {
+            Err(Error::new(ErrorKind::Connect, format!("cannot resolve {host}")).with_source(e))
+        }
+        Err(_) => Err(Error::new(
+            ErrorKind::Timeout,
+            format!("resolving {host}: timed out"),
+        )),
+    }
 }
 
 /// A connection: plain TCP or TLS over TCP.
