@@ -92,9 +92,16 @@ pub fn run(args: &Args) -> Result<Outcome> {
         let Some((_, conn, session)) = current.as_mut() else {
             continue;
         };
+        if let Err(e) = reopen_if_broken(&mut broken, conn, session, target) {
+            report(args, &e);
+            results.push(failed(target, "", e, "failed"));
+            continue;
+        }
         let files = match expand(session, target) {
             Ok(f) => f,
             Err(e) => {
+                broken = session_may_be_broken(&e);
+                report(args, &e);
                 results.push(failed(target, "", e, "failed"));
                 continue;
             }
@@ -109,17 +116,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
                     continue;
                 }
             };
-            if broken {
-                // The last failure may have left the control connection unusable: start afresh.
-                match conn.open(target) {
-                    Ok(fresh) => std::mem::replace(session, fresh).quit(),
-                    Err(e) => {
-                        report(args, &e);
-                        results.push(failed(&t, &local.display().to_string(), e, "failed"));
-                        continue;
-                    }
-                }
-                broken = false;
+            if let Err(e) = reopen_if_broken(&mut broken, conn, session, target) {
+                report(args, &e);
+                results.push(failed(&t, &local.display().to_string(), e, "failed"));
+                continue;
             }
             match get_one(args, conn, session, &t, &local) {
                 Ok(bytes) => {
@@ -150,6 +150,21 @@ pub fn run(args: &Args) -> Result<Outcome> {
         s.quit();
     }
     finish(args, results)
+}
+
+/// After a failure that may have left the control connection unusable, starts a fresh session.
+fn reopen_if_broken(
+    broken: &mut bool,
+    conn: &Connector,
+    session: &mut Session,
+    target: &Target,
+) -> Result<()> {
+    if *broken {
+        let fresh = conn.open(target)?;
+        std::mem::replace(session, fresh).quit();
+        *broken = false;
+    }
+    Ok(())
 }
 
 /// Whether a failed file may have left the control connection unusable (cut, timed out, out of step).
