@@ -39,7 +39,10 @@ pub enum ErrorKind {
 pub const EXIT_CODES: &[(u8, &str)] = &[
     (0, "success (including \"nothing new to fetch\")"),
     (1, "internal error"),
-    (2, "usage error (bad flag, bad URL, CR/LF in a header value or address)"),
+    (
+        2,
+        "usage error (bad flag, bad URL, CR/LF in a header value or address)",
+    ),
     (3, "cannot connect (DNS, refused, unreachable)"),
     (
         4,

@@ -14,6 +14,7 @@
 
 pub mod cli;
 pub mod error;
+pub mod mime;
 pub mod ops;
 pub mod terminal;
 

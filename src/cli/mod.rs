@@ -6,7 +6,6 @@
 //! diagnostic line with control characters escaped, and treating a closed output pipe as success. It never
 //! opens a socket.
 
-
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -36,11 +35,10 @@ where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
 {
-    let cmd = A::command().name(tool.to_string()).bin_name(tool.to_string());
-    let args = match cmd
-        .try_get_matches()
-        .and_then(|m| A::from_arg_matches(&m))
-    {
+    let cmd = A::command()
+        .name(tool.to_string())
+        .bin_name(tool.to_string());
+    let args = match cmd.try_get_matches().and_then(|m| A::from_arg_matches(&m)) {
         Ok(args) => args,
         Err(e) => {
             let code = if e.use_stderr() {

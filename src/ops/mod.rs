@@ -2,7 +2,6 @@
 //! behaviour. Nothing here parses flags (that is `cli`) or speaks a protocol word directly (that is the
 //! session modules).
 
-
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
