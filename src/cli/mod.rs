@@ -6,6 +6,9 @@
 //! diagnostic line with control characters escaped, and treating a closed output pipe as success. It never
 //! opens a socket.
 
+pub mod mime_decode;
+pub mod mime_encode;
+
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
@@ -16,7 +19,10 @@ use crate::terminal;
 
 /// Every tool's clap command, as users run it: the man-page and completion generators use this list.
 pub fn commands() -> Vec<clap::Command> {
-    vec![]
+    vec![
+        mime_encode::Args::command().name("mime-encode"),
+        mime_decode::Args::command().name("mime-decode"),
+    ]
 }
 
 /// The exit-code table as the text shown after `--help` and in the man pages.

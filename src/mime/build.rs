@@ -260,6 +260,8 @@ pub struct Stats {
     pub utf8: bool,
     /// A line starts with `--=_` (could be mistaken for our boundary in 7bit).
     pub dash_line: bool,
+    /// A LF not preceded by CR was seen.
+    pub bare_lf: bool,
 }
 
 /// Scans data in blocks for [`Stats`].
@@ -296,9 +298,13 @@ impl Scanner {
             if self.prev_cr && b != b'\n' {
                 s.binary = true;
             }
+            let prev_cr = self.prev_cr;
             self.prev_cr = b == b'\r';
             match b {
                 b'\n' => {
+                    if !prev_cr {
+                        s.bare_lf = true;
+                    }
                     s.max_line = s.max_line.max(self.line);
                     self.line = 0;
                     self.line_head.clear();
@@ -379,9 +385,11 @@ impl Cte {
 }
 
 /// Chooses the encoding for data with `stats`: 7bit for ASCII text with lines ≤ 76, else the smaller of
-/// quoted-printable and base64 for text, base64 for everything else.
-pub fn choose_encoding(stats: &Stats, text: bool) -> Cte {
-    if !text || stats.binary {
+/// quoted-printable and base64 for text, base64 for everything else. With `exact` (attachments), text whose
+/// line breaks are not already CRLF goes as base64 so the recipient gets the file's bytes unchanged (7bit and
+/// quoted-printable text carry canonical CRLF line breaks, RFC 2049 §4).
+pub fn choose_encoding(stats: &Stats, text: bool, exact: bool) -> Cte {
+    if !text || stats.binary || (exact && stats.bare_lf) {
         return Cte::Base64;
     }
     if stats.non_ascii == 0 && stats.max_line <= 76 && !stats.dash_line {
@@ -439,7 +447,7 @@ fn write_part(
     })?;
     let stats = scanner.finish();
     let text = ty.starts_with("text/");
-    let cte = choose_encoding(&stats, text);
+    let cte = choose_encoding(&stats, text, attachment);
     let mut params = Vec::new();
     if text {
         let cs = if stats.non_ascii == 0 && !stats.binary {
@@ -629,20 +637,29 @@ mod tests {
             s.finish()
         };
         assert_eq!(
-            choose_encoding(&scan(b"hello\nworld\n"), true),
+            choose_encoding(&scan(b"hello\nworld\n"), true, false),
             Cte::SevenBit
         );
         assert_eq!(
             choose_encoding(
                 &scan("héllo wörld, this is mostly ASCII text with an accent or two.\n".as_bytes()),
-                true
+                true,
+                false
             ),
             Cte::QuotedPrintable
         );
         assert_eq!(
-            choose_encoding(&scan("日本語のテキスト".as_bytes()), true),
+            choose_encoding(&scan("日本語のテキスト".as_bytes()), true, false),
             Cte::Base64
         );
-        assert_eq!(choose_encoding(&scan(b"hello"), false), Cte::Base64);
+        assert_eq!(choose_encoding(&scan(b"hello"), false, false), Cte::Base64);
+        assert_eq!(
+            choose_encoding(&scan(b"hello\nworld\n"), true, true),
+            Cte::Base64
+        );
+        assert_eq!(
+            choose_encoding(&scan(b"hello\r\nworld\r\n"), true, true),
+            Cte::SevenBit
+        );
     }
 }

@@ -2,6 +2,9 @@
 //! behaviour. Nothing here parses flags (that is `cli`) or speaks a protocol word directly (that is the
 //! session modules).
 
+pub mod mime_decode;
+pub mod mime_encode;
+
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Outcome {
