@@ -177,10 +177,10 @@ impl Error {
             .as_deref()
             .map(|e| e as &(dyn std::error::Error + 'static));
         while let Some(e) = cur {
-            if let Some(io) = e.downcast_ref::<io::Error>() {
-                if io.kind() == io::ErrorKind::BrokenPipe {
-                    return true;
-                }
+            if let Some(io) = e.downcast_ref::<io::Error>()
+                && io.kind() == io::ErrorKind::BrokenPipe
+            {
+                return true;
             }
             cur = e.source();
         }

@@ -186,10 +186,10 @@ impl MessageBuilder {
                 let mut atoms = Vec::new();
                 for (i, addr) in list.iter().enumerate() {
                     let mut a = encode_address(addr);
-                    if i + 1 < list.len() {
-                        if let Some(last) = a.last_mut() {
-                            last.push(',');
-                        }
+                    if i + 1 < list.len()
+                        && let Some(last) = a.last_mut()
+                    {
+                        last.push(',');
                     }
                     atoms.extend(a);
                 }

@@ -419,6 +419,7 @@ impl QpDecoder {
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
 /// A transfer decoder: base64, quoted-printable, or identity (7bit, 8bit, binary and unknown encodings).
+#[allow(clippy::large_enum_variant)] // one per stream; boxing buys nothing
 pub enum Decoder {
     /// base64.
     Base64(Base64Decoder),

@@ -329,6 +329,7 @@ impl QpEncoder {
 }
 
 /// A transfer encoder of either kind.
+#[allow(clippy::large_enum_variant)] // one per stream; boxing buys nothing
 pub enum Encoder {
     /// base64.
     Base64(Base64Encoder),

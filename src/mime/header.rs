@@ -278,32 +278,30 @@ pub fn decode_header(value: &str) -> String {
         }
     };
     while i < s.len() {
-        if s[i..].starts_with("=?") {
-            if let Some(w) = parse_word(&s[i..]) {
-                if charset::lookup(w.charset).is_some() {
-                    let cs = w
-                        .charset
-                        .split('*')
-                        .next()
-                        .unwrap_or(w.charset)
-                        .to_ascii_lowercase();
-                    match &mut pending {
-                        Some((pcs, bytes)) if *pcs == cs => bytes.extend_from_slice(&w.bytes),
-                        _ => {
-                            flush(&mut pending, &mut out);
-                            pending = Some((cs, w.bytes));
-                        }
-                    }
-                    i += w.end;
-                    // Whitespace followed by another encoded-word is dropped (RFC 2047 §6.2).
-                    let ws = s[i..].len() - s[i..].trim_start_matches([' ', '\t']).len();
-                    if ws > 0 && s[i + ws..].starts_with("=?") && parse_word(&s[i + ws..]).is_some()
-                    {
-                        i += ws;
-                    }
-                    continue;
+        if s[i..].starts_with("=?")
+            && let Some(w) = parse_word(&s[i..])
+            && charset::lookup(w.charset).is_some()
+        {
+            let cs = w
+                .charset
+                .split('*')
+                .next()
+                .unwrap_or(w.charset)
+                .to_ascii_lowercase();
+            match &mut pending {
+                Some((pcs, bytes)) if *pcs == cs => bytes.extend_from_slice(&w.bytes),
+                _ => {
+                    flush(&mut pending, &mut out);
+                    pending = Some((cs, w.bytes));
                 }
             }
+            i += w.end;
+            // Whitespace followed by another encoded-word is dropped (RFC 2047 §6.2).
+            let ws = s[i..].len() - s[i..].trim_start_matches([' ', '\t']).len();
+            if ws > 0 && s[i + ws..].starts_with("=?") && parse_word(&s[i + ws..]).is_some() {
+                i += ws;
+            }
+            continue;
         }
         flush(&mut pending, &mut out);
         let next = s[i + 1..].find("=?").map_or(s.len(), |k| i + 1 + k);

@@ -323,10 +323,10 @@ impl<R: Read> Parser<'_, R> {
                 )));
             }
             if piece.line_start {
-                if line.starts_with(b"--") {
-                    if let Some(end) = match_boundary(line, &self.bounds) {
-                        return Ok((headers, HeaderEnd::At(end)));
-                    }
+                if line.starts_with(b"--")
+                    && let Some(end) = match_boundary(line, &self.bounds)
+                {
+                    return Ok((headers, HeaderEnd::At(end)));
                 }
                 if line == b"\n" || line == b"\r\n" {
                     return Ok((headers, HeaderEnd::Blank));
@@ -339,12 +339,12 @@ impl<R: Read> Parser<'_, R> {
                 if let Some(last) = headers.last_mut() {
                     last.1.push_str(text);
                 }
-            } else if piece.line_start {
-                if let Some((name, value)) = text.split_once(':') {
-                    let name = name.trim();
-                    if !name.is_empty() && !name.contains(' ') {
-                        headers.push((name.to_string(), value.trim_start().to_string()));
-                    }
+            } else if piece.line_start
+                && let Some((name, value)) = text.split_once(':')
+            {
+                let name = name.trim();
+                if !name.is_empty() && !name.contains(' ') {
+                    headers.push((name.to_string(), value.trim_start().to_string()));
                 }
             }
             continuing = !self.rd.at_line_start;
@@ -358,10 +358,11 @@ impl<R: Read> Parser<'_, R> {
                 return Ok(End::Eof);
             };
             let line = &self.rd.buf[piece.start..piece.end];
-            if piece.line_start && line.starts_with(b"--") {
-                if let Some(end) = match_boundary(line, &self.bounds) {
-                    return Ok(end);
-                }
+            if piece.line_start
+                && line.starts_with(b"--")
+                && let Some(end) = match_boundary(line, &self.bounds)
+            {
+                return Ok(end);
             }
         }
     }
@@ -485,12 +486,13 @@ impl<R: Read> Parser<'_, R> {
                 break End::Eof;
             };
             let line = &self.rd.buf[piece.start..piece.end];
-            if piece.line_start && line.starts_with(b"--") {
-                if let Some(end) = match_boundary(line, &self.bounds) {
-                    let keep = self.raw.len() - held;
-                    self.raw.truncate(keep);
-                    break end;
-                }
+            if piece.line_start
+                && line.starts_with(b"--")
+                && let Some(end) = match_boundary(line, &self.bounds)
+            {
+                let keep = self.raw.len() - held;
+                self.raw.truncate(keep);
+                break end;
             }
             held = line_ending_len(line);
             self.raw.extend_from_slice(line);

@@ -88,11 +88,11 @@ pub fn run(a: &Args) -> Result<Outcome> {
             out: &mut out,
         };
         parse::parse(input, &name, &mut v, Limits::default())?;
-        if !v.found() {
-            if let Some((charset, html)) = v.html.take() {
-                v.conv = Some(ToUtf8::new(charset.as_deref()));
-                v.emit(&html, true)?;
-            }
+        if !v.found()
+            && let Some((charset, html)) = v.html.take()
+        {
+            v.conv = Some(ToUtf8::new(charset.as_deref()));
+            v.emit(&html, true)?;
         }
         out.flush().map_err(|e| Error::local("stdout", e))?;
         return Ok(Outcome::Success);
