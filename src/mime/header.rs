@@ -304,7 +304,8 @@ pub fn decode_header(value: &str) -> String {
             continue;
         }
         flush(&mut pending, &mut out);
-        let next = s[i + 1..].find("=?").map_or(s.len(), |k| i + 1 + k);
+        let step = s[i..].chars().next().map_or(1, char::len_utf8);
+        let next = s[i + step..].find("=?").map_or(s.len(), |k| i + step + k);
         defang(&s[i..next], &mut out);
         i = next;
     }
