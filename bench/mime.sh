@@ -64,8 +64,9 @@ head -c $((100 << 20)) /dev/urandom >"$tmp/attachment.bin"
 "$enc" --message --from a@example.org --to b@example.org --subject big --text "see attachment" \
     --attach "$tmp/attachment.bin" >"$tmp/big.eml"
 echo "message: $(stat -c %s "$tmp/big.eml") bytes"
-json extract --prepare "rm -rf $tmp/x && mkdir $tmp/x" \
-    "sh -c 'cd $tmp/x && munpack -q -C $tmp/x $tmp/big.eml'" \
+# Not -N here: --prepare needs a shell.
+hyperfine --warmup 1 --runs "$runs" --export-json "$tmp/extract.json" --prepare "rm -rf $tmp/x && mkdir $tmp/x" \
+    "munpack -q -C $tmp/x $tmp/big.eml" \
     "$dec --extract $tmp/x $tmp/big.eml" --output=null
 rm -rf "$tmp/x" && mkdir "$tmp/x"
 /usr/bin/time -v "$dec" --extract "$tmp/x" "$tmp/big.eml" >/dev/null 2>"$tmp/time.txt"

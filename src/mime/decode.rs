@@ -48,24 +48,6 @@ const B64_VALUE: [u8; 256] = {
     t
 };
 
-/// Bytes that need the slow path: padding and junk (lenient), plus spaces and tabs (strict).
-const B64_SLOW_LENIENT: [u8; 256] = {
-    let mut t = [0u8; 256];
-    let mut i = 0;
-    while i < 256 {
-        t[i] = (B64_VALUE[i] == B64_INVALID || B64_VALUE[i] == B64_PAD) as u8;
-        i += 1;
-    }
-    t
-};
-
-const B64_SLOW_STRICT: [u8; 256] = {
-    let mut t = B64_SLOW_LENIENT;
-    t[b' ' as usize] = 1;
-    t[b'\t' as usize] = 1;
-    t
-};
-
 /// A streaming base64 decoder.
 pub struct Base64Decoder {
     engine: Simd,
@@ -96,42 +78,43 @@ impl Base64Decoder {
 
     /// Decodes `input`, appending to `out`.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
-        // Fast path: compact the alphabet characters, branch-free; fall back when anything else shows up.
-        self.scratch.clear();
-        self.scratch.resize(input.len() + 4, 0);
-        self.scratch[..self.quad_len].copy_from_slice(&self.quad[..self.quad_len]);
-        let mut w = self.quad_len;
-        let slow_table = if self.strict {
-            &B64_SLOW_STRICT
-        } else {
-            &B64_SLOW_LENIENT
-        };
-        let mut slow = 0u8;
-        for &b in input {
-            self.scratch[w] = b;
-            w += (B64_VALUE[b as usize] < 64) as usize;
-            slow |= slow_table[b as usize];
-        }
-        if slow == 0 && !self.padded {
-            let whole = w - w % 4;
-            let start = out.len();
-            out.resize(start + whole / 4 * 3, 0);
-            match self
-                .engine
-                .decode_slice(&self.scratch[..whole], &mut out[start..])
-            {
-                Ok(n) => out.truncate(start + n),
-                Err(_) => {
-                    // Cannot happen for alphabet-only input without padding; recover on the slow path.
-                    out.truncate(start);
-                    return self.feed_slow(input, out);
+        // Fast path for the common shape (lines of alphabet characters, no padding in this block): copy the
+        // lines together (SIMD newline search), let the SIMD engine decode and validate them, and fall back
+        // to the byte-by-byte path on any complaint.
+        if !self.padded && memchr::memchr(b'=', input).is_none() {
+            self.scratch.clear();
+            self.scratch.reserve(input.len() + 4);
+            self.scratch.extend_from_slice(&self.quad[..self.quad_len]);
+            let mut start = 0;
+            for nl in memchr::memchr_iter(b'\n', input).chain(std::iter::once(input.len())) {
+                let mut line = &input[start..nl];
+                if let [rest @ .., b'\r'] = line {
+                    line = rest;
                 }
+                self.scratch.extend_from_slice(line);
+                start = nl + 1;
             }
-            let rest = w - whole;
-            self.quad[..rest].copy_from_slice(&self.scratch[whole..w]);
-            self.quad_len = rest;
-            self.offset += input.len() as u64;
-            return Ok(());
+            let w = self.scratch.len();
+            let whole = w - w % 4;
+            let rest_ok = self.scratch[whole..]
+                .iter()
+                .all(|&b| B64_VALUE[b as usize] < 64);
+            if rest_ok {
+                let begin = out.len();
+                out.resize(begin + whole / 4 * 3, 0);
+                if let Ok(n) = self
+                    .engine
+                    .decode_slice(&self.scratch[..whole], &mut out[begin..])
+                {
+                    out.truncate(begin + n);
+                    let rest = w - whole;
+                    self.quad[..rest].copy_from_slice(&self.scratch[whole..w]);
+                    self.quad_len = rest;
+                    self.offset += input.len() as u64;
+                    return Ok(());
+                }
+                out.truncate(begin);
+            }
         }
         self.feed_slow(input, out)
     }
@@ -234,6 +217,22 @@ const QP_CLASS: [u8; 256] = {
     t
 };
 
+const HEX_VAL: [u8; 256] = {
+    let mut t = [0xffu8; 256];
+    let mut i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        t[b'A' as usize + i] = 10 + i as u8;
+        t[b'a' as usize + i] = 10 + i as u8;
+        i += 1;
+    }
+    t
+};
+
 fn hex_value(b: u8) -> Option<u8> {
     match b {
         b'0'..=b'9' => Some(b - b'0'),
@@ -296,12 +295,48 @@ impl QpDecoder {
         let mut i = 0;
         while i < input.len() {
             if self.state == QpState::Normal && self.ws.is_empty() {
-                let start = i;
-                while i < input.len() && QP_CLASS[input[i] as usize] == QP_PLAIN {
-                    i += 1;
+                // Fast path: plain runs are copied whole; `=XX`, soft breaks and non-trailing whitespace are
+                // handled inline; anything needing lookahead beyond this block goes to the state machine.
+                let mut start = i;
+                let n = input.len();
+                while i < n {
+                    let b = input[i];
+                    if QP_CLASS[b as usize] == QP_PLAIN || b == b'\n' {
+                        i += 1;
+                        continue;
+                    }
+                    match b {
+                        b' ' | b'\t'
+                            if i + 1 < n && QP_CLASS[input[i + 1] as usize] == QP_PLAIN =>
+                        {
+                            i += 2
+                        }
+                        b'\r' if i + 1 < n && input[i + 1] == b'\n' => i += 2,
+                        b'=' if i + 2 < n => {
+                            let (h, l) = (
+                                HEX_VAL[input[i + 1] as usize],
+                                HEX_VAL[input[i + 2] as usize],
+                            );
+                            if h < 16 && l < 16 {
+                                out.extend_from_slice(&input[start..i]);
+                                out.push(h << 4 | l);
+                                i += 3;
+                            } else if input[i + 1] == b'\n' {
+                                out.extend_from_slice(&input[start..i]);
+                                i += 2;
+                            } else if input[i + 1] == b'\r' && input[i + 2] == b'\n' {
+                                out.extend_from_slice(&input[start..i]);
+                                i += 3;
+                            } else {
+                                break;
+                            }
+                            start = i;
+                        }
+                        _ => break,
+                    }
                 }
                 out.extend_from_slice(&input[start..i]);
-                if i == input.len() {
+                if i == n {
                     break;
                 }
             }

@@ -246,24 +246,62 @@ impl QpEncoder {
         while i < input.len() {
             let b = input[i];
             let class = QP_CLASS[b as usize];
-            if class == QP_LIT && self.pending_ws.is_none() && !self.pending_cr {
-                // Fast path: a run of literal bytes up to the end of the line.
-                let limit = (QP_MAX_LINE - 1).saturating_sub(self.col);
-                let end = (i + limit).min(input.len());
-                let mut j = i;
-                while j < end && QP_CLASS[input[j] as usize] == QP_LIT {
-                    j += 1;
+            if class != QP_WS && class != QP_CR && self.pending_ws.is_none() && !self.pending_cr {
+                // Fast path: literal bytes, non-trailing whitespace, escapes and (text mode) LF breaks are
+                // written directly while they fit on the line; the rest goes through the careful path below.
+                let n = input.len();
+                let mut col = self.col;
+                let eol = self.eol.bytes();
+                let start = i;
+                while i < n {
+                    let b = input[i];
+                    match QP_CLASS[b as usize] {
+                        QP_LIT if col < QP_MAX_LINE - 1 => {
+                            out.push(b);
+                            col += 1;
+                        }
+                        QP_WS
+                            if col < QP_MAX_LINE - 1
+                                && i + 1 < n
+                                && QP_CLASS[input[i + 1] as usize] < QP_CR =>
+                        {
+                            out.push(b);
+                            col += 1;
+                        }
+                        QP_ENC if col + 3 < QP_MAX_LINE => {
+                            out.extend_from_slice(&[
+                                b'=',
+                                HEX[(b >> 4) as usize],
+                                HEX[(b & 15) as usize],
+                            ]);
+                            col += 3;
+                        }
+                        QP_CR | QP_LF if self.binary && col + 3 < QP_MAX_LINE => {
+                            out.extend_from_slice(&[
+                                b'=',
+                                HEX[(b >> 4) as usize],
+                                HEX[(b & 15) as usize],
+                            ]);
+                            col += 3;
+                        }
+                        QP_LF if !self.binary => {
+                            out.extend_from_slice(eol);
+                            col = 0;
+                        }
+                        _ => break,
+                    }
+                    i += 1;
                 }
-                if j > i {
-                    out.extend_from_slice(&input[i..j]);
-                    self.col += j - i;
-                    i = j;
+                self.col = col;
+                if i > start {
                     continue;
                 }
-                self.put_literal(b, out);
-                i += 1;
-                continue;
+                if i == n {
+                    break;
+                }
             }
+            let b = input[i];
+            let class = QP_CLASS[b as usize];
             i += 1;
             if self.binary {
                 match class {
