@@ -254,20 +254,23 @@ impl QpEncoder {
                 let eol = self.eol.bytes();
                 let start = i;
                 while i < n {
+                    // A run of literals (and non-trailing whitespace) up to the end of the line, copied whole.
+                    let run = i;
+                    let lim = n.min(i + (QP_MAX_LINE - 1).saturating_sub(col));
+                    while i < lim {
+                        match QP_CLASS[input[i] as usize] {
+                            QP_LIT => i += 1,
+                            QP_WS if i + 1 < n && QP_CLASS[input[i + 1] as usize] < QP_CR => i += 1,
+                            _ => break,
+                        }
+                    }
+                    out.extend_from_slice(&input[run..i]);
+                    col += i - run;
+                    if i == n {
+                        break;
+                    }
                     let b = input[i];
                     match QP_CLASS[b as usize] {
-                        QP_LIT if col < QP_MAX_LINE - 1 => {
-                            out.push(b);
-                            col += 1;
-                        }
-                        QP_WS
-                            if col < QP_MAX_LINE - 1
-                                && i + 1 < n
-                                && QP_CLASS[input[i + 1] as usize] < QP_CR =>
-                        {
-                            out.push(b);
-                            col += 1;
-                        }
                         QP_ENC if col + 3 < QP_MAX_LINE => {
                             out.extend_from_slice(&[
                                 b'=',
