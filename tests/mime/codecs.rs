@@ -67,7 +67,7 @@ proptest! {
         let mut rng = super::Rng(seed | 1);
         let mut noisy = Vec::new();
         for b in text.bytes() {
-            if rng.next() % 7 == 0 {
+            if rng.next().is_multiple_of(7) {
                 noisy.extend_from_slice([&b" "[..], b"\t", b"\r\n", b"\n"][(rng.next() % 4) as usize]);
             }
             noisy.push(b);
