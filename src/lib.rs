@@ -1,7 +1,8 @@
 //! # ferry
 //!
-//! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-ls` (FTP/FTPS) and
-//! the shared library under them. Each network tool is a blocking `std::net` client that follows the
+//! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-ls` (FTP/FTPS),
+//! `mime-encode`, `mime-decode` (MIME) and the shared library under them. Each network tool is a blocking
+//! `std::net` client that follows the
 //! protocol's documented command sequence; every byte from a server, a file or the command line is parsed as
 //! hostile, every wait is bounded, and local writes are durable (temp file, fsync, rename).
 //!
@@ -18,6 +19,7 @@ pub mod credentials;
 pub mod error;
 pub mod ftp;
 pub mod json;
+pub mod mime;
 pub mod netrc;
 pub mod ops;
 pub mod pingpong;

@@ -28,11 +28,29 @@ pub struct FileSink {
 
 /// The name of the resumable partial file for `target`.
 pub fn partial_path(target: &Path) -> PathBuf {
+    target.with_file_name(format!(".{}.ferry-part", short_name(target)))
+}
+
+/// The target's file name, cut to fit inside a helper file's name (file names are at most 255 bytes); a
+/// cut name gets a hash of the whole one, so two long names sharing a prefix do not share helper files.
+fn short_name(target: &Path) -> String {
+    const KEEP: usize = 180;
     let name = target
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    target.with_file_name(format!(".{name}.ferry-part"))
+    if name.len() <= KEEP {
+        return name;
+    }
+    let mut cut = KEEP;
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    // FNV-1a: stable across runs, so -c finds the same partial file again.
+    let hash = name.bytes().fold(0xcbf29ce484222325u64, |h, b| {
+        (h ^ b as u64).wrapping_mul(0x100000001b3)
+    });
+    format!("{}~{hash:016x}", &name[..cut])
 }
 
 fn dir_of(target: &Path) -> &Path {
@@ -45,10 +63,7 @@ fn dir_of(target: &Path) -> &Path {
 impl FileSink {
     /// A fresh temporary file for `target`.
     pub fn create(target: &Path) -> Result<FileSink> {
-        let name = target
-            .file_name()
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
+        let name = short_name(target);
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".ferry-tmp")
@@ -143,6 +158,37 @@ impl FileSink {
             let _ = dir.sync_all();
         }
         Ok(())
+    }
+}
+
+impl FileSink {
+    /// Makes the file durable and gives it the first name `candidate(n)`, n = 0, 1, …, that does not exist
+    /// yet. `link(2)` never replaces an existing entry and never follows a symlink, so nothing is
+    /// overwritten and a name only ever holds a complete file.
+    pub fn commit_unique(mut self, candidate: impl Fn(u32) -> PathBuf) -> Result<PathBuf> {
+        let tmp = self.tmp.clone();
+        let local = |e| Error::local(tmp.display(), e);
+        self.file.flush().map_err(local)?;
+        self.file.sync_all().map_err(local)?;
+        for n in 0..100_000u32 {
+            let path = candidate(n);
+            match std::fs::hard_link(&self.tmp, &path) {
+                Ok(()) => {
+                    let _ = std::fs::remove_file(&self.tmp);
+                    self.done = true;
+                    if let Ok(dir) = File::open(dir_of(&path)) {
+                        let _ = dir.sync_all();
+                    }
+                    return Ok(path);
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
+                Err(e) => return Err(Error::local(path.display(), e)),
+            }
+        }
+        Err(Error::local(
+            candidate(0).display(),
+            io::Error::new(io::ErrorKind::AlreadyExists, "no free name"),
+        ))
     }
 }
 
@@ -304,6 +350,39 @@ mod tests {
         s.commit(None).unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"abcdef");
         assert!(!partial_path(&target).exists());
+    }
+
+    #[test]
+    fn commit_unique_never_overwrites_or_follows_links() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("a.txt"), b"old").unwrap();
+        std::os::unix::fs::symlink("/etc/passwd", dir.path().join("a-1.txt")).unwrap();
+        let mut s = FileSink::create(&dir.path().join("a.txt")).unwrap();
+        s.write_all(b"new").unwrap();
+        let name = |n: u32| match n {
+            0 => dir.path().join("a.txt"),
+            n => dir.path().join(format!("a-{n}.txt")),
+        };
+        let path = s.commit_unique(name).unwrap();
+        assert_eq!(path, dir.path().join("a-2.txt"));
+        assert_eq!(std::fs::read(&path).unwrap(), b"new");
+        assert_eq!(std::fs::read(dir.path().join("a.txt")).unwrap(), b"old");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            3,
+            "no temp file left"
+        );
+    }
+
+    #[test]
+    fn helper_files_of_long_names_fit() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join(format!("{}.txt", "é".repeat(125)));
+        let mut s = FileSink::create(&target).unwrap();
+        s.write_all(b"x").unwrap();
+        s.commit(None).unwrap();
+        assert!(target.exists());
+        assert!(FileSink::resume(&dir.path().join("x".repeat(255))).is_ok());
     }
 
     #[test]

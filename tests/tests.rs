@@ -9,3 +9,4 @@ mod ftp_get;
 mod ftp_ls;
 mod generated;
 mod interop;
+mod mime;

@@ -9,6 +9,8 @@
 pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod mime_decode;
+pub mod mime_encode;
 
 use std::process::ExitCode;
 
@@ -23,6 +25,8 @@ pub fn commands() -> Vec<clap::Command> {
     vec![
         ftp_get::Args::command().name("ftp-get"),
         ftp_ls::Args::command().name("ftp-ls"),
+        mime_encode::Args::command().name("mime-encode"),
+        mime_decode::Args::command().name("mime-decode"),
     ]
 }
 

@@ -5,6 +5,8 @@
 pub mod ftp_connect;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod mime_decode;
+pub mod mime_encode;
 
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

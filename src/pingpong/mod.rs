@@ -142,7 +142,7 @@ impl<D: Dialect> PingPong<D> {
     fn read_line(&mut self, deadline: Instant) -> Result<(usize, usize)> {
         let mut scanned = self.start;
         loop {
-            if let Some(i) = memchr(b'\n', &self.buf[scanned..self.end]) {
+            if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..self.end]) {
                 let nl = scanned + i;
                 let line_start = self.start;
                 let mut line_end = nl;
@@ -213,8 +213,4 @@ impl<D: Dialect> PingPong<D> {
     pub fn close(self) {
         let _ = self.stream.close();
     }
-}
-
-fn memchr(needle: u8, hay: &[u8]) -> Option<usize> {
-    hay.iter().position(|&b| b == needle)
 }

@@ -1,0 +1,61 @@
+//! `mime-decode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime_decode`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+
+/// The transfer encoding to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    /// base64 (RFC 2045 §6.8).
+    Base64,
+    /// quoted-printable (RFC 2045 §6.7).
+    Qp,
+}
+
+/// Decode base64 or quoted-printable data, RFC 2047 header text, or take a MIME message apart.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = crate::cli::exit_codes_help(),
+    after_long_help = crate::cli::exit_codes_help()
+)]
+pub struct Args {
+    /// Input file; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Transfer encoding of the input (without --list/--extract/--text/--header).
+    #[arg(short = 'e', long = "encoding", value_enum, default_value = "base64")]
+    pub encoding: Encoding,
+
+    /// Make junk in the input an error (exit 9) naming its byte offset, instead of skipping it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// Decode the RFC 2047 encoded-words in TEXT and print it (unknown charsets are left as they are).
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["list", "extract", "text", "file"])]
+    pub header: Option<String>,
+
+    /// List the message's part tree: path, type, charset, encoding, decoded size, file name.
+    #[arg(long, conflicts_with_all = ["extract", "text"])]
+    pub list: bool,
+
+    /// With --list or --extract: one JSON document on stdout.
+    #[arg(long)]
+    pub json: bool,
+
+    /// Write every leaf part into DIR (created if missing) under a safe, unique name; prints the names.
+    #[arg(long, value_name = "DIR", conflicts_with = "text")]
+    pub extract: Option<PathBuf>,
+
+    /// Print the readable body (the first inline text/plain part, else text/html) converted to UTF-8.
+    #[arg(long)]
+    pub text: bool,
+}
+
+/// Runs `mime-decode` with the process arguments.
+pub fn main() -> ExitCode {
+    crate::cli::run::<Args, _>("mime-decode", |a| crate::ops::mime_decode::run(&a))
+}

@@ -1,0 +1,100 @@
+//! `mime-encode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime_encode`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, ValueEnum};
+
+/// The transfer encoding to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    /// base64 (RFC 2045 §6.8), 76-column lines.
+    Base64,
+    /// quoted-printable (RFC 2045 §6.7).
+    Qp,
+    /// quoted-printable for mostly-ASCII text, base64 otherwise (decided on the first 128 KiB).
+    Auto,
+}
+
+/// Encode data as base64 or quoted-printable, encode header text (RFC 2047), or build a whole MIME message.
+#[derive(Debug, Parser)]
+#[command(
+    version,
+    after_help = crate::cli::exit_codes_help(),
+    after_long_help = crate::cli::exit_codes_help()
+)]
+pub struct Args {
+    /// Input file; `-` or nothing reads stdin.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// Transfer encoding of the output.
+    #[arg(short = 'e', long = "encoding", value_enum, default_value = "base64")]
+    pub encoding: Encoding,
+
+    /// base64 line length in characters; 0 writes one unbroken line (like `base64 -w 0`).
+    #[arg(short = 'w', long, value_name = "COLS", default_value_t = 76)]
+    pub wrap: usize,
+
+    /// End output lines with LF instead of CRLF (what coreutils `base64` writes).
+    #[arg(long)]
+    pub lf: bool,
+
+    /// Quoted-printable binary mode: CR and LF are encoded (=0D, =0A) so decoding restores the exact bytes.
+    #[arg(long)]
+    pub binary: bool,
+
+    /// Encode TEXT as an RFC 2047 header value (encoded-words, B or Q, folded) and print it.
+    #[arg(long, value_name = "TEXT", conflicts_with_all = ["message", "file"])]
+    pub header: Option<String>,
+
+    /// Build a complete MIME message (multipart/mixed when there are attachments) on stdout.
+    #[arg(long)]
+    pub message: bool,
+
+    /// The message's text body (UTF-8).
+    #[arg(
+        long,
+        value_name = "TEXT",
+        requires = "message",
+        conflicts_with = "text_file"
+    )]
+    pub text: Option<String>,
+
+    /// Read the message's text body from FILE.
+    #[arg(long, value_name = "FILE", requires = "message")]
+    pub text_file: Option<PathBuf>,
+
+    /// Attach files (streamed; content type from the extension).
+    #[arg(long, value_name = "FILE", num_args = 1.., requires = "message")]
+    pub attach: Vec<PathBuf>,
+
+    /// From address, e.g. `Jörg <j@example.org>`.
+    #[arg(long, value_name = "ADDR", requires = "message")]
+    pub from: Option<String>,
+
+    /// To address (repeatable).
+    #[arg(long, value_name = "ADDR", requires = "message")]
+    pub to: Vec<String>,
+
+    /// Cc address (repeatable).
+    #[arg(long, value_name = "ADDR", requires = "message")]
+    pub cc: Vec<String>,
+
+    /// Subject (RFC 2047-encoded when not ASCII).
+    #[arg(long, value_name = "TEXT", requires = "message")]
+    pub subject: Option<String>,
+
+    /// Date header value (default: now, UTC).
+    #[arg(long, value_name = "DATE", requires = "message")]
+    pub date: Option<String>,
+
+    /// Message-ID header value (default: generated).
+    #[arg(long, value_name = "ID", requires = "message")]
+    pub message_id: Option<String>,
+}
+
+/// Runs `mime-encode` with the process arguments.
+pub fn main() -> ExitCode {
+    crate::cli::run::<Args, _>("mime-encode", |a| crate::ops::mime_encode::run(&a))
+}

@@ -1,0 +1,124 @@
+//! `mime-encode`: stream a file through a transfer encoder, encode a header value, or build a message.
+//!
+//! Joins `mime::encode` / `mime::header` / `mime::build` with stdin/stdout and files. Reads and writes in
+//! 128 KiB blocks through one locked stdout; a closed pipe surfaces as `Error::local("stdout", …)`, which
+//! `cli::finish` turns into a quiet exit 0.
+
+use std::fs::File;
+use std::io::{self, Read, Write};
+use std::path::Path;
+
+use crate::cli::mime_encode::{Args, Encoding};
+use crate::error::{Error, Result};
+use crate::mime::build::{Attachment, MessageBuilder, Scanner};
+use crate::mime::encode::{
+    BLOCK, Base64Encoder, Encoder, LineEnding, QpEncoder, StreamError, encode_stream, read_full,
+};
+use crate::mime::header;
+use crate::ops::Outcome;
+
+/// Opens FILE, or stdin for `-` / nothing; returns the reader and its name for messages.
+pub(crate) fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, String)> {
+    match file {
+        None => Ok((Box::new(io::stdin().lock()), "stdin".to_string())),
+        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin().lock()), "stdin".to_string())),
+        Some(p) => {
+            let f = File::open(p).map_err(|e| Error::local(p.display(), e))?;
+            Ok((Box::new(f), p.display().to_string()))
+        }
+    }
+}
+
+/// Runs `mime-encode`.
+pub fn run(a: &Args) -> Result<Outcome> {
+    let stdout = io::stdout();
+    let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
+    if let Some(text) = &a.header {
+        header::check_value("--header", text)?;
+        let eol = if a.lf { "\n" } else { "\r\n" };
+        let v = header::encode_header(text, 0, eol);
+        out.write_all(v.as_bytes())
+            .and_then(|()| out.write_all(eol.as_bytes()))
+            .and_then(|()| out.flush())
+            .map_err(|e| Error::local("stdout", e))?;
+        return Ok(Outcome::Success);
+    }
+    if a.message {
+        return build_message(a, &mut out);
+    }
+    let eol = if a.lf {
+        LineEnding::Lf
+    } else {
+        LineEnding::Crlf
+    };
+    let (mut input, name) = open_input(a.file.as_deref())?;
+    let mut first = vec![0u8; BLOCK];
+    let n = read_full(&mut input, &mut first).map_err(|e| Error::local(&name, e))?;
+    first.truncate(n);
+    let kind = match a.encoding {
+        Encoding::Auto => {
+            let mut s = Scanner::default();
+            s.feed(&first);
+            let st = s.finish();
+            // Mostly ASCII text: fewer than 1 in 8 bytes would need an escape, and no NULs.
+            if !st.binary && st.qp_escapes * 8 <= st.len.max(1) && st.max_line <= 998 {
+                Encoding::Qp
+            } else {
+                Encoding::Base64
+            }
+        }
+        k => k,
+    };
+    let mut enc = match kind {
+        Encoding::Qp => Encoder::Qp(QpEncoder::new(a.binary, eol)),
+        _ => Encoder::Base64(Base64Encoder::new(a.wrap, eol)),
+    };
+    let mut chained = io::Cursor::new(first).chain(input);
+    encode_stream(&mut enc, &mut chained, &mut out).map_err(|e| match e {
+        StreamError::Read(e) => Error::local(&name, e),
+        StreamError::Write(e) => Error::local("stdout", e),
+    })?;
+    Ok(Outcome::Success)
+}
+
+fn build_message(a: &Args, out: &mut dyn Write) -> Result<Outcome> {
+    let mut m = MessageBuilder::new();
+    if let Some(f) = &a.from {
+        m = m.from(f.clone());
+    }
+    for t in &a.to {
+        m = m.to(t.clone());
+    }
+    for c in &a.cc {
+        m = m.cc(c.clone());
+    }
+    if let Some(s) = &a.subject {
+        m = m.subject(s.clone());
+    }
+    if let Some(d) = &a.date {
+        m = m.date(d.clone());
+    }
+    if let Some(id) = &a.message_id {
+        m = m.message_id(id.clone());
+    }
+    if let Some(t) = &a.text {
+        m = m.text(t.clone());
+    }
+    if let Some(p) = &a.text_file {
+        if p == Path::new("-") {
+            let body = crate::mime::build::read_small(&mut io::stdin().lock(), "stdin", 64 << 20)?;
+            m = m.text(String::from_utf8_lossy(&body).into_owned());
+        } else {
+            m = m.text_file(p.clone());
+        }
+    }
+    for p in &a.attach {
+        if !p.is_file() {
+            let e = io::Error::new(io::ErrorKind::NotFound, "not a readable regular file");
+            return Err(Error::local(p.display(), e));
+        }
+        m = m.attach(Attachment::file(p.clone()));
+    }
+    m.write_to(out, "stdout")?;
+    Ok(Outcome::Success)
+}

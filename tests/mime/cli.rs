@@ -1,0 +1,106 @@
+//! The CLI contract: outputs, chunking-independent streaming through pipes, exit codes.
+
+use super::{DECODE, ENCODE, Rng, code, run};
+
+#[test]
+fn base64_matches_coreutils_layout_and_round_trips() {
+    let data = Rng(7).bytes(300_000);
+    let enc = run(ENCODE, &["--lf"], &data);
+    assert_eq!(code(&enc), 0);
+    let text = String::from_utf8(enc.stdout.clone()).unwrap();
+    assert!(text.lines().all(|l| l.len() <= 76));
+    assert_eq!(text.lines().next().map(str::len), Some(76));
+    let dec = run(DECODE, &["--strict"], &enc.stdout);
+    assert_eq!(code(&dec), 0);
+    assert_eq!(dec.stdout, data);
+    let crlf = run(ENCODE, &[], &data);
+    assert!(crlf.stdout.windows(2).filter(|w| w == b"\r\n").count() > 3000);
+    let one = run(ENCODE, &["-w", "0"], b"foobar");
+    assert_eq!(one.stdout, b"Zm9vYmFy\r\n");
+}
+
+#[test]
+fn qp_text_binary_and_auto() {
+    let out = run(ENCODE, &["-e", "qp"], "Grüße \nline=two\t\n".as_bytes());
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        "Gr=C3=BC=C3=9Fe=20\r\nline=3Dtwo=09\r\n"
+    );
+    let bin = Rng(3).bytes(10_000);
+    let enc = run(ENCODE, &["-e", "qp", "--binary"], &bin);
+    let dec = run(DECODE, &["-e", "qp", "--strict"], &enc.stdout);
+    assert_eq!(dec.stdout, bin);
+    let auto_text = run(
+        ENCODE,
+        &["-e", "auto"],
+        b"plain text with one accent: \xc3\xa9\n",
+    );
+    assert!(String::from_utf8_lossy(&auto_text.stdout).contains("=C3=A9"));
+    let auto_bin = run(ENCODE, &["-e", "auto"], &bin);
+    assert!(
+        !auto_bin.stdout[..1000].contains(&b'='),
+        "auto picks base64 for binary"
+    );
+}
+
+#[test]
+fn exit_codes() {
+    let junk = run(DECODE, &["--strict"], b"Zm9v\nYm!y\n");
+    assert_eq!(code(&junk), 9);
+    assert!(
+        String::from_utf8_lossy(&junk.stderr).contains("offset 7"),
+        "{:?}",
+        junk.stderr
+    );
+    assert_eq!(run(DECODE, &[], b"Zm9v\n Ym\tFy!\n").stdout, b"foobar");
+    assert_eq!(code(&run(ENCODE, &["-e", "nope"], b"")), 2);
+    assert_eq!(code(&run(ENCODE, &["/nonexistent/file"], b"")), 8);
+    let inj = run(
+        ENCODE,
+        &["--message", "--subject", "x\r\nBcc: a@b", "--text", "t"],
+        b"",
+    );
+    assert_eq!(code(&inj), 2);
+    let inj = run(
+        ENCODE,
+        &["--message", "--to", "a@b\nX: y", "--text", "t"],
+        b"",
+    );
+    assert_eq!(code(&inj), 2);
+    assert_eq!(
+        code(&run(
+            ENCODE,
+            &["--message", "--attach", "/nonexistent"],
+            b""
+        )),
+        8
+    );
+}
+
+#[test]
+fn headers_both_ways() {
+    let subject =
+        "Résumé für das Projekt — 日本語のテキストが続きます and some ASCII words at the end";
+    let enc = run(ENCODE, &["--header", subject], b"");
+    let text = String::from_utf8(enc.stdout).unwrap();
+    for line in text.split("\r\n") {
+        assert!(line.len() <= 78, "{line}");
+    }
+    let dec = run(DECODE, &["--header", text.trim_end()], b"");
+    assert_eq!(String::from_utf8(dec.stdout).unwrap().trim_end(), subject);
+    let evil = run(DECODE, &["--header", "=?UTF-8?B?YQ0KYhtbMko=?="], b"");
+    let shown = String::from_utf8(evil.stdout).unwrap();
+    assert!(
+        !shown.trim_end().contains(['\r', '\n', '\x1b']),
+        "{shown:?}"
+    );
+    let unknown = run(
+        DECODE,
+        &["--header", "=?x-klingon?Q?abc?= =?ISO-8859-1?Q?caf=E9?="],
+        b"",
+    );
+    assert_eq!(
+        String::from_utf8(unknown.stdout).unwrap(),
+        "=?x-klingon?Q?abc?= café\n"
+    );
+}
