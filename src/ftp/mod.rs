@@ -130,7 +130,7 @@ impl Session {
         self.pp.read_reply()
     }
 
-    fn expect(&mut self, cmd: Command, ok: &[u16]) -> Result<Reply> {
+    fn require(&mut self, cmd: Command, ok: &[u16]) -> Result<Reply> {
         let what = cmd.redacted();
         let r = self.cmd(cmd)?;
         if ok.contains(&r.code) {
@@ -182,14 +182,14 @@ impl Session {
             _ => e,
         };
         let r = self
-            .expect(
+            .require(
                 Command::with("USER", creds.user.clone()),
                 &[230, 202, 331, 332],
             )
             .map_err(auth)?;
         let r = match r.code {
             331 => self
-                .expect(Command::secret("PASS", &creds.password), &[230, 202, 332])
+                .require(Command::secret("PASS", &creds.password), &[230, 202, 332])
                 .map_err(auth)?,
             _ => r,
         };
@@ -204,14 +204,14 @@ impl Session {
 
     /// PBSZ 0 (RFC 4217 §8).
     fn pbsz(&mut self) -> Result<()> {
-        self.expect(Command::with("PBSZ", "0"), &[200])
+        self.require(Command::with("PBSZ", "0"), &[200])
             .map_err(|e| e.with_kind(ErrorKind::Tls))?;
         Ok(())
     }
 
     /// PROT P (RFC 4217 §9): data connections are protected from now on.
     fn prot_p(&mut self) -> Result<()> {
-        self.expect(Command::with("PROT", "P"), &[200])
+        self.require(Command::with("PROT", "P"), &[200])
             .map_err(|e| e.with_kind(ErrorKind::Tls))?;
         self.protected = true;
         Ok(())
@@ -264,7 +264,7 @@ impl Session {
             TransferType::Binary => "I",
             TransferType::Ascii => "A",
         };
-        self.expect(Command::with("TYPE", arg), &[200])?;
+        self.require(Command::with("TYPE", arg), &[200])?;
         Ok(())
     }
 
@@ -298,7 +298,7 @@ impl Session {
 
     /// DELE (RFC 959 §4.1.3).
     pub fn dele(&mut self, path: &str) -> Result<()> {
-        self.expect(Command::with("DELE", path), &[250, 200])?;
+        self.require(Command::with("DELE", path), &[250, 200])?;
         Ok(())
     }
 
@@ -322,7 +322,7 @@ impl Session {
             if r.code != 200 {
                 match (r.code, data::port_arg(addr)) {
                     (500..=502, Some(arg)) => {
-                        self.expect(Command::with("PORT", arg), &[200])?;
+                        self.require(Command::with("PORT", arg), &[200])?;
                     }
                     _ => return Err(r.refused("EPRT")),
                 }
@@ -355,7 +355,7 @@ impl Session {
                 "EPSV failed and PASV cannot reach an IPv6 server",
             ));
         }
-        let r = self.expect(Command::new("PASV"), &[227])?;
+        let r = self.require(Command::new("PASV"), &[227])?;
         let port = data::parse_pasv(r.first())
             .ok_or_else(|| Error::protocol(format!("malformed PASV reply: {}", r.text())))?;
         Ok(data::Pending::Connected(data::connect(
@@ -370,7 +370,7 @@ impl Session {
     pub fn transfer(&mut self, cmd: Command, rest: Option<u64>) -> Result<DataStream> {
         let pending = self.open_data()?;
         if let Some(offset) = rest.filter(|&o| o > 0) {
-            self.expect(Command::with("REST", offset.to_string()), &[350])?;
+            self.require(Command::with("REST", offset.to_string()), &[350])?;
         }
         let what = cmd.redacted();
         let r = self.cmd(cmd)?;
