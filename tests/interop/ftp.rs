@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use crate::support::*;
 
 fn cfg() -> Option<HashMap<String, String>> {
-    super::env()
+    super::server("vsftpd")
 }
 
 fn sha256(path: &std::path::Path) -> String {

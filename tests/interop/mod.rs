@@ -1,31 +1,35 @@
 //! The real-server interop suite: ftp-get and ftp-ls against vsftpd on 127.0.0.1 (plain, explicit FTPS
-//! with require_ssl_reuse=YES, implicit FTPS), started by tests/interop/start.sh, which writes the settings
+//! with require_ssl_reuse=YES, implicit FTPS), started by tests/interop/start.sh; each server writes a settings
 //! file read here. Without it the tests skip, except under CI=true, where a missing server is a failure.
 
 mod ftp;
 
 use std::collections::HashMap;
 
-/// The settings start.sh wrote, or None (skip) when the servers are not running outside CI.
-pub fn env() -> Option<HashMap<String, String>> {
+/// The settings `tests/interop/SERVER/start.sh` wrote to `env.d/SERVER`, merged with those of every other
+/// running server (the test CA is shared), or None (skip) when SERVER is not running outside CI. Under
+/// CI=true a missing server is a failure, never a skip.
+pub fn server(name: &str) -> Option<HashMap<String, String>> {
     let dir = std::env::var("FERRY_INTEROP_DIR").unwrap_or_else(|_| "/tmp/ferry-interop".into());
-    let path = std::path::Path::new(&dir).join("env");
-    match std::fs::read_to_string(&path) {
-        Ok(text) => Some(
-            text.lines()
-                .filter_map(|l| l.split_once('='))
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect(),
-        ),
-        Err(_) if std::env::var("CI").is_ok_and(|v| v == "true") => {
+    let envd = std::path::Path::new(&dir).join("env.d");
+    if !envd.join(name).is_file() {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
             panic!(
-                "CI=true but the interop servers are not running ({} missing): run tests/interop/start.sh",
-                path.display()
+                "CI=true but the interop server {name} is not running ({} missing): run tests/interop/start.sh",
+                envd.join(name).display()
             )
         }
-        Err(_) => {
-            eprintln!("skipping interop test: run tests/interop/start.sh to start the servers");
-            None
-        }
+        eprintln!("skipping interop test: run tests/interop/start.sh {name} to start the server");
+        return None;
     }
+    let mut all = HashMap::new();
+    for entry in std::fs::read_dir(&envd).into_iter().flatten().flatten() {
+        let text = std::fs::read_to_string(entry.path()).unwrap_or_default();
+        all.extend(
+            text.lines()
+                .filter_map(|l| l.split_once('='))
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+    }
+    Some(all)
 }
