@@ -56,6 +56,15 @@ impl Command {
         self
     }
 
+    /// A bare line that is all secret: a SASL answer to a server challenge (`> ****` in the transcript).
+    pub fn line(secret: &Secret) -> Self {
+        Command {
+            tag: None,
+            verb: "",
+            arg: Arg::Secret(secret.clone()),
+        }
+    }
+
     /// The verb.
     pub fn verb(&self) -> &'static str {
         self.verb
@@ -78,13 +87,19 @@ impl Command {
         }
         out.extend_from_slice(self.verb.as_bytes());
         if let Some(a) = arg {
+            let what = if self.verb.is_empty() {
+                "SASL answer"
+            } else {
+                self.verb
+            };
             if a.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
                 return Err(Error::usage(format!(
-                    "{} argument contains CR, LF or NUL",
-                    self.verb
+                    "{what} argument contains CR, LF or NUL"
                 )));
             }
-            out.push(b' ');
+            if !self.verb.is_empty() {
+                out.push(b' ');
+            }
             out.extend_from_slice(a.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
@@ -97,6 +112,7 @@ impl Command {
         match &self.arg {
             Arg::None => format!("{tag}{}", self.verb),
             Arg::Plain(a) => format!("{tag}{} {a}", self.verb),
+            Arg::Secret(_) if self.verb.is_empty() => format!("{tag}****"),
             Arg::Secret(_) => format!("{tag}{} ****", self.verb),
         }
     }
@@ -119,5 +135,9 @@ mod tests {
         assert_eq!(c.redacted(), "A1 LOGIN ****");
         assert_eq!(Command::new("NOOP").tagged("A2").redacted(), "A2 NOOP");
         assert!(Command::new("NOOP").tagged("A 2").wire().is_err());
+        let l = Command::line(&Secret::new("AGFubgBwdw=="));
+        assert_eq!(l.wire().unwrap(), b"AGFubgBwdw==\r\n");
+        assert_eq!(l.redacted(), "****");
+        assert_eq!(Command::line(&Secret::new("")).wire().unwrap(), b"\r\n");
     }
 }
