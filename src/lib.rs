@@ -19,6 +19,7 @@ pub mod credentials;
 pub mod error;
 pub mod ftp;
 pub mod host;
+pub mod imap;
 pub mod json;
 pub mod mime;
 pub mod netrc;
