@@ -9,6 +9,8 @@
 pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod imap_fetch;
+pub mod imap_mailbox;
 pub mod mime_decode;
 pub mod mime_encode;
 
@@ -25,6 +27,8 @@ pub fn commands() -> Vec<clap::Command> {
     vec![
         ftp_get::Args::command().name("ftp-get"),
         ftp_ls::Args::command().name("ftp-ls"),
+        imap_fetch::Args::command().name("imap-fetch"),
+        imap_mailbox::Args::command().name("imap-mailbox"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
     ]

@@ -5,6 +5,10 @@
 pub mod ftp_connect;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod imap_connect;
+pub mod imap_fetch;
+pub mod imap_mailbox;
+pub mod imap_state;
 pub mod mime_decode;
 pub mod mime_encode;
 
