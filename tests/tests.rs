@@ -8,5 +8,7 @@ mod exit_codes;
 mod ftp_get;
 mod ftp_ls;
 mod generated;
+mod imap_fetch;
+mod imap_mailbox;
 mod interop;
 mod mime;

@@ -147,7 +147,7 @@ impl Session {
     /// The greeting (RFC 9051 §7.1.1-§7.1.5): OK, PREAUTH (returns true) or BYE. Capabilities come from its
     /// code or a CAPABILITY command.
     fn greeting(&mut self) -> Result<bool> {
-        let r = self.pp.read_reply_with(&mut Literals::inline_only(), 0)?;
+        let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
         let st = match r {
             Response::Status(st) => st,
             _ => return Err(Error::protocol("the greeting is not a status response")),
@@ -290,7 +290,7 @@ impl Session {
         self.pp.send(&cmd.tagged(tag.clone()))?;
         let mut rounds = 0;
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), 0)?;
+            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             match r {
                 Response::Continue(challenge) => {
                     rounds += 1;
@@ -375,7 +375,7 @@ impl Session {
     /// Waits for the `+` that lets a synchronizing literal go.
     fn wait_continue(&mut self, tag: &str, verb: &str) -> Result<()> {
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), 0)?;
+            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             if let Response::Continue(_) = r {
                 return Ok(());
             }
@@ -437,7 +437,7 @@ impl Session {
         data: &mut dyn FnMut(Response) -> Result<()>,
     ) -> Result<StatusText> {
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), 0)?;
+            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             if let Some(st) = self.untagged_or_done(tag, what, r, data)? {
                 return match st.status {
                     Status::Ok => Ok(st),
@@ -633,7 +633,7 @@ impl Session {
     pub fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", vec![]) {
             for _ in 0..8 {
-                match self.pp.read_reply_with(&mut Literals::inline_only(), 0) {
+                match self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP) {
                     Ok(Response::Tagged(t, _)) if t == tag => break,
                     Ok(_) => continue,
                     Err(_) => break,

@@ -298,6 +298,8 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "ftp-get" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-get")),
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
+        "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
+        "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),
         other => panic!("unknown binary {other}"),
     }
 }
