@@ -462,7 +462,7 @@ fn state_skips_known_uids_and_restarts_on_uidvalidity_change() {
     let state = dir.path().join("state.json");
     std::fs::write(
         &state,
-        r#"{"version":1,"mailbox":"INBOX","uidvalidity":7,"last_uid":5,"pending":null,"delete":[]}"#,
+        r#"{"version":1,"mailbox":"INBOX","uidvalidity":7,"last_uid":5,"pending":[],"delete":[]}"#,
     )
     .unwrap();
     // Same UIDVALIDITY: `6:*` still answers 5 (the highest UID), which is filtered out.

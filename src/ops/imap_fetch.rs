@@ -2,10 +2,11 @@
 //! MIME part) into a [`Store`], then delete or move them on the server once they are durable.
 //!
 //! Order of events per batch of UIDs (one `UID FETCH` each, so a thousand messages are a handful of round
-//! trips): each body literal streams into a fresh [`Delivery`]; with `--new-only` the state is written
-//! with the message as `pending` (see `imap_state`), the delivery is committed, and the message counts as
-//! stored. After the batch, the stored UIDs are flagged \Deleted and expunged (or moved), and the state
-//! forgets them. A FETCH for a UID not asked for, or a second one for the same UID, is read and dropped.
+//! trips): each body literal streams into a fresh [`Delivery`] — for a Maildir or `--dir` on one of the
+//! commit threads of `imap_pool`, so disk waits overlap; with `--new-only` the state is written with the
+//! message as `pending` (see `imap_state`), the delivery is committed, and once the commit has returned
+//! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
+//! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a second one for the same UID, is read and dropped.
 //! A failure stops the run; what was stored is recorded first, and the run ends with exit 10 if some
 //! messages were stored, else with the failure's own code.
 
@@ -21,8 +22,12 @@ use crate::imap::{Body, BodySink, Fetch, Session, quote, set};
 use crate::mime::decode::Decoder;
 use crate::ops::Outcome;
 use crate::ops::imap_connect::Connector;
+use crate::ops::imap_pool::{Done, Pool};
 use crate::ops::imap_state::{Fnv, Pending, State, already_stored};
-use crate::store::{Delivery, Store, ToLf};
+use crate::store::{Delivery, Store, Target, ToLf};
+
+/// Commit threads for a Maildir or `--dir`.
+const COMMIT_THREADS: usize = 4;
 
 /// The most bytes of a part's MIME header read for `--decode`.
 const MIME_HEADER_CAP: usize = 64 * 1024;
@@ -96,7 +101,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
         p => p.to_string(),
     };
     quote::mailbox(&mailbox)?;
-    let mut store = Store::open(args.output.target())?;
+    let target = args.output.target();
+    let mut store = Store::open(target.clone())?;
+    let pool = match target {
+        Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&target, COMMIT_THREADS)?),
+        _ => None,
+    };
     let mut session = conn.open_with_retries(args.net.retries)?;
     let mut f = Fetcher {
         args,
@@ -113,6 +123,8 @@ pub fn run(args: &Args) -> Result<Outcome> {
             error: None,
         },
         stored: 0,
+        pool,
+        progress: Advance::default(),
     };
     let result = f.fetch(&mut session, &mut store, &mailbox);
     if let Err(e) = &result {
@@ -155,6 +167,8 @@ struct Fetcher<'a> {
     state_path: Option<PathBuf>,
     summary: Summary,
     stored: usize,
+    pool: Option<Pool>,
+    progress: Advance,
 }
 
 impl Fetcher<'_> {
@@ -196,19 +210,29 @@ impl Fetcher<'_> {
         } else {
             self.args.search.clone()
         };
+        let known: HashSet<u32> = self
+            .state
+            .as_ref()
+            .map(|st| st.stored.iter().copied().collect())
+            .unwrap_or_default();
         let mut uids: Vec<u32> = s
             .uid_search(&quote::search(&criteria)?)?
             .into_iter()
             .filter(|&u| u > last_uid)
             .collect();
+        // Stored by an interrupted run: counted as done, never fetched again.
+        let already: Vec<u32> = uids.iter().copied().filter(|u| known.contains(u)).collect();
+        uids.retain(|u| !known.contains(u));
         if let Some(n) = self.args.max_messages {
             uids.truncate(n);
         }
         let skipped = self.too_large(s, &uids)?;
-        let mut progress = Advance {
-            order: uids.clone(),
+        let mut order: Vec<u32> = uids.iter().chain(&already).copied().collect();
+        order.sort_unstable();
+        self.progress = Advance {
+            order,
             next: 0,
-            done: HashSet::new(),
+            done: already.into_iter().collect(),
         };
         for &u in &skipped {
             self.summary.messages.push(MessageResult {
@@ -217,9 +241,9 @@ impl Fetcher<'_> {
                 status: "skipped",
                 path: None,
             });
-            progress.done.insert(u);
+            self.progress.done.insert(u);
         }
-        self.advance(&mut progress);
+        self.advance();
         for chunk in uids.chunks(self.args.batch as usize) {
             let wanted: Vec<u32> = chunk
                 .iter()
@@ -229,7 +253,7 @@ impl Fetcher<'_> {
             if wanted.is_empty() {
                 continue;
             }
-            let stored = self.batch(s, store, &wanted, &mut progress)?;
+            let stored = self.batch(s, store, &wanted)?;
             self.remove(s, &stored)?;
         }
         self.save_state()
@@ -275,9 +299,9 @@ impl Fetcher<'_> {
             }
             Some(old) => old,
         };
-        if let Some(p) = st.pending.take() {
+        for p in std::mem::take(&mut st.pending) {
             if already_stored(store.target(), &p) {
-                st.last_uid = st.last_uid.max(p.uid);
+                st.stored.push(p.uid);
                 if self.removal != Removal::Keep {
                     st.delete.push(p.uid);
                 }
@@ -348,13 +372,7 @@ impl Fetcher<'_> {
     }
 
     /// Fetches one batch; returns the UIDs stored.
-    fn batch(
-        &mut self,
-        s: &mut Session,
-        store: &mut Store,
-        wanted: &[u32],
-        progress: &mut Advance,
-    ) -> Result<Vec<u32>> {
+    fn batch(&mut self, s: &mut Session, store: &mut Store, wanted: &[u32]) -> Result<Vec<u32>> {
         let encodings = self.encodings(s, wanted)?;
         let peek = if self.args.mark_seen { "BODY" } else { "BODY.PEEK" };
         let items = format!("(UID {peek}[{}])", self.section);
@@ -363,43 +381,51 @@ impl Fetcher<'_> {
         let mut got: HashSet<u32> = HashSet::new();
         let mut stored = Vec::new();
         let cap = self.args.max_size.unwrap_or(u64::MAX);
-        loop {
-            let mut slot = Slot {
-                store: Some(&mut *store),
-                delivery: None,
-                fnv: Some(ToLf::new(Fnv::default())),
-                decoder: None,
-                out: Vec::new(),
-                raw: 0,
-                want: &want,
-                got: &got,
-                encodings: &encodings,
-                decode: self.args.decode,
-            };
-            let Some(f) = s.fetch_next(&tag, &mut slot, cap)? else {
-                break;
-            };
-            let Some(uid) = self.accept(&f, &want, &got)? else {
-                continue;
-            };
-            let (bytes, path) = self.store_one(uid, &f, slot)?;
-            got.insert(uid);
-            stored.push(uid);
-            self.stored += 1;
-            self.summary.messages.push(MessageResult {
-                uid,
-                bytes,
-                status: "ok",
-                path: Some(path),
-            });
-            progress.done.insert(uid);
-            if let Some(st) = &mut self.state {
-                st.pending = None;
-                if self.removal != Removal::Keep {
-                    st.delete.push(uid);
+        let mut pool = self.pool.take();
+        let result = (|| -> Result<()> {
+            loop {
+                let mut slot = Slot {
+                    store: Some(&mut *store),
+                    pool: pool.as_mut(),
+                    out: Out::None,
+                    fnv: Some(ToLf::new(Fnv::default())),
+                    decoder: None,
+                    buf: Vec::new(),
+                    raw: 0,
+                    want: &want,
+                    got: &got,
+                    encodings: &encodings,
+                    decode: self.args.decode,
+                };
+                let Some(f) = s.fetch_next(&tag, &mut slot, cap)? else {
+                    break;
+                };
+                let Some(uid) = self.accept(&f, &want, &got)? else {
+                    slot.abandon();
+                    continue;
+                };
+                let done = self.store_one(uid, &f, slot)?;
+                got.insert(uid);
+                if let Some(done) = done {
+                    self.record(done, &mut stored)?;
+                }
+                while let Some(done) = pool.as_mut().and_then(Pool::try_done) {
+                    self.record(done, &mut stored)?;
                 }
             }
-            self.advance(progress);
+            Ok(())
+        })();
+        // Every commit under way finishes (or fails) before anything else happens.
+        let finished = pool.as_mut().map(Pool::wait).unwrap_or_default();
+        self.pool = pool;
+        let mut first_err = result.err();
+        for done in finished {
+            if let Err(e) = self.record(done, &mut stored) {
+                first_err.get_or_insert(e);
+            }
+        }
+        if let Some(e) = first_err {
+            return Err(e);
         }
         for &u in wanted {
             if !got.contains(&u) {
@@ -412,34 +438,58 @@ impl Fetcher<'_> {
                     status: "missing",
                     path: None,
                 });
-                progress.done.insert(u);
+                self.progress.done.insert(u);
             }
         }
-        self.advance(progress);
+        self.advance();
         self.save_state()?;
         Ok(stored)
     }
 
+    /// A finished commit: the message counts as stored.
+    fn record(&mut self, done: Done, stored: &mut Vec<u32>) -> Result<()> {
+        let uid = done.uid;
+        let (bytes, path) = done.result.map_err(|e| e.within(format!("UID {uid}")))?;
+        stored.push(uid);
+        self.stored += 1;
+        self.summary.messages.push(MessageResult {
+            uid,
+            bytes,
+            status: "ok",
+            path: Some(path),
+        });
+        self.progress.done.insert(uid);
+        if let Some(st) = &mut self.state {
+            st.pending.retain(|p| p.uid != uid);
+            st.stored.push(uid);
+            if self.removal != Removal::Keep {
+                st.delete.push(uid);
+            }
+        }
+        self.advance();
+        Ok(())
+    }
+
     /// The UID of a FETCH response that carries a body we asked for and have not stored yet.
     fn accept(&self, f: &Fetch, want: &HashSet<u32>, got: &HashSet<u32>) -> Result<Option<u32>> {
-        let Some(body) = &f.body else {
+        if f.body.is_none() {
             return Ok(None); // a flag update
-        };
+        }
         let Some(uid) = f.uid else {
             return Err(Error::protocol(format!(
                 "a FETCH response with a body but no UID (message {})",
                 f.seq
             )));
         };
-        let _ = body;
         if !want.contains(&uid) || got.contains(&uid) {
             return Ok(None);
         }
         Ok(Some(uid))
     }
 
-    /// Completes and commits one message; returns its size and where it went.
-    fn store_one(&mut self, uid: u32, f: &Fetch, mut slot: Slot<'_>) -> Result<(u64, String)> {
+    /// Completes one message and starts its commit (after recording it as pending); returns the result
+    /// when the commit ran here rather than on a commit thread.
+    fn store_one(&mut self, uid: u32, f: &Fetch, mut slot: Slot<'_>) -> Result<Option<Done>> {
         match &f.body {
             Some(Body::Inline(bytes)) => {
                 slot.begin(f.seq, Some(uid), bytes.len() as u64)?;
@@ -449,7 +499,7 @@ impl Fetcher<'_> {
                 slot.end()?;
             }
             Some(Body::Streamed(n)) => {
-                if slot.raw != *n || slot.delivery.is_none() {
+                if slot.raw != *n || matches!(slot.out, Out::None) {
                     return Err(Error::protocol(format!(
                         "UID {uid}: the body did not arrive as announced"
                     )));
@@ -457,10 +507,6 @@ impl Fetcher<'_> {
             }
             None => return Err(Error::new(ErrorKind::Internal, "no body")),
         }
-        let delivery = slot
-            .delivery
-            .take()
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "no delivery"))?;
         let fnv = slot
             .fnv
             .take()
@@ -469,27 +515,43 @@ impl Fetcher<'_> {
             .map_err(|e| Error::local("hash", e))?
             .unwrap_or_default();
         if let (Some(st), Some(_)) = (&mut self.state, &self.state_path) {
-            st.pending = Some(Pending {
+            st.pending.push(Pending {
                 uid,
                 size: fnv.len,
                 hash: fnv.hash,
             });
         }
         self.save_state()?;
-        let bytes = delivery.bytes();
-        let path = delivery
-            .commit()
-            .map_err(|e| e.within(format!("UID {uid}")))?;
-        Ok((bytes, path))
+        match std::mem::replace(&mut slot.out, Out::None) {
+            Out::Local(delivery) => {
+                let bytes = delivery.bytes();
+                let result = delivery.commit().map(|p| (bytes, p));
+                Ok(Some(Done { uid, result }))
+            }
+            Out::Remote(w) => {
+                let pool = slot
+                    .pool
+                    .as_deref_mut()
+                    .ok_or_else(|| Error::new(ErrorKind::Internal, "no commit threads"))?;
+                pool.commit(w)?;
+                Ok(None)
+            }
+            Out::None => Err(Error::new(ErrorKind::Internal, "no delivery")),
+        }
     }
 
     /// Moves `last_uid` up through every handled message in UID order.
-    fn advance(&mut self, p: &mut Advance) {
+    fn advance(&mut self) {
+        let p = &mut self.progress;
         while p.next < p.order.len() && p.done.contains(&p.order[p.next]) {
             if let Some(st) = &mut self.state {
                 st.last_uid = st.last_uid.max(p.order[p.next]);
             }
             p.next += 1;
+        }
+        if let Some(st) = &mut self.state {
+            let last = st.last_uid;
+            st.stored.retain(|&u| u > last);
         }
     }
 
@@ -550,6 +612,7 @@ impl Fetcher<'_> {
 }
 
 /// Which messages are handled, in UID order, to move `last_uid` only over a complete prefix.
+#[derive(Default)]
 struct Advance {
     order: Vec<u32>,
     next: usize,
@@ -616,14 +679,25 @@ impl BodySink for Mem {
     }
 }
 
+/// Where one message's bytes go.
+enum Out<'s> {
+    /// Nowhere (not wanted, or not begun).
+    None,
+    /// A delivery in this thread (mbox, MDA, stdout: order matters).
+    Local(Delivery<'s>),
+    /// A delivery on commit thread n.
+    Remote(usize),
+}
+
 /// Where the body of one FETCH response goes: a delivery begun when the body starts (for a UID we
 /// want), decoded when asked, hashed as stored for the state's `pending` record.
 struct Slot<'s> {
     store: Option<&'s mut Store>,
-    delivery: Option<Delivery<'s>>,
+    pool: Option<&'s mut Pool>,
+    out: Out<'s>,
     fnv: Option<ToLf<Fnv>>,
     decoder: Option<Decoder>,
-    out: Vec<u8>,
+    buf: Vec<u8>,
     raw: u64,
     want: &'s HashSet<u32>,
     got: &'s HashSet<u32>,
@@ -636,11 +710,23 @@ impl Slot<'_> {
         if let Some(h) = &mut self.fnv {
             h.write_all(bytes).map_err(|e| Error::local("hash", e))?;
         }
-        if let Some(d) = &mut self.delivery {
-            d.write_all(bytes)
-                .map_err(|e| Error::local("writing the message", e))?;
+        match &mut self.out {
+            Out::None => Ok(()),
+            Out::Local(d) => d
+                .write_all(bytes)
+                .map_err(|e| Error::local("writing the message", e)),
+            Out::Remote(w) => match &self.pool {
+                Some(p) => p.data(*w, bytes),
+                None => Ok(()),
+            },
         }
-        Ok(())
+    }
+
+    /// Drops a body that turned out not to be wanted.
+    fn abandon(self) {
+        if let (Out::Remote(w), Some(p)) = (&self.out, &self.pool) {
+            let _ = p.abort(*w);
+        }
     }
 }
 
@@ -651,9 +737,9 @@ impl BodySink for Slot<'_> {
         {
             return Ok(()); // not asked for: read and dropped
         }
-        let Some(store) = self.store.take() else {
+        if !matches!(self.out, Out::None) {
             return Ok(());
-        };
+        }
         if self.decode {
             let u = uid.ok_or_else(|| {
                 Error::protocol(format!(
@@ -664,23 +750,27 @@ impl BodySink for Slot<'_> {
             self.decoder = Some(Decoder::for_encoding(cte, false));
         }
         let hint = uid.map_or_else(|| format!("seq-{seq}"), |u| u.to_string());
-        self.delivery = Some(store.begin(&hint)?);
+        if let Some(pool) = self.pool.as_deref_mut() {
+            self.out = Out::Remote(pool.begin(uid.unwrap_or(0), hint)?);
+        } else if let Some(store) = self.store.take() {
+            self.out = Out::Local(store.begin(&hint)?);
+        }
         Ok(())
     }
 
     fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if self.delivery.is_none() {
+        if matches!(self.out, Out::None) {
             return Ok(());
         }
         self.raw += chunk.len() as u64;
         match self.decoder.take() {
             Some(mut dec) => {
-                let mut out = std::mem::take(&mut self.out);
+                let mut out = std::mem::take(&mut self.buf);
                 out.clear();
                 let r = dec.feed(chunk, &mut out);
                 self.decoder = Some(dec);
                 self.emit(&out)?;
-                self.out = out;
+                self.buf = out;
                 r.map_err(|e| Error::protocol(format!("decoding the part: {e:?}")))
             }
             None => self.emit(chunk),

@@ -7,12 +7,14 @@
 //! §2.3.1.1), so the next run asks for `UID last_uid+1:*`. A changed UIDVALIDITY (or another mailbox)
 //! makes the old numbers meaningless: everything is fetched again, with a warning.
 //!
-//! Idempotence across `kill -9`: before a message is committed, the state is written with `pending` —
-//! its UID, the size and a 64-bit FNV-1a hash of the bytes as stored. The commit then makes the message
-//! durable, and the next state write records it. A run that finds `pending` looks in the Maildir (`new/`,
-//! `cur/`) or `--dir` for a file of that size and hash: if there is one the message was stored and is not
-//! fetched again; if not it never reached its name and is fetched again. `delete` lists UIDs stored but
-//! not yet deleted or moved on the server; the next run finishes those first.
+//! Idempotence across `kill -9`: before a message is committed, the state is written with it in `pending`
+//! — its UID, the size and a 64-bit FNV-1a hash of the bytes as stored. The commit then makes the message
+//! durable, and a later state write records it (in `stored` until `last_uid` passes it, since commits
+//! finish out of order). A run that finds `pending` entries looks in the Maildir (`new/`, `cur/`) or
+//! `--dir` for a file of that size and hash: if there is one the message was stored and is not fetched
+//! again; if not it never reached its name and is fetched again. `delete` lists UIDs stored but not yet
+//! deleted or moved on the server; the next run finishes those first. For mbox, MDA and stdout the check
+//! is impossible, and a message killed in that window is delivered again.
 
 use std::io::Read;
 use std::path::Path;
@@ -47,9 +49,12 @@ pub struct State {
     pub uidvalidity: u32,
     /// Every selected message up to this UID is stored.
     pub last_uid: u32,
-    /// A message being committed.
+    /// Messages being committed (several commit side by side).
     #[serde(default)]
-    pub pending: Option<Pending>,
+    pub pending: Vec<Pending>,
+    /// UIDs above `last_uid` already stored (commits finish out of order).
+    #[serde(default)]
+    pub stored: Vec<u32>,
     /// UIDs stored but not yet deleted or moved on the server.
     #[serde(default)]
     pub delete: Vec<u32>,
@@ -172,11 +177,12 @@ mod tests {
             mailbox: "INBOX".into(),
             uidvalidity: 7,
             last_uid: 41,
-            pending: Some(Pending {
+            pending: vec![Pending {
                 uid: 42,
                 size: 5,
                 hash: 1,
-            }),
+            }],
+            stored: vec![44],
             delete: vec![40, 41],
         };
         st.save(&path).unwrap();

@@ -8,6 +8,7 @@ pub mod ftp_ls;
 pub mod imap_connect;
 pub mod imap_fetch;
 pub mod imap_mailbox;
+pub mod imap_pool;
 pub mod imap_state;
 pub mod mime_decode;
 pub mod mime_encode;
