@@ -83,10 +83,12 @@ while [ \$i -le $n ]; do
 done
 EOF
 chmod +x "$out/curl-loop.sh"
+printf '#!/bin/sh\nrm -rf %s/f %s/m && mkdir -p %s/m\n' "$out" "$out" "$out" > "$out/prepare.sh"
+chmod +x "$out/prepare.sh"
 
 echo "imap-fetch vs mbsync vs a curl loop: $n messages ($size) from Dovecot on $FERRY_IMAP, into a Maildir"
 hyperfine -N --warmup 1 --runs 5 --export-json "$out/fast.json" \
-  --prepare "rm -rf $out/f $out/m && mkdir -p $out/m" \
+  --prepare "$out/prepare.sh" \
   -n imap-fetch "$ferry -q $url --maildir $out/f" \
   -n mbsync "mbsync -q -c $out/mbsyncrc bench"
 hyperfine --warmup 0 --runs 2 --export-json "$out/curl.json" \
