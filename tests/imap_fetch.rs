@@ -54,7 +54,11 @@ fn logout(tag: &str) -> Vec<Step> {
 
 /// A FETCH response carrying `body` as a literal.
 fn fetched(seq: u32, uid: u32, body: &str) -> Step {
-    Raw(format!("* {seq} FETCH (UID {uid} BODY[] {{{}}}\r\n{body})\r\n", body.len()).into_bytes())
+    Raw(format!(
+        "* {seq} FETCH (UID {uid} BODY[] {{{}}}\r\n{body})\r\n",
+        body.len()
+    )
+    .into_bytes())
 }
 
 #[test]
@@ -69,7 +73,7 @@ fn literals_split_empty_unsolicited_and_renumbered() {
             e("A0004 UID FETCH 5:7 (UID BODY.PEEK[])"),
             Raw(format!("* 1 FETCH (UID 5 BODY[] {{{}}}\r\n{head}", body.len()).into_bytes()),
             Sleep(Duration::from_millis(50)),
-            Raw(tail[..4].as_bytes().to_vec()),
+            Raw(tail.as_bytes()[..4].to_vec()),
             Sleep(Duration::from_millis(50)),
             Raw(format!("{})\r\n", &tail[4..]).into_bytes()),
             // Message 2 (UID 6) goes away; UID 7 becomes message 2.
@@ -98,7 +102,7 @@ fn literals_split_empty_unsolicited_and_renumbered() {
         .iter()
         .map(|m| (m["uid"].as_u64().unwrap(), m["status"].as_str().unwrap()))
         .collect();
-    assert_eq!(statuses, vec![(5, "ok"), (7, "ok"), (6, "missing")]);
+    assert_eq!(statuses, vec![(5, "ok"), (6, "missing"), (7, "ok")]);
     assert!(r.stderr.contains("UID 6"), "{}", r.stderr);
 }
 
@@ -136,15 +140,13 @@ fn sasl_ir_then_batches_to_stdout() {
 #[test]
 fn authenticate_without_sasl_ir_waits_for_the_challenge() {
     let caps = "IMAP4rev1 AUTH=PLAIN";
-    let srv = Server::start(script(vec![
-        vec![
-            s(&format!("* OK [CAPABILITY {caps}] ready")),
-            e("A0001 AUTHENTICATE PLAIN"),
-            s("+ "),
-            e("AGFubgBwdw=="),
-            s("A0001 NO [AUTHENTICATIONFAILED] Authentication failed."),
-        ],
-    ]));
+    let srv = Server::start(script(vec![vec![
+        s(&format!("* OK [CAPABILITY {caps}] ready")),
+        e("A0001 AUTHENTICATE PLAIN"),
+        s("+ "),
+        e("AGFubgBwdw=="),
+        s("A0001 NO [AUTHENTICATIONFAILED] Authentication failed."),
+    ]]));
     let (r, _dir) = run("imap-fetch", &[&url(&srv, "")]);
     srv.finish();
     assert_code(&r, 5);
@@ -163,10 +165,15 @@ fn huge_malformed_and_truncated_literals_are_protocol_errors() {
     };
     let cases: Vec<(Vec<Step>, Vec<&str>)> = vec![
         (
-            vec![Raw(b"* 1 FETCH (UID 1 BODY[] {99999999999999999999999}\r\n".to_vec())],
+            vec![Raw(
+                b"* 1 FETCH (UID 1 BODY[] {99999999999999999999999}\r\n".to_vec(),
+            )],
             vec![],
         ),
-        (vec![Raw(b"* 1 FETCH (UID 1 BODY[] {12x}\r\n".to_vec())], vec![]),
+        (
+            vec![Raw(b"* 1 FETCH (UID 1 BODY[] {12x}\r\n".to_vec())],
+            vec![],
+        ),
         // Huge and allowed: streamed until the server stops, then truncated; nothing left behind.
         (
             vec![
@@ -190,7 +197,11 @@ fn huge_malformed_and_truncated_literals_are_protocol_errors() {
         srv.finish();
         assert_code(&r, 9);
         let out = dir.path().join("out");
-        assert!(!out.exists() || names_in(&out).is_empty(), "{:?}", names_in(&out));
+        assert!(
+            !out.exists() || names_in(&out).is_empty(),
+            "{:?}",
+            names_in(&out)
+        );
     }
 }
 
@@ -210,7 +221,10 @@ fn max_size_skips_large_messages_and_caps_literals() {
             Raw(b"* 1 FETCH (UID 1 BODY[] {4000000000000}\r\n".to_vec()),
         ],
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--max-size", "1k", "--dir", "o"]);
+    let (r, _dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--max-size", "1k", "--dir", "o"],
+    );
     srv.finish();
     assert_code(&r, 9);
     assert!(r.stderr.contains("UID 2: 5000 bytes"), "{}", r.stderr);
@@ -238,14 +252,20 @@ fn no_bad_and_bye_at_each_step() {
         (
             script(vec![
                 greeting(),
-                vec![e("A0001 LOGIN \"ann\" \"pw\""), s("A0001 NO [AUTHENTICATIONFAILED] no")],
+                vec![
+                    e("A0001 LOGIN \"ann\" \"pw\""),
+                    s("A0001 NO [AUTHENTICATIONFAILED] no"),
+                ],
             ]),
             5,
         ),
         (
             script(vec![
                 login(CAPS),
-                vec![e("A0002 EXAMINE \"INBOX\""), s("A0002 NO [NONEXISTENT] no such")],
+                vec![
+                    e("A0002 EXAMINE \"INBOX\""),
+                    s("A0002 NO [NONEXISTENT] no such"),
+                ],
             ]),
             6,
         ),
@@ -253,7 +273,10 @@ fn no_bad_and_bye_at_each_step() {
             script(vec![
                 login(CAPS),
                 select("EXAMINE", "A0002", "INBOX", 7),
-                vec![e("A0003 UID SEARCH ALL"), s("A0003 BAD [CLIENTBUG] parse error")],
+                vec![
+                    e("A0003 UID SEARCH ALL"),
+                    s("A0003 BAD [CLIENTBUG] parse error"),
+                ],
             ]),
             6,
         ),
@@ -262,7 +285,10 @@ fn no_bad_and_bye_at_each_step() {
                 login(CAPS),
                 select("EXAMINE", "A0002", "INBOX", 7),
                 search("A0003", "ALL", "1"),
-                vec![e("A0004 UID FETCH 1 (UID BODY.PEEK[])"), s("A0004 NO [UNAVAILABLE] later")],
+                vec![
+                    e("A0004 UID FETCH 1 (UID BODY.PEEK[])"),
+                    s("A0004 NO [UNAVAILABLE] later"),
+                ],
             ]),
             7,
         ),
@@ -291,7 +317,10 @@ fn no_bad_and_bye_at_each_step() {
 #[test]
 fn starttls_refusals_are_tls_failures_and_pipelined_bytes_a_violation() {
     let cases: Vec<(Vec<Step>, i32)> = vec![
-        (vec![s("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome")], 4),
+        (
+            vec![s("* PREAUTH [CAPABILITY IMAP4rev1 STARTTLS] welcome")],
+            4,
+        ),
         (vec![s("* OK [CAPABILITY IMAP4rev1] no tls here")], 4),
         (
             vec![
@@ -343,7 +372,10 @@ fn cr_lf_in_arguments_is_a_usage_error_before_connecting() {
 
 #[test]
 fn delete_only_after_storing_with_and_without_uidplus() {
-    for (caps, expunge) in [(CAPS, "A0006 UID EXPUNGE 1:2"), ("IMAP4rev1", "A0006 EXPUNGE")] {
+    for (caps, expunge) in [
+        (CAPS, "A0006 UID EXPUNGE 1:2"),
+        ("IMAP4rev1", "A0006 EXPUNGE"),
+    ] {
         let srv = Server::start(script(vec![
             login(caps),
             select("SELECT", "A0002", "INBOX", 7),
@@ -387,10 +419,23 @@ fn failed_delivery_deletes_nothing() {
             Drain,
         ],
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--delete", "--mda", "cat >/dev/null; exit 3"]);
+    let (r, _dir) = run(
+        "imap-fetch",
+        &[
+            &url(&srv, ""),
+            "--delete",
+            "--mda",
+            "cat >/dev/null; exit 3",
+        ],
+    );
     let seen = srv.finish();
     assert_code(&r, 8);
-    assert!(!seen.iter().any(|l| l.contains("STORE") || l.contains("EXPUNGE")), "{seen:?}");
+    assert!(
+        !seen
+            .iter()
+            .any(|l| l.contains("STORE") || l.contains("EXPUNGE")),
+        "{seen:?}"
+    );
 }
 
 #[test]
@@ -408,7 +453,10 @@ fn move_with_move_and_with_copy() {
         ],
         logout("A0006"),
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--move-to", "Entwürfe", "-q"]);
+    let (r, _dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--move-to", "Entwürfe", "-q"],
+    );
     srv.finish();
     assert_code(&r, 0);
 
@@ -429,7 +477,10 @@ fn move_with_move_and_with_copy() {
         ],
         logout("A0008"),
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--move-to", "Archive", "-q"]);
+    let (r, _dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--move-to", "Archive", "-q"],
+    );
     srv.finish();
     assert_code(&r, 0);
 }
@@ -516,10 +567,11 @@ fn part_is_decoded_per_its_transfer_encoding() {
         search("A0003", "ALL", "3"),
         vec![
             e("A0004 UID FETCH 3 (UID BODY.PEEK[1.2.MIME])"),
-            Raw(
-                format!("* 1 FETCH (UID 3 BODY[1.2.MIME] {{{}}}\r\n{mime})\r\n", mime.len())
-                    .into_bytes(),
-            ),
+            Raw(format!(
+                "* 1 FETCH (UID 3 BODY[1.2.MIME] {{{}}}\r\n{mime})\r\n",
+                mime.len()
+            )
+            .into_bytes()),
             s("A0004 OK done"),
             e("A0005 UID FETCH 3 (UID BODY.PEEK[1.2])"),
             Raw(b"* 1 FETCH (UID 3 BODY[1.2] {10}\r\naGVsbG8=\r\n)\r\n".to_vec()),
@@ -527,7 +579,10 @@ fn part_is_decoded_per_its_transfer_encoding() {
         ],
         logout("A0006"),
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--part", "1.2", "--decode", "-q"]);
+    let (r, _dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--part", "1.2", "--decode", "-q"],
+    );
     srv.finish();
     assert_code(&r, 0);
     assert_eq!(r.stdout, b"hello");

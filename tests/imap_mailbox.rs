@@ -31,7 +31,11 @@ fn list_decodes_names_and_keeps_attributes() {
         vec![
             e("A0002 LIST \"\" \"*\""),
             s("* LIST (\\HasNoChildren) \".\" INBOX"),
-            Raw(format!("* LIST (\\HasNoChildren \\Drafts) \".\" {{{}}}\r\n{name}\r\n", name.len()).into_bytes()),
+            Raw(format!(
+                "* LIST (\\HasNoChildren \\Drafts) \".\" {{{}}}\r\n{name}\r\n",
+                name.len()
+            )
+            .into_bytes()),
             s("* LIST (\\Noselect \\HasChildren) NIL \"&ZeVnLIqe-\""),
             s("A0002 OK List completed"),
         ],
@@ -76,7 +80,10 @@ fn status_create_rename_delete_subscribe() {
         ],
         logout("A0003"),
     ]));
-    let (r, _d) = run("imap-mailbox", &[&url(&srv), "status", "Entwürfe", "--json"]);
+    let (r, _d) = run(
+        "imap-mailbox",
+        &[&url(&srv), "status", "Entwürfe", "--json"],
+    );
     srv.finish();
     assert_code(&r, 0);
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -84,9 +91,15 @@ fn status_create_rename_delete_subscribe() {
     assert_eq!(doc["uidvalidity"], 77);
 
     for (args, line) in [
-        (vec!["create", "a.b.Grüße"], "A0002 CREATE \"a.b.Gr&APwA3w-e\""),
+        (
+            vec!["create", "a.b.Grüße"],
+            "A0002 CREATE \"a.b.Gr&APwA3w-e\"",
+        ),
         (vec!["delete", "Old"], "A0002 DELETE \"Old\""),
-        (vec!["rename", "Old", "New \"1\""], "A0002 RENAME \"Old\" \"New \\\"1\\\"\""),
+        (
+            vec!["rename", "Old", "New \"1\""],
+            "A0002 RENAME \"Old\" \"New \\\"1\\\"\"",
+        ),
         (vec!["subscribe", "Old"], "A0002 SUBSCRIBE \"Old\""),
         (vec!["unsubscribe", "Old"], "A0002 UNSUBSCRIBE \"Old\""),
     ] {

@@ -32,7 +32,12 @@ pub struct Args {
     #[arg(value_name = "URL")]
     pub url: String,
     /// IMAP SEARCH criteria selecting the messages, e.g. 'UNSEEN', 'SINCE 1-Feb-2024 FROM "bob"'.
-    #[arg(long, value_name = "CRITERIA", default_value = "ALL", help_heading = "Mode")]
+    #[arg(
+        long,
+        value_name = "CRITERIA",
+        default_value = "ALL",
+        help_heading = "Mode"
+    )]
     pub search: String,
     /// Fetch with BODY[] so the server marks messages \Seen (default: BODY.PEEK, flags untouched).
     #[arg(long, help_heading = "Mode")]
@@ -52,13 +57,23 @@ pub struct Args {
     pub delete: bool,
     /// Move each message to mailbox MBOX on the server once it is stored locally (MOVE, else COPY and
     /// delete).
-    #[arg(long, value_name = "MBOX", conflicts_with = "delete", help_heading = "Mode")]
+    #[arg(
+        long,
+        value_name = "MBOX",
+        conflicts_with = "delete",
+        help_heading = "Mode"
+    )]
     pub move_to: Option<String>,
     /// Fetch only messages newer than those recorded in the --state file.
     #[arg(long, requires = "state", help_heading = "Mode")]
     pub new_only: bool,
     /// The state file: UIDVALIDITY and last UID (created if missing; replaced atomically).
-    #[arg(long, value_name = "FILE", requires = "new_only", help_heading = "Mode")]
+    #[arg(
+        long,
+        value_name = "FILE",
+        requires = "new_only",
+        help_heading = "Mode"
+    )]
     pub state: Option<PathBuf>,
     /// Skip messages larger than BYTES (RFC822.SIZE; suffixes k, M, G: powers of 1024).
     #[arg(long, value_name = "BYTES", value_parser = parse_size, help_heading = "Mode")]
@@ -83,9 +98,8 @@ pub struct Args {
 
 /// `plain`, `login`, `xoauth2`, `oauthbearer`.
 pub fn parse_mechanism(s: &str) -> Result<Mechanism, String> {
-    Mechanism::from_name(s).ok_or_else(|| {
-        format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer")
-    })
+    Mechanism::from_name(s)
+        .ok_or_else(|| format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer"))
 }
 
 /// `123`, `64k`, `10M`, `1G`.

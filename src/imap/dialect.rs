@@ -129,7 +129,10 @@ impl ImapDialect {
                 })
             });
         }
-        let word = p.rsplit(|&b| b == b' ' || b == b'(').next().unwrap_or_default();
+        let word = p
+            .rsplit(|&b| b == b' ' || b == b'(')
+            .next()
+            .unwrap_or_default();
         [&b"RFC822"[..], b"RFC822.HEADER", b"RFC822.TEXT"]
             .iter()
             .any(|w| word.eq_ignore_ascii_case(w))
@@ -138,7 +141,8 @@ impl ImapDialect {
     /// The UID in a FETCH response's bytes so far, when it came before the body.
     fn uid_so_far(buf: &[u8]) -> Option<u32> {
         let upper: Vec<u8> = buf.iter().map(u8::to_ascii_uppercase).collect();
-        let at = memchr::memmem::find(&upper, b" UID ").or_else(|| memchr::memmem::find(&upper, b"(UID "))?;
+        let at = memchr::memmem::find(&upper, b" UID ")
+            .or_else(|| memchr::memmem::find(&upper, b"(UID "))?;
         let digits: Vec<u8> = buf[at + 5..]
             .iter()
             .take_while(|b| b.is_ascii_digit())
@@ -273,7 +277,10 @@ mod tests {
             panic!()
         };
         assert_eq!(st.text, "done {5}");
-        assert!(matches!(d.feed(b"+ {5}").unwrap(), Step::Done(Response::Continue(_))));
+        assert!(matches!(
+            d.feed(b"+ {5}").unwrap(),
+            Step::Done(Response::Continue(_))
+        ));
     }
 
     #[test]
@@ -288,14 +295,20 @@ mod tests {
                 uid: Some(17)
             }
         );
-        assert!(matches!(d.feed(b" ENVELOPE ({2}").unwrap(), Step::Literal(2)));
+        assert!(matches!(
+            d.feed(b" ENVELOPE ({2}").unwrap(),
+            Step::Literal(2)
+        ));
         assert_eq!(d.literal_kind(), LiteralKind::Inline);
     }
 
     #[test]
     fn inline_literal_round_trip() {
         let mut d = ImapDialect::default();
-        assert!(matches!(d.feed(b"* LIST () \"/\" {3}").unwrap(), Step::Literal(3)));
+        assert!(matches!(
+            d.feed(b"* LIST () \"/\" {3}").unwrap(),
+            Step::Literal(3)
+        ));
         assert_eq!(d.literal_kind(), LiteralKind::Inline);
         d.push_inline(b"a b");
         let Step::Done(Response::List(l)) = d.feed(b"").unwrap() else {
@@ -303,7 +316,10 @@ mod tests {
         };
         assert_eq!(l.wire_name, b"a b");
         // And the body case end to end.
-        assert!(matches!(d.feed(b"* 1 FETCH (BODY[] {0}").unwrap(), Step::Literal(0)));
+        assert!(matches!(
+            d.feed(b"* 1 FETCH (BODY[] {0}").unwrap(),
+            Step::Literal(0)
+        ));
         let Step::Done(Response::Fetch(f)) = d.feed(b" UID 9)").unwrap() else {
             panic!()
         };

@@ -71,7 +71,10 @@ fn refused(what: &str, st: &StatusText) -> Error {
         kind,
         format!(
             "{what}: {}",
-            crate::terminal::escape(&st.describe()).chars().take(300).collect::<String>()
+            crate::terminal::escape(&st.describe())
+                .chars()
+                .take(300)
+                .collect::<String>()
         ),
     )
 }
@@ -82,7 +85,10 @@ fn bye(what: &str, st: &StatusText) -> Error {
         ErrorKind::Transient,
         format!(
             "{what}: the server closed the session: {}",
-            crate::terminal::escape(&st.text).chars().take(300).collect::<String>()
+            crate::terminal::escape(&st.text)
+                .chars()
+                .take(300)
+                .collect::<String>()
         ),
     )
 }
@@ -147,7 +153,9 @@ impl Session {
     /// The greeting (RFC 9051 §7.1.1-§7.1.5): OK, PREAUTH (returns true) or BYE. Capabilities come from its
     /// code or a CAPABILITY command.
     fn greeting(&mut self) -> Result<bool> {
-        let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+        let r = self
+            .pp
+            .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
         let st = match r {
             Response::Status(st) => st,
             _ => return Err(Error::protocol("the greeting is not a status response")),
@@ -252,7 +260,7 @@ impl Session {
                 quote::quoted(&creds.user),
                 quote::quoted(creds.password.expose())
             );
-            let tag = self.tags.next();
+            let tag = self.tags.next_tag();
             self.pp
                 .send(&Command::secret("LOGIN", &Secret::new(arg)).tagged(tag.clone()))?;
             self.complete(&tag, "LOGIN", &mut |_| Ok(()))
@@ -270,14 +278,15 @@ impl Session {
     /// AUTHENTICATE (RFC 9051 §6.2.2): the initial response on the command line when the server has
     /// SASL-IR, else after the first empty challenge; every answer is a masked line.
     fn authenticate(&mut self, mech: Mechanism, creds: &Credentials) -> Result<StatusText> {
-        let mut client = sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
+        let mut client =
+            sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
         let verb = match mech {
             Mechanism::Plain => "AUTHENTICATE PLAIN",
             Mechanism::Login => "AUTHENTICATE LOGIN",
             Mechanism::XOAuth2 => "AUTHENTICATE XOAUTH2",
             Mechanism::OAuthBearer => "AUTHENTICATE OAUTHBEARER",
         };
-        let tag = self.tags.next();
+        let tag = self.tags.next_tag();
         let ir = if self.has("SASL-IR") {
             client.initial_response()
         } else {
@@ -290,7 +299,9 @@ impl Session {
         self.pp.send(&cmd.tagged(tag.clone()))?;
         let mut rounds = 0;
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             match r {
                 Response::Continue(challenge) => {
                     rounds += 1;
@@ -301,9 +312,9 @@ impl Session {
                     self.pp.send(&Command::line(&answer))?;
                 }
                 other => {
-                    if let Some(st) = self.untagged_or_done(&tag, "AUTHENTICATE", other, &mut |_| {
-                        Ok(())
-                    })? {
+                    if let Some(st) =
+                        self.untagged_or_done(&tag, "AUTHENTICATE", other, &mut |_| Ok(()))?
+                    {
                         return match st.status {
                             Status::Ok => Ok(st),
                             _ => {
@@ -323,7 +334,7 @@ impl Session {
     /// Sends `verb` with `parts` under a new tag: synchronizing literals wait for the server's `+`,
     /// LITERAL+ ones do not (RFC 7888). Returns the tag.
     fn send(&mut self, verb: &'static str, parts: Vec<Part>) -> Result<String> {
-        let tag = self.tags.next();
+        let tag = self.tags.next_tag();
         let plus = self.has("LITERAL+");
         let mut line = String::new();
         let mut first = true;
@@ -375,7 +386,9 @@ impl Session {
     /// Waits for the `+` that lets a synchronizing literal go.
     fn wait_continue(&mut self, tag: &str, verb: &str) -> Result<()> {
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             if let Response::Continue(_) = r {
                 return Ok(());
             }
@@ -399,7 +412,10 @@ impl Session {
                 if t != tag {
                     return Err(Error::protocol(format!(
                         "{what}: a response tagged {} that belongs to no command",
-                        crate::terminal::escape(&t).chars().take(40).collect::<String>()
+                        crate::terminal::escape(&t)
+                            .chars()
+                            .take(40)
+                            .collect::<String>()
                     )));
                 }
                 Ok(Some(st))
@@ -437,7 +453,9 @@ impl Session {
         data: &mut dyn FnMut(Response) -> Result<()>,
     ) -> Result<StatusText> {
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
             if let Some(st) = self.untagged_or_done(tag, what, r, data)? {
                 return match st.status {
                     Status::Ok => Ok(st),
@@ -481,10 +499,16 @@ impl Session {
         Ok(sel)
     }
 
-    /// UID SEARCH (RFC 9051 §6.4.4 with §6.4.9): the UIDs matching `criteria` (user IMAP syntax), sorted.
+    /// UID SEARCH (RFC 9051 §6.4.4 with §6.4.9; RFC 4731 `RETURN (ALL)` when the server has ESEARCH): the
+    /// UIDs matching `criteria` (user IMAP syntax), sorted.
     pub fn uid_search(&mut self, criteria: &[Part]) -> Result<Vec<u32>> {
         let mut uids = Vec::new();
-        let tag = self.send("UID SEARCH", criteria.to_vec())?;
+        // RFC 4731 ESEARCH answers with ranges: a big mailbox's result stays a short line.
+        let mut parts = criteria.to_vec();
+        if self.has("ESEARCH") {
+            parts.insert(0, Part::Text("RETURN (ALL) ".to_string()));
+        }
+        let tag = self.send("UID SEARCH", parts)?;
         self.complete(&tag, "UID SEARCH", &mut |r| {
             if let Response::Search(v) = r {
                 uids.extend(v);
@@ -538,7 +562,11 @@ impl Session {
     /// UIDPLUS, else EXPUNGE (RFC 9051 §6.4.3), which also removes other messages marked \Deleted.
     pub fn expunge(&mut self, set: &str) -> Result<()> {
         if self.has("UIDPLUS") {
-            self.simple("UID EXPUNGE", vec![Part::Text(set.to_string())], "UID EXPUNGE")?;
+            self.simple(
+                "UID EXPUNGE",
+                vec![Part::Text(set.to_string())],
+                "UID EXPUNGE",
+            )?;
         } else {
             self.simple("EXPUNGE", vec![], "EXPUNGE")?;
         }
@@ -633,7 +661,10 @@ impl Session {
     pub fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", vec![]) {
             for _ in 0..8 {
-                match self.pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP) {
+                match self
+                    .pp
+                    .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)
+                {
                     Ok(Response::Tagged(t, _)) if t == tag => break,
                     Ok(_) => continue,
                     Err(_) => break,

@@ -100,14 +100,16 @@ pub fn search(criteria: &str) -> Result<Vec<Part>> {
             rest = &rest[end + 1..];
         } else {
             // An atom up to the next space, parenthesis or quote.
-            let end = rest
-                .find([' ', '(', ')', '"'])
-                .unwrap_or(rest.len());
+            let end = rest.find([' ', '(', ')', '"']).unwrap_or(rest.len());
             let word = &rest[..end];
             if word.is_ascii() {
                 text.push_str(word);
             } else {
-                push(&mut parts, &mut text, Part::Literal(word.as_bytes().to_vec()));
+                push(
+                    &mut parts,
+                    &mut text,
+                    Part::Literal(word.as_bytes().to_vec()),
+                );
             }
             rest = &rest[end..];
         }

@@ -149,6 +149,25 @@ pub fn parse(bytes: &[u8]) -> Result<Response> {
     Ok(r)
 }
 
+/// The most UIDs a search result may expand to.
+pub const MAX_SEARCH: usize = 10_000_000;
+
+/// Expands a sequence-set of UIDs (`1:5,7`) into `out`, at most [`MAX_SEARCH`] in all.
+fn expand_set(set: &[u8], out: &mut Vec<u32>) -> Result<()> {
+    let text = std::str::from_utf8(set).map_err(|_| bad("sequence set"))?;
+    for range in text.split(',') {
+        let (a, b) = range.split_once(':').unwrap_or((range, range));
+        let a: u32 = a.parse().map_err(|_| bad("sequence set"))?;
+        let b: u32 = b.parse().map_err(|_| bad("sequence set"))?;
+        let (lo, hi) = (a.min(b), a.max(b));
+        if out.len() + (hi - lo) as usize >= MAX_SEARCH {
+            return Err(bad("search result too large"));
+        }
+        out.extend(lo..=hi);
+    }
+    Ok(())
+}
+
 struct Parser<'a> {
     b: &'a [u8],
     i: usize,
@@ -199,7 +218,10 @@ impl<'a> Parser<'a> {
     fn word(&mut self) -> &'a [u8] {
         let start = self.i;
         while let Some(c) = self.peek() {
-            if matches!(c, b' ' | b'(' | b')' | b'{' | b'"' | 0 | b'\r' | b'\n' | b']' | b'[') {
+            if matches!(
+                c,
+                b' ' | b'(' | b')' | b'{' | b'"' | 0 | b'\r' | b'\n' | b']' | b'['
+            ) {
                 break;
             }
             self.i += 1;
@@ -334,6 +356,28 @@ impl<'a> Parser<'a> {
                 }
                 Ok(Response::Search(uids))
             }
+            "ESEARCH" => {
+                // RFC 4731: [SP "(" TAG tag ")"] [SP "UID"] *(SP name SP value); only ALL is used.
+                let mut uids = Vec::new();
+                while self.eat(b' ') {
+                    if self.peek() == Some(b'(') {
+                        self.skip_value(0)?;
+                        continue;
+                    }
+                    let name = self.atom()?.to_ascii_uppercase();
+                    if name == "UID" {
+                        continue;
+                    }
+                    self.expect(b' ')?;
+                    if name == "ALL" {
+                        let set = self.word();
+                        expand_set(set, &mut uids)?;
+                    } else {
+                        self.skip_value(0)?;
+                    }
+                }
+                Ok(Response::Search(uids))
+            }
             "LIST" | "LSUB" => {
                 self.expect(b' ')?;
                 self.list_entry().map(Response::List)
@@ -397,7 +441,9 @@ impl<'a> Parser<'a> {
                 }
                 Some(b'\\') => {
                     self.i += 1;
-                    let c = self.peek().ok_or_else(|| bad("unterminated quoted string"))?;
+                    let c = self
+                        .peek()
+                        .ok_or_else(|| bad("unterminated quoted string"))?;
                     out.push(c);
                     self.i += 1;
                 }
@@ -612,7 +658,16 @@ mod tests {
         let r = parse(b"* OK [CAPABILITY IMAP4rev1 LITERAL+ AUTH=PLAIN] Dovecot ready.").unwrap();
         let Response::Status(st) = r else { panic!() };
         assert_eq!(st.code.unwrap().args, "IMAP4rev1 LITERAL+ AUTH=PLAIN");
-        assert!(matches!(parse(b"A1 NO").unwrap(), Response::Tagged(_, StatusText { status: Status::No, .. })));
+        assert!(matches!(
+            parse(b"A1 NO").unwrap(),
+            Response::Tagged(
+                _,
+                StatusText {
+                    status: Status::No,
+                    ..
+                }
+            )
+        ));
         assert_eq!(parse(b"+ ").unwrap(), Response::Continue(String::new()));
         assert_eq!(parse(b"+ YWJj").unwrap(), Response::Continue("YWJj".into()));
         assert!(parse(b"A1 MAYBE x").is_err());
@@ -633,6 +688,15 @@ mod tests {
             Response::Search(vec![2, 84, 882])
         );
         assert!(parse(b"* SEARCH 99999999999").is_err());
+        assert_eq!(
+            parse(b"* ESEARCH (TAG \"A0003\") UID ALL 1:3,7,9:8 COUNT 6").unwrap(),
+            Response::Search(vec![1, 2, 3, 7, 8, 9])
+        );
+        assert_eq!(
+            parse(b"* ESEARCH (TAG \"A1\") UID").unwrap(),
+            Response::Search(vec![])
+        );
+        assert!(parse(b"* ESEARCH UID ALL 1:4294967295").is_err());
         assert_eq!(
             parse(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent &AOQ-\"").unwrap(),
             Response::List(ListEntry {
@@ -656,7 +720,10 @@ mod tests {
                 vec![("MESSAGES".into(), 231), ("UIDNEXT".into(), 44292)]
             )
         );
-        assert_eq!(parse(b"* 4 RECENT").unwrap(), Response::Other("RECENT".into()));
+        assert_eq!(
+            parse(b"* 4 RECENT").unwrap(),
+            Response::Other("RECENT".into())
+        );
         assert_eq!(
             parse(b"* FLAGS (\\Answered \\Seen)").unwrap(),
             Response::Other("FLAGS".into())
@@ -665,7 +732,8 @@ mod tests {
 
     #[test]
     fn fetch_responses() {
-        let r = parse(b"* 12 FETCH (UID 44 RFC822.SIZE 4286 FLAGS (\\Seen) BODY[] \x004286\x00)").unwrap();
+        let r = parse(b"* 12 FETCH (UID 44 RFC822.SIZE 4286 FLAGS (\\Seen) BODY[] \x004286\x00)")
+            .unwrap();
         assert_eq!(
             r,
             Response::Fetch(Fetch {

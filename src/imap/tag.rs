@@ -9,7 +9,7 @@ pub struct Tags {
 
 impl Tags {
     /// The next unused tag.
-    pub fn next(&mut self) -> String {
+    pub fn next_tag(&mut self) -> String {
         self.next = self.next.wrapping_add(1);
         format!("A{:04}", self.next)
     }
@@ -20,7 +20,7 @@ mod tests {
     #[test]
     fn tags_are_unique_and_ordered() {
         let mut t = super::Tags::default();
-        assert_eq!(t.next(), "A0001");
-        assert_eq!(t.next(), "A0002");
+        assert_eq!(t.next_tag(), "A0001");
+        assert_eq!(t.next_tag(), "A0002");
     }
 }

@@ -148,8 +148,9 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// `1`, `1.2`, `2.1.3`: dot-separated part numbers.
 fn check_section(p: &str) -> Result<String> {
     let ok = !p.is_empty()
-        && p.split('.')
-            .all(|n| !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()) && n != "0");
+        && p.split('.').all(|n| {
+            !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()) && n != "0"
+        });
     if !ok {
         return Err(Error::usage(format!(
             "--part {}: expected part numbers like 1 or 1.2",
@@ -272,7 +273,9 @@ impl Fetcher<'_> {
             return Ok(0);
         };
         let uv = uidvalidity.ok_or_else(|| {
-            Error::protocol("the server sent no UIDVALIDITY, so --new-only cannot tell old from new")
+            Error::protocol(
+                "the server sent no UIDVALIDITY, so --new-only cannot tell old from new",
+            )
         })?;
         let fresh = State {
             version: 1,
@@ -339,7 +342,9 @@ impl Fetcher<'_> {
                     && wanted.contains(&u)
                     && out.insert(u)
                 {
-                    self.warn(&format!("UID {u}: {size} bytes, larger than --max-size {max}; skipped"));
+                    self.warn(&format!(
+                        "UID {u}: {size} bytes, larger than --max-size {max}; skipped"
+                    ));
                 }
             }
         }
@@ -374,7 +379,11 @@ impl Fetcher<'_> {
     /// Fetches one batch; returns the UIDs stored.
     fn batch(&mut self, s: &mut Session, store: &mut Store, wanted: &[u32]) -> Result<Vec<u32>> {
         let encodings = self.encodings(s, wanted)?;
-        let peek = if self.args.mark_seen { "BODY" } else { "BODY.PEEK" };
+        let peek = if self.args.mark_seen {
+            "BODY"
+        } else {
+            "BODY.PEEK"
+        };
         let items = format!("(UID {peek}[{}])", self.section);
         let tag = s.uid_fetch_start(&set::format(wanted), &items)?;
         let want: HashSet<u32> = wanted.iter().copied().collect();
@@ -579,7 +588,8 @@ impl Fetcher<'_> {
         self.save_state()
     }
 
-    fn finish(self, result: Result<()>) -> Result<Outcome> {
+    fn finish(mut self, result: Result<()>) -> Result<Outcome> {
+        self.summary.messages.sort_by_key(|m| m.uid);
         let json = self.args.net.json;
         if json {
             crate::json::print(&self.summary)?;
@@ -633,13 +643,21 @@ fn transfer_encoding(header: &[u8]) -> String {
             break;
         }
         if let Some((name, v)) = line.split_once(':')
-            && name.trim().eq_ignore_ascii_case("content-transfer-encoding")
+            && name
+                .trim()
+                .eq_ignore_ascii_case("content-transfer-encoding")
         {
             value = Some(v.trim().to_string());
         }
     }
     value
-        .map(|v| v.split(';').next().unwrap_or("").trim().to_ascii_lowercase())
+        .map(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
         .unwrap_or_else(|| "7bit".to_string())
 }
 
@@ -799,7 +817,9 @@ mod tests {
             assert!(check_section(bad).is_err(), "{bad}");
         }
         assert_eq!(
-            transfer_encoding(b"Content-Type: text/plain\r\nContent-Transfer-Encoding:\r\n  BASE64\r\n\r\n"),
+            transfer_encoding(
+                b"Content-Type: text/plain\r\nContent-Transfer-Encoding:\r\n  BASE64\r\n\r\n"
+            ),
             "base64"
         );
         assert_eq!(transfer_encoding(b"Content-Type: text/plain\r\n"), "7bit");

@@ -108,7 +108,10 @@ impl Command {
 
     /// The command as the transcript shows it: secrets as `****`.
     pub fn redacted(&self) -> String {
-        let tag = self.tag.as_deref().map_or(String::new(), |t| format!("{t} "));
+        let tag = self
+            .tag
+            .as_deref()
+            .map_or(String::new(), |t| format!("{t} "));
         match &self.arg {
             Arg::None => format!("{tag}{}", self.verb),
             Arg::Plain(a) => format!("{tag}{} {a}", self.verb),

@@ -182,14 +182,20 @@ mod tests {
 
     #[test]
     fn literal_over_the_cap_or_unexpected_or_truncated_is_a_protocol_error() {
-        let mut pp = engine(vec![b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc".to_vec()]);
-        let e = pp.read_reply_with(&mut Collect::default(), 1 << 20).unwrap_err();
+        let mut pp = engine(vec![
+            b"* 1 FETCH (BODY[] {18446744073709551615}\r\nabc".to_vec(),
+        ]);
+        let e = pp
+            .read_reply_with(&mut Collect::default(), 1 << 20)
+            .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         let mut pp = engine(vec![b"* 1 FETCH (BODY[] {3}\r\nabc)\r\n".to_vec()]);
         let e = pp.read_reply().unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         let mut pp = engine(vec![b"* 1 FETCH (BODY[] {1000}\r\nabc".to_vec()]);
-        let e = pp.read_reply_with(&mut Collect::default(), u64::MAX).unwrap_err();
+        let e = pp
+            .read_reply_with(&mut Collect::default(), u64::MAX)
+            .unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         assert!(e.to_string().contains("997 bytes before the end"), "{e}");
     }

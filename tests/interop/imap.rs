@@ -27,7 +27,11 @@ impl User {
         let home = Path::new(&c["FERRY_DOVECOT_MAIL"]).join(&name);
         let _ = std::fs::remove_dir_all(&home);
         let mut dirs = vec![home.join("Maildir")];
-        dirs.extend(folders.iter().map(|f| home.join("Maildir").join(format!(".{f}"))));
+        dirs.extend(
+            folders
+                .iter()
+                .map(|f| home.join("Maildir").join(format!(".{f}"))),
+        );
         for d in &dirs {
             for sub in ["new", "cur", "tmp"] {
                 std::fs::create_dir_all(d.join(sub)).unwrap();
@@ -38,7 +42,10 @@ impl User {
         if !text.lines().any(|l| l.starts_with(&format!("{name}:"))) {
             use std::io::Write;
             let line = format!("{name}:{{PLAIN}}{name}-pw::::{}::\n", home.display());
-            let mut f = std::fs::OpenOptions::new().append(true).open(users).unwrap();
+            let mut f = std::fs::OpenOptions::new()
+                .append(true)
+                .open(users)
+                .unwrap();
             f.write_all(line.as_bytes()).unwrap();
         }
         let u = User {
@@ -175,7 +182,10 @@ fn fetch_a_few_hundred_over_imap_imaps_and_starttls() {
         &[&u.url(&c, false, ""), "--maildir", "M", "--json"],
     );
     assert_code(&r, 0);
-    assert_eq!(maildir_contents(&dir.path().join("M")), sorted(seeds.clone()));
+    assert_eq!(
+        maildir_contents(&dir.path().join("M")),
+        sorted(seeds.clone())
+    );
     let (r, _d) = run("imap-mailbox", &[&u.url(&c, false, ""), "status", "INBOX"]);
     assert!(r.stdout_str().contains("unseen 300"), "{}", r.stdout_str());
     // IMAPS, a search, into .eml files.
@@ -210,7 +220,11 @@ fn fetch_a_few_hundred_over_imap_imaps_and_starttls() {
     );
     assert_code(&r, 0);
     let out = r.stdout_str();
-    assert_eq!(out.matches("\nFrom: =?UTF-8?Q?J=C3=BCrgen?=").count(), 2, "{out}");
+    assert_eq!(
+        out.matches("\nFrom: =?UTF-8?Q?J=C3=BCrgen?=").count(),
+        2,
+        "{out}"
+    );
     // Without a trusted CA, IMAPS fails verification.
     let (r, _d) = run("imap-fetch", &[&u.url(&c, true, "")]);
     assert_code(&r, 4);
@@ -224,17 +238,34 @@ fn partial_fetches_headers_and_decoded_parts() {
     u.seed(None, &seeds, "p");
     let (r, _d) = run(
         "imap-fetch",
-        &[&u.url(&c, false, ""), "--search", "SUBJECT multipart", "--part", "2", "--decode", "-q"],
+        &[
+            &u.url(&c, false, ""),
+            "--search",
+            "SUBJECT multipart",
+            "--part",
+            "2",
+            "--decode",
+            "-q",
+        ],
     );
     assert_code(&r, 0);
     assert_eq!(r.stdout, attachment(2));
     let (r, _d) = run(
         "imap-fetch",
-        &[&u.url(&c, false, ""), "--headers-only", "--search", "SUBJECT plain", "-q"],
+        &[
+            &u.url(&c, false, ""),
+            "--headers-only",
+            "--search",
+            "SUBJECT plain",
+            "-q",
+        ],
     );
     assert_code(&r, 0);
     let out = r.stdout_str();
-    assert!(out.starts_with("From: a@example.org\n") && out.ends_with("<p0@x>\n\n"), "{out:?}");
+    assert!(
+        out.starts_with("From: a@example.org\n") && out.ends_with("<p0@x>\n\n"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -250,7 +281,18 @@ fn move_delete_and_state_across_runs() {
     let r = run_in(
         dir.path(),
         "imap-fetch",
-        &[&url, "--new-only", "--state", st, "--maildir", "M", "--search", "UID 1:5", "--move-to", "Done"],
+        &[
+            &url,
+            "--new-only",
+            "--state",
+            st,
+            "--maildir",
+            "M",
+            "--search",
+            "UID 1:5",
+            "--move-to",
+            "Done",
+        ],
         &[],
     );
     assert_code(&r, 0);
@@ -260,19 +302,40 @@ fn move_delete_and_state_across_runs() {
     let r = run_in(
         dir.path(),
         "imap-fetch",
-        &[&url, "--new-only", "--state", st, "--maildir", "M", "--delete", "--batch", "4"],
+        &[
+            &url,
+            "--new-only",
+            "--state",
+            st,
+            "--maildir",
+            "M",
+            "--delete",
+            "--batch",
+            "4",
+        ],
         &[],
     );
     assert_code(&r, 0);
     assert_eq!(messages_in(&c, &u, "INBOX"), 0);
-    assert_eq!(maildir_contents(&dir.path().join("M")), sorted(first.clone()));
+    assert_eq!(
+        maildir_contents(&dir.path().join("M")),
+        sorted(first.clone())
+    );
     // New mail arrives; only it is fetched.
     let more = corpus(4, "n");
     u.seed(None, &more, "n");
     let r = run_in(
         dir.path(),
         "imap-fetch",
-        &[&url, "--new-only", "--state", st, "--maildir", "M", "--json"],
+        &[
+            &url,
+            "--new-only",
+            "--state",
+            st,
+            "--maildir",
+            "M",
+            "--json",
+        ],
         &[],
     );
     assert_code(&r, 0);
@@ -297,12 +360,18 @@ fn every_mailbox_command() {
     };
     ok(&["create", "Projekte.Entwürfe"]);
     let list = ok(&["list"]);
-    assert!(list.contains("Projekte.Entwürfe\t\\HasNoChildren"), "{list}");
+    assert!(
+        list.contains("Projekte.Entwürfe\t\\HasNoChildren"),
+        "{list}"
+    );
     assert!(list.contains("Projekte\t"), "{list}");
     ok(&["rename", "Projekte.Entwürfe", "Projekte.Fertig"]);
     ok(&["subscribe", "Projekte.Fertig"]);
     let st = ok(&["status", "Projekte.Fertig"]);
-    assert!(st.starts_with("Projekte.Fertig: messages 0 unseen 0"), "{st}");
+    assert!(
+        st.starts_with("Projekte.Fertig: messages 0 unseen 0"),
+        "{st}"
+    );
     ok(&["unsubscribe", "Projekte.Fertig"]);
     let json = ok(&["list", "Projekte.*", "--json"]);
     let doc: serde_json::Value = serde_json::from_str(&json).unwrap();
@@ -310,7 +379,10 @@ fn every_mailbox_command() {
     ok(&["delete", "Projekte.Fertig"]);
     let (r, _d) = run("imap-mailbox", &[&url, "delete", "Projekte.Fertig"]);
     assert_code(&r, 6);
-    let (r, _d) = run("imap-mailbox", &[&u.url(&c, false, "").replace("-pw@", "-wrong@"), "list"]);
+    let (r, _d) = run(
+        "imap-mailbox",
+        &[&u.url(&c, false, "").replace("-pw@", "-wrong@"), "list"],
+    );
     assert_code(&r, 5);
 }
 
@@ -343,7 +415,9 @@ fn kill_nine_and_rerun_loses_and_duplicates_nothing() {
         .subsec_nanos() as u64;
     let mut kills = 0;
     for _ in 0..40 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(20 + (seed >> 33) % 250);
         let mut child = std::process::Command::new(bin("imap-fetch"))
             .args(args)
@@ -364,7 +438,10 @@ fn kill_nine_and_rerun_loses_and_duplicates_nothing() {
     }
     let r = run_in(dir.path(), "imap-fetch", &args, &[]);
     assert_code(&r, 0);
-    assert!(kills > 0, "the client was never killed; make the corpus bigger");
+    assert!(
+        kills > 0,
+        "the client was never killed; make the corpus bigger"
+    );
     assert_eq!(maildir_contents(&dir.path().join("M")), sorted(seeds));
     assert_eq!(messages_in(&c, &u, "INBOX"), 0);
 }
