@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use base64::Engine;
 use base64::engine::Simd;
 
-use super::encode::{BLOCK, StreamError, read_full, simd_engine};
+use super::encode::{BLOCK, StreamError, simd_engine};
 
 /// A malformed-input error with the byte offset (from 0, in the encoded input) where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -615,30 +615,32 @@ pub enum DecodeStreamError {
     Malformed(DecodeError),
 }
 
-/// Decodes everything from `input` to `output` in [`BLOCK`]-sized reads; returns the bytes written.
+/// Decodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
+/// thread meanwhile); returns the bytes written.
 pub fn decode_stream(
     dec: &mut Decoder,
-    input: &mut dyn Read,
+    input: Box<dyn Read + Send>,
     output: &mut dyn Write,
 ) -> Result<u64, DecodeStreamError> {
-    let mut buf = vec![0u8; BLOCK];
     let mut out = Vec::with_capacity(BLOCK);
     let mut total = 0u64;
-    loop {
-        let n =
-            read_full(input, &mut buf).map_err(|e| DecodeStreamError::Io(StreamError::Read(e)))?;
-        if n == 0 {
-            break;
-        }
-        let r = dec.feed(&buf[..n], &mut out);
+    let mut malformed = None;
+    let read = super::readahead::for_each_block(input, |block| {
+        let r = dec.feed(block, &mut out);
         // Whatever decoded before the junk is still written, like coreutils does.
-        output
-            .write_all(&out)
-            .map_err(|e| DecodeStreamError::Io(StreamError::Write(e)))?;
+        output.write_all(&out).map_err(StreamError::Write)?;
         total += out.len() as u64;
         out.clear();
-        r.map_err(DecodeStreamError::Malformed)?;
+        if let Err(m) = r {
+            malformed = Some(m);
+            return Err(StreamError::Read(std::io::Error::other("malformed input")));
+        }
+        Ok(())
+    });
+    if let Some(m) = malformed {
+        return Err(DecodeStreamError::Malformed(m));
     }
+    read.map_err(DecodeStreamError::Io)?;
     let r = dec.finish(&mut out);
     output
         .write_all(&out)

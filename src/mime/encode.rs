@@ -534,27 +534,22 @@ impl Encoder {
     }
 }
 
-/// Encodes everything from `input` to `output` in [`BLOCK`]-sized reads; returns the bytes read.
+/// Encodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
+/// thread meanwhile); returns the bytes read.
 ///
 /// I/O errors are returned as they are, tagged by side so callers can name the file or stdout.
 pub fn encode_stream(
     enc: &mut Encoder,
-    input: &mut dyn Read,
+    input: Box<dyn Read + Send>,
     output: &mut dyn Write,
 ) -> Result<u64, StreamError> {
-    let mut buf = vec![0u8; BLOCK];
     let mut out = Vec::with_capacity(BLOCK * 2);
-    let mut total = 0u64;
-    loop {
-        let n = read_full(input, &mut buf).map_err(StreamError::Read)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        enc.feed(&buf[..n], &mut out);
+    let total = super::readahead::for_each_block(input, |block| {
+        enc.feed(block, &mut out);
         output.write_all(&out).map_err(StreamError::Write)?;
         out.clear();
-    }
+        Ok(())
+    })?;
     enc.finish(&mut out);
     output.write_all(&out).map_err(StreamError::Write)?;
     output.flush().map_err(StreamError::Write)?;
