@@ -26,6 +26,7 @@ pub mod pingpong;
 pub mod progress;
 pub mod sasl;
 pub mod sink;
+pub mod smtp;
 pub mod terminal;
 pub mod time;
 pub mod transport;

@@ -43,8 +43,13 @@ pub fn parse_list(value: &str) -> Result<Vec<String>> {
                         None => return Err(bad("unterminated comment")),
                     }
                 }
+                el.space = !el.bare.is_empty();
             }
             '"' => {
+                if el.open.is_none() {
+                    el.push('"');
+                    el.bare.pop();
+                }
                 let target = el.open.as_mut().unwrap_or(&mut el.bare);
                 target.push('"');
                 loop {
@@ -79,15 +84,15 @@ pub fn parse_list(value: &str) -> Result<Vec<String>> {
             ',' => el.finish(&mut out)?,
             // A group's display name ends here (RFC 5322 §3.4 group).
             ':' if !in_group && el.done.is_none() => {
-                el.bare.clear();
+                el = Element::default();
                 in_group = true;
             }
             ';' if in_group => {
                 el.finish(&mut out)?;
                 in_group = false;
             }
-            c if c.is_whitespace() => {}
-            c => el.bare.push(c),
+            c if c.is_whitespace() => el.space = !el.bare.is_empty(),
+            c => el.push(c),
         }
         if out.len() > 10_000 {
             return Err(bad("more than 10000 addresses"));
@@ -105,13 +110,39 @@ struct Element {
     bare: String,
     open: Option<String>,
     done: Option<String>,
+    /// Whitespace or a comment since the last character of `bare`.
+    space: bool,
+    /// Two words side by side in `bare` (`Ann ann@x`): a display name without its `<…>`.
+    phrase: bool,
 }
 
 impl Element {
+    /// Adds a character outside angle brackets; whitespace around `@` and `.` is obsolete but allowed
+    /// (RFC 5322 §4.4), between two words it makes a phrase.
+    fn push(&mut self, c: char) {
+        if self.space
+            && c != '@'
+            && c != '.'
+            && !self.bare.ends_with(['@', '.'])
+        {
+            self.phrase = true;
+        }
+        self.space = false;
+        self.bare.push(c);
+    }
+
     /// Ends one list element: a complete angle address wins over the display-name text around it.
     fn finish(&mut self, out: &mut Vec<String>) -> Result<()> {
+        let phrase = std::mem::take(&mut self.phrase);
+        self.space = false;
         let addr = match self.done.take() {
             Some(a) => a,
+            None if phrase => {
+                return Err(Error::usage(format!(
+                    "address {:?}: a name needs the address in <…>",
+                    crate::terminal::escape(&self.bare)
+                )));
+            }
             None => std::mem::take(&mut self.bare),
         };
         self.bare.clear();
@@ -210,6 +241,8 @@ mod tests {
         assert_eq!(list(" , ,"), Vec::<String>::new());
         assert_eq!(list("=?UTF-8?B?w6lsaXNl?= <elise@example.com>"), vec!["elise@example.com"]);
         assert_eq!(list("Ann: not a group <ann@x>"), vec!["ann@x"]);
+        assert_eq!(list("undisclosed recipients:;"), Vec::<String>::new());
+        assert_eq!(list("\"Ann Lee\"@x, a . b @ c"), vec!["\"Ann Lee\"@x", "a.b@c"]);
     }
 
     #[test]
