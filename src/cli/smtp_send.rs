@@ -57,7 +57,12 @@ pub struct Args {
     #[arg(long, value_name = "TEXT", help_heading = "Message")]
     pub subject: Option<String>,
     /// The text body (UTF-8).
-    #[arg(long, value_name = "TEXT", conflicts_with = "body_file", help_heading = "Message")]
+    #[arg(
+        long,
+        value_name = "TEXT",
+        conflicts_with = "body_file",
+        help_heading = "Message"
+    )]
     pub body: Option<String>,
     /// Read the text body from FILE (`-` for stdin).
     #[arg(long, value_name = "FILE", help_heading = "Message")]
@@ -217,9 +222,7 @@ pub fn sendmail_args(args: &[OsString]) -> Result<Vec<OsString>> {
                 // Flags with no meaning here.
                 "-m" | "-n" | "-U" | "-A" | "-e" | "-G" | "-s" => {}
                 _ => {
-                    return Err(Error::usage(format!(
-                        "sendmail: unsupported option {arg}"
-                    )));
+                    return Err(Error::usage(format!("sendmail: unsupported option {arg}")));
                 }
             }
         }
@@ -290,14 +293,30 @@ mod tests {
         assert_eq!(
             tr(&["-FCronDaemon", "-i", "-B8BITMIME", "-oem", "root"]),
             vec![
-                "smtp-send", "--sendmail", "--full-name", "CronDaemon", "--message", "-", "--to", "root"
+                "smtp-send",
+                "--sendmail",
+                "--full-name",
+                "CronDaemon",
+                "--message",
+                "-",
+                "--to",
+                "root"
             ]
         );
         assert_eq!(
             tr(&["-oi", "-oem", "-t", "-f", "ann@x", "--", "b@y, c@z"]),
             vec![
-                "smtp-send", "--sendmail", "--from", "ann@x", "--message", "-", "-t", "--to", "b@y",
-                "--to", "c@z"
+                "smtp-send",
+                "--sendmail",
+                "--from",
+                "ann@x",
+                "--message",
+                "-",
+                "-t",
+                "--to",
+                "b@y",
+                "--to",
+                "c@z"
             ]
         );
         assert!(tr(&["a@b"]).contains(&"--dot-ends-input".to_string()));

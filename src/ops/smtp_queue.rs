@@ -61,7 +61,8 @@ pub fn enqueue(dir: &Path, job: &mut Job, rcpts: &[String]) -> Result<PathBuf> {
         flags.push("smtputf8");
     }
     pre.push_str(&format!("flags {}\n\n", flags.join(" ")));
-    sink.write_all(pre.as_bytes()).map_err(local(dir.display()))?;
+    sink.write_all(pre.as_bytes())
+        .map_err(local(dir.display()))?;
     io::copy(&mut job.reader()?, &mut sink).map_err(local(dir.display()))?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -74,7 +75,12 @@ pub fn enqueue(dir: &Path, job: &mut Job, rcpts: &[String]) -> Result<PathBuf> {
 /// Reads a queue entry back into a job (the message stays in the file).
 pub fn load(path: &Path) -> Result<Job> {
     let what = path.display().to_string();
-    let bad = |why: &str| Error::new(ErrorKind::LocalIo, format!("{what}: not a queue entry ({why})"));
+    let bad = |why: &str| {
+        Error::new(
+            ErrorKind::LocalIo,
+            format!("{what}: not a queue entry ({why})"),
+        )
+    };
     let file = File::open(path).map_err(local(&what))?;
     let len = file.metadata().map_err(local(&what))?.len();
     let mut r = BufReader::new(file);
@@ -88,10 +94,18 @@ pub fn load(path: &Path) -> Result<Job> {
             .map_err(local(&what))?;
         offset += line.len() as u64;
         if line.len() > LINE_MAX || line.last() != Some(&b'\n') {
-            return Err(Error::new(ErrorKind::LocalIo, format!("{what}: not a queue entry (bad envelope line)")));
+            return Err(Error::new(
+                ErrorKind::LocalIo,
+                format!("{what}: not a queue entry (bad envelope line)"),
+            ));
         }
         line.pop();
-        String::from_utf8(line.clone()).map_err(|_| Error::new(ErrorKind::LocalIo, format!("{what}: not a queue entry (not UTF-8)")))
+        String::from_utf8(line.clone()).map_err(|_| {
+            Error::new(
+                ErrorKind::LocalIo,
+                format!("{what}: not a queue entry (not UTF-8)"),
+            )
+        })
     };
     if next(&mut r, &mut line)? != MAGIC {
         return Err(bad("no header line"));
@@ -146,7 +160,10 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
         let e = e.map_err(local(dir.display()))?;
         let name = e.file_name();
         let name = name.to_string_lossy();
-        if !name.starts_with('.') && name.ends_with(".msg") && e.file_type().is_ok_and(|t| t.is_file()) {
+        if !name.starts_with('.')
+            && name.ends_with(".msg")
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
             v.push(e.path());
         }
     }
@@ -235,7 +252,11 @@ pub fn flush(conn: &Connector, dir: &Path, args: &Args) -> Result<Outcome> {
                 sent.push(name);
             }
             Ok(t) => {
-                let kind = if t.all_deferred() { ErrorKind::Transient } else { ErrorKind::Permanent };
+                let kind = if t.all_deferred() {
+                    ErrorKind::Transient
+                } else {
+                    ErrorKind::Permanent
+                };
                 for r in &t.results {
                     eprintln!(
                         "smtp-send: {name}: refused <{}>: {} {}",
@@ -264,7 +285,10 @@ pub fn flush(conn: &Connector, dir: &Path, args: &Args) -> Result<Outcome> {
         s.quit();
     }
     if args.net.json {
-        let left = entries(dir)?.iter().map(|p| p.display().to_string()).collect::<Vec<_>>();
+        let left = entries(dir)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>();
         crate::json::print(&serde_json::json!({ "sent": sent, "queued": left }))?;
     }
     if failures.is_empty() {

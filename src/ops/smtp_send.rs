@@ -114,20 +114,22 @@ impl Connector {
     /// Resolves the server (URL, `--account`, or the config file's default account when no URL is
     /// given), TLS settings and credentials. No network I/O.
     pub fn new(args: &Args) -> Result<Connector> {
-        let account: Option<Account> = match (&args.net.account, &args.url) {
-            (Some(name), _) => Some(crate::config::account(Some(name))?),
-            (None, None) => Some(crate::config::account(None).map_err(|e| {
-                e.within("no URL given and no default account in the config file")
-            })?),
-            (None, Some(_)) => None,
-        };
+        let account: Option<Account> =
+            match (&args.net.account, &args.url) {
+                (Some(name), _) => Some(crate::config::account(Some(name))?),
+                (None, None) => Some(crate::config::account(None).map_err(|e| {
+                    e.within("no URL given and no default account in the config file")
+                })?),
+                (None, Some(_)) => None,
+            };
         let url = match (&args.url, account.as_ref().and_then(|a| a.url.clone())) {
             (Some(u), _) => u.clone(),
             (None, Some(u)) => u,
             (None, None) => return Err(Error::usage("no URL: give one, or a url in the account")),
         };
         let target = Target::parse(&url, SMTP_SCHEMES)?;
-        let starttls = args.net.starttls || account.as_ref().is_some_and(|a| a.starttls == Some(true));
+        let starttls =
+            args.net.starttls || account.as_ref().is_some_and(|a| a.starttls == Some(true));
         let mut tls_options = args.net.tls_options();
         if let Some(ca) = account.as_ref().and_then(|a| a.cacert.clone()) {
             tls_options.cacert.push(ca);
@@ -142,8 +144,13 @@ impl Connector {
         };
         let helo = match &args.helo {
             Some(h) => {
-                if h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()) {
-                    return Err(Error::usage(format!("--helo {h:?}: expected a host name or [address]")));
+                if h.is_empty()
+                    || h.len() > 255
+                    || h.chars().any(|c| c.is_whitespace() || c.is_control())
+                {
+                    return Err(Error::usage(format!(
+                        "--helo {h:?}: expected a host name or [address]"
+                    )));
                 }
                 h.clone()
             }
@@ -202,7 +209,8 @@ fn local_host_name() -> String {
         .filter(|h| {
             !h.is_empty()
                 && h.len() <= 255
-                && h.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
+                && h.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
         })
         .unwrap_or_else(|| "localhost".to_string())
 }
@@ -212,7 +220,11 @@ fn default_sender() -> String {
     let user = std::env::var("LOGNAME")
         .or_else(|_| std::env::var("USER"))
         .ok()
-        .filter(|u| !u.is_empty() && u.bytes().all(|b| b.is_ascii_graphic() && b != b'@' && b != b'<' && b != b'>'))
+        .filter(|u| {
+            !u.is_empty()
+                && u.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'@' && b != b'<' && b != b'>')
+        })
         .unwrap_or_else(|| "root".to_string());
     format!("{user}@{}", local_host_name())
 }
@@ -244,10 +256,9 @@ pub fn prepare(args: &Args) -> Result<Job> {
 }
 
 fn prepare_composed(args: &Args) -> Result<Job> {
-    let from_value = args
-        .from
-        .clone()
-        .ok_or_else(|| Error::usage("--from is required to compose a message (or use --message)"))?;
+    let from_value = args.from.clone().ok_or_else(|| {
+        Error::usage("--from is required to compose a message (or use --message)")
+    })?;
     let from = address::mailbox(&from_value, "--from")?;
     let rcpts = flag_recipients(args)?;
     if rcpts.is_empty() {
@@ -282,7 +293,8 @@ fn prepare_composed(args: &Args) -> Result<Job> {
     for a in &args.attach {
         b = b.attach(Attachment::file(a.clone()));
     }
-    let file = tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
+    let file =
+        tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
     let mut w = BufWriter::with_capacity(128 * 1024, file);
     b.write_to(&mut w, "the composed message")?;
     let file = w
@@ -380,17 +392,24 @@ fn prepare_ready(args: &Args, path: &Path) -> Result<Job> {
 fn open_message(path: &Path, dot_ends: bool) -> Result<File> {
     if path.as_os_str() != "-" {
         let file = File::open(path).map_err(|e| Error::local(path.display(), e))?;
-        let meta = file.metadata().map_err(|e| Error::local(path.display(), e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::local(path.display(), e))?;
         if meta.is_file() && !dot_ends {
             return Ok(file);
         }
-        return spool(&mut BufReader::new(file), dot_ends, &path.display().to_string());
+        return spool(
+            &mut BufReader::new(file),
+            dot_ends,
+            &path.display().to_string(),
+        );
     }
     spool(&mut io::stdin().lock(), dot_ends, "stdin")
 }
 
 fn spool(src: &mut dyn BufRead, dot_ends: bool, what: &str) -> Result<File> {
-    let tmp = tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
+    let tmp =
+        tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
     let mut w = BufWriter::with_capacity(128 * 1024, tmp);
     if dot_ends {
         copy_until_dot(src, &mut w, what)?;
@@ -415,7 +434,8 @@ pub fn copy_until_dot(src: &mut dyn BufRead, out: &mut dyn Write, what: &str) ->
         let chunk = src.fill_buf().map_err(|e| Error::local(what, e))?;
         if chunk.is_empty() {
             run.extend_from_slice(&held);
-            out.write_all(&run).map_err(|e| Error::local("the spooled message", e))?;
+            out.write_all(&run)
+                .map_err(|e| Error::local("the spooled message", e))?;
             return Ok(());
         }
         let n = chunk.len();
@@ -424,7 +444,8 @@ pub fn copy_until_dot(src: &mut dyn BufRead, out: &mut dyn Write, what: &str) ->
                 held.push(b);
                 match held.as_slice() {
                     b".\n" | b".\r\n" => {
-                        out.write_all(&run).map_err(|e| Error::local("the spooled message", e))?;
+                        out.write_all(&run)
+                            .map_err(|e| Error::local("the spooled message", e))?;
                         return Ok(());
                     }
                     b".\r" => continue,
@@ -444,7 +465,8 @@ pub fn copy_until_dot(src: &mut dyn BufRead, out: &mut dyn Write, what: &str) ->
             at_line_start = b == b'\n';
         }
         src.consume(n);
-        out.write_all(&run).map_err(|e| Error::local("the spooled message", e))?;
+        out.write_all(&run)
+            .map_err(|e| Error::local("the spooled message", e))?;
         run.clear();
     }
 }
@@ -471,27 +493,32 @@ pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<
 
 /// Whether an error left the session in step (a refusal the server sent), so QUIT is still polite.
 fn session_usable(e: &Error) -> bool {
-    matches!(e.kind(), ErrorKind::Permanent | ErrorKind::Transient | ErrorKind::Usage)
+    matches!(
+        e.kind(),
+        ErrorKind::Permanent | ErrorKind::Transient | ErrorKind::Usage
+    )
 }
 
 /// Opens a session, runs one transaction and quits, retrying transient failures `retries` times.
 pub fn deliver(conn: &Connector, job: &mut Job, args: &Args) -> Result<Transaction> {
     let mut attempt = 0;
     loop {
-        let result = conn.open().and_then(|mut s| match transact(&mut s, job, args.all_or_nothing) {
-            Ok(t) => {
-                s.quit();
-                Ok(t)
-            }
-            Err(e) => {
-                if session_usable(&e) {
-                    s.quit();
-                } else {
-                    s.close();
-                }
-                Err(e)
-            }
-        });
+        let result =
+            conn.open()
+                .and_then(|mut s| match transact(&mut s, job, args.all_or_nothing) {
+                    Ok(t) => {
+                        s.quit();
+                        Ok(t)
+                    }
+                    Err(e) => {
+                        if session_usable(&e) {
+                            s.quit();
+                        } else {
+                            s.close();
+                        }
+                        Err(e)
+                    }
+                });
         let retry = match &result {
             Err(e) => e.kind().is_transient(),
             Ok(t) => t.sent.is_none() && t.all_deferred() && !args.all_or_nothing,
@@ -593,7 +620,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 .iter()
                 .map(|a| RcptJson {
                     address: a.clone(),
-                    status: if report.queued.is_some() { "queued" } else { "not-sent" },
+                    status: if report.queued.is_some() {
+                        "queued"
+                    } else {
+                        "not-sent"
+                    },
                     code: None,
                     text: None,
                 })
@@ -614,7 +645,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
 /// Turns a finished transaction into the outcome: all accepted → 0; some refused → 10 (their 4xx ones
 /// queued with `--queue`); nothing sent → 6, or 7 when every refusal was a 4xx (queued with `--queue`).
 fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Result<Outcome> {
-    let tool = if args.sendmail { "sendmail" } else { "smtp-send" };
+    let tool = if args.sendmail {
+        "sendmail"
+    } else {
+        "smtp-send"
+    };
     let mut queued_for: Vec<String> = Vec::new();
     let deferred = t.deferred();
     let transient_fail = t.sent.is_none() && t.all_deferred() && !args.all_or_nothing;
@@ -656,7 +691,10 @@ fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Re
             );
         }
         if let Some(q) = &report.queued {
-            eprintln!("{tool}: queued for {} deferred recipient(s) as {q}", queued_for.len());
+            eprintln!(
+                "{tool}: queued for {} deferred recipient(s) as {q}",
+                queued_for.len()
+            );
         }
     }
     match &t.sent {
@@ -678,7 +716,11 @@ fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Re
             }
         }
         None => {
-            report.status = if report.queued.is_some() { "queued" } else { "refused" };
+            report.status = if report.queued.is_some() {
+                "queued"
+            } else {
+                "refused"
+            };
             let (kind, why) = if args.all_or_nothing && refused.len() < t.results.len() {
                 (
                     ErrorKind::Permanent,
@@ -689,9 +731,15 @@ fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Re
                     ),
                 )
             } else if transient_fail {
-                (ErrorKind::Transient, "every recipient was deferred; nothing sent".to_string())
+                (
+                    ErrorKind::Transient,
+                    "every recipient was deferred; nothing sent".to_string(),
+                )
             } else {
-                (ErrorKind::Permanent, "every recipient was refused; nothing sent".to_string())
+                (
+                    ErrorKind::Permanent,
+                    "every recipient was refused; nothing sent".to_string(),
+                )
             };
             let e = Error::new(kind, why);
             report.error = Some(crate::ops::ftp_get::ErrorJson {
@@ -709,7 +757,12 @@ mod tests {
 
     fn until_dot(input: &str) -> String {
         let mut out = Vec::new();
-        copy_until_dot(&mut io::BufReader::with_capacity(3, input.as_bytes()), &mut out, "t").unwrap();
+        copy_until_dot(
+            &mut io::BufReader::with_capacity(3, input.as_bytes()),
+            &mut out,
+            "t",
+        )
+        .unwrap();
         String::from_utf8(out).unwrap()
     }
 

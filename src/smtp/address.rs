@@ -120,11 +120,7 @@ impl Element {
     /// Adds a character outside angle brackets; whitespace around `@` and `.` is obsolete but allowed
     /// (RFC 5322 §4.4), between two words it makes a phrase.
     fn push(&mut self, c: char) {
-        if self.space
-            && c != '@'
-            && c != '.'
-            && !self.bare.ends_with(['@', '.'])
-        {
+        if self.space && c != '@' && c != '.' && !self.bare.ends_with(['@', '.']) {
             self.phrase = true;
         }
         self.space = false;
@@ -236,13 +232,22 @@ mod tests {
             list("(lead (nested) comment) \"odd \\\"local\"@example.com"),
             vec!["\"odd \\\"local\"@example.com"]
         );
-        assert_eq!(list("Ann <@relay.example:ann@example.com>"), vec!["ann@example.com"]);
+        assert_eq!(
+            list("Ann <@relay.example:ann@example.com>"),
+            vec!["ann@example.com"]
+        );
         assert_eq!(list("john @ example.com"), vec!["john@example.com"]);
         assert_eq!(list(" , ,"), Vec::<String>::new());
-        assert_eq!(list("=?UTF-8?B?w6lsaXNl?= <elise@example.com>"), vec!["elise@example.com"]);
+        assert_eq!(
+            list("=?UTF-8?B?w6lsaXNl?= <elise@example.com>"),
+            vec!["elise@example.com"]
+        );
         assert_eq!(list("Ann: not a group <ann@x>"), vec!["ann@x"]);
         assert_eq!(list("undisclosed recipients:;"), Vec::<String>::new());
-        assert_eq!(list("\"Ann Lee\"@x, a . b @ c"), vec!["\"Ann Lee\"@x", "a.b@c"]);
+        assert_eq!(
+            list("\"Ann Lee\"@x, a . b @ c"),
+            vec!["\"Ann Lee\"@x", "a.b@c"]
+        );
     }
 
     #[test]

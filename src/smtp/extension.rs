@@ -126,6 +126,12 @@ mod tests {
         let info = ServerInfo::from_ehlo(&reply(&["h", "SIZE 99999999999999999999999"]));
         assert_eq!(info.size_limit(), None);
         let info = ServerInfo::from_ehlo(&reply(&["h greets you"]));
-        assert_eq!(info, ServerInfo { domain: "h".into(), ..ServerInfo::default() });
+        assert_eq!(
+            info,
+            ServerInfo {
+                domain: "h".into(),
+                ..ServerInfo::default()
+            }
+        );
     }
 }

@@ -134,7 +134,8 @@ pub fn read_header_block(src: &mut dyn Read, rewrite: &Rewrite, what: &str) -> R
     }
     let mut add = |name: &str, value: &str| -> Result<()> {
         crate::mime::header::check_value(name, value)?;
-        hb.head.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        hb.head
+            .extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
         Ok(())
     };
     if !has_from && let Some(from) = &rewrite.from {
@@ -155,9 +156,12 @@ pub fn read_header_block(src: &mut dyn Read, rewrite: &Rewrite, what: &str) -> R
     Ok(hb)
 }
 
-/// Splits `buf` into header fields; returns them, the offset where the body starts, and the blank line
-/// that ended the block (None when a non-field line or the end of input did).
-fn split<'a>(buf: &'a [u8], what: &str) -> Result<(Vec<Field<'a>>, usize, Option<&'a [u8]>)> {
+/// A split header block: its fields, the offset where the body starts, and the blank line that ended the
+/// block (None when a non-field line or the end of input did).
+type Split<'a> = (Vec<Field<'a>>, usize, Option<&'a [u8]>);
+
+/// Splits `buf` into header fields.
+fn split<'a>(buf: &'a [u8], what: &str) -> Result<Split<'a>> {
     let mut fields: Vec<Field<'a>> = Vec::new();
     let mut pos = 0usize;
     let mut open: Option<(usize, usize)> = None; // (start, name length) of the field being read
@@ -278,7 +282,11 @@ mod tests {
         );
         assert_eq!(&msg[hb.body_offset as usize..], "body\n");
         let kept = read(msg, false);
-        assert!(String::from_utf8(kept.head).unwrap().contains("Bcc: hidden@w"));
+        assert!(
+            String::from_utf8(kept.head)
+                .unwrap()
+                .contains("Bcc: hidden@w")
+        );
     }
 
     #[test]
@@ -288,7 +296,11 @@ mod tests {
         // No blank line: a non-field line starts the body and a blank line is added.
         let msg = "From sender Thu Jan 1\nTo: a@b\nthis is body\n";
         let hb = read(msg, true);
-        assert!(String::from_utf8(hb.head.clone()).unwrap().ends_with(">\r\n\r\n"));
+        assert!(
+            String::from_utf8(hb.head.clone())
+                .unwrap()
+                .ends_with(">\r\n\r\n")
+        );
         assert!(!String::from_utf8(hb.head).unwrap().contains("From sender"));
         assert_eq!(&msg[hb.body_offset as usize..], "this is body\n");
         // Headers only, without a final line ending.

@@ -92,6 +92,7 @@ pub struct Session {
     port: u16,
     config: Config,
     esmtp: bool,
+    closing: bool,
     /// What the last EHLO announced (empty after a HELO fallback).
     pub info: ServerInfo,
 }
@@ -125,6 +126,7 @@ impl Session {
             port: target.port,
             config: config.clone(),
             esmtp: false,
+            closing: false,
             info: ServerInfo::default(),
         };
         s.greeting()?;
@@ -141,9 +143,18 @@ impl Session {
         self.pp.is_tls()
     }
 
+    /// Reads one reply, remembering a 421 (RFC 5321 §3.8: the server is closing the channel).
+    fn reply(&mut self) -> Result<Reply> {
+        let r = self.pp.read_reply()?;
+        if r.code == 421 {
+            self.closing = true;
+        }
+        Ok(r)
+    }
+
     fn cmd(&mut self, cmd: Command) -> Result<Reply> {
         self.pp.send(&cmd)?;
-        self.pp.read_reply()
+        self.reply()
     }
 
     fn require(&mut self, cmd: Command, ok: &[u16]) -> Result<Reply> {
@@ -158,7 +169,7 @@ impl Session {
 
     /// The greeting (RFC 5321 §4.3.1): 220; 554 means no service here (permanent), 421 try later.
     fn greeting(&mut self) -> Result<()> {
-        let r = self.pp.read_reply()?;
+        let r = self.reply()?;
         if r.code == 220 {
             Ok(())
         } else {
@@ -183,7 +194,12 @@ impl Session {
                 let r = self.require(Command::with("HELO", self.config.helo.clone()), &[250])?;
                 self.esmtp = false;
                 self.info = ServerInfo {
-                    domain: r.first().split_whitespace().next().unwrap_or("").to_string(),
+                    domain: r
+                        .first()
+                        .split_whitespace()
+                        .next()
+                        .unwrap_or("")
+                        .to_string(),
                     ..ServerInfo::default()
                 };
                 Ok(())
@@ -258,7 +274,8 @@ impl Session {
                 ),
             ));
         }
-        let mut client = sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
+        let mut client =
+            sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
         let verb = match mech {
             Mechanism::Plain => "AUTH PLAIN",
             Mechanism::Login => "AUTH LOGIN",
@@ -277,7 +294,7 @@ impl Session {
             None => self.pp.send(&Command::new(verb))?,
         }
         for _ in 0..8 {
-            let r = self.pp.read_reply()?;
+            let r = self.reply()?;
             match r.code {
                 235 => return Ok(()),
                 334 => {
@@ -320,7 +337,9 @@ impl Session {
         {
             return Err(Error::new(
                 ErrorKind::Permanent,
-                format!("the message ({size} bytes) is larger than the server's SIZE limit of {limit} bytes"),
+                format!(
+                    "the message ({size} bytes) is larger than the server's SIZE limit of {limit} bytes"
+                ),
             ));
         }
         if let Some(size) = params.size
@@ -346,7 +365,7 @@ impl Session {
         let pipelined = self.info.pipelining;
         self.pp.send(&Command::with("MAIL", mail))?;
         if !pipelined {
-            let r = self.pp.read_reply()?;
+            let r = self.reply()?;
             if r.code != 250 {
                 return Err(r.refused("MAIL FROM"));
             }
@@ -355,14 +374,15 @@ impl Session {
         let mut results = Vec::with_capacity(rcpts.len());
         for (n, chunk) in rcpts.chunks(batch).enumerate() {
             for rcpt in chunk {
-                self.pp.send(&Command::with("RCPT", format!("TO:<{rcpt}>")))?;
+                self.pp
+                    .send(&Command::with("RCPT", format!("TO:<{rcpt}>")))?;
             }
             let mail_refused = match pipelined && n == 0 {
-                true => Some(self.pp.read_reply()?).filter(|r| r.code != 250),
+                true => Some(self.reply()?).filter(|r| r.code != 250),
                 false => None,
             };
             for rcpt in chunk {
-                let r = self.pp.read_reply()?;
+                let r = self.reply()?;
                 // 421: the server is closing the connection; anything but 2xx/4xx/5xx is out of protocol.
                 if r.code == 421 || !(r.is_ok() || (400..600).contains(&r.code)) {
                     return Err(r.refused(&format!("RCPT TO:<{rcpt}>")));
@@ -385,7 +405,7 @@ impl Session {
     pub fn data(&mut self, body: &mut dyn Read) -> Result<Reply> {
         self.require(Command::new("DATA"), &[354])?;
         self.pp.send_dot_body(body)?;
-        let r = self.pp.read_reply()?;
+        let r = self.reply()?;
         if r.code == 250 {
             Ok(r)
         } else {
@@ -399,10 +419,10 @@ impl Session {
     }
 
     /// QUIT (RFC 5321 §4.1.1.10), then closes; the reply is waited for but a server that hangs up first
-    /// is not an error (the mail was already accepted).
+    /// is not an error (the mail was already accepted). After a 421 the server is gone: just close.
     pub fn quit(mut self) {
-        if self.pp.send(&Command::new("QUIT")).is_ok() {
-            let _ = self.pp.read_reply();
+        if !self.closing && self.pp.send(&Command::new("QUIT")).is_ok() {
+            let _ = self.reply();
         }
         self.pp.close();
     }

@@ -58,7 +58,10 @@ impl Reply {
         } else {
             ""
         };
-        Error::new(kind, format!("{what}: {prefix}{} {}", self.code, self.text()))
+        Error::new(
+            kind,
+            format!("{what}: {prefix}{} {}", self.code, self.text()),
+        )
     }
 }
 
@@ -101,7 +104,10 @@ impl Dialect for SmtpDialect {
         let text = String::from_utf8_lossy(line.get(4..).unwrap_or(b"")).into_owned();
         match sep {
             Some(b'-') => {
-                self.open.get_or_insert_with(|| (code, Vec::new())).1.push(text);
+                self.open
+                    .get_or_insert_with(|| (code, Vec::new()))
+                    .1
+                    .push(text);
                 Ok(Step::More)
             }
             None | Some(b' ') => {
