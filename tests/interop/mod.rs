@@ -3,6 +3,7 @@
 //! file read here. Without it the tests skip, except under CI=true, where a missing server is a failure.
 
 mod ftp;
+mod smtp;
 
 use std::collections::HashMap;
 
