@@ -134,9 +134,6 @@ impl Connector {
         if let Some(ca) = account.as_ref().and_then(|a| a.cacert.clone()) {
             tls_options.cacert.push(ca);
         }
-        if args.net.insecure {
-            eprintln!("smtp-send: warning: --insecure: the server's certificate is not verified");
-        }
         let tls = if target.scheme.implicit_tls() || starttls {
             Some(Tls::new(&tls_options)?)
         } else {

@@ -319,8 +319,8 @@ impl Session {
     }
 
     /// The envelope (RFC 5321 §3.3): MAIL FROM with the parameters the server announced, then one RCPT TO
-    /// per recipient. With PIPELINING (RFC 2920) MAIL and the RCPTs go out in batches and the replies are
-    /// read after each batch; without, one at a time. Returns every recipient's reply; a refused MAIL is an
+    /// per recipient. With PIPELINING (RFC 2920) MAIL and the RCPTs go out in batches, each in one write,
+    /// and the replies are read after each batch; without, one at a time. Returns every recipient's reply; a refused MAIL is an
     /// error (after the pipelined replies were read, so the session stays usable for RSET).
     ///
     /// Before anything is sent: a message larger than the announced SIZE limit is refused (exit 6, RFC
@@ -363,20 +363,25 @@ impl Session {
             return Err(Error::usage("no recipients"));
         }
         let pipelined = self.info.pipelining;
-        self.pp.send(&Command::with("MAIL", mail))?;
+        let mail = Command::with("MAIL", mail);
         if !pipelined {
+            self.pp.send(&mail)?;
             let r = self.reply()?;
             if r.code != 250 {
                 return Err(r.refused("MAIL FROM"));
             }
         }
+        let mut mail = Some(mail).filter(|_| pipelined);
         let batch = if pipelined { PIPELINE_BATCH } else { 1 };
         let mut results = Vec::with_capacity(rcpts.len());
         for (n, chunk) in rcpts.chunks(batch).enumerate() {
-            for rcpt in chunk {
-                self.pp
-                    .send(&Command::with("RCPT", format!("TO:<{rcpt}>")))?;
-            }
+            let mut cmds: Vec<Command> = mail.take().into_iter().collect();
+            cmds.extend(
+                chunk
+                    .iter()
+                    .map(|r| Command::with("RCPT", format!("TO:<{r}>"))),
+            );
+            self.pp.send_batch(&cmds)?;
             let mail_refused = match pipelined && n == 0 {
                 true => Some(self.reply()?).filter(|r| r.code != 250),
                 false => None,
