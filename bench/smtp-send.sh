@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # smtp-send vs msmtp vs curl against the loopback Postfix (tests/interop/start.sh postfix), in the same run:
 #   1. 200 small messages, one process each (hyperfine --runs 200, mean per message);
-#   2. one 50 MiB message (--runs 5).
+#   2. one 50 MiB message (--runs 10).
 # Each scenario over the submission port with STARTTLS and SASL PLAIN (the realistic setup) and over the
 # plain port. Prints mean times and ratios (peer time / ferry time: >1 means ferry is faster) and peak RSS.
 # Not a test: run it by hand, `bench/smtp-send.sh [SMALL_RUNS] [BIG_MIB]`. Delivered copies are removed.
@@ -91,5 +91,5 @@ PY
 echo "smtp-send vs msmtp vs curl on 127.0.0.1 Postfix (ratio = peer mean time / ferry mean time; >1: ferry faster)"
 bench "small-tls" tls "$small" "$small_runs"
 bench "small-plain" plain "$small" "$small_runs"
-bench "${big_mib}MiB-tls" tls "$big" 5
-bench "${big_mib}MiB-plain" plain "$big" 5
+bench "${big_mib}MiB-tls" tls "$big" 10
+bench "${big_mib}MiB-plain" plain "$big" 10
