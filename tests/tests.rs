@@ -12,3 +12,4 @@ mod imap_fetch;
 mod imap_mailbox;
 mod interop;
 mod mime;
+mod smtp_send;

@@ -13,6 +13,7 @@ pub mod imap_fetch;
 pub mod imap_mailbox;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod smtp_send;
 
 use std::process::ExitCode;
 
@@ -31,6 +32,7 @@ pub fn commands() -> Vec<clap::Command> {
         imap_mailbox::Args::command().name("imap-mailbox"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
+        smtp_send::Args::command().name("smtp-send"),
     ]
 }
 
@@ -55,10 +57,23 @@ where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
 {
+    run_from::<A, F>(tool, std::env::args_os().collect(), body)
+}
+
+/// Like [`run`], with the arguments given (program name first), e.g. translated from another command
+/// line (smtp-send's sendmail mode).
+pub fn run_from<A, F>(tool: &str, argv: Vec<std::ffi::OsString>, body: F) -> ExitCode
+where
+    A: CommandFactory + FromArgMatches,
+    F: FnOnce(A) -> crate::Result<Outcome>,
+{
     let cmd = A::command()
         .name(tool.to_string())
         .bin_name(tool.to_string());
-    let args = match cmd.try_get_matches().and_then(|m| A::from_arg_matches(&m)) {
+    let args = match cmd
+        .try_get_matches_from(argv)
+        .and_then(|m| A::from_arg_matches(&m))
+    {
         Ok(args) => args,
         Err(e) => {
             let code = if e.use_stderr() {

@@ -12,6 +12,8 @@ pub mod imap_pool;
 pub mod imap_state;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod smtp_queue;
+pub mod smtp_send;
 
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -126,6 +126,23 @@ impl<D: Dialect> PingPong<D> {
             .map_err(|e| Error::network(format!("sending {}", cmd.verb()), e))
     }
 
+    /// Sends several commands in one write (RFC 2920 pipelining): a server that reads them together
+    /// answers them together, instead of each reply waiting on the previous one's ACK (Nagle against
+    /// delayed ACK costs 40 ms per round on Linux). Nothing is sent if any command is malformed.
+    pub fn send_batch(&mut self, cmds: &[Command]) -> Result<()> {
+        let mut wire = Vec::new();
+        for cmd in cmds {
+            wire.extend_from_slice(&cmd.wire()?);
+        }
+        for cmd in cmds {
+            self.transcript.sent(&cmd.redacted());
+        }
+        self.stream
+            .write_all(&wire)
+            .and_then(|_| self.stream.flush())
+            .map_err(|e| Error::network("sending pipelined commands", e))
+    }
+
     /// Reads one complete reply (a literal in it is a protocol violation).
     pub fn read_reply(&mut self) -> Result<D::Reply> {
         self.read_reply_with(&mut NoLiterals, 0)

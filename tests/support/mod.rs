@@ -40,6 +40,9 @@ pub enum Step {
     Sleep(Duration),
     /// Read until the client closes (or 10 s), without asserting anything.
     Drain,
+    /// Read a dot-terminated body (SMTP DATA) up to and including the `.` line, asserting every line ends
+    /// in CRLF; the bytes before the `.` line are recorded in `data_received`.
+    ReadDotBody,
 }
 
 pub use Step::*;
@@ -222,6 +225,32 @@ fn run_script(
                 }
             }
             Sleep(d) => std::thread::sleep(d),
+            ReadDotBody => {
+                let mut body = Vec::new();
+                loop {
+                    let mut line = Vec::new();
+                    reader
+                        .read_until(b'\n', &mut line)
+                        .map_err(|e| format!("reading the body: {e}"))?;
+                    if line.is_empty() {
+                        return Err("client closed inside the body".into());
+                    }
+                    if !line.ends_with(b"\r\n") || line[..line.len() - 2].contains(&b'\r') {
+                        return Err(format!(
+                            "body line without CRLF or with a bare CR: {:?}",
+                            String::from_utf8_lossy(&line)
+                        ));
+                    }
+                    if line == b".\r\n" {
+                        break;
+                    }
+                    body.extend_from_slice(&line);
+                }
+                seen.lock()
+                    .unwrap()
+                    .push(format!("<{} body bytes>", body.len()));
+                received.lock().unwrap().extend(body);
+            }
             Drain => {
                 let mut sink = Vec::new();
                 let _ = reader.read_to_end(&mut sink);
@@ -300,6 +329,7 @@ pub fn bin(name: &str) -> PathBuf {
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
         "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
         "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),
+        "smtp-send" => PathBuf::from(env!("CARGO_BIN_EXE_smtp-send")),
         other => panic!("unknown binary {other}"),
     }
 }
@@ -321,14 +351,30 @@ impl Run {
 /// Runs a binary with `args` in `cwd`, an empty HOME (no ~/.netrc, no config) and no stdin; kills it
 /// and fails the test after 60 s.
 pub fn run_in(cwd: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_program(&bin(name), cwd, args, env, None)
+}
+
+/// Like [`run_in`] for any program path (a symlink to a binary, say), with `stdin` fed to it when given.
+pub fn run_program(
+    program: &Path,
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<Vec<u8>>,
+) -> Run {
+    let name = program.display().to_string();
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(bin(name));
+    let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
@@ -336,6 +382,12 @@ pub fn run_in(cwd: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Ru
     }
     let start = Instant::now();
     let mut child = cmd.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
     let out_pipe = child.stdout.take().unwrap();
     let err_pipe = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {
