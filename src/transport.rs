@@ -157,7 +157,14 @@ impl Stream {
 
     /// Ends the stream cleanly: TLS close_notify first, then the TCP write side.
     pub fn close(mut self) -> io::Result<()> {
-        match &mut self {
+        self.close_write()
+    }
+
+    /// Ends our sending side cleanly (TLS close_notify, then TCP FIN) while the socket stays open, so
+    /// nothing the peer still sends (a late TLS session ticket) turns our close into a reset before the
+    /// peer has read everything.
+    pub fn close_write(&mut self) -> io::Result<()> {
+        match self {
             Stream::Plain(_) => {}
             #[cfg(feature = "rustls")]
             Stream::Rustls(s) => {

@@ -9,6 +9,7 @@
 pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod ftp_put;
 pub mod mime_decode;
 pub mod mime_encode;
 
@@ -25,6 +26,7 @@ pub fn commands() -> Vec<clap::Command> {
     vec![
         ftp_get::Args::command().name("ftp-get"),
         ftp_ls::Args::command().name("ftp-ls"),
+        ftp_put::Args::command().name("ftp-put"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
     ]

@@ -175,6 +175,36 @@ impl DataStream {
             .close()
             .map_err(|e| Error::network("closing the data connection", e))
     }
+
+    /// Ends an upload: TLS close_notify, then TCP FIN, keeping the socket open. The server learns that the
+    /// file is complete from this; the caller then waits for its 226 and only then drops the stream, so
+    /// bytes the server sends late (a TLS session ticket) cannot turn the close into a reset that loses
+    /// the file's tail.
+    pub fn close_write(&mut self) -> Result<()> {
+        self.stream
+            .close_write()
+            .map_err(|e| Error::network("closing the data connection", e))
+    }
+
+    /// Abandons an upload that must not look complete (the local file could not be read): the socket is
+    /// reset (SO_LINGER 0) instead of closed, so the server sees an error rather than the end of the file.
+    pub fn abort(self) {
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: a valid socket descriptor and a correctly sized linger struct for the call's duration.
+        unsafe {
+            libc::setsockopt(
+                self.stream.tcp().as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+        drop(self);
+    }
 }
 
 impl Read for DataStream {
