@@ -232,6 +232,24 @@ impl Tls {
         backend::build(opts)
     }
 
+    /// The same client with a session store of its own. An FTPS control connection and its data
+    /// connections use one of these, so a data connection resumes exactly its own control connection's
+    /// session (vsftpd's `require_ssl_reuse` refuses any other), even with parallel sessions to one server.
+    pub fn with_own_sessions(&self) -> Tls {
+        #[cfg(feature = "rustls")]
+        {
+            let mut config = (*self.config).clone();
+            config.resumption = rustls::client::Resumption::in_memory_sessions(32);
+            Tls {
+                config: std::sync::Arc::new(config),
+            }
+        }
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        {
+            self.clone()
+        }
+    }
+
     /// Runs a TLS handshake over `tcp` for server `host`, within `timeout`.
     pub fn wrap(&self, tcp: TcpStream, host: &str, timeout: Duration) -> Result<Stream> {
         tcp.set_read_timeout(Some(timeout))

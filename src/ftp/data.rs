@@ -186,6 +186,26 @@ impl DataStream {
             .map_err(|e| Error::network("closing the data connection", e))
     }
 
+    /// After an upload's final reply: reads what the server still sends on the data connection until it
+    /// closes (at most 64 KiB, each read at most 1 s). With TLS 1.3 every data connection resumes the
+    /// control connection's session with a ticket and the server hands out new tickets on each one; an
+    /// upload never reads otherwise, so without this the tickets run out and the next data connection
+    /// needs a full handshake, which `require_ssl_reuse` servers refuse (522).
+    pub fn drain(&mut self) {
+        if !self.stream.is_tls() {
+            return;
+        }
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let mut buf = [0u8; 4096];
+        let mut total = 0;
+        while total < 64 * 1024 {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    }
+
     /// Abandons an upload that must not look complete (the local file could not be read): the socket is
     /// reset (SO_LINGER 0) instead of closed, so the server sees an error rather than the end of the file.
     pub fn abort(self) {

@@ -82,6 +82,9 @@ impl Session {
     /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        let mut config = config.clone();
+        config.tls = config.tls.map(|t| t.with_own_sessions());
+        let config = &config;
         let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
         let stream = if target.scheme.implicit_tls() {
             let tls = config

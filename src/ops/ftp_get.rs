@@ -155,6 +155,7 @@ fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, job
     if args.recursive {
         let mut tree = Tree {
             args,
+            out: PathBuf::new(),
             slots: Vec::new(),
             jobs,
             entries: 0,
@@ -231,6 +232,7 @@ fn one_job_per_local_path(slots: &mut [Slot], jobs: &mut Vec<Job>) {
 /// and records one job per file.
 struct Tree<'r> {
     args: &'r Args,
+    out: PathBuf,
     slots: Vec<Slot>,
     jobs: &'r mut Vec<Job>,
     entries: usize,
@@ -251,10 +253,9 @@ impl Tree<'_> {
             .output_dir
             .clone()
             .unwrap_or_else(|| PathBuf::from("."));
-        std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
         let base = remote.rsplit('/').next().unwrap_or("");
         let local = if base.is_empty() {
-            out
+            out.clone()
         } else {
             safe_name(base).map_err(|why| {
                 Error::new(
@@ -262,10 +263,9 @@ impl Tree<'_> {
                     format!("{} cannot be a local directory: {why}", escape(base)),
                 )
             })?;
-            let dir = out.join(base);
-            local_dir(&dir)?;
-            dir
+            out.join(base)
         };
+        self.out = out;
         self.walk(w, target, remote, &local, "", 0)
     }
 
@@ -279,11 +279,25 @@ impl Tree<'_> {
         depth: usize,
     ) -> Result<()> {
         let mut entries = crate::ops::ftp_ls::list_dir(w.session()?, remote)?;
+        // Some servers (vsftpd) list a missing directory as empty.
+        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote)? {
+            return Err(Error::new(
+                ErrorKind::Permanent,
+                format!("{}: no such directory", target.display()),
+            ));
+        }
         self.entries += entries.len();
         if self.entries > MAX_ENTRIES {
             return Err(Error::protocol(format!(
                 "the tree has more than {MAX_ENTRIES} entries"
             )));
+        }
+        if depth == 0 {
+            // The -O directory is the user's: created when missing, used as it is (even a symlink).
+            std::fs::create_dir_all(&self.out).map_err(|e| Error::local(self.out.display(), e))?;
+        }
+        if local != self.out {
+            local_dir(local)?;
         }
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         for entry in entries {
@@ -334,8 +348,7 @@ impl Tree<'_> {
                         );
                         continue;
                     }
-                    let walked = local_dir(&path)
-                        .and_then(|_| self.walk(w, target, &sub, &path, &rel_path, depth + 1));
+                    let walked = self.walk(w, target, &sub, &path, &rel_path, depth + 1);
                     if let Err(e) = walked {
                         if self.entries > MAX_ENTRIES {
                             return Err(e);

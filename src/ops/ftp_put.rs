@@ -684,6 +684,9 @@ fn send(
     drop(progress);
     let closed = result.and_then(|_| data.close_write());
     let done = s.transfer_complete(what);
+    if done.is_ok() {
+        data.drain();
+    }
     drop(data);
     match (closed, done) {
         (Ok(()), Ok(())) => Ok(sent),
