@@ -66,12 +66,7 @@ fn url_naming_the_file_and_several_files_in_one_session() {
         upload("STOR", "renamed.bin"),
         quit(),
     ]));
-    let r = run_in(
-        dir.path(),
-        "ftp-put",
-        &["x", &srv.url("renamed.bin")],
-        &[],
-    );
+    let r = run_in(dir.path(), "ftp-put", &["x", &srv.url("renamed.bin")], &[]);
     assert_code(&r, 0);
     srv.finish();
 }
@@ -101,7 +96,12 @@ fn absolute_paths_and_standard_input() {
 fn append_uses_appe() {
     let srv = Server::start(script(vec![anon_login(), upload("APPE", "log"), quit()]));
     let dir = dir_with(&[("log", b"more\n")]);
-    let r = run_in(dir.path(), "ftp-put", &["--append", "log", &srv.url("")], &[]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["--append", "log", &srv.url("")],
+        &[],
+    );
     assert_code(&r, 0);
     assert_eq!(srv.data_received(), b"more\n");
     srv.finish();
@@ -111,12 +111,7 @@ fn append_uses_appe() {
 fn resume_sends_the_rest_and_checks_the_size() {
     let srv = Server::start(script(vec![
         anon_login(),
-        vec![
-            e("TYPE I"),
-            s("200 ok"),
-            e("SIZE f"),
-            s("213 4"),
-        ],
+        vec![e("TYPE I"), s("200 ok"), e("SIZE f"), s("213 4")],
         data_upload("APPE", "f"),
         vec![e("SIZE f"), s("213 10")],
         quit(),
@@ -297,7 +292,12 @@ fn mkdirs_creates_missing_levels_and_accepts_existing_ones() {
         quit(),
     ]));
     let dir = dir_with(&[("f", b"x")]);
-    let r = run_in(dir.path(), "ftp-put", &["--mkdirs", "f", &srv.url("a/b/")], &[]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["--mkdirs", "f", &srv.url("a/b/")],
+        &[],
+    );
     assert_code(&r, 0);
     srv.finish();
 }
@@ -319,7 +319,12 @@ fn mkdirs_refused_for_a_file_in_the_way_is_exit_6() {
         quit(),
     ]));
     let dir = dir_with(&[("f", b"x")]);
-    let r = run_in(dir.path(), "ftp-put", &["--mkdirs", "f", &srv.url("a/")], &[]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["--mkdirs", "f", &srv.url("a/")],
+        &[],
+    );
     assert_code(&r, 6);
     srv.finish();
 }

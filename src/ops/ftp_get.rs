@@ -73,7 +73,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         return Err(Error::usage("-R takes directory URLs, not globs"));
     }
     // Several sessions writing one stdout would interleave the files.
-    let parallel = if to_stdout { 1 } else { usize::from(args.parallel) };
+    let parallel = if to_stdout {
+        1
+    } else {
+        usize::from(args.parallel)
+    };
     let mut results = Vec::new();
     let mut rest = &targets[..];
     while let Some(first) = rest.first() {

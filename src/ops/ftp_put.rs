@@ -344,7 +344,10 @@ impl Planner<'_> {
                     "not a regular file"
                 };
                 if !self.args.net.quiet && !self.args.net.json {
-                    eprintln!("ftp-put: skipping {}: {why}", escape(&path.display().to_string()));
+                    eprintln!(
+                        "ftp-put: skipping {}: {why}",
+                        escape(&path.display().to_string())
+                    );
                 }
                 self.slots.push(Slot::Done(FileResult::ignored(
                     self.target.with_path(sub).display(),
@@ -420,22 +423,17 @@ fn upload(
     let url = target.with_path(job.remote.clone()).display();
     let local = job.source.display();
     let conn = w.conn;
-    let result = w
-        .session()
-        .and_then(|s| {
-            let bar = Bar {
-                total,
-                visible: Progress::wanted(args.net.quiet),
-            };
-            put_one(args, conn, target, s, job, bar)
-        });
+    let result = w.session().and_then(|s| {
+        let bar = Bar {
+            total,
+            visible: Progress::wanted(args.net.quiet),
+        };
+        put_one(args, conn, target, s, job, bar)
+    });
     let result = result.and_then(|bytes| {
         if let (true, Source::File(p)) = (args.delete_after, &job.source) {
             std::fs::remove_file(p).map_err(|e| {
-                Error::local(
-                    format!("uploaded, but removing {} failed", p.display()),
-                    e,
-                )
+                Error::local(format!("uploaded, but removing {} failed", p.display()), e)
             })?;
         }
         Ok(bytes)
@@ -498,13 +496,7 @@ fn put_one(
 }
 
 /// One attempt: TYPE I, the upload in `mode`, then chmod and (atomic) the rename.
-fn attempt_one(
-    args: &Args,
-    s: &mut Session,
-    job: &Job,
-    mode: Mode,
-    bar: Bar,
-) -> Result<u64> {
+fn attempt_one(args: &Args, s: &mut Session, job: &Job, mode: Mode, bar: Bar) -> Result<u64> {
     s.type_(TransferType::Binary)?;
     let mut input: Box<dyn Read> = match &job.source {
         Source::Stdin => Box::new(std::io::stdin().lock()),
@@ -547,7 +539,9 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
         None => {
             return Err(Error::new(
                 ErrorKind::Permanent,
-                format!("SIZE {remote}: the server cannot tell the remote size, so -c cannot resume"),
+                format!(
+                    "SIZE {remote}: the server cannot tell the remote size, so -c cannot resume"
+                ),
             ));
         }
     };
@@ -564,7 +558,15 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
         file.seek(SeekFrom::Start(have))
             .map_err(|e| Error::local(path.display(), e))?;
         let data = s.appe(remote)?;
-        sent = send(s, data, &mut file, job, have, bar, &format!("APPE {remote}"))?;
+        sent = send(
+            s,
+            data,
+            &mut file,
+            job,
+            have,
+            bar,
+            &format!("APPE {remote}"),
+        )?;
     }
     match s.size(remote)? {
         Some(n) if n == len => Ok(sent),
@@ -579,13 +581,7 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A
 /// failed upload or chmod removes the temporary file (it is ours); a refused rename keeps and names it.
-fn atomic(
-    args: &Args,
-    s: &mut Session,
-    job: &Job,
-    input: &mut dyn Read,
-    bar: Bar,
-) -> Result<u64> {
+fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut dyn Read, bar: Bar) -> Result<u64> {
     let remote = job.remote.as_str();
     let tmp = temp_name(remote);
     let stored = s.stor(&tmp).and_then(|data| {
@@ -607,11 +603,7 @@ fn atomic(
     let kept = |e: Error| {
         Error::new(
             e.kind(),
-            format!(
-                "{}; the upload is kept as {}",
-                e.context(),
-                escape(&tmp)
-            ),
+            format!("{}; the upload is kept as {}", e.context(), escape(&tmp)),
         )
     };
     s.rnfr(&tmp).map_err(kept)?;
@@ -634,7 +626,11 @@ fn temp_name(remote: &str) -> String {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let tmp = format!(".{}.ferry-{:x}{nanos:08x}.tmp", &name[..cut], std::process::id());
+    let tmp = format!(
+        ".{}.ferry-{:x}{nanos:08x}.tmp",
+        &name[..cut],
+        std::process::id()
+    );
     match dir {
         Some(d) => format!("{d}/{tmp}"),
         None => tmp,

@@ -5,9 +5,9 @@
 pub mod file_results;
 pub mod ftp_connect;
 pub mod ftp_get;
+pub mod ftp_ls;
 pub mod ftp_pool;
 pub mod ftp_put;
-pub mod ftp_ls;
 pub mod mime_decode;
 pub mod mime_encode;
 

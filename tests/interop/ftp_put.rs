@@ -73,8 +73,16 @@ fn put_plain_explicit_and_implicit_ftps_with_session_reuse() {
     let ca = c["FERRY_CA"].clone();
     let variants: [(&str, &str, Vec<&str>); 4] = [
         ("plain", "FERRY_FTP_PLAIN", vec![]),
-        ("tls12", "FERRY_FTP_EXPLICIT", vec!["--starttls", "--tls-max", "1.2"]),
-        ("tls13", "FERRY_FTP_EXPLICIT", vec!["--starttls", "--tls-min", "1.3"]),
+        (
+            "tls12",
+            "FERRY_FTP_EXPLICIT",
+            vec!["--starttls", "--tls-max", "1.2"],
+        ),
+        (
+            "tls13",
+            "FERRY_FTP_EXPLICIT",
+            vec!["--starttls", "--tls-min", "1.3"],
+        ),
         ("implicit", "FERRY_FTP_IMPLICIT", vec![]),
     ];
     for (label, key, flags) in variants {
@@ -126,7 +134,10 @@ fn append_chmod_and_delete_after() {
     assert_code(&r, 0);
     assert_eq!(std::fs::read(dir.join("log")).unwrap(), b"one\ntwo\n");
     use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(dir.join("log")).unwrap().permissions().mode();
+    let mode = std::fs::metadata(dir.join("log"))
+        .unwrap()
+        .permissions()
+        .mode();
     assert_eq!(mode & 0o777, 0o600);
     assert!(!local.path().join("log").exists(), "deleted after the 226");
 }
@@ -206,8 +217,15 @@ fn atomic_upload_replaces_and_a_refused_rename_keeps_the_temporary_file() {
     let u = url(&c, "FERRY_FTP_PLAIN", "ftp", &dir);
     let r = run_in(local.path(), "ftp-put", &["--atomic", "site.tgz", &u], &[]);
     assert_code(&r, 0);
-    assert_eq!(std::fs::read(dir.join("site.tgz")).unwrap(), b"new contents");
-    assert_eq!(names_in(&dir), vec!["busy", "site.tgz"], "no temporary left");
+    assert_eq!(
+        std::fs::read(dir.join("site.tgz")).unwrap(),
+        b"new contents"
+    );
+    assert_eq!(
+        names_in(&dir),
+        vec!["busy", "site.tgz"],
+        "no temporary left"
+    );
     // A directory in the way: the rename is refused, the upload stays under its temporary name.
     let r = run_in(
         local.path(),
@@ -231,7 +249,9 @@ fn mkdirs_creates_missing_levels() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "mkdirs");
     std::fs::create_dir(dir.join("a")).unwrap();
-    let _ = Command::new("chown").args(["ferry:", dir.join("a").to_str().unwrap()]).status();
+    let _ = Command::new("chown")
+        .args(["ferry:", dir.join("a").to_str().unwrap()])
+        .status();
     let local = tempfile::tempdir().unwrap();
     std::fs::write(local.path().join("f"), b"deep").unwrap();
     let u = format!("{}a/b/c/", url(&c, "FERRY_FTP_PLAIN", "ftp", &dir));
@@ -246,15 +266,25 @@ fn mkdirs_creates_missing_levels() {
 
 fn tree(root: &Path, files: usize) {
     for i in 0..files {
-        let d = root.join(format!("d{}", i % 10)).join(format!("e{}", i % 3));
+        let d = root
+            .join(format!("d{}", i % 10))
+            .join(format!("e{}", i % 3));
         std::fs::create_dir_all(&d).unwrap();
-        std::fs::write(d.join(format!("f{i}.txt")), format!("file {i}\n").repeat(i % 50 + 1))
-            .unwrap();
+        std::fs::write(
+            d.join(format!("f{i}.txt")),
+            format!("file {i}\n").repeat(i % 50 + 1),
+        )
+        .unwrap();
     }
 }
 
 fn same_trees(a: &Path, b: &Path) {
-    let out = Command::new("diff").arg("-r").arg(a).arg(b).output().unwrap();
+    let out = Command::new("diff")
+        .arg("-r")
+        .arg(a)
+        .arg(b)
+        .output()
+        .unwrap();
     assert!(
         out.status.success(),
         "{}",

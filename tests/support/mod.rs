@@ -111,10 +111,15 @@ impl Server {
             }
             let mut failure = None;
             for (n, t, seen_n, received_n) in sessions {
-                let r = t.join().unwrap_or_else(|_| Err("session thread panicked".into()));
+                let r = t
+                    .join()
+                    .unwrap_or_else(|_| Err("session thread panicked".into()));
                 seen2.lock().unwrap().push(format!("--- session {n}"));
                 seen2.lock().unwrap().extend(seen_n.lock().unwrap().clone());
-                received2.lock().unwrap().extend(received_n.lock().unwrap().clone());
+                received2
+                    .lock()
+                    .unwrap()
+                    .extend(received_n.lock().unwrap().clone());
                 if let Err(e) = r {
                     failure.get_or_insert(format!("session {n}: {e}"));
                 }
