@@ -525,3 +525,36 @@ fn missing_local_file_is_exit_8() {
     assert_code(&r, 8);
     srv.finish();
 }
+
+#[test]
+fn mkdirs_asks_mlst_when_the_server_has_it() {
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;"),
+            s(" SIZE"),
+            s("211 End"),
+            e("MKD d"),
+            s("550 d: File exists"),
+            e("MLST d"),
+            s("250-Listing d"),
+            s(" type=dir;perm=flcdmpe; /home/anon/d"),
+            s("250 End"),
+        ],
+        upload("STOR", "d/f"),
+        quit(),
+    ]));
+    let dir = dir_with(&[("f", b"x")]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["--mkdirs", "f", &srv.url("d/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+}

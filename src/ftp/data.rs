@@ -186,6 +186,23 @@ impl DataStream {
             .map_err(|e| Error::network("closing the data connection", e))
     }
 
+    /// Sends up to `max` bytes of `file` from its current position with `sendfile(2)` on a plain data
+    /// connection (no copy through user space); `None` when the connection is TLS, which needs the bytes
+    /// in user space. `Some(Ok(0))` is the end of the file.
+    pub fn send_file(&mut self, file: &std::fs::File, max: usize) -> Option<io::Result<usize>> {
+        let Stream::Plain(tcp) = &self.stream else {
+            return None;
+        };
+        // SAFETY: two open descriptors; a null offset makes the kernel use and advance the file position.
+        let n =
+            unsafe { libc::sendfile(tcp.as_raw_fd(), file.as_raw_fd(), std::ptr::null_mut(), max) };
+        Some(if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        })
+    }
+
     /// After an upload's final reply: reads what the server still sends on the data connection until it
     /// closes (at most 64 KiB, each read at most 1 s). With TLS 1.3 every data connection resumes the
     /// control connection's session with a ticket and the server hands out new tickets on each one; an

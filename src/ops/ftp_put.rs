@@ -498,9 +498,9 @@ fn put_one(
 /// One attempt: TYPE I, the upload in `mode`, then chmod and (atomic) the rename.
 fn attempt_one(args: &Args, s: &mut Session, job: &Job, mode: Mode, bar: Bar) -> Result<u64> {
     s.type_(TransferType::Binary)?;
-    let mut input: Box<dyn Read> = match &job.source {
-        Source::Stdin => Box::new(std::io::stdin().lock()),
-        Source::File(p) => Box::new(File::open(p).map_err(|e| Error::local(p.display(), e))?),
+    let mut input = match &job.source {
+        Source::Stdin => Input::Stdin(std::io::stdin().lock()),
+        Source::File(p) => Input::File(File::open(p).map_err(|e| Error::local(p.display(), e))?),
     };
     let remote = job.remote.as_str();
     let sent = match mode {
@@ -557,11 +557,12 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
     if have < len {
         file.seek(SeekFrom::Start(have))
             .map_err(|e| Error::local(path.display(), e))?;
+        let mut input = Input::File(file);
         let data = s.appe(remote)?;
         sent = send(
             s,
             data,
-            &mut file,
+            &mut input,
             job,
             have,
             bar,
@@ -581,7 +582,7 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A
 /// failed upload or chmod removes the temporary file (it is ours); a refused rename keeps and names it.
-fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut dyn Read, bar: Bar) -> Result<u64> {
+fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) -> Result<u64> {
     let remote = job.remote.as_str();
     let tmp = temp_name(remote);
     let stored = s.stor(&tmp).and_then(|data| {
@@ -644,13 +645,65 @@ struct Bar<'a> {
     visible: bool,
 }
 
+/// What an upload reads: a file (sent with `sendfile(2)` on plain connections) or standard input.
+enum Input {
+    File(File),
+    Stdin(std::io::StdinLock<'static>),
+}
+
+/// One step of an upload.
+enum Moved {
+    Bytes(usize),
+    End,
+    /// Reading the local input failed.
+    Local(std::io::Error),
+    /// Sending failed.
+    Net(std::io::Error),
+}
+
+/// Moves the next chunk from `input` to `data`: `sendfile(2)` for a file on a plain connection (until it
+/// reports that it cannot; `zero_copy` then turns off), else read and write through `buf`.
+fn next_chunk(
+    input: &mut Input,
+    data: &mut DataStream,
+    buf: &mut [u8],
+    zero_copy: &mut bool,
+) -> Moved {
+    if let (Input::File(f), true) = (&*input, *zero_copy) {
+        match data.send_file(f, BUF * 16) {
+            Some(Ok(0)) => return Moved::End,
+            Some(Ok(n)) => return Moved::Bytes(n),
+            Some(Err(e)) => match e.raw_os_error() {
+                Some(libc::EINTR) => return Moved::Bytes(0),
+                Some(libc::EINVAL | libc::ENOSYS | libc::EOPNOTSUPP) => *zero_copy = false,
+                Some(libc::EIO | libc::EBADF | libc::EOVERFLOW) => return Moved::Local(e),
+                _ => return Moved::Net(e),
+            },
+            None => *zero_copy = false,
+        }
+    }
+    let read = match input {
+        Input::File(f) => f.read(buf),
+        Input::Stdin(s) => s.read(buf),
+    };
+    match read {
+        Ok(0) => Moved::End,
+        Ok(n) => match data.write_all(&buf[..n]) {
+            Ok(()) => Moved::Bytes(n),
+            Err(e) => Moved::Net(e),
+        },
+        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => Moved::Bytes(0),
+        Err(e) => Moved::Local(e),
+    }
+}
+
 /// Streams `input` into the data connection, closes it cleanly and waits for the server's 226/250. A
 /// local read error resets the connection (the server must not see a clean end); a failed write defers
 /// to the server's reply, which says why (552 disk full, 426 aborted).
 fn send(
     s: &mut Session,
     mut data: DataStream,
-    input: &mut dyn Read,
+    input: &mut Input,
     job: &Job,
     start: u64,
     bar: Bar,
@@ -659,23 +712,22 @@ fn send(
     let Bar { total, visible } = bar;
     let progress = FileBar::new(total, &job.remote, job.size, start, visible);
     let mut buf = vec![0u8; BUF];
+    let mut zero_copy = true;
     let mut sent = 0u64;
     let result = loop {
-        let n = match input.read(&mut buf) {
-            Ok(0) => break Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => {
+        match next_chunk(input, &mut data, &mut buf, &mut zero_copy) {
+            Moved::Bytes(n) => {
+                sent += n as u64;
+                progress.inc(n as u64);
+            }
+            Moved::End => break Ok(()),
+            Moved::Net(e) => break Err(Error::network("sending data", e)),
+            Moved::Local(e) => {
                 data.abort();
                 let _ = s.transfer_complete(what);
                 return Err(Error::local(job.source.display(), e));
             }
-        };
-        if let Err(e) = data.write_all(&buf[..n]) {
-            break Err(Error::network("sending data", e));
         }
-        sent += n as u64;
-        progress.inc(n as u64);
     };
     drop(progress);
     let closed = result.and_then(|_| data.close_write());
