@@ -26,9 +26,15 @@ auth="ferry:$FERRY_FTP_PASSWORD"
 bench() { # label ferry-args curl-args host
   local label=$1 fargs=$2 cargs=$3 host=$4
   local fu="ftp://$auth@$host/bench-put/f.bin" cu="ftp://$auth@$host/bench-put/c.bin"
-  hyperfine -N --warmup 1 --runs "$runs" --export-json "$src/$label.json" \
-    -n ferry "$ferry -q $fargs $src/up.bin $fu" \
-    -n curl "curl -s $cargs -T $src/up.bin $cu" >/dev/null
+  # sync: the previous upload's dirty pages are flushed before each run, not during the next one. Both
+  # orders are measured and averaged: on a busy loopback whichever tool runs first is measurably slower.
+  local order
+  for order in fc cf; do
+    local a=(-n ferry "$ferry -q $fargs $src/up.bin $fu") b=(-n curl "curl -s $cargs -T $src/up.bin $cu")
+    if [ $order = cf ]; then local t=("${a[@]}"); a=("${b[@]}"); b=("${t[@]}"); fi
+    hyperfine -N --warmup 1 --runs "$runs" --prepare sync --export-json "$src/$label-$order.json" \
+      "${a[@]}" "${b[@]}" >/dev/null
+  done
   cmp -s "$remote/f.bin" "$src/up.bin" || { echo "ferry's upload differs!"; exit 1; }
   cmp -s "$remote/c.bin" "$src/up.bin" || { echo "curl's upload differs!"; exit 1; }
   local rss_f rss_c
@@ -36,11 +42,14 @@ bench() { # label ferry-args curl-args host
   rss_f=$(/usr/bin/time -f %M "$ferry" -q $fargs "$src/up.bin" "$fu" 2>&1 >/dev/null | tail -1)
   # shellcheck disable=SC2086
   rss_c=$(/usr/bin/time -f %M curl -s $cargs -T "$src/up.bin" "$cu" 2>&1 >/dev/null | tail -1)
-  python3 - "$label" "$src/$label.json" "$rss_f" "$rss_c" "$size_mib" <<'PY'
+  python3 - "$label" "$src/$label" "$rss_f" "$rss_c" "$size_mib" <<'PY'
 import json, sys
-label, path, rf, rc, mib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
-r = json.load(open(path))["results"]
-f, c = r[0]["mean"], r[1]["mean"]
+label, base, rf, rc, mib = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4]), int(sys.argv[5])
+means = {}
+for order in ("fc", "cf"):
+    for r in json.load(open(f"{base}-{order}.json"))["results"]:
+        means.setdefault(r["command"], []).append(r["mean"])
+f, c = (sum(means[k]) / len(means[k]) for k in ("ferry", "curl"))
 print(f"{label:6} ferry {mib/f:8.0f} MiB/s  curl {mib/c:8.0f} MiB/s  ratio {c/f:5.2f}x  "
       f"peak RSS ferry {rf/1024:5.1f} MiB  curl {rc/1024:5.1f} MiB")
 PY
