@@ -401,6 +401,13 @@ fn json_reports_each_file_and_partial_success() {
     srv.finish();
 }
 
+/// A RETR whose size the -R listing already gave: no SIZE.
+fn retr_listed(path: &str, body: &[u8]) -> Vec<Step> {
+    let mut v = retr(path, body);
+    v.drain(2..4);
+    v
+}
+
 /// A LIST of `path` answered with Unix-style `lines`.
 fn list(path: &str, lines: &[&str]) -> Vec<Step> {
     let mut body = Vec::new();
@@ -435,8 +442,8 @@ fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
             "pub/tree/sub",
             &["-rw-r--r--    1 0        0               2 Jan 01  2024 b"],
         ),
-        retr("pub/tree/a", b"A"),
-        retr("pub/tree/sub/b", b"BB"),
+        retr_listed("pub/tree/a", b"A"),
+        retr_listed("pub/tree/sub/b", b"BB"),
         quit(),
     ]));
     let (r, dir) = run("ftp-get", &["-R", "-O", "out", &srv.url("pub/tree/")]);

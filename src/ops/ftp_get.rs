@@ -25,7 +25,7 @@ use crate::ops::ftp_connect::{Connector, FTP_SCHEMES, backoff};
 use crate::ops::ftp_pool::{self, Worker};
 use crate::pingpong::Command;
 use crate::progress::{FileBar, Progress};
-use crate::sink::{Output, safe_name};
+use crate::sink::{DirSync, Output, safe_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -79,6 +79,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         usize::from(args.parallel)
     };
     let mut results = Vec::new();
+    let dirs = DirSync::default();
     let mut rest = &targets[..];
     while let Some(first) = rest.first() {
         let n = rest
@@ -105,7 +106,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
         let mut done = ftp_pool::run("ftp-get", worker, parallel, &jobs, |w, job| {
-            let r = fetch(args, w, job, total.as_ref());
+            let r = fetch(
+                args,
+                w,
+                job,
+                Shared {
+                    total: total.as_ref(),
+                    dirs: &dirs,
+                },
+            );
             if let Some(t) = &total {
                 let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
                 t.file_done(n, jobs.len());
@@ -123,7 +132,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
             }
         }
     }
+    dirs.sync()?;
     file_results::finish("ftp-get", args.net.json, args.net.quiet, results)
+}
+
+/// What every job of a run shares: the totals bar and the directories still to fsync.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    total: Option<&'a Progress>,
+    dirs: &'a DirSync,
 }
 
 /// Targets on the same server as the same user share sessions.
@@ -132,13 +149,13 @@ fn server_key(t: &Target) -> String {
 }
 
 /// Downloads one planned file on a worker's session.
-fn fetch(args: &Args, w: &mut Worker, job: &Job, total: Option<&Progress>) -> FileResult {
+fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> FileResult {
     let url = job.target.display();
     let path = job.local.display().to_string();
     let conn = w.conn;
     let result = w
         .session()
-        .and_then(|s| get_one(args, conn, s, &job.target, &job.local, total));
+        .and_then(|s| get_one(args, conn, s, job, shared));
     match result {
         Ok(bytes) => {
             if !args.net.quiet && !args.net.json && job.local.as_os_str() != "-" {
@@ -504,10 +521,10 @@ fn get_one(
     args: &Args,
     conn: &Connector,
     session: &mut Session,
-    t: &Target,
-    local: &Path,
-    total: Option<&Progress>,
+    job: &Job,
+    shared: Shared,
 ) -> Result<u64> {
+    let (t, local) = (&job.target, job.local.as_path());
     let mut out = Output::open(local, args.resume)?;
     if let Output::File(f) = &mut out {
         f.keep_partial(args.resume);
@@ -516,9 +533,15 @@ fn get_one(
     let mut written = start;
     let mut attempt = 0;
     loop {
-        match transfer(args, session, t, &mut out, &mut written, total) {
+        match transfer(args, session, job, &mut out, &mut written, shared.total) {
             Ok(Done::Complete(mtime)) => {
-                out.commit(mtime).map_err(|e| e.within(local.display()))?;
+                // DELE only once the new name is durable, directory included.
+                let committed = if args.delete_after {
+                    out.commit(mtime)
+                } else {
+                    out.commit_deferred(mtime, shared.dirs)
+                };
+                committed.map_err(|e| e.within(local.display()))?;
                 if args.delete_after {
                     session.dele(&t.path)?;
                 }
@@ -555,19 +578,24 @@ enum Done {
 fn transfer(
     args: &Args,
     s: &mut Session,
-    t: &Target,
+    job: &Job,
     out: &mut Output,
     written: &mut u64,
     total: Option<&Progress>,
 ) -> Result<Done> {
-    let path = &t.path;
+    let path = &job.target.path;
     let ttype = if args.ascii {
         TransferType::Ascii
     } else {
         TransferType::Binary
     };
     s.type_(ttype)?;
-    let size = if args.ascii { None } else { s.size(path)? };
+    // A size from the -R listing saves the SIZE round trip per file.
+    let size = match (args.ascii, job.size) {
+        (true, _) => None,
+        (false, Some(known)) => Some(known),
+        (false, None) => s.size(path)?,
+    };
     let mtime = if args.preserve { s.mdtm(path)? } else { None };
     if let Some(size) = size {
         if *written == size && args.resume {
