@@ -7,6 +7,7 @@ mod support;
 mod exit_codes;
 mod ftp_get;
 mod ftp_ls;
+mod ftp_put;
 mod generated;
 mod imap_fetch;
 mod imap_mailbox;

@@ -9,6 +9,7 @@
 pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod ftp_put;
 pub mod imap_fetch;
 pub mod imap_mailbox;
 pub mod mime_decode;
@@ -30,6 +31,7 @@ pub fn commands() -> Vec<clap::Command> {
         ftp_ls::Args::command().name("ftp-ls"),
         imap_fetch::Args::command().name("imap-fetch"),
         imap_mailbox::Args::command().name("imap-mailbox"),
+        ftp_put::Args::command().name("ftp-put"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
         smtp_send::Args::command().name("smtp-send"),

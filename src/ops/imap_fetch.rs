@@ -62,14 +62,7 @@ pub struct Summary {
     pub error: Option<ErrorJson>,
 }
 
-/// An error in JSON output.
-#[derive(Debug, Serialize)]
-pub struct ErrorJson {
-    /// The exit code this error alone would have.
-    pub exit_code: u8,
-    /// The message.
-    pub message: String,
-}
+pub use crate::json::ErrorJson;
 
 /// What happens on the server to a stored message.
 #[derive(Debug, Clone, PartialEq, Eq)]

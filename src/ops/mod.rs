@@ -2,9 +2,12 @@
 //! behaviour. Nothing here parses flags (that is `cli`) or speaks a protocol word directly (that is the
 //! session modules).
 
+pub mod file_results;
 pub mod ftp_connect;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod ftp_pool;
+pub mod ftp_put;
 pub mod imap_connect;
 pub mod imap_fetch;
 pub mod imap_mailbox;

@@ -570,7 +570,7 @@ pub struct Report {
     /// The queue file, when queued.
     pub queued: Option<String>,
     /// What went wrong.
-    pub error: Option<crate::ops::ftp_get::ErrorJson>,
+    pub error: Option<crate::json::ErrorJson>,
 }
 
 /// Runs smtp-send (and sendmail mode).
@@ -626,7 +626,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                     text: None,
                 })
                 .collect();
-            report.error = Some(crate::ops::ftp_get::ErrorJson {
+            report.error = Some(crate::json::ErrorJson {
                 exit_code: e.kind().exit_code(),
                 message: e.to_string(),
             });
@@ -739,7 +739,7 @@ fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Re
                 )
             };
             let e = Error::new(kind, why);
-            report.error = Some(crate::ops::ftp_get::ErrorJson {
+            report.error = Some(crate::json::ErrorJson {
                 exit_code: kind.exit_code(),
                 message: e.to_string(),
             });
