@@ -192,6 +192,87 @@ impl DirSync {
     }
 }
 
+/// Commits files on background threads, so a file's fsync and rename overlap the next transfer. Each
+/// [`Committer::submit`] returns a [`Ticket`] that tells, once waited for, whether that file is durable
+/// under its name; nothing counts as done before that. Files are committed in submission order when
+/// there is one thread (so two downloads to the same name end with the later one).
+pub struct Committer {
+    tx: Option<std::sync::mpsc::Sender<Commit>>,
+    threads: Vec<std::thread::JoinHandle<()>>,
+}
+
+type Commit = (
+    FileSink,
+    Option<SystemTime>,
+    std::sync::mpsc::Sender<Result<()>>,
+);
+
+/// The pending outcome of one background commit.
+pub struct Ticket(std::sync::mpsc::Receiver<Result<()>>);
+
+impl Ticket {
+    /// Waits until the file is committed (or failed).
+    pub fn wait(self) -> Result<()> {
+        self.0.recv().unwrap_or_else(|_| {
+            Err(Error::new(
+                crate::error::ErrorKind::Internal,
+                "a background commit was lost",
+            ))
+        })
+    }
+}
+
+impl Committer {
+    /// Starts `threads` (at least one) committing threads, noting directories in `dirs`.
+    pub fn new(threads: usize, dirs: std::sync::Arc<DirSync>) -> Committer {
+        let (tx, rx) = std::sync::mpsc::channel::<Commit>();
+        let rx = std::sync::Arc::new(std::sync::Mutex::new(rx));
+        let threads = (0..threads.max(1))
+            .map(|_| {
+                let rx = rx.clone();
+                let dirs = dirs.clone();
+                std::thread::spawn(move || {
+                    loop {
+                        let next = match rx.lock() {
+                            Ok(r) => r.recv(),
+                            Err(_) => return,
+                        };
+                        let Ok((sink, mtime, done)) = next else {
+                            return;
+                        };
+                        let _ = done.send(sink.commit_deferred(mtime, &dirs));
+                    }
+                })
+            })
+            .collect();
+        Committer {
+            tx: Some(tx),
+            threads,
+        }
+    }
+
+    /// Queues `sink` for commit.
+    pub fn submit(&self, sink: FileSink, mtime: Option<SystemTime>) -> Ticket {
+        let (done, ticket) = std::sync::mpsc::channel();
+        if let Some(tx) = &self.tx
+            && let Err(std::sync::mpsc::SendError((sink, mtime, done))) =
+                tx.send((sink, mtime, done))
+        {
+            // No thread is left to take it: commit here.
+            let _ = done.send(sink.commit(mtime));
+        }
+        Ticket(ticket)
+    }
+
+    /// Waits for every queued commit to finish.
+    pub fn finish(mut self) {
+        self.tx = None;
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+    }
+}
+
 impl FileSink {
     /// Like [`FileSink::commit`], leaving the directory's fsync to `dirs`.
     pub fn commit_deferred(mut self, mtime: Option<SystemTime>, dirs: &DirSync) -> Result<()> {

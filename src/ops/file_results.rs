@@ -42,6 +42,16 @@ impl FileResult {
         }
     }
 
+    /// Marks a file reported as transferred as failed after all (its commit failed).
+    pub fn fail(&mut self, e: &Error) {
+        *self = FileResult::failed(
+            std::mem::take(&mut self.url),
+            std::mem::take(&mut self.path),
+            e,
+            "failed",
+        );
+    }
+
     /// A file that failed (`failed`) or was skipped as unsafe (`skipped`, counted as a partial failure).
     pub fn failed(url: String, path: String, e: &Error, status: &'static str) -> FileResult {
         let kind = if status == "skipped" {

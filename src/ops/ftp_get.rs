@@ -25,7 +25,7 @@ use crate::ops::ftp_connect::{Connector, FTP_SCHEMES, backoff};
 use crate::ops::ftp_pool::{self, Worker};
 use crate::pingpong::Command;
 use crate::progress::{FileBar, Progress};
-use crate::sink::{DirSync, Output, safe_name};
+use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -79,7 +79,10 @@ pub fn run(args: &Args) -> Result<Outcome> {
         usize::from(args.parallel)
     };
     let mut results = Vec::new();
-    let dirs = DirSync::default();
+    let dirs = std::sync::Arc::new(DirSync::default());
+    // fsync + rename of each file overlap the next transfer; results wait for them below.
+    let committer = Committer::new(parallel, dirs.clone());
+    let mut tickets = Vec::new();
     let mut rest = &targets[..];
     while let Some(first) = rest.first() {
         let n = rest
@@ -113,6 +116,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 Shared {
                     total: total.as_ref(),
                     dirs: &dirs,
+                    committer: &committer,
                 },
             );
             if let Some(t) = &total {
@@ -128,19 +132,35 @@ pub fn run(args: &Args) -> Result<Outcome> {
         for slot in slots {
             match slot {
                 Slot::Done(r) => results.push(r),
-                Slot::Job(_) => results.extend(done.next()),
+                Slot::Job(_) => {
+                    if let Some((r, ticket)) = done.next() {
+                        if let Some(t) = ticket {
+                            tickets.push((results.len(), t));
+                        }
+                        results.push(r);
+                    }
+                }
             }
         }
     }
+    for (i, ticket) in tickets {
+        if let Err(e) = ticket.wait() {
+            report(args, &e);
+            results[i].fail(&e);
+        }
+    }
+    committer.finish();
     dirs.sync()?;
     file_results::finish("ftp-get", args.net.json, args.net.quiet, results)
 }
 
-/// What every job of a run shares: the totals bar and the directories still to fsync.
+/// What every job of a run shares: the totals bar, the directories still to fsync and the background
+/// committer.
 #[derive(Clone, Copy)]
 struct Shared<'a> {
     total: Option<&'a Progress>,
     dirs: &'a DirSync,
+    committer: &'a Committer,
 }
 
 /// Targets on the same server as the same user share sessions.
@@ -149,7 +169,7 @@ fn server_key(t: &Target) -> String {
 }
 
 /// Downloads one planned file on a worker's session.
-fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> FileResult {
+fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> (FileResult, Option<Ticket>) {
     let url = job.target.display();
     let path = job.local.display().to_string();
     let conn = w.conn;
@@ -157,16 +177,16 @@ fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> FileResult {
         .session()
         .and_then(|s| get_one(args, conn, s, job, shared));
     match result {
-        Ok(bytes) => {
+        Ok((bytes, ticket)) => {
             if !args.net.quiet && !args.net.json && job.local.as_os_str() != "-" {
                 eprintln!("{}: {bytes} bytes", escape(&path));
             }
-            FileResult::ok(url, path, bytes)
+            (FileResult::ok(url, path, bytes), ticket)
         }
         Err(e) => {
             w.failed(&e);
             report(args, &e);
-            FileResult::failed(url, path, &e, "failed")
+            (FileResult::failed(url, path, &e, "failed"), None)
         }
     }
 }
@@ -523,7 +543,7 @@ fn get_one(
     session: &mut Session,
     job: &Job,
     shared: Shared,
-) -> Result<u64> {
+) -> Result<(u64, Option<Ticket>)> {
     let (t, local) = (&job.target, job.local.as_path());
     let mut out = Output::open(local, args.resume)?;
     if let Output::File(f) = &mut out {
@@ -536,16 +556,17 @@ fn get_one(
         match transfer(args, session, job, &mut out, &mut written, shared.total) {
             Ok(Done::Complete(mtime)) => {
                 // DELE only once the new name is durable, directory included.
-                let committed = if args.delete_after {
-                    out.commit(mtime)
-                } else {
-                    out.commit_deferred(mtime, shared.dirs)
-                };
-                committed.map_err(|e| e.within(local.display()))?;
                 if args.delete_after {
+                    out.commit(mtime).map_err(|e| e.within(local.display()))?;
                     session.dele(&t.path)?;
+                    return Ok((written - start, None));
                 }
-                return Ok(written - start);
+                if let Output::File(f) = out {
+                    return Ok((written - start, Some(shared.committer.submit(f, mtime))));
+                }
+                out.commit_deferred(mtime, shared.dirs)
+                    .map_err(|e| e.within(local.display()))?;
+                return Ok((written - start, None));
             }
             Err(e) if attempt < args.net.retries && e.kind().is_transient() => {
                 attempt += 1;
