@@ -24,6 +24,7 @@ pub mod netrc;
 pub mod ops;
 pub mod pingpong;
 pub mod progress;
+pub mod sasl;
 pub mod sink;
 pub mod terminal;
 pub mod time;

@@ -44,6 +44,14 @@ impl Command {
         }
     }
 
+    /// A bare line that is all secret: a SASL answer to a server challenge (`> ****` in the transcript).
+    pub fn line(secret: &Secret) -> Self {
+        Command {
+            verb: "",
+            arg: Arg::Secret(secret.clone()),
+        }
+    }
+
     /// The verb.
     pub fn verb(&self) -> &'static str {
         self.verb
@@ -59,13 +67,19 @@ impl Command {
         let mut out = Vec::with_capacity(self.verb.len() + arg.map_or(0, str::len) + 3);
         out.extend_from_slice(self.verb.as_bytes());
         if let Some(a) = arg {
+            let what = if self.verb.is_empty() {
+                "SASL answer"
+            } else {
+                self.verb
+            };
             if a.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
                 return Err(Error::usage(format!(
-                    "{} argument contains CR, LF or NUL",
-                    self.verb
+                    "{what} argument contains CR, LF or NUL"
                 )));
             }
-            out.push(b' ');
+            if !self.verb.is_empty() {
+                out.push(b' ');
+            }
             out.extend_from_slice(a.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
@@ -77,6 +91,7 @@ impl Command {
         match &self.arg {
             Arg::None => self.verb.to_string(),
             Arg::Plain(a) => format!("{} {a}", self.verb),
+            Arg::Secret(_) if self.verb.is_empty() => "****".to_string(),
             Arg::Secret(_) => format!("{} ****", self.verb),
         }
     }
@@ -94,5 +109,9 @@ mod tests {
         assert_eq!(Command::new("QUIT").wire().unwrap(), b"QUIT\r\n");
         let e = Command::with("RETR", "a\r\nDELE b").wire().unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Usage);
+        let l = Command::line(&Secret::new("AGFubgBwdw=="));
+        assert_eq!(l.wire().unwrap(), b"AGFubgBwdw==\r\n");
+        assert_eq!(l.redacted(), "****");
+        assert_eq!(Command::line(&Secret::new("")).wire().unwrap(), b"\r\n");
     }
 }

@@ -9,6 +9,7 @@
 //! The engine knows lines and buffers, never command names.
 
 mod command;
+pub mod dot;
 mod transcript;
 
 pub use command::Command;
@@ -196,6 +197,107 @@ impl<D: Dialect> PingPong<D> {
         }
     }
 
+    /// Writes bytes the transcript does not show (an IMAP literal's payload).
+    pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
+        self.stream
+            .write_all(bytes)
+            .and_then(|_| self.stream.flush())
+            .map_err(|e| Error::network("sending data", e))
+    }
+
+    /// Sends a message body as SMTP DATA content (RFC 5321 §4.5.2): CRLF line endings, dot-stuffed, and the
+    /// terminating `.` line. Returns the message bytes read from `body`. A failure to read `body` is a local
+    /// error; a failure to send is a network one.
+    pub fn send_dot_body(&mut self, body: &mut dyn Read) -> Result<u64> {
+        let mut w = dot::DotWriter::new(&mut self.stream);
+        let mut chunk = vec![0u8; 128 * 1024];
+        let mut total = 0u64;
+        loop {
+            let n = match body.read(&mut chunk) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::local("reading the message", e)),
+            };
+            w.write_all(&chunk[..n])
+                .map_err(|e| Error::network("sending the message", e))?;
+            total += n as u64;
+        }
+        w.finish()
+            .map_err(|e| Error::network("sending the message", e))?;
+        self.transcript
+            .note(&format!("({total} bytes of message, dot-stuffed)"));
+        Ok(total)
+    }
+
+    /// Reads a dot-terminated multi-line body (RFC 1939 §3, after the `+OK` line) into `out`, un-stuffed,
+    /// line endings as received, without the terminating `.` line. Lines of any length are passed through
+    /// in pieces; each read may wait at most the timeout (a long body is not one reply). More than `limit`
+    /// body bytes, or a connection that ends before the `.`, is a protocol error. Returns the bytes written.
+    pub fn read_dot_body(&mut self, out: &mut dyn Write, limit: u64) -> Result<u64> {
+        let mut total = 0u64;
+        let mut at_line_start = true;
+        loop {
+            // Drain what is buffered.
+            while self.start < self.end {
+                let avail = &self.buf[self.start..self.end];
+                if at_line_start {
+                    match dot::line_start(avail) {
+                        dot::LineStart::NeedMore => break,
+                        dot::LineStart::End(n) => {
+                            self.start += n;
+                            self.transcript.note(&format!("({total} bytes of body)"));
+                            return Ok(total);
+                        }
+                        dot::LineStart::Unstuff => {
+                            self.start += 1;
+                            at_line_start = false;
+                            continue;
+                        }
+                        dot::LineStart::Data => at_line_start = false,
+                    }
+                }
+                let avail = &self.buf[self.start..self.end];
+                let take = match memchr::memchr(b'\n', avail) {
+                    Some(i) => {
+                        at_line_start = true;
+                        i + 1
+                    }
+                    None => avail.len(),
+                };
+                total += take as u64;
+                if total > limit {
+                    return Err(Error::protocol(format!(
+                        "multi-line response longer than {limit} bytes"
+                    )));
+                }
+                out.write_all(&avail[..take])
+                    .map_err(|e| Error::local("writing the message", e))?;
+                self.start += take;
+            }
+            // Refill: keep an undecided line start (at most two bytes) at the front.
+            if self.start > 0 {
+                self.buf.copy_within(self.start..self.end, 0);
+                self.end -= self.start;
+                self.start = 0;
+            }
+            self.stream
+                .set_read_timeout(Some(self.timeout))
+                .map_err(|e| Error::network("socket", e))?;
+            let n = match self.stream.read(&mut self.buf[self.end..]) {
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::network("receiving a multi-line response", e)),
+            };
+            if n == 0 {
+                return Err(Error::protocol(
+                    "the server closed the connection before the end of a multi-line response",
+                ));
+            }
+            self.end += n;
+        }
+    }
+
     /// Starts TLS on the connection (after the server's go-ahead), refusing if any received byte is still
     /// buffered.
     pub fn upgrade(mut self, tls: &Tls, host: &str) -> Result<Self> {
@@ -218,5 +320,83 @@ impl<D: Dialect> PingPong<D> {
     /// Closes the connection without another word.
     pub fn close(self) {
         let _ = self.stream.close();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::net::{TcpListener, TcpStream};
+
+    struct OneLine;
+    impl Dialect for OneLine {
+        type Reply = Vec<u8>;
+        fn feed(&mut self, line: &[u8]) -> Result<Step<Vec<u8>>> {
+            Ok(Step::Done(line.to_vec()))
+        }
+    }
+
+    /// A connection whose server writes `wire` in pieces of `chunk` bytes, then closes.
+    fn serving(wire: Vec<u8>, chunk: usize) -> PingPong<OneLine> {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            for c in wire.chunks(chunk) {
+                s.write_all(c).unwrap();
+                s.flush().unwrap();
+                std::thread::sleep(Duration::from_micros(200));
+            }
+        });
+        let tcp = TcpStream::connect(addr).unwrap();
+        PingPong::new(
+            Stream::Plain(tcp),
+            OneLine,
+            Duration::from_secs(5),
+            Transcript::new(false),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn dot_body_unstuffed_whatever_the_chunking() {
+        let wire = b"+OK\r\nFrom: a\r\n..dot\r\n.x\r\n\r\nlast\r\n.\r\n+OK next\r\n".to_vec();
+        for chunk in [1, 2, 3, 7, 100] {
+            let mut pp = serving(wire.clone(), chunk);
+            assert_eq!(pp.read_reply().unwrap(), b"+OK");
+            let mut out = Vec::new();
+            let n = pp.read_dot_body(&mut out, 1 << 20).unwrap();
+            assert_eq!(
+                out, b"From: a\r\n.dot\r\nx\r\n\r\nlast\r\n",
+                "chunk {chunk}"
+            );
+            assert_eq!(n, out.len() as u64);
+            assert_eq!(pp.read_reply().unwrap(), b"+OK next");
+        }
+    }
+
+    #[test]
+    fn dot_body_long_lines_limit_and_truncation() {
+        let mut wire = b"+OK\r\n".to_vec();
+        wire.extend(std::iter::repeat_n(b'a', 3 * LINE_CAP));
+        wire.extend_from_slice(b"\r\n.\r\n");
+        let mut pp = serving(wire.clone(), 10_000);
+        pp.read_reply().unwrap();
+        let mut out = Vec::new();
+        assert_eq!(
+            pp.read_dot_body(&mut out, 1 << 20).unwrap(),
+            3 * LINE_CAP as u64 + 2
+        );
+
+        let mut pp = serving(wire, 10_000);
+        pp.read_reply().unwrap();
+        let e = pp.read_dot_body(&mut Vec::new(), 1000).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+
+        let mut pp = serving(b"+OK\r\nbody\r\n".to_vec(), 3);
+        pp.read_reply().unwrap();
+        let e = pp.read_dot_body(&mut Vec::new(), 1 << 20).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(e.to_string().contains("closed"), "{e}");
     }
 }
