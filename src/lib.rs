@@ -23,6 +23,7 @@ pub mod mime;
 pub mod netrc;
 pub mod ops;
 pub mod pingpong;
+pub mod pop3;
 pub mod progress;
 pub mod sasl;
 pub mod sink;

@@ -147,3 +147,39 @@ pub struct FtpArgs {
     #[arg(long, conflicts_with = "no_epsv", help_heading = "FTP")]
     pub active: bool,
 }
+
+/// Where fetched mail goes (pop3-fetch, imap-fetch): one of the four, else standard output.
+#[derive(Debug, Clone, Default, Args)]
+#[group(id = "mail_output", multiple = false)]
+pub struct MailOutputArgs {
+    /// Deliver into the Maildir DIR (tmp, fsync, then new/; created if missing).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub maildir: Option<PathBuf>,
+    /// Append to the mbox FILE (mboxrd quoting, locked; a failed write is rolled back).
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub mbox: Option<PathBuf>,
+    /// Write one .eml file per message into DIR (safe, unique names).
+    #[arg(long, value_name = "DIR", help_heading = "Output")]
+    pub dir: Option<PathBuf>,
+    /// Pipe each message to CMD (run with /bin/sh); a non-zero exit means not delivered.
+    #[arg(long, value_name = "CMD", help_heading = "Output")]
+    pub mda: Option<String>,
+}
+
+impl MailOutputArgs {
+    /// The delivery target (standard output when no flag is given).
+    pub fn target(&self) -> crate::store::Target {
+        use crate::store::Target;
+        if let Some(d) = &self.maildir {
+            Target::Maildir(d.clone())
+        } else if let Some(f) = &self.mbox {
+            Target::Mbox(f.clone())
+        } else if let Some(d) = &self.dir {
+            Target::Dir(d.clone())
+        } else if let Some(c) = &self.mda {
+            Target::Mda(c.clone())
+        } else {
+            Target::Stdout
+        }
+    }
+}

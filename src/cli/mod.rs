@@ -11,6 +11,7 @@ pub mod ftp_get;
 pub mod ftp_ls;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod pop3_fetch;
 
 use std::process::ExitCode;
 
@@ -27,6 +28,7 @@ pub fn commands() -> Vec<clap::Command> {
         ftp_ls::Args::command().name("ftp-ls"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
+        pop3_fetch::Args::command().name("pop3-fetch"),
     ]
 }
 

@@ -7,6 +7,8 @@ pub mod ftp_get;
 pub mod ftp_ls;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod pop3_fetch;
+pub mod pop3_state;
 
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
