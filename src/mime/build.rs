@@ -552,15 +552,7 @@ fn unique_number() -> u64 {
 
 /// A Message-ID `<hex.hex@host>` (RFC 5322 §3.6.4).
 pub fn generate_message_id() -> String {
-    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| {
-            !h.is_empty()
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        })
-        .unwrap_or_else(|| "ferry.invalid".to_string());
+    let host = crate::host::name().unwrap_or_else(|| "ferry.invalid".to_string());
     format!("<{:016x}.{:x}@{host}>", unique_number(), std::process::id())
 }
 

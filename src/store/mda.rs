@@ -1,0 +1,124 @@
+//! Delivery through a mail delivery agent: `sh -c CMD` with the message on its stdin and its stdout sent
+//! to our stderr (so `--json` on stdout stays clean). Exit status 0 means delivered; anything else — or an
+//! MDA that stops reading early, or does not finish within five minutes — means not delivered.
+
+use std::io::{self, Write};
+use std::os::fd::AsFd;
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::error::{Error, ErrorKind, Result};
+
+const WAIT: Duration = Duration::from_secs(300);
+
+/// A running MDA.
+pub struct Mda {
+    cmd: String,
+    child: Child,
+    stdin: Option<ChildStdin>,
+    broken: bool,
+    done: bool,
+}
+
+impl Mda {
+    /// Starts `cmd` under `sh -c`.
+    pub fn spawn(cmd: &str) -> Result<Mda> {
+        let err = io::stderr()
+            .as_fd()
+            .try_clone_to_owned()
+            .map_err(|e| Error::local("stderr", e))?;
+        let mut child = Command::new("sh")
+            .arg("-c")
+            .arg(cmd)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::from(err))
+            .spawn()
+            .map_err(|e| Error::local(format!("starting the MDA `{cmd}`"), e))?;
+        let stdin = child.stdin.take();
+        Ok(Mda {
+            cmd: cmd.to_string(),
+            child,
+            stdin,
+            broken: false,
+            done: false,
+        })
+    }
+
+    /// Closes the MDA's stdin and waits for it; delivered only on exit status 0 after reading everything.
+    pub fn wait(mut self) -> Result<()> {
+        drop(self.stdin.take());
+        let deadline = Instant::now() + WAIT;
+        let status = loop {
+            match self.child.try_wait() {
+                Ok(Some(s)) => break s,
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(5))
+                }
+                Ok(None) => {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!(
+                            "the MDA `{}` did not finish within {}s",
+                            self.cmd,
+                            WAIT.as_secs()
+                        ),
+                    ));
+                }
+                Err(e) => {
+                    return Err(Error::local(
+                        format!("waiting for the MDA `{}`", self.cmd),
+                        e,
+                    ));
+                }
+            }
+        };
+        self.done = true;
+        if !status.success() {
+            return Err(Error::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "the MDA `{}` failed ({status}): message not delivered",
+                    self.cmd
+                ),
+            ));
+        }
+        if self.broken {
+            return Err(Error::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "the MDA `{}` exited before reading the whole message: not delivered",
+                    self.cmd
+                ),
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Write for Mda {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.broken {
+            return Ok(buf.len());
+        }
+        match self.stdin.as_mut().map(|s| s.write_all(buf)) {
+            Some(Err(e)) if e.kind() == io::ErrorKind::BrokenPipe => self.broken = true,
+            Some(Err(e)) => return Err(e),
+            _ => {}
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Drop for Mda {
+    fn drop(&mut self) {
+        if !self.done {
+            drop(self.stdin.take());
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+}
