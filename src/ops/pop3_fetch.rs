@@ -30,7 +30,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
 use crate::ops::pop3_state::UidlState;
 use crate::pop3::{Config, Login, Part, Retrieved, Session};
-use crate::store::{Store, Target as StoreTarget};
+use crate::store::{Store, Target as StoreTarget, ToLf};
 use crate::transport::Tls;
 use crate::url::{Scheme, Target};
 
@@ -383,44 +383,39 @@ impl Run<'_> {
         let hint = m.uidl.clone().unwrap_or_else(|| m.number.to_string());
         let part = self.part(m.number);
         let limit = body_limit(m.size);
-        let delivery = match self.store.begin(&hint) {
-            Ok(d) => d,
+        // The delivery borrows the store: decide inside, record outside.
+        let result: Result<String> = match self.store.begin(&hint) {
             Err(e) => {
                 // Keep the session in step: read the body into nothing.
                 session.response(part, &mut io::sink(), limit)?;
-                self.push(m, "failed", Some(e));
-                return Ok(None);
+                Err(e)
+            }
+            Ok(delivery) => {
+                let mut guard = Guarded {
+                    inner: delivery,
+                    error: None,
+                };
+                match session.response(part, &mut guard, limit)? {
+                    Retrieved::Refused(e) => Err(e),
+                    Retrieved::Body(_) => match guard.error.take() {
+                        Some(e) => Err(Error::local(format!("storing message {}", m.number), e)),
+                        None => guard
+                            .inner
+                            .commit()
+                            .map_err(|e| e.within(format!("message {}", m.number))),
+                    },
+                }
             }
         };
-        let mut guard = Guarded {
-            inner: delivery,
-            error: None,
-        };
-        match session.response(part, &mut guard, limit)? {
-            Retrieved::Refused(e) => {
-                drop(guard);
+        match result {
+            Ok(place) => {
+                let i = self.push(m, "fetched", None);
+                self.results[i].stored = Some(place);
+                Ok(Some(i))
+            }
+            Err(e) => {
                 self.push(m, "failed", Some(e));
                 Ok(None)
-            }
-            Retrieved::Body(_) => {
-                if let Some(e) = guard.error.take() {
-                    drop(guard);
-                    let e = Error::local(format!("storing message {}", m.number), e);
-                    self.push(m, "failed", Some(e));
-                    return Ok(None);
-                }
-                match guard.inner.commit() {
-                    Ok(place) => {
-                        let i = self.push(m, "fetched", None);
-                        self.results[i].stored = Some(place);
-                        Ok(Some(i))
-                    }
-                    Err(e) => {
-                        let e = e.within(format!("message {}", m.number));
-                        self.push(m, "failed", Some(e));
-                        Ok(None)
-                    }
-                }
             }
         }
     }
@@ -429,11 +424,15 @@ impl Run<'_> {
     /// file with the same bytes.
     fn find_stored(&mut self, session: &mut Session, m: &Listed) -> Result<Option<PathBuf>> {
         let part = self.part(m.number);
-        let mut digest = Digester::default();
-        match session.retrieve(part, &mut digest, body_limit(m.size))? {
+        // The store keeps LF line endings: digest what it would have written.
+        let mut lf = ToLf::new(Digester::default());
+        match session.retrieve(part, &mut lf, body_limit(m.size))? {
             Retrieved::Refused(_) => return Ok(None),
             Retrieved::Body(_) => {}
         }
+        let digest = lf
+            .finish()
+            .map_err(|e| Error::local("digest", e))?;
         let (len, sum) = (digest.len, digest.md5.finalize());
         if self.size_index.is_none() {
             let mut index: HashMap<u64, Vec<PathBuf>> = HashMap::new();

@@ -7,23 +7,24 @@
 //! ```text
 //! ferry pop3-fetch state 1
 //! account pop3://ann@mail.example:110
-//! F <uidl>   a fetch of this message is starting (written, fsynced, for a whole batch before its RETRs)
-//! S <uidl>   the message is durable locally (appended and fsynced right after its commit)
-//! D <uidl>   its deletion is pending: DELE is sent on this or a later run with --delete
-//! X <uidl>   its deletion was confirmed by QUIT's +OK: forget it
+//! F <uidl>...  fetches of these messages are starting (one record for a batch, before its RETRs)
+//! S <uidl>     the message is durable locally (appended and fsynced right after its commit)
+//! SD <uidl>    the same, and its deletion is pending: DELE is sent on this or a later run with --delete
+//! D <uidl>...  deletions pending for messages stored earlier
+//! X <uidl>...  their deletion was confirmed by QUIT's +OK: forget them
 //! ```
 //!
-//! A line is applied only when complete (ends with LF), so a crash in the middle of an append loses at most
-//! that record, never the file. A message whose `F` has no `S` is *in doubt*: it may have been stored just
+//! Records are appended through [`Journal`] (one write and one fsync each). A line is applied only when
+//! complete (ends with LF), so a crash in the middle of an append loses at most that record, never the
+//! file. A message whose `F` has no `S` is *in doubt*: it may have been stored just
 //! before the crash; the fetch orchestration resolves it before delivering it again. UIDLs are 1 to 70
 //! printable ASCII characters (RFC 1939 §7), so they fit on a line as they are.
 
 use std::collections::HashSet;
-use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::state::Journal;
 
 const HEADER: &str = "ferry pop3-fetch state 1";
 /// The largest state file read (64 MiB: about a million UIDLs).
@@ -36,7 +37,7 @@ pub struct UidlState {
     seen: HashSet<String>,
     pending: HashSet<String>,
     in_doubt: HashSet<String>,
-    journal: Option<File>,
+    journal: Option<Journal>,
 }
 
 impl UidlState {
@@ -81,26 +82,38 @@ impl UidlState {
             None => return Err(bad("no account line")),
         }
         for line in lines {
-            let (tag, uid) = line.split_once(' ').ok_or_else(|| bad("malformed line"))?;
-            let uid = uid.to_string();
-            match tag {
-                "F" => {
-                    if !st.seen.contains(&uid) {
-                        st.in_doubt.insert(uid);
+            let mut words = line.split(' ');
+            let tag = words.next().unwrap_or("");
+            for uid in words {
+                if uid.is_empty() {
+                    return Err(bad("malformed line"));
+                }
+                let uid = uid.to_string();
+                match tag {
+                    "F" => {
+                        if !st.seen.contains(&uid) {
+                            st.in_doubt.insert(uid);
+                        }
                     }
+                    "S" | "SD" => {
+                        st.in_doubt.remove(&uid);
+                        if tag == "SD" {
+                            st.pending.insert(uid.clone());
+                        }
+                        st.seen.insert(uid);
+                    }
+                    "D" => {
+                        st.pending.insert(uid);
+                    }
+                    "X" => {
+                        st.seen.remove(&uid);
+                        st.pending.remove(&uid);
+                    }
+                    _ => return Err(bad("malformed line")),
                 }
-                "S" => {
-                    st.in_doubt.remove(&uid);
-                    st.seen.insert(uid);
-                }
-                "D" => {
-                    st.pending.insert(uid);
-                }
-                "X" => {
-                    st.seen.remove(&uid);
-                    st.pending.remove(&uid);
-                }
-                _ => return Err(bad("malformed line")),
+            }
+            if !matches!(tag, "F" | "S" | "SD" | "D" | "X") {
+                return Err(bad("malformed line"));
             }
         }
         Ok(st)
@@ -121,50 +134,39 @@ impl UidlState {
         &self.pending
     }
 
-    /// Records that fetches of `uids` are starting (one append and fsync for the batch).
+    /// Records that fetches of `uids` are starting (one record for the batch).
     pub fn begin(&mut self, uids: &[&str]) -> Result<()> {
-        let mut text = String::new();
+        if uids.is_empty() {
+            return Ok(());
+        }
         for u in uids {
-            text.push_str(&format!("F {u}\n"));
             self.in_doubt.insert(u.to_string());
         }
-        self.append(&text)
+        self.append(&format!("F {}", uids.join(" ")))
     }
 
     /// Records that `uid` is durable locally and, with `delete`, that its deletion is pending. Called right
     /// after the local commit and before any DELE.
     pub fn record(&mut self, uid: &str, delete: bool) -> Result<()> {
-        let mut text = format!("S {uid}\n");
         if delete {
-            text.push_str(&format!("D {uid}\n"));
             self.pending.insert(uid.to_string());
         }
         self.in_doubt.remove(uid);
         self.seen.insert(uid.to_string());
-        self.append(&text)
-    }
-
-    /// Records a pending deletion for a message stored on an earlier run.
-    pub fn mark_pending(&mut self, uid: &str) -> Result<()> {
-        if self.pending.insert(uid.to_string()) {
-            self.append(&format!("D {uid}\n"))?;
-        }
-        Ok(())
+        self.append(&format!("{} {uid}", if delete { "SD" } else { "S" }))
     }
 
     /// Forgets messages whose deletion QUIT confirmed.
     pub fn confirm_deleted(&mut self, uids: &[String]) -> Result<()> {
-        let mut text = String::new();
+        if uids.is_empty() {
+            return Ok(());
+        }
         for u in uids {
             self.seen.remove(u);
             self.pending.remove(u);
             self.in_doubt.remove(u);
-            text.push_str(&format!("X {u}\n"));
         }
-        if text.is_empty() {
-            return Ok(());
-        }
-        self.append(&text)
+        self.append(&format!("X {}", uids.join(" ")))
     }
 
     /// Rewrites the file atomically without the journal's history. With the server's complete UIDL list,
@@ -179,8 +181,10 @@ impl UidlState {
         doubt.sort();
         let mut text = self.header();
         for (tag, list) in [("S", &seen), ("D", &pending), ("F", &doubt)] {
-            for u in list.iter() {
-                text.push_str(&format!("{tag} {u}\n"));
+            // A few hundred UIDLs per line keeps lines short and the file small.
+            for chunk in list.chunks(256) {
+                let uids: Vec<&str> = chunk.iter().map(|u| u.as_str()).collect();
+                text.push_str(&format!("{tag} {}\n", uids.join(" ")));
             }
         }
         self.journal = None;
@@ -196,25 +200,18 @@ impl UidlState {
         format!("{HEADER}\naccount {}\n", self.account)
     }
 
-    /// Appends complete lines in one write and fsyncs, creating the file (atomically) first if needed.
-    fn append(&mut self, text: &str) -> Result<()> {
+    /// Appends one record, creating the file (atomically, with its header) first if needed.
+    fn append(&mut self, record: &str) -> Result<()> {
         if self.journal.is_none() {
             if crate::state::read_optional(&self.path, CAP)?.is_none() {
                 crate::state::write_atomic(&self.path, self.header().as_bytes())?;
             }
-            let f = OpenOptions::new()
-                .append(true)
-                .open(&self.path)
-                .map_err(|e| Error::local(format!("state file {}", self.path.display()), e))?;
-            self.journal = Some(f);
+            self.journal = Some(Journal::open(&self.path)?);
         }
-        let what = || format!("state file {}", self.path.display());
-        if let Some(f) = self.journal.as_mut() {
-            f.write_all(text.as_bytes())
-                .and_then(|_| f.sync_data())
-                .map_err(|e| Error::local(what(), e))?;
+        match self.journal.as_mut() {
+            Some(j) => j.append(record),
+            None => Ok(()),
         }
-        Ok(())
     }
 }
 
@@ -231,6 +228,7 @@ mod tests {
         let mut s = UidlState::load(&p, ACCOUNT).unwrap();
         s.begin(&["a", "b", "c"]).unwrap();
         s.record("a", true).unwrap();
+        assert!(s.pending().contains("a"));
         s.record("b", false).unwrap();
         let s2 = UidlState::load(&p, ACCOUNT).unwrap();
         assert!(s2.is_seen("a") && s2.is_seen("b") && !s2.is_seen("c"));
