@@ -10,3 +10,4 @@ mod ftp_ls;
 mod generated;
 mod interop;
 mod mime;
+mod pop3_fetch;

@@ -102,11 +102,11 @@ pub fn run(args: &Args) -> Result<Outcome> {
         },
     };
     let creds = credentials::resolve(&target, &args.net.sources(false)?)?;
+    // The mailbox is the user at the host, whichever port or TLS flavour reaches it.
     let account = format!(
-        "{}://{}@{}",
-        target.scheme.name(),
+        "{}@{}",
         percent_encoding::utf8_percent_encode(&creds.user, percent_encoding::NON_ALPHANUMERIC),
-        target.authority()
+        target.host
     );
     let mut state = match &args.state {
         Some(p) if !args.list => Some(UidlState::load(p, &account)?),

@@ -6,7 +6,7 @@
 //!
 //! ```text
 //! ferry pop3-fetch state 1
-//! account pop3://ann@mail.example:110
+//! account ann@mail.example
 //! F <uidl>...  fetches of these messages are starting (one record for a batch, before its RETRs)
 //! S <uidl>     the message is durable locally (appended and fsynced right after its commit)
 //! SD <uidl>    the same, and its deletion is pending: DELE is sent on this or a later run with --delete
@@ -134,13 +134,11 @@ impl UidlState {
         &self.pending
     }
 
-    /// Records that fetches of `uids` are starting (one record for the batch).
+    /// Records that fetches of `uids` are starting (one record for the batch). In memory nothing changes:
+    /// only a later run, reading the journal, treats them as in doubt.
     pub fn begin(&mut self, uids: &[&str]) -> Result<()> {
         if uids.is_empty() {
             return Ok(());
-        }
-        for u in uids {
-            self.in_doubt.insert(u.to_string());
         }
         self.append(&format!("F {}", uids.join(" ")))
     }
@@ -219,7 +217,7 @@ impl UidlState {
 mod tests {
     use super::*;
 
-    const ACCOUNT: &str = "pop3://ann@h:110";
+    const ACCOUNT: &str = "ann@h";
 
     #[test]
     fn journal_round_trip_and_compaction() {
@@ -233,6 +231,7 @@ mod tests {
         let s2 = UidlState::load(&p, ACCOUNT).unwrap();
         assert!(s2.is_seen("a") && s2.is_seen("b") && !s2.is_seen("c"));
         assert!(s2.is_in_doubt("c") && !s2.is_in_doubt("a"));
+        assert!(!s.is_in_doubt("c"), "only a later run doubts");
         assert!(s2.pending().contains("a"));
         let mut s3 = s2;
         s3.confirm_deleted(&["a".to_string()]).unwrap();
@@ -253,7 +252,7 @@ mod tests {
         std::fs::write(&p, format!("{HEADER}\naccount {ACCOUNT}\nS a\nS b")).unwrap();
         let s = UidlState::load(&p, ACCOUNT).unwrap();
         assert!(s.is_seen("a") && !s.is_seen("b"));
-        let e = UidlState::load(&p, "pop3://bob@h:110").err().unwrap();
+        let e = UidlState::load(&p, "bob@h").err().unwrap();
         assert_eq!(e.kind(), ErrorKind::LocalIo);
         std::fs::write(&p, "hello\n").unwrap();
         assert!(UidlState::load(&p, ACCOUNT).is_err());

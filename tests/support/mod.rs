@@ -298,6 +298,7 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "ftp-get" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-get")),
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
+        "pop3-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_pop3-fetch")),
         other => panic!("unknown binary {other}"),
     }
 }
