@@ -3,6 +3,8 @@
 //! file read here. Without it the tests skip, except under CI=true, where a missing server is a failure.
 
 mod ftp;
+mod mailbox;
+mod pop3;
 
 use std::collections::HashMap;
 
