@@ -1,6 +1,7 @@
 //! # ferry
 //!
 //! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-ls` (FTP/FTPS),
+//! `pop3-fetch` (POP3/POP3S),
 //! `mime-encode`, `mime-decode` (MIME) and the shared library under them. Each network tool is a blocking
 //! `std::net` client that follows the
 //! protocol's documented command sequence; every byte from a server, a file or the command line is parsed as

@@ -161,7 +161,11 @@ fn sasl_login_answers_each_challenge() {
     ]));
     let (r, _d) = fetch(&srv, &["--auth", "login", "-v"]);
     assert_code(&r, 0);
-    assert!(!r.stderr.contains("cHc="), "SASL lines are masked: {}", r.stderr);
+    assert!(
+        !r.stderr.contains("cHc="),
+        "SASL lines are masked: {}",
+        r.stderr
+    );
     srv.finish();
 }
 
@@ -191,7 +195,10 @@ fn pipelining_sends_the_batch_before_reading() {
     ]));
     let (r, d) = fetch(&srv, &["--dir", "out", "--delete", "--json"]);
     assert_code(&r, 0);
-    assert_eq!(names_in(&d.path().join("out")), vec!["a.eml", "b.eml", "c.eml"]);
+    assert_eq!(
+        names_in(&d.path().join("out")),
+        vec!["a.eml", "b.eml", "c.eml"]
+    );
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(doc["deleted"], 3, "{doc}");
     assert_eq!(doc["messages"][2]["status"], "fetched");
@@ -279,11 +286,7 @@ fn max_size_and_max_messages_select() {
 fn err_on_each_command() {
     let open = || script(vec![greet(FULL), login(AFTER)]);
     let cases: Vec<(&str, Vec<Step>, i32)> = vec![
-        (
-            "greeting",
-            vec![s("-ERR [SYS/TEMP] busy"), Drain],
-            7,
-        ),
+        ("greeting", vec![s("-ERR [SYS/TEMP] busy"), Drain], 7),
         (
             "AUTH",
             script(vec![
@@ -361,7 +364,12 @@ fn err_on_each_command() {
                 listing(&[(10, "a")]),
                 vec![e("RETR 1")],
                 body(MSG),
-                vec![e("DELE 1"), s("+OK"), e("QUIT"), s("-ERR [SYS/TEMP] cannot update")],
+                vec![
+                    e("DELE 1"),
+                    s("+OK"),
+                    e("QUIT"),
+                    s("-ERR [SYS/TEMP] cannot update"),
+                ],
             ]),
             10,
         ),
@@ -384,7 +392,10 @@ fn a_drop_before_quit_keeps_mail_and_says_deletion_unconfirmed() {
         body(MSG),
         vec![e("DELE 1"), s("+OK"), e("QUIT")],
     ]));
-    let (r, d) = fetch(&srv, &["--delete", "--dir", "out", "--new-only", "--state", "st"]);
+    let (r, d) = fetch(
+        &srv,
+        &["--delete", "--dir", "out", "--new-only", "--state", "st"],
+    );
     assert_code(&r, 10);
     assert!(r.stderr.contains("not confirmed"), "{}", r.stderr);
     assert_eq!(names_in(&d.path().join("out")), vec!["a.eml"]);
@@ -407,7 +418,10 @@ fn a_drop_before_quit_keeps_mail_and_says_deletion_unconfirmed() {
     assert_code(&r, 0);
     assert_eq!(names_in(&d.path().join("out")), vec!["a.eml"]);
     let st = std::fs::read_to_string(d.path().join("st")).unwrap();
-    assert!(!st.contains("S a") && !st.contains("D a"), "forgotten once deleted: {st}");
+    assert!(
+        !st.contains("S a") && !st.contains("D a"),
+        "forgotten once deleted: {st}"
+    );
     srv.finish();
 }
 
@@ -497,7 +511,11 @@ fn stls_not_offered_is_exit_4_and_injected_bytes_exit_9() {
     srv.finish();
     let srv = Server::start(script(vec![
         greet(&["STLS", "USER"]),
-        vec![e("STLS"), Raw(b"+OK Begin TLS\r\n+OK injected\r\n".to_vec()), Drain],
+        vec![
+            e("STLS"),
+            Raw(b"+OK Begin TLS\r\n+OK injected\r\n".to_vec()),
+            Drain,
+        ],
     ]));
     let (r, _d) = fetch(&srv, &["--starttls"]);
     assert_code(&r, 9);
@@ -549,7 +567,10 @@ fn a_failing_mda_is_not_delivered_and_nothing_is_deleted() {
         ],
     );
     assert_code(&r, 10);
-    assert_eq!(std::fs::read_to_string(d.path().join("got")).unwrap(), "Subject: one\n\nhello\n");
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("got")).unwrap(),
+        "Subject: one\n\nhello\n"
+    );
     srv.finish();
 }
 

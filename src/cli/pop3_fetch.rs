@@ -45,7 +45,12 @@ pub struct Args {
     #[arg(long, value_name = "FILE", help_heading = "Mode")]
     pub state: Option<PathBuf>,
     /// Fetch only the header and the first N body lines of each message (TOP).
-    #[arg(long, value_name = "N", conflicts_with = "headers_only", help_heading = "Mode")]
+    #[arg(
+        long,
+        value_name = "N",
+        conflicts_with = "headers_only",
+        help_heading = "Mode"
+    )]
     pub top: Option<u32>,
     /// Fetch only the header of each message (TOP n 0).
     #[arg(long, help_heading = "Mode")]
@@ -72,9 +77,8 @@ pub struct Args {
 }
 
 fn parse_mechanism(s: &str) -> Result<Mechanism, String> {
-    Mechanism::from_name(s).ok_or_else(|| {
-        format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer")
-    })
+    Mechanism::from_name(s)
+        .ok_or_else(|| format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer"))
 }
 
 /// `123`, `64k`, `10M`, `1G`.

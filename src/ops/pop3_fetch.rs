@@ -258,7 +258,9 @@ impl Run<'_> {
                 let found = if !sel.is_empty() && sel.bytes().all(|b| b.is_ascii_digit()) {
                     listed.iter().find(|m| sel.parse() == Ok(m.number))
                 } else {
-                    listed.iter().find(|m| m.uidl.as_deref() == Some(sel.as_str()))
+                    listed
+                        .iter()
+                        .find(|m| m.uidl.as_deref() == Some(sel.as_str()))
                 };
                 match found {
                     Some(m) if !chosen.iter().any(|c| c.number == m.number) => chosen.push(m),
@@ -430,9 +432,7 @@ impl Run<'_> {
             Retrieved::Refused(_) => return Ok(None),
             Retrieved::Body(_) => {}
         }
-        let digest = lf
-            .finish()
-            .map_err(|e| Error::local("digest", e))?;
+        let digest = lf.finish().map_err(|e| Error::local("digest", e))?;
         let (len, sum) = (digest.len, digest.md5.finalize());
         if self.size_index.is_none() {
             let mut index: HashMap<u64, Vec<PathBuf>> = HashMap::new();
@@ -554,9 +554,9 @@ fn conclude(args: &Args, outcome: Result<()>, results: Vec<MessageResult>) -> Re
         .collect();
     let deleted = results.iter().filter(|r| r.deleted).count();
     if args.net.json {
-        let err = outcome.as_ref().err().map(|e| {
-            serde_json::json!({ "exit_code": e.kind().exit_code(), "message": e.to_string() })
-        });
+        let err = outcome.as_ref().err().map(
+            |e| serde_json::json!({ "exit_code": e.kind().exit_code(), "message": e.to_string() }),
+        );
         crate::json::print(&serde_json::json!({
             "messages": results,
             "fetched": fetched,
@@ -578,11 +578,9 @@ fn conclude(args: &Args, outcome: Result<()>, results: Vec<MessageResult>) -> Re
     // Nothing worked and every failure is of one kind: exit with that kind's code.
     let kinds: Vec<ErrorKind> = failed.iter().filter_map(|r| r.kind).collect();
     if fetched == 0 && !kinds.is_empty() && kinds.iter().all(|k| *k == kinds[0]) {
-        return Err(Error::new(
-            kinds[0],
-            format!("{} message(s) failed", failed.len()),
-        )
-        .reported(true));
+        return Err(
+            Error::new(kinds[0], format!("{} message(s) failed", failed.len())).reported(true),
+        );
     }
     Ok(Outcome::Partial)
 }

@@ -255,7 +255,8 @@ impl Session {
             Login::Apop => self.apop(creds),
             Login::Sasl(m) => self.auth(m, creds),
             Login::Default => {
-                let offered: Vec<&str> = self.capabilities.sasl.iter().map(String::as_str).collect();
+                let offered: Vec<&str> =
+                    self.capabilities.sasl.iter().map(String::as_str).collect();
                 match sasl::choose(None, &offered) {
                     Ok(m) if !offered.is_empty() => self.auth(m, creds),
                     _ => self.user_pass(creds),
@@ -297,7 +298,8 @@ impl Session {
         if self.capabilities.known {
             sasl::choose(Some(mech), &offered)?;
         }
-        let mut client = sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
+        let mut client =
+            sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
         let verb = match mech {
             Mechanism::Plain => "AUTH PLAIN",
             Mechanism::Login => "AUTH LOGIN",
@@ -395,7 +397,9 @@ impl Session {
         self.pp.dialect_mut().expect(Expect::Single);
         let r = self.pp.read_reply()?;
         if !r.is_ok() {
-            return Ok(Retrieved::Refused(r.refused(&part.command().redacted(), false)));
+            return Ok(Retrieved::Refused(
+                r.refused(&part.command().redacted(), false),
+            ));
         }
         Ok(Retrieved::Body(self.pp.read_dot_body(out, limit)?))
     }
@@ -507,10 +511,17 @@ mod tests {
 
     #[test]
     fn capabilities() {
-        let lines: Vec<String> = ["TOP", "user", "SASL PLAIN LOGIN", "PIPELINING", "UIDL", "STLS"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let lines: Vec<String> = [
+            "TOP",
+            "user",
+            "SASL PLAIN LOGIN",
+            "PIPELINING",
+            "UIDL",
+            "STLS",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         let c = Capabilities::parse(&lines);
         assert!(c.known && c.top && c.user && c.pipelining && c.uidl && c.stls);
         assert_eq!(c.sasl, vec!["PLAIN", "LOGIN"]);

@@ -225,7 +225,10 @@ mod tests {
     #[test]
     fn continuations_only_during_auth() {
         let r = feed_all(Expect::Auth, &["+ VXNlcm5hbWU6"]).unwrap();
-        assert_eq!((r.status, r.text.as_str()), (Status::Continue, "VXNlcm5hbWU6"));
+        assert_eq!(
+            (r.status, r.text.as_str()),
+            (Status::Continue, "VXNlcm5hbWU6")
+        );
         assert!(feed_all(Expect::Auth, &["+"]).is_ok());
         assert!(feed_all(Expect::Single, &["+ abc"]).is_err());
     }

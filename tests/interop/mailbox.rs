@@ -3,8 +3,8 @@
 
 use std::collections::HashMap;
 use std::io::Write;
-use std::os::unix::fs::chown;
 use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};
 
 /// Creates (or resets) the Dovecot user `name`: returns (user, password, Maildir path). The home is wiped,
@@ -20,13 +20,22 @@ pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, Strin
     for sub in ["new", "cur", "tmp"] {
         std::fs::create_dir_all(maildir.join(sub)).unwrap();
     }
-    for p in [&home, &maildir, &maildir.join("new"), &maildir.join("cur"), &maildir.join("tmp")] {
+    for p in [
+        &home,
+        &maildir,
+        &maildir.join("new"),
+        &maildir.join("cur"),
+        &maildir.join("tmp"),
+    ] {
         chown(p, Some(uid), Some(gid)).unwrap();
     }
     let line = format!("{name}:{{PLAIN}}{password}::::{}::\n", home.display());
     let known = std::fs::read_to_string(users).unwrap_or_default();
     if !known.lines().any(|l| format!("{l}\n") == line) {
-        let mut f = std::fs::OpenOptions::new().append(true).open(users).unwrap();
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(users)
+            .unwrap();
         f.write_all(line.as_bytes()).unwrap();
     }
     (name.to_string(), password, maildir)
@@ -36,7 +45,9 @@ pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, Strin
 pub fn seed(maildir: &Path, messages: &[Vec<u8>]) {
     let meta = std::fs::metadata(maildir).unwrap();
     for (i, m) in messages.iter().enumerate() {
-        let p = maildir.join("new").join(format!("{:010}.seed{i}.ferry", 1_000_000 + i));
+        let p = maildir
+            .join("new")
+            .join(format!("{:010}.seed{i}.ferry", 1_000_000 + i));
         std::fs::write(&p, m).unwrap();
         chown(&p, Some(meta.uid()), Some(meta.gid())).unwrap();
     }

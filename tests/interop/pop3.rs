@@ -84,8 +84,22 @@ fn mbox_messages(bytes: &[u8]) -> Vec<Vec<u8>> {
     out
 }
 
-fn pop(c: &HashMap<String, String>, user: &str, dir: &Path, url: &str, args: &[&str], pw: &str) -> Run {
-    let url = format!("{url}://{user}@{}", c[if url == "pop3s" { "FERRY_POP3S" } else { "FERRY_POP3" }]);
+fn pop(
+    c: &HashMap<String, String>,
+    user: &str,
+    dir: &Path,
+    url: &str,
+    args: &[&str],
+    pw: &str,
+) -> Run {
+    let url = format!(
+        "{url}://{user}@{}",
+        c[if url == "pop3s" {
+            "FERRY_POP3S"
+        } else {
+            "FERRY_POP3"
+        }]
+    );
     let mut all = vec![url.as_str(), "--cacert", c["FERRY_CA"].as_str()];
     all.extend_from_slice(args);
     run_in(dir, "pop3-fetch", &all, &[("FERRY_PASSWORD", pw)])
@@ -109,18 +123,43 @@ fn every_output_form_byte_for_byte() {
     assert_code(&r, 0);
     assert_eq!(sorted(files_in(&d.path().join("M/new"))), want, "Maildir");
 
-    let r = pop(&c, &user, d.path(), "pop3", &["--starttls", "--mbox", "mbox"], &pw);
+    let r = pop(
+        &c,
+        &user,
+        d.path(),
+        "pop3",
+        &["--starttls", "--mbox", "mbox"],
+        &pw,
+    );
     assert_code(&r, 0);
     let mbox = std::fs::read(d.path().join("mbox")).unwrap();
     assert_eq!(sorted(mbox_messages(&mbox)), want, "mbox");
 
-    let r = pop(&c, &user, d.path(), "pop3", &["--dir", "eml", "--json"], &pw);
+    let r = pop(
+        &c,
+        &user,
+        d.path(),
+        "pop3",
+        &["--dir", "eml", "--json"],
+        &pw,
+    );
     assert_code(&r, 0);
     assert_eq!(sorted(files_in(&d.path().join("eml"))), want, "--dir");
-    assert!(names_in(&d.path().join("eml")).iter().all(|n| n.ends_with(".eml")));
+    assert!(
+        names_in(&d.path().join("eml"))
+            .iter()
+            .all(|n| n.ends_with(".eml"))
+    );
 
     std::fs::create_dir(d.path().join("mda")).unwrap();
-    let r = pop(&c, &user, d.path(), "pop3s", &["--mda", "cat > \"$(mktemp mda/XXXXXX)\""], &pw);
+    let r = pop(
+        &c,
+        &user,
+        d.path(),
+        "pop3s",
+        &["--mda", "cat > \"$(mktemp mda/XXXXXX)\""],
+        &pw,
+    );
     assert_code(&r, 0);
     assert_eq!(sorted(files_in(&d.path().join("mda"))), want, "--mda");
 
@@ -143,14 +182,21 @@ fn download_and_delete_with_state() {
     seed(&maildir, &seeded);
     let d = tempfile::tempdir().unwrap();
     let base = ["--maildir", "M", "--new-only", "--state", "st"];
-    let first: Vec<&str> = base.iter().copied().chain(["--max-messages", "15"]).collect();
+    let first: Vec<&str> = base
+        .iter()
+        .copied()
+        .chain(["--max-messages", "15"])
+        .collect();
     let r = pop(&c, &user, d.path(), "pop3s", &first, &pw);
     assert_code(&r, 0);
     assert_eq!(names_in(&d.path().join("M/new")).len(), 15);
     let del: Vec<&str> = base.iter().copied().chain(["--delete"]).collect();
     let r = pop(&c, &user, d.path(), "pop3s", &del, &pw);
     assert_code(&r, 0);
-    assert_eq!(sorted(files_in(&d.path().join("M/new"))), sorted(seeded.clone()));
+    assert_eq!(
+        sorted(files_in(&d.path().join("M/new"))),
+        sorted(seeded.clone())
+    );
     // The 15 kept by the first run stay: --delete removes only what this run stored (or an earlier
     // --delete run left pending).
     let r = pop(&c, &user, d.path(), "pop3s", &["--list"], &pw);
