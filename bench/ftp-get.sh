@@ -8,11 +8,11 @@ size_mib=${1:-1024}
 root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
 for p in hyperfine curl; do command -v $p >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine curl time >/dev/null; }; done
 [ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
-[ -f "$root/env" ] || tests/interop/start.sh
+[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
-. "$root/env"
+. "$root/env.d/vsftpd"
 cargo build --release -q --bins
-ferry=$PWD/target/release/ftp-get
+ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
 
 file=bench-$size_mib.bin
 if [ "$(stat -c %s "$root/anon/pub/$file" 2>/dev/null || echo 0)" != $((size_mib * 1048576)) ]; then

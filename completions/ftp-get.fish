@@ -1,5 +1,6 @@
 complete -c ftp-get -s o -l output -d 'Write to FILE ("-" for stdout). One URL only, unless FILE is "-"' -r -F
 complete -c ftp-get -s O -l output-dir -d 'Write files into DIR under their remote names (default: the current directory)' -r -F
+complete -c ftp-get -l parallel -d 'Download with N sessions at once (several URLs, globs, -R), each with its own data connections' -r
 complete -c ftp-get -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-get -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
@@ -17,6 +18,7 @@ complete -c ftp-get -s c -l resume -d 'Resume: continue a partial download (SIZE
 complete -c ftp-get -l ascii -d 'ASCII mode (TYPE A): CRLF line endings become LF'
 complete -c ftp-get -l preserve -d 'Set the local file\'s modification time from the server\'s (MDTM)'
 complete -c ftp-get -l delete-after -d 'Delete the remote file after the local copy is committed (DELE)'
+complete -c ftp-get -s R -l recursive -d 'Mirror directory URLs: the tree goes into DIR/NAME (NAME: the URL\'s last segment). At most 64 levels; remote symlinks are not followed and never become local symlinks; unsafe names are skipped (exit 10)'
 complete -c ftp-get -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-get -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
 complete -c ftp-get -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'

@@ -9,6 +9,8 @@
 //! url = "ftps://files.example.com/"
 //! user = "ann"
 //! password_command = "pass show files"   # or password_file = "...", or password = "..."
+//! starttls = true                         # as --starttls
+//! cacert = "/etc/ssl/private-ca.pem"      # as --cacert
 //! ```
 //! Unknown keys are errors, so a typo does not silently drop a setting.
 
@@ -35,6 +37,10 @@ pub struct Account {
     pub password_file: Option<PathBuf>,
     /// A command whose standard output is the password or token.
     pub password_command: Option<String>,
+    /// Upgrade with STARTTLS (what `--starttls` does), for tools run without flags (sendmail mode).
+    pub starttls: Option<bool>,
+    /// Extra PEM trust anchors (what `--cacert` adds).
+    pub cacert: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,6 +7,15 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 
+/// An error in JSON output.
+#[derive(Debug, Serialize)]
+pub struct ErrorJson {
+    /// The exit code this error alone would have.
+    pub exit_code: u8,
+    /// The message.
+    pub message: String,
+}
+
 /// Prints `doc` as pretty JSON followed by a newline on stdout.
 pub fn print(doc: &impl Serialize) -> Result<()> {
     let mut out = std::io::stdout().lock();

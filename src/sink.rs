@@ -161,7 +161,53 @@ impl FileSink {
     }
 }
 
+/// Directories whose entries changed and still need an fsync. A run of many small files syncs each file
+/// before its rename as always, but each directory once at the end ([`DirSync::sync`]) instead of once per
+/// file; until then a crash can lose a renamed entry, never expose a partial file.
+#[derive(Default)]
+pub struct DirSync {
+    dirs: std::sync::Mutex<std::collections::HashSet<PathBuf>>,
+}
+
+impl DirSync {
+    /// Notes that `dir` needs an fsync.
+    pub fn add(&self, dir: &Path) {
+        if let Ok(mut d) = self.dirs.lock() {
+            d.insert(dir.to_path_buf());
+        }
+    }
+
+    /// Fsyncs every noted directory.
+    pub fn sync(&self) -> Result<()> {
+        let dirs = match self.dirs.lock() {
+            Ok(mut d) => std::mem::take(&mut *d),
+            Err(_) => return Ok(()),
+        };
+        for dir in dirs {
+            File::open(&dir)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| Error::local(dir.display(), e))?;
+        }
+        Ok(())
+    }
+}
+
 impl FileSink {
+    /// Like [`FileSink::commit`], leaving the directory's fsync to `dirs`.
+    pub fn commit_deferred(mut self, mtime: Option<SystemTime>, dirs: &DirSync) -> Result<()> {
+        let target = self.target.clone();
+        let local = |e| Error::local(target.display(), e);
+        self.file.flush().map_err(local)?;
+        if let Some(t) = mtime {
+            self.file.set_modified(t).map_err(local)?;
+        }
+        self.file.sync_all().map_err(local)?;
+        std::fs::rename(&self.tmp, &self.target).map_err(local)?;
+        self.done = true;
+        dirs.add(dir_of(&self.target));
+        Ok(())
+    }
+
     /// Makes the file durable and gives it the first name `candidate(n)`, n = 0, 1, …, that does not exist
     /// yet. `link(2)` never replaces an existing entry and never follows a symlink, so nothing is
     /// overwritten and a name only ever holds a complete file.
@@ -265,6 +311,14 @@ impl Output {
         }
     }
 
+    /// Like [`Output::commit`], leaving a file's directory fsync to `dirs`.
+    pub fn commit_deferred(self, mtime: Option<SystemTime>, dirs: &DirSync) -> Result<()> {
+        match self {
+            Output::File(f) => f.commit_deferred(mtime, dirs),
+            other => other.commit(mtime),
+        }
+    }
+
     /// Finishes the output: commits a file, flushes the others.
     pub fn commit(self, mtime: Option<SystemTime>) -> Result<()> {
         match self {
@@ -334,6 +388,19 @@ mod tests {
         drop(s);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "only the committed file remains");
+    }
+
+    #[test]
+    fn deferred_commit_names_the_file_and_remembers_its_directory() {
+        let dir = tempfile::tempdir().unwrap();
+        let dirs = DirSync::default();
+        let mut s = FileSink::create(&dir.path().join("f")).unwrap();
+        s.write_all(b"x").unwrap();
+        s.commit_deferred(None, &dirs).unwrap();
+        assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"x");
+        assert_eq!(dirs.dirs.lock().unwrap().len(), 1);
+        dirs.sync().unwrap();
+        assert!(dirs.dirs.lock().unwrap().is_empty());
     }
 
     #[test]

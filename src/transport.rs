@@ -157,7 +157,14 @@ impl Stream {
 
     /// Ends the stream cleanly: TLS close_notify first, then the TCP write side.
     pub fn close(mut self) -> io::Result<()> {
-        match &mut self {
+        self.close_write()
+    }
+
+    /// Ends our sending side cleanly (TLS close_notify, then TCP FIN) while the socket stays open, so
+    /// nothing the peer still sends (a late TLS session ticket) turns our close into a reset before the
+    /// peer has read everything.
+    pub fn close_write(&mut self) -> io::Result<()> {
+        match self {
             Stream::Plain(_) => {}
             #[cfg(feature = "rustls")]
             Stream::Rustls(s) => {
@@ -223,6 +230,24 @@ impl Tls {
             eprintln!("warning: --insecure: TLS certificates are not verified");
         }
         backend::build(opts)
+    }
+
+    /// The same client with a session store of its own. An FTPS control connection and its data
+    /// connections use one of these, so a data connection resumes exactly its own control connection's
+    /// session (vsftpd's `require_ssl_reuse` refuses any other), even with parallel sessions to one server.
+    pub fn with_own_sessions(&self) -> Tls {
+        #[cfg(feature = "rustls")]
+        {
+            let mut config = (*self.config).clone();
+            config.resumption = rustls::client::Resumption::in_memory_sessions(32);
+            Tls {
+                config: std::sync::Arc::new(config),
+            }
+        }
+        #[cfg(all(feature = "native-tls", not(feature = "rustls")))]
+        {
+            self.clone()
+        }
     }
 
     /// Runs a TLS handshake over `tcp` for server `host`, within `timeout`.

@@ -400,3 +400,164 @@ fn json_reports_each_file_and_partial_success() {
     );
     srv.finish();
 }
+
+/// A RETR whose size the -R listing already gave: no SIZE.
+fn retr_listed(path: &str, body: &[u8]) -> Vec<Step> {
+    let mut v = retr(path, body);
+    v.drain(2..4);
+    v
+}
+
+/// A LIST of `path` answered with Unix-style `lines`.
+fn list(path: &str, lines: &[&str]) -> Vec<Step> {
+    let mut body = Vec::new();
+    for l in lines {
+        body.extend_from_slice(l.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    vec![
+        e("EPSV"),
+        Epsv,
+        e(&format!("LIST {path}")),
+        s("150 Here comes the directory listing."),
+        DataSend(body),
+        s("226 Directory send OK."),
+    ]
+}
+
+#[test]
+fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list(
+            "pub/tree",
+            &[
+                "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+                "lrwxrwxrwx    1 0        0               4 Jan 01  2024 link -> /etc",
+                "drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub",
+                "-rw-r--r--    1 0        0               1 Jan 01  2024 x\\y",
+            ],
+        ),
+        list(
+            "pub/tree/sub",
+            &["-rw-r--r--    1 0        0               2 Jan 01  2024 b"],
+        ),
+        retr_listed("pub/tree/a", b"A"),
+        retr_listed("pub/tree/sub/b", b"BB"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["-R", "-O", "out", &srv.url("pub/tree/")]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains("skipping unsafe remote name x\\y"),
+        "{}",
+        r.stderr
+    );
+    let root = dir.path().join("out/tree");
+    assert_eq!(names_in(&root), vec!["a", "sub"]);
+    assert_eq!(std::fs::read(root.join("sub/b")).unwrap(), b"BB");
+    srv.finish();
+}
+
+#[test]
+fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list(
+            "t",
+            &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"],
+        ),
+        list(
+            "t/sub",
+            &["-rw-r--r--    1 0        0               1 Jan 01  2024 f"],
+        ),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let elsewhere = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("t")).unwrap();
+    std::os::unix::fs::symlink(elsewhere.path(), dir.path().join("t/sub")).unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t")], &[]);
+    assert_code(&r, 8);
+    assert!(
+        r.stderr.contains("symlinks are not followed"),
+        "{}",
+        r.stderr
+    );
+    assert!(names_in(elsewhere.path()).is_empty());
+    srv.finish();
+}
+
+#[test]
+fn recursive_depth_is_capped_at_64() {
+    let mut steps = anon_login();
+    let mut path = String::from("d");
+    for _ in 0..64 {
+        steps.extend(list(
+            &path,
+            &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 d"],
+        ));
+        path.push_str("/d");
+    }
+    steps.extend(quit());
+    let srv = Server::start(steps);
+    let (r, dir) = run("ftp-get", &["-R", &srv.url("d/")]);
+    assert_code(&r, 10);
+    assert!(r.stderr.contains("deeper than 64 levels"), "{}", r.stderr);
+    let mut deepest = dir.path().to_path_buf();
+    let mut levels = 0;
+    while deepest.join("d").is_dir() {
+        deepest.push("d");
+        levels += 1;
+    }
+    assert_eq!(levels, 64);
+    srv.finish();
+}
+
+#[test]
+fn parallel_sessions_download_from_one_queue() {
+    // Session 0 (the planning one) takes job 0 and holds its 226 until session 1 has taken job 1.
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            anon_login(),
+            vec![
+                e("TYPE I"),
+                s("200 ok"),
+                e("SIZE x"),
+                s("213 1"),
+                e("EPSV"),
+                Epsv,
+                e("RETR x"),
+                s("150 ok"),
+                DataSend(b"1".to_vec()),
+                Sleep(Duration::from_millis(1500)),
+                s("226 ok"),
+            ],
+            quit(),
+        ]),
+        script(vec![anon_login(), retr("y", b"22"), quit()]),
+    ]);
+    let (r, dir) = run(
+        "ftp-get",
+        &["--parallel", "2", "--json", &srv.url("x"), &srv.url("y")],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("y")).unwrap(), b"22");
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["files"][0]["path"], "./x");
+    assert_eq!(v["files"][1]["bytes"], 2);
+    let seen = srv.finish();
+    assert_eq!(seen.iter().filter(|l| *l == "USER anonymous").count(), 2);
+}
+
+#[test]
+fn recursive_usage_errors() {
+    for args in [
+        vec!["-R", "-o", "f", "ftp://127.0.0.1:9/d/"],
+        vec!["-R", "ftp://127.0.0.1:9/d/*.txt"],
+        vec!["--parallel", "65", "ftp://127.0.0.1:9/d/x"],
+    ] {
+        let (r, _d) = run("ftp-get", &args);
+        assert_code(&r, 2);
+    }
+}

@@ -48,6 +48,14 @@ pub struct Args {
     /// Delete the remote file after the local copy is committed (DELE).
     #[arg(long)]
     pub delete_after: bool,
+    /// Mirror directory URLs: the tree goes into DIR/NAME (NAME: the URL's last segment). At most 64
+    /// levels; remote symlinks are not followed and never become local symlinks; unsafe names are skipped
+    /// (exit 10).
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Download with N sessions at once (several URLs, globs, -R), each with its own data connections.
+    #[arg(long, value_name = "N", default_value_t = 1, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub parallel: u16,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub ftp: FtpArgs,
@@ -61,6 +69,7 @@ const EXAMPLES: &str = "Examples:
   ftp-get -o - ftp://h/pub/data.csv | head                      # to stdout
   ftp-get -O out 'ftp://bob@h/reports/*.csv' --starttls -c      # glob, explicit TLS, resume
   ftp-get ftps://h/%2Fsrv/big.iso --retries 3 --preserve        # implicit TLS, absolute path
+  ftp-get -R --parallel 4 -O mirror ftp://h/pub/tree/           # mirror a tree into mirror/tree
   ftp-get --netrc-file ~/.netrc-ftp --json ftp://bob@h/a ftp://bob@h/b";
 
 /// The `ftp-get` binary.

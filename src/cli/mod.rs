@@ -9,9 +9,13 @@
 pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
+pub mod ftp_put;
+pub mod imap_fetch;
+pub mod imap_mailbox;
 pub mod mime_decode;
 pub mod mime_encode;
 pub mod pop3_fetch;
+pub mod smtp_send;
 
 use std::process::ExitCode;
 
@@ -26,9 +30,13 @@ pub fn commands() -> Vec<clap::Command> {
     vec![
         ftp_get::Args::command().name("ftp-get"),
         ftp_ls::Args::command().name("ftp-ls"),
+        imap_fetch::Args::command().name("imap-fetch"),
+        imap_mailbox::Args::command().name("imap-mailbox"),
+        ftp_put::Args::command().name("ftp-put"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
         pop3_fetch::Args::command().name("pop3-fetch"),
+        smtp_send::Args::command().name("smtp-send"),
     ]
 }
 
@@ -53,10 +61,23 @@ where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
 {
+    run_from::<A, F>(tool, std::env::args_os().collect(), body)
+}
+
+/// Like [`run`], with the arguments given (program name first), e.g. translated from another command
+/// line (smtp-send's sendmail mode).
+pub fn run_from<A, F>(tool: &str, argv: Vec<std::ffi::OsString>, body: F) -> ExitCode
+where
+    A: CommandFactory + FromArgMatches,
+    F: FnOnce(A) -> crate::Result<Outcome>,
+{
     let cmd = A::command()
         .name(tool.to_string())
         .bin_name(tool.to_string());
-    let args = match cmd.try_get_matches().and_then(|m| A::from_arg_matches(&m)) {
+    let args = match cmd
+        .try_get_matches_from(argv)
+        .and_then(|m| A::from_arg_matches(&m))
+    {
         Ok(args) => args,
         Err(e) => {
             let code = if e.use_stderr() {

@@ -175,6 +175,73 @@ impl DataStream {
             .close()
             .map_err(|e| Error::network("closing the data connection", e))
     }
+
+    /// Ends an upload: TLS close_notify, then TCP FIN, keeping the socket open. The server learns that the
+    /// file is complete from this; the caller then waits for its 226 and only then drops the stream, so
+    /// bytes the server sends late (a TLS session ticket) cannot turn the close into a reset that loses
+    /// the file's tail.
+    pub fn close_write(&mut self) -> Result<()> {
+        self.stream
+            .close_write()
+            .map_err(|e| Error::network("closing the data connection", e))
+    }
+
+    /// Sends up to `max` bytes of `file` from its current position with `sendfile(2)` on a plain data
+    /// connection (no copy through user space); `None` when the connection is TLS, which needs the bytes
+    /// in user space. `Some(Ok(0))` is the end of the file.
+    pub fn send_file(&mut self, file: &std::fs::File, max: usize) -> Option<io::Result<usize>> {
+        let Stream::Plain(tcp) = &self.stream else {
+            return None;
+        };
+        // SAFETY: two open descriptors; a null offset makes the kernel use and advance the file position.
+        let n =
+            unsafe { libc::sendfile(tcp.as_raw_fd(), file.as_raw_fd(), std::ptr::null_mut(), max) };
+        Some(if n < 0 {
+            Err(io::Error::last_os_error())
+        } else {
+            Ok(n as usize)
+        })
+    }
+
+    /// After an upload's final reply: reads what the server still sends on the data connection until it
+    /// closes (at most 64 KiB, each read at most 1 s). With TLS 1.3 every data connection resumes the
+    /// control connection's session with a ticket and the server hands out new tickets on each one; an
+    /// upload never reads otherwise, so without this the tickets run out and the next data connection
+    /// needs a full handshake, which `require_ssl_reuse` servers refuse (522).
+    pub fn drain(&mut self) {
+        if !self.stream.is_tls() {
+            return;
+        }
+        let _ = self.stream.set_read_timeout(Some(Duration::from_secs(1)));
+        let mut buf = [0u8; 4096];
+        let mut total = 0;
+        while total < 64 * 1024 {
+            match self.stream.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => total += n,
+            }
+        }
+    }
+
+    /// Abandons an upload that must not look complete (the local file could not be read): the socket is
+    /// reset (SO_LINGER 0) instead of closed, so the server sees an error rather than the end of the file.
+    pub fn abort(self) {
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: a valid socket descriptor and a correctly sized linger struct for the call's duration.
+        unsafe {
+            libc::setsockopt(
+                self.stream.tcp().as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&linger as *const libc::linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+        drop(self);
+    }
 }
 
 impl Read for DataStream {

@@ -82,6 +82,9 @@ impl Session {
     /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        let mut config = config.clone();
+        config.tls = config.tls.map(|t| t.with_own_sessions());
+        let config = &config;
         let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
         let stream = if target.scheme.implicit_tls() {
             let tls = config
@@ -302,6 +305,96 @@ impl Session {
         Ok(())
     }
 
+    /// STOR (RFC 959 §4.1.3): opens the upload of `path`, replacing any file of that name. The caller
+    /// writes the data, then [`DataStream::close_write`], then [`Session::transfer_complete`].
+    pub fn stor(&mut self, path: &str) -> Result<DataStream> {
+        self.transfer(Command::with("STOR", path), None)
+    }
+
+    /// APPE (RFC 959 §4.1.3): opens an upload appended to `path` (created when missing).
+    pub fn appe(&mut self, path: &str) -> Result<DataStream> {
+        self.transfer(Command::with("APPE", path), None)
+    }
+
+    /// MKD (RFC 959 §4.1.3): creates a directory; 257 (some servers say 250).
+    pub fn mkd(&mut self, path: &str) -> Result<()> {
+        self.require(Command::with("MKD", path), &[257, 250])?;
+        Ok(())
+    }
+
+    /// RNFR (RFC 959 §4.1.3): names the file to rename; 350 asks for RNTO.
+    pub fn rnfr(&mut self, path: &str) -> Result<()> {
+        self.require(Command::with("RNFR", path), &[350])?;
+        Ok(())
+    }
+
+    /// RNTO (RFC 959 §4.1.3): completes a rename started by [`Session::rnfr`]; 250.
+    pub fn rnto(&mut self, path: &str) -> Result<()> {
+        self.require(Command::with("RNTO", path), &[250, 200])?;
+        Ok(())
+    }
+
+    /// SITE CHMOD (RFC 959 §4.1.3 SITE; the UNIX servers' de-facto subcommand): sets `path`'s mode, an
+    /// octal string such as `644`.
+    pub fn site_chmod(&mut self, mode: &str, path: &str) -> Result<()> {
+        self.require(
+            Command::with("SITE", format!("CHMOD {mode} {path}")),
+            &[200, 250],
+        )?;
+        Ok(())
+    }
+
+    /// MLST (RFC 3659 §7): the facts of one path, `None` when the server has none for it (5xx). The
+    /// facts line is the reply's second line, a space, the facts and the path.
+    pub fn mlst(&mut self, path: &str) -> Result<Option<String>> {
+        let r = self.cmd(Command::with("MLST", path))?;
+        match r.code {
+            250 => Ok(r
+                .lines
+                .iter()
+                .skip(1)
+                .find(|l| l.starts_with(' '))
+                .map(|l| l.trim_start().to_string())),
+            500..=599 => Ok(None),
+            _ => Err(r.refused(&format!("MLST {path}"))),
+        }
+    }
+
+    /// Whether `path` is a directory, without changing the working directory: MLST's `type` fact when FEAT
+    /// offered MLST, else `path`'s entry in its parent's listing (a symlink counts, since the server
+    /// follows it when storing into it).
+    pub fn is_dir(&mut self, path: &str) -> Result<bool> {
+        let path = path.trim_end_matches('/');
+        if path.is_empty() {
+            return Ok(true);
+        }
+        if self.features.mlst {
+            let Some(facts) = self.mlst(path)? else {
+                return Ok(false);
+            };
+            let facts = facts.split_once(' ').map_or(facts.as_str(), |(f, _)| f);
+            return Ok(facts.split(';').any(|f| {
+                f.split_once('=').is_some_and(|(k, v)| {
+                    k.eq_ignore_ascii_case("type")
+                        && matches!(v.to_ascii_lowercase().as_str(), "dir" | "cdir" | "pdir")
+                })
+            }));
+        }
+        let (parent, name) = match path.rsplit_once('/') {
+            Some(("", n)) => ("/", n),
+            Some((p, n)) => (p, n),
+            None => ("", path),
+        };
+        let entries = match self.list_dir(parent) {
+            Ok(e) => e,
+            Err(e) if e.kind() == ErrorKind::Permanent => return Ok(false),
+            Err(e) => return Err(e),
+        };
+        Ok(entries
+            .iter()
+            .any(|e| e.name == name && matches!(e.kind, list::Kind::Dir | list::Kind::Link)))
+    }
+
     /// QUIT (RFC 959 §4.1.1): the server's 221 is awaited, but a server that just closes is fine.
     pub fn quit(mut self) {
         let _ = self.cmd(Command::new("QUIT"));
@@ -363,7 +456,7 @@ impl Session {
         )?))
     }
 
-    /// Runs a transfer command (`RETR`, `LIST`, `MLSD`, `NLST`, `STOR`): data connection, optional REST
+    /// Runs a transfer command (`RETR`, `LIST`, `MLSD`, `NLST`, `STOR`, `APPE`): data connection, optional REST
     /// (RFC 3659 §5: immediately before the command), the command and its 125/150, then TLS on the data
     /// connection when PROT P is in force. The caller reads or writes the stream, then calls
     /// [`Session::transfer_complete`].

@@ -11,7 +11,7 @@ use std::io::{Read, Write};
 use base64::Engine;
 use base64::engine::Simd;
 
-use super::encode::{BLOCK, StreamError, read_full, simd_engine};
+use super::encode::{BLOCK, StreamError, simd_engine};
 
 /// A malformed-input error with the byte offset (from 0, in the encoded input) where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -246,6 +246,10 @@ fn hex_value(b: u8) -> Option<u8> {
 /// all be trailing padding a sane encoder wrote), which keeps memory bounded.
 const QP_MAX_PENDING_WS: usize = 64 * 1024;
 
+/// The longest line the line-at-a-time decoder takes; longer ones go byte by byte. Shorter than
+/// [`QP_MAX_PENDING_WS`], so trailing whitespace is dropped the same way on both paths.
+const QP_FAST_LINE: usize = 16 * 1024;
+
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum QpState {
     Normal,
@@ -268,6 +272,8 @@ pub struct QpDecoder {
     state: QpState,
     ws: Vec<u8>,
     offset: u64,
+    /// Output space for the line-at-a-time path (bounded).
+    scratch: Vec<u8>,
 }
 
 impl QpDecoder {
@@ -278,6 +284,7 @@ impl QpDecoder {
             state: QpState::Normal,
             ws: Vec::new(),
             offset: 0,
+            scratch: Vec::new(),
         }
     }
 
@@ -289,11 +296,111 @@ impl QpDecoder {
         }
     }
 
+    /// Decodes the complete, well-formed lines of `input` from `i` on (no pending state): the line end
+    /// and its trailing whitespace are found first, then the line is copied eight bytes at a time up to
+    /// each `=` (SWAR: the lowest flagged byte of `x ^ "========"` minus ones is exactly the first `=`),
+    /// through `scratch`. Stops (returning where) at a last unterminated line, a line longer than
+    /// [`QP_FAST_LINE`], or anything unusual — a bad escape, an escape running into trailing whitespace —
+    /// which the byte-wise path then handles, so the result is the same whatever the chunking.
+    fn feed_lines(&mut self, input: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
+        const ONES: u64 = 0x0101_0101_0101_0101;
+        const HIGH: u64 = 0x8080_8080_8080_8080;
+        const FLUSH: usize = 128 * 1024;
+        if self.scratch.len() < FLUSH + QP_FAST_LINE + 16 {
+            self.scratch.resize(FLUSH + QP_FAST_LINE + 16, 0);
+        }
+        let buf = &mut self.scratch[..];
+        let mut pos = 0;
+        while let Some(nl) = memchr::memchr(b'\n', &input[i..]) {
+            if nl > QP_FAST_LINE {
+                break;
+            }
+            let line_end = i + nl;
+            let (end, eol): (usize, &[u8]) = if line_end > i && input[line_end - 1] == b'\r' {
+                (line_end - 1, b"\r\n")
+            } else {
+                (line_end, b"\n")
+            };
+            let mut content_end = end;
+            while content_end > i && matches!(input[content_end - 1], b' ' | b'\t') {
+                content_end -= 1;
+            }
+            let line_start = pos;
+            let mut q = i;
+            let mut soft = false;
+            let mut bad = false;
+            while q < content_end {
+                if q + 8 <= content_end {
+                    let mut w = [0u8; 8];
+                    w.copy_from_slice(&input[q..q + 8]);
+                    let e = u64::from_le_bytes(w) ^ (ONES * u64::from(b'='));
+                    let m = e.wrapping_sub(ONES) & !e & HIGH;
+                    buf[pos..pos + 8].copy_from_slice(&w);
+                    if m == 0 {
+                        pos += 8;
+                        q += 8;
+                        continue;
+                    }
+                    let k = (m.trailing_zeros() / 8) as usize;
+                    pos += k;
+                    q += k;
+                }
+                let b = input[q];
+                if b != b'=' {
+                    buf[pos] = b;
+                    pos += 1;
+                    q += 1;
+                    continue;
+                }
+                if q + 1 == content_end {
+                    soft = true;
+                    break;
+                }
+                if q + 3 > content_end {
+                    bad = true;
+                    break;
+                }
+                let (h, l) = (
+                    HEX_VAL[input[q + 1] as usize],
+                    HEX_VAL[input[q + 2] as usize],
+                );
+                if h >= 16 || l >= 16 {
+                    bad = true;
+                    break;
+                }
+                buf[pos] = h << 4 | l;
+                pos += 1;
+                q += 3;
+            }
+            if bad {
+                pos = line_start;
+                break;
+            }
+            if !soft {
+                buf[pos..pos + eol.len()].copy_from_slice(eol);
+                pos += eol.len();
+            }
+            i = line_end + 1;
+            if pos >= FLUSH {
+                out.extend_from_slice(&buf[..pos]);
+                pos = 0;
+            }
+        }
+        out.extend_from_slice(&buf[..pos]);
+        i
+    }
+
     /// Decodes `input`, appending to `out`.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
         out.reserve(input.len());
         let mut i = 0;
         while i < input.len() {
+            if self.state == QpState::Normal && self.ws.is_empty() {
+                i = self.feed_lines(input, i, out);
+                if i == input.len() {
+                    break;
+                }
+            }
             if self.state == QpState::Normal && self.ws.is_empty() {
                 // Fast path: plain runs are copied whole; `=XX`, soft breaks and non-trailing whitespace are
                 // handled inline; anything needing lookahead beyond this block goes to the state machine.
@@ -508,30 +615,32 @@ pub enum DecodeStreamError {
     Malformed(DecodeError),
 }
 
-/// Decodes everything from `input` to `output` in [`BLOCK`]-sized reads; returns the bytes written.
+/// Decodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
+/// thread meanwhile); returns the bytes written.
 pub fn decode_stream(
     dec: &mut Decoder,
-    input: &mut dyn Read,
+    input: Box<dyn Read + Send>,
     output: &mut dyn Write,
 ) -> Result<u64, DecodeStreamError> {
-    let mut buf = vec![0u8; BLOCK];
     let mut out = Vec::with_capacity(BLOCK);
     let mut total = 0u64;
-    loop {
-        let n =
-            read_full(input, &mut buf).map_err(|e| DecodeStreamError::Io(StreamError::Read(e)))?;
-        if n == 0 {
-            break;
-        }
-        let r = dec.feed(&buf[..n], &mut out);
+    let mut malformed = None;
+    let read = super::readahead::for_each_block(input, |block| {
+        let r = dec.feed(block, &mut out);
         // Whatever decoded before the junk is still written, like coreutils does.
-        output
-            .write_all(&out)
-            .map_err(|e| DecodeStreamError::Io(StreamError::Write(e)))?;
+        output.write_all(&out).map_err(StreamError::Write)?;
         total += out.len() as u64;
         out.clear();
-        r.map_err(DecodeStreamError::Malformed)?;
+        if let Err(m) = r {
+            malformed = Some(m);
+            return Err(StreamError::Read(std::io::Error::other("malformed input")));
+        }
+        Ok(())
+    });
+    if let Some(m) = malformed {
+        return Err(DecodeStreamError::Malformed(m));
     }
+    read.map_err(DecodeStreamError::Io)?;
     let r = dec.finish(&mut out);
     output
         .write_all(&out)

@@ -165,6 +165,91 @@ const QP_CLASS: [u8; 256] = {
 
 const HEX: &[u8; 16] = b"0123456789ABCDEF";
 
+/// Per byte, what the in-line encoder writes (little-endian: the literal, or `=` and two hex digits) and
+/// how many columns it takes. Space and tab are literals inside a line.
+const QP_CODE: [(u32, u8); 256] = {
+    let mut t = [(0u32, 0u8); 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = match QP_CLASS[b] {
+            QP_LIT | QP_WS => (b as u32, 1),
+            _ => (
+                b'=' as u32 | (HEX[b >> 4] as u32) << 8 | (HEX[b & 15] as u32) << 16,
+                3,
+            ),
+        };
+        b += 1;
+    }
+    t
+};
+
+/// Encodes the inside of a line (no line break, no trailing blank) at column `col`, with soft breaks,
+/// through `scratch` in pieces of at most 4 KiB of input (memory stays bounded on any line length).
+/// Eight bytes at a time while the line has room: a word is copied whole when no byte is below 0x20, at
+/// or above 0x7F, or `=` (SWAR: the flags are exact for "any byte special", false positives impossible
+/// for a clean word). Otherwise byte by byte from a table, without branches on the byte's class; a soft
+/// break is written before anything that would pass column 75, as the byte-wise path does.
+#[inline]
+fn encode_in_line(
+    content: &[u8],
+    col: &mut usize,
+    eol: &[u8],
+    scratch: &mut Vec<u8>,
+    out: &mut Vec<u8>,
+) {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    const ROOM: usize = QP_MAX_LINE - 1;
+    const PIECE: usize = 4096;
+    // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus word overhang.
+    let need = PIECE * 3 + (PIECE / 25 + 2) * 3 + 16;
+    if scratch.len() < need {
+        scratch.resize(need, 0);
+    }
+    for piece in content.chunks(PIECE) {
+        let buf = &mut scratch[..need];
+        let n = piece.len();
+        let mut pos = 0;
+        let mut c = *col;
+        let mut p = 0;
+        while p < n {
+            if p + 8 <= n && c + 8 <= ROOM {
+                let mut w = [0u8; 8];
+                w.copy_from_slice(&piece[p..p + 8]);
+                let x = u64::from_le_bytes(w);
+                let low = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
+                let high = (x.wrapping_add(ONES) | x) & HIGH;
+                let e = x ^ (ONES * u64::from(b'='));
+                let eq = e.wrapping_sub(ONES) & !e & HIGH;
+                if low | high | eq == 0 {
+                    buf[pos..pos + 8].copy_from_slice(&w);
+                    pos += 8;
+                    c += 8;
+                    p += 8;
+                    continue;
+                }
+            }
+            let stop = n.min(p + 8);
+            while p < stop {
+                let (code, len) = QP_CODE[piece[p] as usize];
+                let len = len as usize;
+                if c + len > ROOM {
+                    buf[pos] = b'=';
+                    buf[pos + 1..pos + 1 + eol.len()].copy_from_slice(eol);
+                    pos += 1 + eol.len();
+                    c = 0;
+                }
+                buf[pos..pos + 4].copy_from_slice(&code.to_le_bytes());
+                pos += len;
+                c += len;
+                p += 1;
+            }
+        }
+        *col = c;
+        out.extend_from_slice(&buf[..pos]);
+    }
+}
+
 /// The longest encoded line, soft-break `=` included (RFC 2045 §6.7 rule 5).
 const QP_MAX_LINE: usize = 76;
 
@@ -181,6 +266,8 @@ pub struct QpEncoder {
     pending_ws: Option<u8>,
     /// A CR that may start a CRLF line break.
     pending_cr: bool,
+    /// Output space for the in-line encoder (bounded: see `encode_in_line`).
+    scratch: Vec<u8>,
 }
 
 impl QpEncoder {
@@ -192,6 +279,7 @@ impl QpEncoder {
             col: 0,
             pending_ws: None,
             pending_cr: false,
+            scratch: Vec::new(),
         }
     }
 
@@ -239,6 +327,43 @@ impl QpEncoder {
         }
     }
 
+    /// Encodes the complete lines of `input` from `i` on (text mode, no pending state); returns where it
+    /// stopped: the start of a last, unterminated line, left to the byte-wise path.
+    fn feed_lines(&mut self, input: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
+        let eol = self.eol.bytes();
+        let mut col = self.col;
+        while let Some(nl) = memchr::memchr(b'\n', &input[i..]) {
+            let line_end = i + nl;
+            let mut end = line_end;
+            if end > i && input[end - 1] == b'\r' {
+                end -= 1;
+            }
+            // Only the last of a run of trailing blanks is encoded, as the byte-wise path does.
+            let trailing =
+                (end > i && matches!(input[end - 1], b' ' | b'\t')).then(|| input[end - 1]);
+            let content_end = end - usize::from(trailing.is_some());
+            encode_in_line(
+                &input[i..content_end],
+                &mut col,
+                eol,
+                &mut self.scratch,
+                out,
+            );
+            if let Some(b) = trailing {
+                if col + 3 > QP_MAX_LINE - 1 {
+                    out.push(b'=');
+                    out.extend_from_slice(eol);
+                }
+                out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
+            }
+            out.extend_from_slice(eol);
+            col = 0;
+            i = line_end + 1;
+        }
+        self.col = col;
+        i
+    }
+
     /// Encodes `input`, appending to `out`.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) {
         out.reserve(input.len() + input.len() / 4 + 8);
@@ -246,6 +371,19 @@ impl QpEncoder {
         while i < input.len() {
             let b = input[i];
             let class = QP_CLASS[b as usize];
+            if !self.binary && self.pending_ws.is_none() && !self.pending_cr {
+                // Text fast path, whole lines at a time: the line's end and its trailing whitespace are
+                // found first (memchr), so inside the line spaces are plain literals and the scan is one
+                // table lookup per byte. Produces exactly what the byte-wise path below would.
+                let before = i;
+                i = self.feed_lines(input, i, out);
+                if i == input.len() {
+                    break;
+                }
+                if i > before {
+                    continue;
+                }
+            }
             if class != QP_WS && class != QP_CR && self.pending_ws.is_none() && !self.pending_cr {
                 // Fast path: literal bytes, non-trailing whitespace, escapes and (text mode) LF breaks are
                 // written directly while they fit on the line; the rest goes through the careful path below.
@@ -396,27 +534,22 @@ impl Encoder {
     }
 }
 
-/// Encodes everything from `input` to `output` in [`BLOCK`]-sized reads; returns the bytes read.
+/// Encodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
+/// thread meanwhile); returns the bytes read.
 ///
 /// I/O errors are returned as they are, tagged by side so callers can name the file or stdout.
 pub fn encode_stream(
     enc: &mut Encoder,
-    input: &mut dyn Read,
+    input: Box<dyn Read + Send>,
     output: &mut dyn Write,
 ) -> Result<u64, StreamError> {
-    let mut buf = vec![0u8; BLOCK];
     let mut out = Vec::with_capacity(BLOCK * 2);
-    let mut total = 0u64;
-    loop {
-        let n = read_full(input, &mut buf).map_err(StreamError::Read)?;
-        if n == 0 {
-            break;
-        }
-        total += n as u64;
-        enc.feed(&buf[..n], &mut out);
+    let total = super::readahead::for_each_block(input, |block| {
+        enc.feed(block, &mut out);
         output.write_all(&out).map_err(StreamError::Write)?;
         out.clear();
-    }
+        Ok(())
+    })?;
     enc.finish(&mut out);
     output.write_all(&out).map_err(StreamError::Write)?;
     output.flush().map_err(StreamError::Write)?;

@@ -20,3 +20,4 @@ pub mod encode;
 pub mod filename;
 pub mod header;
 pub mod parse;
+pub mod readahead;

@@ -1,4 +1,4 @@
-//! What ftp-get and ftp-ls share before the first transfer: turning flags into a [`Config`], resolving
+//! What ftp-get, ftp-put and ftp-ls share before the first transfer: turning flags into a [`Config`], resolving
 //! credentials once, and opening (or re-opening, for `--retries`) a logged-in session.
 
 use crate::cli::common::{FtpArgs, NetArgs};
@@ -49,6 +49,23 @@ impl Connector {
     /// Opens a logged-in session to `target`.
     pub fn open(&self, target: &Target) -> Result<Session> {
         Session::open(target, &self.creds, &self.config)
+    }
+
+    /// Opens a session, retrying transient failures `retries` times with backoff (notes go to stderr
+    /// under `tool`'s name).
+    pub fn open_with_retries(&self, target: &Target, retries: u32, tool: &str) -> Result<Session> {
+        let mut attempt = 0;
+        loop {
+            match self.open(target) {
+                Ok(s) => return Ok(s),
+                Err(e) if attempt < retries && e.kind().is_transient() => {
+                    attempt += 1;
+                    eprintln!("{tool}: {e}; retrying ({attempt}/{retries})");
+                    backoff(attempt);
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 }
 

@@ -1,54 +1,52 @@
-//! `ftp-get`: download one or more URLs (globs in the last segment) over one session per server.
+//! `ftp-get`: download one or more URLs (globs in the last segment, whole trees with `-R`) over one
+//! session per server, or `--parallel N` sessions.
 //!
-//! Each file streams from the data connection through the progress bar into an [`Output`]: a temporary
-//! file beside the target that is committed (fsync, rename) only after the server's 226 and a size check
-//! against SIZE, so a cut transfer never leaves a file at the target name (exit 9). `-c` and `--retries`
-//! continue from the bytes already written with REST. `--delete-after` sends DELE only after the commit.
-//! Server-provided names are checked with [`safe_name`] before they become local paths; an unsafe one is
-//! skipped and the run ends with exit 10.
+//! A run first plans, on one session: globs are expanded, `-R` walks the tree (directories only, never
+//! symlinks, at most 64 levels) creating the local directories, and every file becomes a job. The jobs
+//! then run on the [`ftp_pool`] sessions. Each file streams from the data connection through the progress
+//! bar into an [`Output`]: a temporary file beside the target that is committed (fsync, rename) only after
+//! the server's 226 and a size check against SIZE, so a cut transfer never leaves a file at the target name
+//! (exit 9). `-c` and `--retries` continue from the bytes already written with REST. `--delete-after`
+//! sends DELE only after the commit. Server-provided names are checked with [`safe_name`] before they
+//! become local paths, and local directories are created by us or refused when they are symlinks; an
+//! unsafe name is skipped and the run ends with exit 10.
 
+use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
-
-use serde::Serialize;
 
 use crate::cli::ftp_get::Args;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::list::Kind;
 use crate::ftp::{Session, TransferType};
 use crate::ops::Outcome;
+use crate::ops::file_results::{self, FileResult};
 use crate::ops::ftp_connect::{Connector, FTP_SCHEMES, backoff};
+use crate::ops::ftp_pool::{self, Worker};
 use crate::pingpong::Command;
-use crate::progress::Progress;
-use crate::sink::{Output, safe_name};
+use crate::progress::{FileBar, Progress};
+use crate::sink::{DirSync, Output, safe_name};
+use crate::terminal::escape;
 use crate::url::Target;
 
 const BUF: usize = 256 * 1024;
 
-/// One file's result, as printed with `--json`.
-#[derive(Debug, Serialize)]
-pub struct FileResult {
-    /// The remote URL (without password).
-    pub url: String,
-    /// The local path (`-` for stdout).
-    pub path: String,
-    /// Bytes written locally in this run, or the file's size when it was already complete.
-    pub bytes: u64,
-    /// `ok`, `failed` or `skipped`.
-    pub status: &'static str,
-    /// What went wrong.
-    pub error: Option<ErrorJson>,
-    #[serde(skip)]
-    kind: Option<ErrorKind>,
+/// The deepest `-R` goes.
+pub const MAX_DEPTH: usize = 64;
+/// The most entries one `-R` walk may list.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// One file to download.
+struct Job {
+    target: Target,
+    local: PathBuf,
+    size: Option<u64>,
 }
 
-/// An error in JSON output.
-#[derive(Debug, Serialize)]
-pub struct ErrorJson {
-    /// The exit code this error alone would have.
-    pub exit_code: u8,
-    /// The message.
-    pub message: String,
+/// A result in URL order: known at planning time, or the outcome of job `n`.
+enum Slot {
+    Done(FileResult),
+    Job(usize),
 }
 
 /// Runs ftp-get.
@@ -58,11 +56,12 @@ pub fn run(args: &Args) -> Result<Outcome> {
         .iter()
         .map(|u| Target::parse(u, FTP_SCHEMES))
         .collect::<Result<_>>()?;
-    let single = targets.len() == 1 && !has_glob(&targets[0].path);
-    if let Some(o) = &args.output
-        && o.as_os_str() != "-"
-        && !single
-    {
+    let single = targets.len() == 1 && !has_glob(&targets[0].path) && !args.recursive;
+    let to_stdout = args.output.as_ref().is_some_and(|o| o.as_os_str() == "-");
+    if args.output.is_some() && args.recursive {
+        return Err(Error::usage("-R writes a tree: use -O DIR, not -o"));
+    }
+    if args.output.is_some() && !to_stdout && !single {
         return Err(Error::usage(
             "-o FILE takes one URL without a glob; use -O DIR for several files",
         ));
@@ -70,171 +69,371 @@ pub fn run(args: &Args) -> Result<Outcome> {
     if args.ascii && args.resume {
         return Err(Error::usage("--ascii transfers cannot be resumed (-c)"));
     }
+    if args.recursive && targets.iter().any(|t| has_glob(&t.path)) {
+        return Err(Error::usage("-R takes directory URLs, not globs"));
+    }
+    // Several sessions writing one stdout would interleave the files.
+    let parallel = if to_stdout {
+        1
+    } else {
+        usize::from(args.parallel)
+    };
     let mut results = Vec::new();
-    let mut current: Option<(String, Connector, Session)> = None;
-    let mut broken = false;
-    for target in &targets {
-        let key = format!(
-            "{}://{:?}@{}",
-            target.scheme.name(),
-            target.user,
-            target.authority()
-        );
-        if current.as_ref().is_none_or(|(k, _, _)| *k != key) {
-            if let Some((_, _, s)) = current.take() {
-                s.quit();
-            }
-            let conn = Connector::new(target, &args.net, &args.ftp)?;
-            let session = open_with_retries(&conn, target, args.net.retries)?;
-            current = Some((key, conn, session));
-            broken = false;
+    let dirs = DirSync::default();
+    let mut rest = &targets[..];
+    while let Some(first) = rest.first() {
+        let n = rest
+            .iter()
+            .take_while(|t| server_key(t) == server_key(first))
+            .count();
+        let (group, later) = rest.split_at(n);
+        rest = later;
+        let conn = Connector::new(first, &args.net, &args.ftp)?;
+        let session = conn.open_with_retries(first, args.net.retries, "ftp-get")?;
+        let mut worker = Worker::new(&conn, first, Some(session));
+        let mut slots = Vec::new();
+        let mut jobs = Vec::new();
+        for target in group {
+            plan(args, &mut worker, target, &mut slots, &mut jobs);
         }
-        let Some((_, conn, session)) = current.as_mut() else {
-            continue;
-        };
-        if let Err(e) = reopen_if_broken(&mut broken, conn, session, target) {
+        if parallel > 1 {
+            one_job_per_local_path(&mut slots, &mut jobs);
+        }
+        let visible = Progress::wanted(args.net.quiet) && parallel > 1;
+        let total = (parallel > 1).then(|| {
+            let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
+            Progress::totals(jobs.len(), bytes, visible)
+        });
+        let finished = std::sync::atomic::AtomicUsize::new(0);
+        let mut done = ftp_pool::run("ftp-get", worker, parallel, &jobs, |w, job| {
+            let r = fetch(
+                args,
+                w,
+                job,
+                Shared {
+                    total: total.as_ref(),
+                    dirs: &dirs,
+                },
+            );
+            if let Some(t) = &total {
+                let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
+                t.file_done(n, jobs.len());
+            }
+            r
+        })
+        .into_iter();
+        if let Some(t) = &total {
+            t.finish();
+        }
+        for slot in slots {
+            match slot {
+                Slot::Done(r) => results.push(r),
+                Slot::Job(_) => results.extend(done.next()),
+            }
+        }
+    }
+    dirs.sync()?;
+    file_results::finish("ftp-get", args.net.json, args.net.quiet, results)
+}
+
+/// What every job of a run shares: the totals bar and the directories still to fsync.
+#[derive(Clone, Copy)]
+struct Shared<'a> {
+    total: Option<&'a Progress>,
+    dirs: &'a DirSync,
+}
+
+/// Targets on the same server as the same user share sessions.
+fn server_key(t: &Target) -> String {
+    format!("{}://{:?}@{}", t.scheme.name(), t.user, t.authority())
+}
+
+/// Downloads one planned file on a worker's session.
+fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> FileResult {
+    let url = job.target.display();
+    let path = job.local.display().to_string();
+    let conn = w.conn;
+    let result = w
+        .session()
+        .and_then(|s| get_one(args, conn, s, job, shared));
+    match result {
+        Ok(bytes) => {
+            if !args.net.quiet && !args.net.json && job.local.as_os_str() != "-" {
+                eprintln!("{}: {bytes} bytes", escape(&path));
+            }
+            FileResult::ok(url, path, bytes)
+        }
+        Err(e) => {
+            w.failed(&e);
             report(args, &e);
-            results.push(failed(target, "", e, "failed"));
-            continue;
+            FileResult::failed(url, path, &e, "failed")
         }
-        let files = match expand(session, target) {
-            Ok(f) => f,
-            Err(e) => {
-                broken = session_may_be_broken(&e);
-                report(args, &e);
-                results.push(failed(target, "", e, "failed"));
-                continue;
-            }
+    }
+}
+
+/// Turns one URL into jobs: itself, its glob's matches, or (`-R`) every file of its tree.
+fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, jobs: &mut Vec<Job>) {
+    if args.recursive {
+        let mut tree = Tree {
+            args,
+            out: PathBuf::new(),
+            slots: Vec::new(),
+            jobs,
+            entries: 0,
         };
-        for (remote, name) in files {
-            let t = target.with_path(remote);
-            let local = match local_path(args, &name) {
-                Ok(p) => p,
-                Err(e) => {
-                    report(args, &e);
-                    results.push(failed(&t, "", e, "skipped"));
-                    continue;
-                }
+        let walked = tree.walk_root(w, target);
+        slots.append(&mut tree.slots);
+        if let Err(e) = walked {
+            w.failed(&e);
+            slots.push(Slot::Done(planning_failed(args, target, e, "failed")));
+        }
+        return;
+    }
+    let files = match w.session().and_then(|s| expand(s, target)) {
+        Ok(f) => f,
+        Err(e) => {
+            w.failed(&e);
+            slots.push(Slot::Done(planning_failed(args, target, e, "failed")));
+            return;
+        }
+    };
+    for (remote, name) in files {
+        let t = target.with_path(remote);
+        match local_path(args, &name) {
+            Ok(local) => {
+                slots.push(Slot::Job(jobs.len()));
+                jobs.push(Job {
+                    target: t,
+                    local,
+                    size: None,
+                });
+            }
+            Err(e) => slots.push(Slot::Done(planning_failed(args, &t, e, "skipped"))),
+        }
+    }
+}
+
+fn planning_failed(args: &Args, t: &Target, e: Error, status: &'static str) -> FileResult {
+    report(args, &e);
+    FileResult::failed(t.display(), String::new(), &e, status)
+}
+
+/// Parallel sessions must not write the same local file: a later job for a path already taken is skipped.
+fn one_job_per_local_path(slots: &mut [Slot], jobs: &mut Vec<Job>) {
+    let mut all: Vec<Option<Job>> = std::mem::take(jobs).into_iter().map(Some).collect();
+    let mut seen = HashSet::new();
+    for slot in slots.iter_mut() {
+        let Slot::Job(i) = *slot else { continue };
+        let Some(job) = all.get_mut(i).and_then(Option::take) else {
+            continue;
+        };
+        if seen.insert(job.local.clone()) {
+            *slot = Slot::Job(jobs.len());
+            jobs.push(job);
+        } else {
+            let e = Error::new(
+                ErrorKind::Partial,
+                format!(
+                    "skipping {}: an earlier URL is written to the same local file",
+                    job.target.display()
+                ),
+            );
+            eprintln!("ftp-get: {}", escape(&e.to_string()));
+            *slot = Slot::Done(FileResult::failed(
+                job.target.display(),
+                job.local.display().to_string(),
+                &e,
+                "skipped",
+            ));
+        }
+    }
+}
+
+/// The `-R` walk: lists directories depth-first on the planning session, creates the local directories
+/// and records one job per file.
+struct Tree<'r> {
+    args: &'r Args,
+    out: PathBuf,
+    slots: Vec<Slot>,
+    jobs: &'r mut Vec<Job>,
+    entries: usize,
+}
+
+impl Tree<'_> {
+    /// Mirrors the directory `target` names into `-O DIR`/its last segment (into DIR itself for the
+    /// login or root directory).
+    fn walk_root(&mut self, w: &mut Worker, target: &Target) -> Result<()> {
+        let trimmed = target.path.trim_end_matches('/');
+        let remote = if trimmed.is_empty() && target.path.starts_with('/') {
+            "/"
+        } else {
+            trimmed
+        };
+        let out = self
+            .args
+            .output_dir
+            .clone()
+            .unwrap_or_else(|| PathBuf::from("."));
+        let base = remote.rsplit('/').next().unwrap_or("");
+        let local = if base.is_empty() {
+            out.clone()
+        } else {
+            safe_name(base).map_err(|why| {
+                Error::new(
+                    ErrorKind::LocalIo,
+                    format!("{} cannot be a local directory: {why}", escape(base)),
+                )
+            })?;
+            out.join(base)
+        };
+        self.out = out;
+        self.walk(w, target, remote, &local, "", 0)
+    }
+
+    fn walk(
+        &mut self,
+        w: &mut Worker,
+        target: &Target,
+        remote: &str,
+        local: &Path,
+        rel: &str,
+        depth: usize,
+    ) -> Result<()> {
+        let mut entries = crate::ops::ftp_ls::list_dir(w.session()?, remote)?;
+        // Some servers (vsftpd) list a missing directory as empty.
+        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote)? {
+            return Err(Error::new(
+                ErrorKind::Permanent,
+                format!("{}: no such directory", target.display()),
+            ));
+        }
+        self.entries += entries.len();
+        if self.entries > MAX_ENTRIES {
+            return Err(Error::protocol(format!(
+                "the tree has more than {MAX_ENTRIES} entries"
+            )));
+        }
+        if depth == 0 {
+            // The -O directory is the user's: created when missing, used as it is (even a symlink).
+            std::fs::create_dir_all(&self.out).map_err(|e| Error::local(self.out.display(), e))?;
+        }
+        if local != self.out {
+            local_dir(local)?;
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        for entry in entries {
+            let rel_path = if rel.is_empty() {
+                entry.name.clone()
+            } else {
+                format!("{rel}/{}", entry.name)
             };
-            if let Err(e) = reopen_if_broken(&mut broken, conn, session, target) {
-                report(args, &e);
-                results.push(failed(&t, &local.display().to_string(), e, "failed"));
+            let sub = match remote {
+                "" => entry.name.clone(),
+                "/" => format!("/{}", entry.name),
+                r => format!("{r}/{}", entry.name),
+            };
+            let t = target.with_path(sub.clone());
+            if let Err(why) = safe_name(&entry.name) {
+                self.skip(
+                    &t,
+                    Error::new(
+                        ErrorKind::Partial,
+                        format!("skipping unsafe remote name {}: {why}", escape(&rel_path)),
+                    ),
+                );
                 continue;
             }
-            match get_one(args, conn, session, &t, &local) {
-                Ok(bytes) => {
-                    if !args.net.quiet && !args.net.json && local.as_os_str() != "-" {
-                        eprintln!(
-                            "{}: {bytes} bytes",
-                            crate::terminal::escape(&local.display().to_string())
-                        );
+            let path = local.join(&entry.name);
+            match entry.kind {
+                Kind::Link => {
+                    if !self.args.net.quiet && !self.args.net.json {
+                        eprintln!("ftp-get: not following symlink {}", escape(&rel_path));
                     }
-                    results.push(FileResult {
-                        url: t.display(),
-                        path: local.display().to_string(),
-                        bytes,
-                        status: "ok",
-                        error: None,
-                        kind: None,
+                    self.slots.push(Slot::Done(FileResult::ignored(
+                        t.display(),
+                        path.display().to_string(),
+                        "symlink (not followed)".into(),
+                    )));
+                }
+                Kind::Dir => {
+                    if depth + 1 >= MAX_DEPTH {
+                        self.skip(
+                            &t,
+                            Error::new(
+                                ErrorKind::Partial,
+                                format!(
+                                    "not entering {}: deeper than {MAX_DEPTH} levels",
+                                    escape(&rel_path)
+                                ),
+                            ),
+                        );
+                        continue;
+                    }
+                    let walked = self.walk(w, target, &sub, &path, &rel_path, depth + 1);
+                    if let Err(e) = walked {
+                        if self.entries > MAX_ENTRIES {
+                            return Err(e);
+                        }
+                        w.failed(&e);
+                        let e = e.within(escape(&rel_path));
+                        report(self.args, &e);
+                        self.slots.push(Slot::Done(FileResult::failed(
+                            t.display(),
+                            path.display().to_string(),
+                            &e,
+                            "failed",
+                        )));
+                    }
+                }
+                Kind::File | Kind::Other => {
+                    self.slots.push(Slot::Job(self.jobs.len()));
+                    self.jobs.push(Job {
+                        target: t,
+                        local: path,
+                        size: entry.size,
                     });
                 }
-                Err(e) => {
-                    broken = session_may_be_broken(&e);
-                    report(args, &e);
-                    results.push(failed(&t, &local.display().to_string(), e, "failed"));
-                }
             }
         }
+        Ok(())
     }
-    if let Some((_, _, s)) = current.take() {
-        s.quit();
+
+    fn skip(&mut self, t: &Target, e: Error) {
+        report(self.args, &e);
+        self.slots.push(Slot::Done(FileResult::failed(
+            t.display(),
+            String::new(),
+            &e,
+            "skipped",
+        )));
     }
-    finish(args, results)
 }
 
-/// After a failure that may have left the control connection unusable, starts a fresh session.
-fn reopen_if_broken(
-    broken: &mut bool,
-    conn: &Connector,
-    session: &mut Session,
-    target: &Target,
-) -> Result<()> {
-    if *broken {
-        let fresh = conn.open(target)?;
-        std::mem::replace(session, fresh).quit();
-        *broken = false;
+/// Creates a local directory of the tree, or accepts an existing real directory; a symlink (or anything
+/// else) in its place is refused, so nothing is written outside the target.
+fn local_dir(path: &Path) -> Result<()> {
+    match std::fs::create_dir(path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            match std::fs::symlink_metadata(path) {
+                Ok(m) if m.file_type().is_dir() => Ok(()),
+                _ => Err(Error::new(
+                    ErrorKind::LocalIo,
+                    format!(
+                        "{} exists and is not a directory (symlinks are not followed)",
+                        path.display()
+                    ),
+                )),
+            }
+        }
+        Err(e) => Err(Error::local(path.display(), e)),
     }
-    Ok(())
-}
-
-/// Whether a failed file may have left the control connection unusable (cut, timed out, out of step).
-fn session_may_be_broken(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::Timeout | ErrorKind::Protocol | ErrorKind::Connect | ErrorKind::Tls
-    )
 }
 
 fn report(args: &Args, e: &Error) {
     if !args.net.json {
         crate::cli::report("ftp-get", e);
     }
-}
-
-fn failed(t: &Target, path: &str, e: Error, status: &'static str) -> FileResult {
-    let kind = if status == "skipped" {
-        ErrorKind::Partial
-    } else {
-        e.kind()
-    };
-    FileResult {
-        url: t.display(),
-        path: path.to_string(),
-        bytes: 0,
-        status,
-        error: Some(ErrorJson {
-            exit_code: kind.exit_code(),
-            message: e.to_string(),
-        }),
-        kind: Some(kind),
-    }
-}
-
-/// The final outcome: all ok → 0; every file failed the same way → that failure's code; else 10.
-fn finish(args: &Args, results: Vec<FileResult>) -> Result<Outcome> {
-    if args.net.json {
-        let doc = serde_json::json!({ "files": results });
-        crate::json::print(&doc)?;
-    }
-    let failures: Vec<&FileResult> = results.iter().filter(|r| r.status != "ok").collect();
-    if failures.is_empty() {
-        return Ok(Outcome::Success);
-    }
-    let kinds: Vec<ErrorKind> = failures.iter().filter_map(|r| r.kind).collect();
-    let all_failed = failures.len() == results.len();
-    if all_failed && kinds.iter().all(|k| *k == kinds[0]) && kinds[0] != ErrorKind::Partial {
-        let msg = failures[0]
-            .error
-            .as_ref()
-            .map(|e| e.message.clone())
-            .unwrap_or_default();
-        if results.len() == 1 {
-            // Printed as it happened (or in the JSON); exit with its code without printing it twice.
-            return Err(Error::new(kinds[0], msg).reported(!args.net.json));
-        }
-        return Err(Error::new(
-            kinds[0],
-            format!("all {} files failed", results.len()),
-        ));
-    }
-    if !args.net.json && !args.net.quiet {
-        eprintln!(
-            "ftp-get: {} of {} files failed",
-            failures.len(),
-            results.len()
-        );
-    }
-    Ok(Outcome::Partial)
 }
 
 fn has_glob(path: &str) -> bool {
@@ -317,29 +516,15 @@ fn local_path(args: &Args, name: &str) -> Result<PathBuf> {
     Ok(dir.join(name))
 }
 
-fn open_with_retries(conn: &Connector, target: &Target, retries: u32) -> Result<Session> {
-    let mut attempt = 0;
-    loop {
-        match conn.open(target) {
-            Ok(s) => return Ok(s),
-            Err(e) if attempt < retries && e.kind().is_transient() => {
-                attempt += 1;
-                eprintln!("ftp-get: {e}; retrying ({attempt}/{retries})");
-                backoff(attempt);
-            }
-            Err(e) => return Err(e),
-        }
-    }
-}
-
 /// Downloads one file, retrying transient failures on a fresh session and resuming from what was written.
 fn get_one(
     args: &Args,
     conn: &Connector,
     session: &mut Session,
-    t: &Target,
-    local: &Path,
+    job: &Job,
+    shared: Shared,
 ) -> Result<u64> {
+    let (t, local) = (&job.target, job.local.as_path());
     let mut out = Output::open(local, args.resume)?;
     if let Output::File(f) = &mut out {
         f.keep_partial(args.resume);
@@ -348,9 +533,15 @@ fn get_one(
     let mut written = start;
     let mut attempt = 0;
     loop {
-        match transfer(args, session, t, &mut out, &mut written) {
+        match transfer(args, session, job, &mut out, &mut written, shared.total) {
             Ok(Done::Complete(mtime)) => {
-                out.commit(mtime).map_err(|e| e.within(local.display()))?;
+                // DELE only once the new name is durable, directory included.
+                let committed = if args.delete_after {
+                    out.commit(mtime)
+                } else {
+                    out.commit_deferred(mtime, shared.dirs)
+                };
+                committed.map_err(|e| e.within(local.display()))?;
                 if args.delete_after {
                     session.dele(&t.path)?;
                 }
@@ -387,18 +578,24 @@ enum Done {
 fn transfer(
     args: &Args,
     s: &mut Session,
-    t: &Target,
+    job: &Job,
     out: &mut Output,
     written: &mut u64,
+    total: Option<&Progress>,
 ) -> Result<Done> {
-    let path = &t.path;
+    let path = &job.target.path;
     let ttype = if args.ascii {
         TransferType::Ascii
     } else {
         TransferType::Binary
     };
     s.type_(ttype)?;
-    let size = if args.ascii { None } else { s.size(path)? };
+    // A size from the -R listing saves the SIZE round trip per file.
+    let size = match (args.ascii, job.size) {
+        (true, _) => None,
+        (false, Some(known)) => Some(known),
+        (false, None) => s.size(path)?,
+    };
     let mtime = if args.preserve { s.mdtm(path)? } else { None };
     if let Some(size) = size {
         if *written == size && args.resume {
@@ -413,14 +610,15 @@ fn transfer(
     }
     let what = format!("RETR {path}");
     let mut data = s.transfer(Command::with("RETR", path.clone()), Some(*written))?;
-    let progress = Progress::new(
+    let progress = FileBar::new(
+        total,
         path,
         size,
         *written,
-        crate::progress::Progress::wanted(args.net.quiet),
+        Progress::wanted(args.net.quiet),
     );
     let copied = copy(&mut data, out, &progress, args.ascii, written);
-    progress.finish();
+    drop(progress);
     drop(data);
     let done = s.transfer_complete(&what);
     copied?;
@@ -440,7 +638,7 @@ fn transfer(
 fn copy(
     data: &mut impl Read,
     out: &mut Output,
-    progress: &Progress,
+    progress: &FileBar,
     ascii: bool,
     written: &mut u64,
 ) -> Result<()> {

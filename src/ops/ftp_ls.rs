@@ -110,7 +110,7 @@ fn list_into(
 }
 
 /// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable.
-fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
+pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     let mlsd = s.features.mlst;
     match s.list_dir(path) {
         Ok(entries) if mlsd || !entries.is_empty() => return Ok(entries),

@@ -98,12 +98,11 @@ pub fn run(a: &Args) -> Result<Outcome> {
         out.flush().map_err(|e| Error::local("stdout", e))?;
         return Ok(Outcome::Success);
     }
-    let mut input = input;
     let mut dec = match a.encoding {
         Encoding::Base64 => Decoder::Base64(Base64Decoder::new(a.strict)),
         Encoding::Qp => Decoder::Qp(QpDecoder::new(a.strict)),
     };
-    decode_stream(&mut dec, &mut input, &mut out).map_err(|e| match e {
+    decode_stream(&mut dec, input, &mut out).map_err(|e| match e {
         DecodeStreamError::Io(StreamError::Read(e)) => Error::local(&name, e),
         DecodeStreamError::Io(StreamError::Write(e)) => Error::local("stdout", e),
         DecodeStreamError::Malformed(m) => Error::protocol(format!("{name}: {m}")),

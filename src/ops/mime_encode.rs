@@ -18,10 +18,10 @@ use crate::mime::header;
 use crate::ops::Outcome;
 
 /// Opens FILE, or stdin for `-` / nothing; returns the reader and its name for messages.
-pub(crate) fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read>, String)> {
+pub(crate) fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read + Send>, String)> {
     match file {
-        None => Ok((Box::new(io::stdin().lock()), "stdin".to_string())),
-        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin().lock()), "stdin".to_string())),
+        None => Ok((Box::new(io::stdin()), "stdin".to_string())),
+        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin()), "stdin".to_string())),
         Some(p) => {
             let f = File::open(p).map_err(|e| Error::local(p.display(), e))?;
             Ok((Box::new(f), p.display().to_string()))
@@ -73,8 +73,8 @@ pub fn run(a: &Args) -> Result<Outcome> {
         Encoding::Qp => Encoder::Qp(QpEncoder::new(a.binary, eol)),
         _ => Encoder::Base64(Base64Encoder::new(a.wrap, eol)),
     };
-    let mut chained = io::Cursor::new(first).chain(input);
-    encode_stream(&mut enc, &mut chained, &mut out).map_err(|e| match e {
+    let chained = io::Cursor::new(first).chain(input);
+    encode_stream(&mut enc, Box::new(chained), &mut out).map_err(|e| match e {
         StreamError::Read(e) => Error::local(&name, e),
         StreamError::Write(e) => Error::local("stdout", e),
     })?;

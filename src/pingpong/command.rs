@@ -2,7 +2,8 @@
 //!
 //! A [`Command`] is a verb and an optional argument; a secret argument (a password, a SASL response) is
 //! held as [`Secret`] and shows as `****` in [`Command::redacted`]. CR, LF and NUL in an argument are refused
-//! before anything is sent, so no value can smuggle a second command.
+//! before anything is sent, so no value can smuggle a second command. An IMAP command carries its tag in
+//! front ([`Command::tagged`]).
 
 use crate::credentials::Secret;
 use crate::error::{Error, Result};
@@ -15,6 +16,7 @@ enum Arg {
 
 /// One protocol command.
 pub struct Command {
+    tag: Option<String>,
     verb: &'static str,
     arg: Arg,
 }
@@ -23,6 +25,7 @@ impl Command {
     /// A command without argument (`FEAT`, `QUIT`).
     pub fn new(verb: &'static str) -> Self {
         Command {
+            tag: None,
             verb,
             arg: Arg::None,
         }
@@ -31,6 +34,7 @@ impl Command {
     /// A command with an argument (`RETR pub/a.csv`).
     pub fn with(verb: &'static str, arg: impl Into<String>) -> Self {
         Command {
+            tag: None,
             verb,
             arg: Arg::Plain(arg.into()),
         }
@@ -39,14 +43,23 @@ impl Command {
     /// A command whose argument must never be shown (`PASS`).
     pub fn secret(verb: &'static str, arg: &Secret) -> Self {
         Command {
+            tag: None,
             verb,
             arg: Arg::Secret(arg.clone()),
         }
     }
 
+    /// The same command with a tag in front (IMAP, RFC 9051 §2.2.1: `A0001 SELECT INBOX`). The tag is
+    /// checked like an argument.
+    pub fn tagged(mut self, tag: impl Into<String>) -> Self {
+        self.tag = Some(tag.into());
+        self
+    }
+
     /// A bare line that is all secret: a SASL answer to a server challenge (`> ****` in the transcript).
     pub fn line(secret: &Secret) -> Self {
         Command {
+            tag: None,
             verb: "",
             arg: Arg::Secret(secret.clone()),
         }
@@ -65,6 +78,13 @@ impl Command {
             Arg::Secret(s) => Some(s.expose()),
         };
         let mut out = Vec::with_capacity(self.verb.len() + arg.map_or(0, str::len) + 3);
+        if let Some(t) = &self.tag {
+            if t.is_empty() || t.bytes().any(|b| b <= b' ' || b >= 0x7f) {
+                return Err(Error::usage(format!("bad tag for {}", self.verb)));
+            }
+            out.extend_from_slice(t.as_bytes());
+            out.push(b' ');
+        }
         out.extend_from_slice(self.verb.as_bytes());
         if let Some(a) = arg {
             let what = if self.verb.is_empty() {
@@ -88,11 +108,15 @@ impl Command {
 
     /// The command as the transcript shows it: secrets as `****`.
     pub fn redacted(&self) -> String {
+        let tag = self
+            .tag
+            .as_deref()
+            .map_or(String::new(), |t| format!("{t} "));
         match &self.arg {
-            Arg::None => self.verb.to_string(),
-            Arg::Plain(a) => format!("{} {a}", self.verb),
-            Arg::Secret(_) if self.verb.is_empty() => "****".to_string(),
-            Arg::Secret(_) => format!("{} ****", self.verb),
+            Arg::None => format!("{tag}{}", self.verb),
+            Arg::Plain(a) => format!("{tag}{} {a}", self.verb),
+            Arg::Secret(_) if self.verb.is_empty() => format!("{tag}****"),
+            Arg::Secret(_) => format!("{tag}{} ****", self.verb),
         }
     }
 }
@@ -109,6 +133,11 @@ mod tests {
         assert_eq!(Command::new("QUIT").wire().unwrap(), b"QUIT\r\n");
         let e = Command::with("RETR", "a\r\nDELE b").wire().unwrap_err();
         assert_eq!(e.kind(), crate::ErrorKind::Usage);
+        let c = Command::secret("LOGIN", &Secret::new("bob pw")).tagged("A1");
+        assert_eq!(c.wire().unwrap(), b"A1 LOGIN bob pw\r\n");
+        assert_eq!(c.redacted(), "A1 LOGIN ****");
+        assert_eq!(Command::new("NOOP").tagged("A2").redacted(), "A2 NOOP");
+        assert!(Command::new("NOOP").tagged("A 2").wire().is_err());
         let l = Command::line(&Secret::new("AGFubgBwdw=="));
         assert_eq!(l.wire().unwrap(), b"AGFubgBwdw==\r\n");
         assert_eq!(l.redacted(), "****");

@@ -1,10 +1,14 @@
-//! The real-server interop suite: ftp-get and ftp-ls against vsftpd on 127.0.0.1 (plain, explicit FTPS
-//! with require_ssl_reuse=YES, implicit FTPS), started by tests/interop/start.sh; each server writes a settings
+//! The real-server interop suite: ftp-get, ftp-put and ftp-ls against vsftpd (plain, explicit FTPS with
+//! require_ssl_reuse=YES, implicit FTPS), smtp-send against Postfix (SASL through Dovecot), started by
+//! tests/interop/start.sh; each server writes a settings
 //! file read here. Without it the tests skip, except under CI=true, where a missing server is a failure.
 
 mod ftp;
+mod ftp_put;
+mod imap;
 mod mailbox;
 mod pop3;
+mod smtp;
 
 use std::collections::HashMap;
 

@@ -93,6 +93,41 @@ proptest! {
         prop_assert_eq!(back, data);
     }
 
+    /// The line-at-a-time fast paths must give exactly what the byte-wise paths give: text with
+    /// trailing blanks, bare CRs, `=`, long lines and 8-bit bytes, encoded and decoded whole and in pieces.
+    #[test]
+    fn qp_text_output_independent_of_chunking(text in "([ \t=\r\n.aZ~\u{e9}]|x{70,90}|=[0-9A-Fa-fG ]{0,2}){0,300}",
+                                             cuts in proptest::collection::vec(0usize..400, 0..20)) {
+        // One byte at a time never gives the line-at-a-time paths a whole line: the byte-wise reference.
+        let ones = vec![1usize; text.len() * 3 + 8];
+        for eol in [LineEnding::Lf, LineEnding::Crlf] {
+            let whole = encode_all(&mut qp(false, eol), text.as_bytes());
+            prop_assert_eq!(&whole, &chunked_encode(qp(false, eol), text.as_bytes(), &cuts));
+            prop_assert_eq!(&whole, &chunked_encode(qp(false, eol), text.as_bytes(), &ones));
+            let back = chunked_decode(Decoder::Qp(QpDecoder::new(true)), &whole, &cuts);
+            prop_assert_eq!(&back, &chunked_decode(Decoder::Qp(QpDecoder::new(true)), &whole, &[]));
+            prop_assert_eq!(&back, &chunked_decode(Decoder::Qp(QpDecoder::new(true)), &whole, &ones));
+        }
+        let lenient = |cuts: &[usize]| chunked_decode(Decoder::Qp(QpDecoder::new(false)), text.as_bytes(), cuts);
+        prop_assert_eq!(lenient(&[]), lenient(&ones));
+        // Decoding arbitrary (often malformed) input: the same whatever the chunking, strict or not.
+        for strict in [false, true] {
+            let one = decode_all(&mut Decoder::Qp(QpDecoder::new(strict)), text.as_bytes());
+            let mut dec = Decoder::Qp(QpDecoder::new(strict));
+            let mut out = Vec::new();
+            let mut pieces = Ok(());
+            let mut at = 0;
+            for &c in &cuts {
+                let c = c.min(text.len()).max(at);
+                if let Err(e) = dec.feed(&text.as_bytes()[at..c], &mut out) { pieces = Err(e); break; }
+                at = c;
+            }
+            let many = pieces.and_then(|_| dec.feed(&text.as_bytes()[at..], &mut out)).and_then(|_| dec.finish(&mut out)).map(|_| out);
+            prop_assert_eq!(one.is_ok(), many.is_ok());
+            if let (Ok(a), Ok(b)) = (one, many) { prop_assert_eq!(a, b); }
+        }
+    }
+
     #[test]
     fn qp_text_round_trip_lf_and_crlf(lines in proptest::collection::vec("[ -~\t\u{e9}\u{4e2d}]{0,120}", 0..20),
                                       crlf in any::<bool>(),

@@ -28,6 +28,9 @@ pub enum Step {
     DataSend(Vec<u8>),
     /// Accept the data connection and read it to the end (recorded in `data_received`).
     DataRecv,
+    /// Accept the data connection, read at most this many bytes, then close it while the client may still
+    /// be sending (a server giving up mid-upload).
+    DataRecvSome(usize),
     /// Connect to the client's EPRT/PORT address from the last expected line and send these bytes.
     ActiveSend(Vec<u8>),
     /// Send raw bytes as they are.
@@ -40,6 +43,9 @@ pub enum Step {
     Sleep(Duration),
     /// Read until the client closes (or 10 s), without asserting anything.
     Drain,
+    /// Read a dot-terminated body (SMTP DATA) up to and including the `.` line, asserting every line ends
+    /// in CRLF; the bytes before the `.` line are recorded in `data_received`.
+    ReadDotBody,
 }
 
 pub use Step::*;
@@ -74,7 +80,55 @@ impl Server {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let received = Arc::new(Mutex::new(Vec::new()));
         let (seen2, received2) = (seen.clone(), received.clone());
-        let handle = std::thread::spawn(move || run_script(listener, script, seen2, received2));
+        let handle = std::thread::spawn(move || {
+            let ctl = accept_control(&listener)?;
+            run_session(ctl, script, seen2, received2)
+        });
+        Server {
+            addr,
+            handle: Some(handle),
+            seen,
+            received,
+        }
+    }
+
+    /// A server for several control connections: the n-th accepted connection runs `scripts[n]` in its
+    /// own thread. Lines seen and data received are kept per connection, in connection order.
+    pub fn start_sessions(scripts: Vec<Vec<Step>>) -> Server {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let seen = Arc::new(Mutex::new(Vec::new()));
+        let received = Arc::new(Mutex::new(Vec::new()));
+        let (seen2, received2) = (seen.clone(), received.clone());
+        let handle = std::thread::spawn(move || {
+            let mut sessions = Vec::new();
+            for (n, script) in scripts.into_iter().enumerate() {
+                let ctl = accept_control(&listener).map_err(|e| format!("session {n}: {e}"))?;
+                let (seen_n, received_n) = (
+                    Arc::new(Mutex::new(Vec::new())),
+                    Arc::new(Mutex::new(Vec::new())),
+                );
+                let (s3, r3) = (seen_n.clone(), received_n.clone());
+                let t = std::thread::spawn(move || run_session(ctl, script, s3, r3));
+                sessions.push((n, t, seen_n, received_n));
+            }
+            let mut failure = None;
+            for (n, t, seen_n, received_n) in sessions {
+                let r = t
+                    .join()
+                    .unwrap_or_else(|_| Err("session thread panicked".into()));
+                seen2.lock().unwrap().push(format!("--- session {n}"));
+                seen2.lock().unwrap().extend(seen_n.lock().unwrap().clone());
+                received2
+                    .lock()
+                    .unwrap()
+                    .extend(received_n.lock().unwrap().clone());
+                if let Err(e) = r {
+                    failure.get_or_insert(format!("session {n}: {e}"));
+                }
+            }
+            failure.map_or(Ok(()), Err)
+        });
         Server {
             addr,
             handle: Some(handle),
@@ -115,22 +169,27 @@ impl Server {
     }
 }
 
-fn run_script(
-    listener: TcpListener,
+fn accept_control(listener: &TcpListener) -> Result<TcpStream, String> {
+    listener.set_nonblocking(true).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        match listener.accept() {
+            Ok((s, _)) => {
+                s.set_nonblocking(false).unwrap();
+                return Ok(s);
+            }
+            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(format!("no client connected: {e}")),
+        }
+    }
+}
+
+fn run_session(
+    ctl: TcpStream,
     script: Vec<Step>,
     seen: Arc<Mutex<Vec<String>>>,
     received: Arc<Mutex<Vec<u8>>>,
 ) -> Result<(), String> {
-    listener.set_nonblocking(true).unwrap();
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let ctl = loop {
-        match listener.accept() {
-            Ok((s, _)) => break s,
-            Err(_) if Instant::now() < deadline => std::thread::sleep(Duration::from_millis(5)),
-            Err(e) => return Err(format!("no client connected: {e}")),
-        }
-    };
-    ctl.set_nonblocking(false).unwrap();
     ctl.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
     let mut reader = BufReader::new(ctl.try_clone().unwrap());
     let mut w = ctl;
@@ -197,6 +256,12 @@ fn run_script(
                 d.read_to_end(&mut buf).map_err(|e| e.to_string())?;
                 received.lock().unwrap().extend(buf);
             }
+            DataRecvSome(limit) => {
+                let d = accept(data_listener.as_ref().ok_or("no data listener")?)?;
+                let mut buf = Vec::new();
+                let _ = d.take(limit as u64).read_to_end(&mut buf);
+                received.lock().unwrap().extend(buf);
+            }
             ActiveSend(bytes) => {
                 let addr = active.ok_or("no EPRT/PORT address seen")?;
                 let mut d = TcpStream::connect(addr).map_err(|e| format!("active connect: {e}"))?;
@@ -222,6 +287,32 @@ fn run_script(
                 }
             }
             Sleep(d) => std::thread::sleep(d),
+            ReadDotBody => {
+                let mut body = Vec::new();
+                loop {
+                    let mut line = Vec::new();
+                    reader
+                        .read_until(b'\n', &mut line)
+                        .map_err(|e| format!("reading the body: {e}"))?;
+                    if line.is_empty() {
+                        return Err("client closed inside the body".into());
+                    }
+                    if !line.ends_with(b"\r\n") || line[..line.len() - 2].contains(&b'\r') {
+                        return Err(format!(
+                            "body line without CRLF or with a bare CR: {:?}",
+                            String::from_utf8_lossy(&line)
+                        ));
+                    }
+                    if line == b".\r\n" {
+                        break;
+                    }
+                    body.extend_from_slice(&line);
+                }
+                seen.lock()
+                    .unwrap()
+                    .push(format!("<{} body bytes>", body.len()));
+                received.lock().unwrap().extend(body);
+            }
             Drain => {
                 let mut sink = Vec::new();
                 let _ = reader.read_to_end(&mut sink);
@@ -299,6 +390,10 @@ pub fn bin(name: &str) -> PathBuf {
         "ftp-get" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-get")),
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
         "pop3-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_pop3-fetch")),
+        "ftp-put" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-put")),
+        "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
+        "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),
+        "smtp-send" => PathBuf::from(env!("CARGO_BIN_EXE_smtp-send")),
         other => panic!("unknown binary {other}"),
     }
 }
@@ -320,14 +415,41 @@ impl Run {
 /// Runs a binary with `args` in `cwd`, an empty HOME (no ~/.netrc, no config) and no stdin; kills it
 /// and fails the test after 60 s.
 pub fn run_in(cwd: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Run {
+    run_program(&bin(name), cwd, args, env, None)
+}
+
+/// Like [`run_in`], with `stdin` as the standard input (None: no input at all).
+pub fn run_with_stdin(
+    cwd: &Path,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<Vec<u8>>,
+) -> Run {
+    run_program(&bin(name), cwd, args, env, stdin)
+}
+
+/// Like [`run_in`] for any program path (a symlink to a binary, say), with `stdin` fed to it when given.
+pub fn run_program(
+    program: &Path,
+    cwd: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: Option<Vec<u8>>,
+) -> Run {
+    let name = program.display().to_string();
     let home = tempfile::tempdir().unwrap();
-    let mut cmd = Command::new(bin(name));
+    let mut cmd = Command::new(program);
     cmd.args(args)
         .current_dir(cwd)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("HOME", home.path())
-        .stdin(Stdio::null())
+        .stdin(if stdin.is_some() {
+            Stdio::piped()
+        } else {
+            Stdio::null()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     for (k, v) in env {
@@ -335,6 +457,12 @@ pub fn run_in(cwd: &Path, name: &str, args: &[&str], env: &[(&str, &str)]) -> Ru
     }
     let start = Instant::now();
     let mut child = cmd.spawn().expect("spawn");
+    if let Some(input) = stdin {
+        let mut pipe = child.stdin.take().unwrap();
+        std::thread::spawn(move || {
+            let _ = pipe.write_all(&input);
+        });
+    }
     let out_pipe = child.stdout.take().unwrap();
     let err_pipe = child.stderr.take().unwrap();
     let out_t = std::thread::spawn(move || {

@@ -1,0 +1,21 @@
+complete -c imap-mailbox -l auth -d 'SASL mechanism for AUTHENTICATE: plain, login, xoauth2, oauthbearer (default: PLAIN or LOGIN when the server offers SASL, else LOGIN)' -r
+complete -c imap-mailbox -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
+complete -c imap-mailbox -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c imap-mailbox -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c imap-mailbox -s u -l user -d 'Log in as USER (when the URL names none)' -r
+complete -c imap-mailbox -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c imap-mailbox -l password-command -d 'Run CMD (with /bin/sh) and use its standard output as the password or token' -r
+complete -c imap-mailbox -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
+complete -c imap-mailbox -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
+complete -c imap-mailbox -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
+complete -c imap-mailbox -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c imap-mailbox -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c imap-mailbox -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
+complete -c imap-mailbox -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c imap-mailbox -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
+complete -c imap-mailbox -s q -l quiet -d 'Print errors only'
+complete -c imap-mailbox -l json -d 'Print one JSON document describing the result on stdout'
+complete -c imap-mailbox -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imap-mailbox -s V -l version -d 'Print version'

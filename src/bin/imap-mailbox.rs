@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ferry::cli::imap_mailbox::main()
+}

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ferry::cli::smtp_send::main()
+}

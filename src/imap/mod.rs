@@ -1,0 +1,681 @@
+//! The IMAP client session: RFC 9051 / RFC 3501 command sequences, RFC 2595 STARTTLS, RFC 4959 SASL-IR,
+//! RFC 4315 UIDPLUS, RFC 6851 MOVE, RFC 7888 LITERAL+.
+//!
+//! One method per command, named after it. Every command gets a fresh tag ([`tag`]); responses are read
+//! one at a time through the [`PingPong`] engine with the IMAP framing of [`dialect`], until the tagged
+//! completion. Untagged data is collected by the method that asked for it; CAPABILITY, EXISTS and
+//! EXPUNGE are tracked for all. A tagged response with a tag we did not send, a continuation nobody
+//! asked for, or an untagged BYE ends the session (exit 9, exit 9, exit 7). NO and BAD are refusals
+//! (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during FETCH and never
+//! held in memory. The session knows nothing of files or flags.
+
+pub mod dialect;
+pub mod mailbox;
+pub mod quote;
+pub mod response;
+pub mod set;
+pub mod tag;
+pub mod utf7;
+
+use std::time::Duration;
+
+use crate::credentials::{Credentials, Secret};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pingpong::{Command, PingPong, Transcript};
+use crate::sasl::{self, Mechanism};
+use crate::transport::{self, Stream, Tls};
+use crate::url::Target;
+
+pub use dialect::{BodySink, ImapDialect, Literals};
+pub use mailbox::{Mailbox, MailboxStatus, Selected};
+pub use quote::Part;
+pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
+
+/// How to reach and log in to a server.
+#[derive(Clone)]
+pub struct Config {
+    /// TLS client, needed for `imaps://` and `--starttls`.
+    pub tls: Option<Tls>,
+    /// `--starttls`: STARTTLS, and fail if refused.
+    pub starttls: bool,
+    /// `--connect-timeout`.
+    pub connect_timeout: Duration,
+    /// `--timeout`: per response (per read inside a literal).
+    pub timeout: Duration,
+    /// `--auth`.
+    pub auth: Option<Mechanism>,
+    /// `-v`.
+    pub transcript: Transcript,
+}
+
+/// A logged-in IMAP connection.
+pub struct Session {
+    pp: PingPong<ImapDialect>,
+    tags: tag::Tags,
+    caps: Vec<String>,
+    host: String,
+    port: u16,
+    config: Config,
+    /// Messages in the selected mailbox, as last announced.
+    pub exists: u32,
+}
+
+/// The error for a NO or BAD completion of `what`.
+fn refused(what: &str, st: &StatusText) -> Error {
+    let kind = if st.has_code("UNAVAILABLE") || st.has_code("INUSE") {
+        ErrorKind::Transient
+    } else {
+        ErrorKind::Permanent
+    };
+    Error::new(
+        kind,
+        format!(
+            "{what}: {}",
+            crate::terminal::escape(&st.describe())
+                .chars()
+                .take(300)
+                .collect::<String>()
+        ),
+    )
+}
+
+/// The error for an untagged BYE in the middle of `what`.
+fn bye(what: &str, st: &StatusText) -> Error {
+    Error::new(
+        ErrorKind::Transient,
+        format!(
+            "{what}: the server closed the session: {}",
+            crate::terminal::escape(&st.text)
+                .chars()
+                .take(300)
+                .collect::<String>()
+        ),
+    )
+}
+
+impl Session {
+    /// Connects, reads the greeting, secures the connection and logs in: the whole opening sequence.
+    ///
+    /// `imaps://` starts TLS before the greeting; `--starttls` sends STARTTLS (RFC 2595 §3.1) and never
+    /// falls back. A PREAUTH greeting is already logged in; with `--starttls` that is a TLS failure, since
+    /// STARTTLS is only allowed before authentication. Capabilities are asked again after TLS and login.
+    pub fn open(target: &Target, creds: Option<&Credentials>, config: &Config) -> Result<Session> {
+        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
+        let stream = if target.scheme.implicit_tls() {
+            let tls = config
+                .tls
+                .as_ref()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            tls.wrap(tcp, &target.host, config.timeout)?
+        } else {
+            Stream::Plain(tcp)
+        };
+        if let Some(d) = stream.tls_description() {
+            config.transcript.note(&format!("TLS established: {d}"));
+        }
+        let pp = PingPong::new(
+            stream,
+            ImapDialect::default(),
+            config.timeout,
+            config.transcript,
+        )?;
+        let mut s = Session {
+            pp,
+            tags: tag::Tags::default(),
+            caps: Vec::new(),
+            host: target.host.clone(),
+            port: target.port,
+            config: config.clone(),
+            exists: 0,
+        };
+        let preauth = s.greeting()?;
+        if config.starttls && !s.pp.is_tls() {
+            if preauth {
+                return Err(Error::new(
+                    ErrorKind::Tls,
+                    "--starttls: the server greeted with PREAUTH, so STARTTLS is not possible",
+                ));
+            }
+            s = s.starttls()?;
+        }
+        if !preauth {
+            let creds = creds.ok_or_else(|| Error::new(ErrorKind::Auth, "no credentials"))?;
+            s.login(creds)?;
+        }
+        Ok(s)
+    }
+
+    /// Whether the server announced `cap` (upper case).
+    pub fn has(&self, cap: &str) -> bool {
+        self.caps.iter().any(|c| c == cap)
+    }
+
+    /// The greeting (RFC 9051 §7.1.1-§7.1.5): OK, PREAUTH (returns true) or BYE. Capabilities come from its
+    /// code or a CAPABILITY command.
+    fn greeting(&mut self) -> Result<bool> {
+        let r = self
+            .pp
+            .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+        let st = match r {
+            Response::Status(st) => st,
+            _ => return Err(Error::protocol("the greeting is not a status response")),
+        };
+        let preauth = match st.status {
+            Status::Ok => false,
+            Status::Preauth => true,
+            Status::Bye => return Err(bye("greeting", &st)),
+            _ => {
+                return Err(Error::protocol(format!(
+                    "unexpected greeting: {}",
+                    crate::terminal::escape(&st.describe())
+                )));
+            }
+        };
+        if !self.take_capability_code(&st) {
+            self.capability()?;
+        }
+        Ok(preauth)
+    }
+
+    fn take_capability_code(&mut self, st: &StatusText) -> bool {
+        match &st.code {
+            Some(c) if c.name == "CAPABILITY" => {
+                self.caps = c
+                    .args
+                    .split_whitespace()
+                    .map(|w| w.to_ascii_uppercase())
+                    .collect();
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// CAPABILITY (RFC 9051 §6.1.1).
+    pub fn capability(&mut self) -> Result<()> {
+        let tag = self.send("CAPABILITY", vec![])?;
+        self.complete(&tag, "CAPABILITY", &mut |_| Ok(()))?;
+        Ok(())
+    }
+
+    /// STARTTLS (RFC 2595 §3.1, RFC 9051 §6.2.1): refused or not offered is a TLS failure (exit 4); bytes
+    /// after the OK and before the handshake are a protocol violation (exit 9, checked by the engine).
+    fn starttls(self) -> Result<Session> {
+        let mut s = self;
+        if !s.has("STARTTLS") {
+            return Err(Error::new(
+                ErrorKind::Tls,
+                "--starttls: the server does not offer STARTTLS",
+            ));
+        }
+        let tag = s.send("STARTTLS", vec![])?;
+        s.complete(&tag, "STARTTLS", &mut |_| Ok(()))
+            .map_err(|e| match e.kind() {
+                ErrorKind::Permanent | ErrorKind::Transient => Error::new(
+                    ErrorKind::Tls,
+                    format!("--starttls: the server refused TLS ({})", e.context()),
+                ),
+                _ => e,
+            })?;
+        let tls = s
+            .config
+            .tls
+            .clone()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+        let host = s.host.clone();
+        s.pp = s.pp.upgrade(&tls, &host)?;
+        s.caps.clear();
+        s.capability()?;
+        Ok(s)
+    }
+
+    /// LOGIN (RFC 9051 §6.2.3) or AUTHENTICATE (§6.2.2, RFC 4959 SASL-IR): AUTHENTICATE when `--auth` asks
+    /// or the server lists SASL mechanisms, else LOGIN — refused when the server says LOGINDISABLED.
+    fn login(&mut self, creds: &Credentials) -> Result<()> {
+        let offered: Vec<&str> = self
+            .caps
+            .iter()
+            .filter_map(|c| c.strip_prefix("AUTH="))
+            .collect();
+        let result = if self.config.auth.is_some() || !offered.is_empty() {
+            let mech = sasl::choose(self.config.auth, &offered)?;
+            self.authenticate(mech, creds)
+        } else {
+            if self.has("LOGINDISABLED") {
+                return Err(Error::new(
+                    ErrorKind::Auth,
+                    "the server refuses LOGIN on this connection (LOGINDISABLED); use imaps:// or --starttls",
+                ));
+            }
+            quote::check("user name", &creds.user)?;
+            quote::check("password", creds.password.expose())?;
+            if !creds.user.is_ascii() || !creds.password.expose().is_ascii() {
+                return Err(Error::new(
+                    ErrorKind::Auth,
+                    "LOGIN cannot carry a non-ASCII user or password and the server offers no SASL mechanism",
+                ));
+            }
+            let arg = format!(
+                "{} {}",
+                quote::quoted(&creds.user),
+                quote::quoted(creds.password.expose())
+            );
+            let tag = self.tags.next_tag();
+            self.pp
+                .send(&Command::secret("LOGIN", &Secret::new(arg)).tagged(tag.clone()))?;
+            self.complete(&tag, "LOGIN", &mut |_| Ok(()))
+        };
+        let st = result.map_err(|e| match e.kind() {
+            ErrorKind::Permanent => e.with_kind(ErrorKind::Auth),
+            _ => e,
+        })?;
+        if !self.take_capability_code(&st) {
+            self.capability()?;
+        }
+        Ok(())
+    }
+
+    /// AUTHENTICATE (RFC 9051 §6.2.2): the initial response on the command line when the server has
+    /// SASL-IR, else after the first empty challenge; every answer is a masked line.
+    fn authenticate(&mut self, mech: Mechanism, creds: &Credentials) -> Result<StatusText> {
+        let mut client =
+            sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
+        let verb = match mech {
+            Mechanism::Plain => "AUTHENTICATE PLAIN",
+            Mechanism::Login => "AUTHENTICATE LOGIN",
+            Mechanism::XOAuth2 => "AUTHENTICATE XOAUTH2",
+            Mechanism::OAuthBearer => "AUTHENTICATE OAUTHBEARER",
+        };
+        let tag = self.tags.next_tag();
+        let ir = if self.has("SASL-IR") {
+            client.initial_response()
+        } else {
+            None
+        };
+        let cmd = match &ir {
+            Some(ir) => Command::secret(verb, ir),
+            None => Command::new(verb),
+        };
+        self.pp.send(&cmd.tagged(tag.clone()))?;
+        let mut rounds = 0;
+        loop {
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            match r {
+                Response::Continue(challenge) => {
+                    rounds += 1;
+                    if rounds > 10 {
+                        return Err(Error::protocol("AUTHENTICATE: more than 10 challenges"));
+                    }
+                    let answer = client.respond(&challenge)?;
+                    self.pp.send(&Command::line(&answer))?;
+                }
+                other => {
+                    if let Some(st) =
+                        self.untagged_or_done(&tag, "AUTHENTICATE", other, &mut |_| Ok(()))?
+                    {
+                        return match st.status {
+                            Status::Ok => Ok(st),
+                            _ => {
+                                let mut e = refused("AUTHENTICATE", &st);
+                                if let Some(d) = client.error_detail() {
+                                    e = Error::new(e.kind(), format!("{} ({d})", e.context()));
+                                }
+                                Err(e)
+                            }
+                        };
+                    }
+                }
+            }
+        }
+    }
+
+    /// Sends `verb` with `parts` under a new tag: synchronizing literals wait for the server's `+`,
+    /// LITERAL+ ones do not (RFC 7888). Returns the tag.
+    fn send(&mut self, verb: &'static str, parts: Vec<Part>) -> Result<String> {
+        let tag = self.tags.next_tag();
+        let plus = self.has("LITERAL+");
+        let mut line = String::new();
+        let mut first = true;
+        for part in parts {
+            match part {
+                Part::Text(t) => line.push_str(&t),
+                Part::Literal(bytes) => {
+                    line.push_str(&format!(
+                        "{{{}{}}}",
+                        bytes.len(),
+                        if plus { "+" } else { "" }
+                    ));
+                    self.send_line(verb, &tag, &line, first)?;
+                    first = false;
+                    line.clear();
+                    if !plus {
+                        self.wait_continue(&tag, verb)?;
+                    }
+                    self.pp.write_raw(&bytes)?;
+                }
+            }
+        }
+        if first || !line.is_empty() {
+            self.send_line(verb, &tag, &line, first)?;
+        } else {
+            self.send_line(verb, &tag, "", false)?;
+        }
+        Ok(tag)
+    }
+
+    /// The first line of a command through the engine; later lines (after a literal) as raw bytes.
+    fn send_line(&mut self, verb: &'static str, tag: &str, text: &str, first: bool) -> Result<()> {
+        if first {
+            let cmd = if text.is_empty() {
+                Command::new(verb)
+            } else {
+                Command::with(verb, text)
+            };
+            return self.pp.send(&cmd.tagged(tag));
+        }
+        quote::check(verb, text)?;
+        self.pp.transcript().sent(text);
+        let mut bytes = Vec::with_capacity(text.len() + 2);
+        bytes.extend_from_slice(text.as_bytes());
+        bytes.extend_from_slice(b"\r\n");
+        self.pp.write_raw(&bytes)
+    }
+
+    /// Waits for the `+` that lets a synchronizing literal go.
+    fn wait_continue(&mut self, tag: &str, verb: &str) -> Result<()> {
+        loop {
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            if let Response::Continue(_) = r {
+                return Ok(());
+            }
+            if let Some(st) = self.untagged_or_done(tag, verb, r, &mut |_| Ok(()))? {
+                return Err(refused(verb, &st));
+            }
+        }
+    }
+
+    /// Handles one response while `tag` runs: Some(status) for its completion; untagged data goes to
+    /// `data` after the session took what it tracks.
+    fn untagged_or_done(
+        &mut self,
+        tag: &str,
+        what: &str,
+        r: Response,
+        data: &mut dyn FnMut(Response) -> Result<()>,
+    ) -> Result<Option<StatusText>> {
+        match r {
+            Response::Tagged(t, st) => {
+                if t != tag {
+                    return Err(Error::protocol(format!(
+                        "{what}: a response tagged {} that belongs to no command",
+                        crate::terminal::escape(&t)
+                            .chars()
+                            .take(40)
+                            .collect::<String>()
+                    )));
+                }
+                Ok(Some(st))
+            }
+            Response::Status(st) if st.status == Status::Bye => Err(bye(what, &st)),
+            Response::Continue(_) => Err(Error::protocol(format!(
+                "{what}: a continuation request nobody asked for"
+            ))),
+            Response::Capability(c) => {
+                self.caps = c;
+                Ok(None)
+            }
+            Response::Exists(n) => {
+                self.exists = n;
+                data(Response::Exists(n))?;
+                Ok(None)
+            }
+            Response::Expunge(n) => {
+                self.exists = self.exists.saturating_sub(1);
+                data(Response::Expunge(n))?;
+                Ok(None)
+            }
+            other => {
+                data(other)?;
+                Ok(None)
+            }
+        }
+    }
+
+    /// Reads responses until `tag` completes: its OK status, or the refusal as an error.
+    fn complete(
+        &mut self,
+        tag: &str,
+        what: &str,
+        data: &mut dyn FnMut(Response) -> Result<()>,
+    ) -> Result<StatusText> {
+        loop {
+            let r = self
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            if let Some(st) = self.untagged_or_done(tag, what, r, data)? {
+                return match st.status {
+                    Status::Ok => Ok(st),
+                    _ => Err(refused(what, &st)),
+                };
+            }
+        }
+    }
+
+    /// A command with parts and no data of interest.
+    fn simple(&mut self, verb: &'static str, parts: Vec<Part>, what: &str) -> Result<StatusText> {
+        let tag = self.send(verb, parts)?;
+        self.complete(&tag, what, &mut |_| Ok(()))
+    }
+
+    /// SELECT (RFC 9051 §6.3.2) or, when `read_only`, EXAMINE (§6.3.3).
+    pub fn select(&mut self, name: &str, read_only: bool) -> Result<Selected> {
+        let verb = if read_only { "EXAMINE" } else { "SELECT" };
+        let mut sel = Selected {
+            name: name.to_string(),
+            read_only,
+            ..Selected::default()
+        };
+        let tag = self.send(verb, vec![Part::Text(quote::mailbox(name)?)])?;
+        let what = format!("{verb} {}", crate::terminal::escape(name));
+        let st = self.complete(&tag, &what, &mut |r| {
+            if let Response::Status(st) = &r {
+                if let Some(v) = st.code_number("UIDVALIDITY") {
+                    sel.uidvalidity = u32::try_from(v).ok();
+                }
+                if let Some(v) = st.code_number("UIDNEXT") {
+                    sel.uidnext = u32::try_from(v).ok();
+                }
+            }
+            Ok(())
+        })?;
+        if st.has_code("READ-ONLY") {
+            sel.read_only = true;
+        }
+        sel.exists = self.exists;
+        Ok(sel)
+    }
+
+    /// UID SEARCH (RFC 9051 §6.4.4 with §6.4.9; RFC 4731 `RETURN (ALL)` when the server has ESEARCH): the
+    /// UIDs matching `criteria` (user IMAP syntax), sorted.
+    pub fn uid_search(&mut self, criteria: &[Part]) -> Result<Vec<u32>> {
+        let mut uids = Vec::new();
+        // RFC 4731 ESEARCH answers with ranges: a big mailbox's result stays a short line.
+        let mut parts = criteria.to_vec();
+        if self.has("ESEARCH") {
+            parts.insert(0, Part::Text("RETURN (ALL) ".to_string()));
+        }
+        let tag = self.send("UID SEARCH", parts)?;
+        self.complete(&tag, "UID SEARCH", &mut |r| {
+            if let Response::Search(v) = r {
+                uids.extend(v);
+            }
+            Ok(())
+        })?;
+        uids.sort_unstable();
+        uids.dedup();
+        Ok(uids)
+    }
+
+    /// Starts UID FETCH (RFC 9051 §6.4.5, §6.4.9) of `items` for the UIDs in `set`; read the responses with
+    /// [`Session::fetch_next`]. Returns the tag.
+    pub fn uid_fetch_start(&mut self, set: &str, items: &str) -> Result<String> {
+        self.send("UID FETCH", vec![Part::Text(format!("{set} {items}"))])
+    }
+
+    /// The next FETCH response of the running command `tag` (bodies streamed to `body`, each at most
+    /// `cap` bytes), or None once it completed.
+    pub fn fetch_next(
+        &mut self,
+        tag: &str,
+        body: &mut dyn BodySink,
+        cap: u64,
+    ) -> Result<Option<Fetch>> {
+        loop {
+            let r = self.pp.read_reply_with(&mut Literals::to(body), cap)?;
+            if let Response::Fetch(f) = r {
+                return Ok(Some(f));
+            }
+            if let Some(st) = self.untagged_or_done(tag, "UID FETCH", r, &mut |_| Ok(()))? {
+                return match st.status {
+                    Status::Ok => Ok(None),
+                    _ => Err(refused("UID FETCH", &st)),
+                };
+            }
+        }
+    }
+
+    /// UID STORE (RFC 9051 §6.4.6) `+FLAGS.SILENT (flags)` on `set`.
+    pub fn uid_store_add(&mut self, set: &str, flags: &str) -> Result<()> {
+        self.simple(
+            "UID STORE",
+            vec![Part::Text(format!("{set} +FLAGS.SILENT ({flags})"))],
+            "UID STORE",
+        )?;
+        Ok(())
+    }
+
+    /// Removes the messages in `set` marked \Deleted: UID EXPUNGE (RFC 4315 §2.1) when the server has
+    /// UIDPLUS, else EXPUNGE (RFC 9051 §6.4.3), which also removes other messages marked \Deleted.
+    pub fn expunge(&mut self, set: &str) -> Result<()> {
+        if self.has("UIDPLUS") {
+            self.simple(
+                "UID EXPUNGE",
+                vec![Part::Text(set.to_string())],
+                "UID EXPUNGE",
+            )?;
+        } else {
+            self.simple("EXPUNGE", vec![], "EXPUNGE")?;
+        }
+        Ok(())
+    }
+
+    /// Moves `set` to `dest`: UID MOVE (RFC 6851) when offered, else UID COPY, then \Deleted and expunge.
+    pub fn uid_move(&mut self, set: &str, dest: &str) -> Result<()> {
+        let target = quote::mailbox(dest)?;
+        if self.has("MOVE") {
+            self.simple(
+                "UID MOVE",
+                vec![Part::Text(format!("{set} {target}"))],
+                "UID MOVE",
+            )?;
+            return Ok(());
+        }
+        self.simple(
+            "UID COPY",
+            vec![Part::Text(format!("{set} {target}"))],
+            "UID COPY",
+        )?;
+        self.uid_store_add(set, "\\Deleted")?;
+        self.expunge(set)
+    }
+
+    /// LIST (RFC 9051 §6.3.9) with reference "" and `pattern` (UTF-8; `*` and `%` wildcards).
+    pub fn list(&mut self, pattern: &str) -> Result<Vec<ListEntry>> {
+        let mut out = Vec::new();
+        let pat = quote::mailbox(pattern)?;
+        let tag = self.send("LIST", vec![Part::Text(format!("\"\" {pat}"))])?;
+        self.complete(&tag, "LIST", &mut |r| {
+            if let Response::List(e) = r {
+                out.push(e);
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    /// STATUS (RFC 9051 §6.3.11): MESSAGES UNSEEN UIDNEXT UIDVALIDITY.
+    pub fn status(&mut self, name: &str) -> Result<MailboxStatus> {
+        let wire = utf7::encode(name);
+        let mut items = None;
+        let tag = self.send(
+            "STATUS",
+            vec![Part::Text(format!(
+                "{} (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)",
+                quote::mailbox(name)?
+            ))],
+        )?;
+        let what = format!("STATUS {}", crate::terminal::escape(name));
+        self.complete(&tag, &what, &mut |r| {
+            if let Response::MailboxStatus(m, v) = r
+                && m.eq_ignore_ascii_case(wire.as_bytes())
+            {
+                items = Some(v);
+            }
+            Ok(())
+        })?;
+        let items = items.ok_or_else(|| Error::protocol(format!("{what}: no STATUS data")))?;
+        Ok(MailboxStatus::from_items(name, &items))
+    }
+
+    /// A command on one mailbox name: CREATE, DELETE, SUBSCRIBE, UNSUBSCRIBE (RFC 9051 §6.3.4-§6.3.8).
+    pub fn mailbox_command(&mut self, verb: &'static str, name: &str) -> Result<()> {
+        let what = format!("{verb} {}", crate::terminal::escape(name));
+        self.simple(verb, vec![Part::Text(quote::mailbox(name)?)], &what)?;
+        Ok(())
+    }
+
+    /// RENAME (RFC 9051 §6.3.6).
+    pub fn rename(&mut self, old: &str, new: &str) -> Result<()> {
+        let what = format!(
+            "RENAME {} {}",
+            crate::terminal::escape(old),
+            crate::terminal::escape(new)
+        );
+        self.simple(
+            "RENAME",
+            vec![Part::Text(format!(
+                "{} {}",
+                quote::mailbox(old)?,
+                quote::mailbox(new)?
+            ))],
+            &what,
+        )?;
+        Ok(())
+    }
+
+    /// LOGOUT (RFC 9051 §6.1.3): BYE then OK; a server that just closes is fine too.
+    pub fn logout(mut self) {
+        if let Ok(tag) = self.send("LOGOUT", vec![]) {
+            for _ in 0..8 {
+                match self
+                    .pp
+                    .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)
+                {
+                    Ok(Response::Tagged(t, _)) if t == tag => break,
+                    Ok(_) => continue,
+                    Err(_) => break,
+                }
+            }
+        }
+        self.pp.close();
+    }
+
+    /// Closes the connection without LOGOUT (after an error that may have left it out of step).
+    pub fn close(self) {
+        self.pp.close();
+    }
+}

@@ -1,0 +1,314 @@
+//! The `--queue DIR` of smtp-send: messages kept after a transient failure, and `--flush-queue DIR URL`,
+//! which sends them again.
+//!
+//! A queue file is the envelope followed by the message exactly as it would have been sent (Bcc already
+//! removed, Date and Message-ID already added):
+//!
+//! ```text
+//! ferry-smtp-queue 1
+//! from ann@example.com
+//! to bob@example.org
+//! flags 8bit smtputf8        (either word optional)
+//!
+//! <the message>
+//! ```
+//!
+//! Files are written durably (a temporary file in DIR, fsync, a hard link to a fresh `*.msg` name, fsync
+//! of DIR), so a name only ever holds a complete entry. A flush holds an exclusive lock on `DIR/.lock`,
+//! removes an entry only after the server's 250 for the message, and rewrites it (the same way) when only
+//! some of its recipients were deferred again. A permanently refused entry stays for the user to see.
+
+use std::fs::{File, OpenOptions};
+use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
+use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
+use std::os::unix::io::AsRawFd;
+use std::path::{Path, PathBuf};
+
+use crate::cli::smtp_send::Args;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::Outcome;
+use crate::ops::smtp_send::{Connector, Job, transact};
+use crate::sink::FileSink;
+use crate::smtp::address;
+
+const MAGIC: &str = "ferry-smtp-queue 1";
+/// The longest envelope line read back.
+const LINE_MAX: usize = 1024;
+/// The most recipients one entry may hold.
+const RCPT_MAX: usize = 100_000;
+
+fn local(what: impl std::fmt::Display) -> impl FnOnce(io::Error) -> Error {
+    move |e| Error::local(what, e)
+}
+
+/// Writes `job` for `rcpts` into DIR (created 0700 if missing) and returns the entry's path.
+pub fn enqueue(dir: &Path, job: &mut Job, rcpts: &[String]) -> Result<PathBuf> {
+    std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+        .map_err(local(dir.display()))?;
+    let mut sink = FileSink::create(&dir.join("entry"))?;
+    let mut pre = format!("{MAGIC}\nfrom {}\n", job.from);
+    for r in rcpts {
+        pre.push_str(&format!("to {r}\n"));
+    }
+    let mut flags = Vec::new();
+    if job.eight_bit {
+        flags.push("8bit");
+    }
+    if job.smtputf8 {
+        flags.push("smtputf8");
+    }
+    pre.push_str(&format!("flags {}\n\n", flags.join(" ")));
+    sink.write_all(pre.as_bytes())
+        .map_err(local(dir.display()))?;
+    io::copy(&mut job.reader()?, &mut sink).map_err(local(dir.display()))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let pid = std::process::id();
+    sink.commit_unique(|n| dir.join(format!("{stamp}.{pid}.{n}.msg")))
+}
+
+/// Reads a queue entry back into a job (the message stays in the file).
+pub fn load(path: &Path) -> Result<Job> {
+    let what = path.display().to_string();
+    let bad = |why: &str| {
+        Error::new(
+            ErrorKind::LocalIo,
+            format!("{what}: not a queue entry ({why})"),
+        )
+    };
+    let file = File::open(path).map_err(local(&what))?;
+    let len = file.metadata().map_err(local(&what))?.len();
+    let mut r = BufReader::new(file);
+    let mut offset = 0u64;
+    let mut line = Vec::new();
+    let mut next = |r: &mut BufReader<File>, line: &mut Vec<u8>| -> Result<String> {
+        line.clear();
+        r.by_ref()
+            .take(LINE_MAX as u64 + 1)
+            .read_until(b'\n', line)
+            .map_err(local(&what))?;
+        offset += line.len() as u64;
+        if line.len() > LINE_MAX || line.last() != Some(&b'\n') {
+            return Err(Error::new(
+                ErrorKind::LocalIo,
+                format!("{what}: not a queue entry (bad envelope line)"),
+            ));
+        }
+        line.pop();
+        String::from_utf8(line.clone()).map_err(|_| {
+            Error::new(
+                ErrorKind::LocalIo,
+                format!("{what}: not a queue entry (not UTF-8)"),
+            )
+        })
+    };
+    if next(&mut r, &mut line)? != MAGIC {
+        return Err(bad("no header line"));
+    }
+    let mut from = None;
+    let mut rcpts = Vec::new();
+    let (mut eight_bit, mut smtputf8) = (false, false);
+    loop {
+        let l = next(&mut r, &mut line)?;
+        if l.is_empty() {
+            break;
+        }
+        match l.split_once(' ').unwrap_or((l.as_str(), "")) {
+            ("from", a) => from = Some(a.to_string()),
+            ("to", a) => {
+                address::check(a)?;
+                if rcpts.len() >= RCPT_MAX {
+                    return Err(bad("too many recipients"));
+                }
+                rcpts.push(a.to_string());
+            }
+            ("flags", f) => {
+                eight_bit = f.split(' ').any(|w| w == "8bit");
+                smtputf8 = f.split(' ').any(|w| w == "smtputf8");
+            }
+            _ => return Err(bad("unknown envelope line")),
+        }
+    }
+    let from = from.ok_or_else(|| bad("no sender"))?;
+    address::check(&from)?;
+    if rcpts.is_empty() {
+        return Err(bad("no recipients"));
+    }
+    let mut file = r.into_inner();
+    file.seek(SeekFrom::Start(offset)).map_err(local(&what))?;
+    Ok(Job {
+        from,
+        rcpts,
+        head: Vec::new(),
+        file,
+        body_offset: offset,
+        body_len: len.saturating_sub(offset),
+        eight_bit,
+        smtputf8,
+    })
+}
+
+/// The entries in DIR, oldest name first.
+fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut v = Vec::new();
+    for e in std::fs::read_dir(dir).map_err(local(dir.display()))? {
+        let e = e.map_err(local(dir.display()))?;
+        let name = e.file_name();
+        let name = name.to_string_lossy();
+        if !name.starts_with('.')
+            && name.ends_with(".msg")
+            && e.file_type().is_ok_and(|t| t.is_file())
+        {
+            v.push(e.path());
+        }
+    }
+    v.sort();
+    Ok(v)
+}
+
+/// An exclusive lock on `DIR/.lock`, so two flushes never send the same entry twice.
+fn lock(dir: &Path) -> Result<File> {
+    let path = dir.join(".lock");
+    let f = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .mode(0o600)
+        .custom_flags(libc::O_NOFOLLOW)
+        .open(&path)
+        .map_err(local(path.display()))?;
+    // SAFETY: flock on a file descriptor we own; no memory is shared.
+    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    if rc != 0 {
+        return Err(Error::new(
+            ErrorKind::Transient,
+            format!("{}: another flush is running", dir.display()),
+        ));
+    }
+    Ok(f)
+}
+
+/// `--flush-queue DIR`: sends every entry over one session (reopened after a broken one), removing each
+/// after its 250. Exit: 0 when all went (or none was queued), the failure's code when all failed alike,
+/// else 10.
+pub fn flush(conn: &Connector, dir: &Path, args: &Args) -> Result<Outcome> {
+    let _lock = lock(dir)?;
+    let list = entries(dir)?;
+    let quiet = args.net.quiet || args.net.json;
+    let mut failures: Vec<ErrorKind> = Vec::new();
+    let mut sent = Vec::new();
+    let mut session = None;
+    for path in &list {
+        let mut job = match load(path) {
+            Ok(j) => j,
+            Err(e) => {
+                crate::cli::report("smtp-send", &e);
+                failures.push(e.kind());
+                continue;
+            }
+        };
+        if session.is_none() {
+            match conn.open() {
+                Ok(s) => session = Some(s),
+                Err(e) => {
+                    // The server is unreachable: the rest stays queued too.
+                    failures.push(e.kind());
+                    crate::cli::report("smtp-send", &e.within("flushing the queue"));
+                    break;
+                }
+            }
+        }
+        let Some(s) = session.as_mut() else { break };
+        let result = transact(s, &mut job, false);
+        let name = path.display().to_string();
+        match result {
+            Ok(t) if t.sent.is_some() => {
+                for r in t.results.iter().filter(|r| !r.accepted()) {
+                    eprintln!(
+                        "smtp-send: {name}: refused <{}>: {} {}",
+                        crate::terminal::escape(&r.address),
+                        r.code,
+                        r.text
+                    );
+                }
+                let deferred = t.deferred();
+                if deferred.is_empty() {
+                    std::fs::remove_file(path).map_err(local(&name))?;
+                    if let Ok(d) = File::open(dir) {
+                        let _ = d.sync_all();
+                    }
+                } else {
+                    requeue(path, &mut job, &deferred)?;
+                    failures.push(ErrorKind::Transient);
+                }
+                if !quiet {
+                    eprintln!("smtp-send: {name}: sent ({})", t.sent.unwrap_or_default());
+                }
+                sent.push(name);
+            }
+            Ok(t) => {
+                let kind = if t.all_deferred() {
+                    ErrorKind::Transient
+                } else {
+                    ErrorKind::Permanent
+                };
+                for r in &t.results {
+                    eprintln!(
+                        "smtp-send: {name}: refused <{}>: {} {}",
+                        crate::terminal::escape(&r.address),
+                        r.code,
+                        r.text
+                    );
+                }
+                failures.push(kind);
+            }
+            Err(e) => {
+                let usable = matches!(e.kind(), ErrorKind::Permanent | ErrorKind::Transient);
+                failures.push(e.kind());
+                crate::cli::report("smtp-send", &e.within(&name));
+                if let Some(s) = session.take() {
+                    if usable {
+                        s.quit();
+                    } else {
+                        s.close();
+                    }
+                }
+            }
+        }
+    }
+    if let Some(s) = session {
+        s.quit();
+    }
+    if args.net.json {
+        let left = entries(dir)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect::<Vec<_>>();
+        crate::json::print(&serde_json::json!({ "sent": sent, "queued": left }))?;
+    }
+    if failures.is_empty() {
+        return Ok(Outcome::Success);
+    }
+    if sent.is_empty() && failures.iter().all(|k| *k == failures[0]) {
+        return Err(Error::new(
+            failures[0],
+            format!("{} queued message(s) not sent", list.len() - sent.len()),
+        )
+        .reported(false));
+    }
+    Ok(Outcome::Partial)
+}
+
+/// Rewrites an entry for the recipients still deferred (a new entry, then the old one removed).
+fn requeue(path: &Path, job: &mut Job, rcpts: &[String]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let new = enqueue(dir, job, rcpts)?;
+    std::fs::remove_file(path).map_err(local(path.display()))?;
+    let _ = new;
+    Ok(())
+}

@@ -1,0 +1,273 @@
+//! Addresses as SMTP needs them: the addr-specs in an RFC 5322 §3.4 address list (for `-t`, and for the
+//! envelope of `--from`/`--to` values like `Ann <ann@example.com>`), and the checks an envelope address
+//! must pass before it goes into `MAIL FROM:<…>` or `RCPT TO:<…>`.
+//!
+//! The parser is a single pass over the (unfolded) header value with no recursion: display names, quoted
+//! strings with `\` escapes, comments (nested, with escapes), groups (`team: a@x, b@y;`), angle addresses
+//! with an obsolete source route (`<@relay:ann@x>`, RFC 5322 §4.4) and obsolete whitespace around the `@`.
+//! It extracts addresses; it does not validate domains (the server does that and says so per recipient).
+
+use crate::error::{Error, Result};
+
+/// The longest envelope address accepted (RFC 5321 §4.5.3.1.3 allows a 256-octet path).
+pub const MAX_ADDRESS: usize = 256;
+
+/// The addr-specs in an address list, in order (group names and display names dropped; empty groups and
+/// empty list elements are fine).
+pub fn parse_list(value: &str) -> Result<Vec<String>> {
+    let bad = |why: &str| {
+        Error::usage(format!(
+            "malformed address list {:?}: {why}",
+            crate::terminal::escape(&value.chars().take(120).collect::<String>())
+        ))
+    };
+    let mut out = Vec::new();
+    // One list element at a time: `bare` is the text outside comments and angle brackets since the last
+    // separator (a bare addr-spec, or a display name an angle address replaces), whitespace dropped
+    // outside quoted strings; `open` an angle address being read; `done` a complete one.
+    let mut el = Element::default();
+    let mut in_group = false;
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '(' => {
+                let mut depth = 1usize;
+                while depth > 0 {
+                    match chars.next() {
+                        Some('\\') => {
+                            chars.next();
+                        }
+                        Some('(') => depth += 1,
+                        Some(')') => depth -= 1,
+                        Some(_) => {}
+                        None => return Err(bad("unterminated comment")),
+                    }
+                }
+                el.space = !el.bare.is_empty();
+            }
+            '"' => {
+                if el.open.is_none() {
+                    el.push('"');
+                    el.bare.pop();
+                }
+                let target = el.open.as_mut().unwrap_or(&mut el.bare);
+                target.push('"');
+                loop {
+                    match chars.next() {
+                        Some('\\') => match chars.next() {
+                            Some(e) => {
+                                target.push('\\');
+                                target.push(e);
+                            }
+                            None => return Err(bad("unterminated quoted string")),
+                        },
+                        Some('"') => break,
+                        Some(ch) => target.push(ch),
+                        None => return Err(bad("unterminated quoted string")),
+                    }
+                }
+                target.push('"');
+            }
+            '<' if el.open.is_some() || el.done.is_some() => return Err(bad("a second '<'")),
+            '<' => el.open = Some(String::new()),
+            '>' => match el.open.take() {
+                Some(a) => el.done = Some(strip_route(&a)),
+                None => return Err(bad("'>' without '<'")),
+            },
+            c if el.open.is_some() => {
+                if !c.is_whitespace()
+                    && let Some(a) = el.open.as_mut()
+                {
+                    a.push(c);
+                }
+            }
+            ',' => el.finish(&mut out)?,
+            // A group's display name ends here (RFC 5322 §3.4 group).
+            ':' if !in_group && el.done.is_none() => {
+                el = Element::default();
+                in_group = true;
+            }
+            ';' if in_group => {
+                el.finish(&mut out)?;
+                in_group = false;
+            }
+            c if c.is_whitespace() => el.space = !el.bare.is_empty(),
+            c => el.push(c),
+        }
+        if out.len() > 10_000 {
+            return Err(bad("more than 10000 addresses"));
+        }
+    }
+    if el.open.is_some() {
+        return Err(bad("unterminated '<'"));
+    }
+    el.finish(&mut out)?;
+    Ok(out)
+}
+
+#[derive(Default)]
+struct Element {
+    bare: String,
+    open: Option<String>,
+    done: Option<String>,
+    /// Whitespace or a comment since the last character of `bare`.
+    space: bool,
+    /// Two words side by side in `bare` (`Ann ann@x`): a display name without its `<…>`.
+    phrase: bool,
+}
+
+impl Element {
+    /// Adds a character outside angle brackets; whitespace around `@` and `.` is obsolete but allowed
+    /// (RFC 5322 §4.4), between two words it makes a phrase.
+    fn push(&mut self, c: char) {
+        if self.space && c != '@' && c != '.' && !self.bare.ends_with(['@', '.']) {
+            self.phrase = true;
+        }
+        self.space = false;
+        self.bare.push(c);
+    }
+
+    /// Ends one list element: a complete angle address wins over the display-name text around it.
+    fn finish(&mut self, out: &mut Vec<String>) -> Result<()> {
+        let phrase = std::mem::take(&mut self.phrase);
+        self.space = false;
+        let addr = match self.done.take() {
+            Some(a) => a,
+            None if phrase => {
+                return Err(Error::usage(format!(
+                    "address {:?}: a name needs the address in <…>",
+                    crate::terminal::escape(&self.bare)
+                )));
+            }
+            None => std::mem::take(&mut self.bare),
+        };
+        self.bare.clear();
+        let addr = addr.trim();
+        if !addr.is_empty() {
+            check(addr)?;
+            out.push(addr.to_string());
+        }
+        Ok(())
+    }
+}
+
+/// `@relay1,@relay2:user@host` → `user@host` (RFC 5322 §4.4 obs-route).
+fn strip_route(a: &str) -> String {
+    let a = a.trim();
+    if a.starts_with('@')
+        && let Some(i) = a.find(':')
+    {
+        return a[i + 1..].to_string();
+    }
+    a.to_string()
+}
+
+/// The addr-spec of one mailbox given on the command line (`ann@example.com` or `Ann <ann@example.com>`).
+pub fn mailbox(value: &str, what: &str) -> Result<String> {
+    if value.contains(['\r', '\n', '\0']) {
+        return Err(Error::usage(format!("{what}: CR, LF or NUL in an address")));
+    }
+    let list = parse_list(value).map_err(|e| e.within(what))?;
+    match list.as_slice() {
+        [one] => Ok(one.clone()),
+        [] => Err(Error::usage(format!("{what}: no address in {value:?}"))),
+        _ => Err(Error::usage(format!(
+            "{what}: one address expected, found {}",
+            list.len()
+        ))),
+    }
+}
+
+/// Refuses an envelope address that could break the command it goes into: control characters, angle
+/// brackets, unquoted whitespace, or more than [`MAX_ADDRESS`] octets.
+pub fn check(addr: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Error::usage(format!(
+            "address {:?}: {why}",
+            crate::terminal::escape(&addr.chars().take(120).collect::<String>())
+        ))
+    };
+    if addr.len() > MAX_ADDRESS {
+        return Err(bad("longer than 256 octets"));
+    }
+    if addr.chars().any(|c| c.is_control()) {
+        return Err(bad("control characters are not allowed"));
+    }
+    if addr.contains(['<', '>']) {
+        return Err(bad("'<' or '>' inside the address"));
+    }
+    let mut quoted = false;
+    let mut escaped = false;
+    for c in addr.chars() {
+        match c {
+            _ if escaped => escaped = false,
+            '\\' if quoted => escaped = true,
+            '"' => quoted = !quoted,
+            c if c.is_whitespace() && !quoted => return Err(bad("unquoted whitespace")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(v: &str) -> Vec<String> {
+        parse_list(v).unwrap()
+    }
+
+    #[test]
+    fn names_comments_groups_and_quotes() {
+        assert_eq!(
+            list("\"Doe, John\" <john@example.com>, ann@example.com (Ann, really), <bob@x>"),
+            vec!["john@example.com", "ann@example.com", "bob@x"]
+        );
+        assert_eq!(
+            list("team: a@x, B <b@y>;, undisclosed-recipients:;, c@z"),
+            vec!["a@x", "b@y", "c@z"]
+        );
+        assert_eq!(
+            list("(lead (nested) comment) \"odd \\\"local\"@example.com"),
+            vec!["\"odd \\\"local\"@example.com"]
+        );
+        assert_eq!(
+            list("Ann <@relay.example:ann@example.com>"),
+            vec!["ann@example.com"]
+        );
+        assert_eq!(list("john @ example.com"), vec!["john@example.com"]);
+        assert_eq!(list(" , ,"), Vec::<String>::new());
+        assert_eq!(
+            list("=?UTF-8?B?w6lsaXNl?= <elise@example.com>"),
+            vec!["elise@example.com"]
+        );
+        assert_eq!(list("Ann: not a group <ann@x>"), vec!["ann@x"]);
+        assert_eq!(list("undisclosed recipients:;"), Vec::<String>::new());
+        assert_eq!(
+            list("\"Ann Lee\"@x, a . b @ c"),
+            vec!["\"Ann Lee\"@x", "a.b@c"]
+        );
+    }
+
+    #[test]
+    fn malformed_lists_are_usage_errors() {
+        for bad in ["(open", "\"open", "<a@b", "a@b>", "<<a@b>>", "a\u{7}b@c"] {
+            let e = parse_list(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::Usage, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn command_line_mailboxes() {
+        assert_eq!(mailbox("Ann <ann@x>", "--from").unwrap(), "ann@x");
+        assert_eq!(mailbox("ann@x", "--to").unwrap(), "ann@x");
+        for bad in ["a@x\r\nRCPT TO:<b@y>", "a@x, b@y", "", "a b@x"] {
+            assert_eq!(
+                mailbox(bad, "--to").unwrap_err().kind(),
+                crate::ErrorKind::Usage,
+                "{bad:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,342 @@
+//! ftp-put, and recursive / parallel ftp-get, against the real vsftpd (local user `ferry`, writable home):
+//! plain, explicit FTPS with require_ssl_reuse=YES (TLS 1.2 and 1.3) and implicit FTPS.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::support::*;
+
+fn cfg() -> Option<HashMap<String, String>> {
+    super::server("vsftpd")
+}
+
+fn sha256(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .next()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// A fresh, empty directory `name` in the user's home on the server, and its local path.
+fn remote_dir(c: &HashMap<String, String>, name: &str) -> PathBuf {
+    let p = Path::new(&c["FERRY_FTP_HOME"]).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&p);
+    std::fs::create_dir_all(&p).unwrap();
+    let _ = Command::new("chown")
+        .args(["-R", "ferry:", p.to_str().unwrap()])
+        .status();
+    p
+}
+
+fn url(c: &HashMap<String, String>, key: &str, scheme: &str, path: &Path) -> String {
+    let home = Path::new(&c["FERRY_FTP_HOME"]);
+    let rel = path.strip_prefix(home).unwrap().to_str().unwrap();
+    format!(
+        "{scheme}://ferry:{}@{}/{rel}/",
+        c["FERRY_FTP_PASSWORD"], c[key]
+    )
+}
+
+fn random_file(path: &Path, len: usize) {
+    let mut f = std::fs::File::create(path).unwrap();
+    let mut x: u64 = len as u64 ^ 0x9e3779b97f4a7c15;
+    let mut buf = Vec::with_capacity(1 << 16);
+    let mut left = len;
+    while left > 0 {
+        buf.clear();
+        while buf.len() < (1 << 16).min(left) {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            buf.push(x as u8);
+        }
+        f.write_all(&buf).unwrap();
+        left -= buf.len();
+    }
+}
+
+#[test]
+fn put_plain_explicit_and_implicit_ftps_with_session_reuse() {
+    let Some(c) = cfg() else { return };
+    let local = tempfile::tempdir().unwrap();
+    let mut names = Vec::new();
+    for i in 0..6 {
+        let n = format!("f{i}.bin");
+        random_file(&local.path().join(&n), 1000 * i + 100_000);
+        names.push(n);
+    }
+    let ca = c["FERRY_CA"].clone();
+    let variants: [(&str, &str, Vec<&str>); 4] = [
+        ("plain", "FERRY_FTP_PLAIN", vec![]),
+        (
+            "tls12",
+            "FERRY_FTP_EXPLICIT",
+            vec!["--starttls", "--tls-max", "1.2"],
+        ),
+        (
+            "tls13",
+            "FERRY_FTP_EXPLICIT",
+            vec!["--starttls", "--tls-min", "1.3"],
+        ),
+        ("implicit", "FERRY_FTP_IMPLICIT", vec![]),
+    ];
+    for (label, key, flags) in variants {
+        let dir = remote_dir(&c, &format!("put-{label}"));
+        let scheme = if label == "implicit" { "ftps" } else { "ftp" };
+        let mut args: Vec<String> = vec!["-v".into(), "--cacert".into(), ca.clone()];
+        args.extend(flags.iter().map(|s| s.to_string()));
+        args.extend(names.iter().cloned());
+        args.push(url(&c, key, scheme, &dir));
+        let argv: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run_in(local.path(), "ftp-put", &argv, &[]);
+        assert_code(&r, 0);
+        for n in &names {
+            assert_eq!(
+                sha256(&dir.join(n)),
+                sha256(&local.path().join(n)),
+                "{label} {n}"
+            );
+        }
+        if label != "plain" {
+            assert_eq!(
+                r.stderr
+                    .matches("data connection: TLS session resumed")
+                    .count(),
+                6,
+                "{label}: every data connection resumes the control session\n{}",
+                r.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn append_chmod_and_delete_after() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "append");
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("log"), b"one\n").unwrap();
+    let u = url(&c, "FERRY_FTP_PLAIN", "ftp", &dir);
+    let r = run_in(local.path(), "ftp-put", &["--chmod", "600", "log", &u], &[]);
+    assert_code(&r, 0);
+    std::fs::write(local.path().join("log"), b"two\n").unwrap();
+    let r = run_in(
+        local.path(),
+        "ftp-put",
+        &["--append", "--delete-after", "log", &u],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.join("log")).unwrap(), b"one\ntwo\n");
+    use std::os::unix::fs::PermissionsExt;
+    let mode = std::fs::metadata(dir.join("log"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(!local.path().join("log").exists(), "deleted after the 226");
+}
+
+#[test]
+fn resume_after_a_cut_connection_matches_sha256() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "resume");
+    let local = tempfile::tempdir().unwrap();
+    let file = local.path().join("big.bin");
+    random_file(&file, 40 << 20);
+    let full = std::fs::read(&file).unwrap();
+    let u = format!("{}big.bin", url(&c, "FERRY_FTP_EXPLICIT", "ftp", &dir));
+    // Upload from a pipe that stalls after 7 MiB, then kill the client: a real cut mid-transfer.
+    let mut child = Command::new(bin("ftp-put"))
+        .args(["-q", "--starttls", "--cacert", &c["FERRY_CA"], "-", &u])
+        .env("HOME", local.path())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut pipe = child.stdin.take().unwrap();
+    pipe.write_all(&full[..7 << 20]).unwrap();
+    let server_file = dir.join("big.bin");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while std::fs::metadata(&server_file).map_or(0, |m| m.len()) < 6 << 20 {
+        assert!(Instant::now() < deadline, "upload never reached the server");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    drop(pipe);
+    // Wait for vsftpd to finish writing what it got.
+    let mut last = u64::MAX;
+    loop {
+        std::thread::sleep(Duration::from_millis(300));
+        let now = std::fs::metadata(&server_file).unwrap().len();
+        if now == last {
+            break;
+        }
+        last = now;
+    }
+    assert!(last < full.len() as u64, "the cut left a partial file");
+    assert_eq!(
+        std::fs::read(&server_file).unwrap(),
+        full[..last as usize],
+        "the partial file is a prefix"
+    );
+    let r = run_in(
+        local.path(),
+        "ftp-put",
+        &[
+            "-c",
+            "-v",
+            "--starttls",
+            "--cacert",
+            &c["FERRY_CA"],
+            "big.bin",
+            &u,
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(r.stderr.contains("> APPE"), "{}", r.stderr);
+    assert_eq!(sha256(&server_file), sha256(&file));
+}
+
+#[test]
+fn atomic_upload_replaces_and_a_refused_rename_keeps_the_temporary_file() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "atomic");
+    std::fs::write(dir.join("site.tgz"), b"old").unwrap();
+    std::fs::create_dir(dir.join("busy")).unwrap();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("site.tgz"), b"new contents").unwrap();
+    let u = url(&c, "FERRY_FTP_PLAIN", "ftp", &dir);
+    let r = run_in(local.path(), "ftp-put", &["--atomic", "site.tgz", &u], &[]);
+    assert_code(&r, 0);
+    assert_eq!(
+        std::fs::read(dir.join("site.tgz")).unwrap(),
+        b"new contents"
+    );
+    assert_eq!(
+        names_in(&dir),
+        vec!["busy", "site.tgz"],
+        "no temporary left"
+    );
+    // A directory in the way: the rename is refused, the upload stays under its temporary name.
+    let r = run_in(
+        local.path(),
+        "ftp-put",
+        &["--atomic", "site.tgz", &format!("{u}busy")],
+        &[],
+    );
+    assert_code(&r, 6);
+    let kept: Vec<String> = names_in(&dir)
+        .into_iter()
+        .filter(|n| n.starts_with(".busy.ferry-"))
+        .collect();
+    assert_eq!(kept.len(), 1, "{:?}", names_in(&dir));
+    assert!(r.stderr.contains(&kept[0]), "{}", r.stderr);
+    assert_eq!(std::fs::read(dir.join(&kept[0])).unwrap(), b"new contents");
+    assert!(dir.join("busy").is_dir());
+}
+
+#[test]
+fn mkdirs_creates_missing_levels() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "mkdirs");
+    std::fs::create_dir(dir.join("a")).unwrap();
+    let _ = Command::new("chown")
+        .args(["ferry:", dir.join("a").to_str().unwrap()])
+        .status();
+    let local = tempfile::tempdir().unwrap();
+    std::fs::write(local.path().join("f"), b"deep").unwrap();
+    let u = format!("{}a/b/c/", url(&c, "FERRY_FTP_PLAIN", "ftp", &dir));
+    let r = run_in(local.path(), "ftp-put", &["f", &u], &[]);
+    assert_code(&r, 6);
+    for _ in 0..2 {
+        let r = run_in(local.path(), "ftp-put", &["--mkdirs", "f", &u], &[]);
+        assert_code(&r, 0);
+    }
+    assert_eq!(std::fs::read(dir.join("a/b/c/f")).unwrap(), b"deep");
+}
+
+fn tree(root: &Path, files: usize) {
+    for i in 0..files {
+        let d = root
+            .join(format!("d{}", i % 10))
+            .join(format!("e{}", i % 3));
+        std::fs::create_dir_all(&d).unwrap();
+        std::fs::write(
+            d.join(format!("f{i}.txt")),
+            format!("file {i}\n").repeat(i % 50 + 1),
+        )
+        .unwrap();
+    }
+}
+
+fn same_trees(a: &Path, b: &Path) {
+    let out = Command::new("diff")
+        .arg("-r")
+        .arg(a)
+        .arg(b)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+#[test]
+fn recursive_put_and_get_of_a_1000_file_tree_with_parallel_sessions() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "tree");
+    let local = tempfile::tempdir().unwrap();
+    tree(&local.path().join("t"), 1000);
+    for (key, scheme, flags) in [
+        ("FERRY_FTP_PLAIN", "ftp", vec![]),
+        ("FERRY_FTP_EXPLICIT", "ftp", vec!["--starttls"]),
+    ] {
+        let _ = std::fs::remove_dir_all(dir.join("t"));
+        let u = url(&c, key, scheme, &dir);
+        let mut args = vec!["-R", "--parallel", "4", "-q", "--cacert", &c["FERRY_CA"]];
+        args.extend(flags.iter().copied());
+        let mut put = args.clone();
+        put.extend(["t", u.as_str()]);
+        let r = run_in(local.path(), "ftp-put", &put, &[]);
+        assert_code(&r, 0);
+        same_trees(&local.path().join("t"), &dir.join("t"));
+        for parallel in ["1", "4"] {
+            let out = tempfile::tempdir().unwrap();
+            let mut get = args.clone();
+            get[2] = parallel;
+            let tu = format!("{u}t/");
+            get.extend(["--json", "-O", out.path().to_str().unwrap(), tu.as_str()]);
+            let r = run_in(local.path(), "ftp-get", &get, &[]);
+            assert_code(&r, 0);
+            let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+            assert_eq!(v["files"].as_array().unwrap().len(), 1000);
+            same_trees(&local.path().join("t"), &out.path().join("t"));
+        }
+    }
+}
+
+#[test]
+fn recursive_get_never_creates_local_symlinks() {
+    let Some(c) = cfg() else { return };
+    let dir = remote_dir(&c, "links");
+    std::fs::create_dir(dir.join("t")).unwrap();
+    std::fs::write(dir.join("t/real.txt"), b"real").unwrap();
+    std::os::unix::fs::symlink("/etc", dir.join("t/etc")).unwrap();
+    std::os::unix::fs::symlink("/etc/passwd", dir.join("t/passwd")).unwrap();
+    let out = tempfile::tempdir().unwrap();
+    let u = format!("{}t/", url(&c, "FERRY_FTP_PLAIN", "ftp", &dir));
+    let r = run_in(out.path(), "ftp-get", &["-R", &u], &[]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(&out.path().join("t")), vec!["real.txt"]);
+}
