@@ -13,4 +13,5 @@ mod imap_fetch;
 mod imap_mailbox;
 mod interop;
 mod mime;
+mod pop3_fetch;
 mod smtp_send;

@@ -14,6 +14,7 @@ pub mod imap_fetch;
 pub mod imap_mailbox;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod pop3_fetch;
 pub mod smtp_send;
 
 use std::process::ExitCode;
@@ -34,6 +35,7 @@ pub fn commands() -> Vec<clap::Command> {
         ftp_put::Args::command().name("ftp-put"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
+        pop3_fetch::Args::command().name("pop3-fetch"),
         smtp_send::Args::command().name("smtp-send"),
     ]
 }

@@ -15,6 +15,8 @@ pub mod imap_pool;
 pub mod imap_state;
 pub mod mime_decode;
 pub mod mime_encode;
+pub mod pop3_fetch;
+pub mod pop3_state;
 pub mod smtp_queue;
 pub mod smtp_send;
 

@@ -95,6 +95,12 @@ impl<D: Dialect> PingPong<D> {
         self.timeout
     }
 
+    /// The dialect, for protocols whose reply framing depends on the command just sent (POP3: a multi-line
+    /// reply follows LIST and UIDL, a single line follows STAT).
+    pub fn dialect_mut(&mut self) -> &mut D {
+        &mut self.dialect
+    }
+
     /// The server's address.
     pub fn peer_addr(&self) -> Result<SocketAddr> {
         self.stream

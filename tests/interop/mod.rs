@@ -6,6 +6,8 @@
 mod ftp;
 mod ftp_put;
 mod imap;
+mod mailbox;
+mod pop3;
 mod smtp;
 
 use std::collections::HashMap;

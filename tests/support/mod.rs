@@ -389,6 +389,7 @@ pub fn bin(name: &str) -> PathBuf {
     match name {
         "ftp-get" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-get")),
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
+        "pop3-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_pop3-fetch")),
         "ftp-put" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-put")),
         "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
         "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),

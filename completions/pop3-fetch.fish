@@ -1,0 +1,34 @@
+complete -c pop3-fetch -l state -d 'The UIDL state file (created if missing; rewritten atomically)' -r -F
+complete -c pop3-fetch -l top -d 'Fetch only the header and the first N body lines of each message (TOP)' -r
+complete -c pop3-fetch -l max-size -d 'Skip messages larger than BYTES (suffixes k, M, G: powers of 1024)' -r
+complete -c pop3-fetch -l max-messages -d 'Fetch at most N messages in this run' -r
+complete -c pop3-fetch -l auth -d 'SASL mechanism for AUTH: plain, login, xoauth2, oauthbearer (default: PLAIN or LOGIN when the server offers SASL, else USER/PASS)' -r
+complete -c pop3-fetch -l maildir -d 'Deliver into the Maildir DIR (tmp, fsync, then new/; created if missing)' -r -F
+complete -c pop3-fetch -l mbox -d 'Append to the mbox FILE (mboxrd quoting, locked; a failed write is rolled back)' -r -F
+complete -c pop3-fetch -l dir -d 'Write one .eml file per message into DIR (safe, unique names)' -r -F
+complete -c pop3-fetch -l mda -d 'Pipe each message to CMD (run with /bin/sh); a non-zero exit means not delivered' -r
+complete -c pop3-fetch -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
+complete -c pop3-fetch -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c pop3-fetch -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c pop3-fetch -s u -l user -d 'Log in as USER (when the URL names none)' -r
+complete -c pop3-fetch -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c pop3-fetch -l password-command -d 'Run CMD (with /bin/sh) and use its standard output as the password or token' -r
+complete -c pop3-fetch -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
+complete -c pop3-fetch -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
+complete -c pop3-fetch -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
+complete -c pop3-fetch -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c pop3-fetch -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c pop3-fetch -s l -l list -d 'List the messages (number, size, UIDL) instead of fetching them'
+complete -c pop3-fetch -l delete -d 'Delete each message on the server once it is stored locally (default: keep)'
+complete -c pop3-fetch -l new-only -d 'Fetch only messages whose UIDL is not in the --state file'
+complete -c pop3-fetch -l headers-only -d 'Fetch only the header of each message (TOP n 0)'
+complete -c pop3-fetch -l apop -d 'Log in with APOP (MD5 digest of the greeting\'s timestamp and the password)'
+complete -c pop3-fetch -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
+complete -c pop3-fetch -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c pop3-fetch -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
+complete -c pop3-fetch -s q -l quiet -d 'Print errors only'
+complete -c pop3-fetch -l json -d 'Print one JSON document describing the result on stdout'
+complete -c pop3-fetch -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c pop3-fetch -s V -l version -d 'Print version'

@@ -1,0 +1,3 @@
+fn main() -> std::process::ExitCode {
+    ferry::cli::pop3_fetch::main()
+}

@@ -1,0 +1,537 @@
+//! The POP3 client session: RFC 1939 (greeting, USER/PASS, APOP, STAT, LIST, UIDL, RETR, TOP, DELE, RSET,
+//! QUIT), RFC 2449 (CAPA, extended response codes, PIPELINING), RFC 2595 §4 (STLS) and RFC 5034 (AUTH with
+//! SASL, initial responses).
+//!
+//! One method per protocol command, named after it. Replies are typed by [`reply`]; a `-ERR` becomes the
+//! error its RFC 2449 code implies. Message bodies stream through the engine's dot-body reader into any
+//! `Write` the caller hands in; the session never touches files, state or flags. For PIPELINING the caller
+//! sends a bounded batch of [`Session::request`]s and then reads each [`Session::response`] in order: the
+//! commands are a few bytes each, so the batch never fills a socket buffer while the server is answering.
+
+pub mod reply;
+
+use std::io::Write;
+use std::time::Duration;
+
+use md5::{Digest, Md5};
+
+use crate::credentials::{Credentials, Secret};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pingpong::{Command, PingPong, Transcript};
+use crate::sasl::{self, Mechanism};
+use crate::transport::{self, Stream, Tls};
+use crate::url::Target;
+
+pub use reply::{Expect, Pop3Dialect, Reply, Status};
+
+/// How to reach and log in to a server.
+#[derive(Clone)]
+pub struct Config {
+    /// TLS client, needed for `pop3s://` and `--starttls`.
+    pub tls: Option<Tls>,
+    /// `--starttls`: STLS, and fail (exit 4) if not offered or refused.
+    pub starttls: bool,
+    /// `--connect-timeout`.
+    pub connect_timeout: Duration,
+    /// `--timeout`: per reply, and per read of a message body.
+    pub timeout: Duration,
+    /// `-v`.
+    pub transcript: Transcript,
+    /// How to log in.
+    pub login: Login,
+}
+
+/// The login method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Login {
+    /// AUTH with the best SASL mechanism offered (PLAIN, else LOGIN), else USER/PASS.
+    Default,
+    /// `--apop`: APOP with the greeting's timestamp (RFC 1939 §7).
+    Apop,
+    /// `--auth MECH`: AUTH with this mechanism (RFC 5034).
+    Sasl(Mechanism),
+}
+
+/// What CAPA announced (RFC 2449 §6).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Whether the server answered CAPA at all (RFC 1939-only servers do not).
+    pub known: bool,
+    /// TOP (§6.1).
+    pub top: bool,
+    /// USER (§6.2).
+    pub user: bool,
+    /// SASL mechanisms (§6.3).
+    pub sasl: Vec<String>,
+    /// RESP-CODES (§6.4).
+    pub resp_codes: bool,
+    /// PIPELINING (§6.6).
+    pub pipelining: bool,
+    /// UIDL (§6.8).
+    pub uidl: bool,
+    /// STLS (RFC 2595 §4).
+    pub stls: bool,
+}
+
+impl Capabilities {
+    /// Parses CAPA's lines.
+    pub fn parse(lines: &[String]) -> Capabilities {
+        let mut c = Capabilities {
+            known: true,
+            ..Default::default()
+        };
+        for line in lines {
+            let mut words = line.split_ascii_whitespace();
+            let Some(name) = words.next() else { continue };
+            match name.to_ascii_uppercase().as_str() {
+                "TOP" => c.top = true,
+                "USER" => c.user = true,
+                "SASL" => c.sasl = words.map(str::to_string).collect(),
+                "RESP-CODES" => c.resp_codes = true,
+                "PIPELINING" => c.pipelining = true,
+                "UIDL" => c.uidl = true,
+                "STLS" => c.stls = true,
+                _ => {}
+            }
+        }
+        c
+    }
+}
+
+/// A message body to ask for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// RETR n: the whole message.
+    Whole(u32),
+    /// TOP n lines: the header and the first `lines` body lines (RFC 1939 §7).
+    Top(u32, u32),
+}
+
+impl Part {
+    /// The message number.
+    pub fn number(self) -> u32 {
+        match self {
+            Part::Whole(n) | Part::Top(n, _) => n,
+        }
+    }
+
+    fn command(self) -> Command {
+        match self {
+            Part::Whole(n) => Command::with("RETR", n.to_string()),
+            Part::Top(n, l) => Command::with("TOP", format!("{n} {l}")),
+        }
+    }
+}
+
+/// The answer to a RETR or TOP.
+#[derive(Debug)]
+pub enum Retrieved {
+    /// `+OK`: this many body bytes were written (un-stuffed).
+    Body(u64),
+    /// `-ERR`: the server refused this message; the session is still usable.
+    Refused(Error),
+}
+
+/// A logged-in (or, before [`Session::login`], authorizing) POP3 connection.
+pub struct Session {
+    pp: PingPong<Pop3Dialect>,
+    host: String,
+    port: u16,
+    /// The greeting's APOP timestamp (`<...>`), if any.
+    pub timestamp: Option<String>,
+    /// What CAPA announced in the current state.
+    pub capabilities: Capabilities,
+}
+
+impl Session {
+    /// Connects and logs in: TLS for `pop3s://`, greeting, CAPA, STLS for `--starttls` (CAPA again after
+    /// it), login, CAPA again (RFC 2449 §5: capabilities may change after login).
+    pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        let mut s = Session::connect(target, config)?;
+        if config.starttls && !s.pp.is_tls() {
+            let tls = config
+                .tls
+                .as_ref()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            s = s.stls(tls)?;
+            s.capa()?;
+        }
+        s.login(creds, config.login)?;
+        s.capa()?;
+        Ok(s)
+    }
+
+    /// Opens the connection and reads the greeting and CAPA.
+    pub fn connect(target: &Target, config: &Config) -> Result<Session> {
+        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
+        let stream = if target.scheme.implicit_tls() {
+            let tls = config
+                .tls
+                .as_ref()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            tls.wrap(tcp, &target.host, config.timeout)?
+        } else {
+            Stream::Plain(tcp)
+        };
+        if let Some(d) = stream.tls_description() {
+            config.transcript.note(&format!("TLS established: {d}"));
+        }
+        let pp = PingPong::new(
+            stream,
+            Pop3Dialect::default(),
+            config.timeout,
+            config.transcript,
+        )?;
+        let mut s = Session {
+            pp,
+            host: target.host.clone(),
+            port: target.port,
+            timestamp: None,
+            capabilities: Capabilities::default(),
+        };
+        s.greeting()?;
+        s.capa()?;
+        Ok(s)
+    }
+
+    fn exchange(&mut self, cmd: &Command, expect: Expect) -> Result<Reply> {
+        self.pp.send(cmd)?;
+        self.pp.dialect_mut().expect(expect);
+        self.pp.read_reply()
+    }
+
+    fn require(&mut self, cmd: &Command, login: bool) -> Result<Reply> {
+        let r = self.exchange(cmd, Expect::Single)?;
+        if r.is_ok() {
+            Ok(r)
+        } else {
+            Err(r.refused(&cmd.redacted(), login))
+        }
+    }
+
+    /// The greeting (RFC 1939 §4), remembering the APOP timestamp (§7) when there is one.
+    pub fn greeting(&mut self) -> Result<()> {
+        self.pp.dialect_mut().expect(Expect::Single);
+        let r = self.pp.read_reply()?;
+        if !r.is_ok() {
+            return Err(r.refused("greeting", false).with_kind(ErrorKind::Transient));
+        }
+        self.timestamp = apop_timestamp(&r.text);
+        Ok(())
+    }
+
+    /// CAPA (RFC 2449 §5). A `-ERR` means an RFC 1939-only server: no capabilities known.
+    pub fn capa(&mut self) -> Result<()> {
+        let r = self.exchange(&Command::new("CAPA"), Expect::Multi)?;
+        self.capabilities = if r.is_ok() {
+            Capabilities::parse(&r.lines)
+        } else {
+            Capabilities::default()
+        };
+        Ok(())
+    }
+
+    /// STLS (RFC 2595 §4): not offered or refused is a TLS failure (exit 4); bytes sent after the `+OK`
+    /// and before the handshake are a protocol violation (exit 9, refused by the engine).
+    pub fn stls(mut self, tls: &Tls) -> Result<Session> {
+        if self.capabilities.known && !self.capabilities.stls {
+            return Err(Error::new(
+                ErrorKind::Tls,
+                "--starttls: the server does not offer STLS",
+            ));
+        }
+        let r = self.exchange(&Command::new("STLS"), Expect::Single)?;
+        if !r.is_ok() {
+            return Err(r.refused("STLS", false).with_kind(ErrorKind::Tls));
+        }
+        let host = self.host.clone();
+        self.pp = self.pp.upgrade(tls, &host)?;
+        Ok(self)
+    }
+
+    /// Logs in with the configured method.
+    pub fn login(&mut self, creds: &Credentials, login: Login) -> Result<()> {
+        match login {
+            Login::Apop => self.apop(creds),
+            Login::Sasl(m) => self.auth(m, creds),
+            Login::Default => {
+                let offered: Vec<&str> =
+                    self.capabilities.sasl.iter().map(String::as_str).collect();
+                match sasl::choose(None, &offered) {
+                    Ok(m) if !offered.is_empty() => self.auth(m, creds),
+                    _ => self.user_pass(creds),
+                }
+            }
+        }
+    }
+
+    /// USER and PASS (RFC 1939 §7).
+    pub fn user_pass(&mut self, creds: &Credentials) -> Result<()> {
+        self.require(&Command::with("USER", creds.user.clone()), true)?;
+        self.require(&Command::secret("PASS", &creds.password), true)?;
+        Ok(())
+    }
+
+    /// APOP name digest (RFC 1939 §7): MD5 of the greeting's timestamp and the password.
+    pub fn apop(&mut self, creds: &Credentials) -> Result<()> {
+        let stamp = self.timestamp.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Auth,
+                "--apop: the server's greeting has no APOP timestamp",
+            )
+        })?;
+        let digest = apop_digest(&stamp, &creds.password);
+        let arg = Secret::new(format!("{} {}", creds.user, digest.expose()));
+        if creds.user.contains(' ') {
+            return Err(Error::new(
+                ErrorKind::Auth,
+                "APOP: the user name contains a space",
+            ));
+        }
+        self.require(&Command::secret("APOP", &arg), true)?;
+        Ok(())
+    }
+
+    /// AUTH (RFC 5034 §4) with an initial response when the mechanism has one.
+    pub fn auth(&mut self, mech: Mechanism, creds: &Credentials) -> Result<()> {
+        let offered: Vec<&str> = self.capabilities.sasl.iter().map(String::as_str).collect();
+        if self.capabilities.known {
+            sasl::choose(Some(mech), &offered)?;
+        }
+        let mut client =
+            sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
+        let verb = match mech {
+            Mechanism::Plain => "AUTH PLAIN",
+            Mechanism::Login => "AUTH LOGIN",
+            Mechanism::XOAuth2 => "AUTH XOAUTH2",
+            Mechanism::OAuthBearer => "AUTH OAUTHBEARER",
+        };
+        let what = verb.to_string();
+        let first = match client.initial_response() {
+            // RFC 5034 §4: an empty initial response is sent as "=".
+            Some(ir) if ir.expose().is_empty() => Command::with(verb, "="),
+            Some(ir) => Command::secret(verb, &ir),
+            None => Command::new(verb),
+        };
+        let mut r = self.exchange(&first, Expect::Auth)?;
+        // Each round trip answers one challenge; a server that keeps challenging is cut off.
+        for _ in 0..8 {
+            match r.status {
+                Status::Ok => return Ok(()),
+                Status::Err => {
+                    let mut e = r.refused(&what, true);
+                    if let Some(detail) = client.error_detail() {
+                        e = e.within(crate::terminal::escape(detail));
+                    }
+                    return Err(e);
+                }
+                Status::Continue => {
+                    let answer = client.respond(&r.text)?;
+                    r = self.exchange(&Command::line(&answer), Expect::Auth)?;
+                }
+            }
+        }
+        Err(Error::protocol(format!("{what}: too many SASL challenges")))
+    }
+
+    /// STAT (RFC 1939 §5): the number of messages and their total size.
+    pub fn stat(&mut self) -> Result<(u32, u64)> {
+        let r = self.require(&Command::new("STAT"), false)?;
+        let mut words = r.text.split_ascii_whitespace();
+        let count = words.next().and_then(|w| w.parse().ok());
+        let size = words.next().and_then(|w| w.parse().ok());
+        match (count, size) {
+            (Some(c), Some(s)) => Ok((c, s)),
+            _ => Err(Error::protocol(format!(
+                "STAT: malformed reply {}",
+                crate::terminal::escape(&r.text)
+            ))),
+        }
+    }
+
+    /// LIST (RFC 1939 §5): every message's number and size.
+    pub fn list(&mut self) -> Result<Vec<(u32, u64)>> {
+        let r = self.exchange(&Command::new("LIST"), Expect::Multi)?;
+        if !r.is_ok() {
+            return Err(r.refused("LIST", false));
+        }
+        r.lines
+            .iter()
+            .map(|l| {
+                let (n, v) = scan_listing(l, "LIST")?;
+                let size = v.parse::<u64>().map_err(|_| malformed("LIST", l))?;
+                Ok((n, size))
+            })
+            .collect()
+    }
+
+    /// UIDL (RFC 1939 §7): every message's unique id. `None` when the server refuses UIDL.
+    pub fn uidl(&mut self) -> Result<Option<Vec<(u32, String)>>> {
+        let r = self.exchange(&Command::new("UIDL"), Expect::Multi)?;
+        if !r.is_ok() {
+            return Ok(None);
+        }
+        r.lines
+            .iter()
+            .map(|l| {
+                let (n, v) = scan_listing(l, "UIDL")?;
+                // §7: 1 to 70 characters in 0x21..0x7E.
+                if v.is_empty() || v.len() > 70 || !v.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
+                    return Err(malformed("UIDL", l));
+                }
+                Ok((n, v.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()
+            .map(Some)
+    }
+
+    /// Sends RETR or TOP without waiting (a PIPELINING batch, RFC 2449 §6.6); read it with
+    /// [`Session::response`].
+    pub fn request(&mut self, part: Part) -> Result<()> {
+        self.pp.send(&part.command())
+    }
+
+    /// Reads the answer to an earlier [`Session::request`]: the status line, then the un-stuffed body into
+    /// `out`, at most `limit` bytes (more is a protocol error).
+    pub fn response(&mut self, part: Part, out: &mut dyn Write, limit: u64) -> Result<Retrieved> {
+        self.pp.dialect_mut().expect(Expect::Single);
+        let r = self.pp.read_reply()?;
+        if !r.is_ok() {
+            return Ok(Retrieved::Refused(
+                r.refused(&part.command().redacted(), false),
+            ));
+        }
+        Ok(Retrieved::Body(self.pp.read_dot_body(out, limit)?))
+    }
+
+    /// RETR or TOP, one round trip.
+    pub fn retrieve(&mut self, part: Part, out: &mut dyn Write, limit: u64) -> Result<Retrieved> {
+        self.request(part)?;
+        self.response(part, out, limit)
+    }
+
+    /// DELE (RFC 1939 §5): marks a message; the server removes it only when QUIT succeeds.
+    pub fn dele(&mut self, n: u32) -> Result<()> {
+        self.require(&Command::with("DELE", n.to_string()), false)?;
+        Ok(())
+    }
+
+    /// Sends DELE without waiting (PIPELINING); read its answer with [`Session::dele_response`].
+    pub fn dele_request(&mut self, n: u32) -> Result<()> {
+        self.pp.send(&Command::with("DELE", n.to_string()))
+    }
+
+    /// The answer to an earlier [`Session::dele_request`].
+    pub fn dele_response(&mut self, n: u32) -> Result<()> {
+        self.pp.dialect_mut().expect(Expect::Single);
+        let r = self.pp.read_reply()?;
+        if r.is_ok() {
+            Ok(())
+        } else {
+            Err(r.refused(&format!("DELE {n}"), false))
+        }
+    }
+
+    /// RSET (RFC 1939 §5): unmarks every message marked for deletion.
+    pub fn rset(&mut self) -> Result<()> {
+        self.require(&Command::new("RSET"), false)?;
+        Ok(())
+    }
+
+    /// QUIT (RFC 1939 §6): `+OK` means the UPDATE state removed the marked messages.
+    pub fn quit(mut self) -> Result<()> {
+        let r = self.exchange(&Command::new("QUIT"), Expect::Single);
+        self.pp.close();
+        let r = r?;
+        if r.is_ok() {
+            Ok(())
+        } else {
+            Err(r.refused("QUIT", false))
+        }
+    }
+
+    /// Closes the connection without QUIT: nothing marked is deleted (RFC 1939 §6).
+    pub fn abort(self) {
+        self.pp.close();
+    }
+}
+
+fn malformed(what: &str, line: &str) -> Error {
+    Error::protocol(format!(
+        "{what}: malformed line {}",
+        crate::terminal::escape(&line[..line.len().min(80)])
+    ))
+}
+
+/// `n value` of a LIST or UIDL line.
+fn scan_listing<'a>(line: &'a str, what: &str) -> Result<(u32, &'a str)> {
+    let mut words = line.split_ascii_whitespace();
+    let n = words
+        .next()
+        .and_then(|w| w.parse::<u32>().ok())
+        .filter(|n| *n > 0);
+    match (n, words.next(), words.next()) {
+        (Some(n), Some(v), None) => Ok((n, v)),
+        _ => Err(malformed(what, line)),
+    }
+}
+
+/// The `<...>` msg-id in a greeting (RFC 1939 §7), if it looks like one.
+pub fn apop_timestamp(greeting: &str) -> Option<String> {
+    let start = greeting.find('<')?;
+    let len = greeting[start..].find('>')?;
+    let stamp = &greeting[start..=start + len];
+    let ok = stamp.len() > 2 && stamp.bytes().all(|b| (0x21..=0x7e).contains(&b));
+    ok.then(|| stamp.to_string())
+}
+
+/// The APOP digest: lower-case hex MD5 of timestamp and password.
+pub fn apop_digest(timestamp: &str, password: &Secret) -> Secret {
+    let mut h = Md5::new();
+    h.update(timestamp.as_bytes());
+    h.update(password.expose().as_bytes());
+    let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
+    Secret::new(hex)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rfc1939_apop_example() {
+        let stamp = apop_timestamp("POP3 server ready <1896.697170952@dbc.mtview.ca.us>").unwrap();
+        assert_eq!(stamp, "<1896.697170952@dbc.mtview.ca.us>");
+        let d = apop_digest(&stamp, &Secret::new("tanstaaf"));
+        assert_eq!(d.expose(), "c4c9334bac560ecc979e58001b3e22fb");
+        assert_eq!(apop_timestamp("ready"), None);
+        assert_eq!(apop_timestamp("ready <>"), None);
+        assert_eq!(apop_timestamp("ready <a b>"), None);
+    }
+
+    #[test]
+    fn capabilities() {
+        let lines: Vec<String> = [
+            "TOP",
+            "user",
+            "SASL PLAIN LOGIN",
+            "PIPELINING",
+            "UIDL",
+            "STLS",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        let c = Capabilities::parse(&lines);
+        assert!(c.known && c.top && c.user && c.pipelining && c.uidl && c.stls);
+        assert_eq!(c.sasl, vec!["PLAIN", "LOGIN"]);
+    }
+
+    #[test]
+    fn listings() {
+        assert_eq!(scan_listing("1 200", "LIST").unwrap(), (1, "200"));
+        for bad in ["0 1", "x 1", "1", "1 2 3", ""] {
+            assert!(scan_listing(bad, "LIST").is_err(), "{bad}");
+        }
+    }
+}

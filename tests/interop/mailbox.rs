@@ -1,0 +1,54 @@
+//! Dovecot mailboxes for the interop tests: a passwd-file user of its own per test (Dovecot rereads the
+//! file), a fresh Maildir under its home, and seeded messages, all owned by Dovecot's mail user.
+
+use std::collections::HashMap;
+use std::io::Write;
+use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::chown;
+use std::path::{Path, PathBuf};
+
+/// Creates (or resets) the Dovecot user `name`: returns (user, password, Maildir path). The home is wiped,
+/// so each run of a test starts from an empty mailbox.
+pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, String, PathBuf) {
+    let users = Path::new(&env["FERRY_DOVECOT_USERS"]);
+    let home = Path::new(&env["FERRY_DOVECOT_MAIL"]).join(name);
+    let uid: u32 = env["FERRY_DOVECOT_UID"].parse().unwrap();
+    let gid: u32 = env["FERRY_DOVECOT_GID"].parse().unwrap();
+    let password = format!("{name}-secret");
+    let _ = std::fs::remove_dir_all(&home);
+    let maildir = home.join("Maildir");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(maildir.join(sub)).unwrap();
+    }
+    for p in [
+        &home,
+        &maildir,
+        &maildir.join("new"),
+        &maildir.join("cur"),
+        &maildir.join("tmp"),
+    ] {
+        chown(p, Some(uid), Some(gid)).unwrap();
+    }
+    let line = format!("{name}:{{PLAIN}}{password}::::{}::\n", home.display());
+    let known = std::fs::read_to_string(users).unwrap_or_default();
+    if !known.lines().any(|l| format!("{l}\n") == line) {
+        let mut f = std::fs::OpenOptions::new()
+            .append(true)
+            .open(users)
+            .unwrap();
+        f.write_all(line.as_bytes()).unwrap();
+    }
+    (name.to_string(), password, maildir)
+}
+
+/// Puts `messages` into `maildir`'s new/ in order (names sort as seeded), owned like the Maildir.
+pub fn seed(maildir: &Path, messages: &[Vec<u8>]) {
+    let meta = std::fs::metadata(maildir).unwrap();
+    for (i, m) in messages.iter().enumerate() {
+        let p = maildir
+            .join("new")
+            .join(format!("{:010}.seed{i}.ferry", 1_000_000 + i));
+        std::fs::write(&p, m).unwrap();
+        chown(&p, Some(meta.uid()), Some(meta.gid())).unwrap();
+    }
+}

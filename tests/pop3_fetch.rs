@@ -1,0 +1,592 @@
+//! pop3-fetch against the scripted server: exact transcripts for CAPA variants, APOP, SASL, PIPELINING,
+//! byte-stuffed bodies, a -ERR on each command, a drop before QUIT, STLS injection, and the state file's
+//! pending deletions and in-doubt messages.
+
+use std::path::Path;
+
+use crate::support::*;
+
+/// base64("\0ann\0pw")
+const PLAIN_IR: &str = "AGFubgBwdw==";
+
+fn url(srv: &Server) -> String {
+    format!("pop3://ann@{}", srv.addr)
+}
+
+/// Runs pop3-fetch against `srv` with password "pw" in a fresh directory.
+fn fetch(srv: &Server, args: &[&str]) -> (Run, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let r = fetch_in(dir.path(), srv, args);
+    (r, dir)
+}
+
+fn fetch_in(dir: &Path, srv: &Server, args: &[&str]) -> Run {
+    let u = url(srv);
+    let mut all = vec![u.as_str(), "--timeout", "10"];
+    all.extend_from_slice(args);
+    run_in(dir, "pop3-fetch", &all, &[("FERRY_PASSWORD", "pw")])
+}
+
+/// Greeting and CAPA with these capability lines.
+fn greet(capa: &[&str]) -> Vec<Step> {
+    let mut v = vec![s("+OK ready"), e("CAPA"), s("+OK")];
+    v.extend(capa.iter().map(|c| s(c)));
+    v.push(s("."));
+    v
+}
+
+/// AUTH PLAIN, then CAPA again.
+fn login(capa: &[&str]) -> Vec<Step> {
+    let mut v = vec![e(&format!("AUTH PLAIN {PLAIN_IR}")), s("+OK Logged in.")];
+    v.extend(capa_again(capa));
+    v
+}
+
+fn capa_again(capa: &[&str]) -> Vec<Step> {
+    let mut v = vec![e("CAPA"), s("+OK")];
+    v.extend(capa.iter().map(|c| s(c)));
+    v.push(s("."));
+    v
+}
+
+/// STAT, LIST, UIDL for messages (size, uidl), numbered from 1.
+fn listing(msgs: &[(u64, &str)]) -> Vec<Step> {
+    let total: u64 = msgs.iter().map(|m| m.0).sum();
+    let mut v = vec![e("STAT"), s(&format!("+OK {} {total}", msgs.len()))];
+    if msgs.is_empty() {
+        return v;
+    }
+    v.extend([e("LIST"), s("+OK")]);
+    v.extend(
+        msgs.iter()
+            .enumerate()
+            .map(|(i, m)| s(&format!("{} {}", i + 1, m.0))),
+    );
+    v.extend([s("."), e("UIDL"), s("+OK")]);
+    v.extend(
+        msgs.iter()
+            .enumerate()
+            .map(|(i, m)| s(&format!("{} {}", i + 1, m.1))),
+    );
+    v.push(s("."));
+    v
+}
+
+/// A message's reply: +OK, its wire lines, ".".
+fn body(lines: &[&str]) -> Vec<Step> {
+    let mut v = vec![s("+OK message follows")];
+    v.extend(lines.iter().map(|l| s(l)));
+    v.push(s("."));
+    v
+}
+
+const FULL: &[&str] = &["TOP", "UIDL", "USER", "SASL PLAIN LOGIN"];
+const AFTER: &[&str] = &["TOP", "UIDL"];
+const MSG: &[&str] = &["Subject: one", "", "hello"];
+
+#[test]
+fn fetches_to_stdout_with_the_exact_transcript() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(30, "u1")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK bye")],
+    ]));
+    let (r, _d) = fetch(&srv, &[]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "Subject: one\n\nhello\n");
+    srv.finish();
+}
+
+#[test]
+fn a_server_without_capa_gets_user_and_pass() {
+    let srv = Server::start(script(vec![
+        vec![s("+OK old server"), e("CAPA"), s("-ERR unknown command")],
+        vec![e("USER ann"), s("+OK"), e("PASS pw"), s("+OK")],
+        vec![e("CAPA"), s("-ERR unknown command")],
+        listing(&[(30, "u1")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["-v"]);
+    assert_code(&r, 0);
+    assert!(r.stderr.contains("> PASS ****"), "{}", r.stderr);
+    assert!(!r.stderr.contains("pw\n"), "{}", r.stderr);
+    srv.finish();
+}
+
+#[test]
+fn apop_uses_the_greeting_timestamp() {
+    // md5("<1.2@h>pw")
+    let srv = Server::start(script(vec![
+        vec![s("+OK ready <1.2@h>"), e("CAPA"), s("-ERR")],
+        vec![e("APOP ann 5e9b13653423c4d0523f1bd951085ec9"), s("+OK")],
+        vec![e("CAPA"), s("-ERR")],
+        listing(&[]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--apop", "-v"]);
+    assert_code(&r, 0);
+    assert!(r.stderr.contains("> APOP ****"), "{}", r.stderr);
+    srv.finish();
+}
+
+#[test]
+fn apop_without_a_timestamp_is_an_auth_failure() {
+    let srv = Server::start(script(vec![greet(FULL), vec![Drain]]));
+    let (r, _d) = fetch(&srv, &["--apop"]);
+    assert_code(&r, 5);
+    assert!(r.stderr.contains("timestamp"), "{}", r.stderr);
+    srv.finish();
+}
+
+#[test]
+fn sasl_login_answers_each_challenge() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        vec![
+            e("AUTH LOGIN"),
+            s("+ VXNlcm5hbWU6"),
+            e("YW5u"),
+            s("+ UGFzc3dvcmQ6"),
+            e("cHc="),
+            s("+OK"),
+        ],
+        capa_again(AFTER),
+        listing(&[]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--auth", "login", "-v"]);
+    assert_code(&r, 0);
+    assert!(
+        !r.stderr.contains("cHc="),
+        "SASL lines are masked: {}",
+        r.stderr
+    );
+    srv.finish();
+}
+
+#[test]
+fn a_mechanism_not_offered_is_exit_5() {
+    let srv = Server::start(script(vec![greet(FULL), vec![Drain]]));
+    let (r, _d) = fetch(&srv, &["--auth", "xoauth2"]);
+    assert_code(&r, 5);
+    srv.finish();
+}
+
+#[test]
+fn pipelining_sends_the_batch_before_reading() {
+    let capa = &["UIDL", "PIPELINING", "SASL PLAIN"];
+    // The script reads all three RETRs before answering: a client that waited would time out.
+    let srv = Server::start(script(vec![
+        greet(capa),
+        login(capa),
+        listing(&[(10, "a"), (10, "b"), (10, "c")]),
+        vec![e("RETR 1"), e("RETR 2"), e("RETR 3")],
+        body(&["Subject: 1", "", "x"]),
+        body(&["Subject: 2", "", "y"]),
+        body(&["Subject: 3", "", "z"]),
+        vec![e("DELE 1"), e("DELE 2"), e("DELE 3")],
+        vec![s("+OK"), s("+OK"), s("+OK")],
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, d) = fetch(&srv, &["--dir", "out", "--delete", "--json"]);
+    assert_code(&r, 0);
+    assert_eq!(
+        names_in(&d.path().join("out")),
+        vec!["a.eml", "b.eml", "c.eml"]
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(doc["deleted"], 3, "{doc}");
+    assert_eq!(doc["messages"][2]["status"], "fetched");
+    srv.finish();
+}
+
+#[test]
+fn byte_stuffed_bodies_are_unstuffed() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(40, "u1")]),
+        vec![e("RETR 1")],
+        body(&["Subject: dots", "", "..hidden", "...", "end", "..", "...."]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, d) = fetch(&srv, &["--maildir", "M"]);
+    assert_code(&r, 0);
+    let new = d.path().join("M/new");
+    let names = names_in(&new);
+    assert_eq!(names.len(), 1);
+    let got = std::fs::read_to_string(new.join(&names[0])).unwrap();
+    assert_eq!(got, "Subject: dots\n\n.hidden\n..\nend\n.\n...\n");
+    srv.finish();
+}
+
+#[test]
+fn headers_only_and_top_use_top() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(40, "u1"), (50, "u2")]),
+        vec![e("TOP 2 0")],
+        body(&["Subject: two", ""]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--headers-only", "u2"]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "Subject: two\n\n");
+    srv.finish();
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(40, "u1")]),
+        vec![e("TOP 1 3")],
+        body(&["Subject: one", "", "a"]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--top", "3", "1"]);
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+#[test]
+fn list_prints_number_size_uidl() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(40, "u1"), (50, "u2")]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--list"]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "1 40 u1\n2 50 u2\n");
+    srv.finish();
+}
+
+#[test]
+fn max_size_and_max_messages_select() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(4000, "big"), (10, "s1"), (10, "s2")]),
+        vec![e("RETR 2")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, _d) = fetch(&srv, &["--max-size", "1k", "--max-messages", "1"]);
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+/// The exit code for a -ERR at each step of a fetch-and-delete session.
+#[test]
+fn err_on_each_command() {
+    let open = || script(vec![greet(FULL), login(AFTER)]);
+    let cases: Vec<(&str, Vec<Step>, i32)> = vec![
+        ("greeting", vec![s("-ERR [SYS/TEMP] busy"), Drain], 7),
+        (
+            "AUTH",
+            script(vec![
+                greet(FULL),
+                vec![e(&format!("AUTH PLAIN {PLAIN_IR}")), s("-ERR [AUTH] no")],
+                vec![Drain],
+            ]),
+            5,
+        ),
+        (
+            "AUTH in use",
+            script(vec![
+                greet(FULL),
+                vec![
+                    e(&format!("AUTH PLAIN {PLAIN_IR}")),
+                    s("-ERR [IN-USE] locked"),
+                ],
+                vec![Drain],
+            ]),
+            7,
+        ),
+        (
+            "USER",
+            script(vec![
+                greet(&["USER"]),
+                vec![e("USER ann"), s("-ERR who?"), Drain],
+            ]),
+            5,
+        ),
+        (
+            "PASS",
+            script(vec![
+                greet(&["USER"]),
+                vec![e("USER ann"), s("+OK"), e("PASS pw"), s("-ERR no"), Drain],
+            ]),
+            5,
+        ),
+        (
+            "STAT",
+            script(vec![open(), vec![e("STAT"), s("-ERR no"), Drain]]),
+            6,
+        ),
+        (
+            "LIST",
+            script(vec![
+                open(),
+                vec![e("STAT"), s("+OK 1 10"), e("LIST"), s("-ERR no"), Drain],
+            ]),
+            6,
+        ),
+        (
+            "RETR",
+            script(vec![
+                open(),
+                listing(&[(10, "a")]),
+                vec![e("RETR 1"), s("-ERR gone"), e("QUIT"), s("+OK")],
+            ]),
+            6,
+        ),
+        (
+            "DELE",
+            script(vec![
+                open(),
+                listing(&[(10, "a")]),
+                vec![e("RETR 1")],
+                body(MSG),
+                vec![e("DELE 1"), s("-ERR no"), e("QUIT"), s("+OK")],
+            ]),
+            10,
+        ),
+        (
+            "QUIT",
+            script(vec![
+                open(),
+                listing(&[(10, "a")]),
+                vec![e("RETR 1")],
+                body(MSG),
+                vec![
+                    e("DELE 1"),
+                    s("+OK"),
+                    e("QUIT"),
+                    s("-ERR [SYS/TEMP] cannot update"),
+                ],
+            ]),
+            10,
+        ),
+    ];
+    for (what, steps, code) in cases {
+        let srv = Server::start(steps);
+        let (r, _d) = fetch(&srv, &["--delete", "--dir", "out"]);
+        assert_eq!(r.code, code, "-ERR on {what}: stderr {}", r.stderr);
+        srv.finish();
+    }
+}
+
+#[test]
+fn a_drop_before_quit_keeps_mail_and_says_deletion_unconfirmed() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("DELE 1"), s("+OK"), e("QUIT")],
+    ]));
+    let (r, d) = fetch(
+        &srv,
+        &["--delete", "--dir", "out", "--new-only", "--state", "st"],
+    );
+    assert_code(&r, 10);
+    assert!(r.stderr.contains("not confirmed"), "{}", r.stderr);
+    assert_eq!(names_in(&d.path().join("out")), vec!["a.eml"]);
+    let st = std::fs::read_to_string(d.path().join("st")).unwrap();
+    assert!(st.contains("SD a\n"), "pending deletion recorded: {st}");
+    srv.finish();
+
+    // The rerun sends the pending DELE and fetches nothing again.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a")]),
+        vec![e("DELE 1"), s("+OK"), e("QUIT"), s("+OK")],
+    ]));
+    let r = fetch_in(
+        d.path(),
+        &srv,
+        &["--delete", "--dir", "out", "--new-only", "--state", "st"],
+    );
+    assert_code(&r, 0);
+    assert_eq!(names_in(&d.path().join("out")), vec!["a.eml"]);
+    let st = std::fs::read_to_string(d.path().join("st")).unwrap();
+    assert!(
+        !st.contains("S a") && !st.contains("D a"),
+        "forgotten once deleted: {st}"
+    );
+    srv.finish();
+}
+
+#[test]
+fn new_only_skips_what_the_state_has_and_nothing_new_is_exit_0() {
+    let d = tempfile::tempdir().unwrap();
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let args = ["--maildir", "M", "--new-only", "--state", "st"];
+    assert_code(&fetch_in(d.path(), &srv, &args), 0);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a")]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    assert_code(&fetch_in(d.path(), &srv, &args), 0);
+    assert_eq!(names_in(&d.path().join("M/new")).len(), 1);
+    srv.finish();
+}
+
+#[test]
+fn an_in_doubt_message_already_in_the_maildir_is_not_stored_twice() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(d.path().join("M/new")).unwrap();
+    std::fs::create_dir_all(d.path().join("M/cur")).unwrap();
+    std::fs::create_dir_all(d.path().join("M/tmp")).unwrap();
+    std::fs::write(d.path().join("M/cur/123.x:2,S"), "Subject: one\n\nhello\n").unwrap();
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(30, "a"), (30, "b")]),
+        // a: retrieved once to compare, found; b: retrieved to compare, not found, fetched.
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("RETR 2")],
+        body(&["Subject: two", "", "x"]),
+        vec![e("RETR 2")],
+        body(&["Subject: two", "", "x"]),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    std::fs::write(
+        d.path().join("st"),
+        format!(
+            "ferry pop3-fetch state 1\naccount ann@{}\nF a b\n",
+            srv.addr.ip()
+        ),
+    )
+    .unwrap();
+    let r = fetch_in(
+        d.path(),
+        &srv,
+        &["--maildir", "M", "--new-only", "--state", "st"],
+    );
+    assert_code(&r, 0);
+    assert_eq!(names_in(&d.path().join("M/new")).len(), 1, "only b is new");
+    let st = std::fs::read_to_string(d.path().join("st")).unwrap();
+    assert!(st.contains("S a b\n"), "{st}");
+    srv.finish();
+}
+
+#[test]
+fn a_state_file_of_another_account_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(
+        d.path().join("st"),
+        "ferry pop3-fetch state 1\naccount bob@elsewhere\n",
+    )
+    .unwrap();
+    let srv = Server::start(vec![]);
+    let r = fetch_in(d.path(), &srv, &["--new-only", "--state", "st"]);
+    assert_code(&r, 8);
+}
+
+#[test]
+fn stls_not_offered_is_exit_4_and_injected_bytes_exit_9() {
+    let srv = Server::start(script(vec![greet(FULL), vec![Drain]]));
+    let (r, _d) = fetch(&srv, &["--starttls"]);
+    assert_code(&r, 4);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        greet(&["STLS", "USER"]),
+        vec![
+            e("STLS"),
+            Raw(b"+OK Begin TLS\r\n+OK injected\r\n".to_vec()),
+            Drain,
+        ],
+    ]));
+    let (r, _d) = fetch(&srv, &["--starttls"]);
+    assert_code(&r, 9);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        greet(&["STLS", "USER"]),
+        vec![e("STLS"), s("-ERR not now"), Drain],
+    ]));
+    let (r, _d) = fetch(&srv, &["--starttls"]);
+    assert_code(&r, 4);
+    srv.finish();
+}
+
+#[test]
+fn a_truncated_body_is_exit_9_and_nothing_is_stored() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(30, "a")]),
+        vec![e("RETR 1"), s("+OK"), s("Subject: cut"), s("")],
+    ]));
+    let (r, d) = fetch(&srv, &["--maildir", "M"]);
+    assert_code(&r, 9);
+    for sub in ["new", "tmp", "cur"] {
+        assert!(names_in(&d.path().join("M").join(sub)).is_empty(), "{sub}");
+    }
+    srv.finish();
+}
+
+#[test]
+fn a_failing_mda_is_not_delivered_and_nothing_is_deleted() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (10, "b")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("RETR 2")],
+        body(MSG),
+        vec![e("DELE 2"), s("+OK"), e("QUIT"), s("+OK")],
+    ]));
+    // The MDA refuses the first message and accepts the second.
+    let (r, d) = fetch(
+        &srv,
+        &[
+            "--delete",
+            "--mda",
+            "if [ -e seen ]; then cat > got; else touch seen; cat >/dev/null; exit 75; fi",
+        ],
+    );
+    assert_code(&r, 10);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("got")).unwrap(),
+        "Subject: one\n\nhello\n"
+    );
+    srv.finish();
+}
+
+#[test]
+fn usage_errors() {
+    for args in [
+        vec!["pop3://h/", "--new-only"],
+        vec!["pop3://h/", "--top", "1", "--headers-only"],
+        vec!["pop3://h/", "--apop", "--auth", "plain"],
+        vec!["pop3://h/", "--maildir", "a", "--mbox", "b"],
+        vec!["pop3://h/", "--json"],
+        vec!["ftp://h/"],
+        vec!["pop3://h/INBOX"],
+        vec!["pop3://h/", "--max-size", "lots"],
+    ] {
+        let (r, _d) = run("pop3-fetch", &args);
+        assert_code(&r, 2);
+    }
+}
