@@ -48,11 +48,14 @@ impl Mda {
     pub fn wait(mut self) -> Result<()> {
         drop(self.stdin.take());
         let deadline = Instant::now() + WAIT;
+        // Most MDAs finish within a millisecond of their input's end: poll from 20 µs, doubling to 5 ms.
+        let mut pause = Duration::from_micros(20);
         let status = loop {
             match self.child.try_wait() {
                 Ok(Some(s)) => break s,
                 Ok(None) if Instant::now() < deadline => {
-                    std::thread::sleep(Duration::from_millis(5))
+                    std::thread::sleep(pause);
+                    pause = (pause * 2).min(Duration::from_millis(5));
                 }
                 Ok(None) => {
                     return Err(Error::new(
