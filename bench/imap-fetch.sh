@@ -40,9 +40,9 @@ for i in range(n):
 PY
   chown -R "$FERRY_DOVECOT_UID:$FERRY_DOVECOT_GID" "$home"
 fi
-grep -q "^$user:" "$FERRY_DOVECOT_USERS" || echo "$user:{PLAIN}$pass::::$home::" >> "$FERRY_DOVECOT_USERS"
+echo "$user:{PLAIN}$pass::::$home::" > "$FERRY_DOVECOT_USERS_DIR/$user"
 url="imap://$user:$pass@$FERRY_IMAP/INBOX"
-for _ in 1 2 3 4 5 6; do "$ferry" -q "$url" --search 'UID 1' >/dev/null 2>&1 && break; sleep 1.1; touch "$FERRY_DOVECOT_USERS"; done
+"$ferry" -q "$url" --search 'UID 1' >/dev/null 2>&1 || { echo "Dovecot refuses $user" >&2; exit 1; }
 size=$(du -sh "$home/Maildir/new" "$home/Maildir/cur" 2>/dev/null | awk '{print $1}' | paste -sd+)
 
 out=$(mktemp -d)

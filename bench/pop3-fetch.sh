@@ -23,7 +23,7 @@ ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/pop3-fetch
 user=pop-bench
 pass=pop-bench-secret
 home=$FERRY_DOVECOT_MAIL/$user
-grep -q "^$user:" "$FERRY_DOVECOT_USERS" || echo "$user:{PLAIN}$pass::::$home::" >> "$FERRY_DOVECOT_USERS"
+echo "$user:{PLAIN}$pass::::$home::" > "$FERRY_DOVECOT_USERS_DIR/$user"
 if [ "$(ls "$home/Maildir/cur" "$home/Maildir/new" 2>/dev/null | grep -c seed || true)" != "$n" ]; then
   rm -rf "$home"
   mkdir -p "$home/Maildir/new" "$home/Maildir/cur" "$home/Maildir/tmp"

@@ -37,17 +37,7 @@ impl User {
                 std::fs::create_dir_all(d.join(sub)).unwrap();
             }
         }
-        let users = &c["FERRY_DOVECOT_USERS"];
-        let text = std::fs::read_to_string(users).unwrap_or_default();
-        if !text.lines().any(|l| l.starts_with(&format!("{name}:"))) {
-            use std::io::Write;
-            let line = format!("{name}:{{PLAIN}}{name}-pw::::{}::\n", home.display());
-            let mut f = std::fs::OpenOptions::new()
-                .append(true)
-                .open(users)
-                .unwrap();
-            f.write_all(line.as_bytes()).unwrap();
-        }
+        super::mailbox::add_user(c, &name, &format!("{name}-pw"), &home);
         let u = User {
             name,
             home,
@@ -59,20 +49,15 @@ impl User {
         u
     }
 
-    /// Dovecot rereads the passwd-file when its mtime changes, which has one-second resolution: an append
-    /// in the same second as another test's may go unseen, so touch the file until the login works.
+    /// The user's passwd-file is new, so Dovecot reads it at the first login; this only checks that
+    /// the login works before a test relies on it.
     fn wait_for_login(&self, c: &HashMap<String, String>) {
-        for _ in 0..6 {
-            let (r, _d) = run("imap-mailbox", &[&self.url(c, false, ""), "list", "-q"]);
-            if r.code == 0 {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(1100));
-            let _ = std::process::Command::new("touch")
-                .arg(&c["FERRY_DOVECOT_USERS"])
-                .status();
-        }
-        panic!("Dovecot does not accept the new user {}", self.name);
+        let (r, _d) = run("imap-mailbox", &[&self.url(c, false, ""), "list", "-q"]);
+        assert_eq!(
+            r.code, 0,
+            "Dovecot refuses the new user {}: {}",
+            self.name, r.stderr
+        );
     }
 
     fn chown(&self) {

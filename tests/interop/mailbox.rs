@@ -1,5 +1,4 @@
-//! Dovecot mailboxes for the interop tests: a passwd-file user of its own per test (Dovecot rereads the
-//! file), a fresh Maildir under its home, and seeded messages, all owned by Dovecot's mail user.
+//! Dovecot mailboxes for the interop tests: a user of its own per test (its own passwd-file in users.d/), a fresh Maildir under its home, and seeded messages, all owned by Dovecot's mail user.
 
 use std::collections::HashMap;
 use std::io::Write;
@@ -10,7 +9,6 @@ use std::path::{Path, PathBuf};
 /// Creates (or resets) the Dovecot user `name`: returns (user, password, Maildir path). The home is wiped,
 /// so each run of a test starts from an empty mailbox.
 pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, String, PathBuf) {
-    let users = Path::new(&env["FERRY_DOVECOT_USERS"]);
     let home = Path::new(&env["FERRY_DOVECOT_MAIL"]).join(name);
     let uid: u32 = env["FERRY_DOVECOT_UID"].parse().unwrap();
     let gid: u32 = env["FERRY_DOVECOT_GID"].parse().unwrap();
@@ -29,16 +27,19 @@ pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, Strin
     ] {
         chown(p, Some(uid), Some(gid)).unwrap();
     }
-    let line = format!("{name}:{{PLAIN}}{password}::::{}::\n", home.display());
-    let known = std::fs::read_to_string(users).unwrap_or_default();
-    if !known.lines().any(|l| format!("{l}\n") == line) {
-        let mut f = std::fs::OpenOptions::new()
-            .append(true)
-            .open(users)
-            .unwrap();
-        f.write_all(line.as_bytes()).unwrap();
-    }
+    add_user(env, name, &password, &home);
     (name.to_string(), password, maildir)
+}
+
+/// Makes `name` a Dovecot user with `password` and `home`: its own passwd-file in users.d/, written whole
+/// and renamed into place, read by Dovecot at the user's first login.
+pub fn add_user(env: &HashMap<String, String>, name: &str, password: &str, home: &Path) {
+    let dir = Path::new(&env["FERRY_DOVECOT_USERS_DIR"]);
+    let tmp = dir.join(format!(".{name}.tmp"));
+    let mut f = std::fs::File::create(&tmp).unwrap();
+    writeln!(f, "{name}:{{PLAIN}}{password}::::{}::", home.display()).unwrap();
+    drop(f);
+    std::fs::rename(&tmp, dir.join(name)).unwrap();
 }
 
 /// Puts `messages` into `maildir`'s new/ in order (names sort as seeded), owned like the Maildir.

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Dovecot on 127.0.0.1 for pop3-fetch and imap-fetch (and SASL for Postfix): IMAP, IMAPS, POP3, POP3S with
 # the test CA's certificate, a passwd-file of users (password `ferry-secret`) each with a Maildir. Tests make
-# their own users by appending `NAME:{PLAIN}PASSWORD::::HOME::` to FERRY_DOVECOT_USERS, seed HOME/Maildir
+# their own users by writing `NAME:{PLAIN}PASSWORD::::HOME::` to FERRY_DOVECOT_USERS_DIR/NAME, seed HOME/Maildir
 # and chown it to FERRY_DOVECOT_UID:FERRY_DOVECOT_GID (mail is accessed as the system user `ferry`).
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -20,7 +20,8 @@ imap=$base_port imaps=$((base_port + 1)) pop3=$((base_port + 2)) pop3s=$((base_p
 sed -e "s#@ROOT@#$root#g" -e "s#@IMAP_PORT@#$imap#" -e "s#@IMAPS_PORT@#$imaps#" \
   -e "s#@POP3_PORT@#$pop3#" -e "s#@POP3S_PORT@#$pop3s#" "$here/dovecot.conf" > "$d/dovecot.conf"
 # One standing user; tests add their own so that parallel tests never share a mailbox.
-printf 'ferry:{PLAIN}ferry-secret::::%s::\n' "$root/mail/ferry" > "$d/users"
+rm -rf "$d/users.d"; mkdir -p "$d/users.d"
+printf 'ferry:{PLAIN}ferry-secret::::%s::\n' "$root/mail/ferry" > "$d/users.d/ferry"
 mkdir -p "$root/mail/ferry/Maildir"/{cur,new,tmp}
 chown -R ferry: "$root/mail"
 run_bg dovecot /usr/sbin/dovecot -F -c "$d/dovecot.conf"
@@ -31,7 +32,7 @@ FERRY_IMAP=127.0.0.1:$imap
 FERRY_IMAPS=127.0.0.1:$imaps
 FERRY_POP3=127.0.0.1:$pop3
 FERRY_POP3S=127.0.0.1:$pop3s
-FERRY_DOVECOT_USERS=$d/users
+FERRY_DOVECOT_USERS_DIR=$d/users.d
 FERRY_DOVECOT_MAIL=$root/mail
 FERRY_DOVECOT_UID=$(id -u ferry)
 FERRY_DOVECOT_GID=$(id -g ferry)
