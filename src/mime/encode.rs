@@ -127,6 +127,23 @@ impl Base64Encoder {
         let eol = self.eol.bytes();
         out.reserve(len + (len / self.wrap + 1) * eol.len());
         let mut text = &self.scratch[..];
+        if self.wrap == 76 && self.col == 0 {
+            // MIME's width: whole lines as fixed-size copies (no call per line).
+            let whole = text.len() / 76;
+            let step = 76 + eol.len();
+            let start = out.len();
+            out.resize(start + whole * step, 0);
+            for (line, dst) in text
+                .chunks_exact(76)
+                .zip(out[start..].chunks_exact_mut(step))
+            {
+                let mut fixed = [0u8; 76];
+                fixed.copy_from_slice(line);
+                dst[..76].copy_from_slice(&fixed);
+                dst[76..].copy_from_slice(eol);
+            }
+            text = &text[whole * 76..];
+        }
         while !text.is_empty() {
             let room = self.wrap - self.col;
             let n = room.min(text.len());
