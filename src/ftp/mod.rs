@@ -15,7 +15,7 @@ use std::time::{Duration, SystemTime};
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, Transcript};
-use crate::transport::{self, Stream, Tls};
+use crate::transport::Tls;
 use crate::url::Target;
 
 pub use data::{DataMode, DataStream};
@@ -85,24 +85,13 @@ impl Session {
         let mut config = config.clone();
         config.tls = config.tls.map(|t| t.with_own_sessions());
         let config = &config;
-        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
-        } else {
-            Stream::Plain(tcp)
-        };
-        if let Some(d) = stream.tls_description() {
-            config.transcript.note(&format!("TLS established: {d}"));
-        }
-        let pp = PingPong::new(
-            stream,
-            FtpDialect::default(),
+        let pp = PingPong::open(
+            target,
+            config.tls.as_ref(),
+            config.connect_timeout,
             config.timeout,
             config.transcript,
+            FtpDialect::default(),
         )?;
         let mut s = Session {
             pp,

@@ -58,14 +58,7 @@ pub struct FtpDialect {
     open: Option<(u16, Vec<String>)>,
 }
 
-fn code_of(line: &[u8]) -> Option<(u16, Option<u8>)> {
-    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let code =
-        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
-    Some((code, line.get(3).copied()))
-}
+use crate::pingpong::reply_code as code_of;
 
 impl Dialect for FtpDialect {
     type Reply = Reply;

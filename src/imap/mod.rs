@@ -23,7 +23,7 @@ use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, Transcript};
 use crate::sasl::{self, Mechanism};
-use crate::transport::{self, Stream, Tls};
+use crate::transport::Tls;
 use crate::url::Target;
 
 pub use dialect::{BodySink, ImapDialect, Literals};
@@ -100,24 +100,13 @@ impl Session {
     /// falls back. A PREAUTH greeting is already logged in; with `--starttls` that is a TLS failure, since
     /// STARTTLS is only allowed before authentication. Capabilities are asked again after TLS and login.
     pub fn open(target: &Target, creds: Option<&Credentials>, config: &Config) -> Result<Session> {
-        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
-        } else {
-            Stream::Plain(tcp)
-        };
-        if let Some(d) = stream.tls_description() {
-            config.transcript.note(&format!("TLS established: {d}"));
-        }
-        let pp = PingPong::new(
-            stream,
-            ImapDialect::default(),
+        let pp = PingPong::open(
+            target,
+            config.tls.as_ref(),
+            config.connect_timeout,
             config.timeout,
             config.transcript,
+            ImapDialect::default(),
         )?;
         let mut s = Session {
             pp,

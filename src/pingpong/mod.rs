@@ -32,6 +32,17 @@ pub const LINE_CAP: usize = 64 * 1024;
 /// The most bytes one reply may take (1 MiB).
 pub const REPLY_CAP: usize = 1024 * 1024;
 
+/// The three-digit code that starts an FTP or SMTP reply line (RFC 959 §4.2, RFC 5321 §4.2), and the byte
+/// after it (space: last line; `-`: more follow). None when the line does not start with three digits.
+pub fn reply_code(line: &[u8]) -> Option<(u16, Option<u8>)> {
+    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let code =
+        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
+    Some((code, line.get(3).copied()))
+}
+
 /// What a dialect makes of one more line.
 pub enum Step<R> {
     /// The reply goes on.
@@ -83,6 +94,30 @@ impl<D: Dialect> PingPong<D> {
             timeout,
             transcript,
         })
+    }
+
+    /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
+    /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
+    /// What every session's `open` starts with.
+    pub fn open(
+        target: &crate::url::Target,
+        tls: Option<&Tls>,
+        connect_timeout: Duration,
+        timeout: Duration,
+        transcript: Transcript,
+        dialect: D,
+    ) -> Result<Self> {
+        let tcp = crate::transport::connect(&target.host, target.port, connect_timeout)?;
+        let stream = if target.scheme.implicit_tls() {
+            let tls = tls.ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            tls.wrap(tcp, &target.host, timeout)?
+        } else {
+            Stream::Plain(tcp)
+        };
+        if let Some(d) = stream.tls_description() {
+            transcript.note(&format!("TLS established: {d}"));
+        }
+        PingPong::new(stream, dialect, timeout, transcript)
     }
 
     /// The transcript, for notes by the session.

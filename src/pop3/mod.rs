@@ -19,7 +19,7 @@ use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, Transcript};
 use crate::sasl::{self, Mechanism};
-use crate::transport::{self, Stream, Tls};
+use crate::transport::Tls;
 use crate::url::Target;
 
 pub use reply::{Expect, Pop3Dialect, Reply, Status};
@@ -163,24 +163,13 @@ impl Session {
 
     /// Opens the connection and reads the greeting and CAPA.
     pub fn connect(target: &Target, config: &Config) -> Result<Session> {
-        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
-        } else {
-            Stream::Plain(tcp)
-        };
-        if let Some(d) = stream.tls_description() {
-            config.transcript.note(&format!("TLS established: {d}"));
-        }
-        let pp = PingPong::new(
-            stream,
-            Pop3Dialect::default(),
+        let pp = PingPong::open(
+            target,
+            config.tls.as_ref(),
+            config.connect_timeout,
             config.timeout,
             config.transcript,
+            Pop3Dialect::default(),
         )?;
         let mut s = Session {
             pp,

@@ -25,7 +25,7 @@ use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, Transcript};
 use crate::sasl::{self, Mechanism};
-use crate::transport::{self, Stream, Tls};
+use crate::transport::Tls;
 use crate::url::Target;
 
 pub use extension::ServerInfo;
@@ -101,24 +101,13 @@ impl Session {
     /// Connects and runs the opening: implicit TLS for `smtps://` (RFC 8314 §3.3), the greeting, EHLO, and
     /// with `--starttls` STARTTLS followed by a second EHLO.
     pub fn open(target: &Target, config: &Config) -> Result<Session> {
-        let tcp = transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
-        } else {
-            Stream::Plain(tcp)
-        };
-        if let Some(d) = stream.tls_description() {
-            config.transcript.note(&format!("TLS established: {d}"));
-        }
-        let pp = PingPong::new(
-            stream,
-            SmtpDialect::default(),
+        let pp = PingPong::open(
+            target,
+            config.tls.as_ref(),
+            config.connect_timeout,
             config.timeout,
             config.transcript,
+            SmtpDialect::default(),
         )?;
         let mut s = Session {
             pp,
