@@ -183,3 +183,23 @@ impl MailOutputArgs {
         }
     }
 }
+
+/// `--auth MECH`: `plain`, `login`, `xoauth2`, `oauthbearer` (any case).
+pub fn parse_mechanism(s: &str) -> std::result::Result<crate::sasl::Mechanism, String> {
+    crate::sasl::Mechanism::from_name(s)
+        .ok_or_else(|| format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer"))
+}
+
+/// A size in bytes: `123`, `64k`, `10M`, `1G`.
+pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
+    let (num, mult) = match s.char_indices().last() {
+        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
+        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
+        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
+        _ => (s, 1),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .ok_or_else(|| format!("{s:?} is not a size in bytes (e.g. 500000, 64k, 10M)"))
+}

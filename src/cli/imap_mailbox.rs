@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use clap::{Parser, ValueEnum};
 
 use super::common::NetArgs;
-use super::imap_fetch::parse_mechanism;
+use super::common::parse_mechanism;
 use crate::sasl::Mechanism;
 
 /// What to do with mailboxes.

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use super::common::{MailOutputArgs, NetArgs};
+use super::common::{MailOutputArgs, NetArgs, parse_mechanism, parse_size};
 use crate::sasl::Mechanism;
 
 /// Fetch mail over POP3 or POP3S.
@@ -74,25 +74,6 @@ pub struct Args {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub net: NetArgs,
-}
-
-fn parse_mechanism(s: &str) -> Result<Mechanism, String> {
-    Mechanism::from_name(s)
-        .ok_or_else(|| format!("unknown mechanism {s:?}: use plain, login, xoauth2 or oauthbearer"))
-}
-
-/// `123`, `64k`, `10M`, `1G`.
-fn parse_size(s: &str) -> Result<u64, String> {
-    let (num, mult) = match s.char_indices().last() {
-        Some((i, 'k' | 'K')) => (&s[..i], 1u64 << 10),
-        Some((i, 'm' | 'M')) => (&s[..i], 1 << 20),
-        Some((i, 'g' | 'G')) => (&s[..i], 1 << 30),
-        _ => (s, 1),
-    };
-    num.parse::<u64>()
-        .ok()
-        .and_then(|n| n.checked_mul(mult))
-        .ok_or_else(|| format!("{s:?} is not a size in bytes (e.g. 500000, 64k, 10M)"))
 }
 
 const EXAMPLES: &str = "Examples:

@@ -93,7 +93,7 @@ pub struct Args {
     pub helo: Option<String>,
     /// SASL mechanism: plain, login, xoauth2 or oauthbearer (the OAuth ones take the token from
     /// --password-command). Default: PLAIN, else LOGIN, when a user is given.
-    #[arg(long, value_name = "MECH", value_parser = parse_mech, help_heading = "SMTP")]
+    #[arg(long, value_name = "MECH", value_parser = super::common::parse_mechanism, help_heading = "SMTP")]
     pub auth: Option<crate::sasl::Mechanism>,
     /// When some recipients are refused, send nothing (RSET) and exit 6.
     #[arg(long, help_heading = "SMTP")]
@@ -123,11 +123,6 @@ pub struct Args {
     #[command(flatten)]
     #[allow(missing_docs)]
     pub net: NetArgs,
-}
-
-fn parse_mech(s: &str) -> std::result::Result<crate::sasl::Mechanism, String> {
-    crate::sasl::Mechanism::from_name(s)
-        .ok_or_else(|| format!("unknown mechanism {s:?} (plain, login, xoauth2, oauthbearer)"))
 }
 
 const EXAMPLES: &str = "Examples:
