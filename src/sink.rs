@@ -144,19 +144,11 @@ impl FileSink {
     }
 
     /// Makes the file durable and gives it its name: fsync, mtime, rename, fsync of the directory.
-    pub fn commit(mut self, mtime: Option<SystemTime>) -> Result<()> {
-        let target = self.target.clone();
-        let local = |e| Error::local(target.display(), e);
-        self.file.flush().map_err(local)?;
-        if let Some(t) = mtime {
-            self.file.set_modified(t).map_err(local)?;
-        }
-        self.file.sync_all().map_err(local)?;
-        std::fs::rename(&self.tmp, &self.target).map_err(local)?;
-        self.done = true;
-        if let Ok(dir) = File::open(dir_of(&self.target)) {
-            let _ = dir.sync_all();
-        }
+    pub fn commit(self, mtime: Option<SystemTime>) -> Result<()> {
+        let dirs = DirSync::default();
+        self.commit_deferred(mtime, &dirs)?;
+        // As before: a directory that cannot be opened for its fsync (write-only) does not fail the file.
+        let _ = dirs.sync();
         Ok(())
     }
 }
