@@ -6,12 +6,12 @@
 //! strict mode turns the first piece of junk into an error that names its byte offset. This module knows
 //! nothing of part boundaries (see `parse`) or charsets (see `charset`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use base64::Engine;
 use base64::engine::Simd;
 
-use super::encode::{BLOCK, StreamError, simd_engine};
+use super::encode::{StreamError, simd_engine};
 
 /// A malformed-input error with the byte offset (from 0, in the encoded input) where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -606,6 +606,50 @@ impl Decoder {
     }
 }
 
+impl super::parallel::Fork for Decoder {
+    type Error = DecodeError;
+
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        Decoder::feed(self, input, out)
+    }
+
+    /// Quoted-printable: a line break. base64: none (a quantum may span lines of any length).
+    fn to_cut(&self, data: &[u8]) -> Option<usize> {
+        match self {
+            Decoder::Base64(_) => None,
+            Decoder::Qp(d) if d.state == QpState::Normal && d.ws.is_empty() => Some(0),
+            Decoder::Qp(_) => super::parallel::after_first_lf(data),
+            Decoder::Identity => Some(0),
+        }
+    }
+
+    fn last_cut(&self, data: &[u8]) -> usize {
+        match self {
+            Decoder::Base64(_) => 0,
+            Decoder::Qp(_) => super::parallel::after_last_lf(data),
+            Decoder::Identity => data.len(),
+        }
+    }
+
+    fn fresh(&self) -> Self {
+        match self {
+            Decoder::Qp(d) => {
+                let mut fresh = QpDecoder::new(d.strict);
+                fresh.offset = d.offset;
+                Decoder::Qp(fresh)
+            }
+            Decoder::Base64(d) => Decoder::Base64(Base64Decoder::new(d.strict)),
+            Decoder::Identity => Decoder::Identity,
+        }
+    }
+
+    fn skip(&mut self, skipped: &[u8]) {
+        if let Decoder::Qp(d) = self {
+            d.offset += skipped.len() as u64;
+        }
+    }
+}
+
 /// Why a streaming decode stopped.
 #[derive(Debug)]
 pub enum DecodeStreamError {
@@ -615,28 +659,31 @@ pub enum DecodeStreamError {
     Malformed(DecodeError),
 }
 
-/// Decodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
-/// thread meanwhile); returns the bytes written.
+/// Decodes everything from `input` to `output` in blocks of at most [`BLOCK`]; returns the bytes written.
 pub fn decode_stream(
     dec: &mut Decoder,
-    input: Box<dyn Read + Send>,
+    input: super::input::Input,
     output: &mut dyn Write,
 ) -> Result<u64, DecodeStreamError> {
-    let mut out = Vec::with_capacity(BLOCK);
+    let mut driver = super::parallel::Parallel::new();
     let mut total = 0u64;
     let mut malformed = None;
-    let read = super::readahead::for_each_block(input, |block| {
-        let r = dec.feed(block, &mut out);
+    let read = input.for_each_block(|block| {
         // Whatever decoded before the junk is still written, like coreutils does.
-        output.write_all(&out).map_err(StreamError::Write)?;
-        total += out.len() as u64;
-        out.clear();
-        if let Err(m) = r {
-            malformed = Some(m);
-            return Err(StreamError::Read(std::io::Error::other("malformed input")));
+        let r = driver.code(dec, block, |out| {
+            total += out.len() as u64;
+            output.write_all(out)
+        });
+        match r {
+            Ok(()) => Ok(()),
+            Err(super::parallel::Stop::Write(e)) => Err(StreamError::Write(e)),
+            Err(super::parallel::Stop::Coder(m)) => {
+                malformed = Some(m);
+                Err(StreamError::Read(std::io::Error::other("malformed input")))
+            }
         }
-        Ok(())
     });
+    let mut out = Vec::new();
     if let Some(m) = malformed {
         return Err(DecodeStreamError::Malformed(m));
     }

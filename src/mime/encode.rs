@@ -72,6 +72,16 @@ impl Base64Encoder {
         }
     }
 
+    /// The input length that makes a whole number of output lines (of quanta when unwrapped); `None` when
+    /// lines split quanta (a width not a multiple of 4).
+    fn cycle(&self) -> Option<usize> {
+        match self.wrap {
+            0 => Some(3),
+            w if w % 4 == 0 => Some(w / 4 * 3),
+            _ => None,
+        }
+    }
+
     /// Encodes `input`, appending complete output to `out`.
     pub fn feed(&mut self, mut input: &[u8], out: &mut Vec<u8>) {
         if self.carry_len > 0 {
@@ -551,22 +561,69 @@ impl Encoder {
     }
 }
 
-/// Encodes everything from `input` to `output` in [`BLOCK`]-sized reads (the next one read on another
-/// thread meanwhile); returns the bytes read.
+impl super::parallel::Fork for Encoder {
+    type Error = std::convert::Infallible;
+
+    fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), Self::Error> {
+        Encoder::feed(self, input, out);
+        Ok(())
+    }
+
+    /// base64: a whole number of lines (of quanta when unwrapped; never for widths that split quanta).
+    /// Quoted-printable, text mode: a line break.
+    fn to_cut(&self, data: &[u8]) -> Option<usize> {
+        match self {
+            Encoder::Base64(e) => {
+                let cycle = e.cycle()?;
+                let done = e.col / 4 * 3 + e.carry_len;
+                let need = (cycle - done % cycle) % cycle;
+                (need <= data.len()).then_some(need)
+            }
+            Encoder::Qp(e) if e.binary => None,
+            Encoder::Qp(e) if e.col == 0 && e.pending_ws.is_none() && !e.pending_cr => Some(0),
+            Encoder::Qp(_) => super::parallel::after_first_lf(data),
+        }
+    }
+
+    fn last_cut(&self, data: &[u8]) -> usize {
+        match self {
+            Encoder::Base64(e) => e.cycle().map_or(0, |c| data.len() / c * c),
+            Encoder::Qp(_) => super::parallel::after_last_lf(data),
+        }
+    }
+
+    fn fresh(&self) -> Self {
+        match self {
+            Encoder::Base64(e) => Encoder::Base64(Base64Encoder::new(e.wrap, e.eol)),
+            Encoder::Qp(e) => Encoder::Qp(QpEncoder::new(e.binary, e.eol)),
+        }
+    }
+
+    fn skip(&mut self, skipped: &[u8]) {
+        if let Encoder::Base64(e) = self {
+            e.wrote_any |= !skipped.is_empty();
+        }
+    }
+}
+
+/// Encodes everything from `input` to `output` in blocks of at most [`BLOCK`]; returns the bytes read.
 ///
 /// I/O errors are returned as they are, tagged by side so callers can name the file or stdout.
 pub fn encode_stream(
     enc: &mut Encoder,
-    input: Box<dyn Read + Send>,
+    input: super::input::Input,
     output: &mut dyn Write,
 ) -> Result<u64, StreamError> {
-    let mut out = Vec::with_capacity(BLOCK * 2);
-    let total = super::readahead::for_each_block(input, |block| {
-        enc.feed(block, &mut out);
-        output.write_all(&out).map_err(StreamError::Write)?;
-        out.clear();
-        Ok(())
+    let mut driver = super::parallel::Parallel::new();
+    let total = input.for_each_block(|block| {
+        driver
+            .code(enc, block, |out| output.write_all(out))
+            .map_err(|e| match e {
+                super::parallel::Stop::Write(e) => StreamError::Write(e),
+                super::parallel::Stop::Coder(never) => match never {},
+            })
     })?;
+    let mut out = Vec::new();
     enc.finish(&mut out);
     output.write_all(&out).map_err(StreamError::Write)?;
     output.flush().map_err(StreamError::Write)?;

@@ -12,6 +12,8 @@
 //! - [`parse`]: the streaming part parser (events per part, decoded body chunks).
 //! - [`build`]: composing a multipart/mixed message onto any `io::Write`.
 //! - [`filename`]: turning a hostile suggested file name into a safe one.
+//! - [`input`] / [`readahead`]: a stream's input in blocks, mapped or read ahead.
+//! - [`parallel`]: coding a large block on two cores with the same output as on one.
 
 pub mod build;
 pub mod charset;
@@ -19,5 +21,7 @@ pub mod decode;
 pub mod encode;
 pub mod filename;
 pub mod header;
+pub mod input;
+pub mod parallel;
 pub mod parse;
 pub mod readahead;

@@ -48,7 +48,7 @@ pub fn run(a: &Args) -> Result<Outcome> {
             json: a.json,
             out: &mut out,
         };
-        parse::parse(input, &name, &mut v, Limits::default())?;
+        parse::parse(input.into_reader(), &name, &mut v, Limits::default())?;
         if a.json {
             serde_json::to_writer_pretty(&mut *v.out, &v.entries)
                 .map_err(|e| Error::local("stdout", e.into()))?;
@@ -67,7 +67,7 @@ pub fn run(a: &Args) -> Result<Outcome> {
             tty,
             out: &mut out,
         };
-        let r = parse::parse(input, &name, &mut v, Limits::default());
+        let r = parse::parse(input.into_reader(), &name, &mut v, Limits::default());
         v.close()?;
         if a.json {
             serde_json::to_writer_pretty(&mut *v.out, &v.files)
@@ -88,7 +88,7 @@ pub fn run(a: &Args) -> Result<Outcome> {
             text: String::new(),
             out: &mut out,
         };
-        parse::parse(input, &name, &mut v, Limits::default())?;
+        parse::parse(input.into_reader(), &name, &mut v, Limits::default())?;
         if !v.found()
             && let Some((charset, html)) = v.html.take()
         {

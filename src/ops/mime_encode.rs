@@ -5,26 +5,27 @@
 //! `cli::finish` turns into a quiet exit 0.
 
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 
 use crate::cli::mime_encode::{Args, Encoding};
 use crate::error::{Error, Result};
 use crate::mime::build::{Attachment, MessageBuilder, Scanner};
 use crate::mime::encode::{
-    BLOCK, Base64Encoder, Encoder, LineEnding, QpEncoder, StreamError, encode_stream, read_full,
+    BLOCK, Base64Encoder, Encoder, LineEnding, QpEncoder, StreamError, encode_stream,
 };
 use crate::mime::header;
+use crate::mime::input::Input;
 use crate::ops::Outcome;
 
-/// Opens FILE, or stdin for `-` / nothing; returns the reader and its name for messages.
-pub(crate) fn open_input(file: Option<&Path>) -> Result<(Box<dyn Read + Send>, String)> {
+/// Opens FILE, or stdin for `-` / nothing; returns the input and its name for messages.
+pub(crate) fn open_input(file: Option<&Path>) -> Result<(Input, String)> {
     match file {
-        None => Ok((Box::new(io::stdin()), "stdin".to_string())),
-        Some(p) if p == Path::new("-") => Ok((Box::new(io::stdin()), "stdin".to_string())),
+        None => Ok((Input::stdin(), "stdin".to_string())),
+        Some(p) if p == Path::new("-") => Ok((Input::stdin(), "stdin".to_string())),
         Some(p) => {
             let f = File::open(p).map_err(|e| Error::local(p.display(), e))?;
-            Ok((Box::new(f), p.display().to_string()))
+            Ok((Input::from_file(f), p.display().to_string()))
         }
     }
 }
@@ -52,11 +53,9 @@ pub fn run(a: &Args) -> Result<Outcome> {
         LineEnding::Crlf
     };
     let (mut input, name) = open_input(a.file.as_deref())?;
-    let mut first = vec![0u8; BLOCK];
-    let n = read_full(&mut input, &mut first).map_err(|e| Error::local(&name, e))?;
-    first.truncate(n);
     let kind = match a.encoding {
         Encoding::Auto => {
+            let first = input.peek(BLOCK).map_err(|e| Error::local(&name, e))?;
             let mut s = Scanner::default();
             s.feed(&first);
             let st = s.finish();
@@ -73,8 +72,7 @@ pub fn run(a: &Args) -> Result<Outcome> {
         Encoding::Qp => Encoder::Qp(QpEncoder::new(a.binary, eol)),
         _ => Encoder::Base64(Base64Encoder::new(a.wrap, eol)),
     };
-    let chained = io::Cursor::new(first).chain(input);
-    encode_stream(&mut enc, Box::new(chained), &mut out).map_err(|e| match e {
+    encode_stream(&mut enc, input, &mut out).map_err(|e| match e {
         StreamError::Read(e) => Error::local(&name, e),
         StreamError::Write(e) => Error::local("stdout", e),
     })?;

@@ -1,0 +1,154 @@
+//! Where a codec's input comes from, handed to it block by block.
+//!
+//! A regular file (named, or redirected to stdin) is mapped a window at a time: the codecs then read the
+//! page cache directly instead of paying a copy per byte, which at their speed is most of the cost. Memory
+//! stays bounded by the window, which is unmapped before the next one is mapped. Anything else (a pipe, a
+//! terminal, a socket) is read ahead on a second thread ([`super::readahead`]).
+//!
+//! A file that shrinks while mapped would raise SIGBUS on the missing pages; a handler turns that into the
+//! documented local-I/O exit instead of a crash. A file that grows is read on to its new end, as `read(2)`
+//! would, and the shared file offset is left where reading stopped, as `read(2)` leaves it.
+
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom};
+use std::os::fd::AsFd;
+use std::os::unix::fs::FileExt;
+use std::sync::Once;
+
+use super::encode::{BLOCK, StreamError, read_full};
+
+/// How much of a file is mapped at once (a multiple of the page size).
+pub const WINDOW: usize = BLOCK * 32;
+
+/// A codec's input.
+pub enum Input {
+    /// A regular file, read from its current offset.
+    File(File),
+    /// Anything else.
+    Reader(Box<dyn Read + Send>),
+}
+
+impl Input {
+    /// The file as a mapped source when it is a regular file, else as a reader.
+    pub fn from_file(f: File) -> Input {
+        match f.metadata() {
+            Ok(m) if m.is_file() => Input::File(f),
+            _ => Input::Reader(Box::new(f)),
+        }
+    }
+
+    /// Standard input: mapped when it is redirected from a regular file.
+    pub fn stdin() -> Input {
+        match io::stdin().as_fd().try_clone_to_owned() {
+            Ok(fd) => Input::from_file(File::from(fd)),
+            Err(_) => Input::Reader(Box::new(io::stdin())),
+        }
+    }
+
+    /// A plain reader over the same bytes (for the message parser).
+    pub fn into_reader(self) -> Box<dyn Read + Send> {
+        match self {
+            Input::File(f) => Box::new(f),
+            Input::Reader(r) => r,
+        }
+    }
+
+    /// Up to `n` bytes from the start of the input, which stay part of it (content sniffing).
+    pub fn peek(&mut self, n: usize) -> io::Result<Vec<u8>> {
+        let mut buf = vec![0u8; n];
+        let got = match self {
+            Input::File(f) => {
+                let at = f.stream_position()?;
+                let mut got = 0;
+                while got < n {
+                    match f.read_at(&mut buf[got..], at + got as u64) {
+                        Ok(0) => break,
+                        Ok(k) => got += k,
+                        Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                        Err(e) => return Err(e),
+                    }
+                }
+                got
+            }
+            Input::Reader(r) => {
+                let got = read_full(r, &mut buf)?;
+                let rest = std::mem::replace(r, Box::new(io::empty()));
+                *r = Box::new(io::Cursor::new(buf[..got].to_vec()).chain(rest));
+                got
+            }
+        };
+        buf.truncate(got);
+        Ok(buf)
+    }
+
+    /// Calls `each` on every block of the input in order (at most [`WINDOW`] bytes each: a mapped window is
+    /// handed over whole, so the codecs can split it across cores); returns the bytes read, the first error
+    /// of `each`, or the read error.
+    pub fn for_each_block(
+        self,
+        mut each: impl FnMut(&[u8]) -> Result<(), StreamError>,
+    ) -> Result<u64, StreamError> {
+        let mut f = match self {
+            Input::Reader(r) => return super::readahead::for_each_block(r, each),
+            Input::File(f) => f,
+        };
+        let mut total = 0u64;
+        let mut at = f.stream_position().map_err(StreamError::Read)?;
+        let end = f.metadata().map_err(StreamError::Read)?.len();
+        while at < end {
+            let len = usize::try_from(end - at).unwrap_or(usize::MAX).min(WINDOW);
+            let Some(map) = map_window(&f, at, len) else {
+                break;
+            };
+            // Leave the offset where the bytes handed out end, whatever `each` decides.
+            at += len as u64;
+            f.seek(SeekFrom::Start(at)).map_err(StreamError::Read)?;
+            each(&map)?;
+            total += len as u64;
+        }
+        // The rest (a file that grew, or one that cannot be mapped) is read as usual.
+        f.seek(SeekFrom::Start(at)).map_err(StreamError::Read)?;
+        let mut buf = vec![0u8; BLOCK];
+        loop {
+            let n = read_full(&mut f, &mut buf).map_err(StreamError::Read)?;
+            if n == 0 {
+                return Ok(total);
+            }
+            each(&buf[..n])?;
+            total += n as u64;
+        }
+    }
+}
+
+/// Maps `len` bytes of `f` at `at`, read-only (faulted in as read: populating up front measured slower); `None` where the file cannot be mapped.
+fn map_window(f: &File, at: u64, len: usize) -> Option<memmap2::Mmap> {
+    static SIGBUS: Once = Once::new();
+    SIGBUS.call_once(install_sigbus_handler);
+    // SAFETY: the mapping is read-only and private to this process; the one hazard, the file shrinking
+    // under it, raises SIGBUS, which the handler turns into an orderly exit.
+    let map = unsafe {
+memmap2::MmapOptions::new().offset(at).len(len).map(f)
+    };
+    let map = map.ok()?;
+    let _ = map.advise(memmap2::Advice::Sequential);
+    Some(map)
+}
+
+/// The exit for an input file that shrank under its mapping: the local-I/O code, one line on stderr.
+fn install_sigbus_handler() {
+    extern "C" fn on_sigbus(_: libc::c_int) {
+        const MSG: &[u8] = b"error: the input file shrank while it was being read\n";
+        // SAFETY: write(2) and _exit(2) are async-signal-safe.
+        unsafe {
+            libc::write(2, MSG.as_ptr().cast(), MSG.len());
+            libc::_exit(i32::from(crate::error::ErrorKind::LocalIo.exit_code()));
+        }
+    }
+    // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid.
+    unsafe {
+        let mut sa: libc::sigaction = std::mem::zeroed();
+        sa.sa_sigaction = on_sigbus as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        libc::sigemptyset(&mut sa.sa_mask);
+        libc::sigaction(libc::SIGBUS, &sa, std::ptr::null_mut());
+    }
+}
