@@ -78,6 +78,14 @@ impl Base64Decoder {
 
     /// Decodes `input`, appending to `out`.
     pub fn feed(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
+        // In pieces whose joined lines stay in the cache while they are decoded.
+        for piece in input.chunks(64 << 10) {
+            self.feed_piece(piece, out)?;
+        }
+        Ok(())
+    }
+
+    fn feed_piece(&mut self, input: &[u8], out: &mut Vec<u8>) -> Result<(), DecodeError> {
         // Fast path for the common shape (lines of alphabet characters, no padding in this block): copy the
         // lines together (SIMD newline search), let the SIMD engine decode and validate them, and fall back
         // to the byte-by-byte path on any complaint.
@@ -272,8 +280,6 @@ pub struct QpDecoder {
     state: QpState,
     ws: Vec<u8>,
     offset: u64,
-    /// Output space for the line-at-a-time path (bounded).
-    scratch: Vec<u8>,
 }
 
 impl QpDecoder {
@@ -284,7 +290,6 @@ impl QpDecoder {
             state: QpState::Normal,
             ws: Vec::new(),
             offset: 0,
-            scratch: Vec::new(),
         }
     }
 
@@ -296,98 +301,81 @@ impl QpDecoder {
         }
     }
 
-    /// Decodes the complete, well-formed lines of `input` from `i` on (no pending state): the line end
-    /// and its trailing whitespace are found first, then the line is copied eight bytes at a time up to
-    /// each `=` (SWAR: the lowest flagged byte of `x ^ "========"` minus ones is exactly the first `=`),
-    /// through `scratch`. Stops (returning where) at a last unterminated line, a line longer than
-    /// [`QP_FAST_LINE`], or anything unusual — a bad escape, an escape running into trailing whitespace —
-    /// which the byte-wise path then handles, so the result is the same whatever the chunking.
-    fn feed_lines(&mut self, input: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
-        const ONES: u64 = 0x0101_0101_0101_0101;
-        const HIGH: u64 = 0x8080_8080_8080_8080;
-        const FLUSH: usize = 128 * 1024;
-        if self.scratch.len() < FLUSH + QP_FAST_LINE + 16 {
-            self.scratch.resize(FLUSH + QP_FAST_LINE + 16, 0);
-        }
-        let buf = &mut self.scratch[..];
-        let mut pos = 0;
-        while let Some(nl) = memchr::memchr(b'\n', &input[i..]) {
-            if nl > QP_FAST_LINE {
+    /// Decodes the well-formed lines of `input` from `i` on (no pending state), straight into `out`;
+    /// returns where it stopped: at the start of a line it leaves to the careful paths below (the last,
+    /// unterminated one; one longer than [`QP_FAST_LINE`]; one with anything unusual, such as a bad escape
+    /// or transport padding after a soft break), so the result is the same whatever the chunking.
+    ///
+    /// Sixteen bytes at a time are copied and searched for `=` and LF together. Trailing blanks (and the CR
+    /// of a CRLF) are dropped at the LF by stepping back over the literal bytes just copied, which are the
+    /// input bytes just before it; decoded bytes and anything before a soft break are never stepped over.
+    fn feed_lines(&mut self, input: &[u8], i: usize, out: &mut Vec<u8>) -> usize {
+        let n = input.len();
+        // Output never outgrows the input (an escape shrinks, a line break stays); 16 more for the copies.
+        out.reserve(n - i + 16);
+        let base = out.len();
+        let buf = &mut out.spare_capacity_mut()[..n - i + 16];
+        let (mut q, mut pos) = (i, 0);
+        // The start of the current line (in and out): where a bail-out rolls back to.
+        let (mut line_q, mut line_pos) = (i, 0);
+        // Output before this may not be trimmed (decoded bytes, text before a soft break).
+        let mut keep = 0;
+        // Sixteen bytes of block plus the two after an `=` at its end.
+        while q + 18 <= n && q - line_q <= QP_FAST_LINE {
+            let Some(block) = input[q..].first_chunk::<16>() else {
                 break;
-            }
-            let line_end = i + nl;
-            let (end, eol): (usize, &[u8]) = if line_end > i && input[line_end - 1] == b'\r' {
-                (line_end - 1, b"\r\n")
-            } else {
-                (line_end, b"\n")
             };
-            let mut content_end = end;
-            while content_end > i && matches!(input[content_end - 1], b' ' | b'\t') {
-                content_end -= 1;
+            buf[pos..pos + 16].write_copy_of_slice(block);
+            let m = super::simd::eq2(block, b'=', b'\n');
+            if m == 0 {
+                q += 16;
+                pos += 16;
+                continue;
             }
-            let line_start = pos;
-            let mut q = i;
-            let mut soft = false;
-            let mut bad = false;
-            while q < content_end {
-                if q + 8 <= content_end {
-                    let mut w = [0u8; 8];
-                    w.copy_from_slice(&input[q..q + 8]);
-                    let e = u64::from_le_bytes(w) ^ (ONES * u64::from(b'='));
-                    let m = e.wrapping_sub(ONES) & !e & HIGH;
-                    buf[pos..pos + 8].copy_from_slice(&w);
-                    if m == 0 {
-                        pos += 8;
-                        q += 8;
-                        continue;
-                    }
-                    let k = (m.trailing_zeros() / 8) as usize;
-                    pos += k;
-                    q += k;
+            let k = m.trailing_zeros() as usize;
+            q += k;
+            pos += k;
+            if input[q] == b'\n' {
+                // The literal bytes out[keep..pos] are input[q - (pos - keep)..q].
+                let crlf = pos > keep && input[q - 1] == b'\r';
+                let mut back = usize::from(crlf);
+                while pos - back > keep && matches!(input[q - 1 - back], b' ' | b'\t') {
+                    back += 1;
                 }
-                let b = input[q];
-                if b != b'=' {
-                    buf[pos] = b;
+                pos -= back;
+                if crlf {
+                    buf[pos].write(b'\r');
                     pos += 1;
-                    q += 1;
-                    continue;
                 }
-                if q + 1 == content_end {
-                    soft = true;
-                    break;
-                }
-                if q + 3 > content_end {
-                    bad = true;
-                    break;
-                }
-                let (h, l) = (
-                    HEX_VAL[input[q + 1] as usize],
-                    HEX_VAL[input[q + 2] as usize],
-                );
-                if h >= 16 || l >= 16 {
-                    bad = true;
-                    break;
-                }
-                buf[pos] = h << 4 | l;
+                buf[pos].write(b'\n');
+                pos += 1;
+                q += 1;
+                (line_q, line_pos, keep) = (q, pos, pos);
+                continue;
+            }
+            let (h, l) = (
+                HEX_VAL[input[q + 1] as usize],
+                HEX_VAL[input[q + 2] as usize],
+            );
+            if h | l < 16 {
+                buf[pos].write(h << 4 | l);
                 pos += 1;
                 q += 3;
-            }
-            if bad {
-                pos = line_start;
+                keep = pos;
+            } else if input[q + 1] == b'\n' {
+                q += 2;
+                (line_q, line_pos, keep) = (q, pos, pos);
+            } else if input[q + 1] == b'\r' && input[q + 2] == b'\n' {
+                q += 3;
+                (line_q, line_pos, keep) = (q, pos, pos);
+            } else {
                 break;
             }
-            if !soft {
-                buf[pos..pos + eol.len()].copy_from_slice(eol);
-                pos += eol.len();
-            }
-            i = line_end + 1;
-            if pos >= FLUSH {
-                out.extend_from_slice(&buf[..pos]);
-                pos = 0;
-            }
         }
-        out.extend_from_slice(&buf[..pos]);
-        i
+        // SAFETY: every byte of buf[..pos] was written above (pos only steps back over written bytes), and
+        // line_pos <= pos, within the reserved capacity.
+        unsafe { out.set_len(base + line_pos) };
+        line_q
     }
 
     /// Decodes `input`, appending to `out`.
@@ -613,11 +601,12 @@ impl super::parallel::Fork for Decoder {
         Decoder::feed(self, input, out)
     }
 
-    /// Quoted-printable: a line break. base64: none (a quantum may span lines of any length).
+    /// Quoted-printable: a line break. base64: a line break after a whole number of quanta (guessed).
     fn to_cut(&self, data: &[u8]) -> Option<usize> {
         match self {
-            Decoder::Base64(_) => None,
-            Decoder::Qp(d) if d.state == QpState::Normal && d.ws.is_empty() => Some(0),
+            Decoder::Base64(_) if self.at_cut() => Some(0),
+            Decoder::Base64(_) => super::parallel::after_first_lf(data),
+            Decoder::Qp(_) if self.at_cut() => Some(0),
             Decoder::Qp(_) => super::parallel::after_first_lf(data),
             Decoder::Identity => Some(0),
         }
@@ -625,9 +614,16 @@ impl super::parallel::Fork for Decoder {
 
     fn last_cut(&self, data: &[u8]) -> usize {
         match self {
-            Decoder::Base64(_) => 0,
-            Decoder::Qp(_) => super::parallel::after_last_lf(data),
+            Decoder::Base64(_) | Decoder::Qp(_) => super::parallel::after_last_lf(data),
             Decoder::Identity => data.len(),
+        }
+    }
+
+    fn at_cut(&self) -> bool {
+        match self {
+            Decoder::Base64(d) => d.quad_len == 0 && !d.padded,
+            Decoder::Qp(d) => d.state == QpState::Normal && d.ws.is_empty(),
+            Decoder::Identity => true,
         }
     }
 
@@ -638,14 +634,20 @@ impl super::parallel::Fork for Decoder {
                 fresh.offset = d.offset;
                 Decoder::Qp(fresh)
             }
-            Decoder::Base64(d) => Decoder::Base64(Base64Decoder::new(d.strict)),
+            Decoder::Base64(d) => {
+                let mut fresh = Base64Decoder::new(d.strict);
+                fresh.offset = d.offset;
+                Decoder::Base64(fresh)
+            }
             Decoder::Identity => Decoder::Identity,
         }
     }
 
     fn skip(&mut self, skipped: &[u8]) {
-        if let Decoder::Qp(d) = self {
-            d.offset += skipped.len() as u64;
+        match self {
+            Decoder::Qp(d) => d.offset += skipped.len() as u64,
+            Decoder::Base64(d) => d.offset += skipped.len() as u64,
+            Decoder::Identity => {}
         }
     }
 }

@@ -124,35 +124,47 @@ impl Base64Encoder {
             return;
         }
         self.wrote_any = true;
-        let len = data.len().div_ceil(3) * 4;
         if self.wrap == 0 {
+            let len = data.len().div_ceil(3) * 4;
             let start = out.len();
             out.resize(start + len, 0);
             // The buffer is sized exactly for the encoded length, so this cannot fail.
             let _ = self.engine.encode_slice(data, &mut out[start..]);
             return;
         }
-        self.scratch.resize(len, 0);
-        let _ = self.engine.encode_slice(data, &mut self.scratch[..]);
+        // In pieces whose encoding (19 KiB) stays in the first-level cache while it is wrapped.
+        let mut text = std::mem::take(&mut self.scratch);
+        for piece in data.chunks(57 * 256) {
+            let len = piece.len().div_ceil(3) * 4;
+            text.resize(len, 0);
+            let _ = self.engine.encode_slice(piece, &mut text[..]);
+            self.wrap_into(&text, out);
+        }
+        self.scratch = text;
+    }
+
+    /// Appends encoded `text` to `out` in lines of `wrap` characters.
+    fn wrap_into(&mut self, mut text: &[u8], out: &mut Vec<u8>) {
         let eol = self.eol.bytes();
-        out.reserve(len + (len / self.wrap + 1) * eol.len());
-        let mut text = &self.scratch[..];
         if self.wrap == 76 && self.col == 0 {
-            // MIME's width: whole lines as fixed-size copies (no call per line).
-            let whole = text.len() / 76;
+            // MIME's width: whole lines as fixed-size copies (no call per line), into reserved space.
             let step = 76 + eol.len();
+            let lines = text.len() / 76;
+            out.reserve(lines * step);
             let start = out.len();
-            out.resize(start + whole * step, 0);
-            for (line, dst) in text
-                .chunks_exact(76)
-                .zip(out[start..].chunks_exact_mut(step))
-            {
-                let mut fixed = [0u8; 76];
-                fixed.copy_from_slice(line);
-                dst[..76].copy_from_slice(&fixed);
-                dst[76..].copy_from_slice(eol);
+            let spare = &mut out.spare_capacity_mut()[..lines * step];
+            for (line, dst) in text.chunks_exact(76).zip(spare.chunks_exact_mut(step)) {
+                if let (Some(line), Some((head, tail))) =
+                    (line.first_chunk::<76>(), dst.split_first_chunk_mut::<76>())
+                {
+                    head.write_copy_of_slice(line);
+                    tail.write_copy_of_slice(eol);
+                }
             }
-            text = &text[whole * 76..];
+            // SAFETY: each of the `lines` steps of the spare space was written whole just above (both
+            // chunkings are exact, so every pair matched).
+            unsafe { out.set_len(start + lines * step) };
+            text = &text[lines * 76..];
         }
         while !text.is_empty() {
             let room = self.wrap - self.col;
@@ -211,69 +223,52 @@ const QP_CODE: [(u32, u8); 256] = {
 };
 
 /// Encodes the inside of a line (no line break, no trailing blank) at column `col`, with soft breaks,
-/// through `scratch` in pieces of at most 4 KiB of input (memory stays bounded on any line length).
-/// Eight bytes at a time while the line has room: a word is copied whole when no byte is below 0x20, at
-/// or above 0x7F, or `=` (SWAR: the flags are exact for "any byte special", false positives impossible
-/// for a clean word). Otherwise byte by byte from a table, without branches on the byte's class; a soft
-/// break is written before anything that would pass column 75, as the byte-wise path does.
+/// straight into `out`, in pieces of at most 4 KiB of input (each reserving its worst case).
+///
+/// Sixteen bytes at a time are classified (SSE2 where there is one): the literal run up to the first byte
+/// that needs an escape, or up to the end of the line's room, is copied as a whole block (the excess is
+/// overwritten next); that byte is then written from a table, after a soft break when it would pass
+/// column 75, as the byte-wise path does.
 #[inline]
-fn encode_in_line(
-    content: &[u8],
-    col: &mut usize,
-    eol: &[u8],
-    scratch: &mut Vec<u8>,
-    out: &mut Vec<u8>,
-) {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGH: u64 = 0x8080_8080_8080_8080;
+fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>) {
     const ROOM: usize = QP_MAX_LINE - 1;
     const PIECE: usize = 4096;
-    // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus word overhang.
-    let need = PIECE * 3 + (PIECE / 25 + 2) * 3 + 16;
-    if scratch.len() < need {
-        scratch.resize(need, 0);
-    }
+    // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus a block's overhang.
+    const NEED: usize = PIECE * 3 + (PIECE / 25 + 2) * 3 + 16;
     for piece in content.chunks(PIECE) {
-        let buf = &mut scratch[..need];
+        out.reserve(NEED);
+        let base = out.len();
+        let buf = &mut out.spare_capacity_mut()[..NEED];
         let n = piece.len();
-        let mut pos = 0;
-        let mut c = *col;
-        let mut p = 0;
+        let (mut pos, mut c, mut p) = (0, *col, 0);
         while p < n {
-            if p + 8 <= n && c + 8 <= ROOM {
-                let mut w = [0u8; 8];
-                w.copy_from_slice(&piece[p..p + 8]);
-                let x = u64::from_le_bytes(w);
-                let low = x.wrapping_sub(ONES * 0x20) & !x & HIGH;
-                let high = (x.wrapping_add(ONES) | x) & HIGH;
-                let e = x ^ (ONES * u64::from(b'='));
-                let eq = e.wrapping_sub(ONES) & !e & HIGH;
-                if low | high | eq == 0 {
-                    buf[pos..pos + 8].copy_from_slice(&w);
-                    pos += 8;
-                    c += 8;
-                    p += 8;
+            if let Some(block) = piece[p..].first_chunk::<16>() {
+                let m = super::simd::qp_unsafe(block);
+                let take = (m.trailing_zeros() as usize).min(16).min(ROOM - c);
+                if take > 0 {
+                    buf[pos..pos + 16].write_copy_of_slice(block);
+                    pos += take;
+                    c += take;
+                    p += take;
                     continue;
                 }
             }
-            let stop = n.min(p + 8);
-            while p < stop {
-                let (code, len) = QP_CODE[piece[p] as usize];
-                let len = len as usize;
-                if c + len > ROOM {
-                    buf[pos] = b'=';
-                    buf[pos + 1..pos + 1 + eol.len()].copy_from_slice(eol);
-                    pos += 1 + eol.len();
-                    c = 0;
-                }
-                buf[pos..pos + 4].copy_from_slice(&code.to_le_bytes());
-                pos += len;
-                c += len;
-                p += 1;
+            let (code, len) = QP_CODE[piece[p] as usize];
+            let len = len as usize;
+            if c + len > ROOM {
+                buf[pos].write(b'=');
+                buf[pos + 1..pos + 1 + eol.len()].write_copy_of_slice(eol);
+                pos += 1 + eol.len();
+                c = 0;
             }
+            buf[pos..pos + 4].write_copy_of_slice(&code.to_le_bytes());
+            pos += len;
+            c += len;
+            p += 1;
         }
         *col = c;
-        out.extend_from_slice(&buf[..pos]);
+        // SAFETY: every byte of buf[..pos] was written above, within the reserved capacity.
+        unsafe { out.set_len(base + pos) };
     }
 }
 
@@ -293,8 +288,6 @@ pub struct QpEncoder {
     pending_ws: Option<u8>,
     /// A CR that may start a CRLF line break.
     pending_cr: bool,
-    /// Output space for the in-line encoder (bounded: see `encode_in_line`).
-    scratch: Vec<u8>,
 }
 
 impl QpEncoder {
@@ -306,7 +299,6 @@ impl QpEncoder {
             col: 0,
             pending_ws: None,
             pending_cr: false,
-            scratch: Vec::new(),
         }
     }
 
@@ -369,13 +361,7 @@ impl QpEncoder {
             let trailing =
                 (end > i && matches!(input[end - 1], b' ' | b'\t')).then(|| input[end - 1]);
             let content_end = end - usize::from(trailing.is_some());
-            encode_in_line(
-                &input[i..content_end],
-                &mut col,
-                eol,
-                &mut self.scratch,
-                out,
-            );
+            encode_in_line(&input[i..content_end], &mut col, eol, out);
             if let Some(b) = trailing {
                 if col + 3 > QP_MAX_LINE - 1 {
                     out.push(b'=');
@@ -589,6 +575,13 @@ impl super::parallel::Fork for Encoder {
         match self {
             Encoder::Base64(e) => e.cycle().map_or(0, |c| data.len() / c * c),
             Encoder::Qp(_) => super::parallel::after_last_lf(data),
+        }
+    }
+
+    fn at_cut(&self) -> bool {
+        match self {
+            Encoder::Base64(e) => e.col == 0 && e.carry_len == 0,
+            Encoder::Qp(e) => e.col == 0 && e.pending_ws.is_none() && !e.pending_cr,
         }
     }
 

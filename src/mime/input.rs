@@ -126,9 +126,7 @@ fn map_window(f: &File, at: u64, len: usize) -> Option<memmap2::Mmap> {
     SIGBUS.call_once(install_sigbus_handler);
     // SAFETY: the mapping is read-only and private to this process; the one hazard, the file shrinking
     // under it, raises SIGBUS, which the handler turns into an orderly exit.
-    let map = unsafe {
-memmap2::MmapOptions::new().offset(at).len(len).map(f)
-    };
+    let map = unsafe { memmap2::MmapOptions::new().offset(at).len(len).map(f) };
     let map = map.ok()?;
     let _ = map.advise(memmap2::Advice::Sequential);
     Some(map)

@@ -14,6 +14,7 @@
 //! - [`filename`]: turning a hostile suggested file name into a safe one.
 //! - [`input`] / [`readahead`]: a stream's input in blocks, mapped or read ahead.
 //! - [`parallel`]: coding a large block on two cores with the same output as on one.
+//! - [`simd`]: sixteen-byte classification for the quoted-printable fast paths.
 
 pub mod build;
 pub mod charset;
@@ -25,3 +26,4 @@ pub mod input;
 pub mod parallel;
 pub mod parse;
 pub mod readahead;
+pub mod simd;
