@@ -207,6 +207,9 @@ mod tests {
     use crate::mime::encode::{Base64Encoder, Encoder, LineEnding, QpEncoder};
     use crate::mime::input::WINDOW;
 
+    /// Output, error, and pair counts of one run.
+    type Coded<E> = (Vec<u8>, Option<E>, (u64, u64));
+
     /// Deterministic bytes drawn from `alphabet` (xorshift), `len` of them.
     fn draw(seed: u64, len: usize, alphabet: &[&[u8]]) -> Vec<u8> {
         let mut x = seed | 1;
@@ -228,7 +231,7 @@ mod tests {
         data: &[u8],
         mut driver: Parallel,
         finish: impl Fn(&mut C, &mut Vec<u8>),
-    ) -> (Vec<u8>, Option<C::Error>, (u64, u64)) {
+    ) -> Coded<C::Error> {
         let mut out = Vec::new();
         for window in data.chunks(WINDOW) {
             let r = driver.code(&mut coder, window, |b| {
@@ -249,7 +252,7 @@ mod tests {
         make: impl Fn() -> C,
         data: &[u8],
         finish: impl Fn(&mut C, &mut Vec<u8>) + Copy,
-    ) -> ((Vec<u8>, Option<C::Error>), (u64, u64)) {
+    ) -> Coded<C::Error> {
         let (want, want_err, none) = code(make(), data, Parallel::single(), finish);
         assert_eq!(none, (0, 0));
         let (got, got_err, pairs) = code(make(), data, Parallel::new(), finish);
@@ -264,7 +267,7 @@ mod tests {
             );
         }
         assert_eq!(got_err.is_some(), want_err.is_some());
-        ((got, got_err), pairs)
+        (got, got_err, pairs)
     }
 
     fn enc_finish(e: &mut Encoder, out: &mut Vec<u8>) {
@@ -296,24 +299,24 @@ mod tests {
         }
         let text = draw(7, 3 * WINDOW + 12345, TEXT);
         for eol in [LineEnding::Lf, LineEnding::Crlf] {
-            let ((qp, _), pairs) = both(
+            let (qp, _, pairs) = both(
                 || Encoder::Qp(QpEncoder::new(false, eol)),
                 &text,
                 enc_finish,
             );
             assert!(pairs.0 > 4 && pairs.1 == 0, "{pairs:?}");
-            let (_, pairs) = both(|| Decoder::Qp(QpDecoder::new(false)), &qp, dec_finish);
+            let (_, _, pairs) = both(|| Decoder::Qp(QpDecoder::new(false)), &qp, dec_finish);
             assert!(pairs.0 > 4, "{pairs:?}");
         }
         // Binary mode has no cut points: one thread, same output.
-        let (_, pairs) = both(
+        let (_, _, pairs) = both(
             || Encoder::Qp(QpEncoder::new(true, LineEnding::Crlf)),
             &text,
             enc_finish,
         );
         assert_eq!(pairs, (0, 0));
         for wrap in [76, 64, 0, 70] {
-            let (_, pairs) = both(
+            let (_, _, pairs) = both(
                 || Encoder::Base64(Base64Encoder::new(wrap, LineEnding::Lf)),
                 &text,
                 enc_finish,
@@ -338,7 +341,7 @@ mod tests {
         ];
         let data = draw(11, 2 * WINDOW, junk);
         both(|| Decoder::Qp(QpDecoder::new(false)), &data, dec_finish);
-        let ((_, err), _) = both(|| Decoder::Qp(QpDecoder::new(true)), &data, dec_finish);
+        let (_, err, _) = both(|| Decoder::Qp(QpDecoder::new(true)), &data, dec_finish);
         assert!(err.is_some());
     }
 
@@ -352,7 +355,7 @@ mod tests {
         let mut b64 = Vec::new();
         enc.feed(&raw, &mut b64);
         enc.finish(&mut b64);
-        let ((out, _), pairs) = both(
+        let (out, _, pairs) = both(
             || Decoder::Base64(Base64Decoder::new(true)),
             &b64,
             dec_finish,
@@ -367,7 +370,7 @@ mod tests {
             .chunks(77)
             .flat_map(|l| l.iter().copied().chain(*b"\n"))
             .collect();
-        let ((out, _), pairs) = both(
+        let (out, _, pairs) = both(
             || Decoder::Base64(Base64Decoder::new(false)),
             &b64_77,
             dec_finish,
