@@ -361,6 +361,19 @@ impl QpDecoder {
                 buf[pos].write(h << 4 | l);
                 pos += 1;
                 q += 3;
+                // Escapes come in runs (a UTF-8 character is two to four of them).
+                while q + 3 <= n && input[q] == b'=' {
+                    let (h, l) = (
+                        HEX_VAL[input[q + 1] as usize],
+                        HEX_VAL[input[q + 2] as usize],
+                    );
+                    if h | l >= 16 {
+                        break;
+                    }
+                    buf[pos].write(h << 4 | l);
+                    pos += 1;
+                    q += 3;
+                }
                 keep = pos;
             } else if input[q + 1] == b'\n' {
                 q += 2;

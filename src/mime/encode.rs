@@ -225,10 +225,11 @@ const QP_CODE: [(u32, u8); 256] = {
 /// Encodes the inside of a line (no line break, no trailing blank) at column `col`, with soft breaks,
 /// straight into `out`, in pieces of at most 4 KiB of input (each reserving its worst case).
 ///
-/// Sixteen bytes at a time are classified (SSE2 where there is one): the literal run up to the first byte
-/// that needs an escape, or up to the end of the line's room, is copied as a whole block (the excess is
-/// overwritten next); that byte is then written from a table, after a soft break when it would pass
-/// column 75, as the byte-wise path does.
+/// Sixteen bytes at a time are classified (SSE2 where there is one): a literal run of at least eight up
+/// to the first byte that needs an escape, or up to the end of the line's room, is copied as a whole block
+/// (the excess is overwritten next). Otherwise the next eight bytes are written from a table without
+/// branches on their class, a soft break going before anything that would pass column 75, as the
+/// byte-wise path does.
 #[inline]
 fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>) {
     const ROOM: usize = QP_MAX_LINE - 1;
@@ -244,27 +245,30 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>
         while p < n {
             if let Some(block) = piece[p..].first_chunk::<16>() {
                 let m = super::simd::qp_unsafe(block);
-                let take = (m.trailing_zeros() as usize).min(16).min(ROOM - c);
-                if take > 0 {
+                let run = (m.trailing_zeros() as usize).min(16).min(ROOM - c);
+                if run >= 8 {
                     buf[pos..pos + 16].write_copy_of_slice(block);
-                    pos += take;
-                    c += take;
-                    p += take;
+                    pos += run;
+                    c += run;
+                    p += run;
                     continue;
                 }
             }
-            let (code, len) = QP_CODE[piece[p] as usize];
-            let len = len as usize;
-            if c + len > ROOM {
-                buf[pos].write(b'=');
-                buf[pos + 1..pos + 1 + eol.len()].write_copy_of_slice(eol);
-                pos += 1 + eol.len();
-                c = 0;
+            // Up to eight bytes from the table, without branches on their class.
+            for &b in &piece[p..n.min(p + 8)] {
+                let (code, len) = QP_CODE[b as usize];
+                let len = len as usize;
+                if c + len > ROOM {
+                    buf[pos].write(b'=');
+                    buf[pos + 1..pos + 1 + eol.len()].write_copy_of_slice(eol);
+                    pos += 1 + eol.len();
+                    c = 0;
+                }
+                buf[pos..pos + 4].write_copy_of_slice(&code.to_le_bytes());
+                pos += len;
+                c += len;
             }
-            buf[pos..pos + 4].write_copy_of_slice(&code.to_le_bytes());
-            pos += len;
-            c += len;
-            p += 1;
+            p = n.min(p + 8);
         }
         *col = c;
         // SAFETY: every byte of buf[..pos] was written above, within the reserved capacity.

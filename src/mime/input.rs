@@ -13,7 +13,7 @@ use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
 use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
-use std::sync::Once;
+use std::sync::{Once, OnceLock};
 
 use super::encode::{BLOCK, StreamError, read_full};
 
@@ -132,16 +132,29 @@ fn map_window(f: &File, at: u64, len: usize) -> Option<memmap2::Mmap> {
     Some(map)
 }
 
-/// The exit for an input file that shrank under its mapping: the local-I/O code, one line on stderr.
+/// The exit for an input file that shrank under its mapping: the local-I/O code, one line on stderr in the
+/// usual `tool: error: ...` form (composed here, before the handler can run, since it may not allocate).
 fn install_sigbus_handler() {
+    static MESSAGE: OnceLock<Vec<u8>> = OnceLock::new();
     extern "C" fn on_sigbus(_: libc::c_int) {
-        const MSG: &[u8] = b"error: the input file shrank while it was being read\n";
-        // SAFETY: write(2) and _exit(2) are async-signal-safe.
-        unsafe {
-            libc::write(2, MSG.as_ptr().cast(), MSG.len());
-            libc::_exit(i32::from(crate::error::ErrorKind::LocalIo.exit_code()));
+        if let Some(m) = MESSAGE.get() {
+            // SAFETY: write(2) is async-signal-safe and `m` is a complete, never-freed buffer.
+            unsafe { libc::write(2, m.as_ptr().cast(), m.len()) };
         }
+        // SAFETY: _exit(2) is async-signal-safe.
+        unsafe { libc::_exit(i32::from(crate::error::ErrorKind::LocalIo.exit_code())) };
     }
+    let tool = std::env::args_os()
+        .next()
+        .and_then(|a| {
+            std::path::Path::new(&a)
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+        })
+        .unwrap_or_else(|| "ferry".to_string());
+    MESSAGE.get_or_init(|| {
+        format!("{tool}: error: the input file shrank while it was being read\n").into_bytes()
+    });
     // SAFETY: a zeroed sigaction with a plain handler and an empty mask is valid.
     unsafe {
         let mut sa: libc::sigaction = std::mem::zeroed();

@@ -167,3 +167,39 @@ fn mapped_files_code_like_pipes() {
     f.read_to_end(&mut rest).unwrap();
     assert!(rest.is_empty());
 }
+
+/// A file truncated while mime-encode has it mapped: a one-line error and exit 8, never a crash.
+#[test]
+fn input_file_shrinking_under_the_mapping_is_exit_8() {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("big");
+    std::fs::write(&path, Rng(9).bytes(24 << 20)).unwrap();
+    let mut child = Command::new(ENCODE)
+        .args(["-e", "qp", "--binary"])
+        .arg(&path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdout = child.stdout.take().unwrap();
+    // Output has started, so the first window is mapped; the pipe fills and the encoder waits on it.
+    let mut first = [0u8; 1];
+    stdout.read_exact(&mut first).unwrap();
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+    let mut rest = Vec::new();
+    stdout.read_to_end(&mut rest).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(8), "{err}");
+    assert!(
+        err.starts_with("mime-encode: error: the input file shrank"),
+        "{err}"
+    );
+}
