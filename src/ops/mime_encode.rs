@@ -1,7 +1,7 @@
 //! `mime-encode`: stream a file through a transfer encoder, encode a header value, or build a message.
 //!
-//! Joins `mime::encode` / `mime::header` / `mime::build` with stdin/stdout and files. Reads and writes in
-//! 128 KiB blocks through one locked stdout; a closed pipe surfaces as `Error::local("stdout", …)`, which
+//! Joins `mime::encode` / `mime::header` / `mime::build` with stdin/stdout and files. Input comes through
+//! `mime::input` (mapped files, read-ahead pipes), output through one locked stdout; a closed pipe surfaces as `Error::local("stdout", …)`, which
 //! `cli::finish` turns into a quiet exit 0.
 
 use std::fs::File;
