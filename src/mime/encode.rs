@@ -234,8 +234,8 @@ const QP_CODE: [(u32, u8); 256] = {
 fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>) {
     const ROOM: usize = QP_MAX_LINE - 1;
     const PIECE: usize = 4096;
-    // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus a block's overhang.
-    const NEED: usize = PIECE * 3 + (PIECE / 25 + 2) * 3 + 16;
+    // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus a copy's overhang.
+    const NEED: usize = PIECE * 3 + (PIECE / 25 + 2) * 3 + 32;
     for piece in content.chunks(PIECE) {
         out.reserve(NEED);
         let base = out.len();
@@ -254,7 +254,25 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>
                     continue;
                 }
             }
-            // Up to eight bytes from the table, without branches on their class.
+            // Eight bytes from the table, without branches on their class: through a small array when no
+            // soft break can fall among them (one bounds check for the eight), else one by one.
+            if let Some(eight) = piece[p..].first_chunk::<8>()
+                && c + 24 <= ROOM
+            {
+                let mut tmp = [0u8; 32];
+                let mut t = 0;
+                for &b in eight {
+                    let (code, len) = QP_CODE[b as usize];
+                    let at = t.min(28);
+                    tmp[at..at + 4].copy_from_slice(&code.to_le_bytes());
+                    t = at + len as usize;
+                }
+                buf[pos..pos + 32].write_copy_of_slice(&tmp);
+                pos += t;
+                c += t;
+                p += 8;
+                continue;
+            }
             for &b in &piece[p..n.min(p + 8)] {
                 let (code, len) = QP_CODE[b as usize];
                 let len = len as usize;
