@@ -231,11 +231,16 @@ const QP_CODE: [(u32, u8); 256] = {
 /// branches on their class, a soft break going before anything that would pass column 75, as the
 /// byte-wise path does.
 #[inline]
-fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>) {
+fn encode_in_line(content: &[u8], col: &mut usize, eol: LineEnding, out: &mut Vec<u8>) {
     const ROOM: usize = QP_MAX_LINE - 1;
     const PIECE: usize = 4096;
     // Worst case per piece: every byte escaped, plus a soft break every 25 bytes, plus a copy's overhang.
     const NEED: usize = PIECE * 3 + (PIECE / 25 + 2) * 3 + 32;
+    // A soft break as a fixed-size copy (the byte after an LF-only one is overwritten or cut off).
+    let (soft, soft_len) = match eol {
+        LineEnding::Crlf => (*b"=\r\n", 3),
+        LineEnding::Lf => (*b"=\n\n", 2),
+    };
     for piece in content.chunks(PIECE) {
         out.reserve(NEED);
         let base = out.len();
@@ -277,9 +282,8 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>
                 let (code, len) = QP_CODE[b as usize];
                 let len = len as usize;
                 if c + len > ROOM {
-                    buf[pos].write(b'=');
-                    buf[pos + 1..pos + 1 + eol.len()].write_copy_of_slice(eol);
-                    pos += 1 + eol.len();
+                    buf[pos..pos + 3].write_copy_of_slice(&soft);
+                    pos += soft_len;
                     c = 0;
                 }
                 buf[pos..pos + 4].write_copy_of_slice(&code.to_le_bytes());
@@ -291,6 +295,15 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: &[u8], out: &mut Vec<u8>
         *col = c;
         // SAFETY: every byte of buf[..pos] was written above, within the reserved capacity.
         unsafe { out.set_len(base + pos) };
+    }
+}
+
+/// Appends a line break (constant-size copies, not a call per line).
+#[inline]
+fn push_eol(out: &mut Vec<u8>, eol: LineEnding) {
+    match eol {
+        LineEnding::Crlf => out.extend_from_slice(b"\r\n"),
+        LineEnding::Lf => out.push(b'\n'),
     }
 }
 
@@ -371,7 +384,7 @@ impl QpEncoder {
     /// Encodes the complete lines of `input` from `i` on (text mode, no pending state); returns where it
     /// stopped: the start of a last, unterminated line, left to the byte-wise path.
     fn feed_lines(&mut self, input: &[u8], mut i: usize, out: &mut Vec<u8>) -> usize {
-        let eol = self.eol.bytes();
+        let eol = self.eol;
         let mut col = self.col;
         while let Some(nl) = memchr::memchr(b'\n', &input[i..]) {
             let line_end = i + nl;
@@ -387,11 +400,11 @@ impl QpEncoder {
             if let Some(b) = trailing {
                 if col + 3 > QP_MAX_LINE - 1 {
                     out.push(b'=');
-                    out.extend_from_slice(eol);
+                    push_eol(out, eol);
                 }
                 out.extend_from_slice(&[b'=', HEX[(b >> 4) as usize], HEX[(b & 15) as usize]]);
             }
-            out.extend_from_slice(eol);
+            push_eol(out, eol);
             col = 0;
             i = line_end + 1;
         }
