@@ -248,8 +248,11 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: LineEnding, out: &mut Ve
         let n = piece.len();
         let (mut pos, mut c, mut p) = (0, *col, 0);
         while p < n {
+            // The output width of the next eight bytes: exact when they were classified, else the worst.
+            let mut width = 24;
             if let Some(block) = piece[p..].first_chunk::<16>() {
                 let m = super::simd::qp_unsafe(block);
+                width = 8 + 2 * (m & 0xff).count_ones() as usize;
                 let run = (m.trailing_zeros() as usize).min(16).min(ROOM - c);
                 if run >= 8 {
                     buf[pos..pos + 16].write_copy_of_slice(block);
@@ -262,7 +265,7 @@ fn encode_in_line(content: &[u8], col: &mut usize, eol: LineEnding, out: &mut Ve
             // Eight bytes from the table, without branches on their class: through a small array when no
             // soft break can fall among them (one bounds check for the eight), else one by one.
             if let Some(eight) = piece[p..].first_chunk::<8>()
-                && c + 24 <= ROOM
+                && c + width <= ROOM
             {
                 let mut tmp = [0u8; 32];
                 let mut t = 0;
@@ -713,6 +716,16 @@ mod tests {
         assert_eq!(b64(b"foobar", 76), "Zm9vYmFy\n");
         assert_eq!(b64(b"foobar", 4), "Zm9v\nYmFy\n");
         assert_eq!(b64(&[0u8; 57], 76).len(), 77);
+    }
+
+    #[test]
+    fn simd_classes_agree_with_the_table() {
+        for b in 0..=255u8 {
+            let mut block = [b'a'; 16];
+            block[3] = b;
+            let escaped = super::super::simd::qp_unsafe(&block) & (1 << 3) != 0;
+            assert_eq!(escaped, QP_CODE[b as usize].1 == 3, "byte {b:#04x}");
+        }
     }
 
     #[test]
