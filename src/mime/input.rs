@@ -1,9 +1,11 @@
 //! Where a codec's input comes from, handed to it block by block.
 //!
-//! A regular file (named, or redirected to stdin) is mapped a window at a time: the codecs then read the
-//! page cache directly instead of paying a copy per byte, which at their speed is most of the cost. Memory
-//! stays bounded by the window, which is unmapped before the next one is mapped. Anything else (a pipe, a
-//! terminal, a socket) is read ahead on a second thread ([`super::readahead`]).
+//! A regular file (named, or redirected to stdin) is mapped a window at a time while its pages are in the
+//! page cache (as mincore tells on a sample of pages): the codecs then read the cache directly instead of paying a copy per byte, which
+//! at their speed is most of the cost. Memory stays bounded by the window, which is unmapped before the
+//! next one is mapped. From the first window that is not cached, and for anything else (a pipe, a terminal,
+//! a socket), input is read ahead on a second thread ([`super::readahead`]): for data still on disk that
+//! is faster than taking it one page fault at a time.
 //!
 //! A file that shrinks while mapped would raise SIGBUS on the missing pages; a handler turns that into the
 //! documented local-I/O exit instead of a crash. A file that grows is read on to its new end, as `read(2)`
@@ -100,6 +102,13 @@ impl Input {
             let Some(map) = map_window(&f, at, len) else {
                 break;
             };
+            if !resident(&map) {
+                // Not (all) in the page cache: faulting pages in from disk one mapping fault at a time is
+                // slower than read(2) with the kernel's read-ahead, so the rest is read on a second thread.
+                drop(map);
+                f.seek(SeekFrom::Start(at)).map_err(StreamError::Read)?;
+                return super::readahead::for_each_block(Box::new(f), each).map(|n| total + n);
+            }
             // Leave the offset where the bytes handed out end, whatever `each` decides.
             at += len as u64;
             f.seek(SeekFrom::Start(at)).map_err(StreamError::Read)?;
@@ -118,6 +127,30 @@ impl Input {
             total += n as u64;
         }
     }
+}
+
+/// Whether `map` is in the page cache, judged by mincore(2) on every 64th page and the last (asking about
+/// every page costs as much as a tenth of the coding; a page missed here is only a slower fault); `false`
+/// when that cannot be told.
+fn resident(map: &memmap2::Mmap) -> bool {
+    // SAFETY: sysconf has no memory effects.
+    let page = usize::try_from(unsafe { libc::sysconf(libc::_SC_PAGESIZE) })
+        .unwrap_or(4096)
+        .max(1);
+    let addr = map.as_ptr() as usize;
+    // The mapping itself starts at the page boundary below the first byte (memmap2 aligns the offset).
+    let start = addr - addr % page;
+    let end = addr + map.len();
+    let last = (end - 1) - (end - 1) % page;
+    (start..end)
+        .step_by(page * 64)
+        .chain(std::iter::once(last))
+        .all(|p| {
+            let mut present = 0u8;
+            // SAFETY: `p` is a page of the live mapping; mincore writes one byte for one page.
+            let rc = unsafe { libc::mincore(p as *mut libc::c_void, page, &mut present) };
+            rc == 0 && present & 1 == 1
+        })
 }
 
 /// Maps `len` bytes of `f` at `at`, read-only (faulted in as read: populating up front measured slower); `None` where the file cannot be mapped.

@@ -203,3 +203,21 @@ fn input_file_shrinking_under_the_mapping_is_exit_8() {
         "{err}"
     );
 }
+
+/// A file whose pages are not in the page cache is read instead of mapped: the same bytes out.
+#[test]
+fn uncached_files_code_the_same() {
+    use std::os::fd::AsRawFd;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("cold");
+    let data = Rng(21).bytes(6 << 20);
+    std::fs::write(&path, &data).unwrap();
+    let f = std::fs::File::open(&path).unwrap();
+    f.sync_all().unwrap();
+    // Written back, so DONTNEED can drop the pages (a hint: the output must match either way).
+    let rc = unsafe { libc::posix_fadvise(f.as_raw_fd(), 0, 0, libc::POSIX_FADV_DONTNEED) };
+    assert_eq!(rc, 0);
+    let cold = run(ENCODE, &["--lf", path.to_str().unwrap()], b"");
+    assert_eq!(code(&cold), 0);
+    assert!(cold.stdout == run(ENCODE, &["--lf"], &data).stdout);
+}
