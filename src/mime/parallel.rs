@@ -58,7 +58,8 @@ pub enum Stop<E> {
 /// The driver: its two output buffers persist from block to block.
 pub struct Parallel {
     bufs: [Vec<u8>; 2],
-    pool: Option<&'static rayon::ThreadPool>,
+    /// Whether a second thread may be used (the pool itself is started on the first large block).
+    threads: bool,
     /// Pairs of pieces coded on two threads, and of those the ones whose cut was a wrong guess.
     pairs: (u64, u64),
 }
@@ -72,23 +73,9 @@ impl Default for Parallel {
 impl Parallel {
     /// A driver that uses a second thread when this process may run on more than one core.
     pub fn new() -> Self {
-        // Two threads of our own (the caller waits while they work): rayon's global pool would start one
-        // per core, and a pool that cannot be built just means coding on this thread.
-        static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
-        let pool = POOL.get_or_init(|| {
-            let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-            if cores < 2 {
-                return None;
-            }
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(2)
-                .thread_name(|i| format!("ferry-codec-{i}"))
-                .build()
-                .ok()
-        });
         Parallel {
             bufs: [Vec::new(), Vec::new()],
-            pool: pool.as_ref(),
+            threads: true,
             pairs: (0, 0),
         }
     }
@@ -97,7 +84,7 @@ impl Parallel {
     pub fn single() -> Self {
         Parallel {
             bufs: [Vec::new(), Vec::new()],
-            pool: None,
+            threads: false,
             pairs: (0, 0),
         }
     }
@@ -114,8 +101,9 @@ impl Parallel {
         data: &[u8],
         mut write: impl FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<(), Stop<C::Error>> {
-        let Some(pool) = self.pool else {
-            return self.sequential(coder, data, &mut write);
+        let pool = match shared_pool() {
+            Some(pool) if self.threads && data.len() >= 2 * MIN_PIECE => pool,
+            _ => return self.sequential(coder, data, &mut write),
         };
         let mut rest = data;
         // Line ends tried in a row in search of a cut point, before giving up on this block.
@@ -188,6 +176,25 @@ impl Parallel {
         }
         Ok(())
     }
+}
+
+/// Two threads of our own, started on first use (small inputs never start them); the caller waits while
+/// they work. rayon's global pool would start one per core, and a pool that cannot be built, or a process
+/// allowed only one core, just means coding on the calling thread.
+fn shared_pool() -> Option<&'static rayon::ThreadPool> {
+    static POOL: OnceLock<Option<rayon::ThreadPool>> = OnceLock::new();
+    POOL.get_or_init(|| {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        if cores < 2 {
+            return None;
+        }
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .thread_name(|i| format!("ferry-codec-{i}"))
+            .build()
+            .ok()
+    })
+    .as_ref()
 }
 
 /// For line-based coders: the end of the first line of `data`.
