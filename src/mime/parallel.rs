@@ -101,9 +101,11 @@ impl Parallel {
         data: &[u8],
         mut write: impl FnMut(&[u8]) -> io::Result<()>,
     ) -> Result<(), Stop<C::Error>> {
-        let pool = match shared_pool() {
-            Some(pool) if self.threads && data.len() >= 2 * MIN_PIECE => pool,
-            _ => return self.sequential(coder, data, &mut write),
+        let pool = (self.threads && data.len() >= 2 * MIN_PIECE)
+            .then(shared_pool)
+            .flatten();
+        let Some(pool) = pool else {
+            return self.sequential(coder, data, &mut write);
         };
         let mut rest = data;
         // Line ends tried in a row in search of a cut point, before giving up on this block.
