@@ -12,11 +12,13 @@
 //! The engine knows lines and buffers, never command names.
 
 mod command;
+mod config;
 pub mod dot;
 mod literal;
 mod transcript;
 
 pub use command::Command;
+pub use config::SessionConfig;
 pub use literal::{LiteralSink, NoLiterals};
 pub use transcript::Transcript;
 
