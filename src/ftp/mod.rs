@@ -10,12 +10,11 @@ pub mod data;
 pub mod list;
 pub mod reply;
 
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, Transcript};
-use crate::transport::Tls;
+use crate::pingpong::{Command, PingPong, SessionConfig};
 use crate::url::Target;
 
 pub use data::{DataMode, DataStream};
@@ -24,18 +23,10 @@ pub use reply::{FtpDialect, Reply};
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
-    /// TLS client, needed for `ftps://` and `--starttls`.
-    pub tls: Option<Tls>,
-    /// `--starttls`: AUTH TLS, and fail if refused.
-    pub starttls: bool,
-    /// `--connect-timeout`.
-    pub connect_timeout: Duration,
-    /// `--timeout`: per reply, and per data read.
-    pub timeout: Duration,
+    /// What every session shares: TLS, timeouts, transcript.
+    pub session: SessionConfig,
     /// Passive (EPSV/PASV) or active.
     pub mode: DataMode,
-    /// `-v`.
-    pub transcript: Transcript,
 }
 
 /// What FEAT announced (RFC 2389).
@@ -83,16 +74,9 @@ impl Session {
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
         let mut config = config.clone();
-        config.tls = config.tls.map(|t| t.with_own_sessions());
+        config.session.tls = config.session.tls.map(|t| t.with_own_sessions());
         let config = &config;
-        let pp = PingPong::open(
-            target,
-            config.tls.as_ref(),
-            config.connect_timeout,
-            config.timeout,
-            config.transcript,
-            FtpDialect::default(),
-        )?;
+        let pp = PingPong::open(target, &config.session, FtpDialect::default())?;
         let mut s = Session {
             pp,
             host: target.host.clone(),
@@ -102,7 +86,7 @@ impl Session {
             features: Features::default(),
         };
         s.greeting()?;
-        if config.starttls && !s.pp.is_tls() {
+        if config.session.starttls && !s.pp.is_tls() {
             s = s.auth_tls()?;
         }
         s.login(creds)?;
@@ -158,6 +142,7 @@ impl Session {
         }
         let tls = s
             .config
+            .session
             .tls
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
@@ -393,7 +378,7 @@ impl Session {
     /// Sets up a data connection: EPSV (PASV fallback) and connect, or an EPRT/PORT listener.
     fn open_data(&mut self) -> Result<data::Pending> {
         let peer = self.pp.peer_addr()?.ip();
-        let timeout = self.config.connect_timeout;
+        let timeout = self.config.session.connect_timeout;
         if self.config.mode == DataMode::Active {
             let local = self.pp.local_addr()?;
             let listener = data::listen(local)?;
@@ -459,11 +444,11 @@ impl Session {
         if !matches!(r.code, 125 | 150) {
             return Err(self.data_refused(&r, &what));
         }
-        let tls = match (&self.config.tls, self.protected) {
+        let tls = match (&self.config.session.tls, self.protected) {
             (Some(t), true) => Some((t, self.host.as_str())),
             _ => None,
         };
-        let stream = match pending.establish(tls, self.config.timeout) {
+        let stream = match pending.establish(tls, self.config.session.timeout) {
             Ok(s) => s,
             Err(e) => {
                 // The server may explain the failure (vsftpd: "522 SSL connection failed: session reuse

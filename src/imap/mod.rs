@@ -17,13 +17,10 @@ pub mod set;
 pub mod tag;
 pub mod utf7;
 
-use std::time::Duration;
-
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, Transcript};
+use crate::pingpong::{Command, PingPong, SessionConfig};
 use crate::sasl::{self, Mechanism};
-use crate::transport::Tls;
 use crate::url::Target;
 
 pub use dialect::{BodySink, ImapDialect, Literals};
@@ -34,18 +31,10 @@ pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
-    /// TLS client, needed for `imaps://` and `--starttls`.
-    pub tls: Option<Tls>,
-    /// `--starttls`: STARTTLS, and fail if refused.
-    pub starttls: bool,
-    /// `--connect-timeout`.
-    pub connect_timeout: Duration,
-    /// `--timeout`: per response (per read inside a literal).
-    pub timeout: Duration,
+    /// What every session shares: TLS, timeouts, transcript.
+    pub session: SessionConfig,
     /// `--auth`.
     pub auth: Option<Mechanism>,
-    /// `-v`.
-    pub transcript: Transcript,
 }
 
 /// A logged-in IMAP connection.
@@ -100,14 +89,7 @@ impl Session {
     /// falls back. A PREAUTH greeting is already logged in; with `--starttls` that is a TLS failure, since
     /// STARTTLS is only allowed before authentication. Capabilities are asked again after TLS and login.
     pub fn open(target: &Target, creds: Option<&Credentials>, config: &Config) -> Result<Session> {
-        let pp = PingPong::open(
-            target,
-            config.tls.as_ref(),
-            config.connect_timeout,
-            config.timeout,
-            config.transcript,
-            ImapDialect::default(),
-        )?;
+        let pp = PingPong::open(target, &config.session, ImapDialect::default())?;
         let mut s = Session {
             pp,
             tags: tag::Tags::default(),
@@ -118,7 +100,7 @@ impl Session {
             exists: 0,
         };
         let preauth = s.greeting()?;
-        if config.starttls && !s.pp.is_tls() {
+        if config.session.starttls && !s.pp.is_tls() {
             if preauth {
                 return Err(Error::new(
                     ErrorKind::Tls,
@@ -208,6 +190,7 @@ impl Session {
             })?;
         let tls = s
             .config
+            .session
             .tls
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;

@@ -35,12 +35,14 @@ impl Connector {
             DataMode::Passive
         };
         let config = Config {
-            tls,
-            starttls: net.starttls,
-            connect_timeout: net.connect_timeout()?,
-            timeout: net.timeout()?,
+            session: crate::pingpong::SessionConfig {
+                tls,
+                starttls: net.starttls,
+                connect_timeout: net.connect_timeout()?,
+                timeout: net.timeout()?,
+                transcript: net.transcript(),
+            },
             mode,
-            transcript: net.transcript(),
         };
         let creds = credentials::resolve(target, &net.sources(true)?)?;
         Ok(Connector { config, creds })

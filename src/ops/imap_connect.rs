@@ -32,12 +32,14 @@ impl Connector {
             None
         };
         let config = Config {
-            tls,
-            starttls: net.starttls,
-            connect_timeout: net.connect_timeout()?,
-            timeout: net.timeout()?,
+            session: crate::pingpong::SessionConfig {
+                tls,
+                starttls: net.starttls,
+                connect_timeout: net.connect_timeout()?,
+                timeout: net.timeout()?,
+                transcript: net.transcript(),
+            },
             auth,
-            transcript: net.transcript(),
         };
         let creds = credentials::resolve(&target, &net.sources(false)?)?;
         Ok(Connector {

@@ -86,15 +86,17 @@ pub fn run(args: &Args) -> Result<Outcome> {
         ));
     }
     let config = Config {
-        tls: if target.scheme.implicit_tls() || args.net.starttls {
-            Some(Tls::new(&args.net.tls_options())?)
-        } else {
-            None
+        session: crate::pingpong::SessionConfig {
+            tls: if target.scheme.implicit_tls() || args.net.starttls {
+                Some(Tls::new(&args.net.tls_options())?)
+            } else {
+                None
+            },
+            starttls: args.net.starttls,
+            connect_timeout: args.net.connect_timeout()?,
+            timeout: args.net.timeout()?,
+            transcript: args.net.transcript(),
         },
-        starttls: args.net.starttls,
-        connect_timeout: args.net.connect_timeout()?,
-        timeout: args.net.timeout()?,
-        transcript: args.net.transcript(),
         login: match (args.apop, args.auth) {
             (true, _) => Login::Apop,
             (false, Some(m)) => Login::Sasl(m),

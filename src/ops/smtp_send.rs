@@ -154,11 +154,13 @@ impl Connector {
             None => local_host_name(),
         };
         let config = smtp::Config {
-            tls,
-            starttls,
-            connect_timeout: args.net.connect_timeout()?,
-            timeout: args.net.timeout()?,
-            transcript: args.net.transcript(),
+            session: crate::pingpong::SessionConfig {
+                tls,
+                starttls,
+                connect_timeout: args.net.connect_timeout()?,
+                timeout: args.net.timeout()?,
+                transcript: args.net.transcript(),
+            },
             helo,
         };
         let user_known = target.user.is_some()

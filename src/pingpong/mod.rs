@@ -101,25 +101,21 @@ impl<D: Dialect> PingPong<D> {
     /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
     /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
     /// What every session's `open` starts with.
-    pub fn open(
-        target: &crate::url::Target,
-        tls: Option<&Tls>,
-        connect_timeout: Duration,
-        timeout: Duration,
-        transcript: Transcript,
-        dialect: D,
-    ) -> Result<Self> {
-        let tcp = crate::transport::connect(&target.host, target.port, connect_timeout)?;
+    pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
+        let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
         let stream = if target.scheme.implicit_tls() {
-            let tls = tls.ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, timeout)?
+            let tls = config
+                .tls
+                .as_ref()
+                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+            tls.wrap(tcp, &target.host, config.timeout)?
         } else {
             Stream::Plain(tcp)
         };
         if let Some(d) = stream.tls_description() {
-            transcript.note(&format!("TLS established: {d}"));
+            config.transcript.note(&format!("TLS established: {d}"));
         }
-        PingPong::new(stream, dialect, timeout, transcript)
+        PingPong::new(stream, dialect, config.timeout, config.transcript)
     }
 
     /// The transcript, for notes by the session.

@@ -11,13 +11,12 @@
 pub mod reply;
 
 use std::io::Write;
-use std::time::Duration;
 
 use md5::{Digest, Md5};
 
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, Transcript};
+use crate::pingpong::{Command, PingPong, SessionConfig};
 use crate::sasl::{self, Mechanism};
 use crate::transport::Tls;
 use crate::url::Target;
@@ -27,16 +26,8 @@ pub use reply::{Expect, Pop3Dialect, Reply, Status};
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
-    /// TLS client, needed for `pop3s://` and `--starttls`.
-    pub tls: Option<Tls>,
-    /// `--starttls`: STLS, and fail (exit 4) if not offered or refused.
-    pub starttls: bool,
-    /// `--connect-timeout`.
-    pub connect_timeout: Duration,
-    /// `--timeout`: per reply, and per read of a message body.
-    pub timeout: Duration,
-    /// `-v`.
-    pub transcript: Transcript,
+    /// What every session shares: TLS, timeouts, transcript.
+    pub session: SessionConfig,
     /// How to log in.
     pub login: Login,
 }
@@ -148,8 +139,9 @@ impl Session {
     /// it), login, CAPA again (RFC 2449 §5: capabilities may change after login).
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
         let mut s = Session::connect(target, config)?;
-        if config.starttls && !s.pp.is_tls() {
+        if config.session.starttls && !s.pp.is_tls() {
             let tls = config
+                .session
                 .tls
                 .as_ref()
                 .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
@@ -163,14 +155,7 @@ impl Session {
 
     /// Opens the connection and reads the greeting and CAPA.
     pub fn connect(target: &Target, config: &Config) -> Result<Session> {
-        let pp = PingPong::open(
-            target,
-            config.tls.as_ref(),
-            config.connect_timeout,
-            config.timeout,
-            config.transcript,
-            Pop3Dialect::default(),
-        )?;
+        let pp = PingPong::open(target, &config.session, Pop3Dialect::default())?;
         let mut s = Session {
             pp,
             host: target.host.clone(),

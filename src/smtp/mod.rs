@@ -19,13 +19,11 @@ pub mod message;
 pub mod reply;
 
 use std::io::Read;
-use std::time::Duration;
 
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, Transcript};
+use crate::pingpong::{Command, PingPong, SessionConfig};
 use crate::sasl::{self, Mechanism};
-use crate::transport::Tls;
 use crate::url::Target;
 
 pub use extension::ServerInfo;
@@ -42,16 +40,8 @@ const AUTH_LINE_MAX: usize = 500;
 /// How to reach the server and introduce ourselves.
 #[derive(Clone)]
 pub struct Config {
-    /// TLS client, needed for `smtps://` and `--starttls`.
-    pub tls: Option<Tls>,
-    /// `--starttls`: STARTTLS, and fail (exit 4) if not offered or refused.
-    pub starttls: bool,
-    /// `--connect-timeout`.
-    pub connect_timeout: Duration,
-    /// `--timeout`: per reply.
-    pub timeout: Duration,
-    /// `-v`.
-    pub transcript: Transcript,
+    /// What every session shares: TLS, timeouts, transcript.
+    pub session: SessionConfig,
     /// The name given in EHLO/HELO (`--helo`).
     pub helo: String,
 }
@@ -101,14 +91,7 @@ impl Session {
     /// Connects and runs the opening: implicit TLS for `smtps://` (RFC 8314 §3.3), the greeting, EHLO, and
     /// with `--starttls` STARTTLS followed by a second EHLO.
     pub fn open(target: &Target, config: &Config) -> Result<Session> {
-        let pp = PingPong::open(
-            target,
-            config.tls.as_ref(),
-            config.connect_timeout,
-            config.timeout,
-            config.transcript,
-            SmtpDialect::default(),
-        )?;
+        let pp = PingPong::open(target, &config.session, SmtpDialect::default())?;
         let mut s = Session {
             pp,
             host: target.host.clone(),
@@ -120,7 +103,7 @@ impl Session {
         };
         s.greeting()?;
         s.ehlo()?;
-        if config.starttls && !s.pp.is_tls() {
+        if config.session.starttls && !s.pp.is_tls() {
             s = s.starttls()?;
             s.ehlo()?;
         }
@@ -219,6 +202,7 @@ impl Session {
         }
         let tls = s
             .config
+            .session
             .tls
             .clone()
             .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
