@@ -74,5 +74,5 @@ const EXAMPLES: &str = "Examples:
 
 /// The `ftp-get` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("ftp-get", |a| crate::ops::ftp_get::run(&a))
+    super::run::<Args, _>("ftp-get", |a| crate::ops::ftp::get::run(&a))
 }

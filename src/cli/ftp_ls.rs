@@ -43,5 +43,5 @@ const EXAMPLES: &str = "Examples:
 
 /// The `ftp-ls` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("ftp-ls", |a| crate::ops::ftp_ls::run(&a))
+    super::run::<Args, _>("ftp-ls", |a| crate::ops::ftp::ls::run(&a))
 }

@@ -71,5 +71,5 @@ const EXAMPLES: &str = "Examples:
 
 /// The `ftp-put` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("ftp-put", |a| crate::ops::ftp_put::run(&a))
+    super::run::<Args, _>("ftp-put", |a| crate::ops::ftp::put::run(&a))
 }

@@ -106,7 +106,7 @@ const EXAMPLES: &str = "Examples:
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("imap-fetch", |a| crate::ops::imap_fetch::run(&a))
+    super::run::<Args, _>("imap-fetch", |a| crate::ops::imap::fetch::run(&a))
 }
 
 #[cfg(test)]

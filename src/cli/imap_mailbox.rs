@@ -71,5 +71,5 @@ const EXAMPLES: &str = "Examples:
 
 /// The `imap-mailbox` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("imap-mailbox", |a| crate::ops::imap_mailbox::run(&a))
+    super::run::<Args, _>("imap-mailbox", |a| crate::ops::imap::mailbox::run(&a))
 }

@@ -1,4 +1,4 @@
-//! `mime-decode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime_decode`.
+//! `mime-decode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime::decode`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -59,5 +59,5 @@ pub struct Args {
 
 /// Runs `mime-decode` with the process arguments.
 pub fn main() -> ExitCode {
-    crate::cli::run::<Args, _>("mime-decode", |a| crate::ops::mime_decode::run(&a))
+    crate::cli::run::<Args, _>("mime-decode", |a| crate::ops::mime::decode::run(&a))
 }

@@ -1,4 +1,4 @@
-//! `mime-encode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime_encode`.
+//! `mime-encode`: clap definition and entry point. Parsing only; the behaviour is `ops::mime::encode`.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -97,5 +97,5 @@ pub struct Args {
 
 /// Runs `mime-encode` with the process arguments.
 pub fn main() -> ExitCode {
-    crate::cli::run::<Args, _>("mime-encode", |a| crate::ops::mime_encode::run(&a))
+    crate::cli::run::<Args, _>("mime-encode", |a| crate::ops::mime::encode::run(&a))
 }

@@ -86,7 +86,7 @@ const EXAMPLES: &str = "Examples:
 
 /// The `pop3-fetch` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("pop3-fetch", |a| crate::ops::pop3_fetch::run(&a))
+    super::run::<Args, _>("pop3-fetch", |a| crate::ops::pop3::fetch::run(&a))
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! `smtp-send`: clap definition, the sendmail-compatible front end, and the entry point. Parsing only; the
-//! behaviour is `ops::smtp_send`.
+//! behaviour is `ops::smtp::send`.
 //!
 //! Invoked as `sendmail` (a symlink) or as `smtp-send --sendmail ...`, the arguments are read the way
 //! sendmail(8) reads them — `-t -i -oi -f ADDR -F NAME`, recipients as operands, the usual no-op flags
@@ -261,13 +261,13 @@ fn sendmail_mode(argv: &[OsString]) -> Option<&[OsString]> {
 pub fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let Some(rest) = sendmail_mode(&argv) else {
-        return super::run::<Args, _>("smtp-send", |a| crate::ops::smtp_send::run(&a));
+        return super::run::<Args, _>("smtp-send", |a| crate::ops::smtp::send::run(&a));
     };
     let translated = match sendmail_args(rest) {
         Ok(t) => t,
         Err(e) => return super::finish("sendmail", Err(e)),
     };
-    super::run_from::<Args, _>("sendmail", translated, |a| crate::ops::smtp_send::run(&a))
+    super::run_from::<Args, _>("sendmail", translated, |a| crate::ops::smtp::send::run(&a))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@
 //!
 //! Part paths follow IMAP section numbering: the root entity is `0`, children of a multipart are `1`, `2`,
 //! … below the root and `P.1`, `P.2` below a part `P`; the message inside a message/rfc822 part `P` is
-//! `P.1`. This module does not decide what to do with parts (`ops::mime_decode` does) nor convert charsets.
+//! `P.1`. This module does not decide what to do with parts (`ops::mime::decode` does) nor convert charsets.
 
 use std::io::{self, Read};
 

@@ -2,23 +2,12 @@
 //! behaviour. Nothing here parses flags (that is `cli`) or speaks a protocol word directly (that is the
 //! session modules).
 
-pub mod file_results;
-pub mod ftp_connect;
-pub mod ftp_get;
-pub mod ftp_ls;
-pub mod ftp_pool;
-pub mod ftp_put;
-pub mod imap_connect;
-pub mod imap_fetch;
-pub mod imap_mailbox;
-pub mod imap_pool;
-pub mod imap_state;
-pub mod mime_decode;
-pub mod mime_encode;
-pub mod pop3_fetch;
-pub mod pop3_state;
-pub mod smtp_queue;
-pub mod smtp_send;
+pub mod common;
+pub mod ftp;
+pub mod imap;
+pub mod mime;
+pub mod pop3;
+pub mod smtp;
 
 /// How a run that did not fail outright ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -28,7 +28,7 @@ use crate::cli::pop3_fetch::Args;
 use crate::credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
-use crate::ops::pop3_state::UidlState;
+use crate::ops::pop3::state::UidlState;
 use crate::pop3::{Config, Login, Part, Retrieved, Session};
 use crate::store::{Store, Target as StoreTarget, ToLf};
 use crate::transport::Tls;

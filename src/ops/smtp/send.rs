@@ -1,6 +1,6 @@
 //! smtp-send: turns flags (or a sendmail command line) into a [`Job`] — envelope plus a message that is
 //! composed or read, never held in memory — and delivers it: connect, authenticate, envelope, DATA,
-//! per-recipient results, retries, and on a transient failure the queue (`ops::smtp_queue`).
+//! per-recipient results, retries, and on a transient failure the queue (`ops::smtp::queue`).
 //!
 //! Everything that can be refused locally is refused before connecting: CR/LF in a header value or
 //! address (exit 2), an unreadable attachment or message (exit 8), a missing sender or recipient (exit 2).
@@ -19,8 +19,8 @@ use crate::credentials::{self, Credentials, Sources};
 use crate::error::{Error, ErrorKind, Result};
 use crate::mime::build::{Attachment, MessageBuilder, generate_message_id, rfc5322_date};
 use crate::ops::Outcome;
-use crate::ops::ftp_connect::backoff;
-use crate::ops::smtp_queue;
+use crate::ops::ftp::connect::backoff;
+use crate::ops::smtp::queue;
 use crate::sasl::Mechanism;
 use crate::smtp::message::{Rewrite, read_header_block};
 use crate::smtp::{self, MailParams, RcptResult, Session, address};
@@ -579,7 +579,7 @@ pub struct Report {
 pub fn run(args: &Args) -> Result<Outcome> {
     if let Some(dir) = &args.flush_queue {
         let conn = Connector::new(args)?;
-        return smtp_queue::flush(&conn, dir, args);
+        return queue::flush(&conn, dir, args);
     }
     let mut job = prepare(args)?;
     let conn = Connector::new(args)?;
@@ -602,7 +602,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
                 && let Some(dir) = &args.queue
             {
                 let rcpts = job.rcpts.clone();
-                match smtp_queue::enqueue(dir, &mut job, &rcpts) {
+                match queue::enqueue(dir, &mut job, &rcpts) {
                     Ok(path) => {
                         report.status = "queued";
                         report.queued = Some(path.display().to_string());
@@ -656,7 +656,7 @@ fn settle(args: &Args, job: &mut Job, t: Transaction, report: &mut Report) -> Re
         && !deferred.is_empty()
         && (t.sent.is_some() || transient_fail)
     {
-        let path = smtp_queue::enqueue(dir, job, &deferred)?;
+        let path = queue::enqueue(dir, job, &deferred)?;
         report.queued = Some(path.display().to_string());
         queued_for = deferred.clone();
     }

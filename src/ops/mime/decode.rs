@@ -20,7 +20,7 @@ use crate::mime::filename;
 use crate::mime::header;
 use crate::mime::parse::{self, Limits, Part, Visitor, Want};
 use crate::ops::Outcome;
-use crate::ops::mime_encode::open_input;
+use crate::ops::mime::encode::open_input;
 use crate::sink::FileSink;
 use crate::terminal;
 

@@ -3,8 +3,8 @@
 //!
 //! Order of events per batch of UIDs (one `UID FETCH` each, so a thousand messages are a handful of round
 //! trips): each body literal streams into a fresh [`Delivery`] — for a Maildir or `--dir` on one of the
-//! commit threads of `imap_pool`, so disk waits overlap; with `--new-only` the state is written with the
-//! message as `pending` (see `imap_state`), the delivery is committed, and once the commit has returned
+//! commit threads of `pool`, so disk waits overlap; with `--new-only` the state is written with the
+//! message as `pending` (see `state`), the delivery is committed, and once the commit has returned
 //! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
 //! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a second one for the same UID, is read and dropped.
 //! A failure stops the run; what was stored is recorded first, and the run ends with exit 10 if some
@@ -21,9 +21,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::imap::{Body, BodySink, Fetch, Session, quote, set};
 use crate::mime::decode::Decoder;
 use crate::ops::Outcome;
-use crate::ops::imap_connect::Connector;
-use crate::ops::imap_pool::{Done, Pool};
-use crate::ops::imap_state::{Fnv, Pending, State, already_stored};
+use crate::ops::imap::connect::Connector;
+use crate::ops::imap::pool::{Done, Pool};
+use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
 use crate::store::{Delivery, Store, Target, ToLf};
 
 /// Commit threads for a Maildir or `--dir`.

@@ -7,7 +7,7 @@ use crate::cli::imap_mailbox::{Action, Args};
 use crate::error::{Error, Result};
 use crate::imap::{Mailbox, MailboxStatus};
 use crate::ops::Outcome;
-use crate::ops::imap_connect::Connector;
+use crate::ops::imap::connect::Connector;
 use crate::terminal::escape;
 
 #[derive(Serialize)]

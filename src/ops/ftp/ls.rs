@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::ftp::Session;
 use crate::ftp::list::{Entry, Kind};
 use crate::ops::Outcome;
-use crate::ops::ftp_connect::{Connector, FTP_SCHEMES};
+use crate::ops::ftp::connect::{Connector, FTP_SCHEMES};
 use crate::sink::safe_name;
 use crate::terminal::escape;
 use crate::url::Target;

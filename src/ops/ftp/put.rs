@@ -2,7 +2,7 @@
 //!
 //! A run first plans on one session: `--mkdirs` creates the URL's missing directories, `-R` walks the
 //! local tree (directories only, never symlinks, at most 64 levels) creating each remote directory, and
-//! every file becomes a job for the [`ftp_pool`] sessions. One upload is TYPE I, then STOR (`--append`:
+//! every file becomes a job for the [`pool`] sessions. One upload is TYPE I, then STOR (`--append`:
 //! APPE; `-c`: SIZE, then APPE of the rest and a SIZE check; `--atomic`: STOR to a temporary name in the
 //! target directory, then RNFR/RNTO), the data streamed with constant memory, the data connection closed
 //! cleanly (TLS close_notify, then FIN) and the server's 226/250 awaited: only then does the file count,
@@ -18,9 +18,9 @@ use crate::cli::ftp_put::Args;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::{DataStream, Session, TransferType};
 use crate::ops::Outcome;
-use crate::ops::file_results::{self, FileResult};
-use crate::ops::ftp_connect::{Connector, FTP_SCHEMES, backoff};
-use crate::ops::ftp_pool::{self, Worker};
+use crate::ops::ftp::connect::{Connector, FTP_SCHEMES, backoff};
+use crate::ops::ftp::file_results::{self, FileResult};
+use crate::ops::ftp::pool::{self, Worker};
 use crate::progress::{FileBar, Progress};
 use crate::terminal::escape;
 use crate::url::Target;
@@ -106,7 +106,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
         Progress::totals(jobs.len(), bytes, Progress::wanted(args.net.quiet))
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let mut done = ftp_pool::run("ftp-put", worker, parallel, &jobs, |w, job| {
+    let mut done = pool::run("ftp-put", worker, parallel, &jobs, |w, job| {
         let r = upload(args, &target, w, job, total.as_ref());
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
@@ -595,7 +595,7 @@ fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) 
     let sent = match stored {
         Ok(n) => n,
         Err(e) => {
-            if !ftp_pool::session_may_be_broken(&e) {
+            if !pool::session_may_be_broken(&e) {
                 let _ = s.dele(&tmp);
             }
             return Err(e);

@@ -3,7 +3,7 @@
 //!
 //! A run first plans, on one session: globs are expanded, `-R` walks the tree (directories only, never
 //! symlinks, at most 64 levels) creating the local directories, and every file becomes a job. The jobs
-//! then run on the [`ftp_pool`] sessions. Each file streams from the data connection through the progress
+//! then run on the [`pool`] sessions. Each file streams from the data connection through the progress
 //! bar into an [`Output`]: a temporary file beside the target that is committed (fsync, rename) only after
 //! the server's 226 and a size check against SIZE, so a cut transfer never leaves a file at the target name
 //! (exit 9). `-c` and `--retries` continue from the bytes already written with REST. `--delete-after`
@@ -20,9 +20,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::list::Kind;
 use crate::ftp::{Session, TransferType};
 use crate::ops::Outcome;
-use crate::ops::file_results::{self, FileResult};
-use crate::ops::ftp_connect::{Connector, FTP_SCHEMES, backoff};
-use crate::ops::ftp_pool::{self, Worker};
+use crate::ops::ftp::connect::{Connector, FTP_SCHEMES, backoff};
+use crate::ops::ftp::file_results::{self, FileResult};
+use crate::ops::ftp::pool::{self, Worker};
 use crate::pingpong::Command;
 use crate::progress::{FileBar, Progress};
 use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
@@ -108,7 +108,7 @@ pub fn run(args: &Args) -> Result<Outcome> {
             Progress::totals(jobs.len(), bytes, visible)
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
-        let mut done = ftp_pool::run("ftp-get", worker, parallel, &jobs, |w, job| {
+        let mut done = pool::run("ftp-get", worker, parallel, &jobs, |w, job| {
             let r = fetch(
                 args,
                 w,
@@ -319,7 +319,7 @@ impl Tree<'_> {
         rel: &str,
         depth: usize,
     ) -> Result<()> {
-        let mut entries = crate::ops::ftp_ls::list_dir(w.session()?, remote)?;
+        let mut entries = crate::ops::ftp::ls::list_dir(w.session()?, remote)?;
         // Some servers (vsftpd) list a missing directory as empty.
         if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote)? {
             return Err(Error::new(

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use crate::cli::smtp_send::Args;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
-use crate::ops::smtp_send::{Connector, Job, transact};
+use crate::ops::smtp::send::{Connector, Job, transact};
 use crate::sink::FileSink;
 use crate::smtp::address;
 

@@ -62,7 +62,7 @@ impl Connector {
                 Ok(s) => return Ok(s),
                 Err(e) if attempt < retries && e.kind().is_transient() => {
                     attempt += 1;
-                    crate::ops::ftp_connect::backoff(attempt);
+                    crate::ops::ftp::connect::backoff(attempt);
                 }
                 Err(e) => return Err(e),
             }

@@ -12,7 +12,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::Session;
-use crate::ops::ftp_connect::Connector;
+use crate::ops::ftp::connect::Connector;
 use crate::url::Target;
 
 /// The most sessions `--parallel` opens to one server.

@@ -1,0 +1,1 @@
+//! What every tool's orchestration shares.

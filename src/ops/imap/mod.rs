@@ -1,0 +1,7 @@
+//! IMAP tools: `imap-fetch` and `imap-mailbox`, and what they share.
+
+pub mod connect;
+pub mod fetch;
+pub mod mailbox;
+pub mod pool;
+pub mod state;

@@ -1,0 +1,4 @@
+//! MIME tools: `mime-encode` and `mime-decode`.
+
+pub mod decode;
+pub mod encode;
