@@ -8,6 +8,7 @@ use clap::Args;
 
 use crate::credentials::Sources;
 use crate::error::Result;
+use crate::ops::common::{NetOptions, OutputMode, RetryPolicy};
 use crate::pingpong::Transcript;
 use crate::transport::{TlsOptions, TlsVersion};
 
@@ -95,6 +96,28 @@ fn seconds(v: f64, flag: &str) -> Result<Duration> {
 }
 
 impl NetArgs {
+    /// The network options every `ops` module takes: every flag validated (exit 2 here, never later),
+    /// `--account` loaded from the config file.
+    pub fn options(&self) -> Result<NetOptions> {
+        Ok(NetOptions {
+            tls: self.tls_options(),
+            starttls: self.starttls,
+            connect_timeout: self.connect_timeout()?,
+            timeout: self.timeout()?,
+            credentials: self.sources(false)?,
+            retry: RetryPolicy::new(self.retries),
+            verbose: self.verbose,
+        })
+    }
+
+    /// `-q` and `--json`.
+    pub fn output(&self) -> OutputMode {
+        OutputMode {
+            quiet: self.quiet,
+            json: self.json,
+        }
+    }
+
     /// `--connect-timeout` as a Duration.
     pub fn connect_timeout(&self) -> Result<Duration> {
         seconds(self.connect_timeout, "--connect-timeout")

@@ -23,6 +23,7 @@ use clap::{CommandFactory, FromArgMatches};
 
 use crate::error::{EXIT_CODES, Error, ErrorKind};
 use crate::ops::Outcome;
+use crate::ops::common::{OutputMode, Ui};
 use crate::terminal;
 
 /// Every tool's clap command, as users run it: the man-page and completion generators use this list.
@@ -92,11 +93,42 @@ where
     finish(tool, body(args))
 }
 
+/// Parses `A` from the process arguments under the name `tool`, converts it into the tool's options
+/// with `options` (every usage error is raised there: exit 2) and runs `body` with a reporter for the
+/// output mode the flags chose.
+pub fn run_tool<A, O>(
+    tool: &'static str,
+    options: impl FnOnce(A) -> crate::Result<(O, OutputMode)>,
+    body: impl FnOnce(&O, &Ui) -> crate::Result<Outcome>,
+) -> ExitCode
+where
+    A: CommandFactory + FromArgMatches,
+{
+    run_tool_from(tool, std::env::args_os().collect(), options, body)
+}
+
+/// Like [`run_tool`], with the arguments given (program name first).
+pub fn run_tool_from<A, O>(
+    tool: &'static str,
+    argv: Vec<std::ffi::OsString>,
+    options: impl FnOnce(A) -> crate::Result<(O, OutputMode)>,
+    body: impl FnOnce(&O, &Ui) -> crate::Result<Outcome>,
+) -> ExitCode
+where
+    A: CommandFactory + FromArgMatches,
+{
+    run_from::<A, _>(tool, argv, |args| {
+        let (opts, mode) = options(args)?;
+        body(&opts, &Ui::new(tool, mode))
+    })
+}
+
 /// Maps what a tool returned to its exit code, printing the diagnostic for a failure.
 pub fn finish(tool: &str, result: crate::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(ErrorKind::Partial.exit_code()),
+        Ok(Outcome::Failed(kind)) => ExitCode::from(kind.exit_code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
             if !e.is_reported() {

@@ -16,6 +16,9 @@ pub enum Outcome {
     Success,
     /// Some items failed and others succeeded; the failures were reported: exit 10.
     Partial,
+    /// Every item failed, all the same way, and each failure was reported as it happened: exit with
+    /// that kind's code and print nothing more.
+    Failed(crate::error::ErrorKind),
 }
 
 impl Outcome {

@@ -1,1 +1,13 @@
-//! What every tool's orchestration shares.
+//! What every tool's orchestration shares, so each cross-tool rule exists once: the reporter ([`Ui`]),
+//! the retry loop ([`with_retries`]), the connector ([`Connector`], [`NetOptions`]) and the per-item
+//! results with the rule that turns them into an exit code ([`ItemResult`], [`Tally`]).
+
+pub mod connect;
+pub mod report;
+pub mod retry;
+pub mod ui;
+
+pub use connect::{Connector, Login, NetOptions};
+pub use report::{ItemResult, ItemStatus, Tally};
+pub use retry::{RetryPolicy, with_retries};
+pub use ui::{OutputMode, Ui};

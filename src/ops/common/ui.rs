@@ -1,0 +1,204 @@
+//! The one reporter every tool talks to the user through: error lines, notes, retry notices, progress
+//! bars and the `--json` document.
+//!
+//! Unix manners live here once: every diagnostic is one line starting with the tool's name, control
+//! characters escaped; `-q` leaves only errors; `--json` leaves the document on stdout and per-item errors
+//! inside it (a run-ending error is still printed on stderr by `cli`). Progress bars only on a terminal.
+//! `Ui` is shared by the parallel sessions of a run, so it takes `&self` and writes whole lines.
+
+use std::io::Write;
+use std::sync::Mutex;
+
+use serde::Serialize;
+
+use crate::error::{Error, Result};
+use crate::terminal;
+
+/// How much the user asked to see.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputMode {
+    /// `-q`: errors only.
+    pub quiet: bool,
+    /// `--json`: one document on stdout describing the result.
+    pub json: bool,
+}
+
+/// Where diagnostics go: stderr, or a buffer in tests.
+enum Diagnostics {
+    Stderr,
+    Captured(Mutex<Vec<u8>>),
+}
+
+/// The reporter of one run.
+pub struct Ui {
+    tool: &'static str,
+    mode: OutputMode,
+    out: Diagnostics,
+    terminal: bool,
+}
+
+impl Ui {
+    /// A reporter for `tool` writing on stderr.
+    pub fn new(tool: &'static str, mode: OutputMode) -> Ui {
+        use std::io::IsTerminal;
+        Ui {
+            tool,
+            mode,
+            out: Diagnostics::Stderr,
+            terminal: std::io::stderr().is_terminal(),
+        }
+    }
+
+    /// A reporter whose diagnostics are kept in memory (see [`Ui::captured`]), for tests of `ops`.
+    pub fn capturing(tool: &'static str, mode: OutputMode) -> Ui {
+        Ui {
+            tool,
+            mode,
+            out: Diagnostics::Captured(Mutex::new(Vec::new())),
+            terminal: false,
+        }
+    }
+
+    /// What a capturing reporter has printed so far.
+    pub fn captured(&self) -> String {
+        match &self.out {
+            Diagnostics::Captured(buf) => {
+                String::from_utf8_lossy(&buf.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+            }
+            Diagnostics::Stderr => String::new(),
+        }
+    }
+
+    /// The tool's name, as every diagnostic starts.
+    pub fn tool(&self) -> &'static str {
+        self.tool
+    }
+
+    /// `-q` was given.
+    pub fn quiet(&self) -> bool {
+        self.mode.quiet
+    }
+
+    /// `--json` was given.
+    pub fn json(&self) -> bool {
+        self.mode.json
+    }
+
+    /// Whether progress bars should be drawn: stderr is a terminal and neither `-q` nor `--json`.
+    pub fn progress(&self) -> bool {
+        self.terminal && !self.mode.quiet && !self.mode.json
+    }
+
+    fn write_line(&self, line: &str) {
+        let line = line.replace(['\r', '\n'], " ");
+        let text = format!("{}\n", terminal::escape(&line));
+        match &self.out {
+            Diagnostics::Stderr => {
+                let _ = std::io::stderr().lock().write_all(text.as_bytes());
+            }
+            Diagnostics::Captured(buf) => buf
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .extend_from_slice(text.as_bytes()),
+        }
+    }
+
+    /// A run-ending error: `tool: error: …`, always printed.
+    pub fn error(&self, e: &Error) {
+        self.write_line(&format!("{}: error: {e}", self.tool));
+    }
+
+    /// One item's failure as it happens: printed unless `--json` (where it is part of the document).
+    pub fn item_error(&self, e: &Error) {
+        if !self.mode.json {
+            self.error(e);
+        }
+    }
+
+    /// A warning the user should see even with `-q` (unless `--json`): `tool: …`.
+    pub fn warn(&self, msg: &str) {
+        if !self.mode.json {
+            self.write_line(&format!("{}: {msg}", self.tool));
+        }
+    }
+
+    /// Information: `tool: …`, hidden by `-q` and `--json`.
+    pub fn note(&self, msg: &str) {
+        if !self.mode.quiet && !self.mode.json {
+            self.write_line(&format!("{}: {msg}", self.tool));
+        }
+    }
+
+    /// A line of its own (e.g. `path: 123 bytes`), hidden by `-q` and `--json`.
+    pub fn line(&self, msg: &str) {
+        if !self.mode.quiet && !self.mode.json {
+            self.write_line(msg);
+        }
+    }
+
+    /// The notice before retry `attempt` of `max` after `e`: hidden by `-q` and `--json`.
+    pub fn retrying(&self, e: &Error, attempt: u32, max: u32) {
+        self.note(&format!("{e}; retrying ({attempt}/{max})"));
+    }
+
+    /// Prints the `--json` document on stdout.
+    pub fn print_json(&self, doc: &impl Serialize) -> Result<()> {
+        crate::json::print(doc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    #[test]
+    fn quiet_and_json_hide_what_they_should() {
+        let e = Error::new(ErrorKind::Permanent, "RETR a: 550 gone\r\ninjected");
+        let ui = Ui::capturing("ftp-get", OutputMode::default());
+        ui.item_error(&e);
+        ui.note("1 of 2 files failed");
+        ui.retrying(&e, 1, 3);
+        assert_eq!(
+            ui.captured(),
+            "ftp-get: error: RETR a: 550 gone  injected\n\
+             ftp-get: 1 of 2 files failed\n\
+             ftp-get: RETR a: 550 gone  injected; retrying (1/3)\n"
+        );
+        let quiet = Ui::capturing(
+            "ftp-get",
+            OutputMode {
+                quiet: true,
+                json: false,
+            },
+        );
+        quiet.note("hidden");
+        quiet.retrying(&e, 1, 3);
+        quiet.item_error(&e);
+        assert_eq!(
+            quiet.captured(),
+            "ftp-get: error: RETR a: 550 gone  injected\n"
+        );
+        let json = Ui::capturing(
+            "ftp-get",
+            OutputMode {
+                quiet: false,
+                json: true,
+            },
+        );
+        json.item_error(&e);
+        json.warn("hidden");
+        json.error(&e);
+        assert_eq!(
+            json.captured(),
+            "ftp-get: error: RETR a: 550 gone  injected\n"
+        );
+    }
+
+    #[test]
+    fn control_characters_are_escaped() {
+        let ui = Ui::capturing("x", OutputMode::default());
+        ui.note("bell \u{7} esc \u{1b}[2J");
+        assert!(!ui.captured().contains('\u{1b}'), "{:?}", ui.captured());
+    }
+}
