@@ -19,8 +19,8 @@ use std::path::PathBuf;
 
 use serde::Deserialize;
 
-use crate::credentials::Secret;
 use crate::error::{Error, ErrorKind, Result};
+use crate::secret::Secret;
 
 /// One `[account.NAME]` table.
 #[derive(Debug, Clone, Default, Deserialize)]

@@ -1,43 +1,20 @@
-//! Secrets and where credentials come from.
+//! Where credentials come from (the secret itself is a [`Secret`], in its own module).
 //!
-//! [`Secret`] is the only type a password or token lives in: its `Debug` prints `****` and the value is
-//! reached only through [`Secret::expose`], so a stray `{:?}` or transcript line cannot leak it.
 //! [`resolve`] applies cli.md's order, first found wins: URL userinfo; `--user` with `--password-file`,
 //! `--password-command` or `FERRY_PASSWORD`; the `--account` entry of the config file; `~/.netrc` (or
 //! `--netrc-file`), only an entry for this machine whose login matches the user when one is known; an
 //! interactive prompt when stdin is a terminal; else anonymous (FTP) or an authentication error (exit 5).
 
-use std::fmt;
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+
+pub use crate::secret::Secret;
 
 use crate::config::Account;
 use crate::error::{Error, ErrorKind, Result};
 use crate::netrc;
 use crate::url::Target;
-
-/// A password or token. `Debug` and `Display` never show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
-
-impl Secret {
-    /// Wraps a secret value.
-    pub fn new(value: impl Into<String>) -> Self {
-        Secret(value.into())
-    }
-
-    /// The value itself, for the one place that must send it.
-    pub fn expose(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Debug for Secret {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("****")
-    }
-}
 
 /// Where the user asked credentials to come from (the credential flags of every network tool).
 #[derive(Debug, Clone, Default)]

@@ -7,8 +7,8 @@
 
 use std::path::Path;
 
-use crate::credentials::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 /// One matching netrc entry.
 #[derive(Debug)]

@@ -10,10 +10,23 @@ use std::fmt;
 
 use percent_encoding::percent_decode_str;
 
-use crate::credentials::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
-/// The protocols ferry speaks, with their TLS flavour.
+/// The protocol a scheme speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Protocol {
+    /// RFC 959 (and 2228/4217 for TLS).
+    Ftp,
+    /// RFC 5321 submission (RFC 6409), RFC 8314 for implicit TLS.
+    Smtp,
+    /// RFC 1939.
+    Pop3,
+    /// RFC 3501 / 9051.
+    Imap,
+}
+
+/// The URL schemes ferry accepts; each row of [`SCHEMES`] describes one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Scheme {
     /// `ftp://`, port 21.
@@ -34,61 +47,90 @@ pub enum Scheme {
     Imaps,
 }
 
+/// One scheme's facts.
+#[derive(Debug, Clone, Copy)]
+pub struct SchemeInfo {
+    /// The scheme.
+    pub scheme: Scheme,
+    /// Its name in URLs.
+    pub name: &'static str,
+    /// The port when the URL names none.
+    pub default_port: u16,
+    /// TLS starts before the first protocol byte (RFC 8314 §3 and its FTP/POP3/IMAP equivalents).
+    pub implicit_tls: bool,
+    /// The protocol spoken.
+    pub protocol: Protocol,
+}
+
+/// Every scheme: a new protocol (or TLS flavour) is one row here plus its [`Scheme`] variant.
+pub const SCHEMES: &[SchemeInfo] = &[
+    row(Scheme::Ftp, "ftp", 21, false, Protocol::Ftp),
+    row(Scheme::Ftps, "ftps", 990, true, Protocol::Ftp),
+    row(Scheme::Smtp, "smtp", 587, false, Protocol::Smtp),
+    row(Scheme::Smtps, "smtps", 465, true, Protocol::Smtp),
+    row(Scheme::Pop3, "pop3", 110, false, Protocol::Pop3),
+    row(Scheme::Pop3s, "pop3s", 995, true, Protocol::Pop3),
+    row(Scheme::Imap, "imap", 143, false, Protocol::Imap),
+    row(Scheme::Imaps, "imaps", 993, true, Protocol::Imap),
+];
+
+const fn row(
+    scheme: Scheme,
+    name: &'static str,
+    default_port: u16,
+    implicit_tls: bool,
+    protocol: Protocol,
+) -> SchemeInfo {
+    SchemeInfo {
+        scheme,
+        name,
+        default_port,
+        implicit_tls,
+        protocol,
+    }
+}
+
 impl Scheme {
     /// Parses a scheme name (case-insensitive).
     pub fn parse(name: &str) -> Option<Scheme> {
-        Some(match name.to_ascii_lowercase().as_str() {
-            "ftp" => Scheme::Ftp,
-            "ftps" => Scheme::Ftps,
-            "smtp" => Scheme::Smtp,
-            "smtps" => Scheme::Smtps,
-            "pop3" => Scheme::Pop3,
-            "pop3s" => Scheme::Pop3s,
-            "imap" => Scheme::Imap,
-            "imaps" => Scheme::Imaps,
-            _ => return None,
-        })
+        SCHEMES
+            .iter()
+            .find(|r| r.name.eq_ignore_ascii_case(name))
+            .map(|r| r.scheme)
+    }
+
+    /// This scheme's row of [`SCHEMES`].
+    pub fn info(self) -> &'static SchemeInfo {
+        // The table lists every variant; the fallback row is never reached.
+        SCHEMES
+            .iter()
+            .find(|r| r.scheme == self)
+            .unwrap_or(&SCHEMES[0])
     }
 
     /// The scheme's name as written in URLs.
     pub fn name(self) -> &'static str {
-        match self {
-            Scheme::Ftp => "ftp",
-            Scheme::Ftps => "ftps",
-            Scheme::Smtp => "smtp",
-            Scheme::Smtps => "smtps",
-            Scheme::Pop3 => "pop3",
-            Scheme::Pop3s => "pop3s",
-            Scheme::Imap => "imap",
-            Scheme::Imaps => "imaps",
-        }
+        self.info().name
     }
 
     /// The default port.
     pub fn default_port(self) -> u16 {
-        match self {
-            Scheme::Ftp => 21,
-            Scheme::Ftps => 990,
-            Scheme::Smtp => 587,
-            Scheme::Smtps => 465,
-            Scheme::Pop3 => 110,
-            Scheme::Pop3s => 995,
-            Scheme::Imap => 143,
-            Scheme::Imaps => 993,
-        }
+        self.info().default_port
     }
 
     /// Whether TLS starts before the first protocol byte.
     pub fn implicit_tls(self) -> bool {
-        matches!(
-            self,
-            Scheme::Ftps | Scheme::Smtps | Scheme::Pop3s | Scheme::Imaps
-        )
+        self.info().implicit_tls
+    }
+
+    /// The protocol this scheme speaks.
+    pub fn protocol(self) -> Protocol {
+        self.info().protocol
     }
 
     /// Whether this is one of the FTP schemes.
     pub fn is_ftp(self) -> bool {
-        matches!(self, Scheme::Ftp | Scheme::Ftps)
+        self.protocol() == Protocol::Ftp
     }
 }
 
@@ -287,5 +329,27 @@ mod tests {
         let t = Target::parse("ftp://u:secret@h/%2Fabs", FTP).unwrap();
         assert_eq!(t.display(), "ftp://u@h:21/%2Fabs");
         assert!(!format!("{t:?}").contains("secret"));
+    }
+
+    #[test]
+    fn every_scheme_has_one_row() {
+        let all = [
+            Scheme::Ftp,
+            Scheme::Ftps,
+            Scheme::Smtp,
+            Scheme::Smtps,
+            Scheme::Pop3,
+            Scheme::Pop3s,
+            Scheme::Imap,
+            Scheme::Imaps,
+        ];
+        assert_eq!(SCHEMES.len(), all.len());
+        for s in all {
+            assert_eq!(SCHEMES.iter().filter(|r| r.scheme == s).count(), 1, "{s:?}");
+            assert_eq!(Scheme::parse(&s.name().to_uppercase()), Some(s));
+        }
+        assert_eq!(Scheme::Pop3s.default_port(), 995);
+        assert!(Scheme::Imaps.implicit_tls() && !Scheme::Smtp.implicit_tls());
+        assert_eq!(Scheme::Ftps.protocol(), Protocol::Ftp);
     }
 }

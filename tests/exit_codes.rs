@@ -49,7 +49,7 @@ fn exit_4_starttls_refused_never_falls_back() {
 }
 
 #[test]
-fn exit_4_bytes_after_the_tls_go_ahead_are_refused() {
+fn exit_9_bytes_after_the_tls_go_ahead_are_refused() {
     // The go-ahead and an injected reply arrive together: starting TLS now would mix plaintext in.
     let srv = Server::start(vec![
         s("220 hi"),

@@ -1,3 +1,4 @@
+//! The `ftp-ls` binary: everything lives in `ferry::cli`.
 fn main() -> std::process::ExitCode {
     ferry::cli::ftp_ls::main()
 }

@@ -1,3 +1,4 @@
+//! The `imap-fetch` binary: everything lives in `ferry::cli`.
 fn main() -> std::process::ExitCode {
     ferry::cli::imap_fetch::main()
 }

@@ -1,3 +1,4 @@
+//! The `mime-encode` binary: everything lives in `ferry::cli`.
 fn main() -> std::process::ExitCode {
     ferry::cli::mime_encode::main()
 }
