@@ -161,8 +161,10 @@ fn fields(line: &str) -> Vec<(usize, &str)> {
 /// `drwxr-xr-x 2 owner group 4096 Jan  1 12:00 name` (group optional; `name -> target` for links).
 fn parse_unix(line: &str) -> Option<Entry> {
     let f = fields(line);
-    let perm = f.first()?.1;
-    if perm.len() < 10 || !"-dlbcps".contains(&perm[..1]) {
+    // The mode is ten ASCII characters; anything else (a non-ASCII byte included) is not a Unix line,
+    // and checking that first keeps every slice below on a character boundary.
+    let perm = f.first()?.1.get(..10).filter(|p| p.is_ascii())?;
+    if !"-dlbcps".contains(&perm[..1]) {
         return None;
     }
     // Find the month field: the first one, after the size, that names a month and is followed by a day.
@@ -203,7 +205,7 @@ fn parse_unix(line: &str) -> Option<Entry> {
         kind,
         size,
         modified,
-        perm: Some(perm[1..10].to_string()),
+        perm: Some(perm[1..].to_string()),
         target,
     })
 }
@@ -385,5 +387,24 @@ mod tests {
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         let ok = read_lines(&mut &b"a\r\nb\n\nc"[..]).unwrap();
         assert_eq!(ok, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn non_ascii_in_the_mode_field_is_not_a_unix_line() {
+        // Issue 13, defect 1: these panicked (a str sliced inside a UTF-8 character).
+        for line in [
+            "-rwxrwxrw\u{e9} 1 u g 5 Jan 01 00:00 x",
+            "\u{e9}123456789 1 u g 5 Jan 01 00:00 x",
+            "\u{e9} 1 u g 5 Jan 01 00:00 x",
+            "d\u{1f600}\u{1f600}\u{1f600} 1 u g 5 Jan 01 00:00 x",
+        ] {
+            assert!(parse_unix(line).is_none(), "{line}");
+            let _ = parse_dos(line);
+        }
+        let e = parse_unix("-rwxrwxrwx 1 u g 5 Jan 01 00:00 \u{e9}t\u{e9}").unwrap();
+        assert_eq!(
+            (e.name.as_str(), e.perm.as_deref()),
+            ("\u{e9}t\u{e9}", Some("rwxrwxrwx"))
+        );
     }
 }
