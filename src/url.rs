@@ -267,7 +267,7 @@ impl Target {
 fn ftp_path(raw: &str, decode: &dyn Fn(&str, &str) -> Result<String>) -> Result<String> {
     let rest = raw.strip_prefix('/').unwrap_or(raw);
     let absolute =
-        rest.starts_with('/') || rest.len() >= 3 && rest[..3].eq_ignore_ascii_case("%2f");
+        rest.starts_with('/') || rest.get(..3).is_some_and(|p| p.eq_ignore_ascii_case("%2f"));
     let decoded = decode(rest, "path")?;
     if absolute {
         Ok(format!("/{}", decoded.trim_start_matches('/')))
@@ -352,4 +352,13 @@ mod tests {
         assert!(Scheme::Imaps.implicit_tls() && !Scheme::Smtp.implicit_tls());
         assert_eq!(Scheme::Ftps.protocol(), Protocol::Ftp);
     }
+
+    #[test]
+    fn a_multibyte_character_at_the_start_of_a_path_is_not_sliced() {
+        let t = Target::parse("ftp://h/a\u{e9}b", &[Scheme::Ftp]).unwrap();
+        assert_eq!(t.path, "a\u{e9}b");
+        let t = Target::parse("ftp://h/\u{e9}\u{e9}", &[Scheme::Ftp]).unwrap();
+        assert_eq!(t.path, "\u{e9}\u{e9}");
+    }
+
 }

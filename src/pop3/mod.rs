@@ -433,7 +433,7 @@ impl Session {
 fn malformed(what: &str, line: &str) -> Error {
     Error::protocol(format!(
         "{what}: malformed line {}",
-        crate::terminal::escape(&line[..line.len().min(80)])
+        crate::terminal::escape(&line[..line.floor_char_boundary(80)])
     ))
 }
 
@@ -508,4 +508,14 @@ mod tests {
             assert!(scan_listing(bad, "LIST").is_err(), "{bad}");
         }
     }
+
+    #[test]
+    fn malformed_lines_are_cut_on_a_character_boundary() {
+        // Issue 13, defect 15: a multi-byte character across byte 80 panicked.
+        let line = format!("{}\u{e9}\u{e9}", "a".repeat(79));
+        let e = malformed("UIDL", &line);
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(e.to_string().ends_with(&"a".repeat(79)), "{e}");
+    }
+
 }
