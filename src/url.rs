@@ -360,5 +360,4 @@ mod tests {
         let t = Target::parse("ftp://h/\u{e9}\u{e9}", &[Scheme::Ftp]).unwrap();
         assert_eq!(t.path, "\u{e9}\u{e9}");
     }
-
 }

@@ -90,7 +90,42 @@ where
             return ExitCode::from(code);
         }
     };
-    finish(tool, body(args))
+    install_panic_hook(tool);
+    match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(args))) {
+        Ok(result) => finish(tool, result),
+        // The hook has printed the one line; a panic is a bug (exit 1), never exit 101 or a backtrace.
+        Err(_) => ExitCode::from(ErrorKind::Internal.exit_code()),
+    }
+}
+
+/// Replaces Rust's panic output (a backtrace under `RUST_BACKTRACE`) with one line naming the tool and
+/// asking for a report; a panic on any thread is a bug in ferry.
+fn install_panic_hook(tool: &str) {
+    let tool = tool.to_string();
+    std::panic::set_hook(Box::new(move |info| {
+        let line = panic_line(&tool, info.payload(), info.location());
+        eprintln!("{}", terminal::escape(&line));
+    }));
+}
+
+/// `tool: internal error: MESSAGE at FILE:LINE (a bug in ferry; please report it)`.
+fn panic_line(
+    tool: &str,
+    payload: &(dyn std::any::Any + Send),
+    at: Option<&std::panic::Location<'_>>,
+) -> String {
+    let msg = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("panic");
+    let at = at
+        .map(|l| format!(" at {}:{}", l.file(), l.line()))
+        .unwrap_or_default();
+    format!(
+        "{tool}: internal error: {}{at} (a bug in ferry; please report it)",
+        msg.replace(['\r', '\n'], " ")
+    )
 }
 
 /// Parses `A` from the process arguments under the name `tool`, converts it into the tool's options
@@ -143,4 +178,21 @@ pub fn finish(tool: &str, result: crate::Result<Outcome>) -> ExitCode {
 pub fn report(tool: &str, e: &Error) {
     let line = e.to_string().replace(['\r', '\n'], " ");
     eprintln!("{tool}: error: {}", terminal::escape(&line));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_is_one_line_asking_for_a_report() {
+        let payload: Box<dyn std::any::Any + Send> =
+            Box::new(String::from("index 3 out of\nrange"));
+        assert_eq!(
+            panic_line("ftp-ls", payload.as_ref(), None),
+            "ftp-ls: internal error: index 3 out of range (a bug in ferry; please report it)"
+        );
+        let payload: Box<dyn std::any::Any + Send> = Box::new(7u8);
+        assert!(panic_line("x", payload.as_ref(), None).contains("internal error: panic"));
+    }
 }

@@ -517,5 +517,4 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Protocol);
         assert!(e.to_string().ends_with(&"a".repeat(79)), "{e}");
     }
-
 }
