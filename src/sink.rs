@@ -10,7 +10,7 @@
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
-use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -53,6 +53,15 @@ fn short_name(target: &Path) -> String {
     format!("{}~{hash:016x}", &name[..cut])
 }
 
+/// The mode a new file for `target` is created with (the umask then applies, as for any Unix tool):
+/// `0666`, never wider than an existing regular target's mode.
+fn new_file_mode(target: &Path) -> u32 {
+    match std::fs::symlink_metadata(target) {
+        Ok(m) if m.file_type().is_file() => 0o666 & m.permissions().mode(),
+        _ => 0o666,
+    }
+}
+
 fn dir_of(target: &Path) -> &Path {
     match target.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -67,6 +76,7 @@ impl FileSink {
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".ferry-tmp")
+            .permissions(std::fs::Permissions::from_mode(new_file_mode(target)))
             .tempfile_in(dir_of(target))
             .map_err(|e| {
                 Error::local(
@@ -89,10 +99,24 @@ impl FileSink {
 
     /// The resumable partial file for `target`, created or continued; [`FileSink::len`] says where it ends.
     /// An existing, shorter target is taken over as the partial file (it is incomplete by definition).
+    /// A symlink at the target is refused: resuming would take over or replace a file ferry did not write.
     pub fn resume(target: &Path) -> Result<FileSink> {
         let part = partial_path(target);
+        let existing = std::fs::symlink_metadata(target).ok();
+        if existing
+            .as_ref()
+            .is_some_and(|m| m.file_type().is_symlink())
+        {
+            return Err(Error::local(
+                target.display(),
+                io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    "is a symlink: not resuming through it",
+                ),
+            ));
+        }
         if !part.exists()
-            && let Ok(meta) = std::fs::symlink_metadata(target)
+            && let Some(meta) = &existing
             && meta.file_type().is_file()
         {
             std::fs::rename(target, &part)
@@ -102,7 +126,7 @@ impl FileSink {
             .create(true)
             .append(true)
             .custom_flags(libc::O_NOFOLLOW)
-            .mode(0o644)
+            .mode(new_file_mode(target))
             .open(&part)
             .map_err(|e| Error::local(part.display(), e))?;
         let written = file
@@ -540,5 +564,60 @@ mod tests {
         }
         assert!(safe_name("ok name.tar.gz").is_ok());
         assert!(safe_name("..hidden").is_ok());
+    }
+
+    /// The process umask (read by setting and restoring it; tests in this module run it once).
+    fn umask() -> u32 {
+        // SAFETY: umask(2) cannot fail; it is set back at once.
+        let old = unsafe { libc::umask(0o022) };
+        unsafe { libc::umask(old) };
+        old as u32
+    }
+
+    #[test]
+    fn new_files_follow_the_umask_and_never_widen_a_target() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let fresh = dir.path().join("fresh");
+        let mut s = FileSink::create(&fresh).unwrap();
+        s.write_all(b"x").unwrap();
+        s.commit(None).unwrap();
+        assert_eq!(mode(&fresh), 0o666 & !umask());
+        let resumed = dir.path().join("resumed");
+        let mut s = FileSink::resume(&resumed).unwrap();
+        s.write_all(b"x").unwrap();
+        s.commit(None).unwrap();
+        assert_eq!(
+            mode(&resumed),
+            mode(&fresh),
+            "a resumed file gets the same mode"
+        );
+        let private = dir.path().join("private");
+        std::fs::write(&private, b"old").unwrap();
+        std::fs::set_permissions(&private, std::fs::Permissions::from_mode(0o600)).unwrap();
+        let mut s = FileSink::create(&private).unwrap();
+        s.write_all(b"new").unwrap();
+        s.commit(None).unwrap();
+        assert_eq!(mode(&private), 0o600);
+    }
+
+    #[test]
+    fn resume_refuses_a_symlink_target() {
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real");
+        std::fs::write(&real, b"abc").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&real, &link).unwrap();
+        let e = FileSink::resume(&link).err().unwrap();
+        assert_eq!(e.kind(), crate::error::ErrorKind::LocalIo);
+        assert!(e.to_string().contains("symlink"), "{e}");
+        assert_eq!(std::fs::read(&real).unwrap(), b"abc");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
     }
 }
