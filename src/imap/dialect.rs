@@ -96,7 +96,12 @@ impl ImapDialect {
             return Ok(None);
         };
         let digits = &body[open + 1..];
-        let digits = digits.strip_suffix(b"+").unwrap_or(digits);
+        // `{n+}` and `{n-}` are the client's non-synchronising literals (RFC 7888 §4): never the server's.
+        if digits.last().is_some_and(|&b| b == b'+' || b == b'-') {
+            return Err(Error::protocol(
+                "the server sent a non-synchronising literal {n+}, which only clients may send",
+            ));
+        }
         let n = std::str::from_utf8(digits)
             .ok()
             .filter(|d| !d.is_empty() && d.bytes().all(|b| b.is_ascii_digit()))
@@ -350,5 +355,20 @@ mod tests {
             .err()
             .unwrap();
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+    }
+
+    #[test]
+    fn a_server_literal_plus_is_a_protocol_violation() {
+        // Issue 13, defect 9: RFC 7888 literals are client-only syntax.
+        for line in [&b"* 1 FETCH (BODY[] {5+}"[..], b"* LIST () \"/\" {3-}"] {
+            let e = ImapDialect::trailing_literal(line).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Protocol);
+        }
+        assert_eq!(
+            ImapDialect::trailing_literal(b"* 1 FETCH (BODY[] {5}")
+                .unwrap()
+                .map(|l| l.1),
+            Some(5)
+        );
     }
 }
