@@ -308,15 +308,28 @@ impl FileSink {
     /// Makes the file durable and gives it the first name `candidate(n)`, n = 0, 1, …, that does not exist
     /// yet. `link(2)` never replaces an existing entry and never follows a symlink, so nothing is
     /// overwritten and a name only ever holds a complete file.
-    pub fn commit_unique(mut self, candidate: impl Fn(u32) -> PathBuf) -> Result<PathBuf> {
+    pub fn commit_unique(self, candidate: impl Fn(u32) -> PathBuf) -> Result<PathBuf> {
+        self.commit_unique_in(&UniqueNames::default(), candidate)
+    }
+
+    /// Like [`FileSink::commit_unique`], starting at the number after the last one `names` handed out for
+    /// the same `candidate(0)`: N files of one name cost N links, not N²/2.
+    pub fn commit_unique_in(
+        mut self,
+        names: &UniqueNames,
+        candidate: impl Fn(u32) -> PathBuf,
+    ) -> Result<PathBuf> {
         let tmp = self.tmp.clone();
         let local = |e| Error::local(tmp.display(), e);
         self.file.flush().map_err(local)?;
         self.file.sync_all().map_err(local)?;
-        for n in 0..100_000u32 {
+        let key = candidate(0);
+        let first = names.next(&key);
+        for n in first..first.saturating_add(MAX_NAME_TRIES) {
             let path = candidate(n);
             match std::fs::hard_link(&self.tmp, &path) {
                 Ok(()) => {
+                    names.used(key, n);
                     let _ = std::fs::remove_file(&self.tmp);
                     self.done = true;
                     if let Ok(dir) = File::open(dir_of(&path)) {
@@ -329,9 +342,31 @@ impl FileSink {
             }
         }
         Err(Error::local(
-            candidate(0).display(),
+            key.display(),
             io::Error::new(io::ErrorKind::AlreadyExists, "no free name"),
         ))
+    }
+}
+
+/// How many numbered names one commit tries before giving up.
+const MAX_NAME_TRIES: u32 = 100_000;
+
+/// The next number to try per base name, shared by the commits of one run (and its threads).
+#[derive(Debug, Default)]
+pub struct UniqueNames {
+    next: std::sync::Mutex<std::collections::HashMap<PathBuf, u32>>,
+}
+
+impl UniqueNames {
+    fn next(&self, key: &Path) -> u32 {
+        let map = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).copied().unwrap_or(0)
+    }
+
+    fn used(&self, key: PathBuf, n: u32) {
+        let mut map = self.next.lock().unwrap_or_else(|p| p.into_inner());
+        let next = map.entry(key).or_insert(0);
+        *next = (*next).max(n.saturating_add(1));
     }
 }
 
@@ -619,5 +654,32 @@ mod tests {
                 .file_type()
                 .is_symlink()
         );
+    }
+
+    #[test]
+    fn repeated_names_cost_one_link_each() {
+        // Issue 13, defect 16: the n-th file of one name used to try n names.
+        let dir = tempfile::tempdir().unwrap();
+        let names = UniqueNames::default();
+        let tries = std::cell::Cell::new(0u32);
+        let name = |n: u32| {
+            tries.set(tries.get() + 1);
+            match n {
+                0 => dir.path().join("a.txt"),
+                n => dir.path().join(format!("a-{n}.txt")),
+            }
+        };
+        for i in 0..200u32 {
+            let mut s = FileSink::create(&dir.path().join("a.txt")).unwrap();
+            s.write_all(&i.to_le_bytes()).unwrap();
+            s.commit_unique_in(&names, name).unwrap();
+        }
+        // One call for the key and one for the free name per commit.
+        assert_eq!(tries.get(), 400);
+        assert_eq!(
+            std::fs::read(dir.path().join("a-199.txt")).unwrap(),
+            199u32.to_le_bytes()
+        );
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 200);
     }
 }

@@ -23,7 +23,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
-use crate::sink::FileSink;
+use crate::sink::{FileSink, UniqueNames};
 pub use lines::{MboxQuote, ToLf};
 
 /// The output the user chose.
@@ -45,6 +45,7 @@ pub enum Target {
 pub struct Store {
     target: Target,
     maildir: Option<maildir::Maildir>,
+    names: UniqueNames,
 }
 
 impl Store {
@@ -58,7 +59,11 @@ impl Store {
             }
             _ => None,
         };
-        Ok(Store { target, maildir })
+        Ok(Store {
+            target,
+            maildir,
+            names: UniqueNames::default(),
+        })
     }
 
     /// The output this store writes to.
@@ -85,6 +90,7 @@ impl Store {
                     ToLf::new(FileSink::create(&dir.join(format!("{name}.eml")))?),
                     dir.clone(),
                     name,
+                    &self.names,
                 )
             }
             Target::Mda(cmd) => Kind::Mda(ToLf::new(mda::Mda::spawn(cmd)?)),
@@ -104,7 +110,7 @@ enum Kind<'a> {
     Maildir(ToLf<maildir::Pending<'a>>),
     Mbox(MboxQuote<ToLf<mbox::Append>>),
     StdoutMbox(MboxQuote<ToLf<io::StdoutLock<'static>>>),
-    Dir(ToLf<FileSink>, PathBuf, String),
+    Dir(ToLf<FileSink>, PathBuf, String, &'a UniqueNames),
     Mda(ToLf<mda::Mda>),
     Stdout(ToLf<io::StdoutLock<'static>>),
 }
@@ -141,9 +147,9 @@ impl Delivery<'_> {
                     .map_err(stdout)?;
                 Ok("-".to_string())
             }
-            Kind::Dir(w, dir, name) => {
+            Kind::Dir(w, dir, name, names) => {
                 let sink = w.finish().map_err(|e| Error::local(dir.display(), e))?;
-                let path = sink.commit_unique(|n| {
+                let path = sink.commit_unique_in(names, |n| {
                     dir.join(crate::mime::filename::numbered(&format!("{name}.eml"), n))
                 })?;
                 Ok(path.display().to_string())
