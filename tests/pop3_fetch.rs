@@ -201,7 +201,7 @@ fn pipelining_sends_the_batch_before_reading() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(doc["deleted"], 3, "{doc}");
-    assert_eq!(doc["messages"][2]["status"], "fetched");
+    assert_eq!(doc["messages"][2]["status"], "ok");
     srv.finish();
 }
 
