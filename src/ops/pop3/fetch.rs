@@ -48,7 +48,7 @@ use crate::url::Target;
 pub const BATCH: usize = 32;
 
 /// What `pop3-fetch` was asked to do, validated.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Options {
     /// The mailbox: a `pop3://` or `pop3s://` target without a path.
     pub server: Target,

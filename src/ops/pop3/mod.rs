@@ -5,3 +5,6 @@ pub mod fetch;
 pub mod plan;
 pub mod state;
 pub mod stored;
+
+#[cfg(test)]
+mod tests;
