@@ -201,7 +201,7 @@ fn pipelining_sends_the_batch_before_reading() {
     );
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(doc["deleted"], 3, "{doc}");
-    assert_eq!(doc["messages"][2]["status"], "fetched");
+    assert_eq!(doc["messages"][2]["status"], "ok");
     srv.finish();
 }
 
@@ -589,4 +589,184 @@ fn usage_errors() {
         let (r, _d) = run("pop3-fetch", &args);
         assert_code(&r, 2);
     }
+}
+
+/// Three messages a, b, c; their wire lines and what the store keeps (LF endings).
+const THREE: [(&str, &[&str], &[u8]); 3] = [
+    ("a", &["Subject: a", "", "first"], b"Subject: a\n\nfirst\n"),
+    (
+        "b",
+        &["Subject: b", "", "second", "..dot"],
+        b"Subject: b\n\nsecond\n.dot\n",
+    ),
+    ("c", &["Subject: c", "", "third"], b"Subject: c\n\nthird\n"),
+];
+
+fn three_listed() -> Vec<Step> {
+    listing(&[(20, "a"), (30, "b"), (20, "c")])
+}
+
+/// The first connection: RETR 1 whole (and DELE 1 with `delete`), then the connection drops in the
+/// middle of RETR 2's body.
+fn dropping_session(delete: bool) -> Vec<Step> {
+    let mut v = script(vec![greet(FULL), login(AFTER), three_listed()]);
+    v.push(e("RETR 1"));
+    v.extend(body(THREE[0].1));
+    if delete {
+        v.extend([e("DELE 1"), s("+OK marked")]);
+    }
+    v.extend([
+        e("RETR 2"),
+        s("+OK message follows"),
+        s("Subject: b"),
+        s(""),
+    ]);
+    v
+}
+
+fn expected_first(delete: bool) -> Vec<String> {
+    let mut v = vec![
+        "CAPA",
+        &format!("AUTH PLAIN {PLAIN_IR}"),
+        "CAPA",
+        "STAT",
+        "LIST",
+        "UIDL",
+        "RETR 1",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect::<Vec<_>>();
+    if delete {
+        v.push("DELE 1".into());
+    }
+    v.push("RETR 2".into());
+    v
+}
+
+fn three_stored() -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = THREE.iter().map(|m| m.2.to_vec()).collect();
+    v.sort();
+    v
+}
+
+/// Issue 12: `--retries` resumes on a new connection from what is durable; no message is lost or stored
+/// twice.
+#[test]
+fn retries_resume_a_dropped_run_on_a_new_connection() {
+    let second = script(vec![
+        greet(FULL),
+        login(AFTER),
+        three_listed(),
+        vec![e("RETR 2")],
+        body(THREE[1].1),
+        vec![e("RETR 3")],
+        body(THREE[2].1),
+        vec![e("QUIT"), s("+OK bye")],
+    ]);
+    let srv = Server::start_sessions(vec![dropping_session(false), second]);
+    let (r, d) = fetch(&srv, &["--retries", "2", "--maildir", "M"]);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr,
+        "pop3-fetch: the server closed the connection before the end of a multi-line response; retrying (1/2)\n\
+         pop3-fetch: 3 fetched, 0 skipped, 0 failed, 0 deleted\n"
+    );
+    assert_eq!(contents_in(&d.path().join("M/new")), three_stored());
+    assert!(names_in(&d.path().join("M/tmp")).is_empty());
+    let seen = per_session(&srv.finish());
+    let auth = format!("AUTH PLAIN {PLAIN_IR}");
+    assert_eq!(seen[0], expected_first(false));
+    assert_eq!(
+        seen[1],
+        [
+            "CAPA", &auth, "CAPA", "STAT", "LIST", "UIDL", "RETR 2", "RETR 3", "QUIT"
+        ]
+    );
+}
+
+/// With `--delete`, DELE goes only for durable messages, all on the connection whose QUIT succeeds.
+#[test]
+fn retries_with_delete_send_dele_again_on_the_new_connection() {
+    let second = script(vec![
+        greet(FULL),
+        login(AFTER),
+        three_listed(),
+        vec![e("DELE 1"), s("+OK marked"), e("RETR 2")],
+        body(THREE[1].1),
+        vec![e("DELE 2"), s("+OK marked"), e("RETR 3")],
+        body(THREE[2].1),
+        vec![e("DELE 3"), s("+OK marked"), e("QUIT"), s("+OK bye")],
+    ]);
+    let srv = Server::start_sessions(vec![dropping_session(true), second]);
+    let (r, d) = fetch(
+        &srv,
+        &[
+            "--retries",
+            "2",
+            "--delete",
+            "--maildir",
+            "M",
+            "--json",
+            "--new-only",
+            "--state",
+            "st",
+        ],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("st")).unwrap(),
+        format!("ferry pop3-fetch state 1\naccount ann@{}\n", srv.addr.ip()),
+        "every deletion confirmed: the state forgets them"
+    );
+    assert_eq!(contents_in(&d.path().join("M/new")), three_stored());
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(doc["fetched"], 3, "{doc}");
+    assert_eq!(doc["deleted"], 3, "{doc}");
+    assert_eq!(doc["failed"], 0, "{doc}");
+    assert_eq!(doc["error"], serde_json::Value::Null, "{doc}");
+    let msgs = doc["messages"].as_array().unwrap();
+    let got: Vec<(&str, &str, bool)> = msgs
+        .iter()
+        .map(|m| {
+            (
+                m["uidl"].as_str().unwrap(),
+                m["status"].as_str().unwrap(),
+                m["deleted"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [("a", "ok", true), ("b", "ok", true), ("c", "ok", true)]
+    );
+    let seen = per_session(&srv.finish());
+    let auth = format!("AUTH PLAIN {PLAIN_IR}");
+    assert_eq!(seen[0], expected_first(true));
+    assert_eq!(
+        seen[1],
+        [
+            "CAPA", &auth, "CAPA", "STAT", "LIST", "UIDL", "DELE 1", "RETR 2", "DELE 2", "RETR 3",
+            "DELE 3", "QUIT"
+        ]
+    );
+}
+
+/// Without `--retries` the drop ends the run after one connection: what was stored stays, the rest is
+/// not fetched, and the run is partial (issue 12's one outcome rule: a run-ending error after some
+/// messages were stored is exit 10; before the unification pop3-fetch exited with the error's own code, 9).
+#[test]
+fn without_retries_a_dropped_run_ends_on_the_first_connection() {
+    let srv = Server::start_sessions(vec![dropping_session(false)]);
+    let (r, d) = fetch(&srv, &["--maildir", "M"]);
+    assert_code(&r, 10);
+    assert_eq!(
+        r.stderr,
+        "pop3-fetch: 1 fetched, 0 skipped, 0 failed, 0 deleted\n\
+         pop3-fetch: error: the server closed the connection before the end of a multi-line \
+         response\n"
+    );
+    assert_eq!(contents_in(&d.path().join("M/new")), [THREE[0].2.to_vec()]);
+    let seen = per_session(&srv.finish());
+    assert_eq!(seen, [expected_first(false)]);
 }

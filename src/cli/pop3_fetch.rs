@@ -1,4 +1,5 @@
-//! `pop3-fetch URL [MESSAGE...]`: clap definition and entry point.
+//! `pop3-fetch URL [MESSAGE...]`: clap definition, the conversion of its flags into
+//! [`Options`] (every usage error is raised here: exit 2) and the entry point.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -6,7 +7,13 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{MailOutputArgs, NetArgs, parse_mechanism, parse_size};
+use crate::error::{Error, Result};
+use crate::ops::common::OutputMode;
+use crate::ops::pop3::fetch::Options;
+use crate::pop3::Login;
 use crate::sasl::Mechanism;
+use crate::store::Target as StoreTarget;
+use crate::url::{Scheme, Target};
 
 /// Fetch mail over POP3 or POP3S.
 #[derive(Debug, Parser)]
@@ -21,7 +28,17 @@ use crate::sasl::Mechanism;
         --new-only --state FILE each message's UIDL is recorded right after it is stored, so an interrupted \
         run can simply be run again: nothing is lost, nothing is stored twice (Maildir and --dir), and \
         deletions still pending are sent again. Messages may be selected by number or by UIDL (a selector \
-        made only of digits is a message number). PIPELINING is used when the server offers it.",
+        made only of digits is a message number). PIPELINING is used when the server offers it.\n\n\
+        --retries N: when the session fails transiently (connection dropped, timeout, -ERR [IN-USE] or \
+        [SYS/TEMP]) the run continues on a new connection with a new login: messages already stored are \
+        not fetched again and their DELE (with --delete) is sent again on the new session. This needs \
+        UIDL: without it a message number is not stable across sessions, so only the opening (connect, \
+        login) is retried, not a run in progress.\n\n\
+        --json prints {messages, fetched, deleted, failed, error}; each message has number, uidl, size, \
+        stored, deleted, and a status: \"ok\" (stored), \"skipped\" (left alone by design: --max-size, \
+        or a deletion pending from an earlier run; error.exit_code 0 says why) or \"failed\" (error.exit_code \
+        is the code that failure alone would give; 10 when the message was stored but its DELE was \
+        refused).",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -84,14 +101,93 @@ const EXAMPLES: &str = "Examples:
   pop3-fetch pop3s://ann@h 3 --headers-only                                # header of message 3 to stdout
   pop3-fetch pop3s://ann@h --mda 'procmail -d ann' --max-size 10M";
 
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    fn try_from(args: Args) -> Result<Options> {
+        let server = Target::parse(&args.url, &[Scheme::Pop3, Scheme::Pop3s])?;
+        if !server.path.is_empty() {
+            return Err(Error::usage(
+                "a POP3 URL names a mailbox account, not a path: drop the path",
+            ));
+        }
+        let output = args.output.target();
+        if args.net.json && !args.list && matches!(output, StoreTarget::Stdout) {
+            return Err(Error::usage(
+                "--json prints on stdout: choose --maildir, --mbox, --dir or --mda for the messages",
+            ));
+        }
+        Ok(Options {
+            server,
+            net: args.net.options()?,
+            login: match (args.apop, args.auth) {
+                (true, _) => Login::Apop,
+                (false, Some(m)) => Login::Sasl(m),
+                (false, None) => Login::Default,
+            },
+            output,
+            state: args.state.filter(|_| !args.list),
+            select: args.select,
+            list: args.list,
+            delete: args.delete,
+            new_only: args.new_only,
+            top: if args.headers_only { Some(0) } else { args.top },
+            max_size: args.max_size,
+            max_messages: args.max_messages,
+        })
+    }
+}
+
+/// The options and output mode for `args`.
+pub fn options(args: Args) -> Result<(Options, OutputMode)> {
+    let mode = args.net.output();
+    Ok((Options::try_from(args)?, mode))
+}
+
 /// The `pop3-fetch` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("pop3-fetch", |a| crate::ops::pop3::fetch::run(&a))
+    super::run_tool("pop3-fetch", options, crate::ops::pop3::fetch::run)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(argv: &[&str]) -> Result<Options> {
+        let args = Args::try_parse_from(std::iter::once("pop3-fetch").chain(argv.iter().copied()))
+            .map_err(|e| Error::usage(e.to_string()))?;
+        Options::try_from(args)
+    }
+
+    #[test]
+    fn usage_errors_are_raised_before_any_connection() {
+        for bad in [
+            &["pop3://h/INBOX"][..],
+            &["pop3://h", "--json"],
+            &["ftp://h"],
+            &["pop3://h", "--timeout", "0"],
+        ] {
+            let e = parse(bad).err().map(|e| e.kind());
+            assert_eq!(e, Some(crate::ErrorKind::Usage), "{bad:?}");
+        }
+        let o = parse(&["pop3s://ann@h", "--headers-only", "--list", "--state", "s"]).unwrap();
+        assert_eq!(o.top, Some(0));
+        assert!(o.state.is_none(), "--list reads no state");
+        assert_eq!(o.output, StoreTarget::Stdout);
+        let o = parse(&[
+            "pop3://h",
+            "--apop",
+            "--retries",
+            "2",
+            "--mbox",
+            "m",
+            "--json",
+        ])
+        .unwrap();
+        assert_eq!(o.login, Login::Apop);
+        assert_eq!(o.net.retry.retries, 2);
+        assert_eq!(o.output, StoreTarget::Mbox("m".into()));
+    }
 
     #[test]
     fn sizes() {

@@ -519,3 +519,28 @@ pub fn names_in(dir: &Path) -> Vec<String> {
     v.sort();
     v
 }
+
+/// The contents of every file in a directory, sorted (for checking deliveries byte for byte whatever
+/// names the store chose).
+pub fn contents_in(dir: &Path) -> Vec<Vec<u8>> {
+    let mut v: Vec<Vec<u8>> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    v.sort();
+    v
+}
+
+/// The lines a [`Server::start_sessions`] server saw, split per connection (the `--- session n` markers
+/// dropped).
+pub fn per_session(seen: &[String]) -> Vec<Vec<String>> {
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for line in seen {
+        if line.starts_with("--- session ") {
+            out.push(Vec::new());
+        } else if let Some(cur) = out.last_mut() {
+            cur.push(line.clone());
+        }
+    }
+    out
+}
