@@ -171,6 +171,20 @@ pub struct FtpArgs {
     pub active: bool,
 }
 
+impl FtpArgs {
+    /// The data-connection mode: `--active`, `--no-epsv`, else passive with EPSV first.
+    pub fn mode(&self) -> crate::ftp::DataMode {
+        use crate::ftp::DataMode;
+        if self.active {
+            DataMode::Active
+        } else if self.no_epsv {
+            DataMode::PassiveNoEpsv
+        } else {
+            DataMode::Passive
+        }
+    }
+}
+
 /// Where fetched mail goes (pop3-fetch, imap-fetch): one of the four, else standard output.
 #[derive(Debug, Clone, Default, Args)]
 #[group(id = "mail_output", multiple = false)]
