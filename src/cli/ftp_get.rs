@@ -204,7 +204,7 @@ mod tests {
         );
         assert_eq!(
             usage(&["ftp://h/pub/"]),
-            "ftp://h/pub/ names a directory, not a file"
+            "ftp://h:21/pub/ names a directory, not a file"
         );
         assert!(usage(&["ftp://h/[z-a"]).starts_with("bad glob \"[z-a\""));
         assert!(usage(&["imap://h/a"]).starts_with("bad URL"));

@@ -214,7 +214,7 @@ mod tests {
             "several FILEs need a directory URL (ending in /)"
         );
         assert!(usage(&["a", "smtp://h/f"]).starts_with("bad URL"));
-        assert!(usage(&["--connect-timeout", "-1", "a", "ftp://h/"]).contains("--connect-timeout"));
+        assert!(usage(&["--connect-timeout", "0", "a", "ftp://h/"]).contains("--connect-timeout"));
     }
 
     #[test]
@@ -230,7 +230,7 @@ mod tests {
             (o.write, o.target.path.as_str()),
             (WriteMode::Replace, "in/")
         );
-        let o = opts(&["-", "--append", "ftp://h/f"]).unwrap();
+        let o = opts(&["--append", "-", "ftp://h/f"]).unwrap();
         assert_eq!(
             (o.sources, o.write),
             (vec![Source::Stdin], WriteMode::Append)
