@@ -78,9 +78,7 @@ mod tests {
     use crate::error::ErrorKind;
 
     fn opts(argv: &[&str]) -> Result<Options> {
-        let a = Args::try_parse_from(std::iter::once("ftp-ls").chain(argv.iter().copied()))
-            .map_err(|e| Error::usage(e.to_string()))?;
-        Options::try_from(a)
+        super::super::common::testing::options::<Args, Options>("ftp-ls", argv)
     }
 
     #[test]

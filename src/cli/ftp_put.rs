@@ -162,23 +162,13 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
     fn opts(argv: &[&str]) -> Result<Options> {
-        let a = Args::try_parse_from(std::iter::once("ftp-put").chain(argv.iter().copied()))
-            .map_err(|e| Error::usage(e.to_string()))?;
-        Options::try_from(a)
+        super::super::common::testing::options::<Args, Options>("ftp-put", argv)
     }
 
     fn usage(argv: &[&str]) -> String {
-        match opts(argv) {
-            Ok(_) => panic!("{argv:?} was accepted"),
-            Err(e) => {
-                assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
-                assert_eq!(e.kind().exit_code(), 2);
-                e.to_string()
-            }
-        }
+        super::super::common::testing::usage_error::<Args, Options>("ftp-put", argv)
     }
 
     #[test]
