@@ -112,6 +112,20 @@ fn retries_reconnect_after_a_transient_refusal() {
 }
 
 #[test]
+fn quiet_hides_the_retry_notice() {
+    let first = Server::start(vec![s("421 busy")]);
+    let port = first.addr.port();
+    let (r, _d) = run(
+        "ftp-get",
+        &["-q", "--retries", "1", &format!("ftp://127.0.0.1:{port}/f")],
+    );
+    first.finish();
+    assert_code(&r, 3);
+    assert!(!r.stderr.contains("retrying"), "{}", r.stderr);
+    assert!(r.stderr.starts_with("ftp-get: error: "), "{}", r.stderr);
+}
+
+#[test]
 fn exit_8_local_io_error() {
     let srv = Server::start(script(vec![anon_login()]));
     let (r, _d) = run("ftp-get", &["-o", "/nonexistent-dir/x", &srv.url("f")]);

@@ -171,6 +171,20 @@ pub struct FtpArgs {
     pub active: bool,
 }
 
+impl FtpArgs {
+    /// The data-connection mode: `--active`, `--no-epsv`, else passive with EPSV first.
+    pub fn mode(&self) -> crate::ftp::DataMode {
+        use crate::ftp::DataMode;
+        if self.active {
+            DataMode::Active
+        } else if self.no_epsv {
+            DataMode::PassiveNoEpsv
+        } else {
+            DataMode::Passive
+        }
+    }
+}
+
 /// Where fetched mail goes (pop3-fetch, imap-fetch): one of the four, else standard output.
 #[derive(Debug, Clone, Default, Args)]
 #[group(id = "mail_output", multiple = false)]
@@ -225,4 +239,37 @@ pub fn parse_size(s: &str) -> std::result::Result<u64, String> {
         .ok()
         .and_then(|n| n.checked_mul(mult))
         .ok_or_else(|| format!("{s:?} is not a size in bytes (e.g. 500000, 64k, 10M)"))
+}
+
+/// Helpers for the unit tests of each tool's `Args` → `Options` conversion.
+#[cfg(test)]
+pub mod testing {
+    use crate::error::{Error, ErrorKind, Result};
+
+    /// Parses `argv` (without the program name) as `tool`'s flags and converts them into its options.
+    pub fn options<A, O>(tool: &str, argv: &[&str]) -> Result<O>
+    where
+        A: clap::Parser,
+        O: TryFrom<A, Error = Error>,
+    {
+        let a = A::try_parse_from(std::iter::once(tool).chain(argv.iter().copied()))
+            .map_err(|e| Error::usage(e.to_string()))?;
+        O::try_from(a)
+    }
+
+    /// The message of the usage error (exit 2) that `argv` must raise.
+    pub fn usage_error<A, O>(tool: &str, argv: &[&str]) -> String
+    where
+        A: clap::Parser,
+        O: TryFrom<A, Error = Error>,
+    {
+        match options::<A, O>(tool, argv) {
+            Ok(_) => panic!("{argv:?} was accepted"),
+            Err(e) => {
+                assert_eq!(e.kind(), ErrorKind::Usage, "{e}");
+                assert_eq!(e.kind().exit_code(), 2);
+                e.to_string()
+            }
+        }
+    }
 }

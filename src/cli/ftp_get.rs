@@ -6,6 +6,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use crate::error::{Error, Result};
+use crate::ftp::RemotePath;
+use crate::ops::common::OutputMode;
+use crate::ops::ftp::connect::FTP_SCHEMES;
+use crate::ops::ftp::get::{self, Dest, Options, glob_pattern, has_glob};
+use crate::url::Target;
 
 /// Download files over FTP or FTPS.
 #[derive(Debug, Parser)]
@@ -17,7 +23,11 @@ use super::common::{FtpArgs, NetArgs};
         Files are written to a temporary file beside the target, checked against the server's SIZE, fsynced \
         and renamed, so the target name never holds a partial file. Paths are relative to the login \
         directory; start the path with %2F for an absolute one. A glob (*, ?, [..]) in the last path segment \
-        downloads every matching file.",
+        downloads every matching file.\n\n\
+        With --json, standard output gets {\"files\": [...]}: one record per file with url, path, bytes, \
+        status and error. status is \"ok\" (downloaded; error is null), \"skipped\" (left alone: \
+        error.exit_code is 0 for a skip by design, such as a symlink not followed, and 10 for an unsafe name) \
+        or \"failed\" (error.exit_code is the code this file alone would exit with).",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -72,7 +82,168 @@ const EXAMPLES: &str = "Examples:
   ftp-get -R --parallel 4 -O mirror ftp://h/pub/tree/           # mirror a tree into mirror/tree
   ftp-get --netrc-file ~/.netrc-ftp --json ftp://bob@h/a ftp://bob@h/b";
 
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    /// Checks every flag combination and parses the URLs (exit 2 here, before any connection).
+    fn try_from(a: Args) -> Result<Options> {
+        let targets: Vec<Target> = a
+            .urls
+            .iter()
+            .map(|u| Target::parse(u, FTP_SCHEMES))
+            .collect::<Result<_>>()?;
+        let globbed = |t: &Target| has_glob(&t.path);
+        let single = targets.len() == 1 && !targets.iter().any(globbed) && !a.recursive;
+        let dest = match (a.output, a.output_dir) {
+            (Some(o), _) if o.as_os_str() == "-" => Dest::Stdout,
+            (Some(o), _) => Dest::File(o),
+            (None, d) => Dest::Dir(d.unwrap_or_else(|| PathBuf::from("."))),
+        };
+        if a.recursive && !matches!(dest, Dest::Dir(_)) {
+            return Err(Error::usage("-R writes a tree: use -O DIR, not -o"));
+        }
+        if matches!(dest, Dest::File(_)) && !single {
+            return Err(Error::usage(
+                "-o FILE takes one URL without a glob; use -O DIR for several files",
+            ));
+        }
+        if a.ascii && a.resume {
+            return Err(Error::usage("--ascii transfers cannot be resumed (-c)"));
+        }
+        if a.recursive && targets.iter().any(globbed) {
+            return Err(Error::usage("-R takes directory URLs, not globs"));
+        }
+        if !a.recursive {
+            for t in &targets {
+                let path = RemotePath::new(t.path.clone());
+                let last = path.last();
+                if last.is_empty() {
+                    return Err(Error::usage(format!(
+                        "{} names a directory, not a file",
+                        t.display()
+                    )));
+                }
+                if has_glob(last) {
+                    glob_pattern(last)?;
+                }
+            }
+        }
+        Ok(Options {
+            targets,
+            dest,
+            resume: a.resume,
+            ascii: a.ascii,
+            preserve: a.preserve,
+            delete_after: a.delete_after,
+            recursive: a.recursive,
+            parallel: usize::from(a.parallel),
+            mode: a.ftp.mode(),
+            net: a.net.options()?,
+        })
+    }
+}
+
+/// The options and output mode of a parsed command line.
+pub fn options(a: Args) -> Result<(Options, OutputMode)> {
+    let mode = a.net.output();
+    Ok((Options::try_from(a)?, mode))
+}
+
 /// The `ftp-get` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("ftp-get", |a| crate::ops::ftp::get::run(&a))
+    super::run_tool("ftp-get", options, get::run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn opts(argv: &[&str]) -> Result<Options> {
+        super::super::common::testing::options::<Args, Options>("ftp-get", argv)
+    }
+
+    fn usage(argv: &[&str]) -> String {
+        super::super::common::testing::usage_error::<Args, Options>("ftp-get", argv)
+    }
+
+    #[test]
+    fn every_usage_error_is_raised_here() {
+        assert_eq!(
+            usage(&["-R", "-o", "x", "ftp://h/d/"]),
+            "-R writes a tree: use -O DIR, not -o"
+        );
+        assert_eq!(
+            usage(&["-R", "-o", "-", "ftp://h/d/"]),
+            "-R writes a tree: use -O DIR, not -o"
+        );
+        assert_eq!(
+            usage(&["-o", "x", "ftp://h/a", "ftp://h/b"]),
+            "-o FILE takes one URL without a glob; use -O DIR for several files"
+        );
+        assert_eq!(
+            usage(&["-o", "x", "ftp://h/*.csv"]),
+            "-o FILE takes one URL without a glob; use -O DIR for several files"
+        );
+        assert_eq!(
+            usage(&["--ascii", "-c", "ftp://h/a"]),
+            "--ascii transfers cannot be resumed (-c)"
+        );
+        assert_eq!(
+            usage(&["-R", "ftp://h/*.d"]),
+            "-R takes directory URLs, not globs"
+        );
+        assert_eq!(
+            usage(&["ftp://h/pub/"]),
+            "ftp://h:21/pub/ names a directory, not a file"
+        );
+        assert!(usage(&["ftp://h/[z-a"]).starts_with("bad glob \"[z-a\""));
+        assert!(usage(&["imap://h/a"]).starts_with("bad URL"));
+        assert!(usage(&["--timeout", "0", "ftp://h/a"]).contains("--timeout"));
+    }
+
+    #[test]
+    fn flags_become_plain_options() {
+        let o = opts(&["ftp://h/a"]).unwrap();
+        assert_eq!(o.dest, Dest::Dir(PathBuf::from(".")));
+        assert_eq!(o.mode, crate::ftp::DataMode::Passive);
+        assert_eq!((o.parallel, o.net.retry.retries), (1, 0));
+        assert_eq!(o.targets[0].path, "a");
+        let o = opts(&[
+            "-o",
+            "-",
+            "--active",
+            "--retries",
+            "3",
+            "ftp://h/a",
+            "ftp://h/b",
+        ])
+        .unwrap();
+        assert_eq!(o.dest, Dest::Stdout);
+        assert_eq!(o.mode, crate::ftp::DataMode::Active);
+        assert_eq!(o.net.retry.retries, 3);
+        let o = opts(&[
+            "-R",
+            "-O",
+            "m",
+            "--parallel",
+            "4",
+            "--no-epsv",
+            "ftp://h/t/",
+        ])
+        .unwrap();
+        assert_eq!(o.dest, Dest::Dir(PathBuf::from("m")));
+        assert_eq!(o.mode, crate::ftp::DataMode::PassiveNoEpsv);
+        assert!(o.recursive && o.parallel == 4);
+        let o = opts(&[
+            "-o",
+            "f",
+            "--ascii",
+            "--preserve",
+            "--delete-after",
+            "ftp://h/a",
+        ])
+        .unwrap();
+        assert_eq!(o.dest, Dest::File(PathBuf::from("f")));
+        assert!(o.ascii && o.preserve && o.delete_after && !o.resume);
+    }
 }

@@ -5,6 +5,11 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use crate::error::{Error, Result};
+use crate::ops::common::OutputMode;
+use crate::ops::ftp::connect::FTP_SCHEMES;
+use crate::ops::ftp::ls::{self, Options};
+use crate::url::Target;
 
 /// List a directory over FTP or FTPS.
 #[derive(Debug, Parser)]
@@ -41,7 +46,52 @@ const EXAMPLES: &str = "Examples:
   ftp-ls -lR ftps://bob@h/projects/ --cacert ca.pem
   ftp-ls --json ftp://h/%2Fvar/log/ | jq '.entries[] | select(.type == \"file\") | .path'";
 
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    /// Parses the URL and the flags (exit 2 here, before any connection).
+    fn try_from(a: Args) -> Result<Options> {
+        Ok(Options {
+            target: Target::parse(&a.url, FTP_SCHEMES)?,
+            long: a.long,
+            recursive: a.recursive,
+            mode: a.ftp.mode(),
+            net: a.net.options()?,
+        })
+    }
+}
+
+/// The options and output mode of a parsed command line.
+pub fn options(a: Args) -> Result<(Options, OutputMode)> {
+    let mode = a.net.output();
+    Ok((Options::try_from(a)?, mode))
+}
+
 /// The `ftp-ls` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("ftp-ls", |a| crate::ops::ftp::ls::run(&a))
+    super::run_tool("ftp-ls", options, ls::run)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn opts(argv: &[&str]) -> Result<Options> {
+        super::super::common::testing::options::<Args, Options>("ftp-ls", argv)
+    }
+
+    #[test]
+    fn urls_and_flags() {
+        let o = opts(&["-lR", "--no-epsv", "ftps://h/pub/"]).unwrap();
+        assert!(o.long && o.recursive);
+        assert_eq!(o.mode, crate::ftp::DataMode::PassiveNoEpsv);
+        assert_eq!(o.target.path, "pub/");
+        let e = opts(&["pop3://h/"]).err().map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::Usage));
+        let e = opts(&["--timeout", "nan", "ftp://h/"])
+            .err()
+            .map(|e| e.kind());
+        assert_eq!(e, Some(ErrorKind::Usage));
+    }
 }

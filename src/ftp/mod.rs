@@ -6,8 +6,10 @@
 //! step with a transient error. The session never touches files or flags: callers hand it paths and get
 //! data streams back. All bytes pass through the [`PingPong`] engine.
 
+pub mod ascii;
 pub mod data;
 pub mod list;
+pub mod path;
 pub mod reply;
 
 use std::time::SystemTime;
@@ -17,7 +19,9 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, SessionConfig};
 use crate::url::Target;
 
+pub use ascii::AsciiReader;
 pub use data::{DataMode, DataStream};
+pub use path::RemotePath;
 pub use reply::{FtpDialect, Reply};
 
 /// How to reach and log in to a server.
@@ -277,6 +281,13 @@ impl Session {
     pub fn dele(&mut self, path: &str) -> Result<()> {
         self.require(Command::with("DELE", path), &[250, 200])?;
         Ok(())
+    }
+
+    /// RETR (RFC 959 §4.1.3), preceded by REST `offset` when it is not 0 (RFC 3659 §5): opens the download
+    /// of `path` from `offset` on. The caller reads the stream (through [`AsciiReader`] after TYPE A),
+    /// drops it, then calls [`Session::transfer_complete`].
+    pub fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream> {
+        self.transfer(Command::with("RETR", path), Some(offset))
     }
 
     /// STOR (RFC 959 §4.1.3): opens the upload of `path`, replacing any file of that name. The caller

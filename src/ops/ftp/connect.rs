@@ -1,78 +1,62 @@
-//! What ftp-get, ftp-put and ftp-ls share before the first transfer: turning flags into a [`Config`], resolving
-//! credentials once, and opening (or re-opening, for `--retries`) a logged-in session.
+//! The FTP side of the common [`Connector`]: the schemes ftp-get, ftp-put and ftp-ls accept, anonymous
+//! login when no credentials are found, and the data-connection mode every session of a run uses.
+//!
+//! What it owns: only that adapter. TLS client, credentials and retries are the common connector's; the
+//! opening sequence (greeting, AUTH TLS, login, PBSZ/PROT, FEAT) is [`Session::open`]'s.
 
-use crate::cli::common::{FtpArgs, NetArgs};
-use crate::credentials::{self, Credentials};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::{Config, DataMode, Session};
-use crate::transport::Tls;
+use crate::ops::common::{Connector, Login, NetOptions, Ui};
 use crate::url::{Scheme, Target};
 
 /// The FTP schemes.
 pub const FTP_SCHEMES: &[Scheme] = &[Scheme::Ftp, Scheme::Ftps];
 
-/// Everything needed to (re)open sessions to one server.
-pub struct Connector {
-    /// Session settings.
-    pub config: Config,
-    /// Resolved credentials.
-    pub creds: Credentials,
+/// A [`Connector`] plus the data-connection mode: opens logged-in FTP sessions to one server.
+pub struct FtpConnector {
+    /// The common connector (target, TLS client, credentials, retry policy).
+    pub conn: Connector,
+    /// Passive (EPSV/PASV) or active.
+    pub mode: DataMode,
 }
 
-impl Connector {
-    /// Validates the flags for `target` and resolves its credentials (no I/O but config, netrc, prompt).
-    pub fn new(target: &Target, net: &NetArgs, ftp: &FtpArgs) -> Result<Connector> {
-        let tls = if target.scheme.implicit_tls() || net.starttls {
-            Some(Tls::new(&net.tls_options())?)
-        } else {
-            None
-        };
-        let mode = if ftp.active {
-            DataMode::Active
-        } else if ftp.no_epsv {
-            DataMode::PassiveNoEpsv
-        } else {
-            DataMode::Passive
-        };
-        let config = Config {
-            session: crate::pingpong::SessionConfig {
-                tls,
-                starttls: net.starttls,
-                connect_timeout: net.connect_timeout()?,
-                timeout: net.timeout()?,
-                transcript: net.transcript(),
-            },
+impl FtpConnector {
+    /// Builds the TLS client and resolves the credentials for `target` (anonymous when none are found).
+    pub fn new(target: Target, net: &NetOptions, mode: DataMode) -> Result<FtpConnector> {
+        Ok(FtpConnector {
+            conn: Connector::for_target(target, net, Login::AnonymousOk)?,
             mode,
-        };
-        let creds = credentials::resolve(target, &net.sources(true)?)?;
-        Ok(Connector { config, creds })
+        })
     }
 
-    /// Opens a logged-in session to `target`.
-    pub fn open(&self, target: &Target) -> Result<Session> {
-        Session::open(target, &self.creds, &self.config)
+    /// The server and path this connector opens sessions to.
+    pub fn target(&self) -> &Target {
+        &self.conn.target
     }
 
-    /// Opens a session, retrying transient failures `retries` times with backoff (notes go to stderr
-    /// under `tool`'s name).
-    pub fn open_with_retries(&self, target: &Target, retries: u32, tool: &str) -> Result<Session> {
-        let mut attempt = 0;
-        loop {
-            match self.open(target) {
-                Ok(s) => return Ok(s),
-                Err(e) if attempt < retries && e.kind().is_transient() => {
-                    attempt += 1;
-                    eprintln!("{tool}: {e}; retrying ({attempt}/{retries})");
-                    backoff(attempt);
-                }
-                Err(e) => return Err(e),
-            }
-        }
+    /// Opens one logged-in session, no retries.
+    pub fn open_once(&self) -> Result<Session> {
+        self.conn.open_once(|t, session, creds| {
+            let creds =
+                creds.ok_or_else(|| Error::new(ErrorKind::Internal, "no FTP credentials"))?;
+            let config = Config {
+                session: session.clone(),
+                mode: self.mode,
+            };
+            Session::open(t, creds, &config)
+        })
+    }
+
+    /// Opens a logged-in session, retrying transient failures with `--retries`.
+    pub fn open(&self, ui: &Ui) -> Result<Session> {
+        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once())
     }
 }
 
 /// Sleeps before retry `attempt` (1-based): 1 s, 2 s, 4 s … capped at 30 s.
+///
+/// Kept only for the SMTP and IMAP orchestrations that still call it; they move to
+/// [`crate::ops::common::with_retries`], after which this goes.
 pub fn backoff(attempt: u32) {
-    let secs = 1u64 << attempt.saturating_sub(1).min(5);
-    std::thread::sleep(std::time::Duration::from_secs(secs.min(30)));
+    std::thread::sleep(crate::ops::common::RetryPolicy::new(0).delay(attempt));
 }

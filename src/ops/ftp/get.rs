@@ -14,16 +14,16 @@
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
-use crate::cli::ftp_get::Args;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::list::Kind;
-use crate::ftp::{Session, TransferType};
+use crate::ftp::{AsciiReader, DataMode, RemotePath, Session, TransferType};
 use crate::ops::Outcome;
-use crate::ops::ftp::connect::{Connector, FTP_SCHEMES, backoff};
-use crate::ops::ftp::file_results::{self, FileResult};
+use crate::ops::common::{NetOptions, Ui, with_retries};
+use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
-use crate::pingpong::Command;
+use crate::ops::ftp::record::{self, FileRecord};
 use crate::progress::{FileBar, Progress};
 use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
 use crate::terminal::escape;
@@ -36,6 +36,42 @@ pub const MAX_DEPTH: usize = 64;
 /// The most entries one `-R` walk may list.
 pub const MAX_ENTRIES: usize = 1_000_000;
 
+/// Where downloaded files go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// `-O DIR` (`.` by default): each file under its remote name.
+    Dir(PathBuf),
+    /// `-o FILE`: the one file.
+    File(PathBuf),
+    /// `-o -`: standard output, one session.
+    Stdout,
+}
+
+/// What ftp-get does, as plain values (validated by `cli::ftp_get`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The URLs: files, globs in the last segment, or (`-R`) directories.
+    pub targets: Vec<Target>,
+    /// `-o` / `-O`.
+    pub dest: Dest,
+    /// `-c`: continue partial downloads.
+    pub resume: bool,
+    /// `--ascii`: TYPE A, CRLF becomes LF.
+    pub ascii: bool,
+    /// `--preserve`: the local modification time from MDTM.
+    pub preserve: bool,
+    /// `--delete-after`: DELE once the local copy is committed.
+    pub delete_after: bool,
+    /// `-R`: mirror directory URLs.
+    pub recursive: bool,
+    /// `--parallel`: sessions per server (1 to [`pool::MAX_PARALLEL`]).
+    pub parallel: usize,
+    /// `--active` / `--no-epsv`.
+    pub mode: DataMode,
+    /// Connection, TLS, credentials, retries.
+    pub net: NetOptions,
+}
+
 /// One file to download.
 struct Job {
     target: Target,
@@ -45,45 +81,24 @@ struct Job {
 
 /// A result in URL order: known at planning time, or the outcome of job `n`.
 enum Slot {
-    Done(FileResult),
+    Done(FileRecord),
     Job(usize),
 }
 
 /// Runs ftp-get.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let targets: Vec<Target> = args
-        .urls
-        .iter()
-        .map(|u| Target::parse(u, FTP_SCHEMES))
-        .collect::<Result<_>>()?;
-    let single = targets.len() == 1 && !has_glob(&targets[0].path) && !args.recursive;
-    let to_stdout = args.output.as_ref().is_some_and(|o| o.as_os_str() == "-");
-    if args.output.is_some() && args.recursive {
-        return Err(Error::usage("-R writes a tree: use -O DIR, not -o"));
-    }
-    if args.output.is_some() && !to_stdout && !single {
-        return Err(Error::usage(
-            "-o FILE takes one URL without a glob; use -O DIR for several files",
-        ));
-    }
-    if args.ascii && args.resume {
-        return Err(Error::usage("--ascii transfers cannot be resumed (-c)"));
-    }
-    if args.recursive && targets.iter().any(|t| has_glob(&t.path)) {
-        return Err(Error::usage("-R takes directory URLs, not globs"));
-    }
+pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     // Several sessions writing one stdout would interleave the files.
-    let parallel = if to_stdout {
+    let parallel = if opts.dest == Dest::Stdout {
         1
     } else {
-        usize::from(args.parallel)
+        opts.parallel
     };
     let mut results = Vec::new();
     let dirs = std::sync::Arc::new(DirSync::default());
     // fsync + rename of each file overlap the next transfer; results wait for them below.
     let committer = Committer::new(parallel, dirs.clone());
     let mut tickets = Vec::new();
-    let mut rest = &targets[..];
+    let mut rest = &opts.targets[..];
     while let Some(first) = rest.first() {
         let n = rest
             .iter()
@@ -91,26 +106,27 @@ pub fn run(args: &Args) -> Result<Outcome> {
             .count();
         let (group, later) = rest.split_at(n);
         rest = later;
-        let conn = Connector::new(first, &args.net, &args.ftp)?;
-        let session = conn.open_with_retries(first, args.net.retries, "ftp-get")?;
-        let mut worker = Worker::new(&conn, first, Some(session));
+        let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
+        let session = conn.open(ui)?;
+        let mut worker = Worker::new(&conn, Some(session));
         let mut slots = Vec::new();
         let mut jobs = Vec::new();
         for target in group {
-            plan(args, &mut worker, target, &mut slots, &mut jobs);
+            plan(opts, ui, &mut worker, target, &mut slots, &mut jobs);
         }
         if parallel > 1 {
-            one_job_per_local_path(&mut slots, &mut jobs);
+            one_job_per_local_path(ui, &mut slots, &mut jobs);
         }
-        let visible = Progress::wanted(args.net.quiet) && parallel > 1;
+        let visible = ui.progress() && parallel > 1;
         let total = (parallel > 1).then(|| {
             let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
             Progress::totals(jobs.len(), bytes, visible)
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
-        let mut done = pool::run("ftp-get", worker, parallel, &jobs, |w, job| {
+        let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
             let r = fetch(
-                args,
+                opts,
+                ui,
                 w,
                 job,
                 Shared {
@@ -145,13 +161,15 @@ pub fn run(args: &Args) -> Result<Outcome> {
     }
     for (i, ticket) in tickets {
         if let Err(e) = ticket.wait() {
-            report(args, &e);
-            results[i].fail(&e);
+            ui.item_error(&e);
+            if let Some(r) = results.get_mut(i) {
+                r.fail(&e);
+            }
         }
     }
     committer.finish();
     dirs.sync()?;
-    file_results::finish("ftp-get", args.net.json, args.net.quiet, results)
+    record::finish(ui, &results)
 }
 
 /// What every job of a run shares: the totals bar, the directories still to fsync and the background
@@ -169,33 +187,47 @@ fn server_key(t: &Target) -> String {
 }
 
 /// Downloads one planned file on a worker's session.
-fn fetch(args: &Args, w: &mut Worker, job: &Job, shared: Shared) -> (FileResult, Option<Ticket>) {
+fn fetch(
+    opts: &Options,
+    ui: &Ui,
+    w: &mut Worker,
+    job: &Job,
+    shared: Shared,
+) -> (FileRecord, Option<Ticket>) {
     let url = job.target.display();
     let path = job.local.display().to_string();
     let conn = w.conn;
     let result = w
         .session()
-        .and_then(|s| get_one(args, conn, s, job, shared));
+        .and_then(|s| get_one(opts, ui, conn, s, job, shared));
     match result {
         Ok((bytes, ticket)) => {
-            if !args.net.quiet && !args.net.json && job.local.as_os_str() != "-" {
-                eprintln!("{}: {bytes} bytes", escape(&path));
+            if job.local.as_os_str() != "-" {
+                ui.line(&format!("{path}: {bytes} bytes"));
             }
-            (FileResult::ok(url, path, bytes), ticket)
+            (FileRecord::ok(url, path, bytes), ticket)
         }
         Err(e) => {
             w.failed(&e);
-            report(args, &e);
-            (FileResult::failed(url, path, &e, "failed"), None)
+            ui.item_error(&e);
+            (FileRecord::failed(url, path, &e), None)
         }
     }
 }
 
 /// Turns one URL into jobs: itself, its glob's matches, or (`-R`) every file of its tree.
-fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, jobs: &mut Vec<Job>) {
-    if args.recursive {
+fn plan(
+    opts: &Options,
+    ui: &Ui,
+    w: &mut Worker,
+    target: &Target,
+    slots: &mut Vec<Slot>,
+    jobs: &mut Vec<Job>,
+) {
+    if opts.recursive {
         let mut tree = Tree {
-            args,
+            opts,
+            ui,
             out: PathBuf::new(),
             slots: Vec::new(),
             jobs,
@@ -205,7 +237,12 @@ fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, job
         slots.append(&mut tree.slots);
         if let Err(e) = walked {
             w.failed(&e);
-            slots.push(Slot::Done(planning_failed(args, target, e, "failed")));
+            ui.item_error(&e);
+            slots.push(Slot::Done(FileRecord::failed(
+                target.display(),
+                String::new(),
+                &e,
+            )));
         }
         return;
     }
@@ -213,13 +250,18 @@ fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, job
         Ok(f) => f,
         Err(e) => {
             w.failed(&e);
-            slots.push(Slot::Done(planning_failed(args, target, e, "failed")));
+            ui.item_error(&e);
+            slots.push(Slot::Done(FileRecord::failed(
+                target.display(),
+                String::new(),
+                &e,
+            )));
             return;
         }
     };
     for (remote, name) in files {
-        let t = target.with_path(remote);
-        match local_path(args, &name) {
+        let t = target.with_path(remote.into_string());
+        match local_path(opts, &name) {
             Ok(local) => {
                 slots.push(Slot::Job(jobs.len()));
                 jobs.push(Job {
@@ -228,18 +270,20 @@ fn plan(args: &Args, w: &mut Worker, target: &Target, slots: &mut Vec<Slot>, job
                     size: None,
                 });
             }
-            Err(e) => slots.push(Slot::Done(planning_failed(args, &t, e, "skipped"))),
+            Err(e) => {
+                ui.item_error(&e);
+                slots.push(Slot::Done(FileRecord::refused(
+                    t.display(),
+                    String::new(),
+                    &e,
+                )));
+            }
         }
     }
 }
 
-fn planning_failed(args: &Args, t: &Target, e: Error, status: &'static str) -> FileResult {
-    report(args, &e);
-    FileResult::failed(t.display(), String::new(), &e, status)
-}
-
 /// Parallel sessions must not write the same local file: a later job for a path already taken is skipped.
-fn one_job_per_local_path(slots: &mut [Slot], jobs: &mut Vec<Job>) {
+fn one_job_per_local_path(ui: &Ui, slots: &mut [Slot], jobs: &mut Vec<Job>) {
     let mut all: Vec<Option<Job>> = std::mem::take(jobs).into_iter().map(Some).collect();
     let mut seen = HashSet::new();
     for slot in slots.iter_mut() {
@@ -258,12 +302,11 @@ fn one_job_per_local_path(slots: &mut [Slot], jobs: &mut Vec<Job>) {
                     job.target.display()
                 ),
             );
-            eprintln!("ftp-get: {}", escape(&e.to_string()));
-            *slot = Slot::Done(FileResult::failed(
+            ui.warn(&e.to_string());
+            *slot = Slot::Done(FileRecord::refused(
                 job.target.display(),
                 job.local.display().to_string(),
                 &e,
-                "skipped",
             ));
         }
     }
@@ -272,7 +315,8 @@ fn one_job_per_local_path(slots: &mut [Slot], jobs: &mut Vec<Job>) {
 /// The `-R` walk: lists directories depth-first on the planning session, creates the local directories
 /// and records one job per file.
 struct Tree<'r> {
-    args: &'r Args,
+    opts: &'r Options,
+    ui: &'r Ui,
     out: PathBuf,
     slots: Vec<Slot>,
     jobs: &'r mut Vec<Job>,
@@ -283,18 +327,12 @@ impl Tree<'_> {
     /// Mirrors the directory `target` names into `-O DIR`/its last segment (into DIR itself for the
     /// login or root directory).
     fn walk_root(&mut self, w: &mut Worker, target: &Target) -> Result<()> {
-        let trimmed = target.path.trim_end_matches('/');
-        let remote = if trimmed.is_empty() && target.path.starts_with('/') {
-            "/"
-        } else {
-            trimmed
+        let remote = RemotePath::dir(&target.path);
+        let out = match &self.opts.dest {
+            Dest::Dir(d) => d.clone(),
+            Dest::File(_) | Dest::Stdout => PathBuf::from("."),
         };
-        let out = self
-            .args
-            .output_dir
-            .clone()
-            .unwrap_or_else(|| PathBuf::from("."));
-        let base = remote.rsplit('/').next().unwrap_or("");
+        let base = remote.last();
         let local = if base.is_empty() {
             out.clone()
         } else {
@@ -307,21 +345,21 @@ impl Tree<'_> {
             out.join(base)
         };
         self.out = out;
-        self.walk(w, target, remote, &local, "", 0)
+        self.walk(w, target, &remote, &local, "", 0)
     }
 
     fn walk(
         &mut self,
         w: &mut Worker,
         target: &Target,
-        remote: &str,
+        remote: &RemotePath,
         local: &Path,
         rel: &str,
         depth: usize,
     ) -> Result<()> {
-        let mut entries = crate::ops::ftp::ls::list_dir(w.session()?, remote)?;
+        let mut entries = crate::ops::ftp::ls::list_dir(w.session()?, remote.as_str())?;
         // Some servers (vsftpd) list a missing directory as empty.
-        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote)? {
+        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote.as_str())? {
             return Err(Error::new(
                 ErrorKind::Permanent,
                 format!("{}: no such directory", target.display()),
@@ -347,12 +385,8 @@ impl Tree<'_> {
             } else {
                 format!("{rel}/{}", entry.name)
             };
-            let sub = match remote {
-                "" => entry.name.clone(),
-                "/" => format!("/{}", entry.name),
-                r => format!("{r}/{}", entry.name),
-            };
-            let t = target.with_path(sub.clone());
+            let sub = remote.join(&entry.name);
+            let t = target.with_path(sub.to_string());
             if let Err(why) = safe_name(&entry.name) {
                 self.skip(
                     &t,
@@ -366,13 +400,12 @@ impl Tree<'_> {
             let path = local.join(&entry.name);
             match entry.kind {
                 Kind::Link => {
-                    if !self.args.net.quiet && !self.args.net.json {
-                        eprintln!("ftp-get: not following symlink {}", escape(&rel_path));
-                    }
-                    self.slots.push(Slot::Done(FileResult::ignored(
+                    self.ui
+                        .note(&format!("not following symlink {}", escape(&rel_path)));
+                    self.slots.push(Slot::Done(FileRecord::skipped(
                         t.display(),
                         path.display().to_string(),
-                        "symlink (not followed)".into(),
+                        "symlink (not followed)",
                     )));
                 }
                 Kind::Dir => {
@@ -396,12 +429,11 @@ impl Tree<'_> {
                         }
                         w.failed(&e);
                         let e = e.within(escape(&rel_path));
-                        report(self.args, &e);
-                        self.slots.push(Slot::Done(FileResult::failed(
+                        self.ui.item_error(&e);
+                        self.slots.push(Slot::Done(FileRecord::failed(
                             t.display(),
                             path.display().to_string(),
                             &e,
-                            "failed",
                         )));
                     }
                 }
@@ -419,12 +451,11 @@ impl Tree<'_> {
     }
 
     fn skip(&mut self, t: &Target, e: Error) {
-        report(self.args, &e);
-        self.slots.push(Slot::Done(FileResult::failed(
+        self.ui.item_error(&e);
+        self.slots.push(Slot::Done(FileRecord::refused(
             t.display(),
             String::new(),
             &e,
-            "skipped",
         )));
     }
 }
@@ -450,54 +481,42 @@ fn local_dir(path: &Path) -> Result<()> {
     }
 }
 
-fn report(args: &Args, e: &Error) {
-    if !args.net.json {
-        crate::cli::report("ftp-get", e);
-    }
+/// Whether the last segment of a URL path is a glob (`*`, `?`, `[`).
+pub fn has_glob(path: &str) -> bool {
+    RemotePath::new(path).last().contains(['*', '?', '['])
 }
 
-fn has_glob(path: &str) -> bool {
-    let last = path.rsplit('/').next().unwrap_or("");
-    last.contains(['*', '?', '['])
+/// The glob of a URL's last segment, as ftp-get matches it (`cli` checks it compiles).
+pub fn glob_pattern(last: &str) -> Result<glob::Pattern> {
+    glob::Pattern::new(last).map_err(|e| Error::usage(format!("bad glob {last:?}: {e}")))
 }
 
 /// The remote files a URL stands for: itself, or the glob's matches (files only) in its directory.
-fn expand(session: &mut Session, target: &Target) -> Result<Vec<(String, String)>> {
-    let path = &target.path;
-    let (dir, last) = match path.rsplit_once('/') {
-        Some((d, l)) => (
-            if d.is_empty() && path.starts_with('/') {
-                "/"
-            } else {
-                d
-            },
-            l,
-        ),
-        None => ("", path.as_str()),
-    };
+fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, String)>> {
+    let path = RemotePath::new(target.path.clone());
+    let (dir, last) = path.split();
     if last.is_empty() {
         return Err(Error::usage(format!(
             "{} names a directory, not a file",
             target.display()
         )));
     }
-    if !has_glob(path) {
+    if !has_glob(path.as_str()) {
         return Ok(vec![(path.clone(), last.to_string())]);
     }
-    let pattern =
-        glob::Pattern::new(last).map_err(|e| Error::usage(format!("bad glob {last:?}: {e}")))?;
+    let pattern = glob_pattern(last)?;
     let opts = glob::MatchOptions {
         case_sensitive: true,
         require_literal_separator: true,
         require_literal_leading_dot: true,
     };
-    let mut names: Vec<String> = match session.list_dir(dir) {
+    let mut names: Vec<String> = match session.list_dir(dir.as_str()) {
         Ok(entries) if !entries.is_empty() => entries
             .into_iter()
             .filter(|e| e.kind != Kind::Dir)
             .map(|e| e.name)
             .collect(),
-        Ok(_) | Err(_) => session.nlst(dir)?,
+        Ok(_) | Err(_) => session.nlst(dir.as_str())?,
     };
     names.retain(|n| pattern.matches_with(n, opts));
     names.sort();
@@ -507,120 +526,117 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(String, String)
             format!("{}: no file matches", target.display()),
         ));
     }
-    let join = |n: &str| match dir {
-        "" => n.to_string(),
-        "/" => format!("/{n}"),
-        d => format!("{d}/{n}"),
-    };
-    Ok(names.into_iter().map(|n| (join(&n), n)).collect())
+    Ok(names.into_iter().map(|n| (dir.join(&n), n)).collect())
 }
 
 /// Where a remote file goes locally; a server-provided name must be safe.
-fn local_path(args: &Args, name: &str) -> Result<PathBuf> {
-    if let Some(o) = &args.output {
-        return Ok(o.clone());
-    }
+fn local_path(opts: &Options, name: &str) -> Result<PathBuf> {
+    let dir = match &opts.dest {
+        Dest::File(f) => return Ok(f.clone()),
+        Dest::Stdout => return Ok(PathBuf::from("-")),
+        Dest::Dir(d) => d,
+    };
     safe_name(name).map_err(|why| {
         Error::new(
             ErrorKind::Partial,
-            format!(
-                "skipping unsafe remote name {}: {why}",
-                crate::terminal::escape(name)
-            ),
+            format!("skipping unsafe remote name {}: {why}", escape(name)),
         )
     })?;
-    let dir = args
-        .output_dir
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("."));
     Ok(dir.join(name))
 }
 
 /// Downloads one file, retrying transient failures on a fresh session and resuming from what was written.
 fn get_one(
-    args: &Args,
-    conn: &Connector,
+    opts: &Options,
+    ui: &Ui,
+    conn: &FtpConnector,
     session: &mut Session,
     job: &Job,
     shared: Shared,
 ) -> Result<(u64, Option<Ticket>)> {
     let (t, local) = (&job.target, job.local.as_path());
-    let mut out = Output::open(local, args.resume)?;
+    let mut out = Output::open(local, opts.resume)?;
     if let Output::File(f) = &mut out {
-        f.keep_partial(args.resume);
+        f.keep_partial(opts.resume);
     }
     let start = out.offset();
     let mut written = start;
-    let mut attempt = 0;
-    loop {
-        match transfer(args, session, job, &mut out, &mut written, shared.total) {
-            Ok(Done::Complete(mtime)) => {
-                // DELE only once the new name is durable, directory included.
-                if args.delete_after {
-                    out.commit(mtime).map_err(|e| e.within(local.display()))?;
-                    session.dele(&t.path)?;
-                    return Ok((written - start, None));
+    // Outer error: a failed try (retried when transient); inner error: the end, as it is.
+    let mtime = with_retries(&opts.net.retry, ui, |attempt| {
+        if attempt > 0 {
+            // An ASCII download cannot resume (the local length is not the remote offset): start over.
+            if opts.ascii
+                && written > 0
+                && let Output::File(f) = &mut out
+            {
+                if let Err(e) = f.truncate() {
+                    return Ok(Err(e));
                 }
-                if let Output::File(f) = out {
-                    return Ok((written - start, Some(shared.committer.submit(f, mtime))));
-                }
-                out.commit_deferred(mtime, shared.dirs)
-                    .map_err(|e| e.within(local.display()))?;
-                return Ok((written - start, None));
+                written = 0;
             }
-            Err(e) if attempt < args.net.retries && e.kind().is_transient() => {
-                attempt += 1;
-                eprintln!("ftp-get: {e}; retrying ({attempt}/{})", args.net.retries);
-                backoff(attempt);
-                if args.ascii && written > 0 {
-                    if let Output::File(f) = &mut out {
-                        f.truncate()?;
-                        written = 0;
-                    } else {
-                        return Err(e);
-                    }
-                }
-                match conn.open(t) {
-                    Ok(s) => std::mem::replace(session, s).quit(),
-                    Err(e2) if e2.kind().is_transient() => continue,
-                    Err(e2) => return Err(e2),
-                }
+            match conn.open_once() {
+                Ok(s) => std::mem::replace(session, s).quit(),
+                Err(e) if e.kind().is_transient() => return Err(e),
+                Err(e) => return Ok(Err(e)),
             }
-            Err(e) => return Err(e.within(t.display())),
         }
+        match transfer(opts, ui, session, job, &mut out, &mut written, shared.total) {
+            Ok(mtime) => Ok(Ok(mtime)),
+            // Bytes already on standard output cannot be taken back.
+            Err(e)
+                if opts.ascii
+                    && written > 0
+                    && !matches!(out, Output::File(_))
+                    && opts.net.retry.allows(attempt, &e) =>
+            {
+                Ok(Err(e))
+            }
+            Err(e) => Err(e),
+        }
+    })
+    .map_err(|e| e.within(t.display()))??;
+    // DELE only once the new name is durable, directory included.
+    if opts.delete_after {
+        out.commit(mtime).map_err(|e| e.within(local.display()))?;
+        session.dele(&t.path)?;
+        return Ok((written - start, None));
     }
+    if let Output::File(f) = out {
+        return Ok((written - start, Some(shared.committer.submit(f, mtime))));
+    }
+    out.commit_deferred(mtime, shared.dirs)
+        .map_err(|e| e.within(local.display()))?;
+    Ok((written - start, None))
 }
 
-enum Done {
-    Complete(Option<std::time::SystemTime>),
-}
-
-/// One attempt: TYPE, SIZE, MDTM, REST + RETR, stream, 226, size check.
+/// One attempt: TYPE, SIZE, MDTM, REST + RETR, stream, 226, size check. Returns the remote modification
+/// time for `--preserve`.
 fn transfer(
-    args: &Args,
+    opts: &Options,
+    ui: &Ui,
     s: &mut Session,
     job: &Job,
     out: &mut Output,
     written: &mut u64,
     total: Option<&Progress>,
-) -> Result<Done> {
+) -> Result<Option<SystemTime>> {
     let path = &job.target.path;
-    let ttype = if args.ascii {
+    let ttype = if opts.ascii {
         TransferType::Ascii
     } else {
         TransferType::Binary
     };
     s.type_(ttype)?;
     // A size from the -R listing saves the SIZE round trip per file.
-    let size = match (args.ascii, job.size) {
+    let size = match (opts.ascii, job.size) {
         (true, _) => None,
         (false, Some(known)) => Some(known),
         (false, None) => s.size(path)?,
     };
-    let mtime = if args.preserve { s.mdtm(path)? } else { None };
+    let mtime = if opts.preserve { s.mdtm(path)? } else { None };
     if let Some(size) = size {
-        if *written == size && args.resume {
-            return Ok(Done::Complete(mtime));
+        if *written == size && opts.resume {
+            return Ok(mtime);
         }
         if *written > size
             && let Output::File(f) = out
@@ -629,19 +645,16 @@ fn transfer(
             *written = 0;
         }
     }
-    let what = format!("RETR {path}");
-    let mut data = s.transfer(Command::with("RETR", path.clone()), Some(*written))?;
-    let progress = FileBar::new(
-        total,
-        path,
-        size,
-        *written,
-        Progress::wanted(args.net.quiet),
-    );
-    let copied = copy(&mut data, out, &progress, args.ascii, written);
+    let data = s.retr(path, *written)?;
+    let progress = FileBar::new(total, path, size, *written, ui.progress());
+    // The data stream is dropped (closed) before the server's final reply is read.
+    let copied = if opts.ascii {
+        copy(AsciiReader::new(data), out, &progress, written)
+    } else {
+        copy(data, out, &progress, written)
+    };
     drop(progress);
-    drop(data);
-    let done = s.transfer_complete(&what);
+    let done = s.transfer_complete(&format!("RETR {path}"));
     copied?;
     done?;
     if let Some(size) = size
@@ -652,61 +665,29 @@ fn transfer(
         )));
     }
     out.flush().map_err(|e| Error::local("output", e))?;
-    Ok(Done::Complete(mtime))
+    Ok(mtime)
 }
 
-/// Streams data to the output; in ASCII mode CRLF becomes LF.
+/// Streams the data to the output, counting what was written.
 fn copy(
-    data: &mut impl Read,
+    mut data: impl Read,
     out: &mut Output,
     progress: &FileBar,
-    ascii: bool,
     written: &mut u64,
 ) -> Result<()> {
     let mut buf = vec![0u8; BUF];
-    let mut pending_cr = false;
     loop {
         let n = match data.read(&mut buf) {
-            Ok(0) => break,
+            Ok(0) => return Ok(()),
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::network("reading data", e)),
         };
-        let chunk: std::borrow::Cow<[u8]> = if ascii {
-            std::borrow::Cow::Owned(crlf_to_lf(&buf[..n], &mut pending_cr))
-        } else {
-            std::borrow::Cow::Borrowed(&buf[..n])
-        };
-        out.write_all(&chunk)
+        out.write_all(&buf[..n])
             .map_err(|e| Error::local("writing output", e))?;
-        *written += chunk.len() as u64;
+        *written += n as u64;
         progress.inc(n as u64);
     }
-    if pending_cr {
-        out.write_all(b"\r")
-            .map_err(|e| Error::local("writing output", e))?;
-        *written += 1;
-    }
-    Ok(())
-}
-
-/// CRLF → LF across chunk boundaries (`pending_cr`: the previous chunk ended in CR).
-fn crlf_to_lf(chunk: &[u8], pending_cr: &mut bool) -> Vec<u8> {
-    let mut out = Vec::with_capacity(chunk.len() + 1);
-    for &b in chunk {
-        if *pending_cr {
-            *pending_cr = false;
-            if b != b'\n' {
-                out.push(b'\r');
-            }
-        }
-        if b == b'\r' {
-            *pending_cr = true;
-        } else {
-            out.push(b);
-        }
-    }
-    out
 }
 
 #[cfg(test)]
@@ -714,17 +695,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn crlf_conversion_spans_chunks() {
-        let mut cr = false;
-        let mut out = crlf_to_lf(b"a\r", &mut cr);
-        out.extend(crlf_to_lf(b"\nb\r\rc", &mut cr));
-        assert_eq!(out, b"a\nb\r\rc");
-        assert!(!cr);
-    }
-
-    #[test]
     fn globs_only_in_the_last_segment() {
         assert!(has_glob("pub/*.csv"));
+        assert!(has_glob("[ab].txt"));
         assert!(!has_glob("p*b/a.csv"));
+        assert!(!has_glob("pub/"));
     }
 }

@@ -8,18 +8,33 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::cli::ftp_ls::Args;
 use crate::error::{Error, Result};
-use crate::ftp::Session;
 use crate::ftp::list::{Entry, Kind};
+use crate::ftp::{DataMode, RemotePath, Session};
 use crate::ops::Outcome;
-use crate::ops::ftp::connect::{Connector, FTP_SCHEMES};
+use crate::ops::common::{NetOptions, Ui};
+use crate::ops::ftp::connect::FtpConnector;
 use crate::sink::safe_name;
 use crate::terminal::escape;
 use crate::url::Target;
 
 /// The deepest `-R` goes.
 pub const MAX_DEPTH: usize = 64;
+
+/// What ftp-ls does, as plain values.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The directory to list.
+    pub target: Target,
+    /// `-l`: type, permissions, size, time, name.
+    pub long: bool,
+    /// `-R`: recurse into subdirectories.
+    pub recursive: bool,
+    /// `--active` / `--no-epsv`.
+    pub mode: DataMode,
+    /// Connection, TLS, credentials (`--retries` is not used: a listing is opened once).
+    pub net: NetOptions,
+}
 
 /// One listed entry with its path relative to the URL's directory.
 #[derive(Debug, Serialize)]
@@ -32,45 +47,50 @@ pub struct Listed {
 }
 
 /// Runs ftp-ls.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let target = Target::parse(&args.url, FTP_SCHEMES)?;
-    let conn = Connector::new(&target, &args.net, &args.ftp)?;
-    let mut session = conn.open(&target)?;
-    let root = target.path.trim_end_matches('/').to_string();
-    let root = if root.is_empty() && target.path.starts_with('/') {
-        "/".to_string()
-    } else {
-        root
-    };
+pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    let conn = FtpConnector::new(opts.target.clone(), &opts.net, opts.mode)?;
+    let mut session = conn.open_once()?;
+    let root = RemotePath::dir(&opts.target.path);
     let mut out = Vec::new();
     let mut problems = 0usize;
-    list_into(args, &mut session, &root, "", 0, &mut out, &mut problems)?;
+    list_into(
+        opts,
+        ui,
+        &mut session,
+        &root,
+        "",
+        0,
+        &mut out,
+        &mut problems,
+    )?;
     session.quit();
-    if args.net.json {
-        crate::json::print(&serde_json::json!({ "url": target.display(), "entries": out }))?;
+    if ui.json() {
+        ui.print_json(&serde_json::json!({ "url": opts.target.display(), "entries": out }))?;
     } else {
-        print_human(args, &out)?;
+        print_human(opts, &out)?;
     }
     Ok(Outcome::from_failures(problems))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn list_into(
-    args: &Args,
+    opts: &Options,
+    ui: &Ui,
     s: &mut Session,
-    remote: &str,
+    remote: &RemotePath,
     rel: &str,
     depth: usize,
     out: &mut Vec<Listed>,
     problems: &mut usize,
 ) -> Result<()> {
-    let entries = list_dir(s, remote)?;
+    let entries = list_dir(s, remote.as_str())?;
     for entry in entries {
         let path = if rel.is_empty() {
             entry.name.clone()
         } else {
             format!("{rel}/{}", entry.name)
         };
-        let recurse = args.recursive && entry.kind == Kind::Dir;
+        let recurse = opts.recursive && entry.kind == Kind::Dir;
         let name = entry.name.clone();
         out.push(Listed {
             path: path.clone(),
@@ -80,26 +100,22 @@ fn list_into(
             continue;
         }
         if let Err(why) = safe_name(&name) {
-            eprintln!("ftp-ls: not entering {}: {why}", escape(&path));
+            ui.warn(&format!("not entering {}: {why}", escape(&path)));
             *problems += 1;
             continue;
         }
         if depth + 1 >= MAX_DEPTH {
-            eprintln!(
-                "ftp-ls: not entering {}: deeper than {MAX_DEPTH} levels",
+            ui.warn(&format!(
+                "not entering {}: deeper than {MAX_DEPTH} levels",
                 escape(&path)
-            );
+            ));
             *problems += 1;
             continue;
         }
-        let sub = match remote {
-            "" => name.clone(),
-            "/" => format!("/{name}"),
-            r => format!("{r}/{name}"),
-        };
-        if let Err(e) = list_into(args, s, &sub, &path, depth + 1, out, problems) {
+        let sub = remote.join(&name);
+        if let Err(e) = list_into(opts, ui, s, &sub, &path, depth + 1, out, problems) {
             if !e.kind().is_transient() || e.kind() == crate::ErrorKind::Transient {
-                crate::cli::report("ftp-ls", &e.within(escape(&path)));
+                ui.error(&e.within(escape(&path)));
                 *problems += 1;
             } else {
                 return Err(e);
@@ -131,11 +147,11 @@ pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
         .collect())
 }
 
-fn print_human(args: &Args, list: &[Listed]) -> Result<()> {
+fn print_human(opts: &Options, list: &[Listed]) -> Result<()> {
     let mut w = std::io::BufWriter::new(std::io::stdout().lock());
     for l in list {
         let e = &l.entry;
-        let line = if args.long {
+        let line = if opts.long {
             let t = match e.kind {
                 Kind::File => '-',
                 Kind::Dir => 'd',

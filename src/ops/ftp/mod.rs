@@ -1,8 +1,8 @@
 //! FTP tools: `ftp-get`, `ftp-put`, `ftp-ls`, and what they share (the session pool, the connector).
 
 pub mod connect;
-pub mod file_results;
 pub mod get;
 pub mod ls;
 pub mod pool;
 pub mod put;
+pub mod record;

@@ -12,8 +12,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::Session;
-use crate::ops::ftp::connect::Connector;
-use crate::url::Target;
+use crate::ops::common::Ui;
+use crate::ops::ftp::connect::FtpConnector;
 
 /// The most sessions `--parallel` opens to one server.
 pub const MAX_PARALLEL: usize = 64;
@@ -21,18 +21,16 @@ pub const MAX_PARALLEL: usize = 64;
 /// One session and what is needed to replace it.
 pub struct Worker<'a> {
     /// How to (re)open sessions.
-    pub conn: &'a Connector,
-    target: &'a Target,
+    pub conn: &'a FtpConnector,
     session: Option<Session>,
     broken: bool,
 }
 
 impl<'a> Worker<'a> {
     /// A worker around an open session (`None`: opened on first use).
-    pub fn new(conn: &'a Connector, target: &'a Target, session: Option<Session>) -> Worker<'a> {
+    pub fn new(conn: &'a FtpConnector, session: Option<Session>) -> Worker<'a> {
         Worker {
             conn,
-            target,
             session,
             broken: false,
         }
@@ -46,7 +44,7 @@ impl<'a> Worker<'a> {
             self.broken = false;
         }
         if self.session.is_none() {
-            self.session = Some(self.conn.open(self.target)?);
+            self.session = Some(self.conn.open_once()?);
         }
         self.session
             .as_mut()
@@ -77,8 +75,8 @@ pub fn session_may_be_broken(e: &Error) -> bool {
 }
 
 /// Runs `work` on every job with `first` plus up to `parallel - 1` more sessions, and returns the results
-/// in job order. `tool` prefixes the note printed when an extra session cannot be opened.
-pub fn run<J, R, F>(tool: &str, first: Worker, parallel: usize, jobs: &[J], work: F) -> Vec<R>
+/// in job order. An extra session that cannot be opened is noted through `ui`.
+pub fn run<J, R, F>(ui: &Ui, first: Worker, parallel: usize, jobs: &[J], work: F) -> Vec<R>
 where
     J: Sync,
     R: Send,
@@ -97,18 +95,18 @@ where
             }
         }
     };
-    let (conn, target) = (first.conn, first.target);
+    let conn = first.conn;
     std::thread::scope(|scope| {
         for n in 0..extra {
             let drain = &drain;
             scope.spawn(move || {
-                let mut w = Worker::new(conn, target, None);
+                let mut w = Worker::new(conn, None);
                 if let Err(e) = w.session() {
-                    eprintln!(
-                        "{tool}: note: session {} of {}: {e}; continuing with fewer",
+                    ui.warn(&format!(
+                        "note: session {} of {}: {e}; continuing with fewer",
                         n + 2,
                         extra + 1
-                    );
+                    ));
                     return;
                 }
                 drain(&mut w);

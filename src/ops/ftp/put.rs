@@ -14,13 +14,13 @@ use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
-use crate::cli::ftp_put::Args;
 use crate::error::{Error, ErrorKind, Result};
-use crate::ftp::{DataStream, Session, TransferType};
+use crate::ftp::{DataMode, DataStream, RemotePath, Session, TransferType};
 use crate::ops::Outcome;
-use crate::ops::ftp::connect::{Connector, FTP_SCHEMES, backoff};
-use crate::ops::ftp::file_results::{self, FileResult};
+use crate::ops::common::{NetOptions, RetryPolicy, Ui, with_retries};
+use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
+use crate::ops::ftp::record::{self, FileRecord};
 use crate::progress::{FileBar, Progress};
 use crate::terminal::escape;
 use crate::url::Target;
@@ -33,8 +33,11 @@ pub const MAX_DEPTH: usize = 64;
 pub const MAX_ENTRIES: usize = 1_000_000;
 
 /// Where an upload's bytes come from.
-enum Source {
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    /// `-`: standard input (the only source, never retried).
     Stdin,
+    /// A local file, or with `-R` a directory.
     File(PathBuf),
 }
 
@@ -47,42 +50,70 @@ impl Source {
     }
 }
 
+/// How each file is written on the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteMode {
+    /// STOR: replace.
+    Replace,
+    /// `--append`: APPE.
+    Append,
+    /// `-c`: SIZE, APPE of the rest, SIZE check.
+    Resume,
+    /// `--atomic`: STOR to a temporary name, then RNFR/RNTO.
+    Atomic,
+}
+
+/// What ftp-put does, as plain values (validated by `cli::ftp_put`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The local files (standard input only alone, with a URL naming the file).
+    pub sources: Vec<Source>,
+    /// The remote file, or a directory when its path ends in `/` (or is empty).
+    pub target: Target,
+    /// `-R`: upload directories with everything in them.
+    pub recursive: bool,
+    /// `--mkdirs`: create the URL's missing directories first.
+    pub mkdirs: bool,
+    /// How each file is written.
+    pub write: WriteMode,
+    /// `--chmod`: an octal mode (3 or 4 digits) for SITE CHMOD.
+    pub chmod: Option<String>,
+    /// `--delete-after`: remove each local file once its upload is confirmed.
+    pub delete_after: bool,
+    /// `--parallel`: sessions (1 to [`pool::MAX_PARALLEL`]).
+    pub parallel: usize,
+    /// `--active` / `--no-epsv`.
+    pub mode: DataMode,
+    /// Connection, TLS, credentials, retries.
+    pub net: NetOptions,
+}
+
 /// One file to upload.
 struct Job {
     source: Source,
-    remote: String,
+    remote: RemotePath,
     size: Option<u64>,
 }
 
 /// A result in argument order: known at planning time, or the outcome of the next job.
 enum Slot {
-    Done(FileResult),
+    Done(FileRecord),
     Job,
 }
 
-/// How each file is written on the server.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
-    Replace,
-    Append,
-    Resume,
-    Atomic,
-}
-
 /// Runs ftp-put.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let target = Target::parse(&args.url, FTP_SCHEMES)?;
-    validate(args, &target)?;
-    let conn = Connector::new(&target, &args.net, &args.ftp)?;
-    let session = conn.open_with_retries(&target, args.net.retries, "ftp-put")?;
-    let mut worker = Worker::new(&conn, &target, Some(session));
+pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    let target = &opts.target;
+    let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?;
+    let session = conn.open(ui)?;
+    let mut worker = Worker::new(&conn, Some(session));
     let dir_url = is_dir_url(&target.path);
     let remote_dir = if dir_url {
-        dir_of_dir_url(&target.path)
+        RemotePath::dir(&target.path)
     } else {
-        parent(&target.path)
+        RemotePath::new(target.path.clone()).parent()
     };
-    if args.mkdirs
+    if opts.mkdirs
         && let Err(e) = worker.session().and_then(|s| mkdirs(s, &remote_dir))
     {
         worker.quit();
@@ -91,23 +122,23 @@ pub fn run(args: &Args) -> Result<Outcome> {
     let mut slots = Vec::new();
     let mut jobs = Vec::new();
     let mut planner = Planner {
-        args,
-        target: &target,
+        opts,
+        ui,
         slots: &mut slots,
         jobs: &mut jobs,
         entries: 0,
     };
-    for file in &args.files {
-        planner.plan(&mut worker, file, dir_url, &remote_dir);
+    for source in &opts.sources {
+        planner.plan(&mut worker, source, dir_url, &remote_dir);
     }
-    let parallel = usize::from(args.parallel);
+    let parallel = opts.parallel;
     let total = (parallel > 1).then(|| {
         let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
-        Progress::totals(jobs.len(), bytes, Progress::wanted(args.net.quiet))
+        Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let mut done = pool::run("ftp-put", worker, parallel, &jobs, |w, job| {
-        let r = upload(args, &target, w, job, total.as_ref());
+    let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
+        let r = upload(opts, ui, w, job, total.as_ref());
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             t.file_done(n, jobs.len());
@@ -125,89 +156,27 @@ pub fn run(args: &Args) -> Result<Outcome> {
             Slot::Job => results.extend(done.next()),
         }
     }
-    file_results::finish("ftp-put", args.net.json, args.net.quiet, results)
-}
-
-/// Checks flag combinations before any connection.
-fn validate(args: &Args, target: &Target) -> Result<()> {
-    if let Some(mode) = &args.chmod
-        && !(matches!(mode.len(), 3 | 4) && mode.bytes().all(|b| (b'0'..=b'7').contains(&b)))
-    {
-        return Err(Error::usage(format!(
-            "--chmod takes an octal mode such as 644, not {}",
-            escape(mode)
-        )));
-    }
-    let stdin = args.files.iter().filter(|f| *f == "-").count();
-    if stdin > 0 {
-        if stdin > 1 || args.files.len() > 1 {
-            return Err(Error::usage("\"-\" (standard input) must be the only FILE"));
-        }
-        if is_dir_url(&target.path) {
-            return Err(Error::usage(
-                "standard input has no name: give a URL naming the file, not a directory",
-            ));
-        }
-        if args.resume || args.delete_after || args.recursive {
-            return Err(Error::usage(
-                "-c, --delete-after and -R need files, not standard input",
-            ));
-        }
-    }
-    if args.files.len() > 1 && !is_dir_url(&target.path) {
-        return Err(Error::usage(
-            "several FILEs need a directory URL (ending in /)",
-        ));
-    }
-    Ok(())
+    record::finish(ui, &results)
 }
 
 /// A URL path ending in `/` (or empty: the login directory) names a directory.
-fn is_dir_url(path: &str) -> bool {
+pub fn is_dir_url(path: &str) -> bool {
     path.is_empty() || path.ends_with('/')
-}
-
-/// A directory URL's path without its trailing `/` (`/` itself stays).
-fn dir_of_dir_url(path: &str) -> String {
-    let t = path.trim_end_matches('/');
-    if t.is_empty() && path.starts_with('/') {
-        "/".into()
-    } else {
-        t.into()
-    }
-}
-
-/// The directory part of a remote file path (`""`: the login directory).
-fn parent(path: &str) -> String {
-    match path.rsplit_once('/') {
-        Some(("", _)) => "/".into(),
-        Some((d, _)) => d.into(),
-        None => String::new(),
-    }
-}
-
-/// `dir` joined with `name` as the server sees it.
-fn join(dir: &str, name: &str) -> String {
-    match dir {
-        "" => name.to_string(),
-        "/" => format!("/{name}"),
-        d => format!("{d}/{name}"),
-    }
 }
 
 /// Creates `dir` and its missing parents (`--mkdirs`), one MKD per level; a level that already exists
 /// is fine.
-fn mkdirs(s: &mut Session, dir: &str) -> Result<()> {
-    let mut prefix = String::new();
-    for part in dir.split('/') {
+fn mkdirs(s: &mut Session, dir: &RemotePath) -> Result<()> {
+    let mut prefix = RemotePath::default();
+    for part in dir.as_str().split('/') {
         if part.is_empty() {
-            if prefix.is_empty() && dir.starts_with('/') {
-                prefix.push('/');
+            if prefix.as_str().is_empty() && dir.as_str().starts_with('/') {
+                prefix = RemotePath::new("/");
             }
             continue;
         }
-        prefix = join(&prefix, part);
-        ensure_dir(s, &prefix)?;
+        prefix = prefix.join(part);
+        ensure_dir(s, prefix.as_str())?;
     }
     Ok(())
 }
@@ -231,37 +200,40 @@ fn ensure_dir(s: &mut Session, dir: &str) -> Result<()> {
 
 /// Turns arguments into jobs, walking directories for `-R`.
 struct Planner<'a> {
-    args: &'a Args,
-    target: &'a Target,
+    opts: &'a Options,
+    ui: &'a Ui,
     slots: &'a mut Vec<Slot>,
     jobs: &'a mut Vec<Job>,
     entries: usize,
 }
 
 impl Planner<'_> {
-    fn plan(&mut self, w: &mut Worker, file: &str, dir_url: bool, remote_dir: &str) {
-        if file == "-" {
-            self.job(Source::Stdin, self.target.path.clone(), None);
-            return;
-        }
-        let path = PathBuf::from(file);
+    fn plan(&mut self, w: &mut Worker, source: &Source, dir_url: bool, remote_dir: &RemotePath) {
+        let url_path = RemotePath::new(self.opts.target.path.clone());
+        let path = match source {
+            Source::Stdin => return self.job(Source::Stdin, url_path, None),
+            Source::File(p) => p.clone(),
+        };
         let meta = match std::fs::metadata(&path) {
             Ok(m) => m,
-            Err(e) => return self.fail(&path, &self.target.path.clone(), Error::local(file, e)),
+            Err(e) => return self.fail(&path, &url_path, Error::local(path.display(), e)),
         };
         let remote = if dir_url {
             match local_name(&path) {
-                Ok(name) => join(remote_dir, &name),
+                Ok(name) => remote_dir.join(&name),
                 Err(e) => return self.fail(&path, remote_dir, e),
             }
         } else {
-            self.target.path.clone()
+            url_path
         };
         if meta.is_dir() {
-            if !self.args.recursive {
+            if !self.opts.recursive {
                 let e = Error::new(
                     ErrorKind::LocalIo,
-                    format!("{}: is a directory (use -R)", escape(file)),
+                    format!(
+                        "{}: is a directory (use -R)",
+                        escape(&path.display().to_string())
+                    ),
                 );
                 return self.fail(&path, &remote, e);
             }
@@ -275,8 +247,8 @@ impl Planner<'_> {
     }
 
     /// Creates the remote directory `remote` and plans everything in the local directory `local`.
-    fn tree(&mut self, w: &mut Worker, local: &Path, remote: &str, depth: usize) {
-        if let Err(e) = w.session().and_then(|s| ensure_dir(s, remote)) {
+    fn tree(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath, depth: usize) {
+        if let Err(e) = w.session().and_then(|s| ensure_dir(s, remote.as_str())) {
             w.failed(&e);
             return self.fail(local, remote, e);
         }
@@ -303,7 +275,7 @@ impl Planner<'_> {
             let name = match local_name(&path) {
                 Ok(n) => n,
                 Err(e) => {
-                    self.fail_as(&path, remote, e, "skipped");
+                    self.refuse(&path, remote, e);
                     continue;
                 }
             };
@@ -321,7 +293,7 @@ impl Planner<'_> {
         }
         entries.sort_by(|a, b| a.0.cmp(&b.0));
         for (name, path, ft, len) in entries {
-            let sub = join(remote, &name);
+            let sub = remote.join(&name);
             if ft.is_dir() {
                 if depth + 1 >= MAX_DEPTH {
                     let e = Error::new(
@@ -331,7 +303,7 @@ impl Planner<'_> {
                             path.display()
                         ),
                     );
-                    self.fail_as(&path, &sub, e, "skipped");
+                    self.refuse(&path, &sub, e);
                     continue;
                 }
                 self.tree(w, &path, &sub, depth + 1);
@@ -343,22 +315,24 @@ impl Planner<'_> {
                 } else {
                     "not a regular file"
                 };
-                if !self.args.net.quiet && !self.args.net.json {
-                    eprintln!(
-                        "ftp-put: skipping {}: {why}",
-                        escape(&path.display().to_string())
-                    );
-                }
-                self.slots.push(Slot::Done(FileResult::ignored(
-                    self.target.with_path(sub).display(),
+                self.ui.note(&format!(
+                    "skipping {}: {why}",
+                    escape(&path.display().to_string())
+                ));
+                self.slots.push(Slot::Done(FileRecord::skipped(
+                    self.url(&sub),
                     path.display().to_string(),
-                    why.into(),
+                    why,
                 )));
             }
         }
     }
 
-    fn job(&mut self, source: Source, remote: String, size: Option<u64>) {
+    fn url(&self, remote: &RemotePath) -> String {
+        self.opts.target.with_path(remote.to_string()).display()
+    }
+
+    fn job(&mut self, source: Source, remote: RemotePath, size: Option<u64>) {
         self.slots.push(Slot::Job);
         self.jobs.push(Job {
             source,
@@ -367,18 +341,16 @@ impl Planner<'_> {
         });
     }
 
-    fn fail(&mut self, local: &Path, remote: &str, e: Error) {
-        self.fail_as(local, remote, e, "failed");
+    fn fail(&mut self, local: &Path, remote: &RemotePath, e: Error) {
+        self.ui.item_error(&e);
+        let r = FileRecord::failed(self.url(remote), local.display().to_string(), &e);
+        self.slots.push(Slot::Done(r));
     }
 
-    fn fail_as(&mut self, local: &Path, remote: &str, e: Error, status: &'static str) {
-        report(self.args, &e);
-        self.slots.push(Slot::Done(FileResult::failed(
-            self.target.with_path(remote.to_string()).display(),
-            local.display().to_string(),
-            &e,
-            status,
-        )));
+    fn refuse(&mut self, local: &Path, remote: &RemotePath, e: Error) {
+        self.ui.item_error(&e);
+        let r = FileRecord::refused(self.url(remote), local.display().to_string(), &e);
+        self.slots.push(Slot::Done(r));
     }
 }
 
@@ -406,32 +378,26 @@ fn local_name(path: &Path) -> Result<String> {
     Ok(name.to_string())
 }
 
-fn report(args: &Args, e: &Error) {
-    if !args.net.json {
-        crate::cli::report("ftp-put", e);
-    }
-}
-
 /// Uploads one planned file on a worker's session.
 fn upload(
-    args: &Args,
-    target: &Target,
+    opts: &Options,
+    ui: &Ui,
     w: &mut Worker,
     job: &Job,
     total: Option<&Progress>,
-) -> FileResult {
-    let url = target.with_path(job.remote.clone()).display();
+) -> FileRecord {
+    let url = opts.target.with_path(job.remote.to_string()).display();
     let local = job.source.display();
     let conn = w.conn;
     let result = w.session().and_then(|s| {
         let bar = Bar {
             total,
-            visible: Progress::wanted(args.net.quiet),
+            visible: ui.progress(),
         };
-        put_one(args, conn, target, s, job, bar)
+        put_one(opts, ui, conn, s, job, bar)
     });
     let result = result.and_then(|bytes| {
-        if let (true, Source::File(p)) = (args.delete_after, &job.source) {
+        if let (true, Source::File(p)) = (opts.delete_after, &job.source) {
             std::fs::remove_file(p).map_err(|e| {
                 Error::local(format!("uploaded, but removing {} failed", p.display()), e)
             })?;
@@ -440,15 +406,13 @@ fn upload(
     });
     match result {
         Ok(bytes) => {
-            if !args.net.quiet && !args.net.json {
-                eprintln!("{}: {bytes} bytes", escape(&url));
-            }
-            FileResult::ok(url, local, bytes)
+            ui.line(&format!("{url}: {bytes} bytes"));
+            FileRecord::ok(url, local, bytes)
         }
         Err(e) => {
             w.failed(&e);
-            report(args, &e);
-            FileResult::failed(url, local, &e, "failed")
+            ui.item_error(&e);
+            FileRecord::failed(url, local, &e)
         }
     }
 }
@@ -456,66 +420,55 @@ fn upload(
 /// One file, retrying transient failures on a fresh session when the source can be read again (a file,
 /// not standard input) and a repeat cannot duplicate data (not `--append`).
 fn put_one(
-    args: &Args,
-    conn: &Connector,
-    target: &Target,
+    opts: &Options,
+    ui: &Ui,
+    conn: &FtpConnector,
     session: &mut Session,
     job: &Job,
     bar: Bar,
 ) -> Result<u64> {
-    let mode = if args.atomic {
-        Mode::Atomic
-    } else if args.resume {
-        Mode::Resume
-    } else if args.append {
-        Mode::Append
-    } else {
-        Mode::Replace
+    let policy = match (&job.source, opts.write) {
+        (Source::Stdin, _) | (_, WriteMode::Append) => RetryPolicy {
+            retries: 0,
+            ..opts.net.retry
+        },
+        _ => opts.net.retry,
     };
-    let retries = match (&job.source, mode) {
-        (Source::Stdin, _) | (_, Mode::Append) => 0,
-        _ => args.net.retries,
-    };
-    let mut attempt = 0;
-    loop {
-        match attempt_one(args, session, job, mode, bar) {
-            Ok(n) => return Ok(n),
-            Err(e) if attempt < retries && e.kind().is_transient() => {
-                attempt += 1;
-                eprintln!("ftp-put: {e}; retrying ({attempt}/{retries})");
-                backoff(attempt);
-                match conn.open(target) {
-                    Ok(s) => drop(std::mem::replace(session, s)),
-                    Err(e2) if e2.kind().is_transient() => continue,
-                    Err(e2) => return Err(e2),
-                }
+    // Outer error: a failed try (retried when transient); inner error: the end, as it is.
+    with_retries(&policy, ui, |attempt| {
+        if attempt > 0 {
+            match conn.open_once() {
+                Ok(s) => drop(std::mem::replace(session, s)),
+                Err(e) if e.kind().is_transient() => return Err(e),
+                Err(e) => return Ok(Err(e)),
             }
-            Err(e) => return Err(e.within(escape(&job.source.display()))),
         }
-    }
+        attempt_one(opts, session, job, bar).map(Ok)
+    })
+    .map_err(|e| e.within(escape(&job.source.display())))?
 }
 
-/// One attempt: TYPE I, the upload in `mode`, then chmod and (atomic) the rename.
-fn attempt_one(args: &Args, s: &mut Session, job: &Job, mode: Mode, bar: Bar) -> Result<u64> {
+/// One attempt: TYPE I, the upload in its write mode, then chmod and (atomic) the rename.
+fn attempt_one(opts: &Options, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
     s.type_(TransferType::Binary)?;
     let mut input = match &job.source {
         Source::Stdin => Input::Stdin(std::io::stdin().lock()),
         Source::File(p) => Input::File(File::open(p).map_err(|e| Error::local(p.display(), e))?),
     };
     let remote = job.remote.as_str();
-    let sent = match mode {
-        Mode::Replace => {
+    let sent = match opts.write {
+        WriteMode::Replace => {
             let data = s.stor(remote)?;
             send(s, data, &mut input, job, 0, bar, &format!("STOR {remote}"))?
         }
-        Mode::Append => {
+        WriteMode::Append => {
             let data = s.appe(remote)?;
             send(s, data, &mut input, job, 0, bar, &format!("APPE {remote}"))?
         }
-        Mode::Resume => resume(s, job, bar)?,
-        Mode::Atomic => return atomic(args, s, job, &mut input, bar),
+        WriteMode::Resume => resume(s, job, bar)?,
+        WriteMode::Atomic => return atomic(opts, s, job, &mut input, bar),
     };
-    if let Some(m) = &args.chmod {
+    if let Some(m) = &opts.chmod {
         s.site_chmod(m, remote)?;
     }
     Ok(sent)
@@ -582,13 +535,13 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A
 /// failed upload or chmod removes the temporary file (it is ours); a refused rename keeps and names it.
-fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) -> Result<u64> {
+fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) -> Result<u64> {
     let remote = job.remote.as_str();
-    let tmp = temp_name(remote);
-    let stored = s.stor(&tmp).and_then(|data| {
+    let tmp = temp_name(&job.remote);
+    let stored = s.stor(tmp.as_str()).and_then(|data| {
         let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
-        if let Some(m) = &args.chmod {
-            s.site_chmod(m, &tmp)?;
+        if let Some(m) = &opts.chmod {
+            s.site_chmod(m, tmp.as_str())?;
         }
         Ok(sent)
     });
@@ -596,7 +549,7 @@ fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) 
         Ok(n) => n,
         Err(e) => {
             if !pool::session_may_be_broken(&e) {
-                let _ = s.dele(&tmp);
+                let _ = s.dele(tmp.as_str());
             }
             return Err(e);
         }
@@ -604,38 +557,37 @@ fn atomic(args: &Args, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) 
     let kept = |e: Error| {
         Error::new(
             e.kind(),
-            format!("{}; the upload is kept as {}", e.context(), escape(&tmp)),
+            format!(
+                "{}; the upload is kept as {}",
+                e.context(),
+                escape(tmp.as_str())
+            ),
         )
     };
-    s.rnfr(&tmp).map_err(kept)?;
+    s.rnfr(tmp.as_str()).map_err(kept)?;
     s.rnto(remote).map_err(kept)?;
     Ok(sent)
 }
 
 /// A temporary name in `remote`'s directory: hidden, marked as ferry's, unique per process and moment,
 /// and short enough for any server's name limit.
-fn temp_name(remote: &str) -> String {
-    let (dir, name) = match remote.rsplit_once('/') {
-        Some((d, n)) => (Some(d), n),
-        None => (None, remote),
-    };
-    let mut cut = name.len().min(100);
-    while !name.is_char_boundary(cut) {
-        cut -= 1;
+fn temp_name(remote: &RemotePath) -> RemotePath {
+    let (dir, name) = remote.split();
+    let mut short = String::new();
+    for c in name.chars() {
+        if short.len() + c.len_utf8() > 100 {
+            break;
+        }
+        short.push(c);
     }
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
         .unwrap_or(0);
-    let tmp = format!(
-        ".{}.ferry-{:x}{nanos:08x}.tmp",
-        &name[..cut],
+    dir.join(&format!(
+        ".{short}.ferry-{:x}{nanos:08x}.tmp",
         std::process::id()
-    );
-    match dir {
-        Some(d) => format!("{d}/{tmp}"),
-        None => tmp,
-    }
+    ))
 }
 
 /// Where progress goes: the run's totals bar, or a bar per file when `visible`.
@@ -710,7 +662,7 @@ fn send(
     what: &str,
 ) -> Result<u64> {
     let Bar { total, visible } = bar;
-    let progress = FileBar::new(total, &job.remote, job.size, start, visible);
+    let progress = FileBar::new(total, job.remote.as_str(), job.size, start, visible);
     let mut buf = vec![0u8; BUF];
     let mut zero_copy = true;
     let mut sent = 0u64;
@@ -748,26 +700,24 @@ mod tests {
     use super::*;
 
     #[test]
-    fn remote_paths() {
-        assert_eq!(dir_of_dir_url("up/"), "up");
-        assert_eq!(dir_of_dir_url("/"), "/");
-        assert_eq!(dir_of_dir_url(""), "");
-        assert_eq!(parent("a/b/c.txt"), "a/b");
-        assert_eq!(parent("/c.txt"), "/");
-        assert_eq!(parent("c.txt"), "");
-        assert_eq!(join("", "x"), "x");
-        assert_eq!(join("/", "x"), "/x");
-        assert_eq!(join("a/b", "x"), "a/b/x");
-    }
-
-    #[test]
     fn temp_names_stay_in_the_directory_and_short() {
-        let t = temp_name("in/report.pdf");
+        let t = temp_name(&RemotePath::new("in/report.pdf")).into_string();
         assert!(t.starts_with("in/.report.pdf.ferry-"), "{t}");
         assert!(t.ends_with(".tmp"));
         let long = format!("d/{}", "é".repeat(200));
-        let t = temp_name(&long);
+        let t = temp_name(&RemotePath::new(long)).into_string();
         assert!(t.len() < 160, "{}", t.len());
         assert!(t.starts_with("d/."));
+        let t = temp_name(&RemotePath::new("/x")).into_string();
+        assert!(t.starts_with("/.x.ferry-"), "{t}");
+        let t = temp_name(&RemotePath::new("x")).into_string();
+        assert!(t.starts_with(".x.ferry-"), "{t}");
+    }
+
+    #[test]
+    fn directory_urls() {
+        assert!(is_dir_url(""));
+        assert!(is_dir_url("up/"));
+        assert!(!is_dir_url("up/f"));
     }
 }
