@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
+use crate::ops::common::OutputMode;
+use crate::ops::mime::encode;
+
 /// The transfer encoding to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Encoding {
@@ -95,7 +98,52 @@ pub struct Args {
     pub message_id: Option<String>,
 }
 
+impl From<Encoding> for encode::Encoding {
+    fn from(e: Encoding) -> Self {
+        match e {
+            Encoding::Base64 => encode::Encoding::Base64,
+            Encoding::Qp => encode::Encoding::Qp,
+            Encoding::Auto => encode::Encoding::Auto,
+        }
+    }
+}
+
+impl TryFrom<Args> for encode::Options {
+    type Error = crate::Error;
+
+    /// Every usage error of mime-encode: a header value with CR, LF or NUL (clap checks the rest).
+    fn try_from(a: Args) -> crate::Result<Self> {
+        if let Some(text) = &a.header {
+            crate::mime::header::check_value("--header", text)?;
+        }
+        let message = a.message.then(|| encode::Message {
+            from: a.from,
+            to: a.to,
+            cc: a.cc,
+            subject: a.subject,
+            date: a.date,
+            message_id: a.message_id,
+            text: a.text,
+            text_file: a.text_file,
+            attach: a.attach,
+        });
+        Ok(encode::Options {
+            file: a.file,
+            encoding: a.encoding.into(),
+            wrap: a.wrap,
+            lf: a.lf,
+            binary: a.binary,
+            header: a.header,
+            message,
+        })
+    }
+}
+
 /// Runs `mime-encode` with the process arguments.
 pub fn main() -> ExitCode {
-    crate::cli::run::<Args, _>("mime-encode", |a| crate::ops::mime::encode::run(&a))
+    crate::cli::run_tool(
+        "mime-encode",
+        |a: Args| Ok((encode::Options::try_from(a)?, OutputMode::default())),
+        encode::run,
+    )
 }
