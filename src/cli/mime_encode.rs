@@ -147,3 +147,29 @@ pub fn main() -> ExitCode {
         encode::run,
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(args: &[&str]) -> crate::Result<encode::Options> {
+        let args = Args::try_parse_from(std::iter::once("mime-encode").chain(args.iter().copied()))
+            .map_err(|e| crate::Error::usage(e.to_string()))?;
+        encode::Options::try_from(args)
+    }
+
+    #[test]
+    fn flags_become_options_and_header_injection_is_a_usage_error() {
+        let o = options(&["-e", "auto", "-w", "0", "--lf", "f"]).unwrap();
+        assert_eq!(o.encoding, encode::Encoding::Auto);
+        assert_eq!((o.wrap, o.lf, o.binary), (0, true, false));
+        assert!(o.message.is_none() && o.header.is_none());
+        let o = options(&["--message", "--to", "a@b", "--to", "c@d", "--subject", "s"]).unwrap();
+        let m = o.message.unwrap();
+        assert_eq!(m.to, ["a@b", "c@d"]);
+        assert_eq!(m.subject.as_deref(), Some("s"));
+        let e = options(&["--header", "a\r\nBcc: x"]).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Usage);
+        assert_eq!(e.to_string(), "--header: CR, LF or NUL in a header value");
+    }
+}

@@ -307,6 +307,97 @@ pub fn main() -> ExitCode {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
+
+    fn options(args: &[&str]) -> Result<Options> {
+        let args = Args::try_parse_from(std::iter::once("smtp-send").chain(args.iter().copied()))
+            .map_err(|e| Error::usage(e.to_string()))?;
+        Options::try_from(args)
+    }
+
+    #[test]
+    fn composed_message_envelope_and_login() {
+        let o = options(&[
+            "smtp://h",
+            "--from",
+            "Ann <ann@x>",
+            "--to",
+            "b@y",
+            "--cc",
+            "B@Y",
+            "--bcc",
+            "c@z",
+            "--body",
+            "hi",
+        ])
+        .unwrap();
+        assert_eq!(o.server.login, Login::None);
+        assert!(!o.sendmail && !o.all_or_nothing && o.queue.is_none());
+        let Action::Send(m) = &o.action else {
+            panic!("not a send")
+        };
+        assert_eq!(m.from.as_deref(), Some("ann@x"));
+        assert_eq!(m.rcpts, ["b@y", "c@z"]);
+        let Source::Compose(c) = &m.source else {
+            panic!("not composed")
+        };
+        assert_eq!(c.from, "Ann <ann@x>");
+        assert!(matches!(&c.body, Body::Text(t) if t == "hi"));
+        for login in [
+            &["smtp://ann@h"][..],
+            &["smtp://h", "-u", "ann"],
+            &["smtp://h", "--auth", "plain"],
+        ] {
+            let mut args = login.to_vec();
+            args.extend(["--message", "m.eml", "-t"]);
+            assert_eq!(
+                options(&args).unwrap().server.login,
+                Login::Required,
+                "{login:?}"
+            );
+        }
+        let o = options(&["--flush-queue", "q", "smtp://h"]).unwrap();
+        assert!(matches!(o.action, Action::Flush(ref d) if d == std::path::Path::new("q")));
+    }
+
+    #[test]
+    fn every_usage_error_is_raised_here() {
+        for (args, why) in [
+            (
+                &["smtp://h", "--to", "b@y"][..],
+                "--from is required to compose a message (or use --message)",
+            ),
+            (
+                &["smtp://h", "--from", "a@x"],
+                "no recipients: give --to, --cc or --bcc",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml"],
+                "no recipients: give --to, or -t to take them from the message",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml", "-t", "--helo", "a b"],
+                "--helo \"a b\": expected a host name or [address]",
+            ),
+            (&["imap://h", "--message", "m.eml", "-t"], ""),
+            (
+                &["smtp://h", "--message", "m.eml", "--to", "b@y\r\nDATA"],
+                "",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml", "-t", "--timeout", "0"],
+                "--timeout must be a positive number of seconds",
+            ),
+        ] {
+            let e = options(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} accepted"));
+            assert_eq!(e.kind(), ErrorKind::Usage, "{args:?}: {e}");
+            if !why.is_empty() {
+                assert_eq!(e.to_string(), why);
+            }
+        }
+    }
 
     #[test]
     fn argv0_decides() {

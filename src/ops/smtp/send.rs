@@ -355,3 +355,133 @@ fn settle(
         .collect();
     Ok(fatal)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::common::{NetOptions, OutputMode};
+    use crate::ops::smtp::options::{Ready, Server, Source};
+    use crate::url::Target;
+
+    fn opts(all_or_nothing: bool) -> Options {
+        Options {
+            server: Server {
+                target: Target::parse("smtp://h", SMTP_SCHEMES).unwrap(),
+                net: NetOptions::default(),
+                login: crate::ops::common::Login::None,
+                auth: None,
+                helo: None,
+            },
+            action: Action::Send(Message {
+                from: None,
+                rcpts: Vec::new(),
+                source: Source::Ready(Ready {
+                    path: "-".into(),
+                    read_recipients: false,
+                    dot_ends_input: false,
+                    full_name: None,
+                }),
+            }),
+            queue: None,
+            all_or_nothing,
+            sendmail: false,
+        }
+    }
+
+    fn job() -> Job {
+        Job {
+            from: "ann@x".into(),
+            rcpts: vec!["a@y".into(), "b@y".into(), "c@y".into()],
+            head: Vec::new(),
+            file: tempfile::tempfile().unwrap(),
+            body_offset: 0,
+            body_len: 0,
+            eight_bit: false,
+            smtputf8: false,
+        }
+    }
+
+    fn report() -> Report {
+        Report {
+            server: String::new(),
+            from: String::new(),
+            size: 0,
+            status: "failed",
+            recipients: Vec::new(),
+            reply: None,
+            queued: None,
+            error: None,
+        }
+    }
+
+    fn rcpt(address: &str, code: u16) -> RcptResult {
+        RcptResult {
+            address: address.into(),
+            code,
+            text: "t".into(),
+        }
+    }
+
+    fn statuses(r: &Report) -> String {
+        serde_json::to_string(&r.recipients).unwrap()
+    }
+
+    #[test]
+    fn a_sent_message_with_refusals_is_partial() {
+        let ui = Ui::capturing("smtp-send", OutputMode::default());
+        let mut r = report();
+        let t = Transaction {
+            results: vec![rcpt("a@y", 250), rcpt("b@y", 550), rcpt("c@y", 451)],
+            sent: Some("250 ok".into()),
+        };
+        let fatal = settle(&opts(false), &ui, &mut job(), t, &mut r).unwrap();
+        assert!(fatal.is_none());
+        assert_eq!(r.status, "partial");
+        assert_eq!(
+            statuses(&r),
+            r#"[{"address":"a@y","status":"ok","error":null,"code":250,"text":"t"},{"address":"b@y","status":"failed","error":{"exit_code":6,"message":"refused <b@y>: 550 t"},"code":550,"text":"t"},{"address":"c@y","status":"failed","error":{"exit_code":7,"message":"refused <c@y>: 451 t"},"code":451,"text":"t"}]"#
+        );
+        let outcome = Tally::of(r.recipients.iter().map(|x| &x.result))
+            .outcome(&ui, "recipients", fatal)
+            .unwrap();
+        assert_eq!(outcome, Outcome::Partial);
+        assert_eq!(
+            ui.captured(),
+            "smtp-send: refused <b@y>: 550 t\n\
+             smtp-send: refused <c@y>: 451 t\n\
+             smtp-send: sent to 1 of 3 recipient(s): 250 ok\n\
+             smtp-send: 2 of 3 recipients failed\n"
+        );
+    }
+
+    #[test]
+    fn nothing_sent_is_the_runs_error_and_every_recipient_failed() {
+        let ui = Ui::capturing(
+            "sendmail",
+            OutputMode {
+                quiet: false,
+                json: true,
+            },
+        );
+        let mut r = report();
+        let t = Transaction {
+            results: vec![rcpt("a@y", 250), rcpt("b@y", 550)],
+            sent: None,
+        };
+        let fatal = settle(&opts(true), &ui, &mut job(), t, &mut r).unwrap();
+        assert_eq!(r.status, "refused");
+        let e = Tally::of(r.recipients.iter().map(|x| &x.result))
+            .outcome(&ui, "recipients", fatal)
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Permanent);
+        assert_eq!(
+            e.to_string(),
+            "--all-or-nothing: 1 of 2 recipients refused; nothing sent"
+        );
+        assert_eq!(
+            statuses(&r),
+            r#"[{"address":"a@y","status":"failed","error":{"exit_code":6,"message":"--all-or-nothing: 1 of 2 recipients refused; nothing sent"},"code":250,"text":"t"},{"address":"b@y","status":"failed","error":{"exit_code":6,"message":"refused <b@y>: 550 t"},"code":550,"text":"t"}]"#
+        );
+        assert_eq!(ui.captured(), "", "--json keeps stderr for the run's error");
+    }
+}
