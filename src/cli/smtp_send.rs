@@ -36,7 +36,18 @@ pub mod sendmail;
         are refused the message still goes to the others and the exit code is 10.\n\n\
         Invoked as `sendmail` (a symlink to smtp-send) or with --sendmail, the sendmail command line is \
         accepted (-t, -i, -oi, -f ADDR, -F NAME, recipients as arguments; the usual no-op flags are \
-        ignored) and the server comes from the config file's default account, so cron's MAILTO works.",
+        ignored) and the server comes from the config file's default account, so cron's MAILTO works. \
+        ferry's own long options (--account NAME, --helo NAME, --auth MECH, --queue=DIR, --cacert=FILE, \
+        --retries=N, ...) are accepted there too.\n\n\
+        --retries N tries again, on a new connection, only when nothing was sent (a transient failure \
+        before the message went, or every recipient deferred): a recipient that accepted the message never \
+        gets it twice.\n\n\
+        With --json, each recipient carries a status: `ok` (the message went to it) or `failed` (refused, \
+        deferred, queued, or the message was not sent), and for `failed` an error with the exit code that \
+        failure alone would have (6 for a 5xx refusal, 7 for a 4xx or a queued message) and the reason. \
+        A --flush-queue run lists each entry the same way (`ok`: sent and removed; `failed`: kept). The \
+        exit code of the run: 0 when every recipient got the message, 10 when some did, else the code of \
+        the failure.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
