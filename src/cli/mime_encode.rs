@@ -116,7 +116,7 @@ impl TryFrom<Args> for encode::Options {
         if let Some(text) = &a.header {
             crate::mime::header::check_value("--header", text)?;
         }
-        let message = a.message.then(|| encode::Message {
+        let message = a.message.then_some(encode::Message {
             from: a.from,
             to: a.to,
             cc: a.cc,
