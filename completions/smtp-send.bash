@@ -23,7 +23,7 @@ _smtp__send() {
 
     case "${cmd}" in
         smtp__send)
-            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --message --read-recipients --helo --auth --all-or-nothing --queue --flush-queue --sendmail --dot-ends-input --full-name --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
+            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --message --read-recipients --helo --auth --all-or-nothing --queue --flush-queue --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -78,10 +78,6 @@ _smtp__send() {
                     return 0
                     ;;
                 --flush-queue)
-                    COMPREPLY=($(compgen -f "${cur}"))
-                    return 0
-                    ;;
-                --full-name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -11,7 +11,6 @@ complete -c smtp-send -l helo -d 'The name to introduce ourselves with in EHLO/H
 complete -c smtp-send -l auth -d 'SASL mechanism: plain, login, xoauth2 or oauthbearer (the OAuth ones take the token from --password-command). Default: PLAIN, else LOGIN, when a user is given' -r
 complete -c smtp-send -l queue -d 'When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7' -r -F
 complete -c smtp-send -l flush-queue -d 'Resend every message queued in DIR, removing each only after the server accepted it' -r -F
-complete -c smtp-send -l full-name -d 'Sendmail -F NAME: the full name for a From field added to a message without one' -r
 complete -c smtp-send -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c smtp-send -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
@@ -27,8 +26,6 @@ complete -c smtp-send -l timeout -d 'Seconds any one reply, or any one data read
 complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
 complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, send nothing (RSET) and exit 6'
-complete -c smtp-send -l sendmail -d 'Sendmail mode: read the rest of the command line as sendmail(8) does'
-complete -c smtp-send -l dot-ends-input -d 'Sendmail mode without -i: a line of a single "." ends the message on stdin'
 complete -c smtp-send -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c smtp-send -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c smtp-send -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'

@@ -249,10 +249,21 @@ fn partial_refusal_sends_to_the_rest_and_exits_10() {
     assert_eq!(
         st,
         vec![
-            ("nobody@example.org", "refused", 550),
-            ("later@example.org", "refused", 451),
-            ("bob@example.org", "accepted", 250)
+            ("nobody@example.org", "failed", 550),
+            ("later@example.org", "failed", 451),
+            ("bob@example.org", "ok", 250)
         ]
+    );
+    let codes: Vec<serde_json::Value> = doc["recipients"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| x["error"]["exit_code"].clone())
+        .collect();
+    assert_eq!(codes, [6.into(), 7.into(), serde_json::Value::Null]);
+    assert_eq!(
+        doc["recipients"][0]["error"]["message"],
+        "refused <nobody@example.org>: 550 5.1.1 no such user"
     );
     srv.finish();
 }
@@ -871,4 +882,117 @@ fn hostile_replies_are_protocol_errors_not_panics() {
         assert_code(&r, 9);
         srv.finish();
     }
+}
+
+fn deferred_session() -> Vec<Step> {
+    script(vec![
+        hello(&[]),
+        vec![
+            e("MAIL FROM:<ann@example.com>"),
+            s("250 ok"),
+            e("RCPT TO:<bob@example.org>"),
+            s("450 later"),
+            e("RSET"),
+            s("250 ok"),
+        ],
+        quit_ok(),
+    ])
+}
+
+#[test]
+fn retries_resend_only_when_nothing_was_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = simple_msg();
+    let path = write_msg(dir.path(), "m.eml", &msg);
+    // Every recipient deferred: nothing went, so the retry loop tries again on a new session.
+    let srv = Server::start_sessions(vec![
+        deferred_session(),
+        script(vec![
+            hello(&[]),
+            vec![
+                e("MAIL FROM:<ann@example.com>"),
+                s("250 ok"),
+                e("RCPT TO:<bob@example.org>"),
+                s("250 ok"),
+                e("DATA"),
+                s("354 go"),
+                ReadDotBody,
+                s("250 ok"),
+            ],
+            quit_ok(),
+        ]),
+    ]);
+    let r = run_smtp(
+        dir.path(),
+        &[&url(&srv), "--message", &path, "-t", "--retries", "2"],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr,
+        "smtp-send: every recipient was deferred; retrying (1/2)\n\
+         smtp-send: sent to 1 of 1 recipient(s): 250 ok\n"
+    );
+    assert_eq!(srv.data_received(), msg);
+    srv.finish();
+    // Deferred every time: -q hides the retry notices, not the refusal or the error.
+    let srv = Server::start_sessions(vec![deferred_session(), deferred_session()]);
+    let r = run_smtp(
+        dir.path(),
+        &[&url(&srv), "--message", &path, "-t", "--retries", "1", "-q"],
+        &[],
+    );
+    assert_code(&r, 7);
+    assert_eq!(
+        r.stderr,
+        "smtp-send: refused <bob@example.org>: 450 later\n\
+         smtp-send: error: every recipient was deferred; nothing sent\n"
+    );
+    srv.finish();
+}
+
+#[test]
+fn a_message_that_went_is_not_sent_again_for_a_deferred_recipient() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = simple_msg();
+    let path = write_msg(dir.path(), "m.eml", &msg);
+    let srv = Server::start(script(vec![
+        hello(&[]),
+        vec![
+            e("MAIL FROM:<ann@example.com>"),
+            s("250 ok"),
+            e("RCPT TO:<later@example.org>"),
+            s("451 4.3.0 try later"),
+            e("RCPT TO:<bob@example.org>"),
+            s("250 ok"),
+            e("DATA"),
+            s("354 go"),
+            ReadDotBody,
+            s("250 queued"),
+        ],
+        quit_ok(),
+    ]));
+    let r = run_smtp(
+        dir.path(),
+        &[
+            &url(&srv),
+            "--message",
+            &path,
+            "-t",
+            "--to",
+            "later@example.org",
+            "--retries",
+            "2",
+        ],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert_eq!(
+        r.stderr,
+        "smtp-send: refused <later@example.org>: 451 4.3.0 try later\n\
+         smtp-send: sent to 1 of 2 recipient(s): 250 queued\n\
+         smtp-send: 1 of 2 recipients failed\n"
+    );
+    assert_eq!(srv.data_received(), msg);
+    srv.finish();
 }

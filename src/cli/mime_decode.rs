@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
+use crate::ops::common::OutputMode;
+use crate::ops::mime::decode;
+
 /// The transfer encoding to decode.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Encoding {
@@ -57,7 +60,30 @@ pub struct Args {
     pub text: bool,
 }
 
+impl From<Args> for decode::Options {
+    /// mime-decode has no usage errors beyond what clap checks.
+    fn from(a: Args) -> Self {
+        decode::Options {
+            file: a.file,
+            encoding: match a.encoding {
+                Encoding::Base64 => decode::Encoding::Base64,
+                Encoding::Qp => decode::Encoding::Qp,
+            },
+            strict: a.strict,
+            header: a.header,
+            list: a.list,
+            json: a.json,
+            extract: a.extract,
+            text: a.text,
+        }
+    }
+}
+
 /// Runs `mime-decode` with the process arguments.
 pub fn main() -> ExitCode {
-    crate::cli::run::<Args, _>("mime-decode", |a| crate::ops::mime::decode::run(&a))
+    crate::cli::run_tool(
+        "mime-decode",
+        |a: Args| Ok((decode::Options::from(a), OutputMode::default())),
+        decode::run,
+    )
 }

@@ -5,6 +5,9 @@ use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
 
+use crate::ops::common::OutputMode;
+use crate::ops::mime::encode;
+
 /// The transfer encoding to write.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Encoding {
@@ -95,7 +98,78 @@ pub struct Args {
     pub message_id: Option<String>,
 }
 
+impl From<Encoding> for encode::Encoding {
+    fn from(e: Encoding) -> Self {
+        match e {
+            Encoding::Base64 => encode::Encoding::Base64,
+            Encoding::Qp => encode::Encoding::Qp,
+            Encoding::Auto => encode::Encoding::Auto,
+        }
+    }
+}
+
+impl TryFrom<Args> for encode::Options {
+    type Error = crate::Error;
+
+    /// Every usage error of mime-encode: a header value with CR, LF or NUL (clap checks the rest).
+    fn try_from(a: Args) -> crate::Result<Self> {
+        if let Some(text) = &a.header {
+            crate::mime::header::check_value("--header", text)?;
+        }
+        let message = a.message.then_some(encode::Message {
+            from: a.from,
+            to: a.to,
+            cc: a.cc,
+            subject: a.subject,
+            date: a.date,
+            message_id: a.message_id,
+            text: a.text,
+            text_file: a.text_file,
+            attach: a.attach,
+        });
+        Ok(encode::Options {
+            file: a.file,
+            encoding: a.encoding.into(),
+            wrap: a.wrap,
+            lf: a.lf,
+            binary: a.binary,
+            header: a.header,
+            message,
+        })
+    }
+}
+
 /// Runs `mime-encode` with the process arguments.
 pub fn main() -> ExitCode {
-    crate::cli::run::<Args, _>("mime-encode", |a| crate::ops::mime::encode::run(&a))
+    crate::cli::run_tool(
+        "mime-encode",
+        |a: Args| Ok((encode::Options::try_from(a)?, OutputMode::default())),
+        encode::run,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn options(args: &[&str]) -> crate::Result<encode::Options> {
+        let args = Args::try_parse_from(std::iter::once("mime-encode").chain(args.iter().copied()))
+            .map_err(|e| crate::Error::usage(e.to_string()))?;
+        encode::Options::try_from(args)
+    }
+
+    #[test]
+    fn flags_become_options_and_header_injection_is_a_usage_error() {
+        let o = options(&["-e", "auto", "-w", "0", "--lf", "f"]).unwrap();
+        assert_eq!(o.encoding, encode::Encoding::Auto);
+        assert_eq!((o.wrap, o.lf, o.binary), (0, true, false));
+        assert!(o.message.is_none() && o.header.is_none());
+        let o = options(&["--message", "--to", "a@b", "--to", "c@d", "--subject", "s"]).unwrap();
+        let m = o.message.unwrap();
+        assert_eq!(m.to, ["a@b", "c@d"]);
+        assert_eq!(m.subject.as_deref(), Some("s"));
+        let e = options(&["--header", "a\r\nBcc: x"]).unwrap_err();
+        assert_eq!(e.kind(), crate::error::ErrorKind::Usage);
+        assert_eq!(e.to_string(), "--header: CR, LF or NUL in a header value");
+    }
 }

@@ -1,10 +1,8 @@
-//! `smtp-send`: clap definition, the sendmail-compatible front end, and the entry point. Parsing only; the
-//! behaviour is `ops::smtp::send`.
+//! `smtp-send`: clap definition, the conversion of its flags into [`Options`] (every usage error raised
+//! here), and the entry point. The behaviour is `ops::smtp::send`.
 //!
-//! Invoked as `sendmail` (a symlink) or as `smtp-send --sendmail ...`, the arguments are read the way
-//! sendmail(8) reads them — `-t -i -oi -f ADDR -F NAME`, recipients as operands, the usual no-op flags
-//! (`-oem`, `-odi`, `-B 8BITMIME`, `-N`, `-R`, `-V`, `-X`, `-C`, ...) ignored — and translated into the
-//! equivalent `smtp-send` arguments, so both paths share one validated [`Args`].
+//! Invoked as `sendmail` (a symlink) or as `smtp-send --sendmail ...`, the command line is read the way
+//! sendmail(8) reads it ([`sendmail`]) straight into the same [`Options`].
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -14,6 +12,14 @@ use clap::Parser;
 
 use super::common::NetArgs;
 use crate::error::{Error, Result};
+use crate::ops::common::{Login, OutputMode};
+use crate::ops::smtp::options::{
+    Action, Body, Compose, Message, Options, Ready, SMTP_SCHEMES, Server, Source, push_unique,
+};
+use crate::smtp::address;
+use crate::url::Target;
+
+pub mod sendmail;
 
 /// Send a mail message over SMTP (submission, STARTTLS, SMTPS), composed from flags or ready-made.
 #[derive(Debug, Parser)]
@@ -30,7 +36,18 @@ use crate::error::{Error, Result};
         are refused the message still goes to the others and the exit code is 10.\n\n\
         Invoked as `sendmail` (a symlink to smtp-send) or with --sendmail, the sendmail command line is \
         accepted (-t, -i, -oi, -f ADDR, -F NAME, recipients as arguments; the usual no-op flags are \
-        ignored) and the server comes from the config file's default account, so cron's MAILTO works.",
+        ignored) and the server comes from the config file's default account, so cron's MAILTO works. \
+        ferry's own long options (--account NAME, --helo NAME, --auth MECH, --queue=DIR, --cacert=FILE, \
+        --retries=N, ...) are accepted there too.\n\n\
+        --retries N tries again, on a new connection, only when nothing was sent (a transient failure \
+        before the message went, or every recipient deferred): a recipient that accepted the message never \
+        gets it twice.\n\n\
+        With --json, each recipient carries a status: `ok` (the message went to it) or `failed` (refused, \
+        deferred, queued, or the message was not sent), and for `failed` an error with the exit code that \
+        failure alone would have (6 for a 5xx refusal, 7 for a 4xx or a queued message) and the reason. \
+        A --flush-queue run lists each entry the same way (`ok`: sent and removed; `failed`: kept). The \
+        exit code of the run: 0 when every recipient got the message, 10 when some did, else the code of \
+        the failure.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -88,6 +105,26 @@ pub struct Args {
     )]
     pub read_recipients: bool,
 
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub smtp: SmtpArgs,
+    /// Resend every message queued in DIR, removing each only after the server accepted it.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "queue"],
+        help_heading = "Queue"
+    )]
+    pub flush_queue: Option<PathBuf>,
+
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub net: NetArgs,
+}
+
+/// The SMTP session and queue flags, shared with sendmail mode.
+#[derive(Debug, Clone, clap::Args)]
+pub struct SmtpArgs {
     /// The name to introduce ourselves with in EHLO/HELO (default: this host's name).
     #[arg(long, value_name = "NAME", help_heading = "SMTP")]
     pub helo: Option<String>,
@@ -101,28 +138,6 @@ pub struct Args {
     /// When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7.
     #[arg(long, value_name = "DIR", help_heading = "Queue")]
     pub queue: Option<PathBuf>,
-    /// Resend every message queued in DIR, removing each only after the server accepted it.
-    #[arg(
-        long,
-        value_name = "DIR",
-        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "queue"],
-        help_heading = "Queue"
-    )]
-    pub flush_queue: Option<PathBuf>,
-
-    /// Sendmail mode: read the rest of the command line as sendmail(8) does.
-    #[arg(long, hide = true)]
-    pub sendmail: bool,
-    /// Sendmail mode without -i: a line of a single "." ends the message on stdin.
-    #[arg(long, hide = true)]
-    pub dot_ends_input: bool,
-    /// Sendmail -F NAME: the full name for a From field added to a message without one.
-    #[arg(long, hide = true, value_name = "NAME")]
-    pub full_name: Option<String>,
-
-    #[command(flatten)]
-    #[allow(missing_docs)]
-    pub net: NetArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -134,110 +149,134 @@ const EXAMPLES: &str = "Examples:
   smtp-send --queue ~/.mailq ... ; smtp-send --flush-queue ~/.mailq smtp://mail.example.com --starttls
   ln -s $(command -v smtp-send) /usr/sbin/sendmail   # cron: sendmail -t -i, default account";
 
-/// Turns a sendmail(8) command line (without the program name) into the equivalent smtp-send arguments.
-pub fn sendmail_args(args: &[OsString]) -> Result<Vec<OsString>> {
-    let mut out: Vec<OsString> = vec!["smtp-send".into(), "--sendmail".into()];
-    let mut ignore_dots = false;
-    let mut read_recipients = false;
-    let mut rcpts: Vec<String> = Vec::new();
-    let mut i = 0;
-    let text = |a: &OsString| -> Result<String> {
-        a.to_str()
-            .map(str::to_string)
-            .ok_or_else(|| Error::usage("sendmail: arguments must be UTF-8"))
+/// The envelope from `--from` and `--to/--cc/--bcc` (each one mailbox, each recipient once).
+fn envelope(
+    from: Option<&str>,
+    lists: [(&str, &[String]); 3],
+) -> Result<(Option<String>, Vec<String>)> {
+    let from = from.map(|f| address::mailbox(f, "--from")).transpose()?;
+    let mut rcpts = Vec::new();
+    for (what, list) in lists {
+        for v in list {
+            push_unique(&mut rcpts, address::mailbox(v, what)?);
+        }
+    }
+    Ok((from, rcpts))
+}
+
+/// The message the flags describe: composed, or ready (`--message`).
+fn message(a: &Args) -> Result<Message> {
+    let lists = [
+        ("--to", &a.to[..]),
+        ("--cc", &a.cc[..]),
+        ("--bcc", &a.bcc[..]),
+    ];
+    let Some(path) = &a.message else {
+        let from_value = a.from.clone().ok_or_else(|| {
+            Error::usage("--from is required to compose a message (or use --message)")
+        })?;
+        let (from, rcpts) = envelope(Some(&from_value), lists)?;
+        if rcpts.is_empty() {
+            return Err(Error::usage("no recipients: give --to, --cc or --bcc"));
+        }
+        let body = match (&a.body, &a.body_file) {
+            (Some(text), _) => Body::Text(text.clone()),
+            (None, Some(path)) => Body::File(path.clone()),
+            (None, None) => Body::None,
+        };
+        return Ok(Message {
+            from,
+            rcpts,
+            source: Source::Compose(Compose {
+                from: from_value,
+                to: a.to.clone(),
+                cc: a.cc.clone(),
+                subject: a.subject.clone(),
+                body,
+                attach: a.attach.clone(),
+            }),
+        });
     };
-    // The option's value: attached (`-fADDR`) or the next argument (`-f ADDR`).
-    let value = |arg: &str, i: &mut usize| -> Result<String> {
-        if arg.len() > 2 {
-            return Ok(arg[2..].to_string());
-        }
-        *i += 1;
-        match args.get(*i) {
-            Some(v) => text(v),
-            None => Err(Error::usage(format!("sendmail: {arg} needs a value"))),
-        }
+    let (from, rcpts) = envelope(a.from.as_deref(), lists)?;
+    if rcpts.is_empty() && !a.read_recipients {
+        return Err(Error::usage(
+            "no recipients: give --to, or -t to take them from the message",
+        ));
+    }
+    Ok(Message {
+        from,
+        rcpts,
+        source: Source::Ready(Ready {
+            path: path.clone(),
+            read_recipients: a.read_recipients,
+            dot_ends_input: false,
+            full_name: None,
+        }),
+    })
+}
+
+/// The server of a run: `url`, else the URL of the account (`--account`, or the config file's default
+/// account when neither is given), with the account's STARTTLS and trust anchors merged in. A user known
+/// from the URL, `--user` or the account, or `--auth`, means AUTH ([`Login::Required`]).
+pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Server> {
+    let mut opts = net.options()?;
+    if opts.credentials.account.is_none() && url.is_none() {
+        opts.credentials.account = Some(
+            crate::config::account(None)
+                .map_err(|e| e.within("no URL given and no default account in the config file"))?,
+        );
+    }
+    let account = opts.credentials.account.clone();
+    let url = match (url, account.as_ref().and_then(|a| a.url.clone())) {
+        (Some(u), _) | (None, Some(u)) => u,
+        (None, None) => return Err(Error::usage("no URL: give one, or a url in the account")),
     };
-    let mut options_done = false;
-    while i < args.len() {
-        let arg = text(&args[i])?;
-        if options_done || !arg.starts_with('-') || arg == "-" {
-            rcpts.push(arg);
-            i += 1;
-            continue;
-        }
-        if arg == "--" {
-            options_done = true;
-        } else if let Some(long) = arg.strip_prefix("--") {
-            // ferry's own long options (`--account NAME`, `--cacert=FILE`, `-v`...) pass through.
-            if long == "sendmail" {
-            } else if long == "account" || long == "helo" || long == "auth" {
-                out.push(arg.clone().into());
-                i += 1;
-                out.push(
-                    args.get(i)
-                        .cloned()
-                        .ok_or_else(|| Error::usage(format!("sendmail: {arg} needs a value")))?,
-                );
-            } else {
-                out.push(arg.clone().into());
-            }
+    let target = Target::parse(&url, SMTP_SCHEMES)?;
+    if let Some(a) = &account {
+        opts.starttls |= a.starttls == Some(true);
+        opts.tls.cacert.extend(a.cacert.clone());
+    }
+    if let Some(h) = &smtp.helo
+        && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(Error::usage(format!(
+            "--helo {h:?}: expected a host name or [address]"
+        )));
+    }
+    let user_known = target.user.is_some()
+        || opts.credentials.user.is_some()
+        || account.as_ref().is_some_and(|a| a.user.is_some());
+    Ok(Server {
+        target,
+        net: opts,
+        login: if user_known || smtp.auth.is_some() {
+            Login::Required
         } else {
-            match &arg[..2] {
-                "-t" if arg == "-t" => read_recipients = true,
-                "-i" if arg == "-i" => ignore_dots = true,
-                "-v" if arg == "-v" => out.push("-v".into()),
-                "-f" | "-r" => {
-                    let from = value(&arg, &mut i)?;
-                    out.push("--from".into());
-                    out.push(from.into());
-                }
-                "-F" => {
-                    let name = value(&arg, &mut i)?;
-                    out.push("--full-name".into());
-                    out.push(name.into());
-                }
-                "-o" => {
-                    if arg == "-oi" || arg == "-oitrue" {
-                        ignore_dots = true;
-                    }
-                    // Every other -oX is a sendmail option with no meaning here (-oem, -odi, -oQ...).
-                }
-                // No-op options that take a value.
-                "-B" | "-N" | "-R" | "-V" | "-X" | "-C" | "-L" | "-h" | "-p" | "-O" => {
-                    value(&arg, &mut i)?;
-                }
-                "-b" => match arg.as_str() {
-                    "-bm" => {}
-                    _ => {
-                        return Err(Error::usage(format!(
-                            "sendmail: {arg} is not supported (only -bm, sending a message)"
-                        )));
-                    }
-                },
-                // Flags with no meaning here.
-                "-m" | "-n" | "-U" | "-A" | "-e" | "-G" | "-s" => {}
-                _ => {
-                    return Err(Error::usage(format!("sendmail: unsupported option {arg}")));
-                }
-            }
-        }
-        i += 1;
+            Login::None
+        },
+        auth: smtp.auth,
+        helo: smtp.helo.clone(),
+    })
+}
+
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    /// Every usage error of smtp-send, in the order the flags are read: the message and envelope first
+    /// (nothing is read before they are valid), then the server.
+    fn try_from(a: Args) -> Result<Options> {
+        let action = match &a.flush_queue {
+            Some(dir) => Action::Flush(dir.clone()),
+            None => Action::Send(message(&a)?),
+        };
+        Ok(Options {
+            server: server(a.url.clone(), &a.net, &a.smtp)?,
+            action,
+            queue: a.smtp.queue.clone(),
+            all_or_nothing: a.smtp.all_or_nothing,
+            sendmail: false,
+        })
     }
-    out.push("--message".into());
-    out.push("-".into());
-    if read_recipients {
-        out.push("-t".into());
-    }
-    if !ignore_dots {
-        out.push("--dot-ends-input".into());
-    }
-    for r in rcpts {
-        for addr in crate::smtp::address::parse_list(&r)? {
-            out.push("--to".into());
-            out.push(addr.into());
-        }
-    }
-    Ok(out)
 }
 
 /// Whether this process runs as sendmail: invoked through a `sendmail` symlink, or with `--sendmail`
@@ -261,63 +300,113 @@ fn sendmail_mode(argv: &[OsString]) -> Option<&[OsString]> {
 pub fn main() -> ExitCode {
     let argv: Vec<OsString> = std::env::args_os().collect();
     let Some(rest) = sendmail_mode(&argv) else {
-        return super::run::<Args, _>("smtp-send", |a| crate::ops::smtp::send::run(&a));
+        return super::run_tool(
+            "smtp-send",
+            |a: Args| {
+                let mode = a.net.output();
+                Ok((Options::try_from(a)?, mode))
+            },
+            crate::ops::smtp::run,
+        );
     };
-    let translated = match sendmail_args(rest) {
-        Ok(t) => t,
-        Err(e) => return super::finish("sendmail", Err(e)),
-    };
-    super::run_from::<Args, _>("sendmail", translated, |a| crate::ops::smtp::send::run(&a))
+    let result = sendmail::options(rest).and_then(|(opts, mode): (Options, OutputMode)| {
+        crate::ops::smtp::run(&opts, &crate::ops::common::Ui::new("sendmail", mode))
+    });
+    super::finish("sendmail", result)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
-    fn tr(args: &[&str]) -> Vec<String> {
-        let args: Vec<OsString> = args.iter().map(OsString::from).collect();
-        sendmail_args(&args)
-            .unwrap()
-            .into_iter()
-            .map(|a| a.into_string().unwrap())
-            .collect()
+    fn options(args: &[&str]) -> Result<Options> {
+        let args = Args::try_parse_from(std::iter::once("smtp-send").chain(args.iter().copied()))
+            .map_err(|e| Error::usage(e.to_string()))?;
+        Options::try_from(args)
     }
 
     #[test]
-    fn cron_and_mutt_command_lines() {
-        assert_eq!(
-            tr(&["-FCronDaemon", "-i", "-B8BITMIME", "-oem", "root"]),
-            vec![
-                "smtp-send",
-                "--sendmail",
-                "--full-name",
-                "CronDaemon",
-                "--message",
-                "-",
-                "--to",
-                "root"
-            ]
-        );
-        assert_eq!(
-            tr(&["-oi", "-oem", "-t", "-f", "ann@x", "--", "b@y, c@z"]),
-            vec![
-                "smtp-send",
-                "--sendmail",
-                "--from",
-                "ann@x",
-                "--message",
-                "-",
-                "-t",
-                "--to",
-                "b@y",
-                "--to",
-                "c@z"
-            ]
-        );
-        assert!(tr(&["a@b"]).contains(&"--dot-ends-input".to_string()));
-        for bad in [&["-bs"][..], &["-q"], &["-f"]] {
-            let args: Vec<OsString> = bad.iter().map(OsString::from).collect();
-            assert!(sendmail_args(&args).is_err(), "{bad:?}");
+    fn composed_message_envelope_and_login() {
+        let o = options(&[
+            "smtp://h",
+            "--from",
+            "Ann <ann@x>",
+            "--to",
+            "b@y",
+            "--cc",
+            "B@Y",
+            "--bcc",
+            "c@z",
+            "--body",
+            "hi",
+        ])
+        .unwrap();
+        assert_eq!(o.server.login, Login::None);
+        assert!(!o.sendmail && !o.all_or_nothing && o.queue.is_none());
+        let Action::Send(m) = &o.action else {
+            panic!("not a send")
+        };
+        assert_eq!(m.from.as_deref(), Some("ann@x"));
+        assert_eq!(m.rcpts, ["b@y", "c@z"]);
+        let Source::Compose(c) = &m.source else {
+            panic!("not composed")
+        };
+        assert_eq!(c.from, "Ann <ann@x>");
+        assert!(matches!(&c.body, Body::Text(t) if t == "hi"));
+        for login in [
+            &["smtp://ann@h"][..],
+            &["smtp://h", "-u", "ann"],
+            &["smtp://h", "--auth", "plain"],
+        ] {
+            let mut args = login.to_vec();
+            args.extend(["--message", "m.eml", "-t"]);
+            assert_eq!(
+                options(&args).unwrap().server.login,
+                Login::Required,
+                "{login:?}"
+            );
+        }
+        let o = options(&["--flush-queue", "q", "smtp://h"]).unwrap();
+        assert!(matches!(o.action, Action::Flush(ref d) if d == std::path::Path::new("q")));
+    }
+
+    #[test]
+    fn every_usage_error_is_raised_here() {
+        for (args, why) in [
+            (
+                &["smtp://h", "--to", "b@y"][..],
+                "--from is required to compose a message (or use --message)",
+            ),
+            (
+                &["smtp://h", "--from", "a@x"],
+                "no recipients: give --to, --cc or --bcc",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml"],
+                "no recipients: give --to, or -t to take them from the message",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml", "-t", "--helo", "a b"],
+                "--helo \"a b\": expected a host name or [address]",
+            ),
+            (&["imap://h", "--message", "m.eml", "-t"], ""),
+            (
+                &["smtp://h", "--message", "m.eml", "--to", "b@y\r\nDATA"],
+                "",
+            ),
+            (
+                &["smtp://h", "--message", "m.eml", "-t", "--timeout", "0"],
+                "--timeout must be a positive number of seconds",
+            ),
+        ] {
+            let e = options(args)
+                .err()
+                .unwrap_or_else(|| panic!("{args:?} accepted"));
+            assert_eq!(e.kind(), ErrorKind::Usage, "{args:?}: {e}");
+            if !why.is_empty() {
+                assert_eq!(e.to_string(), why);
+            }
         }
     }
 

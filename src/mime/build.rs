@@ -13,8 +13,9 @@ use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use super::encode::{BLOCK, Base64Encoder, Encoder, LineEnding, QpEncoder, read_full};
+use super::encode::{Base64Encoder, Encoder, LineEnding, QpEncoder};
 use super::header::{check_value, encode_address, encode_header, encode_param, fold};
+use super::stream::{BLOCK, read_full};
 use crate::error::{Error, Result};
 
 /// Where a part's bytes come from.

@@ -11,7 +11,8 @@ use std::io::Write;
 use base64::Engine;
 use base64::engine::Simd;
 
-use super::encode::{StreamError, simd_engine};
+use super::encode::simd_engine;
+use super::stream::StreamError;
 
 /// A malformed-input error with the byte offset (from 0, in the encoded input) where it was found.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -674,7 +675,7 @@ pub enum DecodeStreamError {
     Malformed(DecodeError),
 }
 
-/// Decodes everything from `input` to `output` in blocks of at most [`BLOCK`]; returns the bytes written.
+/// Decodes everything from `input` to `output` in blocks of at most [`BLOCK`](super::stream::BLOCK); returns the bytes written.
 pub fn decode_stream(
     dec: &mut Decoder,
     input: super::input::Input,

@@ -10,13 +10,12 @@
 //! breaks itself. Quoted-printable is our own: the `quoted_printable` crate encodes a bare LF as `=0A`
 //! (breaking text on Unix input) and runs at a fraction of the speed needed here.
 
-use std::io::{self, Read, Write};
+use std::io::Write;
 
 use base64::Engine;
 use base64::engine::{GeneralPurposeConfig, Simd};
 
-/// The I/O block size used by the streaming drivers (a multiple of 3 and of 57).
-pub const BLOCK: usize = 57 * 2304;
+use super::stream::StreamError;
 
 /// The line ending written between encoded lines.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -637,7 +636,8 @@ impl super::parallel::Fork for Encoder {
     }
 }
 
-/// Encodes everything from `input` to `output` in blocks of at most [`BLOCK`]; returns the bytes read.
+/// Encodes everything from `input` to `output` in blocks of at most [`BLOCK`](super::stream::BLOCK); returns the
+/// bytes read.
 ///
 /// I/O errors are returned as they are, tagged by side so callers can name the file or stdout.
 pub fn encode_stream(
@@ -659,30 +659,6 @@ pub fn encode_stream(
     output.write_all(&out).map_err(StreamError::Write)?;
     output.flush().map_err(StreamError::Write)?;
     Ok(total)
-}
-
-/// Which side of a stream copy failed.
-#[derive(Debug)]
-pub enum StreamError {
-    /// Reading the input failed.
-    Read(io::Error),
-    /// Writing the output failed.
-    Write(io::Error),
-}
-
-/// Reads until `buf` is full or the input ends (pipes deliver short reads; full blocks keep the codecs on
-/// their fast paths).
-pub(crate) fn read_full(input: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
-    let mut n = 0;
-    while n < buf.len() {
-        match input.read(&mut buf[n..]) {
-            Ok(0) => break,
-            Ok(k) => n += k,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(n)
 }
 
 /// Encodes a whole slice in one go (tests, small header values).

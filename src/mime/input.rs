@@ -17,7 +17,7 @@ use std::os::fd::AsFd;
 use std::os::unix::fs::FileExt;
 use std::sync::{Once, OnceLock};
 
-use super::encode::{BLOCK, StreamError, read_full};
+use super::stream::{BLOCK, StreamError, read_full};
 
 /// How much of a file is mapped at once (a multiple of the page size).
 pub const WINDOW: usize = BLOCK * 32;

@@ -15,6 +15,7 @@
 //! - [`input`] / [`readahead`]: a stream's input in blocks, mapped or read ahead.
 //! - [`parallel`]: coding a large block on two cores with the same output as on one.
 //! - [`simd`]: sixteen-byte classification for the quoted-printable fast paths.
+//! - [`stream`]: what the streaming drivers share (block size, stream errors, full reads).
 
 pub mod build;
 pub mod charset;
@@ -27,3 +28,4 @@ pub mod parallel;
 pub mod parse;
 pub mod readahead;
 pub mod simd;
+pub mod stream;

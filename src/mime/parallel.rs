@@ -12,7 +12,7 @@
 use std::io;
 use std::sync::OnceLock;
 
-use super::encode::BLOCK;
+use super::stream::BLOCK;
 
 /// The length a piece is cut to (at the last cut point within it).
 const PIECE: usize = 1 << 20;

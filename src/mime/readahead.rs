@@ -8,7 +8,7 @@
 use std::io::{self, Read};
 use std::sync::mpsc;
 
-use super::encode::{BLOCK, StreamError, read_full};
+use super::stream::{BLOCK, StreamError, read_full};
 
 /// Calls `each` on every block of `input` in order (each full [`BLOCK`] but the last); returns the bytes
 /// read, the first error of `each`, or the read error.

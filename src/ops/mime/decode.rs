@@ -11,21 +11,51 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::mime_decode::{Args, Encoding};
 use crate::error::{Error, Result};
 use crate::mime::charset::ToUtf8;
 use crate::mime::decode::{Base64Decoder, DecodeStreamError, Decoder, QpDecoder, decode_stream};
-use crate::mime::encode::StreamError;
 use crate::mime::filename;
 use crate::mime::header;
 use crate::mime::parse::{self, Limits, Part, Visitor, Want};
+use crate::mime::stream::StreamError;
 use crate::ops::Outcome;
+use crate::ops::common::Ui;
 use crate::ops::mime::encode::open_input;
 use crate::sink::FileSink;
 use crate::terminal;
 
+/// The transfer encoding to decode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// base64 (RFC 2045 §6.8).
+    Base64,
+    /// quoted-printable (RFC 2045 §6.7).
+    Qp,
+}
+
+/// What mime-decode does, validated.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The input file; `None` or `-` is stdin.
+    pub file: Option<PathBuf>,
+    /// The transfer encoding of a stream.
+    pub encoding: Encoding,
+    /// Junk in the input is an error instead of skipped.
+    pub strict: bool,
+    /// Decode this header text instead of a stream.
+    pub header: Option<String>,
+    /// List the part tree.
+    pub list: bool,
+    /// `--list`/`--extract` as one JSON document.
+    pub json: bool,
+    /// Write every leaf part into this directory.
+    pub extract: Option<PathBuf>,
+    /// Print the readable body.
+    pub text: bool,
+}
+
 /// Runs `mime-decode`.
-pub fn run(a: &Args) -> Result<Outcome> {
+pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     let stdout = io::stdout();
     let tty = stdout.is_terminal();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());

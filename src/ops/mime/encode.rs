@@ -8,15 +8,69 @@ use std::fs::File;
 use std::io::{self, Write};
 use std::path::Path;
 
-use crate::cli::mime_encode::{Args, Encoding};
+use std::path::PathBuf;
+
 use crate::error::{Error, Result};
 use crate::mime::build::{Attachment, MessageBuilder, Scanner};
-use crate::mime::encode::{
-    BLOCK, Base64Encoder, Encoder, LineEnding, QpEncoder, StreamError, encode_stream,
-};
+use crate::mime::encode::{Base64Encoder, Encoder, LineEnding, QpEncoder, encode_stream};
 use crate::mime::header;
 use crate::mime::input::Input;
+use crate::mime::stream::{BLOCK, StreamError};
 use crate::ops::Outcome;
+use crate::ops::common::Ui;
+
+/// The transfer encoding to write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Encoding {
+    /// base64 (RFC 2045 §6.8).
+    Base64,
+    /// quoted-printable (RFC 2045 §6.7).
+    Qp,
+    /// quoted-printable for mostly-ASCII text, base64 otherwise (decided on the first 128 KiB).
+    Auto,
+}
+
+/// What mime-encode does, validated.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The input file; `None` or `-` is stdin.
+    pub file: Option<PathBuf>,
+    /// The transfer encoding of the output.
+    pub encoding: Encoding,
+    /// base64 line length; 0 for one unbroken line.
+    pub wrap: usize,
+    /// LF line endings instead of CRLF.
+    pub lf: bool,
+    /// Quoted-printable binary mode (CR and LF encoded).
+    pub binary: bool,
+    /// Encode this header value (RFC 2047) instead of a stream; checked for CR, LF and NUL.
+    pub header: Option<String>,
+    /// Build a whole message instead of encoding a stream.
+    pub message: Option<Message>,
+}
+
+/// The message `--message` builds.
+#[derive(Debug, Clone, Default)]
+pub struct Message {
+    /// From.
+    pub from: Option<String>,
+    /// To, in order.
+    pub to: Vec<String>,
+    /// Cc, in order.
+    pub cc: Vec<String>,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Date (default: now).
+    pub date: Option<String>,
+    /// Message-ID (default: generated).
+    pub message_id: Option<String>,
+    /// The text body.
+    pub text: Option<String>,
+    /// The text body's file (`-` for stdin).
+    pub text_file: Option<PathBuf>,
+    /// Files to attach.
+    pub attach: Vec<PathBuf>,
+}
 
 /// Opens FILE, or stdin for `-` / nothing; returns the input and its name for messages.
 pub(crate) fn open_input(file: Option<&Path>) -> Result<(Input, String)> {
@@ -31,11 +85,10 @@ pub(crate) fn open_input(file: Option<&Path>) -> Result<(Input, String)> {
 }
 
 /// Runs `mime-encode`.
-pub fn run(a: &Args) -> Result<Outcome> {
+pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     if let Some(text) = &a.header {
-        header::check_value("--header", text)?;
         let eol = if a.lf { "\n" } else { "\r\n" };
         let v = header::encode_header(text, 0, eol);
         out.write_all(v.as_bytes())
@@ -44,8 +97,8 @@ pub fn run(a: &Args) -> Result<Outcome> {
             .map_err(|e| Error::local("stdout", e))?;
         return Ok(Outcome::Success);
     }
-    if a.message {
-        return build_message(a, &mut out);
+    if let Some(m) = &a.message {
+        return build_message(m, &mut out);
     }
     let eol = if a.lf {
         LineEnding::Lf
@@ -79,7 +132,7 @@ pub fn run(a: &Args) -> Result<Outcome> {
     Ok(Outcome::Success)
 }
 
-fn build_message(a: &Args, out: &mut dyn Write) -> Result<Outcome> {
+fn build_message(a: &Message, out: &mut dyn Write) -> Result<Outcome> {
     let mut m = MessageBuilder::new();
     if let Some(f) = &a.from {
         m = m.from(f.clone());

@@ -24,12 +24,19 @@ use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
 
-use crate::cli::smtp_send::Args;
+use serde::Serialize;
+
+use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
-use crate::ops::smtp::send::{Connector, Job, transact};
+use crate::ops::common::{Connector, ItemResult, Tally, Ui};
+use crate::pingpong::SessionConfig;
 use crate::sink::FileSink;
-use crate::smtp::address;
+use crate::smtp::{Session, address};
+use crate::url::Target;
+
+use super::job::Job;
+use super::send::{refusal, session_usable, transact};
 
 const MAGIC: &str = "ferry-smtp-queue 1";
 /// The longest envelope line read back.
@@ -193,115 +200,139 @@ fn lock(dir: &Path) -> Result<File> {
     Ok(f)
 }
 
+/// One queue entry in the `--json` document of a flush.
+#[derive(Debug, Serialize)]
+pub struct EntryJson {
+    /// The entry's path.
+    pub entry: String,
+    /// `ok` (sent and removed) or `failed` (kept; the error says why).
+    #[serde(flatten)]
+    pub result: ItemResult,
+}
+
+/// The `--json` document of a flush.
+#[derive(Debug, Serialize)]
+pub struct FlushReport {
+    /// Each entry tried, in order.
+    pub messages: Vec<EntryJson>,
+    /// The entries sent (and removed, or rewritten for their deferred recipients).
+    pub sent: Vec<String>,
+    /// The entries left in the queue.
+    pub queued: Vec<String>,
+}
+
 /// `--flush-queue DIR`: sends every entry over one session (reopened after a broken one), removing each
-/// after its 250. Exit: 0 when all went (or none was queued), the failure's code when all failed alike,
-/// else 10.
-pub fn flush(conn: &Connector, dir: &Path, args: &Args) -> Result<Outcome> {
+/// after its 250. The exit code follows the common rule over the entries (`Tally`); a server that cannot
+/// be reached ends the flush (the rest stays queued).
+pub fn flush(
+    conn: &Connector,
+    open: &impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>,
+    dir: &Path,
+    ui: &Ui,
+) -> Result<Outcome> {
     let _lock = lock(dir)?;
     let list = entries(dir)?;
-    let quiet = args.net.quiet || args.net.json;
-    let mut failures: Vec<ErrorKind> = Vec::new();
+    let mut messages = Vec::new();
     let mut sent = Vec::new();
-    let mut session = None;
+    let mut fatal = None;
+    let mut session: Option<Session> = None;
     for path in &list {
+        let name = path.display().to_string();
         let mut job = match load(path) {
             Ok(j) => j,
             Err(e) => {
-                crate::cli::report("smtp-send", &e);
-                failures.push(e.kind());
+                ui.item_error(&e);
+                messages.push(EntryJson {
+                    entry: name,
+                    result: ItemResult::failed(&e),
+                });
                 continue;
             }
         };
-        if session.is_none() {
-            match conn.open() {
-                Ok(s) => session = Some(s),
+        let s = match session.as_mut() {
+            Some(s) => s,
+            None => match conn.open_once(open) {
+                Ok(s) => session.insert(s),
                 Err(e) => {
                     // The server is unreachable: the rest stays queued too.
-                    failures.push(e.kind());
-                    crate::cli::report("smtp-send", &e.within("flushing the queue"));
+                    fatal = Some(e.within("flushing the queue"));
                     break;
                 }
-            }
-        }
-        let Some(s) = session.as_mut() else { break };
-        let result = transact(s, &mut job, false);
-        let name = path.display().to_string();
-        match result {
-            Ok(t) if t.sent.is_some() => {
-                for r in t.results.iter().filter(|r| !r.accepted()) {
-                    eprintln!(
-                        "smtp-send: {name}: refused <{}>: {} {}",
-                        crate::terminal::escape(&r.address),
-                        r.code,
-                        r.text
-                    );
-                }
-                let deferred = t.deferred();
-                if deferred.is_empty() {
-                    std::fs::remove_file(path).map_err(local(&name))?;
-                    if let Ok(d) = File::open(dir) {
-                        let _ = d.sync_all();
-                    }
-                } else {
-                    requeue(path, &mut job, &deferred)?;
-                    failures.push(ErrorKind::Transient);
-                }
-                if !quiet {
-                    eprintln!("smtp-send: {name}: sent ({})", t.sent.unwrap_or_default());
-                }
-                sent.push(name);
-            }
+            },
+        };
+        let result = match transact(s, &mut job, false) {
             Ok(t) => {
-                let kind = if t.all_deferred() {
-                    ErrorKind::Transient
-                } else {
-                    ErrorKind::Permanent
-                };
-                for r in &t.results {
-                    eprintln!(
-                        "smtp-send: {name}: refused <{}>: {} {}",
-                        crate::terminal::escape(&r.address),
-                        r.code,
-                        r.text
-                    );
+                let rejected: Vec<_> = t.results.iter().filter(|r| !r.accepted()).collect();
+                for r in &rejected {
+                    ui.warn(&format!("{name}: {}", refusal(r)));
                 }
-                failures.push(kind);
+                match &t.sent {
+                    Some(reply) => {
+                        let deferred = t.deferred();
+                        let result = if deferred.is_empty() {
+                            std::fs::remove_file(path).map_err(local(&name))?;
+                            if let Ok(d) = File::open(dir) {
+                                let _ = d.sync_all();
+                            }
+                            ItemResult::ok()
+                        } else {
+                            requeue(path, &mut job, &deferred)?;
+                            ItemResult::failed(&Error::new(
+                                ErrorKind::Transient,
+                                format!(
+                                    "{name}: sent, but kept for {} deferred recipient(s)",
+                                    deferred.len()
+                                ),
+                            ))
+                        };
+                        ui.note(&format!("{name}: sent ({reply})"));
+                        sent.push(name.clone());
+                        result
+                    }
+                    None => {
+                        let kind = if t.all_deferred() {
+                            ErrorKind::Transient
+                        } else {
+                            ErrorKind::Permanent
+                        };
+                        ItemResult::failed(&Error::new(kind, format!("{name}: not sent")))
+                    }
+                }
             }
             Err(e) => {
-                let usable = matches!(e.kind(), ErrorKind::Permanent | ErrorKind::Transient);
-                failures.push(e.kind());
-                crate::cli::report("smtp-send", &e.within(&name));
+                let e = e.within(&name);
+                ui.item_error(&e);
                 if let Some(s) = session.take() {
-                    if usable {
+                    if session_usable(&e) {
                         s.quit();
                     } else {
                         s.close();
                     }
                 }
+                ItemResult::failed(&e)
             }
-        }
+        };
+        messages.push(EntryJson {
+            entry: name,
+            result,
+        });
     }
     if let Some(s) = session {
         s.quit();
     }
-    if args.net.json {
-        let left = entries(dir)?
+    let tally = Tally::of(messages.iter().map(|m| &m.result));
+    if ui.json() {
+        let queued = entries(dir)?
             .iter()
             .map(|p| p.display().to_string())
-            .collect::<Vec<_>>();
-        crate::json::print(&serde_json::json!({ "sent": sent, "queued": left }))?;
+            .collect();
+        ui.print_json(&FlushReport {
+            messages,
+            sent,
+            queued,
+        })?;
     }
-    if failures.is_empty() {
-        return Ok(Outcome::Success);
-    }
-    if sent.is_empty() && failures.iter().all(|k| *k == failures[0]) {
-        return Err(Error::new(
-            failures[0],
-            format!("{} queued message(s) not sent", list.len() - sent.len()),
-        )
-        .reported(false));
-    }
-    Ok(Outcome::Partial)
+    tally.outcome(ui, "queued messages", fatal)
 }
 
 /// Rewrites an entry for the recipients still deferred (a new entry, then the old one removed).

@@ -1,0 +1,319 @@
+//! The message of one smtp-send run as a [`Job`]: envelope plus a message that is composed or read, never
+//! held in memory, ready to be sent (and sent again, or queued).
+//!
+//! Composing happens into an unlinked temporary file. A message from stdin is spooled to one first, so its
+//! size is known for SIZE and it can be retried or queued; a message file is read in place (its header
+//! block only, then streamed). An unreadable attachment or message is a local error (exit 8); a message
+//! that names no recipient or sender is a usage error (exit 2), found here because it depends on the
+//! message's own header.
+
+use std::fs::File;
+use std::io::{self, BufRead, BufReader, BufWriter, Read, Seek, SeekFrom, Write};
+use std::path::Path;
+
+use crate::error::{Error, Result};
+use crate::mime::build::{Attachment, MessageBuilder, generate_message_id, rfc5322_date};
+use crate::smtp::MailParams;
+use crate::smtp::address;
+use crate::smtp::message::{Rewrite, read_header_block};
+
+use super::connect::local_host_name;
+use super::options::{Body, Compose, Message, Ready, Source, push_unique};
+
+/// The envelope and the message, ready to send (and to send again).
+pub struct Job {
+    /// MAIL FROM.
+    pub from: String,
+    /// RCPT TO, each once.
+    pub rcpts: Vec<String>,
+    /// Header bytes sent before the body (a rewritten header block; empty when the file is whole).
+    pub head: Vec<u8>,
+    /// The message source.
+    pub file: File,
+    /// Where the rest of the message starts in `file`.
+    pub body_offset: u64,
+    /// How many bytes of `file` follow `body_offset`.
+    pub body_len: u64,
+    /// May contain 8-bit data (a ready message): BODY=8BITMIME when offered.
+    pub eight_bit: bool,
+    /// Needs SMTPUTF8 (a UTF-8 address or header).
+    pub smtputf8: bool,
+}
+
+impl Job {
+    /// The message size in octets as read (before CRLF normalisation and dot-stuffing).
+    pub fn size(&self) -> u64 {
+        self.head.len() as u64 + self.body_len
+    }
+
+    /// The MAIL FROM parameters.
+    pub fn params(&self) -> MailParams {
+        MailParams {
+            size: Some(self.size()),
+            eight_bit: self.eight_bit,
+            smtputf8: self.smtputf8,
+        }
+    }
+
+    /// The whole message, from its first byte.
+    pub fn reader(&mut self) -> Result<impl Read + '_> {
+        self.file
+            .seek(SeekFrom::Start(self.body_offset))
+            .map_err(|e| Error::local("the message", e))?;
+        Ok(io::Cursor::new(&self.head).chain((&self.file).take(self.body_len)))
+    }
+}
+
+/// The sender sendmail uses when nothing names one: `$LOGNAME@host` (or `$USER`, or `root`).
+fn default_sender() -> String {
+    let user = std::env::var("LOGNAME")
+        .or_else(|_| std::env::var("USER"))
+        .ok()
+        .filter(|u| {
+            !u.is_empty()
+                && u.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'@' && b != b'<' && b != b'>')
+        })
+        .unwrap_or_else(|| "root".to_string());
+    format!("{user}@{}", local_host_name())
+}
+
+/// Builds the job: composes the message into a spool file, or reads a ready one's header block. All
+/// local refusals happen here, before any connection. `sendmail` adds a From field to a message without
+/// one and falls back to `$LOGNAME@host` as the sender.
+pub fn prepare(m: &Message, sendmail: bool) -> Result<Job> {
+    match &m.source {
+        Source::Ready(r) => prepare_ready(m, r, sendmail),
+        Source::Compose(c) => prepare_composed(m, c),
+    }
+}
+
+fn prepare_composed(m: &Message, c: &Compose) -> Result<Job> {
+    let from = m
+        .from
+        .clone()
+        .ok_or_else(|| Error::usage("--from is required to compose a message"))?;
+    let rcpts = m.rcpts.clone();
+    let mut b = MessageBuilder::new().from(c.from.clone());
+    for t in &c.to {
+        b = b.to(t.clone());
+    }
+    for cc in &c.cc {
+        b = b.cc(cc.clone());
+    }
+    if let Some(s) = &c.subject {
+        b = b.subject(s.clone());
+    }
+    // Kept alive until the message is composed: a body read from stdin is spooled to a named file.
+    let mut _stdin_body = None;
+    match &c.body {
+        Body::None => {}
+        Body::Text(text) => b = b.text(text.clone()),
+        Body::File(path) if path.as_os_str() == "-" => {
+            let mut tmp = tempfile::NamedTempFile::new()
+                .map_err(|e| Error::local("a temporary file for the body", e))?;
+            io::copy(&mut io::stdin().lock(), tmp.as_file_mut())
+                .map_err(|e| Error::local("stdin", e))?;
+            b = b.text_file(tmp.path().to_path_buf());
+            _stdin_body = Some(tmp);
+        }
+        Body::File(path) => b = b.text_file(path.clone()),
+    }
+    for a in &c.attach {
+        b = b.attach(Attachment::file(a.clone()));
+    }
+    let file =
+        tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
+    let mut w = BufWriter::with_capacity(128 * 1024, file);
+    b.write_to(&mut w, "the composed message")?;
+    let file = w
+        .into_inner()
+        .map_err(|e| Error::local("the composed message", e.into_error()))?;
+    let len = file
+        .metadata()
+        .map_err(|e| Error::local("the composed message", e))?
+        .len();
+    let smtputf8 = !from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
+    Ok(Job {
+        from,
+        rcpts,
+        head: Vec::new(),
+        file,
+        body_offset: 0,
+        body_len: len,
+        eight_bit: false,
+        smtputf8,
+    })
+}
+
+fn prepare_ready(m: &Message, r: &Ready, sendmail: bool) -> Result<Job> {
+    let path = r.path.as_path();
+    let what = if path.as_os_str() == "-" {
+        "stdin".to_string()
+    } else {
+        path.display().to_string()
+    };
+    let envelope_from = m.from.clone();
+    let mut rcpts = m.rcpts.clone();
+    let mut file = open_message(path, r.dot_ends_input)?;
+    let len = file.metadata().map_err(|e| Error::local(&what, e))?.len();
+    let add_from = if sendmail {
+        let addr = envelope_from.clone().unwrap_or_else(default_sender);
+        Some(match &r.full_name {
+            Some(name) => format!("{} <{addr}>", name.trim()),
+            None => addr,
+        })
+    } else {
+        None
+    };
+    let rewrite = Rewrite {
+        strip_bcc: r.read_recipients,
+        date: rfc5322_date(std::time::SystemTime::now()),
+        message_id: generate_message_id(),
+        from: add_from,
+    };
+    let hb = read_header_block(&mut file, &rewrite, &what)?;
+    if r.read_recipients {
+        for r in hb.recipients() {
+            push_unique(&mut rcpts, r);
+        }
+    }
+    if rcpts.is_empty() {
+        return Err(Error::usage(if r.read_recipients {
+            "no recipients: the message has no To, Cc or Bcc"
+        } else {
+            "no recipients: give --to, or -t to take them from the message"
+        }));
+    }
+    let from = match envelope_from.or(hb.from.clone()) {
+        Some(f) => f,
+        None if sendmail => default_sender(),
+        None => {
+            return Err(Error::usage(
+                "no sender: give --from (the message has no From field)",
+            ));
+        }
+    };
+    address::check(&from)?;
+    let smtputf8 = hb.non_ascii || !from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
+    Ok(Job {
+        from,
+        rcpts,
+        body_len: len.saturating_sub(hb.body_offset),
+        body_offset: hb.body_offset,
+        head: hb.head,
+        file,
+        eight_bit: true,
+        smtputf8,
+    })
+}
+
+/// Opens a ready message: a regular file in place; stdin, a pipe or a device spooled to an unlinked
+/// temporary file (so it has a size and can be read again). With `dot_ends` (sendmail without `-i`) a
+/// line of a single `.` ends the input.
+fn open_message(path: &Path, dot_ends: bool) -> Result<File> {
+    if path.as_os_str() != "-" {
+        let file = File::open(path).map_err(|e| Error::local(path.display(), e))?;
+        let meta = file
+            .metadata()
+            .map_err(|e| Error::local(path.display(), e))?;
+        if meta.is_file() && !dot_ends {
+            return Ok(file);
+        }
+        return spool(
+            &mut BufReader::new(file),
+            dot_ends,
+            &path.display().to_string(),
+        );
+    }
+    spool(&mut io::stdin().lock(), dot_ends, "stdin")
+}
+
+fn spool(src: &mut dyn BufRead, dot_ends: bool, what: &str) -> Result<File> {
+    let tmp =
+        tempfile::tempfile().map_err(|e| Error::local("a temporary file for the message", e))?;
+    let mut w = BufWriter::with_capacity(128 * 1024, tmp);
+    if dot_ends {
+        copy_until_dot(src, &mut w, what)?;
+    } else {
+        io::copy(src, &mut w).map_err(|e| Error::local(what, e))?;
+    }
+    let mut file = w
+        .into_inner()
+        .map_err(|e| Error::local("the spooled message", e.into_error()))?;
+    file.seek(SeekFrom::Start(0))
+        .map_err(|e| Error::local("the spooled message", e))?;
+    Ok(file)
+}
+
+/// Copies `src` to `out` until a line that is a single `.` (sendmail's end of input without `-i`).
+pub fn copy_until_dot(src: &mut dyn BufRead, out: &mut dyn Write, what: &str) -> Result<()> {
+    let mut at_line_start = true;
+    // A "." or ".\r" at the start of a line, held back until we know whether the line ends there.
+    let mut held: Vec<u8> = Vec::with_capacity(2);
+    let mut run: Vec<u8> = Vec::with_capacity(64 * 1024);
+    loop {
+        let chunk = src.fill_buf().map_err(|e| Error::local(what, e))?;
+        if chunk.is_empty() {
+            run.extend_from_slice(&held);
+            out.write_all(&run)
+                .map_err(|e| Error::local("the spooled message", e))?;
+            return Ok(());
+        }
+        let n = chunk.len();
+        for &b in chunk {
+            if !held.is_empty() {
+                held.push(b);
+                match held.as_slice() {
+                    b".\n" | b".\r\n" => {
+                        out.write_all(&run)
+                            .map_err(|e| Error::local("the spooled message", e))?;
+                        return Ok(());
+                    }
+                    b".\r" => continue,
+                    _ => {
+                        run.extend_from_slice(&held);
+                        held.clear();
+                        at_line_start = b == b'\n';
+                        continue;
+                    }
+                }
+            }
+            if at_line_start && b == b'.' {
+                held.push(b);
+                continue;
+            }
+            run.push(b);
+            at_line_start = b == b'\n';
+        }
+        src.consume(n);
+        out.write_all(&run)
+            .map_err(|e| Error::local("the spooled message", e))?;
+        run.clear();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn until_dot(input: &str) -> String {
+        let mut out = Vec::new();
+        copy_until_dot(
+            &mut io::BufReader::with_capacity(3, input.as_bytes()),
+            &mut out,
+            "t",
+        )
+        .unwrap();
+        String::from_utf8(out).unwrap()
+    }
+
+    #[test]
+    fn sendmail_input_ends_at_a_lone_dot() {
+        assert_eq!(until_dot("a\n.\nb\n"), "a\n");
+        assert_eq!(until_dot("a\r\n.\r\nb\n"), "a\r\n");
+        assert_eq!(until_dot(".\n"), "");
+        assert_eq!(until_dot("a\n..\n.b\n.\rx\nend"), "a\n..\n.b\n.\rx\nend");
+        assert_eq!(until_dot("a\n."), "a\n.");
+    }
+}
