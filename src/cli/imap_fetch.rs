@@ -6,7 +6,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{MailOutputArgs, NetArgs, parse_mechanism, parse_size};
+use crate::error::{Error, Result};
+use crate::imap::{PartNumber, Section, quote};
+use crate::ops::imap::connect::IMAP_SCHEMES;
+use crate::ops::imap::fetch::{Options, Removal};
 use crate::sasl::Mechanism;
+use crate::url::Target;
 
 /// Fetch mail over IMAP or IMAPS.
 #[derive(Debug, Parser)]
@@ -106,7 +111,61 @@ const EXAMPLES: &str = "Examples:
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("imap-fetch", |a| crate::ops::imap::fetch::run(&a))
+    super::run_tool(
+        "imap-fetch",
+        |a: Args| {
+            let mode = a.net.output();
+            Ok((Options::try_from(a)?, mode))
+        },
+        crate::ops::imap::fetch::run,
+    )
+}
+
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    /// Checks every argument that goes to the server (CR, LF, NUL; part numbers), parses the URL and
+    /// the network flags: every usage error is raised here, before anything connects.
+    fn try_from(args: Args) -> Result<Options> {
+        let section = match (&args.part, args.headers_only) {
+            (Some(p), _) => Section::Part(PartNumber::parse(p)?),
+            (None, true) => Section::Header,
+            (None, false) => Section::Whole,
+        };
+        quote::search(&args.search)?;
+        let removal = match (args.move_to, args.delete) {
+            (Some(m), _) => {
+                quote::mailbox(&m)?;
+                Removal::Move(m)
+            }
+            (None, true) => Removal::Delete,
+            (None, false) => Removal::Keep,
+        };
+        let target = Target::parse(&args.url, IMAP_SCHEMES)?;
+        let mailbox = match target.path.trim_end_matches('/') {
+            "" => "INBOX".to_string(),
+            p => p.to_string(),
+        };
+        quote::mailbox(&mailbox)?;
+        let batch = usize::try_from(args.batch)
+            .map_err(|_| Error::usage("--batch: too large for this machine"))?;
+        Ok(Options {
+            target,
+            mailbox,
+            net: args.net.options()?,
+            auth: args.auth,
+            search: args.search,
+            section,
+            mark_seen: args.mark_seen,
+            decode: args.decode,
+            removal,
+            state: if args.new_only { args.state } else { None },
+            max_size: args.max_size,
+            max_messages: args.max_messages,
+            batch,
+            output: args.output.target(),
+        })
+    }
 }
 
 #[cfg(test)]

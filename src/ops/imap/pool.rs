@@ -131,8 +131,10 @@ impl Drop for Pool {
 }
 
 fn work(store: &mut Store, rx: &Receiver<Job>, done: &SyncSender<Done>) {
-    while let Ok(job) = rx.recv() {
+    let mut next = rx.recv().ok();
+    while let Some(job) = next.take() {
         let Job::Begin(uid, hint) = job else {
+            next = rx.recv().ok();
             continue;
         };
         let (mut delivery, mut failed) = match store.begin(&hint) {
@@ -162,9 +164,18 @@ fn work(store: &mut Store, rx: &Receiver<Job>, done: &SyncSender<Done>) {
                     break;
                 }
                 // Dropping the delivery discards it (temporary file removed).
-                Ok(Job::Abort) | Ok(Job::Begin(..)) => break,
+                Ok(Job::Abort) => break,
+                // The message was abandoned without a word (its session broke): discard it and start
+                // the next one.
+                Ok(begin @ Job::Begin(..)) => {
+                    next = Some(begin);
+                    break;
+                }
                 Err(_) => return,
             }
+        }
+        if next.is_none() {
+            next = rx.recv().ok();
         }
     }
 }
