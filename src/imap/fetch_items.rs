@@ -122,7 +122,17 @@ mod tests {
         assert_eq!(part("1.2").to_string(), "1.2");
         assert_eq!(part("2.10.3").to_string(), "2.10.3");
         for bad in [
-            "", "1.", ".1", "a", "1..2", "0", "1.0", "1 2", "HEADER", "+1", "1234567890",
+            "",
+            "1.",
+            ".1",
+            "a",
+            "1..2",
+            "0",
+            "1.0",
+            "1 2",
+            "HEADER",
+            "+1",
+            "1234567890",
         ] {
             let e = PartNumber::parse(bad).unwrap_err();
             assert_eq!(e.kind(), crate::error::ErrorKind::Usage, "{bad}");
@@ -136,7 +146,10 @@ mod tests {
             (FetchItems::Size, "(UID RFC822.SIZE)"),
             (FetchItems::peek(Section::Whole), "(UID BODY.PEEK[])"),
             (FetchItems::peek(Section::Header), "(UID BODY.PEEK[HEADER])"),
-            (FetchItems::peek(Section::Part(part("1.2"))), "(UID BODY.PEEK[1.2])"),
+            (
+                FetchItems::peek(Section::Part(part("1.2"))),
+                "(UID BODY.PEEK[1.2])",
+            ),
             (
                 FetchItems::peek(Section::Mime(part("1.2"))),
                 "(UID BODY.PEEK[1.2.MIME])",
