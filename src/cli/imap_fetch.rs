@@ -28,7 +28,17 @@ use crate::url::Target;
         on messages whose local copy is durable. With --new-only --state FILE, the mailbox's UIDVALIDITY and \
         the last stored UID are recorded after every message, so an interrupted run can simply be run again: \
         nothing is lost, nothing is stored twice in a Maildir or --dir, and pending deletions are finished; \
-        a changed UIDVALIDITY fetches everything again with a warning.",
+        a changed UIDVALIDITY fetches everything again with a warning.\n\n\
+        With --retries N, a session that fails transiently (a dropped connection, a timeout, BYE) is \
+        opened again (fresh connection and login), the mailbox is selected again and must still have the \
+        UIDVALIDITY the run started with (else the run stops), stored messages not yet deleted or moved \
+        are deleted or moved, and the run goes on with the messages not yet stored: none is lost or \
+        stored twice.\n\n\
+        With --json, each message is one record {uid, bytes, status, error, path} with the status words \
+        every ferry tool uses: \"ok\" (stored), \"skipped\" (larger than --max-size, or gone from the \
+        server meanwhile; error.exit_code 0 and error.message says why) or \"failed\" (error.exit_code \
+        is the code that failure alone would give). The run exits 0 when nothing failed, and 10 when \
+        some messages were stored before a failure ended it (its error is the document's \"error\").",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]

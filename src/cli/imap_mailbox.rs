@@ -41,7 +41,9 @@ pub enum Action {
         (implicit TLS, or STARTTLS with --starttls).\n\n\
         Mailbox names are UTF-8 on the command line and modified UTF-7 on the wire; a hierarchy uses the \
         server's delimiter, which `list` shows. `list` prints one mailbox per line (name, then its \
-        attributes); with --json, `list` and `status` print one JSON document.",
+        attributes); with --json, `list` and `status` print one JSON document, and the other commands \
+        print {command, mailboxes, status} with status \"ok\" (the status word every ferry tool uses; \
+        a refusal is an error and an exit code instead).",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
