@@ -752,17 +752,15 @@ fn pending_deletions_survive_a_run_killed_while_resuming() {
         vec![Drain],
     ]));
     let u = url(&srv, "");
-    let args = [
-        u.as_str(),
-        "--new-only",
-        "--state",
-        st,
-        "--maildir",
-        "M",
-        "--delete",
-    ];
+    let args = |u: &str| -> Vec<String> {
+        [u, "--new-only", "--state", st, "--maildir", "M", "--delete"]
+            .map(String::from)
+            .to_vec()
+    };
+    let a = args(&u);
+    let args1: Vec<&str> = a.iter().map(String::as_str).collect();
     let limit = without_deletions.len() as u64 + 1;
-    let (code, _stderr) = run_with_file_size_limit(dir.path(), "imap-fetch", &args, limit);
+    let (code, _stderr) = run_with_file_size_limit(dir.path(), "imap-fetch", &args1, limit);
     srv.finish();
     assert_eq!(code, None, "the run was to die writing the state");
 
@@ -778,17 +776,9 @@ fn pending_deletions_survive_a_run_killed_while_resuming() {
         search("A0005", "UID 3:* (ALL)", "2"),
         logout("A0006"),
     ]));
-    let u = url(&srv, "");
-    let args = [
-        u.as_str(),
-        "--new-only",
-        "--state",
-        st,
-        "--maildir",
-        "M",
-        "--delete",
-    ];
-    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    let a = args(&url(&srv, ""));
+    let args2: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &args2, &[]);
     srv.finish();
     assert_code(&r, 0);
     assert_eq!(

@@ -182,6 +182,48 @@ impl TryFrom<Args> for Options {
 mod tests {
     use super::*;
 
+    fn options(args: &[&str]) -> Result<Options> {
+        let mut argv = vec!["imap-fetch"];
+        argv.extend_from_slice(args);
+        Options::try_from(Args::try_parse_from(argv).unwrap())
+    }
+
+    #[test]
+    fn args_become_plain_options() {
+        let o = options(&["imaps://ann:pw@h/Archive/", "--part", "1.2", "--decode"]).unwrap();
+        assert_eq!(o.mailbox, "Archive");
+        assert_eq!(o.section, Section::Part(PartNumber::parse("1.2").unwrap()));
+        assert!(o.decode && o.state.is_none());
+        assert_eq!(o.removal, Removal::Keep);
+        assert_eq!((o.batch, o.target.port), (200, 993));
+        let o = options(&[
+            "imap://h",
+            "--headers-only",
+            "--move-to",
+            "Done",
+            "--new-only",
+            "--state",
+            "s.json",
+            "--retries",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(o.mailbox, "INBOX");
+        assert_eq!(o.section, Section::Header);
+        assert_eq!(o.removal, Removal::Move("Done".into()));
+        assert_eq!(o.state, Some(PathBuf::from("s.json")));
+        assert_eq!(o.net.retry.retries, 3);
+        for bad in [
+            vec!["imap://h", "--part", "1..2"],
+            vec!["imap://h", "--search", "ALL\r\nA1 LOGOUT"],
+            vec!["imap://h", "--delete", "--timeout", "0"],
+            vec!["pop3://h"],
+        ] {
+            let e = options(&bad).err().map(|e| e.kind());
+            assert_eq!(e, Some(crate::error::ErrorKind::Usage), "{bad:?}");
+        }
+    }
+
     #[test]
     fn sizes() {
         assert_eq!(parse_size("123"), Ok(123));
