@@ -19,29 +19,25 @@
 //! messages were stored, else with the failure's own code ([`Tally::outcome`]).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::imap::{Body, BodySink, Fetch, FetchItems, Section, Session, quote};
-use crate::mime::decode::Decoder;
 use crate::ops::Outcome;
 use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui, with_retries};
 use crate::ops::imap::connect::opener;
 use crate::ops::imap::pool::{Done, Pool};
+use crate::ops::imap::slot::{Mem, NoBodies, Out, Slot, transfer_encoding};
 use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
 use crate::sasl::Mechanism;
-use crate::store::{Delivery, Store, Target, ToLf};
+use crate::store::{Store, Target, ToLf};
 
 pub use crate::json::ErrorJson;
 
 /// Commit threads for a Maildir or `--dir`.
 const COMMIT_THREADS: usize = 4;
-
-/// The most bytes of a part's MIME header read for `--decode`.
-const MIME_HEADER_CAP: usize = 64 * 1024;
 
 /// UIDs per size query (`--max-size`).
 const SIZE_BATCH: usize = 1000;
@@ -659,197 +655,4 @@ struct Advance {
     order: Vec<u32>,
     next: usize,
     done: HashSet<u32>,
-}
-
-/// The Content-Transfer-Encoding in a MIME header (unfolded, case-insensitive); `7bit` when absent.
-fn transfer_encoding(header: &[u8]) -> String {
-    let text = String::from_utf8_lossy(header);
-    let mut value: Option<String> = None;
-    for line in text.split('\n') {
-        let line = line.trim_end_matches('\r');
-        if let Some(v) = &mut value {
-            if line.starts_with([' ', '\t']) {
-                v.push_str(line.trim());
-                continue;
-            }
-            break;
-        }
-        if let Some((name, v)) = line.split_once(':')
-            && name
-                .trim()
-                .eq_ignore_ascii_case("content-transfer-encoding")
-        {
-            value = Some(v.trim().to_string());
-        }
-    }
-    value
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_else(|| "7bit".to_string())
-}
-
-/// Bodies are not expected (a size query): any that comes is dropped.
-struct NoBodies;
-
-impl BodySink for NoBodies {
-    fn begin(&mut self, _: u32, _: Option<u32>, _: u64) -> Result<()> {
-        Ok(())
-    }
-    fn write(&mut self, _: &[u8]) -> Result<()> {
-        Ok(())
-    }
-    fn end(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// A small body in memory (a part's MIME header), at most [`MIME_HEADER_CAP`] bytes kept.
-#[derive(Default)]
-struct Mem {
-    buf: Vec<u8>,
-}
-
-impl BodySink for Mem {
-    fn begin(&mut self, _: u32, _: Option<u32>, _: u64) -> Result<()> {
-        self.buf.clear();
-        Ok(())
-    }
-    fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let room = MIME_HEADER_CAP.saturating_sub(self.buf.len());
-        self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        Ok(())
-    }
-    fn end(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// Where one message's bytes go.
-enum Out<'s> {
-    /// Nowhere (not wanted, or not begun).
-    None,
-    /// A delivery in this thread (mbox, MDA, stdout: order matters).
-    Local(Delivery<'s>),
-    /// A delivery on commit thread n.
-    Remote(usize),
-}
-
-/// Where the body of one FETCH response goes: a delivery begun when the body starts (for a UID we
-/// want), decoded when asked, hashed as stored for the state's `pending` record.
-struct Slot<'s> {
-    store: Option<&'s mut Store>,
-    pool: Option<&'s mut Pool>,
-    out: Out<'s>,
-    fnv: Option<ToLf<Fnv>>,
-    decoder: Option<Decoder>,
-    buf: Vec<u8>,
-    raw: u64,
-    want: &'s HashSet<u32>,
-    got: &'s HashSet<u32>,
-    encodings: &'s HashMap<u32, String>,
-    decode: bool,
-}
-
-impl Slot<'_> {
-    fn emit(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Some(h) = &mut self.fnv {
-            h.write_all(bytes).map_err(|e| Error::local("hash", e))?;
-        }
-        match &mut self.out {
-            Out::None => Ok(()),
-            Out::Local(d) => d
-                .write_all(bytes)
-                .map_err(|e| Error::local("writing the message", e)),
-            Out::Remote(w) => match &self.pool {
-                Some(p) => p.data(*w, bytes),
-                None => Ok(()),
-            },
-        }
-    }
-
-    /// Drops a body that turned out not to be wanted.
-    fn abandon(self) {
-        if let (Out::Remote(w), Some(p)) = (&self.out, &self.pool) {
-            let _ = p.abort(*w);
-        }
-    }
-}
-
-impl BodySink for Slot<'_> {
-    fn begin(&mut self, seq: u32, uid: Option<u32>, _len: u64) -> Result<()> {
-        if let Some(u) = uid
-            && (!self.want.contains(&u) || self.got.contains(&u))
-        {
-            return Ok(()); // not asked for: read and dropped
-        }
-        if !matches!(self.out, Out::None) {
-            return Ok(());
-        }
-        if self.decode {
-            let u = uid.ok_or_else(|| {
-                Error::protocol(format!(
-                    "message {seq}: the server sent the body before the UID, which --decode needs first"
-                ))
-            })?;
-            let cte = self.encodings.get(&u).map_or("7bit", String::as_str);
-            self.decoder = Some(Decoder::for_encoding(cte, false));
-        }
-        let hint = uid.map_or_else(|| format!("seq-{seq}"), |u| u.to_string());
-        if let Some(pool) = self.pool.as_deref_mut() {
-            self.out = Out::Remote(pool.begin(uid.unwrap_or(0), hint)?);
-        } else if let Some(store) = self.store.take() {
-            self.out = Out::Local(store.begin(&hint)?);
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if matches!(self.out, Out::None) {
-            return Ok(());
-        }
-        self.raw += chunk.len() as u64;
-        match self.decoder.take() {
-            Some(mut dec) => {
-                let mut out = std::mem::take(&mut self.buf);
-                out.clear();
-                let r = dec.feed(chunk, &mut out);
-                self.decoder = Some(dec);
-                self.emit(&out)?;
-                self.buf = out;
-                r.map_err(|e| Error::protocol(format!("decoding the part: {e:?}")))
-            }
-            None => self.emit(chunk),
-        }
-    }
-
-    fn end(&mut self) -> Result<()> {
-        if let Some(mut dec) = self.decoder.take() {
-            let mut out = Vec::new();
-            let r = dec.finish(&mut out);
-            self.emit(&out)?;
-            r.map_err(|e| Error::protocol(format!("decoding the part: {e:?}")))?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn transfer_encodings() {
-        assert_eq!(
-            transfer_encoding(
-                b"Content-Type: text/plain\r\nContent-Transfer-Encoding:\r\n  BASE64\r\n\r\n"
-            ),
-            "base64"
-        );
-        assert_eq!(transfer_encoding(b"Content-Type: text/plain\r\n"), "7bit");
-    }
 }
