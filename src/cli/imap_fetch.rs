@@ -6,7 +6,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{MailOutputArgs, NetArgs, parse_mechanism, parse_size};
+use crate::error::{Error, Result};
+use crate::imap::{PartNumber, Section, quote};
+use crate::ops::imap::connect::IMAP_SCHEMES;
+use crate::ops::imap::fetch::{Options, Removal};
 use crate::sasl::Mechanism;
+use crate::url::Target;
 
 /// Fetch mail over IMAP or IMAPS.
 #[derive(Debug, Parser)]
@@ -23,7 +28,17 @@ use crate::sasl::Mechanism;
         on messages whose local copy is durable. With --new-only --state FILE, the mailbox's UIDVALIDITY and \
         the last stored UID are recorded after every message, so an interrupted run can simply be run again: \
         nothing is lost, nothing is stored twice in a Maildir or --dir, and pending deletions are finished; \
-        a changed UIDVALIDITY fetches everything again with a warning.",
+        a changed UIDVALIDITY fetches everything again with a warning.\n\n\
+        With --retries N, a session that fails transiently (a dropped connection, a timeout, BYE) is \
+        opened again (fresh connection and login), the mailbox is selected again and must still have the \
+        UIDVALIDITY the run started with (else the run stops), stored messages not yet deleted or moved \
+        are deleted or moved, and the run goes on with the messages not yet stored: none is lost or \
+        stored twice.\n\n\
+        With --json, each message is one record {uid, bytes, status, error, path} with the status words \
+        every ferry tool uses: \"ok\" (stored), \"skipped\" (larger than --max-size, or gone from the \
+        server meanwhile; error.exit_code 0 and error.message says why) or \"failed\" (error.exit_code \
+        is the code that failure alone would give). The run exits 0 when nothing failed, and 10 when \
+        some messages were stored before a failure ended it (its error is the document's \"error\").",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -106,12 +121,108 @@ const EXAMPLES: &str = "Examples:
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
-    super::run::<Args, _>("imap-fetch", |a| crate::ops::imap::fetch::run(&a))
+    super::run_tool(
+        "imap-fetch",
+        |a: Args| {
+            let mode = a.net.output();
+            Ok((Options::try_from(a)?, mode))
+        },
+        crate::ops::imap::fetch::run,
+    )
+}
+
+impl TryFrom<Args> for Options {
+    type Error = Error;
+
+    /// Checks every argument that goes to the server (CR, LF, NUL; part numbers), parses the URL and
+    /// the network flags: every usage error is raised here, before anything connects.
+    fn try_from(args: Args) -> Result<Options> {
+        let section = match (&args.part, args.headers_only) {
+            (Some(p), _) => Section::Part(PartNumber::parse(p)?),
+            (None, true) => Section::Header,
+            (None, false) => Section::Whole,
+        };
+        quote::search(&args.search)?;
+        let removal = match (args.move_to, args.delete) {
+            (Some(m), _) => {
+                quote::mailbox(&m)?;
+                Removal::Move(m)
+            }
+            (None, true) => Removal::Delete,
+            (None, false) => Removal::Keep,
+        };
+        let target = Target::parse(&args.url, IMAP_SCHEMES)?;
+        let mailbox = match target.path.trim_end_matches('/') {
+            "" => "INBOX".to_string(),
+            p => p.to_string(),
+        };
+        quote::mailbox(&mailbox)?;
+        let batch = usize::try_from(args.batch)
+            .map_err(|_| Error::usage("--batch: too large for this machine"))?;
+        Ok(Options {
+            target,
+            mailbox,
+            net: args.net.options()?,
+            auth: args.auth,
+            search: args.search,
+            section,
+            mark_seen: args.mark_seen,
+            decode: args.decode,
+            removal,
+            state: if args.new_only { args.state } else { None },
+            max_size: args.max_size,
+            max_messages: args.max_messages,
+            batch,
+            output: args.output.target(),
+        })
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn options(args: &[&str]) -> Result<Options> {
+        let mut argv = vec!["imap-fetch"];
+        argv.extend_from_slice(args);
+        Options::try_from(Args::try_parse_from(argv).unwrap())
+    }
+
+    #[test]
+    fn args_become_plain_options() {
+        let o = options(&["imaps://ann:pw@h/Archive/", "--part", "1.2", "--decode"]).unwrap();
+        assert_eq!(o.mailbox, "Archive");
+        assert_eq!(o.section, Section::Part(PartNumber::parse("1.2").unwrap()));
+        assert!(o.decode && o.state.is_none());
+        assert_eq!(o.removal, Removal::Keep);
+        assert_eq!((o.batch, o.target.port), (200, 993));
+        let o = options(&[
+            "imap://h",
+            "--headers-only",
+            "--move-to",
+            "Done",
+            "--new-only",
+            "--state",
+            "s.json",
+            "--retries",
+            "3",
+        ])
+        .unwrap();
+        assert_eq!(o.mailbox, "INBOX");
+        assert_eq!(o.section, Section::Header);
+        assert_eq!(o.removal, Removal::Move("Done".into()));
+        assert_eq!(o.state, Some(PathBuf::from("s.json")));
+        assert_eq!(o.net.retry.retries, 3);
+        for bad in [
+            vec!["imap://h", "--part", "1..2"],
+            vec!["imap://h", "--search", "ALL\r\nA1 LOGOUT"],
+            vec!["imap://h", "--delete", "--timeout", "0"],
+            vec!["pop3://h"],
+        ] {
+            let e = options(&bad).err().map(|e| e.kind());
+            assert_eq!(e, Some(crate::error::ErrorKind::Usage), "{bad:?}");
+        }
+    }
 
     #[test]
     fn sizes() {

@@ -10,6 +10,7 @@
 //! held in memory. The session knows nothing of files or flags.
 
 pub mod dialect;
+pub mod fetch_items;
 pub mod mailbox;
 pub mod quote;
 pub mod response;
@@ -24,6 +25,7 @@ use crate::sasl::{self, Mechanism};
 use crate::url::Target;
 
 pub use dialect::{BodySink, ImapDialect, Literals};
+pub use fetch_items::{FetchItems, PartNumber, Section};
 pub use mailbox::{Mailbox, MailboxStatus, Selected};
 pub use quote::Part;
 pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
@@ -496,6 +498,26 @@ impl Session {
     /// [`Session::fetch_next`]. Returns the tag.
     pub fn uid_fetch_start(&mut self, set: &str, items: &str) -> Result<String> {
         self.send("UID FETCH", vec![Part::Text(format!("{set} {items}"))])
+    }
+
+    /// Starts UID FETCH (RFC 9051 §6.4.5, §6.4.9) of `items` for `uids` (any order; sent as a compressed
+    /// sequence set); read the responses with [`Session::fetch_next`]. Returns the tag.
+    pub fn uid_fetch(&mut self, uids: &[u32], items: &FetchItems) -> Result<String> {
+        self.uid_fetch_start(&set::format(uids), &items.to_string())
+    }
+
+    /// Deletes `uids`: UID STORE +FLAGS.SILENT (\Deleted) (RFC 9051 §6.4.6), then UID EXPUNGE (RFC 4315
+    /// §2.1) or EXPUNGE (RFC 9051 §6.4.3), as [`Session::expunge`] decides.
+    pub fn delete_messages(&mut self, uids: &[u32]) -> Result<()> {
+        let set = set::format(uids);
+        self.uid_store_add(&set, "\\Deleted")?;
+        self.expunge(&set)
+    }
+
+    /// Moves `uids` to mailbox `dest` (UTF-8): UID MOVE (RFC 6851 §3.1) or UID COPY + delete, as
+    /// [`Session::uid_move`] decides.
+    pub fn move_messages(&mut self, uids: &[u32], dest: &str) -> Result<()> {
+        self.uid_move(&set::format(uids), dest)
     }
 
     /// The next FETCH response of the running command `tag` (bodies streamed to `body`, each at most

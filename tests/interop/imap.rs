@@ -1,6 +1,6 @@
 //! imap-fetch / imap-mailbox against the real Dovecot (IMAP and IMAPS on loopback). Each test makes its own
-//! user (appended to the passwd-file Dovecot rereads) with a freshly seeded Maildir, so tests share the
-//! server but never a mailbox.
+//! user (appended to the passwd-file Dovecot rereads) with a freshly seeded Maildir, so tests — also those
+//! of other test processes — share the server but never a mailbox.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -21,9 +21,12 @@ struct User {
 }
 
 impl User {
-    /// A fresh user `imap-NAME` (password `NAME-pw`) with an empty INBOX and, when given, folders.
+    /// A fresh user `imap-NAME-PID` (password `imap-NAME-PID-pw`) with an empty INBOX and, when given,
+    /// folders. The process id keeps the suites of several checkouts run at once against the one Dovecot
+    /// apart: with a shared name, one suite's `User::new` emptied and reseeded the mailbox another was
+    /// fetching from (the kill -9 test then found messages left in INBOX, or stored twice).
     fn new(c: &HashMap<String, String>, name: &str, folders: &[&str]) -> User {
-        let name = format!("imap-{name}");
+        let name = format!("imap-{name}-{}", std::process::id());
         let home = Path::new(&c["FERRY_DOVECOT_MAIL"]).join(&name);
         let _ = std::fs::remove_dir_all(&home);
         let mut dirs = vec![home.join("Maildir")];

@@ -544,3 +544,72 @@ pub fn per_session(seen: &[String]) -> Vec<Vec<String>> {
     }
     out
 }
+
+/// Runs a binary like [`run_in`] with the largest file it may write capped at `limit` bytes
+/// (RLIMIT_FSIZE): a write past it ends the process with SIGXFSZ, as a `kill -9` would at exactly that
+/// point. Returns the exit code (None when a signal ended it) and stderr.
+pub fn run_with_file_size_limit(
+    cwd: &Path,
+    name: &str,
+    args: &[&str],
+    limit: u64,
+) -> (Option<i32>, String) {
+    use std::os::unix::process::CommandExt;
+    let home = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(bin(name));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    let lim = libc::rlimit {
+        rlim_cur: limit as libc::rlim_t,
+        rlim_max: limit as libc::rlim_t,
+    };
+    // SAFETY: setrlimit is async-signal-safe and touches nothing of the parent.
+    unsafe {
+        cmd.pre_exec(move || {
+            if libc::setrlimit(libc::RLIMIT_FSIZE, &lim) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().expect("spawn");
+    let err_pipe = child.stderr.take().unwrap();
+    let err_t = std::thread::spawn(move || {
+        let mut v = Vec::new();
+        let _ = { err_pipe }.read_to_end(&mut v);
+        v
+    });
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("{name} {args:?} hung for 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let stderr = String::from_utf8_lossy(&err_t.join().unwrap()).into_owned();
+    (status.code(), stderr)
+}
+
+/// The contents of every file in a Maildir's `new/` and `cur/`, sorted.
+pub fn maildir_messages(dir: &Path) -> Vec<Vec<u8>> {
+    let mut v = Vec::new();
+    for sub in ["new", "cur"] {
+        if let Ok(entries) = std::fs::read_dir(dir.join(sub)) {
+            for e in entries {
+                v.push(std::fs::read(e.unwrap().path()).unwrap());
+            }
+        }
+    }
+    v.sort();
+    v
+}

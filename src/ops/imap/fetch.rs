@@ -6,31 +6,85 @@
 //! commit threads of `pool`, so disk waits overlap; with `--new-only` the state is written with the
 //! message as `pending` (see `state`), the delivery is committed, and once the commit has returned
 //! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
-//! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a second one for the same UID, is read and dropped.
-//! A failure stops the run; what was stored is recorded first, and the run ends with exit 10 if some
-//! messages were stored, else with the failure's own code.
+//! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a
+//! second one for the same UID, is read and dropped.
+//!
+//! The run outlives its sessions (`--retries`): what was stored, skipped or is still to be removed on the
+//! server, and the state, live in [`Fetcher`], not in the session. When a session fails transiently (a
+//! dropped connection, a timeout, `* BYE`), every commit under way is finished and recorded first; then
+//! [`with_retries`] opens a fresh, logged-in session, the mailbox is selected again, its UIDVALIDITY must
+//! be the one the run started with (else the run stops: the UIDs it holds would name other messages), the
+//! stored messages not yet removed are removed, and the batches go on with the UIDs not yet stored.
+//! A failure that ends the run is recorded in the state first; the run ends with exit 10 if some
+//! messages were stored, else with the failure's own code ([`Tally::outcome`]).
 
 use std::collections::{HashMap, HashSet};
-use std::io::Write;
 use std::path::PathBuf;
 
 use serde::Serialize;
 
-use crate::cli::imap_fetch::Args;
 use crate::error::{Error, ErrorKind, Result};
-use crate::imap::{Body, BodySink, Fetch, Session, quote, set};
-use crate::mime::decode::Decoder;
+use crate::imap::{Body, BodySink, Fetch, FetchItems, Section, Session, quote};
 use crate::ops::Outcome;
-use crate::ops::imap::connect::Connector;
+use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui, with_retries};
+use crate::ops::imap::connect::opener;
 use crate::ops::imap::pool::{Done, Pool};
+use crate::ops::imap::slot::{Mem, NoBodies, Out, Slot, transfer_encoding};
 use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
-use crate::store::{Delivery, Store, Target, ToLf};
+use crate::sasl::Mechanism;
+use crate::store::{Store, Target, ToLf};
+
+pub use crate::json::ErrorJson;
 
 /// Commit threads for a Maildir or `--dir`.
 const COMMIT_THREADS: usize = 4;
 
-/// The most bytes of a part's MIME header read for `--decode`.
-const MIME_HEADER_CAP: usize = 64 * 1024;
+/// UIDs per size query (`--max-size`).
+const SIZE_BATCH: usize = 1000;
+
+/// What happens on the server to a stored message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Removal {
+    /// Nothing (the default).
+    Keep,
+    /// `--delete`: \Deleted and expunged.
+    Delete,
+    /// `--move-to MBOX` (UTF-8).
+    Move(String),
+}
+
+/// What imap-fetch does, checked by `cli`.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The server (the URL's path is [`Options::mailbox`]).
+    pub target: crate::url::Target,
+    /// The mailbox (UTF-8; `INBOX` when the URL names none).
+    pub mailbox: String,
+    /// Connection, TLS, credentials, retries.
+    pub net: NetOptions,
+    /// `--auth`.
+    pub auth: Option<Mechanism>,
+    /// `--search`: IMAP SEARCH criteria as the user wrote them.
+    pub search: String,
+    /// The whole message, its header (`--headers-only`) or one part (`--part`).
+    pub section: Section,
+    /// `--mark-seen`: fetch with BODY[] (the server sets \Seen).
+    pub mark_seen: bool,
+    /// `--decode`: decode the part's Content-Transfer-Encoding (only with a part section).
+    pub decode: bool,
+    /// `--delete` or `--move-to`.
+    pub removal: Removal,
+    /// `--new-only --state FILE`.
+    pub state: Option<PathBuf>,
+    /// `--max-size`.
+    pub max_size: Option<u64>,
+    /// `--max-messages`.
+    pub max_messages: Option<usize>,
+    /// `--batch`: UIDs per UID FETCH (at least 1).
+    pub batch: usize,
+    /// Where messages go.
+    pub output: Target,
+}
 
 /// One message's result, as printed with `--json`.
 #[derive(Debug, Serialize)]
@@ -39,8 +93,9 @@ pub struct MessageResult {
     pub uid: u32,
     /// Bytes stored.
     pub bytes: u64,
-    /// `ok`, `skipped` (larger than --max-size), `missing` (gone from the server meanwhile).
-    pub status: &'static str,
+    /// `ok`; `skipped` (larger than --max-size, or gone from the server meanwhile; exit code 0).
+    #[serde(flatten)]
+    pub result: ItemResult,
     /// Where it went: a path, `mda` or `-`.
     pub path: Option<String>,
 }
@@ -62,125 +117,89 @@ pub struct Summary {
     pub error: Option<ErrorJson>,
 }
 
-pub use crate::json::ErrorJson;
-
-/// What happens on the server to a stored message.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Removal {
-    Keep,
-    Delete,
-    Move(String),
-}
-
-/// Runs imap-fetch.
-pub fn run(args: &Args) -> Result<Outcome> {
-    let section = match (&args.part, args.headers_only) {
-        (Some(p), _) => check_section(p)?,
-        (None, true) => "HEADER".to_string(),
-        (None, false) => String::new(),
-    };
-    quote::search(&args.search)?;
-    let removal = match (&args.move_to, args.delete) {
-        (Some(m), _) => {
-            quote::mailbox(m)?;
-            Removal::Move(m.clone())
-        }
-        (None, true) => Removal::Delete,
-        (None, false) => Removal::Keep,
-    };
-    let conn = Connector::new(&args.url, &args.net, args.auth)?;
-    let mailbox = match conn.target.path.trim_end_matches('/') {
-        "" => "INBOX".to_string(),
-        p => p.to_string(),
-    };
-    quote::mailbox(&mailbox)?;
-    let target = args.output.target();
-    let mut store = Store::open(target.clone())?;
-    let pool = match target {
-        Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&target, COMMIT_THREADS)?),
+/// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled.
+pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
+    let mut store = Store::open(opts.output.clone())?;
+    let pool = match &opts.output {
+        Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&opts.output, COMMIT_THREADS)?),
         _ => None,
     };
-    let mut session = conn.open_with_retries(args.net.retries)?;
     let mut f = Fetcher {
-        args,
-        section,
-        removal,
+        opts,
+        ui,
         state: None,
-        state_path: args.state.clone(),
         summary: Summary {
-            mailbox: mailbox.clone(),
+            mailbox: opts.mailbox.clone(),
             uidvalidity: None,
             messages: Vec::new(),
             deleted: 0,
             moved: 0,
             error: None,
         },
-        stored: 0,
+        selected: false,
+        plan: None,
+        to_remove: Vec::new(),
         pool,
         progress: Advance::default(),
     };
-    let result = f.fetch(&mut session, &mut store, &mailbox);
-    if let Err(e) = &result {
-        // Whatever was stored must be remembered even when the session broke.
-        if let (Some(st), Some(path)) = (&f.state, &f.state_path)
-            && let Err(se) = st.save(path)
-        {
-            crate::cli::report("imap-fetch", &se);
+    let open = opener(opts.auth);
+    let result = with_retries(&opts.net.retry, ui, |_| {
+        let mut s = conn.open_once(&open)?;
+        match f.session(&mut s, &mut store) {
+            Ok(()) => {
+                s.logout();
+                Ok(())
+            }
+            Err(e) => {
+                s.close();
+                // Whatever was stored must be remembered even when the session broke.
+                if let Err(se) = f.save_state() {
+                    ui.error(&se);
+                }
+                Err(e)
+            }
         }
-        f.summary.error = Some(ErrorJson {
-            exit_code: e.kind().exit_code(),
-            message: e.to_string(),
-        });
-        session.close();
-    } else {
-        session.logout();
-    }
-    f.finish(result)
+    });
+    f.finish(result.err())
 }
 
-/// `1`, `1.2`, `2.1.3`: dot-separated part numbers.
-fn check_section(p: &str) -> Result<String> {
-    let ok = !p.is_empty()
-        && p.split('.').all(|n| {
-            !n.is_empty() && n.len() <= 9 && n.bytes().all(|b| b.is_ascii_digit()) && n != "0"
-        });
-    if !ok {
-        return Err(Error::usage(format!(
-            "--part {}: expected part numbers like 1 or 1.2",
-            crate::terminal::escape(p)
-        )));
-    }
-    Ok(p.to_string())
-}
-
+/// The run: its state, results and plan, kept across sessions.
 struct Fetcher<'a> {
-    args: &'a Args,
-    section: String,
-    removal: Removal,
+    opts: &'a Options,
+    ui: &'a Ui,
     state: Option<State>,
-    state_path: Option<PathBuf>,
     summary: Summary,
-    stored: usize,
+    /// Whether a session of this run selected the mailbox (its UIDVALIDITY is the run's).
+    selected: bool,
+    /// The UIDs to fetch, decided by the first session that searched.
+    plan: Option<Vec<u32>>,
+    /// Stored (durable) messages not yet deleted or moved on the server.
+    to_remove: Vec<u32>,
     pool: Option<Pool>,
     progress: Advance,
 }
 
 impl Fetcher<'_> {
     fn warn(&self, msg: &str) {
-        if !self.args.net.quiet {
-            eprintln!("imap-fetch: warning: {}", crate::terminal::escape(msg));
-        }
+        self.ui.note(&format!("warning: {msg}"));
     }
 
-    fn save_state(&self) -> Result<()> {
-        match (&self.state, &self.state_path) {
-            (Some(st), Some(p)) => st.save(p),
+    fn save_state(&mut self) -> Result<()> {
+        match (&mut self.state, &self.opts.state) {
+            (Some(st), Some(p)) => {
+                st.delete = self.to_remove.clone();
+                st.save(p)
+            }
             _ => Ok(()),
         }
     }
 
-    fn fetch(&mut self, s: &mut Session, store: &mut Store, mailbox: &str) -> Result<()> {
-        let writing = self.removal != Removal::Keep || self.args.mark_seen;
+    /// One session's share of the run: select, check, finish pending removals, search (once), fetch
+    /// the UIDs not yet handled.
+    fn session(&mut self, s: &mut Session, store: &mut Store) -> Result<()> {
+        let mailbox = &self.opts.mailbox;
+        let writing = self.opts.removal != Removal::Keep || self.opts.mark_seen;
         let sel = s.select(mailbox, !writing)?;
         if writing && sel.read_only {
             return Err(Error::new(
@@ -191,18 +210,55 @@ impl Fetcher<'_> {
                 ),
             ));
         }
-        self.summary.uidvalidity = sel.uidvalidity;
-        let mut last_uid = 0u32;
-        if self.args.new_only {
-            last_uid = self.load_state(s, store, mailbox, sel.uidvalidity)?;
-        }
-        let criteria = if last_uid > 0 {
-            match last_uid.checked_add(1) {
-                Some(n) => format!("UID {n}:* ({})", self.args.search),
-                None => return Ok(()),
+        if self.selected {
+            if sel.uidvalidity.is_none() || sel.uidvalidity != self.summary.uidvalidity {
+                return Err(Error::new(
+                    ErrorKind::Permanent,
+                    format!(
+                        "the UIDVALIDITY of {} changed from {} to {} between sessions, so the UIDs of \
+                         this run name other messages now; stopping (run again to fetch afresh)",
+                        crate::terminal::escape(mailbox),
+                        show(self.summary.uidvalidity),
+                        show(sel.uidvalidity)
+                    ),
+                ));
             }
         } else {
-            self.args.search.clone()
+            self.selected = true;
+            self.summary.uidvalidity = sel.uidvalidity;
+        }
+        if self.opts.state.is_some() && self.state.is_none() {
+            self.load_state(store, sel.uidvalidity)?;
+        }
+        self.remove(s)?;
+        let plan = match self.plan.take() {
+            Some(plan) => plan,
+            None => self.search(s)?,
+        };
+        let todo: Vec<u32> = plan
+            .iter()
+            .copied()
+            .filter(|u| !self.progress.done.contains(u))
+            .collect();
+        self.plan = Some(plan);
+        for chunk in todo.chunks(self.opts.batch.max(1)) {
+            self.batch(s, store, chunk)?;
+            self.remove(s)?;
+        }
+        self.save_state()
+    }
+
+    /// The UIDs to fetch: the search (above the state's last UID), less what an interrupted run
+    /// stored, at most `--max-messages`, less what is over `--max-size` (recorded as skipped).
+    fn search(&mut self, s: &mut Session) -> Result<Vec<u32>> {
+        let last_uid = self.state.as_ref().map_or(0, |st| st.last_uid);
+        let criteria = if last_uid > 0 {
+            match last_uid.checked_add(1) {
+                Some(n) => format!("UID {n}:* ({})", self.opts.search),
+                None => return Ok(Vec::new()),
+            }
+        } else {
+            self.opts.search.clone()
         };
         let known: HashSet<u32> = self
             .state
@@ -217,7 +273,7 @@ impl Fetcher<'_> {
         // Stored by an interrupted run: counted as done, never fetched again.
         let already: Vec<u32> = uids.iter().copied().filter(|u| known.contains(u)).collect();
         uids.retain(|u| !known.contains(u));
-        if let Some(n) = self.args.max_messages {
+        if let Some(n) = self.opts.max_messages {
             uids.truncate(n);
         }
         let skipped = self.too_large(s, &uids)?;
@@ -228,43 +284,28 @@ impl Fetcher<'_> {
             next: 0,
             done: already.into_iter().collect(),
         };
-        for &u in &skipped {
+        for (uid, why) in skipped {
             self.summary.messages.push(MessageResult {
-                uid: u,
+                uid,
                 bytes: 0,
-                status: "skipped",
+                result: ItemResult::skipped(why),
                 path: None,
             });
-            self.progress.done.insert(u);
+            self.progress.done.insert(uid);
         }
         self.advance();
-        for chunk in uids.chunks(self.args.batch as usize) {
-            let wanted: Vec<u32> = chunk
-                .iter()
-                .copied()
-                .filter(|u| !skipped.contains(u))
-                .collect();
-            if wanted.is_empty() {
-                continue;
-            }
-            let stored = self.batch(s, store, &wanted)?;
-            self.remove(s, &stored)?;
-        }
-        self.save_state()
+        uids.retain(|u| !self.progress.done.contains(u));
+        Ok(uids)
     }
 
-    /// Loads (or starts) the state, finishes an interrupted run's pending message and removals, and
-    /// returns the last stored UID.
-    fn load_state(
-        &mut self,
-        s: &mut Session,
-        store: &Store,
-        mailbox: &str,
-        uidvalidity: Option<u32>,
-    ) -> Result<u32> {
-        let Some(path) = self.state_path.clone() else {
-            return Ok(0);
+    /// Loads (or starts) the state and settles an interrupted run's pending messages: one that reached
+    /// the store counts as stored (and, with --delete or --move-to, is to be removed); the UIDs the
+    /// state lists for removal stay listed until they are removed, whatever stops this run.
+    fn load_state(&mut self, store: &Store, uidvalidity: Option<u32>) -> Result<()> {
+        let Some(path) = self.opts.state.clone() else {
+            return Ok(());
         };
+        let mailbox = &self.opts.mailbox;
         let uv = uidvalidity.ok_or_else(|| {
             Error::protocol(
                 "the server sent no UIDVALIDITY, so --new-only cannot tell old from new",
@@ -272,13 +313,13 @@ impl Fetcher<'_> {
         })?;
         let fresh = State {
             version: 1,
-            mailbox: mailbox.to_string(),
+            mailbox: mailbox.clone(),
             uidvalidity: uv,
             ..State::default()
         };
         let mut st = match State::load(&path)? {
             None => fresh,
-            Some(old) if old.mailbox != mailbox => {
+            Some(old) if old.mailbox != *mailbox => {
                 self.warn(&format!(
                     "{}: the state is for mailbox {:?}; fetching everything from {mailbox:?}",
                     path.display(),
@@ -295,63 +336,61 @@ impl Fetcher<'_> {
             }
             Some(old) => old,
         };
+        let mut to_remove = std::mem::take(&mut st.delete);
         for p in std::mem::take(&mut st.pending) {
             if already_stored(store.target(), &p) {
                 st.stored.push(p.uid);
-                if self.removal != Removal::Keep {
-                    st.delete.push(p.uid);
+                if self.opts.removal != Removal::Keep {
+                    to_remove.push(p.uid);
                 }
             }
         }
-        let last = st.last_uid;
-        let leftover = std::mem::take(&mut st.delete);
+        self.to_remove = to_remove;
         self.state = Some(st);
-        self.save_state()?;
-        if self.removal != Removal::Keep && !leftover.is_empty() {
-            // Stored by an earlier run that stopped before removing them.
-            if let Some(st) = &mut self.state {
-                st.delete = leftover.clone();
-            }
-            self.save_state()?;
-            self.remove(s, &leftover)?;
-        } else if let Some(st) = &mut self.state {
-            st.delete = leftover;
-        }
-        Ok(last)
+        self.save_state()
     }
 
-    /// With `--max-size`: the UIDs whose RFC822.SIZE is larger (warned about, never fetched).
-    fn too_large(&mut self, s: &mut Session, uids: &[u32]) -> Result<HashSet<u32>> {
-        let mut out = HashSet::new();
-        let Some(max) = self.args.max_size else {
+    /// With `--max-size`: the UIDs whose RFC822.SIZE is larger (noted, never fetched), with why.
+    fn too_large(&mut self, s: &mut Session, uids: &[u32]) -> Result<Vec<(u32, String)>> {
+        let mut out = Vec::new();
+        let Some(max) = self.opts.max_size else {
             return Ok(out);
         };
         let wanted: HashSet<u32> = uids.iter().copied().collect();
-        for chunk in uids.chunks(1000) {
-            let tag = s.uid_fetch_start(&set::format(chunk), "(UID RFC822.SIZE)")?;
+        let mut seen = HashSet::new();
+        for chunk in uids.chunks(SIZE_BATCH) {
+            let tag = s.uid_fetch(chunk, &FetchItems::Size)?;
             while let Some(f) = s.fetch_next(&tag, &mut NoBodies, 0)? {
                 if let (Some(u), Some(size)) = (f.uid, f.size)
                     && size > max
                     && wanted.contains(&u)
-                    && out.insert(u)
+                    && seen.insert(u)
                 {
-                    self.warn(&format!(
-                        "UID {u}: {size} bytes, larger than --max-size {max}; skipped"
-                    ));
+                    let why = format!("{size} bytes, larger than --max-size {max}");
+                    self.warn(&format!("UID {u}: {why}; skipped"));
+                    out.push((u, why));
                 }
             }
         }
         Ok(out)
     }
 
+    /// With `--decode`: the part's section, whose MIME header names the transfer encoding.
+    fn decoded_part(&self) -> Option<&crate::imap::PartNumber> {
+        match &self.opts.section {
+            Section::Part(p) if self.opts.decode => Some(p),
+            _ => None,
+        }
+    }
+
     /// With `--decode`: each message's Content-Transfer-Encoding of the part.
     fn encodings(&mut self, s: &mut Session, wanted: &[u32]) -> Result<HashMap<u32, String>> {
         let mut out = HashMap::new();
-        if !self.args.decode {
+        let Some(part) = self.decoded_part() else {
             return Ok(out);
-        }
-        let items = format!("(UID BODY.PEEK[{}.MIME])", self.section);
-        let tag = s.uid_fetch_start(&set::format(wanted), &items)?;
+        };
+        let items = FetchItems::peek(Section::Mime(part.clone()));
+        let tag = s.uid_fetch(wanted, &items)?;
         loop {
             let mut mem = Mem::default();
             let Some(f) = s.fetch_next(&tag, &mut mem, u64::MAX)? else {
@@ -369,20 +408,18 @@ impl Fetcher<'_> {
         Ok(out)
     }
 
-    /// Fetches one batch; returns the UIDs stored.
-    fn batch(&mut self, s: &mut Session, store: &mut Store, wanted: &[u32]) -> Result<Vec<u32>> {
+    /// Fetches one batch; every message whose commit finished is recorded, even when the batch fails.
+    fn batch(&mut self, s: &mut Session, store: &mut Store, wanted: &[u32]) -> Result<()> {
         let encodings = self.encodings(s, wanted)?;
-        let peek = if self.args.mark_seen {
-            "BODY"
-        } else {
-            "BODY.PEEK"
+        let items = FetchItems::Body {
+            section: self.opts.section.clone(),
+            mark_seen: self.opts.mark_seen,
         };
-        let items = format!("(UID {peek}[{}])", self.section);
-        let tag = s.uid_fetch_start(&set::format(wanted), &items)?;
+        let tag = s.uid_fetch(wanted, &items)?;
         let want: HashSet<u32> = wanted.iter().copied().collect();
         let mut got: HashSet<u32> = HashSet::new();
-        let mut stored = Vec::new();
-        let cap = self.args.max_size.unwrap_or(u64::MAX);
+        let cap = self.opts.max_size.unwrap_or(u64::MAX);
+        let decode = self.decoded_part().is_some();
         let mut pool = self.pool.take();
         let result = (|| -> Result<()> {
             loop {
@@ -397,22 +434,28 @@ impl Fetcher<'_> {
                     want: &want,
                     got: &got,
                     encodings: &encodings,
-                    decode: self.args.decode,
+                    decode,
                 };
-                let Some(f) = s.fetch_next(&tag, &mut slot, cap)? else {
-                    break;
+                let f = match s.fetch_next(&tag, &mut slot, cap) {
+                    Ok(Some(f)) => f,
+                    Ok(None) => break,
+                    Err(e) => {
+                        // A body cut off mid-literal is never committed.
+                        slot.abandon();
+                        return Err(e);
+                    }
                 };
-                let Some(uid) = self.accept(&f, &want, &got)? else {
+                let Some(uid) = accept(&f, &want, &got)? else {
                     slot.abandon();
                     continue;
                 };
                 let done = self.store_one(uid, &f, slot)?;
                 got.insert(uid);
                 if let Some(done) = done {
-                    self.record(done, &mut stored)?;
+                    self.record(done)?;
                 }
                 while let Some(done) = pool.as_mut().and_then(Pool::try_done) {
-                    self.record(done, &mut stored)?;
+                    self.record(done)?;
                 }
             }
             Ok(())
@@ -422,7 +465,7 @@ impl Fetcher<'_> {
         self.pool = pool;
         let mut first_err = result.err();
         for done in finished {
-            if let Err(e) = self.record(done, &mut stored) {
+            if let Err(e) = self.record(done) {
                 first_err.get_or_insert(e);
             }
         }
@@ -431,62 +474,41 @@ impl Fetcher<'_> {
         }
         for &u in wanted {
             if !got.contains(&u) {
-                self.warn(&format!(
-                    "UID {u}: the server sent no such message (expunged meanwhile?)"
-                ));
+                let why = "the server sent no such message (expunged meanwhile?)";
+                self.warn(&format!("UID {u}: {why}"));
                 self.summary.messages.push(MessageResult {
                     uid: u,
                     bytes: 0,
-                    status: "missing",
+                    result: ItemResult::skipped(why),
                     path: None,
                 });
                 self.progress.done.insert(u);
             }
         }
         self.advance();
-        self.save_state()?;
-        Ok(stored)
+        self.save_state()
     }
 
     /// A finished commit: the message counts as stored.
-    fn record(&mut self, done: Done, stored: &mut Vec<u32>) -> Result<()> {
+    fn record(&mut self, done: Done) -> Result<()> {
         let uid = done.uid;
         let (bytes, path) = done.result.map_err(|e| e.within(format!("UID {uid}")))?;
-        stored.push(uid);
-        self.stored += 1;
         self.summary.messages.push(MessageResult {
             uid,
             bytes,
-            status: "ok",
+            result: ItemResult::ok(),
             path: Some(path),
         });
         self.progress.done.insert(uid);
+        if self.opts.removal != Removal::Keep {
+            self.to_remove.push(uid);
+        }
         if let Some(st) = &mut self.state {
             st.pending.retain(|p| p.uid != uid);
             st.stored.push(uid);
-            if self.removal != Removal::Keep {
-                st.delete.push(uid);
-            }
         }
         self.advance();
         Ok(())
-    }
-
-    /// The UID of a FETCH response that carries a body we asked for and have not stored yet.
-    fn accept(&self, f: &Fetch, want: &HashSet<u32>, got: &HashSet<u32>) -> Result<Option<u32>> {
-        if f.body.is_none() {
-            return Ok(None); // a flag update
-        }
-        let Some(uid) = f.uid else {
-            return Err(Error::protocol(format!(
-                "a FETCH response with a body but no UID (message {})",
-                f.seq
-            )));
-        };
-        if !want.contains(&uid) || got.contains(&uid) {
-            return Ok(None);
-        }
-        Ok(Some(uid))
     }
 
     /// Completes one message and starts its commit (after recording it as pending); returns the result
@@ -516,7 +538,7 @@ impl Fetcher<'_> {
             .transpose()
             .map_err(|e| Error::local("hash", e))?
             .unwrap_or_default();
-        if let (Some(st), Some(_)) = (&mut self.state, &self.state_path) {
+        if let Some(st) = &mut self.state {
             st.pending.push(Pending {
                 uid,
                 size: fnv.len,
@@ -557,41 +579,42 @@ impl Fetcher<'_> {
         }
     }
 
-    /// Deletes or moves stored messages on the server, then forgets them in the state.
-    fn remove(&mut self, s: &mut Session, uids: &[u32]) -> Result<()> {
-        if uids.is_empty() || self.removal == Removal::Keep {
+    /// Deletes or moves the stored messages not yet removed, then forgets them in the state.
+    fn remove(&mut self, s: &mut Session) -> Result<()> {
+        if self.to_remove.is_empty() {
             return Ok(());
         }
-        let set = set::format(uids);
-        match &self.removal {
-            Removal::Keep => {}
+        let uids = self.to_remove.clone();
+        match &self.opts.removal {
+            Removal::Keep => return Ok(()),
             Removal::Delete => {
-                s.uid_store_add(&set, "\\Deleted")?;
-                s.expunge(&set)?;
+                s.delete_messages(&uids)?;
                 self.summary.deleted += uids.len();
             }
             Removal::Move(dest) => {
-                s.uid_move(&set, dest)?;
+                s.move_messages(&uids, dest)?;
                 self.summary.moved += uids.len();
             }
         }
-        if let Some(st) = &mut self.state {
-            st.delete.retain(|u| !uids.contains(u));
-        }
+        self.to_remove.retain(|u| !uids.contains(u));
         self.save_state()
     }
 
-    fn finish(mut self, result: Result<()>) -> Result<Outcome> {
+    /// The summary (a note, or the `--json` document) and the outcome.
+    fn finish(mut self, fatal: Option<Error>) -> Result<Outcome> {
         self.summary.messages.sort_by_key(|m| m.uid);
-        let json = self.args.net.json;
-        if json {
-            crate::json::print(&self.summary)?;
-        } else if !self.args.net.quiet {
+        self.summary.error = fatal.as_ref().map(|e| ErrorJson {
+            exit_code: e.kind().exit_code(),
+            message: e.to_string(),
+        });
+        let tally = Tally::of(self.summary.messages.iter().map(|m| &m.result));
+        if self.ui.json() {
+            self.ui.print_json(&self.summary)?;
+        } else {
             let bytes: u64 = self.summary.messages.iter().map(|m| m.bytes).sum();
             let mut line = format!(
-                "imap-fetch: {} message(s), {bytes} bytes from {}",
-                self.stored,
-                crate::terminal::escape(&self.summary.mailbox)
+                "{} message(s), {bytes} bytes from {}",
+                tally.ok, self.summary.mailbox
             );
             if self.summary.deleted > 0 {
                 line.push_str(&format!(", {} deleted", self.summary.deleted));
@@ -599,19 +622,31 @@ impl Fetcher<'_> {
             if self.summary.moved > 0 {
                 line.push_str(&format!(", {} moved", self.summary.moved));
             }
-            eprintln!("{line}");
+            self.ui.note(&line);
         }
-        match result {
-            Ok(()) => Ok(Outcome::Success),
-            Err(e) if self.stored > 0 => {
-                if !json {
-                    crate::cli::report("imap-fetch", &e);
-                }
-                Ok(Outcome::Partial)
-            }
-            Err(e) => Err(e.reported(json)),
-        }
+        tally.outcome(self.ui, "messages", fatal)
     }
+}
+
+fn show(uidvalidity: Option<u32>) -> String {
+    uidvalidity.map_or_else(|| "none".to_string(), |v| v.to_string())
+}
+
+/// The UID of a FETCH response that carries a body we asked for and have not stored yet.
+fn accept(f: &Fetch, want: &HashSet<u32>, got: &HashSet<u32>) -> Result<Option<u32>> {
+    if f.body.is_none() {
+        return Ok(None); // a flag update
+    }
+    let Some(uid) = f.uid else {
+        return Err(Error::protocol(format!(
+            "a FETCH response with a body but no UID (message {})",
+            f.seq
+        )));
+    };
+    if !want.contains(&uid) || got.contains(&uid) {
+        return Ok(None);
+    }
+    Ok(Some(uid))
 }
 
 /// Which messages are handled, in UID order, to move `last_uid` only over a complete prefix.
@@ -620,201 +655,4 @@ struct Advance {
     order: Vec<u32>,
     next: usize,
     done: HashSet<u32>,
-}
-
-/// The Content-Transfer-Encoding in a MIME header (unfolded, case-insensitive); `7bit` when absent.
-fn transfer_encoding(header: &[u8]) -> String {
-    let text = String::from_utf8_lossy(header);
-    let mut value: Option<String> = None;
-    for line in text.split('\n') {
-        let line = line.trim_end_matches('\r');
-        if let Some(v) = &mut value {
-            if line.starts_with([' ', '\t']) {
-                v.push_str(line.trim());
-                continue;
-            }
-            break;
-        }
-        if let Some((name, v)) = line.split_once(':')
-            && name
-                .trim()
-                .eq_ignore_ascii_case("content-transfer-encoding")
-        {
-            value = Some(v.trim().to_string());
-        }
-    }
-    value
-        .map(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .unwrap_or_else(|| "7bit".to_string())
-}
-
-/// Bodies are not expected (a size query): any that comes is dropped.
-struct NoBodies;
-
-impl BodySink for NoBodies {
-    fn begin(&mut self, _: u32, _: Option<u32>, _: u64) -> Result<()> {
-        Ok(())
-    }
-    fn write(&mut self, _: &[u8]) -> Result<()> {
-        Ok(())
-    }
-    fn end(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// A small body in memory (a part's MIME header), at most [`MIME_HEADER_CAP`] bytes kept.
-#[derive(Default)]
-struct Mem {
-    buf: Vec<u8>,
-}
-
-impl BodySink for Mem {
-    fn begin(&mut self, _: u32, _: Option<u32>, _: u64) -> Result<()> {
-        self.buf.clear();
-        Ok(())
-    }
-    fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        let room = MIME_HEADER_CAP.saturating_sub(self.buf.len());
-        self.buf.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        Ok(())
-    }
-    fn end(&mut self) -> Result<()> {
-        Ok(())
-    }
-}
-
-/// Where one message's bytes go.
-enum Out<'s> {
-    /// Nowhere (not wanted, or not begun).
-    None,
-    /// A delivery in this thread (mbox, MDA, stdout: order matters).
-    Local(Delivery<'s>),
-    /// A delivery on commit thread n.
-    Remote(usize),
-}
-
-/// Where the body of one FETCH response goes: a delivery begun when the body starts (for a UID we
-/// want), decoded when asked, hashed as stored for the state's `pending` record.
-struct Slot<'s> {
-    store: Option<&'s mut Store>,
-    pool: Option<&'s mut Pool>,
-    out: Out<'s>,
-    fnv: Option<ToLf<Fnv>>,
-    decoder: Option<Decoder>,
-    buf: Vec<u8>,
-    raw: u64,
-    want: &'s HashSet<u32>,
-    got: &'s HashSet<u32>,
-    encodings: &'s HashMap<u32, String>,
-    decode: bool,
-}
-
-impl Slot<'_> {
-    fn emit(&mut self, bytes: &[u8]) -> Result<()> {
-        if let Some(h) = &mut self.fnv {
-            h.write_all(bytes).map_err(|e| Error::local("hash", e))?;
-        }
-        match &mut self.out {
-            Out::None => Ok(()),
-            Out::Local(d) => d
-                .write_all(bytes)
-                .map_err(|e| Error::local("writing the message", e)),
-            Out::Remote(w) => match &self.pool {
-                Some(p) => p.data(*w, bytes),
-                None => Ok(()),
-            },
-        }
-    }
-
-    /// Drops a body that turned out not to be wanted.
-    fn abandon(self) {
-        if let (Out::Remote(w), Some(p)) = (&self.out, &self.pool) {
-            let _ = p.abort(*w);
-        }
-    }
-}
-
-impl BodySink for Slot<'_> {
-    fn begin(&mut self, seq: u32, uid: Option<u32>, _len: u64) -> Result<()> {
-        if let Some(u) = uid
-            && (!self.want.contains(&u) || self.got.contains(&u))
-        {
-            return Ok(()); // not asked for: read and dropped
-        }
-        if !matches!(self.out, Out::None) {
-            return Ok(());
-        }
-        if self.decode {
-            let u = uid.ok_or_else(|| {
-                Error::protocol(format!(
-                    "message {seq}: the server sent the body before the UID, which --decode needs first"
-                ))
-            })?;
-            let cte = self.encodings.get(&u).map_or("7bit", String::as_str);
-            self.decoder = Some(Decoder::for_encoding(cte, false));
-        }
-        let hint = uid.map_or_else(|| format!("seq-{seq}"), |u| u.to_string());
-        if let Some(pool) = self.pool.as_deref_mut() {
-            self.out = Out::Remote(pool.begin(uid.unwrap_or(0), hint)?);
-        } else if let Some(store) = self.store.take() {
-            self.out = Out::Local(store.begin(&hint)?);
-        }
-        Ok(())
-    }
-
-    fn write(&mut self, chunk: &[u8]) -> Result<()> {
-        if matches!(self.out, Out::None) {
-            return Ok(());
-        }
-        self.raw += chunk.len() as u64;
-        match self.decoder.take() {
-            Some(mut dec) => {
-                let mut out = std::mem::take(&mut self.buf);
-                out.clear();
-                let r = dec.feed(chunk, &mut out);
-                self.decoder = Some(dec);
-                self.emit(&out)?;
-                self.buf = out;
-                r.map_err(|e| Error::protocol(format!("decoding the part: {e:?}")))
-            }
-            None => self.emit(chunk),
-        }
-    }
-
-    fn end(&mut self) -> Result<()> {
-        if let Some(mut dec) = self.decoder.take() {
-            let mut out = Vec::new();
-            let r = dec.finish(&mut out);
-            self.emit(&out)?;
-            r.map_err(|e| Error::protocol(format!("decoding the part: {e:?}")))?;
-        }
-        Ok(())
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn sections_and_encodings() {
-        assert_eq!(check_section("1.2").unwrap(), "1.2");
-        for bad in ["", "1.", ".1", "a", "1..2", "0", "1 2", "HEADER"] {
-            assert!(check_section(bad).is_err(), "{bad}");
-        }
-        assert_eq!(
-            transfer_encoding(
-                b"Content-Type: text/plain\r\nContent-Transfer-Encoding:\r\n  BASE64\r\n\r\n"
-            ),
-            "base64"
-        );
-        assert_eq!(transfer_encoding(b"Content-Type: text/plain\r\n"), "7bit");
-    }
 }

@@ -4,4 +4,5 @@ pub mod connect;
 pub mod fetch;
 pub mod mailbox;
 pub mod pool;
+pub mod slot;
 pub mod state;

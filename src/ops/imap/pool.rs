@@ -131,8 +131,10 @@ impl Drop for Pool {
 }
 
 fn work(store: &mut Store, rx: &Receiver<Job>, done: &SyncSender<Done>) {
-    while let Ok(job) = rx.recv() {
+    let mut next = rx.recv().ok();
+    while let Some(job) = next.take() {
         let Job::Begin(uid, hint) = job else {
+            next = rx.recv().ok();
             continue;
         };
         let (mut delivery, mut failed) = match store.begin(&hint) {
@@ -162,9 +164,55 @@ fn work(store: &mut Store, rx: &Receiver<Job>, done: &SyncSender<Done>) {
                     break;
                 }
                 // Dropping the delivery discards it (temporary file removed).
-                Ok(Job::Abort) | Ok(Job::Begin(..)) => break,
+                Ok(Job::Abort) => break,
+                // The message was abandoned without a word (its session broke): discard it and start
+                // the next one.
+                Ok(begin @ Job::Begin(..)) => {
+                    next = Some(begin);
+                    break;
+                }
                 Err(_) => return,
             }
         }
+        if next.is_none() {
+            next = rx.recv().ok();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_abandoned_message_is_discarded_and_the_next_one_still_committed() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = Target::Maildir(dir.path().join("M"));
+        let mut pool = Pool::new(&target, 1).unwrap();
+        // A message cut off without Abort (its session broke), then the next one on the same thread.
+        let w = pool.begin(1, "1".into()).unwrap();
+        pool.data(w, b"cut o").unwrap();
+        let w = pool.begin(2, "2".into()).unwrap();
+        pool.data(w, b"whole\n").unwrap();
+        pool.commit(w).unwrap();
+        let done = pool.wait();
+        assert_eq!(done.len(), 1);
+        assert_eq!(done[0].uid, 2);
+        let (bytes, path) = done[0].result.as_ref().unwrap();
+        assert_eq!(*bytes, 6);
+        assert_eq!(std::fs::read(path).unwrap(), b"whole\n");
+        // An aborted one leaves nothing either.
+        let w = pool.begin(3, "3".into()).unwrap();
+        pool.data(w, b"unwanted").unwrap();
+        pool.abort(w).unwrap();
+        drop(pool);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("M/new")).unwrap().count(),
+            1
+        );
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("M/tmp")).unwrap().count(),
+            0
+        );
     }
 }

@@ -13,7 +13,10 @@
 //! finish out of order). A run that finds `pending` entries looks in the Maildir (`new/`, `cur/`) or
 //! `--dir` for a file of that size and hash: if there is one the message was stored and is not fetched
 //! again; if not it never reached its name and is fetched again. `delete` lists UIDs stored but not yet
-//! deleted or moved on the server; the next run finishes those first. For mbox, MDA and stdout the check
+//! deleted or moved on the server; the next run finishes those first. A UID leaves `delete` only once the
+//! server confirmed its removal: every state written in between — also while a run settles the
+//! `pending` entries of the one before — still lists it, so a run killed at any point leaves nothing
+//! past `last_uid` that no later run would remove (journal-like, as pop3-fetch's deletions). For mbox, MDA and stdout the check
 //! is impossible, and a message killed in that window is delivered again.
 
 use std::io::Read;
