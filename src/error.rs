@@ -101,7 +101,6 @@ pub struct Error {
     kind: ErrorKind,
     context: String,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
-    reported: bool,
 }
 
 /// The library's result type.
@@ -114,7 +113,6 @@ impl Error {
             kind,
             context: context.into(),
             source: None,
-            reported: false,
         }
     }
 
@@ -154,17 +152,6 @@ impl Error {
             _ => what.to_string(),
         };
         Error::new(kind, what).with_source(err)
-    }
-
-    /// Marks the error as already shown to the user (when `yes`), so `main` only exits with its code.
-    pub fn reported(mut self, yes: bool) -> Self {
-        self.reported = yes;
-        self
-    }
-
-    /// Whether the error was already shown to the user.
-    pub fn is_reported(&self) -> bool {
-        self.reported
     }
 
     /// The same error with another kind (e.g. a handshake's I/O failure is a TLS failure).

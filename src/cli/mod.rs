@@ -21,7 +21,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches};
 
-use crate::error::{EXIT_CODES, Error, ErrorKind};
+use crate::error::{EXIT_CODES, ErrorKind};
 use crate::ops::Outcome;
 use crate::ops::common::{OutputMode, Ui};
 use crate::terminal;
@@ -55,19 +55,9 @@ pub fn examples_and_codes(examples: &str) -> String {
     format!("{examples}\n\n{}", exit_codes_help())
 }
 
-/// Parses `A` from the process arguments under the name `tool` and runs `body`, mapping the result to the
-/// exit-code contract.
-pub fn run<A, F>(tool: &str, body: F) -> ExitCode
-where
-    A: CommandFactory + FromArgMatches,
-    F: FnOnce(A) -> crate::Result<Outcome>,
-{
-    run_from::<A, F>(tool, std::env::args_os().collect(), body)
-}
-
-/// Like [`run`], with the arguments given (program name first), e.g. translated from another command
-/// line (smtp-send's sendmail mode).
-pub fn run_from<A, F>(tool: &str, argv: Vec<std::ffi::OsString>, body: F) -> ExitCode
+/// Parses `A` from `argv` (program name first) under the name `tool` and runs `body`, mapping the result
+/// to the exit-code contract; a panic becomes exit 1.
+fn run_from<A, F>(tool: &'static str, argv: Vec<std::ffi::OsString>, body: F) -> ExitCode
 where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
@@ -159,25 +149,17 @@ where
 }
 
 /// Maps what a tool returned to its exit code, printing the diagnostic for a failure.
-pub fn finish(tool: &str, result: crate::Result<Outcome>) -> ExitCode {
+pub fn finish(tool: &'static str, result: crate::Result<Outcome>) -> ExitCode {
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(ErrorKind::Partial.exit_code()),
         Ok(Outcome::Failed(kind)) => ExitCode::from(kind.exit_code()),
         Err(e) if e.is_broken_pipe() => ExitCode::SUCCESS,
         Err(e) => {
-            if !e.is_reported() {
-                report(tool, &e);
-            }
+            Ui::new(tool, OutputMode::default()).error(&e);
             ExitCode::from(e.kind().exit_code())
         }
     }
-}
-
-/// Prints `tool: error: ...` on one line, control characters escaped.
-pub fn report(tool: &str, e: &Error) {
-    let line = e.to_string().replace(['\r', '\n'], " ");
-    eprintln!("{tool}: error: {}", terminal::escape(&line));
 }
 
 #[cfg(test)]

@@ -52,11 +52,3 @@ impl FtpConnector {
         crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once())
     }
 }
-
-/// Sleeps before retry `attempt` (1-based): 1 s, 2 s, 4 s … capped at 30 s.
-///
-/// Kept only for the SMTP and IMAP orchestrations that still call it; they move to
-/// [`crate::ops::common::with_retries`], after which this goes.
-pub fn backoff(attempt: u32) {
-    std::thread::sleep(crate::ops::common::RetryPolicy::new(0).delay(attempt));
-}
