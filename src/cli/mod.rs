@@ -2,7 +2,7 @@
 //!
 //! Each tool has a module here with its clap `Args` and a `main()` that the three-line binary calls. This
 //! module owns what every tool does the same way: parsing (a usage error is exit 2, `--help`/`--version` exit
-//! 0), turning an [`Outcome`] or [`Error`] into an exit code through [`ErrorKind::exit_code`], printing one
+//! 0), turning an [`Outcome`] or [`Error`](crate::Error) into an exit code through [`ErrorKind::exit_code`], printing one
 //! diagnostic line with control characters escaped, and treating a closed output pipe as success. It never
 //! opens a socket.
 

@@ -6,9 +6,11 @@ use std::os::unix::fs::MetadataExt;
 use std::os::unix::fs::chown;
 use std::path::{Path, PathBuf};
 
-/// Creates (or resets) the Dovecot user `name`: returns (user, password, Maildir path). The home is wiped,
-/// so each run of a test starts from an empty mailbox.
+/// Creates (or resets) the Dovecot user `name`-PID: returns (user, password, Maildir path). The home is
+/// wiped, so each run of a test starts from an empty mailbox; the process id keeps two suites running at
+/// once (two checkouts on one machine) out of each other's mailboxes.
 pub fn dovecot_user(env: &HashMap<String, String>, name: &str) -> (String, String, PathBuf) {
+    let name = &format!("{name}-{}", std::process::id());
     let home = Path::new(&env["FERRY_DOVECOT_MAIL"]).join(name);
     let uid: u32 = env["FERRY_DOVECOT_UID"].parse().unwrap();
     let gid: u32 = env["FERRY_DOVECOT_GID"].parse().unwrap();
