@@ -17,14 +17,34 @@ use std::time::Duration;
 use crate::error::{Error, ErrorKind, Result};
 
 /// TLS protocol versions a user may pin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TlsVersion {
     /// TLS 1.2.
-    #[value(name = "1.2")]
     V1_2,
     /// TLS 1.3.
-    #[value(name = "1.3")]
     V1_3,
+}
+
+impl TlsVersion {
+    /// The names `--tls-min`/`--tls-max` accept, in order.
+    pub const NAMES: [&'static str; 2] = ["1.2", "1.3"];
+}
+
+impl std::str::FromStr for TlsVersion {
+    type Err = Error;
+
+    /// `1.2` or `1.3`, as `--tls-min` and `--tls-max` take them.
+    fn from_str(s: &str) -> Result<TlsVersion> {
+        match s {
+            "1.2" => Ok(TlsVersion::V1_2),
+            "1.3" => Ok(TlsVersion::V1_3),
+            _ => Err(Error::usage(format!(
+                "invalid value '{}' for a TLS version [possible values: {}]",
+                crate::terminal::escape(s),
+                TlsVersion::NAMES.join(", ")
+            ))),
+        }
+    }
 }
 
 /// How the user configured TLS.
