@@ -15,12 +15,16 @@ mod command;
 mod config;
 pub mod dot;
 mod literal;
+#[cfg(test)]
+pub(crate) mod mock;
 mod transcript;
+mod wire;
 
 pub use command::Command;
 pub use config::SessionConfig;
 pub use literal::{LiteralSink, NoLiterals};
 pub use transcript::Transcript;
+pub use wire::Wire;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -64,9 +68,9 @@ pub trait Dialect {
     fn feed(&mut self, line: &[u8]) -> Result<Step<Self::Reply>>;
 }
 
-/// A control connection speaking dialect `D`.
-pub struct PingPong<D: Dialect> {
-    stream: Stream,
+/// A control connection speaking dialect `D` over stream `S` (a socket, or a scripted stream in tests).
+pub struct PingPong<D: Dialect, S: Wire = Stream> {
+    stream: S,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -75,29 +79,7 @@ pub struct PingPong<D: Dialect> {
     transcript: Transcript,
 }
 
-impl<D: Dialect> PingPong<D> {
-    /// Wraps a connected stream; `timeout` bounds every reply.
-    pub fn new(
-        stream: Stream,
-        dialect: D,
-        timeout: Duration,
-        transcript: Transcript,
-    ) -> Result<Self> {
-        stream
-            .tcp()
-            .set_write_timeout(Some(timeout))
-            .map_err(|e| Error::network("socket", e))?;
-        Ok(PingPong {
-            stream,
-            buf: vec![0u8; LINE_CAP + 2].into_boxed_slice(),
-            start: 0,
-            end: 0,
-            dialect,
-            timeout,
-            transcript,
-        })
-    }
-
+impl<D: Dialect> PingPong<D, Stream> {
     /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
     /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
     /// What every session's `open` starts with.
@@ -116,6 +98,33 @@ impl<D: Dialect> PingPong<D> {
             config.transcript.note(&format!("TLS established: {d}"));
         }
         PingPong::new(stream, dialect, config.timeout, config.transcript)
+    }
+}
+
+/// The error for a server that does not announce the STARTTLS-type command `word` (`--starttls` never
+/// falls back to plain text).
+pub fn starttls_not_offered(word: &str) -> Error {
+    Error::new(
+        ErrorKind::Tls,
+        format!("--starttls: the server does not offer {word}"),
+    )
+}
+
+impl<D: Dialect, S: Wire> PingPong<D, S> {
+    /// Wraps a connected stream; `timeout` bounds every reply.
+    pub fn new(stream: S, dialect: D, timeout: Duration, transcript: Transcript) -> Result<Self> {
+        stream
+            .set_write_timeout(Some(timeout))
+            .map_err(|e| Error::network("socket", e))?;
+        Ok(PingPong {
+            stream,
+            buf: vec![0u8; LINE_CAP + 2].into_boxed_slice(),
+            start: 0,
+            end: 0,
+            dialect,
+            timeout,
+            transcript,
+        })
     }
 
     /// The transcript, for notes by the session.
@@ -137,7 +146,6 @@ impl<D: Dialect> PingPong<D> {
     /// The server's address.
     pub fn peer_addr(&self) -> Result<SocketAddr> {
         self.stream
-            .tcp()
             .peer_addr()
             .map_err(|e| Error::network("control connection", e))
     }
@@ -145,7 +153,6 @@ impl<D: Dialect> PingPong<D> {
     /// Our address on the control connection.
     pub fn local_addr(&self) -> Result<SocketAddr> {
         self.stream
-            .tcp()
             .local_addr()
             .map_err(|e| Error::network("control connection", e))
     }
@@ -385,20 +392,41 @@ impl<D: Dialect> PingPong<D> {
                 "the server sent data after the TLS go-ahead and before the handshake",
             ));
         }
-        let tcp = match self.stream {
-            Stream::Plain(tcp) => tcp,
-            _ => return Err(Error::new(ErrorKind::Internal, "TLS is already active")),
-        };
-        self.stream = tls.wrap(tcp, host, self.timeout)?;
+        if self.stream.is_tls() {
+            return Err(Error::new(ErrorKind::Internal, "TLS is already active"));
+        }
+        self.stream = self.stream.upgrade(tls, host, self.timeout)?;
         if let Some(d) = self.stream.tls_description() {
             self.transcript.note(&format!("TLS established: {d}"));
         }
         Ok(self)
     }
 
+    /// The one STARTTLS path of every protocol (FTP AUTH TLS, RFC 4217 §4; SMTP STARTTLS, RFC 3207; POP3
+    /// STLS and IMAP STARTTLS, RFC 2595): `go_ahead` sends the protocol's command and checks its reply,
+    /// returning `Ok(Err(refusal))` when the server said no; then the handshake ([`PingPong::upgrade`]).
+    /// A refusal is a TLS failure (exit 4) — never a fallback to plain text; any other failure of the
+    /// exchange (network, protocol violation) passes unchanged. `tls` is the run's client, which
+    /// `--starttls` always provides.
+    pub fn starttls(
+        mut self,
+        tls: Option<&Tls>,
+        host: &str,
+        go_ahead: impl FnOnce(&mut Self) -> Result<std::result::Result<(), Error>>,
+    ) -> Result<Self> {
+        if let Err(refusal) = go_ahead(&mut self)? {
+            return Err(Error::new(
+                ErrorKind::Tls,
+                format!("--starttls: the server refused TLS ({})", refusal.context()),
+            ));
+        }
+        let tls = tls.ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
+        self.upgrade(tls, host)
+    }
+
     /// Closes the connection without another word.
     pub fn close(self) {
-        let _ = self.stream.close();
+        self.stream.close();
     }
 }
 
