@@ -222,7 +222,7 @@ mod tests {
     fn starttls_upgrades_after_the_go_ahead_and_maps_a_refusal() {
         let (pp, log) = engine(&["GO\r\n", "AFTER\r\n"]);
         let mut pp = pp
-            .starttls(Some(&tls()), "h", |pp| {
+            .starttls(&tls(), "h", |pp| {
                 pp.send(&Command::new("STARTTLS"))?;
                 Ok(match pp.read_reply()?.as_str() {
                     "GO" => Ok(()),
@@ -240,7 +240,7 @@ mod tests {
 
         let (pp, _) = engine(&["NO\r\n"]);
         let e = pp
-            .starttls(Some(&tls()), "h", |pp| {
+            .starttls(&tls(), "h", |pp| {
                 pp.send(&Command::new("STARTTLS"))?;
                 let r = pp.read_reply()?;
                 Ok(Err(Error::new(
@@ -259,7 +259,7 @@ mod tests {
         // Bytes after the go-ahead, before the handshake: refused by the engine.
         let (pp, log) = engine(&["GO\r\nINJECTED\r\n"]);
         let e = pp
-            .starttls(Some(&tls()), "h", |pp| {
+            .starttls(&tls(), "h", |pp| {
                 pp.read_reply()?;
                 Ok(Ok(()))
             })
@@ -278,7 +278,7 @@ mod tests {
         )
         .unwrap();
         let e = pp
-            .starttls(Some(&tls()), "h", |pp| {
+            .starttls(&tls(), "h", |pp| {
                 pp.read_reply()?;
                 Ok(Ok(()))
             })

@@ -11,6 +11,7 @@
 //! announced size (see `literal.rs`).
 //! The engine knows lines and buffers, never command names.
 
+pub mod coded;
 mod command;
 mod config;
 pub mod dot;
@@ -20,6 +21,7 @@ pub(crate) mod mock;
 mod transcript;
 mod wire;
 
+pub use coded::{Class, CodedReply, reply_code};
 pub use command::Command;
 pub use config::SessionConfig;
 pub use literal::{LiteralSink, NoLiterals};
@@ -37,17 +39,6 @@ use crate::transport::{Stream, Tls};
 pub const LINE_CAP: usize = 64 * 1024;
 /// The most bytes one reply may take (1 MiB).
 pub const REPLY_CAP: usize = 1024 * 1024;
-
-/// The three-digit code that starts an FTP or SMTP reply line (RFC 959 §4.2, RFC 5321 §4.2), and the byte
-/// after it (space: last line; `-`: more follow). None when the line does not start with three digits.
-pub fn reply_code(line: &[u8]) -> Option<(u16, Option<u8>)> {
-    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let code =
-        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
-    Some((code, line.get(3).copied()))
-}
 
 /// What a dialect makes of one more line.
 pub enum Step<R> {
@@ -86,11 +77,9 @@ impl<D: Dialect> PingPong<D, Stream> {
     pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
         let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
         let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
+            config
+                .tls_client()?
+                .wrap(tcp, &target.host, config.timeout)?
         } else {
             Stream::Plain(tcp)
         };
@@ -406,11 +395,10 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
     /// STLS and IMAP STARTTLS, RFC 2595): `go_ahead` sends the protocol's command and checks its reply,
     /// returning `Ok(Err(refusal))` when the server said no; then the handshake ([`PingPong::upgrade`]).
     /// A refusal is a TLS failure (exit 4) — never a fallback to plain text; any other failure of the
-    /// exchange (network, protocol violation) passes unchanged. `tls` is the run's client, which
-    /// `--starttls` always provides.
+    /// exchange (network, protocol violation) passes unchanged.
     pub fn starttls(
         mut self,
-        tls: Option<&Tls>,
+        tls: &Tls,
         host: &str,
         go_ahead: impl FnOnce(&mut Self) -> Result<std::result::Result<(), Error>>,
     ) -> Result<Self> {
@@ -420,7 +408,6 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                 format!("--starttls: the server refused TLS ({})", refusal.context()),
             ));
         }
-        let tls = tls.ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
         self.upgrade(tls, host)
     }
 

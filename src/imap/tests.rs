@@ -1,0 +1,1 @@
+//! Unit tests of the imap session over the scripted stream (`pingpong::mock`).

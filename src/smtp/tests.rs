@@ -1,0 +1,1 @@
+//! Unit tests of the smtp session over the scripted stream (`pingpong::mock`).
