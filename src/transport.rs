@@ -26,8 +26,24 @@ pub enum TlsVersion {
 }
 
 impl TlsVersion {
-    /// The names `--tls-min`/`--tls-max` accept, in order.
-    pub const NAMES: [&'static str; 2] = ["1.2", "1.3"];
+    /// Every version, lowest first.
+    pub const ALL: [TlsVersion; 2] = [TlsVersion::V1_2, TlsVersion::V1_3];
+
+    /// The name `--tls-min`/`--tls-max` take (`1.2`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "1.2",
+            TlsVersion::V1_3 => "1.3",
+        }
+    }
+
+    /// The version as the help text lists it (`TLS 1.2`).
+    pub fn description(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "TLS 1.2",
+            TlsVersion::V1_3 => "TLS 1.3",
+        }
+    }
 }
 
 impl std::str::FromStr for TlsVersion {
@@ -35,15 +51,15 @@ impl std::str::FromStr for TlsVersion {
 
     /// `1.2` or `1.3`, as `--tls-min` and `--tls-max` take them.
     fn from_str(s: &str) -> Result<TlsVersion> {
-        match s {
-            "1.2" => Ok(TlsVersion::V1_2),
-            "1.3" => Ok(TlsVersion::V1_3),
-            _ => Err(Error::usage(format!(
-                "invalid value '{}' for a TLS version [possible values: {}]",
-                crate::terminal::escape(s),
-                TlsVersion::NAMES.join(", ")
-            ))),
-        }
+        TlsVersion::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "invalid value '{}' for a TLS version [possible values: 1.2, 1.3]",
+                    crate::terminal::escape(s)
+                ))
+            })
     }
 }
 

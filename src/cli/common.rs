@@ -13,8 +13,11 @@ use crate::transport::{TlsOptions, TlsVersion};
 
 /// `--tls-min`/`--tls-max`: clap lists the accepted names (help, completions, its error text).
 fn tls_version() -> impl clap::builder::TypedValueParser<Value = TlsVersion> {
-    use clap::builder::{PossibleValuesParser, TypedValueParser};
-    PossibleValuesParser::new(TlsVersion::NAMES).try_map(|s| s.parse::<TlsVersion>())
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        TlsVersion::ALL.map(|v| PossibleValue::new(v.name()).help(v.description())),
+    )
+    .try_map(|s| s.parse::<TlsVersion>())
 }
 
 /// Connection, TLS, credential and output flags.
