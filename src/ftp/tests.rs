@@ -393,3 +393,18 @@ fn transfer_refusals_and_aborts() {
     let (mut s, _) = opened_loopback(&["425 no data connections\r\n".into()]);
     assert_eq!(kind(s.stor("x")), ErrorKind::Transient);
 }
+
+#[test]
+fn implicit_tls_protects_data_without_auth_tls() {
+    let (m, log) = MockStream::new(&[
+        "220 ready\r\n",
+        "230 in\r\n",
+        "200 PBSZ=0\r\n",
+        "200 protected\r\n",
+        "211 no features\r\n",
+    ]);
+    let s = start_over(m.tls(), true).unwrap();
+    assert!(s.protected);
+    log.assert_sent(&["USER bob", "PBSZ 0", "PROT P", "FEAT"]);
+    assert_eq!(log.unread(), 0);
+}
