@@ -40,6 +40,15 @@ pub trait Exchange {
     fn next(&mut self) -> Result<Challenge<Self::Done>>;
 }
 
+/// A session during an exchange, with the command that started it (`AUTH PLAIN`): what a protocol
+/// implements [`Exchange`] for when it needs no other state.
+pub struct Over<'a, T> {
+    /// The session.
+    pub session: &'a mut T,
+    /// The command that starts the exchange, also named in errors.
+    pub verb: &'static str,
+}
+
 /// Runs one SASL exchange (RFC 4422 §3) with `client` over the protocol's framing `x`; `what` names the
 /// command in errors. A refusal carries the server's OAuth error document when there was one. A challenge
 /// the mechanism cannot answer is cancelled with `*` (RFC 4954 §4, RFC 5034 §4, RFC 9051 §6.2.2) and the

@@ -496,3 +496,18 @@ mod backend {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_versions_parse_by_their_cli_names() {
+        assert_eq!("1.2".parse::<TlsVersion>().unwrap(), TlsVersion::V1_2);
+        assert_eq!("1.3".parse::<TlsVersion>().unwrap(), TlsVersion::V1_3);
+        let e = "1.4".parse::<TlsVersion>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("[possible values: 1.2, 1.3]"), "{e}");
+        assert!(TlsVersion::V1_2 < TlsVersion::V1_3);
+    }
+}

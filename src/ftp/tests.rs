@@ -5,7 +5,7 @@ use std::net::TcpListener;
 
 use super::*;
 use crate::credentials::Secret;
-use crate::pingpong::mock::{self, MockLog, MockStream, TLS_MARK};
+use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
 
 fn creds() -> Credentials {
     Credentials {
@@ -42,29 +42,14 @@ const FEAT: &str =
     "211-Features:\r\n MLST type*;size*;\r\n SIZE\r\n MDTM\r\n REST STREAM\r\n EPSV\r\n211 End\r\n";
 
 /// A logged-in session whose server then sends `more`; the transcript is checked from after FEAT.
-fn opened(more: &[&str]) -> (Session<MockStream>, Transcript) {
+fn opened(more: &[&str]) -> (Session<MockStream>, Opened) {
     let mut script = vec!["220 ready\r\n", "331 password\r\n", "230 in\r\n", FEAT];
     script.extend_from_slice(more);
     let (s, log) = open(&script, false);
-    (s.unwrap(), Transcript(log))
-}
-
-struct Transcript(MockLog);
-
-impl Transcript {
-    #[track_caller]
-    fn after_opening(&self, want: &[&str]) {
-        let lines = self.0.lines();
-        assert_eq!(lines[..3], ["USER bob", "PASS hunter2", "FEAT"]);
-        assert_eq!(lines[3..], *want);
-    }
-}
-
-fn kind<T>(r: Result<T>) -> ErrorKind {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e.kind(),
-    }
+    (
+        s.unwrap(),
+        Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]),
+    )
 }
 
 #[test]
@@ -325,12 +310,15 @@ fn data_server(data: &'static [u8]) -> u16 {
 }
 
 /// A logged-in session on a mock whose peer is loopback, so data connections reach `data_server`.
-fn opened_loopback(more: &[String]) -> (Session<MockStream>, Transcript) {
+fn opened_loopback(more: &[String]) -> (Session<MockStream>, Opened) {
     let mut script: Vec<&str> = vec!["220 ready\r\n", "331 password\r\n", "230 in\r\n", FEAT];
     script.extend(more.iter().map(String::as_str));
     let (m, log) = MockStream::new(&script);
     let m = m.peer("127.0.0.1:21".parse().unwrap());
-    (start_over(m, false).unwrap(), Transcript(log))
+    (
+        start_over(m, false).unwrap(),
+        Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]),
+    )
 }
 
 #[test]

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::*;
-use crate::pingpong::mock::{self, MockLog, MockStream, TLS_MARK};
+use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
 
 fn config(starttls: bool, auth: Option<Mechanism>) -> Config {
     Config {
@@ -51,34 +51,19 @@ fn plain_ir() -> String {
 
 /// A session logged in with AUTHENTICATE PLAIN (SASL-IR) whose capabilities after login are `caps`, and
 /// whose server then sends `more`. Commands after the opening are tagged from A0002.
-fn opened(caps: &str, more: &[&str]) -> (Session<MockStream>, Transcript) {
+fn opened(caps: &str, more: &[&str]) -> (Session<MockStream>, Opened) {
     let greeting = "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n";
     let ok = format!("A0001 OK [CAPABILITY {caps}] in\r\n");
     let mut script = vec![greeting, ok.as_str()];
     script.extend_from_slice(more);
     let (s, log) = open(&script, false);
-    (s.unwrap(), Transcript(log))
+    (
+        s.unwrap(),
+        Opened::new(log, &[&format!("A0001 AUTHENTICATE PLAIN {}", plain_ir())]),
+    )
 }
 
 const CAPS: &str = "IMAP4rev1 LITERAL+ UIDPLUS MOVE";
-
-struct Transcript(MockLog);
-
-impl Transcript {
-    #[track_caller]
-    fn after_opening(&self, want: &[&str]) {
-        let lines = self.0.lines();
-        assert_eq!(lines[0], format!("A0001 AUTHENTICATE PLAIN {}", plain_ir()));
-        assert_eq!(lines[1..], *want);
-    }
-}
-
-fn kind<T>(r: Result<T>) -> ErrorKind {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e.kind(),
-    }
-}
 
 #[test]
 fn opening_with_sasl_ir_takes_capabilities_from_the_ok_code() {

@@ -183,6 +183,46 @@ impl Wire for MockStream {
     fn close(self) {}
 }
 
+/// The transcript of a session a test fixture opened: the opening's lines are checked once, the rest
+/// per test.
+pub struct Opened {
+    /// Everything the client wrote.
+    pub log: MockLog,
+    opening: Vec<String>,
+}
+
+impl Opened {
+    /// A transcript that must start with `opening`.
+    pub fn new(log: MockLog, opening: &[&str]) -> Opened {
+        Opened {
+            log,
+            opening: opening.iter().map(|l| l.to_string()).collect(),
+        }
+    }
+
+    /// Asserts the opening, then exactly `want`.
+    #[track_caller]
+    pub fn after_opening(&self, want: &[&str]) {
+        let lines = self.log.lines();
+        let n = self.opening.len().min(lines.len());
+        assert_eq!(
+            lines[..n],
+            self.opening[..],
+            "client transcript of the opening"
+        );
+        assert_eq!(lines[n..], *want, "client transcript");
+    }
+}
+
+/// The kind of the error `r` must be.
+#[track_caller]
+pub fn kind<T>(r: Result<T>) -> ErrorKind {
+    match r {
+        Ok(_) => panic!("expected an error"),
+        Err(e) => e.kind(),
+    }
+}
+
 /// A TLS client for tests (never used for a real handshake over a mock).
 pub fn tls() -> Tls {
     Tls::new(&crate::transport::TlsOptions::default()).expect("a TLS client")
@@ -218,38 +258,28 @@ mod tests {
         (pp, log)
     }
 
+    fn go_ahead(pp: &mut PingPong<OneLine, MockStream>) -> Result<std::result::Result<(), Error>> {
+        pp.send(&Command::new("STARTTLS"))?;
+        Ok(match pp.read_reply()?.as_str() {
+            "GO" => Ok(()),
+            other => Err(Error::new(
+                ErrorKind::Permanent,
+                format!("STARTTLS: {other}"),
+            )),
+        })
+    }
+
     #[test]
     fn starttls_upgrades_after_the_go_ahead_and_maps_a_refusal() {
         let (pp, log) = engine(&["GO\r\n", "AFTER\r\n"]);
-        let mut pp = pp
-            .starttls(&tls(), "h", |pp| {
-                pp.send(&Command::new("STARTTLS"))?;
-                Ok(match pp.read_reply()?.as_str() {
-                    "GO" => Ok(()),
-                    other => Err(Error::new(
-                        ErrorKind::Permanent,
-                        format!("STARTTLS: {other}"),
-                    )),
-                })
-            })
-            .unwrap();
+        let mut pp = pp.starttls(&tls(), "h", go_ahead).unwrap();
         assert!(pp.is_tls());
         pp.send(&Command::new("NOOP")).unwrap();
         assert_eq!(pp.read_reply().unwrap(), "AFTER");
         log.assert_sent(&["STARTTLS", TLS_MARK, "NOOP"]);
 
         let (pp, _) = engine(&["NO\r\n"]);
-        let e = pp
-            .starttls(&tls(), "h", |pp| {
-                pp.send(&Command::new("STARTTLS"))?;
-                let r = pp.read_reply()?;
-                Ok(Err(Error::new(
-                    ErrorKind::Permanent,
-                    format!("STARTTLS: {r}"),
-                )))
-            })
-            .err()
-            .unwrap();
+        let e = pp.starttls(&tls(), "h", go_ahead).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Tls);
         assert_eq!(
             e.to_string(),
@@ -258,13 +288,7 @@ mod tests {
 
         // Bytes after the go-ahead, before the handshake: refused by the engine.
         let (pp, log) = engine(&["GO\r\nINJECTED\r\n"]);
-        let e = pp
-            .starttls(&tls(), "h", |pp| {
-                pp.read_reply()?;
-                Ok(Ok(()))
-            })
-            .err()
-            .unwrap();
+        let e = pp.starttls(&tls(), "h", go_ahead).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Protocol);
         assert!(!log.is_tls());
 
@@ -277,13 +301,7 @@ mod tests {
             Default::default(),
         )
         .unwrap();
-        let e = pp
-            .starttls(&tls(), "h", |pp| {
-                pp.read_reply()?;
-                Ok(Ok(()))
-            })
-            .err()
-            .unwrap();
+        let e = pp.starttls(&tls(), "h", go_ahead).err().unwrap();
         assert_eq!(e.kind(), ErrorKind::Tls);
     }
 }

@@ -1,11 +1,15 @@
-//! The one command/reply engine under every protocol (FTP now; SMTP, POP3 and IMAP share it).
+//! The one command/reply engine under every protocol (FTP, SMTP, POP3, IMAP).
 //!
-//! [`PingPong`] owns the control connection and its read buffer. `send` writes a [`Command`] with CRLF and
+//! [`PingPong`] owns the control connection — any [`Wire`]: a [`Stream`] in production, a scripted
+//! `MockStream` in unit tests (`mock.rs`) — and its read buffer. `send` writes a [`Command`] with CRLF and
 //! logs its redacted form; `read_reply` reads lines — each at most [`LINE_CAP`] bytes, NUL refused — and
 //! feeds them to the protocol's [`Dialect`] until it says the reply is complete, all within one deadline
 //! that a server trickling bytes cannot extend, and at most [`REPLY_CAP`] bytes in all. `upgrade` starts TLS
 //! only when no received byte is still buffered: bytes that arrived after the go-ahead and before the
-//! handshake would otherwise be read as if they had been protected (CVE-2011-0411 and kin).
+//! handshake would otherwise be read as if they had been protected (CVE-2011-0411 and kin). `starttls` is
+//! the one STARTTLS path of all four protocols: the session sends its command and judges the reply, the
+//! engine turns a refusal into a TLS failure and upgrades. FTP and SMTP replies share one type
+//! ([`CodedReply`], `coded.rs`); their framing stays in each protocol's dialect.
 //! IMAP literals (`{n}`) are a [`Step::Literal`]: the dialect says how many raw bytes follow the line, and
 //! the engine streams exactly that many to the [`LiteralSink`] the caller gave, never allocating from the
 //! announced size (see `literal.rs`).

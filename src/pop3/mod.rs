@@ -287,7 +287,7 @@ impl<S: Wire> Session<S> {
             sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
         let verb = mech.auth_command();
         sasl::exchange(
-            &mut Auth {
+            &mut sasl::Over {
                 session: self,
                 verb,
             },
@@ -421,12 +421,7 @@ impl<S: Wire> Session<S> {
 /// POP3's framing of a SASL exchange (RFC 5034 §4): the initial response always goes with the command
 /// (`=` when empty), `+ challenge` continues, `+OK` ends it, `-ERR` is an authentication failure unless its
 /// response code says otherwise.
-struct Auth<'a, S: Wire> {
-    session: &'a mut Session<S>,
-    verb: &'static str,
-}
-
-impl<S: Wire> sasl::Exchange for Auth<'_, S> {
+impl<S: Wire> sasl::Exchange for sasl::Over<'_, Session<S>> {
     type Done = ();
 
     fn start(&mut self, initial: Option<&Secret>) -> Result<bool> {

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::*;
-use crate::pingpong::mock::{self, MockLog, MockStream, TLS_MARK};
+use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
 
 fn config(starttls: bool, login: Login) -> Config {
     Config {
@@ -48,29 +48,14 @@ const CAPA: &str = "+OK\r\nTOP\r\nUSER\r\nUIDL\r\nPIPELINING\r\nRESP-CODES\r\n.\
 const CAPA_SASL: &str = "+OK\r\nUSER\r\nSASL PLAIN LOGIN\r\nSTLS\r\n.\r\n";
 
 /// A session logged in with USER/PASS whose server then sends `more`.
-fn opened(more: &[&str]) -> (Session<MockStream>, Transcript) {
+fn opened(more: &[&str]) -> (Session<MockStream>, Opened) {
     let mut script = vec![GREETING, CAPA, "+OK\r\n", "+OK\r\n", CAPA];
     script.extend_from_slice(more);
     let (s, log) = open(&script, false, Login::Default, "hunter2");
-    (s.unwrap(), Transcript(log))
-}
-
-struct Transcript(MockLog);
-
-impl Transcript {
-    #[track_caller]
-    fn after_opening(&self, want: &[&str]) {
-        let lines = self.0.lines();
-        assert_eq!(lines[..4], ["CAPA", "USER bob", "PASS hunter2", "CAPA"]);
-        assert_eq!(lines[4..], *want);
-    }
-}
-
-fn kind<T>(r: Result<T>) -> ErrorKind {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e.kind(),
-    }
+    (
+        s.unwrap(),
+        Opened::new(log, &["CAPA", "USER bob", "PASS hunter2", "CAPA"]),
+    )
 }
 
 fn b64(s: &str) -> String {

@@ -257,7 +257,7 @@ impl<S: Wire> Session<S> {
             sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
         let verb = mech.auth_command();
         sasl::exchange(
-            &mut Auth {
+            &mut sasl::Over {
                 session: self,
                 verb,
             },
@@ -393,12 +393,7 @@ impl<S: Wire> Session<S> {
 
 /// SMTP's framing of a SASL exchange (RFC 4954 §4): `334 challenge` continues, 235 ends it; 5xx is an
 /// authentication failure (exit 5), 4xx transient.
-struct Auth<'a, S: Wire> {
-    session: &'a mut Session<S>,
-    verb: &'static str,
-}
-
-impl<S: Wire> sasl::Exchange for Auth<'_, S> {
+impl<S: Wire> sasl::Exchange for sasl::Over<'_, Session<S>> {
     type Done = ();
 
     fn start(&mut self, initial: Option<&Secret>) -> Result<bool> {

@@ -4,7 +4,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use super::*;
-use crate::pingpong::mock::{self, MockLog, MockStream, TLS_MARK};
+use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
 
 fn config(starttls: bool) -> Config {
     Config {
@@ -32,33 +32,15 @@ fn open(script: &[&str], starttls: bool) -> (Result<Session<MockStream>>, MockLo
 const EHLO: &str = "250-mx.example hello\r\n250-SIZE 1000\r\n250-8BITMIME\r\n250-AUTH PLAIN LOGIN XOAUTH2\r\n250 ENHANCEDSTATUSCODES\r\n";
 
 /// An introduced session (greeting, EHLO with `ehlo`) whose server then sends `more`.
-fn opened_with(ehlo: &str, more: &[&str]) -> (Session<MockStream>, Transcript) {
+fn opened_with(ehlo: &str, more: &[&str]) -> (Session<MockStream>, Opened) {
     let mut script = vec!["220 mx.example ESMTP\r\n", ehlo];
     script.extend_from_slice(more);
     let (s, log) = open(&script, false);
-    (s.unwrap(), Transcript(log))
+    (s.unwrap(), Opened::new(log, &["EHLO client.example"]))
 }
 
-fn opened(more: &[&str]) -> (Session<MockStream>, Transcript) {
+fn opened(more: &[&str]) -> (Session<MockStream>, Opened) {
     opened_with(EHLO, more)
-}
-
-struct Transcript(MockLog);
-
-impl Transcript {
-    #[track_caller]
-    fn after_opening(&self, want: &[&str]) {
-        let lines = self.0.lines();
-        assert_eq!(lines[0], "EHLO client.example");
-        assert_eq!(lines[1..], *want);
-    }
-}
-
-fn kind<T>(r: Result<T>) -> ErrorKind {
-    match r {
-        Ok(_) => panic!("expected an error"),
-        Err(e) => e.kind(),
-    }
 }
 
 fn creds(password: &str) -> Credentials {
@@ -232,7 +214,7 @@ fn auth_bad_challenge_is_cancelled_and_endless_challenges_cut_off() {
     let e = s.auth(&creds("tok"), Some(Mechanism::XOAuth2)).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(e.to_string().contains("more than 8 SASL challenges"), "{e}");
-    assert_eq!(log.0.lines().len(), 2 + sasl::MAX_CHALLENGES);
+    assert_eq!(log.log.lines().len(), 2 + sasl::MAX_CHALLENGES);
 }
 
 #[test]
@@ -339,7 +321,7 @@ fn data_is_dot_stuffed_and_the_final_reply_checked() {
     let (mut s, log) = opened(&["354 go\r\n", "250 queued as 1\r\n"]);
     let r = s.data(&mut &b"Subject: x\n\n.dot\nend"[..]).unwrap();
     assert_eq!(r.text(), "queued as 1");
-    let written = log.0.written();
+    let written = log.log.written();
     assert!(
         written.ends_with(b"DATA\r\nSubject: x\r\n\r\n..dot\r\nend\r\n.\r\n"),
         "{}",
