@@ -1,13 +1,13 @@
 //! The IMAP client session: RFC 9051 / RFC 3501 command sequences, RFC 2595 STARTTLS, RFC 4959 SASL-IR,
 //! RFC 4315 UIDPLUS, RFC 6851 MOVE, RFC 7888 LITERAL+.
 //!
-//! One method per command, named after it. Every command gets a fresh tag ([`tag`]); responses are read
-//! one at a time through the [`PingPong`] engine with the IMAP framing of [`dialect`], until the tagged
-//! completion. Untagged data is collected by the method that asked for it; CAPABILITY, EXISTS and
-//! EXPUNGE are tracked for all. A tagged response with a tag we did not send, a continuation nobody
-//! asked for, or an untagged BYE ends the session (exit 9, exit 9, exit 7). NO and BAD are refusals
-//! (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during FETCH and never
-//! held in memory. The session knows nothing of files or flags.
+//! One method per command, named after it. Every command gets a fresh tag ([`tag`]); responses are read one
+//! at a time through the [`PingPong`] engine with the IMAP framing of [`dialect`], until the tagged
+//! completion. Untagged data is collected by the method that asked for it; CAPABILITY (parsed once into
+//! typed [`Capabilities`]), EXISTS and EXPUNGE are tracked for all. A tagged response with a tag we did not
+//! send, a continuation nobody asked for, or an untagged BYE ends the session (exit 9, exit 9, exit 7). NO
+//! and BAD are refusals (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during
+//! FETCH and never held in memory. The session knows nothing of files or flags.
 
 pub mod capability;
 pub mod dialect;

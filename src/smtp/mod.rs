@@ -2,11 +2,11 @@
 //! STARTTLS (RFC 3207), AUTH (RFC 4954), SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and
 //! PIPELINING (RFC 2920).
 //!
-//! One method per protocol step, named after it; each says which replies it accepts and turns any other
-//! into the error its class implies ([`Reply::refused`]). The session knows neither files nor flags: it
-//! is handed addresses and a byte stream, and returns typed replies and per-recipient results. All bytes
-//! pass through the [`PingPong`] engine, which also does the CRLF normalisation and dot-stuffing of DATA
-//! (last, so nothing in a message can end it early).
+//! One method per protocol step, named after it; each says which replies it accepts and turns any other into
+//! the error its class implies (`CodedReply::refused`, the reply type SMTP shares with FTP). The session
+//! knows neither files nor flags: it is handed addresses and a byte stream, and returns typed replies and
+//! per-recipient results. All bytes pass through the [`PingPong`] engine, which also does the CRLF
+//! normalisation and dot-stuffing of DATA (last, so nothing in a message can end it early).
 //!
 //! - [`reply`]: reply framing and refusal kinds.
 //! - [`extension`]: [`ServerInfo`], what EHLO announced.
