@@ -1,15 +1,97 @@
-//! SASL client mechanisms shared by SMTP AUTH, POP3 AUTH and IMAP AUTHENTICATE.
+//! SASL client mechanisms and the one exchange shared by SMTP AUTH, POP3 AUTH and IMAP AUTHENTICATE.
 //!
-//! Owns the mechanism list, the choice among what a server offers, and each mechanism's messages:
-//! PLAIN (RFC 4616), LOGIN (draft-murchison-sasl-login), XOAUTH2 (Google's format) and OAUTHBEARER
-//! (RFC 7628). Everything leaves here base64-encoded inside a [`Secret`], so the transcript masks the
-//! base64 forms as well. Does not know any protocol's framing (`AUTH`, `+ `, `334 `): sessions do.
+//! Owns the mechanism list, the choice among what a server offers, each mechanism's messages — PLAIN
+//! (RFC 4616), LOGIN (draft-murchison-sasl-login), XOAUTH2 (Google's format) and OAUTHBEARER (RFC 7628) —
+//! and the exchange itself ([`exchange`], RFC 4422 §3: initial response, then one answer per challenge
+//! until the final reply, at most [`MAX_CHALLENGES`], `*` to cancel a challenge that cannot be answered).
+//! Everything leaves here base64-encoded inside a [`Secret`], so the transcript masks the base64 forms as
+//! well. Does not know any protocol's framing (`334 `, `+ `, tags, where an initial response fits): each
+//! session says that through [`Exchange`].
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
 use crate::credentials::Secret;
 use crate::error::{Error, ErrorKind, Result};
+use crate::pingpong::Command;
+
+/// The most challenges one exchange answers; a server that keeps challenging is cut off (exit 9). The
+/// mechanisms here need at most two.
+pub const MAX_CHALLENGES: usize = 8;
+
+/// The server's next step in an exchange.
+pub enum Challenge<T> {
+    /// A continuation carrying this base64 challenge (SMTP `334 `, POP3 and IMAP `+ `).
+    Continue(String),
+    /// The final reply: success, or the refusal as the error the protocol gives it.
+    Done(Result<T>),
+}
+
+/// One protocol's framing of a SASL exchange.
+pub trait Exchange {
+    /// What a successful exchange returns (IMAP: the tagged OK, whose code may list capabilities).
+    type Done;
+    /// Sends the command that starts the exchange, carrying `initial` (the base64 initial response) when
+    /// the protocol can; returns whether it did. If not, the initial response answers the first challenge.
+    fn start(&mut self, initial: Option<&Secret>) -> Result<bool>;
+    /// Sends one line of the exchange: an answer, or the cancellation `*`.
+    fn send(&mut self, line: &Command) -> Result<()>;
+    /// Reads the server's next step.
+    fn next(&mut self) -> Result<Challenge<Self::Done>>;
+}
+
+/// A session during an exchange, with the command that started it (`AUTH PLAIN`): what a protocol
+/// implements [`Exchange`] for when it needs no other state.
+pub struct Over<'a, T> {
+    /// The session.
+    pub session: &'a mut T,
+    /// The command that starts the exchange, also named in errors.
+    pub verb: &'static str,
+}
+
+/// Runs one SASL exchange (RFC 4422 §3) with `client` over the protocol's framing `x`; `what` names the
+/// command in errors. A refusal carries the server's OAuth error document when there was one. A challenge
+/// the mechanism cannot answer is cancelled with `*` (RFC 4954 §4, RFC 5034 §4, RFC 9051 §6.2.2) and the
+/// server's answer to that read before the error is returned.
+pub fn exchange<X: Exchange>(x: &mut X, client: &mut Client, what: &str) -> Result<X::Done> {
+    let initial = client.initial_response();
+    let mut pending = match x.start(initial.as_ref())? {
+        true => None,
+        false => initial,
+    };
+    let mut answered = 0;
+    loop {
+        let challenge = match x.next()? {
+            Challenge::Done(Ok(done)) => return Ok(done),
+            Challenge::Done(Err(e)) => {
+                return Err(match client.error_detail() {
+                    Some(d) => Error::new(e.kind(), format!("{} ({d})", e.context())),
+                    None => e,
+                });
+            }
+            Challenge::Continue(c) => c,
+        };
+        if answered == MAX_CHALLENGES {
+            return Err(Error::protocol(format!(
+                "{what}: more than {MAX_CHALLENGES} SASL challenges"
+            )));
+        }
+        answered += 1;
+        let answer = match pending.take() {
+            Some(ir) => ir,
+            None => match client.respond(&challenge) {
+                Ok(a) => a,
+                Err(e) => {
+                    if x.send(&Command::new("*")).is_ok() {
+                        let _ = x.next();
+                    }
+                    return Err(e);
+                }
+            },
+        };
+        x.send(&Command::line(&answer))?;
+    }
+}
 
 /// A SASL mechanism ferry can use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,6 +120,26 @@ impl Mechanism {
         Mechanism::ALL
             .into_iter()
             .find(|m| m.name().eq_ignore_ascii_case(name))
+    }
+
+    /// The command that starts an exchange in SMTP (RFC 4954 §4) and POP3 (RFC 5034 §4): `AUTH PLAIN`.
+    pub fn auth_command(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "AUTH PLAIN",
+            Mechanism::Login => "AUTH LOGIN",
+            Mechanism::XOAuth2 => "AUTH XOAUTH2",
+            Mechanism::OAuthBearer => "AUTH OAUTHBEARER",
+        }
+    }
+
+    /// The command that starts an exchange in IMAP (RFC 9051 §6.2.2): `AUTHENTICATE PLAIN`.
+    pub fn authenticate_command(self) -> &'static str {
+        match self {
+            Mechanism::Plain => "AUTHENTICATE PLAIN",
+            Mechanism::Login => "AUTHENTICATE LOGIN",
+            Mechanism::XOAuth2 => "AUTHENTICATE XOAUTH2",
+            Mechanism::OAuthBearer => "AUTHENTICATE OAUTHBEARER",
+        }
     }
 
     /// The name as servers advertise it.

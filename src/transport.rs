@@ -17,14 +17,50 @@ use std::time::Duration;
 use crate::error::{Error, ErrorKind, Result};
 
 /// TLS protocol versions a user may pin.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum TlsVersion {
     /// TLS 1.2.
-    #[value(name = "1.2")]
     V1_2,
     /// TLS 1.3.
-    #[value(name = "1.3")]
     V1_3,
+}
+
+impl TlsVersion {
+    /// Every version, lowest first.
+    pub const ALL: [TlsVersion; 2] = [TlsVersion::V1_2, TlsVersion::V1_3];
+
+    /// The name `--tls-min`/`--tls-max` take (`1.2`).
+    pub fn name(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "1.2",
+            TlsVersion::V1_3 => "1.3",
+        }
+    }
+
+    /// The version as the help text lists it (`TLS 1.2`).
+    pub fn description(self) -> &'static str {
+        match self {
+            TlsVersion::V1_2 => "TLS 1.2",
+            TlsVersion::V1_3 => "TLS 1.3",
+        }
+    }
+}
+
+impl std::str::FromStr for TlsVersion {
+    type Err = Error;
+
+    /// `1.2` or `1.3`, as `--tls-min` and `--tls-max` take them.
+    fn from_str(s: &str) -> Result<TlsVersion> {
+        TlsVersion::ALL
+            .into_iter()
+            .find(|v| v.name() == s)
+            .ok_or_else(|| {
+                Error::usage(format!(
+                    "invalid value '{}' for a TLS version [possible values: 1.2, 1.3]",
+                    crate::terminal::escape(s)
+                ))
+            })
+    }
 }
 
 /// How the user configured TLS.
@@ -458,5 +494,20 @@ mod backend {
             ErrorKind::Tls,
             "this ferry was built without a TLS backend",
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tls_versions_parse_by_their_cli_names() {
+        assert_eq!("1.2".parse::<TlsVersion>().unwrap(), TlsVersion::V1_2);
+        assert_eq!("1.3".parse::<TlsVersion>().unwrap(), TlsVersion::V1_3);
+        let e = "1.4".parse::<TlsVersion>().unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Usage);
+        assert!(e.to_string().contains("[possible values: 1.2, 1.3]"), "{e}");
+        assert!(TlsVersion::V1_2 < TlsVersion::V1_3);
     }
 }

@@ -12,6 +12,15 @@ use crate::ops::common::{NetOptions, OutputMode, RetryPolicy};
 use crate::pingpong::Transcript;
 use crate::transport::{TlsOptions, TlsVersion};
 
+/// `--tls-min`/`--tls-max`: clap lists the accepted names (help, completions, its error text).
+fn tls_version() -> impl clap::builder::TypedValueParser<Value = TlsVersion> {
+    use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+    PossibleValuesParser::new(
+        TlsVersion::ALL.map(|v| PossibleValue::new(v.name()).help(v.description())),
+    )
+    .try_map(|s| s.parse::<TlsVersion>())
+}
+
 /// Connection, TLS, credential and output flags.
 #[derive(Debug, Clone, Args)]
 pub struct NetArgs {
@@ -25,10 +34,10 @@ pub struct NetArgs {
     #[arg(long, short = 'k', help_heading = "TLS")]
     pub insecure: bool,
     /// Lowest TLS version to accept.
-    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    #[arg(long, value_name = "VERSION", help_heading = "TLS", value_parser = tls_version())]
     pub tls_min: Option<TlsVersion>,
     /// Highest TLS version to offer.
-    #[arg(long, value_name = "VERSION", help_heading = "TLS")]
+    #[arg(long, value_name = "VERSION", help_heading = "TLS", value_parser = tls_version())]
     pub tls_max: Option<TlsVersion>,
 
     /// Log in as USER (when the URL names none).

@@ -2,7 +2,7 @@
 //! SIZE/MDTM/REST STREAM/MLSD, RFC 4217 AUTH TLS/PBSZ/PROT.
 //!
 //! One method per protocol command, named after it; each says which replies it accepts and turns any other
-//! into the error its class implies ([`Reply::refused`]). A 421 at any point arrives as a 4xx and ends the
+//! into the error its class implies ([`refused`]). A 421 at any point arrives as a 4xx and ends the
 //! step with a transient error. The session never touches files or flags: callers hand it paths and get
 //! data streams back. All bytes pass through the [`PingPong`] engine.
 
@@ -16,13 +16,17 @@ use std::time::SystemTime;
 
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, SessionConfig};
+use crate::pingpong::{Command, PingPong, SessionConfig, Wire};
+use crate::transport::Stream;
 use crate::url::Target;
 
 pub use ascii::AsciiReader;
 pub use data::{DataMode, DataStream};
 pub use path::RemotePath;
-pub use reply::{FtpDialect, Reply};
+pub use reply::{FtpDialect, Reply, refused};
+
+#[cfg(test)]
+mod tests;
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -50,9 +54,9 @@ pub struct Features {
     pub epsv: bool,
 }
 
-/// A logged-in control connection.
-pub struct Session {
-    pp: PingPong<FtpDialect>,
+/// A logged-in control connection (over a socket; unit tests run it over a scripted stream).
+pub struct Session<S: Wire = Stream> {
+    pp: PingPong<FtpDialect, S>,
     host: String,
     config: Config,
     protected: bool,
@@ -79,18 +83,30 @@ impl Session {
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
         let mut config = config.clone();
         config.session.tls = config.session.tls.map(|t| t.with_own_sessions());
-        let config = &config;
         let pp = PingPong::open(target, &config.session, FtpDialect::default())?;
+        Session::start(pp, &target.host, creds, config)
+    }
+}
+
+impl<S: Wire> Session<S> {
+    /// The opening sequence of [`Session::open`] on a connected control connection: greeting, AUTH TLS
+    /// (`--starttls`), login, PBSZ/PROT on a protected connection, FEAT, OPTS UTF8.
+    pub(crate) fn start(
+        pp: PingPong<FtpDialect, S>,
+        host: &str,
+        creds: &Credentials,
+        config: Config,
+    ) -> Result<Self> {
         let mut s = Session {
             pp,
-            host: target.host.clone(),
-            config: config.clone(),
+            host: host.to_string(),
             protected: false,
             epsv_failed: config.mode == DataMode::PassiveNoEpsv,
             features: Features::default(),
+            config,
         };
         s.greeting()?;
-        if config.session.starttls && !s.pp.is_tls() {
+        if s.config.session.starttls && !s.pp.is_tls() {
             s = s.auth_tls()?;
         }
         s.login(creds)?;
@@ -116,7 +132,7 @@ impl Session {
         if ok.contains(&r.code) {
             Ok(r)
         } else {
-            Err(r.refused(&what))
+            Err(refused(&r, &what))
         }
     }
 
@@ -127,32 +143,24 @@ impl Session {
             match r.code {
                 220 => return Ok(()),
                 120 => continue,
-                _ => return Err(r.refused("greeting")),
+                _ => return Err(refused(&r, "greeting")),
             }
         }
     }
 
     /// AUTH TLS (RFC 4217 §6): 234, then the handshake; any refusal is a TLS failure (exit 4), never a
     /// fallback to plain text.
-    fn auth_tls(self) -> Result<Session> {
-        let mut s = self;
-        let r = s.cmd(Command::with("AUTH", "TLS"))?;
-        if r.code != 234 {
-            let e = r.refused("AUTH TLS");
-            return Err(Error::new(
-                ErrorKind::Tls,
-                format!("--starttls: the server refused TLS ({})", e.context()),
-            ));
-        }
-        let tls = s
-            .config
-            .session
-            .tls
-            .clone()
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-        let host = s.host.clone();
-        s.pp = s.pp.upgrade(&tls, &host)?;
-        Ok(s)
+    fn auth_tls(mut self) -> Result<Self> {
+        let tls = self.config.session.tls_client()?;
+        self.pp = self.pp.starttls(tls, &self.host, |pp| {
+            pp.send(&Command::with("AUTH", "TLS"))?;
+            let r = pp.read_reply()?;
+            Ok(match r.code {
+                234 => Ok(()),
+                _ => Err(refused(&r, "AUTH TLS")),
+            })
+        })?;
+        Ok(self)
     }
 
     /// USER, PASS and ACCT (RFC 959 §4.1.1): 230 or 202 ends the login at any step; 331 asks for the
@@ -205,7 +213,7 @@ impl Session {
             if r.code >= 500 {
                 return Ok(());
             }
-            return Err(r.refused("FEAT"));
+            return Err(refused(&r, "FEAT"));
         }
         let mut f = Features::default();
         for line in r.lines.iter().skip(1) {
@@ -261,7 +269,7 @@ impl Session {
                 .map(Some)
                 .map_err(|_| Error::protocol(format!("SIZE: malformed size {:?}", r.first()))),
             500..=599 => Ok(None),
-            _ => Err(r.refused(&format!("SIZE {path}"))),
+            _ => Err(refused(&r, &format!("SIZE {path}"))),
         }
     }
 
@@ -273,7 +281,7 @@ impl Session {
                 .map(Some)
                 .ok_or_else(|| Error::protocol(format!("MDTM: malformed time {:?}", r.first()))),
             500..=599 => Ok(None),
-            _ => Err(r.refused(&format!("MDTM {path}"))),
+            _ => Err(refused(&r, &format!("MDTM {path}"))),
         }
     }
 
@@ -341,7 +349,7 @@ impl Session {
                 .find(|l| l.starts_with(' '))
                 .map(|l| l.trim_start().to_string())),
             500..=599 => Ok(None),
-            _ => Err(r.refused(&format!("MLST {path}"))),
+            _ => Err(refused(&r, &format!("MLST {path}"))),
         }
     }
 
@@ -402,7 +410,7 @@ impl Session {
                     (500..=502, Some(arg)) => {
                         self.require(Command::with("PORT", arg), &[200])?;
                     }
-                    _ => return Err(r.refused("EPRT")),
+                    _ => return Err(refused(&r, "EPRT")),
                 }
             }
             return Ok(data::Pending::Listening(listener, peer));
@@ -425,7 +433,7 @@ impl Session {
                     }
                 }
                 500..=502 => self.epsv_failed = true,
-                _ => return Err(r.refused("EPSV")),
+                _ => return Err(refused(&r, "EPSV")),
             }
         }
         if peer.is_ipv6() {
@@ -470,7 +478,7 @@ impl Session {
                     let kind = if e.kind() == ErrorKind::Tls {
                         ErrorKind::Tls
                     } else {
-                        r.refused("").kind()
+                        refused(&r, "").kind()
                     };
                     return Err(Error::new(
                         kind,
@@ -505,7 +513,7 @@ impl Session {
     /// typically because it did not resume the control connection's session: a TLS failure (exit 4).
     fn data_refused(&self, r: &Reply, what: &str) -> Error {
         if !(self.protected && r.code == 522) {
-            return r.refused(what);
+            return refused(r, what);
         }
         let hint = if cfg!(feature = "rustls") {
             ""
@@ -514,11 +522,7 @@ impl Session {
         };
         Error::new(
             ErrorKind::Tls,
-            format!(
-                "{what}: {} {}{hint}",
-                r.code,
-                crate::terminal::escape(&r.text())
-            ),
+            format!("{what}: {} {}{hint}", r.code, r.text()),
         )
     }
 

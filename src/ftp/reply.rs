@@ -2,53 +2,22 @@
 //!
 //! [`FtpDialect`] frames replies for the engine: `ddd text` ends a reply, `ddd-text` opens a multi-line one
 //! that ends at the first line starting with the same code and a space. Anything else where a reply must
-//! start is a protocol violation. [`Reply::refused`] turns a reply outside what a command accepts into the
-//! error its class implies: 530 → authentication (exit 5), other 4xx → transient (7), 5xx → permanent (6),
-//! anything else → protocol violation (9).
+//! start is a protocol violation. Replies are the [`CodedReply`] FTP shares with SMTP; [`refused`] turns a
+//! reply outside what a command accepts into the error its class implies: 530 → authentication (exit 5),
+//! other 4xx → transient (7), 5xx → permanent (6), anything else → protocol violation (9).
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Dialect, Step};
+use crate::pingpong::{CodedReply, Dialect, Step};
 
-/// One complete reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// The three-digit code.
-    pub code: u16,
-    /// The text of each line, code and separator removed from the first and last.
-    pub lines: Vec<String>,
-}
+/// One complete reply: the coded reply FTP shares with SMTP.
+pub type Reply = CodedReply;
 
-impl Reply {
-    /// The reply text on one line.
-    pub fn text(&self) -> String {
-        self.lines.join(" ").trim().to_string()
-    }
-
-    /// The text of the first line (where PASV/EPSV/SIZE put their values).
-    pub fn first(&self) -> &str {
-        self.lines.first().map(String::as_str).unwrap_or("")
-    }
-
-    /// Whether this is a positive completion (2xx).
-    pub fn is_ok(&self) -> bool {
-        (200..300).contains(&self.code)
-    }
-
-    /// The error for a reply that `what` does not accept.
-    pub fn refused(&self, what: &str) -> Error {
-        let kind = match self.code {
-            530 => ErrorKind::Auth,
-            400..=499 => ErrorKind::Transient,
-            500..=599 => ErrorKind::Permanent,
-            _ => ErrorKind::Protocol,
-        };
-        let text = crate::terminal::escape(&self.text()).into_owned();
-        let prefix = if kind == ErrorKind::Protocol {
-            "unexpected reply "
-        } else {
-            ""
-        };
-        Error::new(kind, format!("{what}: {prefix}{} {text}", self.code))
+/// The error for a reply that `what` does not accept: the class decides ([`CodedReply::refused`]), except
+/// that 530 "not logged in" is an authentication failure (exit 5) whichever command drew it.
+pub fn refused(r: &Reply, what: &str) -> Error {
+    match r.code {
+        530 => r.refused_as(what, ErrorKind::Auth),
+        _ => r.refused(what),
     }
 }
 
@@ -143,9 +112,9 @@ mod tests {
             code,
             lines: vec!["x".into()],
         };
-        assert_eq!(r(530).refused("PASS").kind(), ErrorKind::Auth);
-        assert_eq!(r(421).refused("RETR").kind(), ErrorKind::Transient);
-        assert_eq!(r(550).refused("RETR").kind(), ErrorKind::Permanent);
-        assert_eq!(r(227).refused("RETR").kind(), ErrorKind::Protocol);
+        assert_eq!(refused(&r(530), "PASS").kind(), ErrorKind::Auth);
+        assert_eq!(refused(&r(421), "RETR").kind(), ErrorKind::Transient);
+        assert_eq!(refused(&r(550), "RETR").kind(), ErrorKind::Permanent);
+        assert_eq!(refused(&r(227), "RETR").kind(), ErrorKind::Protocol);
     }
 }

@@ -1,14 +1,15 @@
 //! The IMAP client session: RFC 9051 / RFC 3501 command sequences, RFC 2595 STARTTLS, RFC 4959 SASL-IR,
 //! RFC 4315 UIDPLUS, RFC 6851 MOVE, RFC 7888 LITERAL+.
 //!
-//! One method per command, named after it. Every command gets a fresh tag ([`tag`]); responses are read
-//! one at a time through the [`PingPong`] engine with the IMAP framing of [`dialect`], until the tagged
-//! completion. Untagged data is collected by the method that asked for it; CAPABILITY, EXISTS and
-//! EXPUNGE are tracked for all. A tagged response with a tag we did not send, a continuation nobody
-//! asked for, or an untagged BYE ends the session (exit 9, exit 9, exit 7). NO and BAD are refusals
-//! (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during FETCH and never
-//! held in memory. The session knows nothing of files or flags.
+//! One method per command, named after it. Every command gets a fresh tag ([`tag`]); responses are read one
+//! at a time through the [`PingPong`] engine with the IMAP framing of [`dialect`], until the tagged
+//! completion. Untagged data is collected by the method that asked for it; CAPABILITY (parsed once into
+//! typed [`Capabilities`]), EXISTS and EXPUNGE are tracked for all. A tagged response with a tag we did not
+//! send, a continuation nobody asked for, or an untagged BYE ends the session (exit 9, exit 9, exit 7). NO
+//! and BAD are refusals (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during
+//! FETCH and never held in memory. The session knows nothing of files or flags.
 
+pub mod capability;
 pub mod dialect;
 pub mod fetch_items;
 pub mod mailbox;
@@ -20,15 +21,20 @@ pub mod utf7;
 
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, SessionConfig};
-use crate::sasl::{self, Mechanism};
+use crate::pingpong::{Command, PingPong, SessionConfig, Wire};
+use crate::sasl::{self, Challenge, Mechanism};
+use crate::transport::Stream;
 use crate::url::Target;
 
+pub use capability::{Capabilities, Capability};
 pub use dialect::{BodySink, ImapDialect, Literals};
 pub use fetch_items::{FetchItems, PartNumber, Section};
 pub use mailbox::{Mailbox, MailboxStatus, Selected};
 pub use quote::Part;
 pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
+
+#[cfg(test)]
+mod tests;
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -39,11 +45,11 @@ pub struct Config {
     pub auth: Option<Mechanism>,
 }
 
-/// A logged-in IMAP connection.
-pub struct Session {
-    pp: PingPong<ImapDialect>,
+/// A logged-in IMAP connection; over a socket, or a scripted stream in unit tests.
+pub struct Session<S: Wire = Stream> {
+    pp: PingPong<ImapDialect, S>,
     tags: tag::Tags,
-    caps: Vec<String>,
+    caps: Capabilities,
     host: String,
     port: u16,
     config: Config,
@@ -84,6 +90,34 @@ fn bye(what: &str, st: &StatusText) -> Error {
     )
 }
 
+/// What one response means while a command runs.
+enum Routed {
+    /// The command's tagged completion.
+    Done(StatusText),
+    /// Untagged data.
+    Data(Response),
+}
+
+/// Classifies one response while `tag` runs: its completion, untagged data, or the end of the session — a
+/// tagged response with a tag we did not send, a continuation nobody asked for (exit 9), BYE (exit 7).
+fn route(tag: &str, what: &str, r: Response) -> Result<Routed> {
+    match r {
+        Response::Tagged(t, _) if t != tag => Err(Error::protocol(format!(
+            "{what}: a response tagged {} that belongs to no command",
+            crate::terminal::escape(&t)
+                .chars()
+                .take(40)
+                .collect::<String>()
+        ))),
+        Response::Tagged(_, st) => Ok(Routed::Done(st)),
+        Response::Status(st) if st.status == Status::Bye => Err(bye(what, &st)),
+        Response::Continue(_) => Err(Error::protocol(format!(
+            "{what}: a continuation request nobody asked for"
+        ))),
+        other => Ok(Routed::Data(other)),
+    }
+}
+
 impl Session {
     /// Connects, reads the greeting, secures the connection and logs in: the whole opening sequence.
     ///
@@ -92,12 +126,25 @@ impl Session {
     /// STARTTLS is only allowed before authentication. Capabilities are asked again after TLS and login.
     pub fn open(target: &Target, creds: Option<&Credentials>, config: &Config) -> Result<Session> {
         let pp = PingPong::open(target, &config.session, ImapDialect::default())?;
+        Session::start(pp, &target.host, target.port, creds, config)
+    }
+}
+
+impl<S: Wire> Session<S> {
+    /// The opening of [`Session::open`] on a connected stream: greeting, STARTTLS, login.
+    pub(crate) fn start(
+        pp: PingPong<ImapDialect, S>,
+        host: &str,
+        port: u16,
+        creds: Option<&Credentials>,
+        config: &Config,
+    ) -> Result<Self> {
         let mut s = Session {
             pp,
             tags: tag::Tags::default(),
-            caps: Vec::new(),
-            host: target.host.clone(),
-            port: target.port,
+            caps: Capabilities::default(),
+            host: host.to_string(),
+            port,
             config: config.clone(),
             exists: 0,
         };
@@ -118,9 +165,14 @@ impl Session {
         Ok(s)
     }
 
-    /// Whether the server announced `cap` (upper case).
+    /// Whether the server announced the capability called `cap` (any case).
     pub fn has(&self, cap: &str) -> bool {
-        self.caps.iter().any(|c| c == cap)
+        self.caps.has_name(cap)
+    }
+
+    /// What the server announced last.
+    pub fn capabilities(&self) -> &Capabilities {
+        &self.caps
     }
 
     /// The greeting (RFC 9051 §7.1.1-§7.1.5): OK, PREAUTH (returns true) or BYE. Capabilities come from its
@@ -144,23 +196,20 @@ impl Session {
                 )));
             }
         };
-        if !self.take_capability_code(&st) {
+        if !self.take_capability_code(&st)? {
             self.capability()?;
         }
         Ok(preauth)
     }
 
-    fn take_capability_code(&mut self, st: &StatusText) -> bool {
+    /// Takes the capabilities from a `[CAPABILITY ...]` code; false when `st` has none.
+    fn take_capability_code(&mut self, st: &StatusText) -> Result<bool> {
         match &st.code {
             Some(c) if c.name == "CAPABILITY" => {
-                self.caps = c
-                    .args
-                    .split_whitespace()
-                    .map(|w| w.to_ascii_uppercase())
-                    .collect();
-                true
+                self.caps = Capabilities::parse(c.args.split_whitespace())?;
+                Ok(true)
             }
-            _ => false,
+            _ => Ok(false),
         }
     }
 
@@ -173,49 +222,38 @@ impl Session {
 
     /// STARTTLS (RFC 2595 §3.1, RFC 9051 §6.2.1): refused or not offered is a TLS failure (exit 4); bytes
     /// after the OK and before the handshake are a protocol violation (exit 9, checked by the engine).
-    fn starttls(self) -> Result<Session> {
-        let mut s = self;
-        if !s.has("STARTTLS") {
-            return Err(Error::new(
-                ErrorKind::Tls,
-                "--starttls: the server does not offer STARTTLS",
-            ));
+    fn starttls(mut self) -> Result<Self> {
+        if !self.caps.has(Capability::StartTls) {
+            return Err(crate::pingpong::starttls_not_offered("STARTTLS"));
         }
-        let tag = s.send("STARTTLS", vec![])?;
-        s.complete(&tag, "STARTTLS", &mut |_| Ok(()))
-            .map_err(|e| match e.kind() {
-                ErrorKind::Permanent | ErrorKind::Transient => Error::new(
-                    ErrorKind::Tls,
-                    format!("--starttls: the server refused TLS ({})", e.context()),
-                ),
-                _ => e,
-            })?;
-        let tls = s
-            .config
-            .session
-            .tls
-            .clone()
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-        let host = s.host.clone();
-        s.pp = s.pp.upgrade(&tls, &host)?;
-        s.caps.clear();
-        s.capability()?;
-        Ok(s)
+        let tag = self.tags.next_tag();
+        let tls = self.config.session.tls_client()?;
+        self.pp = self.pp.starttls(tls, &self.host, |pp| {
+            pp.send(&Command::new("STARTTLS").tagged(tag.clone()))?;
+            loop {
+                let r = pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+                if let Routed::Done(st) = route(&tag, "STARTTLS", r)? {
+                    return Ok(match st.status {
+                        Status::Ok => Ok(()),
+                        _ => Err(refused("STARTTLS", &st)),
+                    });
+                }
+            }
+        })?;
+        self.caps = Capabilities::default();
+        self.capability()?;
+        Ok(self)
     }
 
     /// LOGIN (RFC 9051 §6.2.3) or AUTHENTICATE (§6.2.2, RFC 4959 SASL-IR): AUTHENTICATE when `--auth` asks
     /// or the server lists SASL mechanisms, else LOGIN — refused when the server says LOGINDISABLED.
     fn login(&mut self, creds: &Credentials) -> Result<()> {
-        let offered: Vec<&str> = self
-            .caps
-            .iter()
-            .filter_map(|c| c.strip_prefix("AUTH="))
-            .collect();
+        let offered = self.caps.auth_mechanisms();
         let result = if self.config.auth.is_some() || !offered.is_empty() {
             let mech = sasl::choose(self.config.auth, &offered)?;
             self.authenticate(mech, creds)
         } else {
-            if self.has("LOGINDISABLED") {
+            if self.caps.has(Capability::LoginDisabled) {
                 return Err(Error::new(
                     ErrorKind::Auth,
                     "the server refuses LOGIN on this connection (LOGINDISABLED); use imaps:// or --starttls",
@@ -243,7 +281,7 @@ impl Session {
             ErrorKind::Permanent => e.with_kind(ErrorKind::Auth),
             _ => e,
         })?;
-        if !self.take_capability_code(&st) {
+        if !self.take_capability_code(&st)? {
             self.capability()?;
         }
         Ok(())
@@ -254,62 +292,23 @@ impl Session {
     fn authenticate(&mut self, mech: Mechanism, creds: &Credentials) -> Result<StatusText> {
         let mut client =
             sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
-        let verb = match mech {
-            Mechanism::Plain => "AUTHENTICATE PLAIN",
-            Mechanism::Login => "AUTHENTICATE LOGIN",
-            Mechanism::XOAuth2 => "AUTHENTICATE XOAUTH2",
-            Mechanism::OAuthBearer => "AUTHENTICATE OAUTHBEARER",
-        };
-        let tag = self.tags.next_tag();
-        let ir = if self.has("SASL-IR") {
-            client.initial_response()
-        } else {
-            None
-        };
-        let cmd = match &ir {
-            Some(ir) => Command::secret(verb, ir),
-            None => Command::new(verb),
-        };
-        self.pp.send(&cmd.tagged(tag.clone()))?;
-        let mut rounds = 0;
-        loop {
-            let r = self
-                .pp
-                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
-            match r {
-                Response::Continue(challenge) => {
-                    rounds += 1;
-                    if rounds > 10 {
-                        return Err(Error::protocol("AUTHENTICATE: more than 10 challenges"));
-                    }
-                    let answer = client.respond(&challenge)?;
-                    self.pp.send(&Command::line(&answer))?;
-                }
-                other => {
-                    if let Some(st) =
-                        self.untagged_or_done(&tag, "AUTHENTICATE", other, &mut |_| Ok(()))?
-                    {
-                        return match st.status {
-                            Status::Ok => Ok(st),
-                            _ => {
-                                let mut e = refused("AUTHENTICATE", &st);
-                                if let Some(d) = client.error_detail() {
-                                    e = Error::new(e.kind(), format!("{} ({d})", e.context()));
-                                }
-                                Err(e)
-                            }
-                        };
-                    }
-                }
-            }
-        }
+        let verb = mech.authenticate_command();
+        sasl::exchange(
+            &mut Authenticate {
+                session: self,
+                verb,
+                tag: String::new(),
+            },
+            &mut client,
+            "AUTHENTICATE",
+        )
     }
 
     /// Sends `verb` with `parts` under a new tag: synchronizing literals wait for the server's `+`,
     /// LITERAL+ ones do not (RFC 7888). Returns the tag.
     fn send(&mut self, verb: &'static str, parts: Vec<Part>) -> Result<String> {
         let tag = self.tags.next_tag();
-        let plus = self.has("LITERAL+");
+        let plus = self.caps.literal_plus();
         let mut line = String::new();
         let mut first = true;
         for part in parts {
@@ -381,42 +380,28 @@ impl Session {
         r: Response,
         data: &mut dyn FnMut(Response) -> Result<()>,
     ) -> Result<Option<StatusText>> {
-        match r {
-            Response::Tagged(t, st) => {
-                if t != tag {
-                    return Err(Error::protocol(format!(
-                        "{what}: a response tagged {} that belongs to no command",
-                        crate::terminal::escape(&t)
-                            .chars()
-                            .take(40)
-                            .collect::<String>()
-                    )));
-                }
-                Ok(Some(st))
-            }
-            Response::Status(st) if st.status == Status::Bye => Err(bye(what, &st)),
-            Response::Continue(_) => Err(Error::protocol(format!(
-                "{what}: a continuation request nobody asked for"
-            ))),
-            Response::Capability(c) => {
+        match route(tag, what, r)? {
+            Routed::Done(st) => Ok(Some(st)),
+            Routed::Data(Response::Capability(c)) => {
                 self.caps = c;
                 Ok(None)
             }
-            Response::Exists(n) => {
-                self.exists = n;
-                data(Response::Exists(n))?;
-                Ok(None)
-            }
-            Response::Expunge(n) => {
-                self.exists = self.exists.saturating_sub(1);
-                data(Response::Expunge(n))?;
-                Ok(None)
-            }
-            other => {
-                data(other)?;
-                Ok(None)
-            }
+            Routed::Data(r) => self.untagged(r, data).map(|_| None),
         }
+    }
+
+    /// Untagged data: EXISTS and EXPUNGE are tracked, everything goes to `data`.
+    fn untagged(
+        &mut self,
+        r: Response,
+        data: &mut dyn FnMut(Response) -> Result<()>,
+    ) -> Result<()> {
+        match r {
+            Response::Exists(n) => self.exists = n,
+            Response::Expunge(_) => self.exists = self.exists.saturating_sub(1),
+            _ => {}
+        }
+        data(r)
     }
 
     /// Reads responses until `tag` completes: its OK status, or the refusal as an error.
@@ -479,7 +464,7 @@ impl Session {
         let mut uids = Vec::new();
         // RFC 4731 ESEARCH answers with ranges: a big mailbox's result stays a short line.
         let mut parts = criteria.to_vec();
-        if self.has("ESEARCH") {
+        if self.caps.has(Capability::ESearch) {
             parts.insert(0, Part::Text("RETURN (ALL) ".to_string()));
         }
         let tag = self.send("UID SEARCH", parts)?;
@@ -555,7 +540,7 @@ impl Session {
     /// Removes the messages in `set` marked \Deleted: UID EXPUNGE (RFC 4315 §2.1) when the server has
     /// UIDPLUS, else EXPUNGE (RFC 9051 §6.4.3), which also removes other messages marked \Deleted.
     pub fn expunge(&mut self, set: &str) -> Result<()> {
-        if self.has("UIDPLUS") {
+        if self.caps.has(Capability::UidPlus) {
             self.simple(
                 "UID EXPUNGE",
                 vec![Part::Text(set.to_string())],
@@ -570,7 +555,7 @@ impl Session {
     /// Moves `set` to `dest`: UID MOVE (RFC 6851) when offered, else UID COPY, then \Deleted and expunge.
     pub fn uid_move(&mut self, set: &str, dest: &str) -> Result<()> {
         let target = quote::mailbox(dest)?;
-        if self.has("MOVE") {
+        if self.caps.has(Capability::Move) {
             self.simple(
                 "UID MOVE",
                 vec![Part::Text(format!("{set} {target}"))],
@@ -671,5 +656,54 @@ impl Session {
     /// Closes the connection without LOGOUT (after an error that may have left it out of step).
     pub fn close(self) {
         self.pp.close();
+    }
+}
+
+/// IMAP's framing of a SASL exchange (RFC 9051 §6.2.2): the initial response goes with AUTHENTICATE only
+/// when the server has SASL-IR (RFC 4959), `+ challenge` continues, the tagged completion ends it.
+struct Authenticate<'a, S: Wire> {
+    session: &'a mut Session<S>,
+    verb: &'static str,
+    tag: String,
+}
+
+impl<S: Wire> sasl::Exchange for Authenticate<'_, S> {
+    type Done = StatusText;
+
+    fn start(&mut self, initial: Option<&Secret>) -> Result<bool> {
+        self.tag = self.session.tags.next_tag();
+        let (cmd, sent) = match initial {
+            Some(ir) if self.session.caps.has(Capability::SaslIr) => {
+                (Command::secret(self.verb, ir), true)
+            }
+            _ => (Command::new(self.verb), false),
+        };
+        self.session.pp.send(&cmd.tagged(self.tag.clone()))?;
+        Ok(sent)
+    }
+
+    fn send(&mut self, line: &Command) -> Result<()> {
+        self.session.pp.send(line)
+    }
+
+    fn next(&mut self) -> Result<Challenge<StatusText>> {
+        loop {
+            let r = self
+                .session
+                .pp
+                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            if let Response::Continue(challenge) = r {
+                return Ok(Challenge::Continue(challenge));
+            }
+            if let Some(st) =
+                self.session
+                    .untagged_or_done(&self.tag, "AUTHENTICATE", r, &mut |_| Ok(()))?
+            {
+                return Ok(Challenge::Done(match st.status {
+                    Status::Ok => Ok(st),
+                    _ => Err(refused("AUTHENTICATE", &st)),
+                }));
+            }
+        }
     }
 }

@@ -9,6 +9,7 @@
 //! is typed: status responses with their codes, CAPABILITY, EXISTS/EXPUNGE, SEARCH, LIST/LSUB, STATUS and
 //! FETCH (UID, RFC822.SIZE, FLAGS, one body section).
 
+use super::capability::Capabilities;
 use crate::error::{Error, Result};
 
 /// The deepest parenthesised list accepted in a response.
@@ -124,8 +125,8 @@ pub enum Response {
     Tagged(String, StatusText),
     /// `* OK|NO|BAD|BYE|PREAUTH ...`.
     Status(StatusText),
-    /// `* CAPABILITY ...` (names in upper case).
-    Capability(Vec<String>),
+    /// `* CAPABILITY ...`.
+    Capability(Capabilities),
     /// `* n EXISTS`.
     Exists(u32),
     /// `* n EXPUNGE`: message n is gone, later ones move down by one.
@@ -337,12 +338,12 @@ impl<'a> Parser<'a> {
         }
         match name.as_str() {
             "CAPABILITY" => {
-                let mut caps = Vec::new();
+                let mut caps = Capabilities::default();
                 while self.eat(b' ') {
                     if self.at_end() {
                         break;
                     }
-                    caps.push(self.atom()?.to_ascii_uppercase());
+                    caps.insert(&self.atom()?)?;
                 }
                 Ok(Response::Capability(caps))
             }
@@ -678,7 +679,7 @@ mod tests {
     fn data_responses() {
         assert_eq!(
             parse(b"* CAPABILITY IMAP4rev1 uidplus MOVE").unwrap(),
-            Response::Capability(vec!["IMAP4REV1".into(), "UIDPLUS".into(), "MOVE".into()])
+            Response::Capability(Capabilities::parse(["IMAP4rev1", "UIDPLUS", "move"]).unwrap())
         );
         assert_eq!(parse(b"* 23 EXISTS").unwrap(), Response::Exists(23));
         assert_eq!(parse(b"* 3 EXPUNGE").unwrap(), Response::Expunge(3));

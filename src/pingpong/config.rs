@@ -5,6 +5,7 @@
 use std::time::Duration;
 
 use super::Transcript;
+use crate::error::{Error, ErrorKind, Result};
 use crate::transport::Tls;
 
 /// The connection settings of one session.
@@ -21,4 +22,14 @@ pub struct SessionConfig {
     pub timeout: Duration,
     /// `-v`.
     pub transcript: Transcript,
+}
+
+impl SessionConfig {
+    /// The TLS client, which the implicit-TLS schemes and `--starttls` always come with (its absence is a
+    /// bug, exit 70).
+    pub fn tls_client(&self) -> Result<&Tls> {
+        self.tls
+            .as_ref()
+            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))
+    }
 }

@@ -8,9 +8,7 @@
 //! parsed reply). Each read of literal bytes may take the reply timeout; a closed connection before the last
 //! byte is exit 9. Line caps, NUL checks and the reply cap do not apply to literal bytes: they are data.
 
-use std::io::Read;
-
-use super::{Dialect, PingPong};
+use super::{Dialect, PingPong, Wire};
 use crate::error::{Error, Result};
 
 /// Where the bytes of a reply's literals go.
@@ -40,7 +38,7 @@ impl<D> LiteralSink<D> for NoLiterals {
     }
 }
 
-impl<D: Dialect> PingPong<D> {
+impl<D: Dialect, S: Wire> PingPong<D, S> {
     /// Streams the `len` bytes of a literal to `sink`.
     pub(super) fn stream_literal(&mut self, len: u64, sink: &mut dyn LiteralSink<D>) -> Result<()> {
         self.transcript

@@ -1,26 +1,36 @@
-//! The one command/reply engine under every protocol (FTP now; SMTP, POP3 and IMAP share it).
+//! The one command/reply engine under every protocol (FTP, SMTP, POP3, IMAP).
 //!
-//! [`PingPong`] owns the control connection and its read buffer. `send` writes a [`Command`] with CRLF and
+//! [`PingPong`] owns the control connection — any [`Wire`]: a [`Stream`] in production, a scripted
+//! `MockStream` in unit tests (`mock.rs`) — and its read buffer. `send` writes a [`Command`] with CRLF and
 //! logs its redacted form; `read_reply` reads lines — each at most [`LINE_CAP`] bytes, NUL refused — and
 //! feeds them to the protocol's [`Dialect`] until it says the reply is complete, all within one deadline
 //! that a server trickling bytes cannot extend, and at most [`REPLY_CAP`] bytes in all. `upgrade` starts TLS
 //! only when no received byte is still buffered: bytes that arrived after the go-ahead and before the
-//! handshake would otherwise be read as if they had been protected (CVE-2011-0411 and kin).
+//! handshake would otherwise be read as if they had been protected (CVE-2011-0411 and kin). `starttls` is
+//! the one STARTTLS path of all four protocols: the session sends its command and judges the reply, the
+//! engine turns a refusal into a TLS failure and upgrades. FTP and SMTP replies share one type
+//! ([`CodedReply`], `coded.rs`); their framing stays in each protocol's dialect.
 //! IMAP literals (`{n}`) are a [`Step::Literal`]: the dialect says how many raw bytes follow the line, and
 //! the engine streams exactly that many to the [`LiteralSink`] the caller gave, never allocating from the
 //! announced size (see `literal.rs`).
 //! The engine knows lines and buffers, never command names.
 
+pub mod coded;
 mod command;
 mod config;
 pub mod dot;
 mod literal;
+#[cfg(test)]
+pub(crate) mod mock;
 mod transcript;
+mod wire;
 
+pub use coded::{Class, CodedReply, reply_code};
 pub use command::Command;
 pub use config::SessionConfig;
 pub use literal::{LiteralSink, NoLiterals};
 pub use transcript::Transcript;
+pub use wire::Wire;
 
 use std::io::{Read, Write};
 use std::net::SocketAddr;
@@ -33,17 +43,6 @@ use crate::transport::{Stream, Tls};
 pub const LINE_CAP: usize = 64 * 1024;
 /// The most bytes one reply may take (1 MiB).
 pub const REPLY_CAP: usize = 1024 * 1024;
-
-/// The three-digit code that starts an FTP or SMTP reply line (RFC 959 §4.2, RFC 5321 §4.2), and the byte
-/// after it (space: last line; `-`: more follow). None when the line does not start with three digits.
-pub fn reply_code(line: &[u8]) -> Option<(u16, Option<u8>)> {
-    if line.len() < 3 || !line[..3].iter().all(u8::is_ascii_digit) {
-        return None;
-    }
-    let code =
-        (line[0] - b'0') as u16 * 100 + (line[1] - b'0') as u16 * 10 + (line[2] - b'0') as u16;
-    Some((code, line.get(3).copied()))
-}
 
 /// What a dialect makes of one more line.
 pub enum Step<R> {
@@ -64,9 +63,9 @@ pub trait Dialect {
     fn feed(&mut self, line: &[u8]) -> Result<Step<Self::Reply>>;
 }
 
-/// A control connection speaking dialect `D`.
-pub struct PingPong<D: Dialect> {
-    stream: Stream,
+/// A control connection speaking dialect `D` over stream `S` (a socket, or a scripted stream in tests).
+pub struct PingPong<D: Dialect, S: Wire = Stream> {
+    stream: S,
     buf: Box<[u8]>,
     start: usize,
     end: usize,
@@ -75,16 +74,39 @@ pub struct PingPong<D: Dialect> {
     transcript: Transcript,
 }
 
-impl<D: Dialect> PingPong<D> {
+impl<D: Dialect> PingPong<D, Stream> {
+    /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
+    /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
+    /// What every session's `open` starts with.
+    pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
+        let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
+        let stream = if target.scheme.implicit_tls() {
+            config
+                .tls_client()?
+                .wrap(tcp, &target.host, config.timeout)?
+        } else {
+            Stream::Plain(tcp)
+        };
+        if let Some(d) = stream.tls_description() {
+            config.transcript.note(&format!("TLS established: {d}"));
+        }
+        PingPong::new(stream, dialect, config.timeout, config.transcript)
+    }
+}
+
+/// The error for a server that does not announce the STARTTLS-type command `word` (`--starttls` never
+/// falls back to plain text).
+pub fn starttls_not_offered(word: &str) -> Error {
+    Error::new(
+        ErrorKind::Tls,
+        format!("--starttls: the server does not offer {word}"),
+    )
+}
+
+impl<D: Dialect, S: Wire> PingPong<D, S> {
     /// Wraps a connected stream; `timeout` bounds every reply.
-    pub fn new(
-        stream: Stream,
-        dialect: D,
-        timeout: Duration,
-        transcript: Transcript,
-    ) -> Result<Self> {
+    pub fn new(stream: S, dialect: D, timeout: Duration, transcript: Transcript) -> Result<Self> {
         stream
-            .tcp()
             .set_write_timeout(Some(timeout))
             .map_err(|e| Error::network("socket", e))?;
         Ok(PingPong {
@@ -96,26 +118,6 @@ impl<D: Dialect> PingPong<D> {
             timeout,
             transcript,
         })
-    }
-
-    /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
-    /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
-    /// What every session's `open` starts with.
-    pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
-        let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
-            let tls = config
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            tls.wrap(tcp, &target.host, config.timeout)?
-        } else {
-            Stream::Plain(tcp)
-        };
-        if let Some(d) = stream.tls_description() {
-            config.transcript.note(&format!("TLS established: {d}"));
-        }
-        PingPong::new(stream, dialect, config.timeout, config.transcript)
     }
 
     /// The transcript, for notes by the session.
@@ -137,7 +139,6 @@ impl<D: Dialect> PingPong<D> {
     /// The server's address.
     pub fn peer_addr(&self) -> Result<SocketAddr> {
         self.stream
-            .tcp()
             .peer_addr()
             .map_err(|e| Error::network("control connection", e))
     }
@@ -145,7 +146,6 @@ impl<D: Dialect> PingPong<D> {
     /// Our address on the control connection.
     pub fn local_addr(&self) -> Result<SocketAddr> {
         self.stream
-            .tcp()
             .local_addr()
             .map_err(|e| Error::network("control connection", e))
     }
@@ -385,20 +385,39 @@ impl<D: Dialect> PingPong<D> {
                 "the server sent data after the TLS go-ahead and before the handshake",
             ));
         }
-        let tcp = match self.stream {
-            Stream::Plain(tcp) => tcp,
-            _ => return Err(Error::new(ErrorKind::Internal, "TLS is already active")),
-        };
-        self.stream = tls.wrap(tcp, host, self.timeout)?;
+        if self.stream.is_tls() {
+            return Err(Error::new(ErrorKind::Internal, "TLS is already active"));
+        }
+        self.stream = self.stream.upgrade(tls, host, self.timeout)?;
         if let Some(d) = self.stream.tls_description() {
             self.transcript.note(&format!("TLS established: {d}"));
         }
         Ok(self)
     }
 
+    /// The one STARTTLS path of every protocol (FTP AUTH TLS, RFC 4217 §4; SMTP STARTTLS, RFC 3207; POP3
+    /// STLS and IMAP STARTTLS, RFC 2595): `go_ahead` sends the protocol's command and checks its reply,
+    /// returning `Ok(Err(refusal))` when the server said no; then the handshake ([`PingPong::upgrade`]).
+    /// A refusal is a TLS failure (exit 4) — never a fallback to plain text; any other failure of the
+    /// exchange (network, protocol violation) passes unchanged.
+    pub fn starttls(
+        mut self,
+        tls: &Tls,
+        host: &str,
+        go_ahead: impl FnOnce(&mut Self) -> Result<std::result::Result<(), Error>>,
+    ) -> Result<Self> {
+        if let Err(refusal) = go_ahead(&mut self)? {
+            return Err(Error::new(
+                ErrorKind::Tls,
+                format!("--starttls: the server refused TLS ({})", refusal.context()),
+            ));
+        }
+        self.upgrade(tls, host)
+    }
+
     /// Closes the connection without another word.
     pub fn close(self) {
-        let _ = self.stream.close();
+        self.stream.close();
     }
 }
 

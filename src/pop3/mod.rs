@@ -16,12 +16,15 @@ use md5::{Digest, Md5};
 
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, SessionConfig};
-use crate::sasl::{self, Mechanism};
-use crate::transport::Tls;
+use crate::pingpong::{Command, PingPong, SessionConfig, Wire};
+use crate::sasl::{self, Challenge, Mechanism};
+use crate::transport::{Stream, Tls};
 use crate::url::Target;
 
 pub use reply::{Expect, Pop3Dialect, Reply, Status};
+
+#[cfg(test)]
+mod tests;
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -123,9 +126,10 @@ pub enum Retrieved {
     Refused(Error),
 }
 
-/// A logged-in (or, before [`Session::login`], authorizing) POP3 connection.
-pub struct Session {
-    pp: PingPong<Pop3Dialect>,
+/// A logged-in (or, before [`Session::login`], authorizing) POP3 connection; over a socket, or a scripted
+/// stream in unit tests.
+pub struct Session<S: Wire = Stream> {
+    pp: PingPong<Pop3Dialect, S>,
     host: String,
     port: u16,
     /// The greeting's APOP timestamp (`<...>`), if any.
@@ -138,32 +142,39 @@ impl Session {
     /// Connects and logs in: TLS for `pop3s://`, greeting, CAPA, STLS for `--starttls` (CAPA again after
     /// it), login, CAPA again (RFC 2449 §5: capabilities may change after login).
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
-        let mut s = Session::connect(target, config)?;
-        if config.session.starttls && !s.pp.is_tls() {
-            let tls = config
-                .session
-                .tls
-                .as_ref()
-                .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-            s = s.stls(tls)?;
-            s.capa()?;
-        }
-        s.login(creds, config.login)?;
-        s.capa()?;
-        Ok(s)
+        Session::connect(target, config)?.secure_and_login(creds, config)
     }
 
     /// Opens the connection and reads the greeting and CAPA.
     pub fn connect(target: &Target, config: &Config) -> Result<Session> {
         let pp = PingPong::open(target, &config.session, Pop3Dialect::default())?;
+        Session::start(pp, &target.host, target.port)
+    }
+}
+
+impl<S: Wire> Session<S> {
+    /// What [`Session::connect`] does on a connected stream: the greeting and CAPA.
+    pub(crate) fn start(pp: PingPong<Pop3Dialect, S>, host: &str, port: u16) -> Result<Self> {
         let mut s = Session {
             pp,
-            host: target.host.clone(),
-            port: target.port,
+            host: host.to_string(),
+            port,
             timestamp: None,
             capabilities: Capabilities::default(),
         };
         s.greeting()?;
+        s.capa()?;
+        Ok(s)
+    }
+
+    /// The rest of [`Session::open`]: STLS for `--starttls` (CAPA again after it), login, CAPA again.
+    pub(crate) fn secure_and_login(self, creds: &Credentials, config: &Config) -> Result<Self> {
+        let mut s = self;
+        if config.session.starttls && !s.pp.is_tls() {
+            s = s.stls(config.session.tls_client()?)?;
+            s.capa()?;
+        }
+        s.login(creds, config.login)?;
         s.capa()?;
         Ok(s)
     }
@@ -207,19 +218,19 @@ impl Session {
 
     /// STLS (RFC 2595 §4): not offered or refused is a TLS failure (exit 4); bytes sent after the `+OK`
     /// and before the handshake are a protocol violation (exit 9, refused by the engine).
-    pub fn stls(mut self, tls: &Tls) -> Result<Session> {
+    pub fn stls(mut self, tls: &Tls) -> Result<Self> {
         if self.capabilities.known && !self.capabilities.stls {
-            return Err(Error::new(
-                ErrorKind::Tls,
-                "--starttls: the server does not offer STLS",
-            ));
+            return Err(crate::pingpong::starttls_not_offered("STLS"));
         }
-        let r = self.exchange(&Command::new("STLS"), Expect::Single)?;
-        if !r.is_ok() {
-            return Err(r.refused("STLS", false).with_kind(ErrorKind::Tls));
-        }
-        let host = self.host.clone();
-        self.pp = self.pp.upgrade(tls, &host)?;
+        self.pp = self.pp.starttls(tls, &self.host, |pp| {
+            pp.send(&Command::new("STLS"))?;
+            pp.dialect_mut().expect(Expect::Single);
+            let r = pp.read_reply()?;
+            Ok(match r.is_ok() {
+                true => Ok(()),
+                false => Err(r.refused("STLS", false)),
+            })
+        })?;
         Ok(self)
     }
 
@@ -274,38 +285,15 @@ impl Session {
         }
         let mut client =
             sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
-        let verb = match mech {
-            Mechanism::Plain => "AUTH PLAIN",
-            Mechanism::Login => "AUTH LOGIN",
-            Mechanism::XOAuth2 => "AUTH XOAUTH2",
-            Mechanism::OAuthBearer => "AUTH OAUTHBEARER",
-        };
-        let what = verb.to_string();
-        let first = match client.initial_response() {
-            // RFC 5034 §4: an empty initial response is sent as "=".
-            Some(ir) if ir.expose().is_empty() => Command::with(verb, "="),
-            Some(ir) => Command::secret(verb, &ir),
-            None => Command::new(verb),
-        };
-        let mut r = self.exchange(&first, Expect::Auth)?;
-        // Each round trip answers one challenge; a server that keeps challenging is cut off.
-        for _ in 0..8 {
-            match r.status {
-                Status::Ok => return Ok(()),
-                Status::Err => {
-                    let mut e = r.refused(&what, true);
-                    if let Some(detail) = client.error_detail() {
-                        e = e.within(crate::terminal::escape(detail));
-                    }
-                    return Err(e);
-                }
-                Status::Continue => {
-                    let answer = client.respond(&r.text)?;
-                    r = self.exchange(&Command::line(&answer), Expect::Auth)?;
-                }
-            }
-        }
-        Err(Error::protocol(format!("{what}: too many SASL challenges")))
+        let verb = mech.auth_command();
+        sasl::exchange(
+            &mut sasl::Over {
+                session: self,
+                verb,
+            },
+            &mut client,
+            verb,
+        )
     }
 
     /// STAT (RFC 1939 §5): the number of messages and their total size.
@@ -430,6 +418,37 @@ impl Session {
     }
 }
 
+/// POP3's framing of a SASL exchange (RFC 5034 §4): the initial response always goes with the command
+/// (`=` when empty), `+ challenge` continues, `+OK` ends it, `-ERR` is an authentication failure unless its
+/// response code says otherwise.
+impl<S: Wire> sasl::Exchange for sasl::Over<'_, Session<S>> {
+    type Done = ();
+
+    fn start(&mut self, initial: Option<&Secret>) -> Result<bool> {
+        let first = match initial {
+            Some(ir) if ir.expose().is_empty() => Command::with(self.verb, "="),
+            Some(ir) => Command::secret(self.verb, ir),
+            None => Command::new(self.verb),
+        };
+        self.session.pp.send(&first)?;
+        Ok(true)
+    }
+
+    fn send(&mut self, line: &Command) -> Result<()> {
+        self.session.pp.send(line)
+    }
+
+    fn next(&mut self) -> Result<Challenge<()>> {
+        self.session.pp.dialect_mut().expect(Expect::Auth);
+        let r = self.session.pp.read_reply()?;
+        Ok(match r.status {
+            Status::Ok => Challenge::Done(Ok(())),
+            Status::Err => Challenge::Done(Err(r.refused(self.verb, true))),
+            Status::Continue => Challenge::Continue(r.text),
+        })
+    }
+}
+
 fn malformed(what: &str, line: &str) -> Error {
     Error::protocol(format!(
         "{what}: malformed line {}",
@@ -466,55 +485,4 @@ pub fn apop_digest(timestamp: &str, password: &Secret) -> Secret {
     h.update(password.expose().as_bytes());
     let hex: String = h.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Secret::new(hex)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn rfc1939_apop_example() {
-        let stamp = apop_timestamp("POP3 server ready <1896.697170952@dbc.mtview.ca.us>").unwrap();
-        assert_eq!(stamp, "<1896.697170952@dbc.mtview.ca.us>");
-        let d = apop_digest(&stamp, &Secret::new("tanstaaf"));
-        assert_eq!(d.expose(), "c4c9334bac560ecc979e58001b3e22fb");
-        assert_eq!(apop_timestamp("ready"), None);
-        assert_eq!(apop_timestamp("ready <>"), None);
-        assert_eq!(apop_timestamp("ready <a b>"), None);
-    }
-
-    #[test]
-    fn capabilities() {
-        let lines: Vec<String> = [
-            "TOP",
-            "user",
-            "SASL PLAIN LOGIN",
-            "PIPELINING",
-            "UIDL",
-            "STLS",
-        ]
-        .iter()
-        .map(|s| s.to_string())
-        .collect();
-        let c = Capabilities::parse(&lines);
-        assert!(c.known && c.top && c.user && c.pipelining && c.uidl && c.stls);
-        assert_eq!(c.sasl, vec!["PLAIN", "LOGIN"]);
-    }
-
-    #[test]
-    fn listings() {
-        assert_eq!(scan_listing("1 200", "LIST").unwrap(), (1, "200"));
-        for bad in ["0 1", "x 1", "1", "1 2 3", ""] {
-            assert!(scan_listing(bad, "LIST").is_err(), "{bad}");
-        }
-    }
-
-    #[test]
-    fn malformed_lines_are_cut_on_a_character_boundary() {
-        // Issue 13, defect 15: a multi-byte character across byte 80 panicked.
-        let line = format!("{}\u{e9}\u{e9}", "a".repeat(79));
-        let e = malformed("UIDL", &line);
-        assert_eq!(e.kind(), ErrorKind::Protocol);
-        assert!(e.to_string().ends_with(&"a".repeat(79)), "{e}");
-    }
 }

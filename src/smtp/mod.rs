@@ -2,11 +2,11 @@
 //! STARTTLS (RFC 3207), AUTH (RFC 4954), SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and
 //! PIPELINING (RFC 2920).
 //!
-//! One method per protocol step, named after it; each says which replies it accepts and turns any other
-//! into the error its class implies ([`Reply::refused`]). The session knows neither files nor flags: it
-//! is handed addresses and a byte stream, and returns typed replies and per-recipient results. All bytes
-//! pass through the [`PingPong`] engine, which also does the CRLF normalisation and dot-stuffing of DATA
-//! (last, so nothing in a message can end it early).
+//! One method per protocol step, named after it; each says which replies it accepts and turns any other into
+//! the error its class implies (`CodedReply::refused`, the reply type SMTP shares with FTP). The session
+//! knows neither files nor flags: it is handed addresses and a byte stream, and returns typed replies and
+//! per-recipient results. All bytes pass through the [`PingPong`] engine, which also does the CRLF
+//! normalisation and dot-stuffing of DATA (last, so nothing in a message can end it early).
 //!
 //! - [`reply`]: reply framing and refusal kinds.
 //! - [`extension`]: [`ServerInfo`], what EHLO announced.
@@ -22,12 +22,16 @@ use std::io::Read;
 
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Command, PingPong, SessionConfig};
-use crate::sasl::{self, Mechanism};
+use crate::pingpong::{Command, PingPong, SessionConfig, Wire};
+use crate::sasl::{self, Challenge, Mechanism};
+use crate::transport::Stream;
 use crate::url::Target;
 
 pub use extension::ServerInfo;
 pub use reply::{Reply, SmtpDialect};
+
+#[cfg(test)]
+mod tests;
 
 /// How many commands are sent before their replies are read, when the server pipelines (RFC 2920 §3.2
 /// warns that a client writing without reading can deadlock against a server that stops reading).
@@ -75,9 +79,10 @@ impl RcptResult {
     }
 }
 
-/// An open control connection, greeted and introduced (and encrypted when asked).
-pub struct Session {
-    pp: PingPong<SmtpDialect>,
+/// An open control connection, greeted and introduced (and encrypted when asked); over a socket, or a
+/// scripted stream in unit tests.
+pub struct Session<S: Wire = Stream> {
+    pp: PingPong<SmtpDialect, S>,
     host: String,
     port: u16,
     config: Config,
@@ -92,10 +97,22 @@ impl Session {
     /// with `--starttls` STARTTLS followed by a second EHLO.
     pub fn open(target: &Target, config: &Config) -> Result<Session> {
         let pp = PingPong::open(target, &config.session, SmtpDialect::default())?;
+        Session::start(pp, &target.host, target.port, config)
+    }
+}
+
+impl<S: Wire> Session<S> {
+    /// The opening of [`Session::open`] on a connected stream: greeting, EHLO, STARTTLS and EHLO again.
+    pub(crate) fn start(
+        pp: PingPong<SmtpDialect, S>,
+        host: &str,
+        port: u16,
+        config: &Config,
+    ) -> Result<Self> {
         let mut s = Session {
             pp,
-            host: target.host.clone(),
-            port: target.port,
+            host: host.to_string(),
+            port,
             config: config.clone(),
             esmtp: false,
             closing: false,
@@ -184,32 +201,21 @@ impl Session {
     /// announcement is a TLS failure (exit 4), never a fallback to plain text; bytes the server sent after
     /// its 220 and before the handshake are a protocol violation (exit 9, the engine checks). Everything
     /// learnt before is forgotten (§4.2): the caller sends EHLO again.
-    fn starttls(self) -> Result<Session> {
-        let mut s = self;
-        if !s.info.starttls {
-            return Err(Error::new(
-                ErrorKind::Tls,
-                "--starttls: the server does not offer STARTTLS",
-            ));
+    fn starttls(mut self) -> Result<Self> {
+        if !self.info.starttls {
+            return Err(crate::pingpong::starttls_not_offered("STARTTLS"));
         }
-        let r = s.cmd(Command::new("STARTTLS"))?;
-        if r.code != 220 {
-            let e = r.refused("STARTTLS");
-            return Err(Error::new(
-                ErrorKind::Tls,
-                format!("--starttls: the server refused TLS ({})", e.context()),
-            ));
-        }
-        let tls = s
-            .config
-            .session
-            .tls
-            .clone()
-            .ok_or_else(|| Error::new(ErrorKind::Internal, "no TLS client"))?;
-        let host = s.host.clone();
-        s.pp = s.pp.upgrade(&tls, &host)?;
-        s.info = ServerInfo::default();
-        Ok(s)
+        let tls = self.config.session.tls_client()?;
+        self.pp = self.pp.starttls(tls, &self.host, |pp| {
+            pp.send(&Command::new("STARTTLS"))?;
+            let r = pp.read_reply()?;
+            Ok(match r.code {
+                220 => Ok(()),
+                _ => Err(r.refused("STARTTLS")),
+            })
+        })?;
+        self.info = ServerInfo::default();
+        Ok(self)
     }
 
     /// AUTH (RFC 4954 §4): the mechanism `sasl::choose` picks from what EHLO announced, the initial response
@@ -249,46 +255,15 @@ impl Session {
         }
         let mut client =
             sasl::Client::new(mech, &creds.user, &creds.password, &self.host, self.port);
-        let verb = match mech {
-            Mechanism::Plain => "AUTH PLAIN",
-            Mechanism::Login => "AUTH LOGIN",
-            Mechanism::XOAuth2 => "AUTH XOAUTH2",
-            Mechanism::OAuthBearer => "AUTH OAUTHBEARER",
-        };
-        let mut pending: Option<Secret> = None;
-        match client.initial_response() {
-            Some(ir) if verb.len() + 1 + ir.expose().len() <= AUTH_LINE_MAX => {
-                self.pp.send(&Command::secret(verb, &ir))?
-            }
-            Some(ir) => {
-                pending = Some(ir);
-                self.pp.send(&Command::new(verb))?
-            }
-            None => self.pp.send(&Command::new(verb))?,
-        }
-        for _ in 0..8 {
-            let r = self.reply()?;
-            match r.code {
-                235 => return Ok(()),
-                334 => {
-                    let answer = match pending.take() {
-                        Some(ir) => ir,
-                        None => client.respond(r.first())?,
-                    };
-                    self.pp.send(&Command::line(&answer))?;
-                }
-                400..=499 => return Err(r.refused(verb)),
-                500..=599 => {
-                    let mut msg = format!("{verb}: {} {}", r.code, r.text());
-                    if let Some(detail) = client.error_detail() {
-                        msg.push_str(&format!(" ({detail})"));
-                    }
-                    return Err(Error::new(ErrorKind::Auth, msg));
-                }
-                _ => return Err(r.refused(verb)),
-            }
-        }
-        Err(Error::protocol(format!("{verb}: too many challenges")))
+        let verb = mech.auth_command();
+        sasl::exchange(
+            &mut sasl::Over {
+                session: self,
+                verb,
+            },
+            &mut client,
+            verb,
+        )
     }
 
     /// The envelope (RFC 5321 §3.3): MAIL FROM with the parameters the server announced, then one RCPT TO
@@ -413,5 +388,38 @@ impl Session {
     /// Whether the server spoke ESMTP (answered EHLO).
     pub fn is_esmtp(&self) -> bool {
         self.esmtp
+    }
+}
+
+/// SMTP's framing of a SASL exchange (RFC 4954 §4): `334 challenge` continues, 235 ends it; 5xx is an
+/// authentication failure (exit 5), 4xx transient.
+impl<S: Wire> sasl::Exchange for sasl::Over<'_, Session<S>> {
+    type Done = ();
+
+    fn start(&mut self, initial: Option<&Secret>) -> Result<bool> {
+        match initial {
+            Some(ir) if self.verb.len() + 1 + ir.expose().len() <= AUTH_LINE_MAX => {
+                self.session.pp.send(&Command::secret(self.verb, ir))?;
+                Ok(true)
+            }
+            _ => {
+                self.session.pp.send(&Command::new(self.verb))?;
+                Ok(false)
+            }
+        }
+    }
+
+    fn send(&mut self, line: &Command) -> Result<()> {
+        self.session.pp.send(line)
+    }
+
+    fn next(&mut self) -> Result<Challenge<()>> {
+        let r = self.session.reply()?;
+        Ok(match r.code {
+            235 => Challenge::Done(Ok(())),
+            334 => Challenge::Continue(r.first().to_string()),
+            500..=599 => Challenge::Done(Err(r.refused_as(self.verb, ErrorKind::Auth))),
+            _ => Challenge::Done(Err(r.refused(self.verb))),
+        })
     }
 }

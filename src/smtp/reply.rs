@@ -3,67 +3,15 @@
 //!
 //! [`SmtpDialect`] frames replies for the engine: `ddd-text` continues a reply, `ddd text` (or a bare `ddd`)
 //! ends it. Every line of one reply must carry the same code (§4.2.1); anything else is a protocol
-//! violation, as is a line that does not start with a code. [`Reply::refused`] turns a reply a command
-//! does not accept into the error its class implies: 4xx → transient (exit 7), 5xx → permanent (exit 6),
-//! anything else → protocol violation (exit 9).
+//! violation, as is a line that does not start with a code. Replies are the [`CodedReply`] SMTP shares
+//! with FTP, whose `refused` turns a reply a command does not accept into the error its class implies:
+//! 4xx → transient (exit 7), 5xx → permanent (exit 6), anything else → protocol violation (exit 9).
 
-use crate::error::{Error, ErrorKind, Result};
-use crate::pingpong::{Dialect, Step};
+use crate::error::{Error, Result};
+use crate::pingpong::{CodedReply, Dialect, Step};
 
-/// One complete reply.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Reply {
-    /// The three-digit code.
-    pub code: u16,
-    /// The text of each line, code and separator removed.
-    pub lines: Vec<String>,
-}
-
-impl Reply {
-    /// The reply text on one line, control characters escaped (safe for a terminal or JSON).
-    pub fn text(&self) -> String {
-        let joined = self.lines.join(" ");
-        crate::terminal::escape(joined.trim()).into_owned()
-    }
-
-    /// The text of the first line, as sent (a 334 challenge, the greeting's domain).
-    pub fn first(&self) -> &str {
-        self.lines.first().map(String::as_str).unwrap_or("")
-    }
-
-    /// Whether this is a positive completion (2xx).
-    pub fn is_ok(&self) -> bool {
-        (200..300).contains(&self.code)
-    }
-
-    /// Whether this is a transient negative completion (4xx).
-    pub fn is_transient(&self) -> bool {
-        (400..500).contains(&self.code)
-    }
-
-    /// The error kind this reply's class implies when a command does not accept it.
-    pub fn kind(&self) -> ErrorKind {
-        match self.code {
-            400..=499 => ErrorKind::Transient,
-            500..=599 => ErrorKind::Permanent,
-            _ => ErrorKind::Protocol,
-        }
-    }
-
-    /// The error for a reply that `what` does not accept.
-    pub fn refused(&self, what: &str) -> Error {
-        let kind = self.kind();
-        let prefix = if kind == ErrorKind::Protocol {
-            "unexpected reply "
-        } else {
-            ""
-        };
-        Error::new(
-            kind,
-            format!("{what}: {prefix}{} {}", self.code, self.text()),
-        )
-    }
-}
+/// One complete reply: the coded reply SMTP shares with FTP.
+pub type Reply = CodedReply;
 
 /// Reply framing for the engine.
 #[derive(Debug, Default)]
@@ -116,6 +64,7 @@ impl Dialect for SmtpDialect {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorKind;
 
     fn feed_all(lines: &[&str]) -> Result<Reply> {
         let mut d = SmtpDialect::default();
@@ -145,17 +94,5 @@ mod tests {
         }
         let e = feed_all(&["250-a", "251 b"]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
-    }
-
-    #[test]
-    fn refusal_kinds_follow_the_class() {
-        let r = |code| Reply {
-            code,
-            lines: vec!["x\u{1b}[31m".into()],
-        };
-        assert_eq!(r(421).refused("MAIL").kind(), ErrorKind::Transient);
-        assert_eq!(r(550).refused("RCPT").kind(), ErrorKind::Permanent);
-        assert_eq!(r(354).refused("MAIL").kind(), ErrorKind::Protocol);
-        assert!(!r(550).refused("RCPT").to_string().contains('\u{1b}'));
     }
 }

@@ -1,0 +1,398 @@
+//! Unit tests of the ftp session over the scripted stream (`pingpong::mock`).
+
+use std::io::Write;
+use std::net::TcpListener;
+
+use super::*;
+use crate::credentials::Secret;
+use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
+
+fn creds() -> Credentials {
+    Credentials {
+        user: "bob".into(),
+        password: Secret::new("hunter2"),
+    }
+}
+
+fn config(starttls: bool) -> Config {
+    Config {
+        session: mock::session_config(starttls),
+        mode: DataMode::Passive,
+    }
+}
+
+fn start_over(m: MockStream, starttls: bool) -> Result<Session<MockStream>> {
+    let config = config(starttls);
+    let pp = PingPong::new(
+        m,
+        FtpDialect::default(),
+        config.session.timeout,
+        config.session.transcript,
+    )?;
+    Session::start(pp, "ftp.example", &creds(), config)
+}
+
+/// Runs the opening against `script`; the session or its error, and the client transcript.
+fn open(script: &[&str], starttls: bool) -> (Result<Session<MockStream>>, MockLog) {
+    let (m, log) = MockStream::new(script);
+    (start_over(m, starttls), log)
+}
+
+const FEAT: &str =
+    "211-Features:\r\n MLST type*;size*;\r\n SIZE\r\n MDTM\r\n REST STREAM\r\n EPSV\r\n211 End\r\n";
+
+/// A logged-in session whose server then sends `more`; the transcript is checked from after FEAT.
+fn opened(more: &[&str]) -> (Session<MockStream>, Opened) {
+    let mut script = vec!["220 ready\r\n", "331 password\r\n", "230 in\r\n", FEAT];
+    script.extend_from_slice(more);
+    let (s, log) = open(&script, false);
+    (
+        s.unwrap(),
+        Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]),
+    )
+}
+
+#[test]
+fn opening_greeting_login_feat() {
+    let (s, log) = opened(&[]);
+    log.after_opening(&[]);
+    let f = &s.features;
+    assert!(f.mlst && f.size && f.mdtm && f.rest_stream && f.epsv && !f.utf8);
+    assert!(!s.pp.is_tls());
+}
+
+#[test]
+fn opening_with_starttls_protects_control_and_data() {
+    let (s, log) = open(
+        &[
+            "120 in a minute\r\n",
+            "220 ready\r\n",
+            "234 go ahead\r\n",
+            "331 password\r\n",
+            "230 in\r\n",
+            "200 PBSZ=0\r\n",
+            "200 protected\r\n",
+            "211-Features:\r\n UTF8\r\n211 End\r\n",
+            "200 always\r\n",
+        ],
+        true,
+    );
+    let s = s.unwrap();
+    assert!(s.pp.is_tls() && s.protected && s.features.utf8);
+    log.assert_sent(&[
+        "AUTH TLS",
+        TLS_MARK,
+        "USER bob",
+        "PASS hunter2",
+        "PBSZ 0",
+        "PROT P",
+        "FEAT",
+        "OPTS UTF8 ON",
+    ]);
+}
+
+#[test]
+fn starttls_refused_or_injected_or_failed_handshake() {
+    let (s, log) = open(&["220 ready\r\n", "534 no TLS here\r\n"], true);
+    let e = s.err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Tls);
+    assert_eq!(
+        e.to_string(),
+        "--starttls: the server refused TLS (AUTH TLS: 534 no TLS here)"
+    );
+    log.assert_sent(&["AUTH TLS"]);
+    // Plaintext bytes after the 234 and before the handshake.
+    let (s, _) = open(&["220 ready\r\n", "234 go\r\n331 injected\r\n"], true);
+    assert_eq!(kind(s), ErrorKind::Protocol);
+    let (m, _) = MockStream::new(&["220 ready\r\n", "234 go\r\n"]);
+    assert_eq!(kind(start_over(m.refusing_tls(), true)), ErrorKind::Tls);
+    // PBSZ refused on a protected connection is a TLS failure too.
+    let (s, _) = open(
+        &["220 ready\r\n", "234 go\r\n", "230 in\r\n", "500 what\r\n"],
+        true,
+    );
+    assert_eq!(kind(s), ErrorKind::Tls);
+}
+
+#[test]
+fn greeting_refusals_follow_the_class() {
+    for (greeting, want) in [
+        ("421 too many users\r\n", ErrorKind::Transient),
+        ("554 go away\r\n", ErrorKind::Permanent),
+        ("hello\r\n", ErrorKind::Protocol),
+        ("331 odd\r\n", ErrorKind::Protocol),
+    ] {
+        let (s, log) = open(&[greeting], false);
+        assert_eq!(kind(s), want, "{greeting}");
+        log.assert_sent(&[]);
+    }
+    // A server that closes before greeting.
+    let (s, _) = open(&[], false);
+    assert_eq!(kind(s), ErrorKind::Protocol);
+}
+
+#[test]
+fn login_refusals_are_authentication_failures() {
+    for (script, sent, want) in [
+        (
+            &["220 ready\r\n", "530 no such user\r\n"][..],
+            &["USER bob"][..],
+            ErrorKind::Auth,
+        ),
+        (
+            &["220 ready\r\n", "331 password\r\n", "530 wrong\r\n"],
+            &["USER bob", "PASS hunter2"],
+            ErrorKind::Auth,
+        ),
+        (
+            &["220 ready\r\n", "331 password\r\n", "500 wrong\r\n"],
+            &["USER bob", "PASS hunter2"],
+            ErrorKind::Auth,
+        ),
+        (
+            &["220 ready\r\n", "331 password\r\n", "421 later\r\n"],
+            &["USER bob", "PASS hunter2"],
+            ErrorKind::Transient,
+        ),
+        (
+            &["220 ready\r\n", "331 password\r\n", "332 account?\r\n"],
+            &["USER bob", "PASS hunter2"],
+            ErrorKind::Auth,
+        ),
+    ] {
+        let (s, log) = open(script, false);
+        assert_eq!(kind(s), want, "{script:?}");
+        log.assert_sent(sent);
+    }
+    // 230 straight after USER: no PASS. FEAT refused with 5xx: no features.
+    let (s, log) = open(&["220 ready\r\n", "230 in\r\n", "502 no FEAT\r\n"], false);
+    assert!(!s.unwrap().features.mlst);
+    log.assert_sent(&["USER bob", "FEAT"]);
+    let (s, _) = open(&["220 ready\r\n", "230 in\r\n", "421 bye\r\n"], false);
+    assert_eq!(kind(s), ErrorKind::Transient);
+}
+
+#[test]
+fn type_size_mdtm() {
+    let (mut s, log) = opened(&[
+        "200 binary\r\n",
+        "200 ascii\r\n",
+        "504 no EBCDIC either\r\n",
+        "213 1234\r\n",
+        "550 not a plain file\r\n",
+        "450 busy\r\n",
+        "213 lots\r\n",
+        "213 20240102030405\r\n",
+        "550 no time\r\n",
+        "213 yesterday\r\n",
+    ]);
+    s.type_(TransferType::Binary).unwrap();
+    s.type_(TransferType::Ascii).unwrap();
+    assert_eq!(kind(s.type_(TransferType::Binary)), ErrorKind::Permanent);
+    assert_eq!(s.size("a.csv").unwrap(), Some(1234));
+    assert_eq!(s.size("dir").unwrap(), None);
+    assert_eq!(kind(s.size("a.csv")), ErrorKind::Transient);
+    assert_eq!(kind(s.size("a.csv")), ErrorKind::Protocol);
+    let t = s.mdtm("a.csv").unwrap().unwrap();
+    assert_eq!(
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+        1_704_164_645
+    );
+    assert_eq!(s.mdtm("a.csv").unwrap(), None);
+    assert_eq!(kind(s.mdtm("a.csv")), ErrorKind::Protocol);
+    log.after_opening(&[
+        "TYPE I",
+        "TYPE A",
+        "TYPE I",
+        "SIZE a.csv",
+        "SIZE dir",
+        "SIZE a.csv",
+        "SIZE a.csv",
+        "MDTM a.csv",
+        "MDTM a.csv",
+        "MDTM a.csv",
+    ]);
+}
+
+#[test]
+fn file_commands_and_their_refusals() {
+    let (mut s, log) = opened(&[
+        "250 deleted\r\n",
+        "550 no such file\r\n",
+        "450 locked\r\n",
+        "530 not logged in\r\n",
+        "257 \"new\" created\r\n",
+        "550 exists\r\n",
+        "350 ready for RNTO\r\n",
+        "250 renamed\r\n",
+        "550 no such file\r\n",
+        "553 bad name\r\n",
+        "200 mode set\r\n",
+        "500 no SITE\r\n",
+    ]);
+    s.dele("a").unwrap();
+    assert_eq!(kind(s.dele("a")), ErrorKind::Permanent);
+    assert_eq!(kind(s.dele("a")), ErrorKind::Transient);
+    assert_eq!(kind(s.dele("a")), ErrorKind::Auth);
+    s.mkd("new").unwrap();
+    assert_eq!(kind(s.mkd("new")), ErrorKind::Permanent);
+    s.rnfr("a").unwrap();
+    s.rnto("b").unwrap();
+    assert_eq!(kind(s.rnfr("a")), ErrorKind::Permanent);
+    assert_eq!(kind(s.rnto("b c")), ErrorKind::Permanent);
+    s.site_chmod("644", "b").unwrap();
+    assert_eq!(kind(s.site_chmod("644", "b")), ErrorKind::Permanent);
+    let e = s.dele("a\r\nRMD /").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Usage);
+    log.after_opening(&[
+        "DELE a",
+        "DELE a",
+        "DELE a",
+        "DELE a",
+        "MKD new",
+        "MKD new",
+        "RNFR a",
+        "RNTO b",
+        "RNFR a",
+        "RNTO b c",
+        "SITE CHMOD 644 b",
+        "SITE CHMOD 644 b",
+    ]);
+}
+
+#[test]
+fn mlst_and_is_dir_with_mlst() {
+    let (mut s, log) = opened(&[
+        "250-Listing a\r\n type=file;size=3; a\r\n250 End\r\n",
+        "550 no such file\r\n",
+        "250-Listing d\r\n Type=dir; d\r\n250 End\r\n",
+        "250-Listing f\r\n type=file; f\r\n250 End\r\n",
+        "550 none\r\n",
+        "421 closing\r\n",
+    ]);
+    assert_eq!(s.mlst("a").unwrap().as_deref(), Some("type=file;size=3; a"));
+    assert_eq!(s.mlst("x").unwrap(), None);
+    assert!(s.is_dir("d/").unwrap());
+    assert!(!s.is_dir("f").unwrap());
+    assert!(!s.is_dir("gone").unwrap());
+    assert!(s.is_dir("/").unwrap());
+    assert_eq!(kind(s.mlst("a")), ErrorKind::Transient);
+    log.after_opening(&[
+        "MLST a",
+        "MLST x",
+        "MLST d",
+        "MLST f",
+        "MLST gone",
+        "MLST a",
+    ]);
+}
+
+#[test]
+fn quit_waits_for_221_but_not_for_a_closed_connection() {
+    let (s, log) = opened(&["221 bye\r\n"]);
+    s.quit();
+    log.after_opening(&["QUIT"]);
+    let (s, log) = opened(&[]);
+    s.quit();
+    log.after_opening(&["QUIT"]);
+}
+
+/// A data listener on loopback that sends `data` to the first connection and closes; its port.
+fn data_server(data: &'static [u8]) -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        if let Ok((mut c, _)) = l.accept() {
+            let _ = c.write_all(data);
+        }
+    });
+    port
+}
+
+/// A logged-in session on a mock whose peer is loopback, so data connections reach `data_server`.
+fn opened_loopback(more: &[String]) -> (Session<MockStream>, Opened) {
+    let mut script: Vec<&str> = vec!["220 ready\r\n", "331 password\r\n", "230 in\r\n", FEAT];
+    script.extend(more.iter().map(String::as_str));
+    let (m, log) = MockStream::new(&script);
+    let m = m.peer("127.0.0.1:21".parse().unwrap());
+    (
+        start_over(m, false).unwrap(),
+        Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]),
+    )
+}
+
+#[test]
+fn listings_over_epsv_and_pasv_data_connections() {
+    let port = data_server(b"a\r\nb\r\n");
+    let (mut s, log) = opened_loopback(&[
+        format!("229 Entering Extended Passive Mode (|||{port}|)\r\n"),
+        "150 here it comes\r\n".into(),
+        "226 done\r\n".into(),
+    ]);
+    assert_eq!(s.nlst("").unwrap(), vec!["a", "b"]);
+    log.after_opening(&["EPSV", "NLST"]);
+
+    let port = data_server(b"type=dir; sub\r\ntype=file;size=2; f\r\n");
+    let (mut s, log) = opened_loopback(&[
+        "500 EPSV?\r\n".into(),
+        format!(
+            "227 Entering Passive Mode (127,0,0,1,{},{})\r\n",
+            port / 256,
+            port % 256
+        ),
+        "150 here it comes\r\n".into(),
+        "226 done\r\n".into(),
+    ]);
+    let entries = s.list_dir("pub").unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0].name, "sub");
+    log.after_opening(&["EPSV", "PASV", "MLSD pub"]);
+}
+
+#[test]
+fn transfer_refusals_and_aborts() {
+    let port = data_server(b"");
+    let (mut s, log) = opened_loopback(&[
+        format!("229 (|||{port}|)\r\n"),
+        "550 no such file\r\n".into(),
+    ]);
+    assert_eq!(
+        kind(s.transfer(Command::with("RETR", "x"), None)),
+        ErrorKind::Permanent
+    );
+    log.after_opening(&["EPSV", "RETR x"]);
+
+    let port = data_server(b"abc");
+    let (mut s, log) = opened_loopback(&[
+        format!("229 (|||{port}|)\r\n"),
+        "350 restarting\r\n".into(),
+        "150 go\r\n".into(),
+        "426 cut\r\n".into(),
+    ]);
+    let mut d = s.transfer(Command::with("RETR", "x"), Some(7)).unwrap();
+    let mut got = Vec::new();
+    std::io::Read::read_to_end(&mut d, &mut got).unwrap();
+    drop(d);
+    assert_eq!(got, b"abc");
+    assert_eq!(kind(s.transfer_complete("RETR x")), ErrorKind::Transient);
+    log.after_opening(&["EPSV", "REST 7", "RETR x"]);
+
+    // EPSV refused with a 4xx: no fallback.
+    let (mut s, _) = opened_loopback(&["425 no data connections\r\n".into()]);
+    assert_eq!(kind(s.stor("x")), ErrorKind::Transient);
+}
+
+#[test]
+fn implicit_tls_protects_data_without_auth_tls() {
+    let (m, log) = MockStream::new(&[
+        "220 ready\r\n",
+        "230 in\r\n",
+        "200 PBSZ=0\r\n",
+        "200 protected\r\n",
+        "211 no features\r\n",
+    ]);
+    let s = start_over(m.tls(), true).unwrap();
+    assert!(s.protected);
+    log.assert_sent(&["USER bob", "PBSZ 0", "PROT P", "FEAT"]);
+    assert_eq!(log.unread(), 0);
+}
