@@ -12,6 +12,7 @@ mod generated;
 mod imap_fetch;
 mod imap_mailbox;
 mod interop;
+mod layers;
 mod mime;
 mod pop3_fetch;
 mod smtp_send;
