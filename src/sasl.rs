@@ -11,7 +11,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::credentials::Secret;
+use crate::secret::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::Command;
 

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::net::TcpListener;
 
 use super::*;
-use crate::credentials::Secret;
+use crate::secret::Secret;
 use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
 
 fn creds() -> Credentials {

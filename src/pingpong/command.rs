@@ -5,7 +5,7 @@
 //! before anything is sent, so no value can smuggle a second command. An IMAP command carries its tag in
 //! front ([`Command::tagged`]).
 
-use crate::credentials::Secret;
+use crate::secret::Secret;
 use crate::error::{Error, Result};
 
 enum Arg {
