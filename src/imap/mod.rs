@@ -68,13 +68,7 @@ fn refused(what: &str, st: &StatusText) -> Error {
     };
     Error::new(
         kind,
-        format!(
-            "{what}: {}",
-            crate::terminal::escape(&st.describe())
-                .chars()
-                .take(300)
-                .collect::<String>()
-        ),
+        format!("{what}: {}", crate::terminal::clip(&st.describe(), 300)),
     )
 }
 
@@ -84,10 +78,7 @@ fn bye(what: &str, st: &StatusText) -> Error {
         ErrorKind::Transient,
         format!(
             "{what}: the server closed the session: {}",
-            crate::terminal::escape(&st.text)
-                .chars()
-                .take(300)
-                .collect::<String>()
+            crate::terminal::clip(&st.text, 300)
         ),
     )
 }
@@ -106,10 +97,7 @@ fn route(tag: &str, what: &str, r: Response) -> Result<Routed> {
     match r {
         Response::Tagged(t, _) if t != tag => Err(Error::protocol(format!(
             "{what}: a response tagged {} that belongs to no command",
-            crate::terminal::escape(&t)
-                .chars()
-                .take(40)
-                .collect::<String>()
+            crate::terminal::clip(&t, 40)
         ))),
         Response::Tagged(_, st) => Ok(Routed::Done(st)),
         Response::Status(st) if st.status == Status::Bye => Err(bye(what, &st)),
