@@ -267,7 +267,7 @@ impl Client {
             }
             Mechanism::XOAuth2 | Mechanism::OAuthBearer => {
                 let text = String::from_utf8_lossy(&challenge);
-                self.error = Some(crate::terminal::escape(&text).chars().take(512).collect());
+                self.error = Some(crate::terminal::clip(&text, 512));
                 Ok(if self.mech == Mechanism::OAuthBearer {
                     encode(b"\x01")
                 } else {

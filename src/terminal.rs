@@ -2,7 +2,9 @@
 //!
 //! Anything that came from a server, a file or a remote name is escaped before it is printed, so a hostile
 //! name or reply cannot move the cursor, change the title or hide text (cli.md: "Control characters from
-//! servers or files are escaped before they reach the terminal").
+//! servers or files are escaped before they reach the terminal"). [`clip`] and [`clip_bytes`] are how an
+//! error message quotes such text: bounded, cut on a character boundary (never a panic on a multi-byte
+//! character), escaped.
 
 use std::borrow::Cow;
 use std::fmt::Write;
@@ -35,6 +37,36 @@ pub fn escape_bytes(bytes: &[u8]) -> String {
     out
 }
 
+/// What an error message shows of `s`: at most `max` bytes of it, cut on a character boundary, escaped,
+/// with `…` when something was cut.
+pub fn clip(s: &str, max: usize) -> String {
+    let cut = s.floor_char_boundary(max);
+    let mut out = escape(s.get(..cut).unwrap_or_default()).into_owned();
+    if cut < s.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// [`clip`] for raw bytes: at most `max` of them, not cutting a UTF-8 character in two, escaped as
+/// [`escape_bytes`], with `…` when something was cut.
+pub fn clip_bytes(bytes: &[u8], max: usize) -> String {
+    let mut cut = max.min(bytes.len());
+    // Back off over at most three continuation bytes, so a character cut at `max` is left out whole.
+    let floor = cut.saturating_sub(3);
+    while cut > floor && cut < bytes.len() && bytes[cut] & 0xc0 == 0x80 {
+        cut -= 1;
+    }
+    if cut == floor && cut < bytes.len() && bytes[cut] & 0xc0 == 0x80 {
+        cut = max.min(bytes.len());
+    }
+    let mut out = escape_bytes(bytes.get(..cut).unwrap_or_default());
+    if cut < bytes.len() {
+        out.push('…');
+    }
+    out
+}
+
 fn needs_escape(c: char) -> bool {
     c != '\t' && (c.is_control() || ('\u{80}'..='\u{9f}').contains(&c))
 }
@@ -48,5 +80,28 @@ mod tests {
         assert_eq!(escape("plain näme"), "plain näme");
         assert_eq!(escape("a\x1b[2Jb\r\n"), "a\\x1b[2Jb\\x0d\\x0a");
         assert_eq!(escape_bytes(b"ok\xff\x07"), "ok\\xff\\x07");
+    }
+
+    #[test]
+    fn clip_cuts_on_character_boundaries() {
+        assert_eq!(clip("short", 80), "short");
+        assert_eq!(clip("ab\u{e9}cd", 3), "ab…");
+        assert_eq!(clip("ab\u{e9}cd", 4), "ab\u{e9}…");
+        assert_eq!(clip("a\x1bb", 80), "a\\x1bb");
+        assert_eq!(clip_bytes("ab\u{e9}cd".as_bytes(), 3), "ab…");
+        assert_eq!(clip_bytes(b"ab\xffcd", 3), "ab\\xff…");
+        assert_eq!(
+            clip_bytes(b"\x80\x80\x80\x80\x80", 4),
+            "\\x80\\x80\\x80\\x80…"
+        );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn clip_never_panics_and_stays_bounded(s in "\\PC{0,40}", max in 0usize..50) {
+            let c = clip(&s, max);
+            proptest::prop_assert!(c.len() <= 4 * max + 3 || c == escape(&s));
+            let _ = clip_bytes(s.as_bytes(), max);
+        }
     }
 }

@@ -131,3 +131,22 @@ fn exit_8_local_io_error() {
     let (r, _d) = run("ftp-get", &["-o", "/nonexistent-dir/x", &srv.url("f")]);
     assert_code(&r, 8);
 }
+
+#[test]
+fn exit_11_a_server_repeating_120_cannot_extend_the_timeout() {
+    // "120 ready in n minutes" every 200 ms for 5 s: the greeting wait is one --timeout, not one per 120.
+    let mut steps = Vec::new();
+    for _ in 0..25 {
+        steps.push(s("120 Service ready in 1 minute"));
+        steps.push(Sleep(std::time::Duration::from_millis(200)));
+    }
+    steps.push(s("220 finally"));
+    let srv = Server::start(steps);
+    let (r, _d) = run("ftp-get", &["--timeout", "1", &srv.url("f")]);
+    assert_code(&r, 11);
+    assert!(
+        r.elapsed < std::time::Duration::from_secs(3),
+        "took {:?}",
+        r.elapsed
+    );
+}

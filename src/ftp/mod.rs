@@ -136,10 +136,12 @@ impl<S: Wire> Session<S> {
         }
     }
 
-    /// The greeting (RFC 959 §5.4): 220, after any number of 120 "ready in n minutes".
+    /// The greeting (RFC 959 §5.4): 220, after any number of 120 "ready in n minutes" — all within one
+    /// timeout, so a server repeating 120 cannot keep the client waiting.
     fn greeting(&mut self) -> Result<()> {
+        let deadline = self.pp.deadline();
         loop {
-            let r = self.pp.read_reply()?;
+            let r = self.pp.read_reply_within(deadline)?;
             match r.code {
                 220 => return Ok(()),
                 120 => continue,

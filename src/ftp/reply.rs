@@ -59,7 +59,7 @@ impl Dialect for FtpDialect {
             }
             _ => Err(Error::protocol(format!(
                 "malformed reply line: {}",
-                crate::terminal::escape_bytes(&line[..line.len().min(80)])
+                crate::terminal::clip_bytes(line, 80)
             ))),
         }
     }
@@ -116,5 +116,25 @@ mod tests {
         assert_eq!(refused(&r(421), "RETR").kind(), ErrorKind::Transient);
         assert_eq!(refused(&r(550), "RETR").kind(), ErrorKind::Permanent);
         assert_eq!(refused(&r(227), "RETR").kind(), ErrorKind::Protocol);
+    }
+
+    proptest::proptest! {
+        /// Server text with multi-byte characters anywhere: no parser of FTP lines panics.
+        #[test]
+        fn ftp_line_parsers_never_panic(lines in proptest::collection::vec("(\\d{3}[ -]?|\\+OK |-ERR |\\+ |\\* |A1 |[-dl][rwx-]{0,9} )?[a-z0-9 ()|,.:=<>\\[\\]{}~+-é€𝄞\u{80}-\u{10ffff}]{0,120}", 1..4)) {
+            let mut d = FtpDialect::default();
+            for l in &lines {
+                if let Ok(Step::Done(r)) = d.feed(l.as_bytes()) {
+                    let _ = refused(&r, l);
+                    let _ = crate::ftp::data::parse_epsv(r.first());
+                    let _ = crate::ftp::data::parse_pasv(r.first());
+                }
+                let _ = crate::ftp::list::parse_list(l);
+                let _ = crate::ftp::list::parse_mlsd(l);
+                let _ = crate::ftp::list::parse_time_val(l);
+                let _ = crate::ftp::data::parse_epsv(l);
+                let _ = crate::ftp::data::parse_pasv(l);
+            }
+        }
     }
 }

@@ -132,6 +132,46 @@ fn greeting_refusals_follow_the_class() {
 }
 
 #[test]
+fn a_greeting_of_repeated_120_times_out_within_one_timeout() {
+    // 120 now and then, 220 only after 2 s: a 300 ms timeout must end the wait, however often 120 comes.
+    let mut script = vec!["120 ready in 1 minute\r\n"; 20];
+    script.push("220 ready\r\n");
+    let (m, log) = MockStream::new(&script);
+    let mut config = config(false);
+    config.session.timeout = std::time::Duration::from_millis(300);
+    let pp = PingPong::new(
+        m.paced(std::time::Duration::from_millis(100)),
+        FtpDialect::default(),
+        config.session.timeout,
+        config.session.transcript,
+    )
+    .unwrap();
+    let t = std::time::Instant::now();
+    let s = Session::start(pp, "ftp.example", &creds(), config);
+    assert_eq!(kind(s), ErrorKind::Timeout);
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+    log.assert_sent(&[]);
+
+    // A few 120s inside the timeout are fine.
+    let (s, _) = open(
+        &[
+            "120 soon\r\n",
+            "120 soon\r\n",
+            "220 ready\r\n",
+            "331 p\r\n",
+            "230 in\r\n",
+            FEAT,
+        ],
+        false,
+    );
+    assert!(s.is_ok());
+}
+
+#[test]
 fn login_refusals_are_authentication_failures() {
     for (script, sent, want) in [
         (

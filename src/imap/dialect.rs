@@ -109,7 +109,7 @@ impl ImapDialect {
             .ok_or_else(|| {
                 Error::protocol(format!(
                     "malformed literal size {{{}}}",
-                    String::from_utf8_lossy(&digits[..digits.len().min(40)])
+                    crate::terminal::clip_bytes(digits, 40)
                 ))
             })?;
         let start = if open > 0 && body[open - 1] == b'~' {
@@ -370,5 +370,19 @@ mod tests {
                 .map(|l| l.1),
             Some(5)
         );
+    }
+
+    proptest::proptest! {
+        /// Server text with multi-byte characters anywhere: the IMAP framing and response parser never
+        /// panic.
+        #[test]
+        fn imap_line_parsers_never_panic(lines in proptest::collection::vec("(\\d{3}[ -]?|\\+OK |-ERR |\\+ |\\* |A1 |[-dl][rwx-]{0,9} )?[a-z0-9 ()|,.:=<>\\[\\]{}~+-é€𝄞\u{80}-\u{10ffff}]{0,120}", 1..4)) {
+            let mut d = ImapDialect::default();
+            for l in &lines {
+                if d.feed(l.as_bytes()).is_err() {
+                    d = ImapDialect::default();
+                }
+            }
+        }
     }
 }

@@ -19,6 +19,8 @@ pub mod set;
 pub mod tag;
 pub mod utf7;
 
+use std::time::Instant;
+
 use crate::credentials::{Credentials, Secret};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, PingPong, SessionConfig, Wire};
@@ -66,13 +68,7 @@ fn refused(what: &str, st: &StatusText) -> Error {
     };
     Error::new(
         kind,
-        format!(
-            "{what}: {}",
-            crate::terminal::escape(&st.describe())
-                .chars()
-                .take(300)
-                .collect::<String>()
-        ),
+        format!("{what}: {}", crate::terminal::clip(&st.describe(), 300)),
     )
 }
 
@@ -82,10 +78,7 @@ fn bye(what: &str, st: &StatusText) -> Error {
         ErrorKind::Transient,
         format!(
             "{what}: the server closed the session: {}",
-            crate::terminal::escape(&st.text)
-                .chars()
-                .take(300)
-                .collect::<String>()
+            crate::terminal::clip(&st.text, 300)
         ),
     )
 }
@@ -104,10 +97,7 @@ fn route(tag: &str, what: &str, r: Response) -> Result<Routed> {
     match r {
         Response::Tagged(t, _) if t != tag => Err(Error::protocol(format!(
             "{what}: a response tagged {} that belongs to no command",
-            crate::terminal::escape(&t)
-                .chars()
-                .take(40)
-                .collect::<String>()
+            crate::terminal::clip(&t, 40)
         ))),
         Response::Tagged(_, st) => Ok(Routed::Done(st)),
         Response::Status(st) if st.status == Status::Bye => Err(bye(what, &st)),
@@ -230,8 +220,13 @@ impl<S: Wire> Session<S> {
         let tls = self.config.session.tls_client()?;
         self.pp = self.pp.starttls(tls, &self.host, |pp| {
             pp.send(&Command::new("STARTTLS").tagged(tag.clone()))?;
+            let deadline = pp.deadline();
             loop {
-                let r = pp.read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+                let r = pp.read_reply_with_within(
+                    &mut Literals::inline_only(),
+                    dialect::INLINE_CAP,
+                    deadline,
+                )?;
                 if let Routed::Done(st) = route(&tag, "STARTTLS", r)? {
                     return Ok(match st.status {
                         Status::Ok => Ok(()),
@@ -358,10 +353,9 @@ impl<S: Wire> Session<S> {
 
     /// Waits for the `+` that lets a synchronizing literal go.
     fn wait_continue(&mut self, tag: &str, verb: &str) -> Result<()> {
+        let deadline = self.pp.deadline();
         loop {
-            let r = self
-                .pp
-                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self.response_within(deadline)?;
             if let Response::Continue(_) = r {
                 return Ok(());
             }
@@ -404,17 +398,24 @@ impl<S: Wire> Session<S> {
         data(r)
     }
 
-    /// Reads responses until `tag` completes: its OK status, or the refusal as an error.
+    /// One response without body literals, by `deadline` (shared by every response of a command, so that
+    /// untagged data cannot extend the wait for the completion).
+    fn response_within(&mut self, deadline: Instant) -> Result<Response> {
+        self.pp
+            .read_reply_with_within(&mut Literals::inline_only(), dialect::INLINE_CAP, deadline)
+    }
+
+    /// Reads responses until `tag` completes: its OK status, or the refusal as an error. The whole
+    /// command gets one timeout, however much untagged data comes before its completion.
     fn complete(
         &mut self,
         tag: &str,
         what: &str,
         data: &mut dyn FnMut(Response) -> Result<()>,
     ) -> Result<StatusText> {
+        let deadline = self.pp.deadline();
         loop {
-            let r = self
-                .pp
-                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self.response_within(deadline)?;
             if let Some(st) = self.untagged_or_done(tag, what, r, data)? {
                 return match st.status {
                     Status::Ok => Ok(st),
@@ -506,15 +507,18 @@ impl<S: Wire> Session<S> {
     }
 
     /// The next FETCH response of the running command `tag` (bodies streamed to `body`, each at most
-    /// `cap` bytes), or None once it completed.
+    /// `cap` bytes), or None once it completed. Other untagged data before it shares one timeout.
     pub fn fetch_next(
         &mut self,
         tag: &str,
         body: &mut dyn BodySink,
         cap: u64,
     ) -> Result<Option<Fetch>> {
+        let deadline = self.pp.deadline();
         loop {
-            let r = self.pp.read_reply_with(&mut Literals::to(body), cap)?;
+            let r = self
+                .pp
+                .read_reply_with_within(&mut Literals::to(body), cap, deadline)?;
             if let Response::Fetch(f) = r {
                 return Ok(Some(f));
             }
@@ -639,11 +643,9 @@ impl<S: Wire> Session<S> {
     /// LOGOUT (RFC 9051 §6.1.3): BYE then OK; a server that just closes is fine too.
     pub fn logout(mut self) {
         if let Ok(tag) = self.send("LOGOUT", vec![]) {
+            let deadline = self.pp.deadline();
             for _ in 0..8 {
-                match self
-                    .pp
-                    .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)
-                {
+                match self.response_within(deadline) {
                     Ok(Response::Tagged(t, _)) if t == tag => break,
                     Ok(_) => continue,
                     Err(_) => break,
@@ -687,11 +689,9 @@ impl<S: Wire> sasl::Exchange for Authenticate<'_, S> {
     }
 
     fn next(&mut self) -> Result<Challenge<StatusText>> {
+        let deadline = self.session.pp.deadline();
         loop {
-            let r = self
-                .session
-                .pp
-                .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            let r = self.session.response_within(deadline)?;
             if let Response::Continue(challenge) = r {
                 return Ok(Challenge::Continue(challenge));
             }

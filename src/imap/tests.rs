@@ -494,3 +494,33 @@ fn logout_and_close() {
     s.close();
     log.after_opening(&[]);
 }
+
+#[test]
+fn untagged_data_cannot_extend_the_wait_for_a_completion() {
+    // Every response comes 100 ms after the last; the completion of SELECT only after 20 untagged ones
+    // (2 s). With a 300 ms timeout the command must fail within about one timeout.
+    let greeting = "* OK [CAPABILITY IMAP4rev1 SASL-IR AUTH=PLAIN] ready\r\n";
+    let mut script = vec![greeting, "A0001 OK [CAPABILITY IMAP4rev1] in\r\n"];
+    script.extend(std::iter::repeat_n("* OK still working\r\n", 20));
+    script.push("A0002 OK done\r\n");
+    let (m, log) = MockStream::new(&script);
+    let timeout = std::time::Duration::from_millis(300);
+    let pp = PingPong::new(
+        m.paced(std::time::Duration::from_millis(100)),
+        ImapDialect::default(),
+        timeout,
+        Default::default(),
+    )
+    .unwrap();
+    let mut cfg = config(false, None);
+    cfg.session.timeout = timeout;
+    let mut s = Session::start(pp, "imap.example", 143, Some(&creds()), &cfg).unwrap();
+    let t = std::time::Instant::now();
+    assert_eq!(kind(s.select("INBOX", false)), ErrorKind::Timeout);
+    assert!(
+        t.elapsed() < std::time::Duration::from_millis(900),
+        "{:?}",
+        t.elapsed()
+    );
+    assert!(log.unread() > 10);
+}

@@ -58,6 +58,9 @@ pub struct Base64Decoder {
     quad_len: usize,
     /// Padding has been seen: in strict mode only padding and whitespace may follow.
     padded: bool,
+    /// How many more `=` the padded quantum needs (RFC 4648 §4: `==` after two characters, `=` after
+    /// three); strict mode refuses one more, and ends short of it as truncated input.
+    pad_missing: u8,
     offset: u64,
     scratch: Vec<u8>,
 }
@@ -72,6 +75,7 @@ impl Base64Decoder {
             quad: [0; 4],
             quad_len: 0,
             padded: false,
+            pad_missing: 0,
             offset: 0,
             scratch: Vec::new(),
         }
@@ -141,6 +145,7 @@ impl Base64Decoder {
                             });
                         }
                         self.padded = false;
+                        self.pad_missing = 0;
                     }
                     self.quad[self.quad_len] = b;
                     self.quad_len += 1;
@@ -152,11 +157,23 @@ impl Base64Decoder {
                 B64_WS if b == b'\r' || b == b'\n' || !self.strict => {}
                 B64_PAD => {
                     if self.padded {
+                        match self.pad_missing.checked_sub(1) {
+                            Some(m) => self.pad_missing = m,
+                            None if self.strict => {
+                                return Err(DecodeError {
+                                    offset: at,
+                                    what: "base64 padding longer than the quantum needs",
+                                });
+                            }
+                            None => {}
+                        }
                         continue;
                     }
                     match self.quad_len {
                         2 | 3 => {
                             decode_quad(&self.quad, self.quad_len, out);
+                            // Two characters take "==", three "="; this is the first.
+                            self.pad_missing = if self.quad_len == 2 { 1 } else { 0 };
                             self.quad_len = 0;
                             self.padded = true;
                         }
@@ -187,6 +204,12 @@ impl Base64Decoder {
     pub fn finish(&mut self, out: &mut Vec<u8>) -> Result<(), DecodeError> {
         let n = self.quad_len;
         self.quad_len = 0;
+        if self.strict && self.padded && self.pad_missing > 0 {
+            return Err(DecodeError {
+                offset: self.offset,
+                what: "truncated base64 padding",
+            });
+        }
         match n {
             0 => Ok(()),
             2 | 3 if !self.strict => {
@@ -744,6 +767,27 @@ mod tests {
         assert_eq!(e.offset, 4);
         assert!(b64(b"Zg==Zg==", true).is_err());
         assert_eq!(b64(b"Zg==Zg==", false).unwrap(), b"ff");
+    }
+
+    #[test]
+    fn strict_base64_padding_is_exactly_what_the_quantum_needs() {
+        assert_eq!(b64(b"QQ==", true).unwrap(), b"A");
+        assert_eq!(b64(b"QUI=", true).unwrap(), b"AB");
+        assert_eq!(b64(b"QQ=\r\n=\r\n", true).unwrap(), b"A");
+        for (bad, offset) in [
+            (&b"QQ==="[..], 4),
+            (b"QUI==", 4),
+            (b"QQ==\r\n=", 6),
+            (b"QUJD====", 4),
+            (b"QQ==QQ==", 4),
+            (b"QQ=", 3),
+        ] {
+            let e = b64(bad, true).unwrap_err();
+            assert_eq!(e.offset, offset, "{}", String::from_utf8_lossy(bad));
+        }
+        // Lenient decoding takes any padding, as before.
+        assert_eq!(b64(b"QQ===", false).unwrap(), b"A");
+        assert_eq!(b64(b"QQ=", false).unwrap(), b"A");
     }
 
     #[test]

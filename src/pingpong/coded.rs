@@ -94,7 +94,8 @@ impl CodedReply {
         self.refused_as(what, self.kind())
     }
 
-    /// Like [`CodedReply::refused`] with the kind a protocol assigns to this code (FTP 530: exit 5).
+    /// Like [`CodedReply::refused`] with the kind a protocol assigns to this code (FTP 530: exit 5). The
+    /// server's text is clipped to 1000 bytes (a reply may be a megabyte).
     pub fn refused_as(&self, what: &str, kind: ErrorKind) -> Error {
         let prefix = if kind == ErrorKind::Protocol {
             "unexpected reply "
@@ -103,7 +104,11 @@ impl CodedReply {
         };
         Error::new(
             kind,
-            format!("{what}: {prefix}{} {}", self.code, self.text()),
+            format!(
+                "{what}: {prefix}{} {}",
+                self.code,
+                crate::terminal::clip(self.lines.join(" ").trim(), 1000)
+            ),
         )
     }
 }

@@ -6,12 +6,15 @@
 //! is recorded; [`MockLog`] (a handle that outlives the session) reads the record back and asserts the exact
 //! client transcript. An upgrade to TLS is simulated: it records a `[TLS]` line in the transcript and marks
 //! the stream encrypted, or fails like a refused handshake when the mock was built [`MockStream::refusing_tls`].
+//! A [`MockStream::paced`] server lets each chunk wait a while and honours the read timeout the engine set,
+//! like a socket (a read that would wait longer fails with `TimedOut` after the timeout), so deadline tests
+//! run against real time.
 
 use std::collections::VecDeque;
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::Wire;
 use crate::error::{Error, ErrorKind, Result};
@@ -27,6 +30,9 @@ struct State {
     refuse_tls: bool,
     peer: SocketAddr,
     local: SocketAddr,
+    pace: Option<Duration>,
+    next_at: Option<Instant>,
+    read_timeout: Option<Duration>,
 }
 
 /// The scripted server side of a control connection.
@@ -55,6 +61,9 @@ impl MockStream {
             refuse_tls: false,
             peer: SocketAddr::from(([192, 0, 2, 1], 21)),
             local: SocketAddr::from(([192, 0, 2, 2], 40000)),
+            pace: None,
+            next_at: None,
+            read_timeout: None,
         }));
         (MockStream(state.clone()), MockLog(state))
     }
@@ -68,6 +77,13 @@ impl MockStream {
     /// A stream that is already encrypted (an implicit-TLS scheme).
     pub fn tls(self) -> Self {
         lock(&self.0).tls = true;
+        self
+    }
+
+    /// A server that sends each chunk `every` after the previous one (the first `every` after the first
+    /// read), honouring the read timeout.
+    pub fn paced(self, every: Duration) -> Self {
+        lock(&self.0).pace = Some(every);
         self
     }
 
@@ -115,6 +131,20 @@ impl MockLog {
 impl Read for MockStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut s = lock(&self.0);
+        if let Some(pace) = s.pace {
+            let now = Instant::now();
+            let ready = *s.next_at.get_or_insert(now + pace);
+            let wait = ready.saturating_duration_since(now);
+            if let Some(t) = s.read_timeout.filter(|t| *t < wait) {
+                drop(s);
+                std::thread::sleep(t);
+                return Err(io::ErrorKind::TimedOut.into());
+            }
+            drop(s);
+            std::thread::sleep(wait);
+            s = lock(&self.0);
+            s.next_at = Some(Instant::now() + pace);
+        }
         let Some(chunk) = s.script.front_mut() else {
             return Ok(0);
         };
@@ -140,7 +170,8 @@ impl Write for MockStream {
 }
 
 impl Wire for MockStream {
-    fn set_read_timeout(&self, _: Option<Duration>) -> io::Result<()> {
+    fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        lock(&self.0).read_timeout = timeout;
         Ok(())
     }
 

@@ -187,6 +187,18 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
         self.read_reply_with(&mut NoLiterals, 0)
     }
 
+    /// The end of a wait of one timeout starting now: what a session hands to
+    /// [`PingPong::read_reply_within`] for every reply of a loop over preliminary replies (FTP 1xx, IMAP
+    /// untagged data), so that a server repeating them cannot extend the wait.
+    pub fn deadline(&self) -> Instant {
+        Instant::now() + self.timeout
+    }
+
+    /// Reads one complete reply by `deadline` (from [`PingPong::deadline`], shared by several replies).
+    pub fn read_reply_within(&mut self, deadline: Instant) -> Result<D::Reply> {
+        self.read_reply_with_within(&mut NoLiterals, 0, deadline)
+    }
+
     /// Reads one complete reply, streaming the bytes of its literals (at most `literal_cap` each) to
     /// `sink`. The deadline covers the reply's lines; literal bytes get the timeout per read and the
     /// deadline starts again after each literal.
@@ -195,7 +207,20 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
         sink: &mut dyn LiteralSink<D>,
         literal_cap: u64,
     ) -> Result<D::Reply> {
-        let mut deadline = Instant::now() + self.timeout;
+        let deadline = self.deadline();
+        self.read_reply_with_within(sink, literal_cap, deadline)
+    }
+
+    /// [`PingPong::read_reply_with`] by `deadline`, which several replies may share. A literal is data the
+    /// caller asked for, not a preliminary: after one, the reply's remaining lines get at least a whole
+    /// timeout (the shared deadline is not moved for the next reply).
+    pub fn read_reply_with_within(
+        &mut self,
+        sink: &mut dyn LiteralSink<D>,
+        literal_cap: u64,
+        deadline: Instant,
+    ) -> Result<D::Reply> {
+        let mut deadline = deadline;
         let mut total = 0usize;
         loop {
             let (s, e) = self.read_line(deadline)?;
@@ -218,7 +243,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                         )));
                     }
                     self.stream_literal(len, sink)?;
-                    deadline = Instant::now() + self.timeout;
+                    deadline = deadline.max(self.deadline());
                 }
             }
         }

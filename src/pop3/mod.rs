@@ -452,7 +452,7 @@ impl<S: Wire> sasl::Exchange for sasl::Over<'_, Session<S>> {
 fn malformed(what: &str, line: &str) -> Error {
     Error::protocol(format!(
         "{what}: malformed line {}",
-        crate::terminal::escape(&line[..line.floor_char_boundary(80)])
+        crate::terminal::clip(line, 80)
     ))
 }
 

@@ -126,7 +126,7 @@ pub fn status_line(line: &[u8], allow_continue: bool) -> Result<Reply> {
     } else {
         return Err(Error::protocol(format!(
             "malformed POP3 status line: {}",
-            crate::terminal::escape_bytes(&line[..line.len().min(80)])
+            crate::terminal::clip_bytes(line, 80)
         )));
     };
     let (code, text) = match (status, rest.strip_prefix('[')) {
@@ -238,6 +238,23 @@ mod tests {
         for bad in ["hello", "+OKAY", "-ERROR x", "", "OK"] {
             let e = Pop3Dialect::default().feed(bad.as_bytes()).err().unwrap();
             assert_eq!(e.kind(), ErrorKind::Protocol, "{bad}");
+        }
+    }
+
+    proptest::proptest! {
+        /// Server text with multi-byte characters anywhere: no parser of POP3 lines panics.
+        #[test]
+        fn pop3_line_parsers_never_panic(lines in proptest::collection::vec("(\\d{3}[ -]?|\\+OK |-ERR |\\+ |\\* |A1 |[-dl][rwx-]{0,9} )?[a-z0-9 ()|,.:=<>\\[\\]{}~+-é€𝄞\u{80}-\u{10ffff}]{0,120}", 1..4)) {
+            for expect in [Expect::Single, Expect::Multi, Expect::Auth] {
+                let mut d = Pop3Dialect::default();
+                d.expect(expect);
+                for l in &lines {
+                    if let Ok(Step::Done(r)) = d.feed(l.as_bytes()) {
+                        let _ = r.refused(l, false);
+                        let _ = crate::pop3::apop_timestamp(&r.text);
+                    }
+                }
+            }
         }
     }
 }

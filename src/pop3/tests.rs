@@ -392,5 +392,19 @@ fn malformed_lines_are_cut_on_a_character_boundary() {
     let line = format!("{}\u{e9}\u{e9}", "a".repeat(79));
     let e = malformed("UIDL", &line);
     assert_eq!(e.kind(), ErrorKind::Protocol);
-    assert!(e.to_string().ends_with(&"a".repeat(79)), "{e}");
+    assert!(
+        e.to_string().ends_with(&format!("{}…", "a".repeat(79))),
+        "{e}"
+    );
+}
+
+proptest::proptest! {
+    /// LIST and UIDL lines with multi-byte characters anywhere (issue 13, defect 15: a character across
+    /// byte 80 of a malformed line panicked): a result or an error, never a panic.
+    #[test]
+    fn listing_lines_never_panic(line in "[0-9 ]{0,4}[a-z0-9 é€𝄞\u{80}-\u{10ffff}]{0,120}") {
+        if let Err(e) = scan_listing(&line, "UIDL") {
+            proptest::prop_assert_eq!(e.kind(), ErrorKind::Protocol);
+        }
+    }
 }

@@ -18,7 +18,7 @@ pub fn parse_list(value: &str) -> Result<Vec<String>> {
     let bad = |why: &str| {
         Error::usage(format!(
             "malformed address list {:?}: {why}",
-            crate::terminal::escape(&value.chars().take(120).collect::<String>())
+            crate::terminal::clip(value, 120)
         ))
     };
     let mut out = Vec::new();
@@ -184,7 +184,7 @@ pub fn check(addr: &str) -> Result<()> {
     let bad = |why: &str| {
         Error::usage(format!(
             "address {:?}: {why}",
-            crate::terminal::escape(&addr.chars().take(120).collect::<String>())
+            crate::terminal::clip(addr, 120)
         ))
     };
     if addr.len() > MAX_ADDRESS {

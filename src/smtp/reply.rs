@@ -28,7 +28,7 @@ impl Dialect for SmtpDialect {
         let malformed = || {
             Error::protocol(format!(
                 "malformed reply line: {}",
-                crate::terminal::escape_bytes(&line[..line.len().min(80)])
+                crate::terminal::clip_bytes(line, 80)
             ))
         };
         let (code, sep) = match code_of(line) {
@@ -94,5 +94,19 @@ mod tests {
         }
         let e = feed_all(&["250-a", "251 b"]).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Protocol);
+    }
+
+    proptest::proptest! {
+        /// Server text with multi-byte characters anywhere: no parser of SMTP lines panics.
+        #[test]
+        fn smtp_line_parsers_never_panic(lines in proptest::collection::vec("(\\d{3}[ -]?|\\+OK |-ERR |\\+ |\\* |A1 |[-dl][rwx-]{0,9} )?[a-z0-9 ()|,.:=<>\\[\\]{}~+-é€𝄞\u{80}-\u{10ffff}]{0,120}", 1..4)) {
+            let mut d = SmtpDialect::default();
+            for l in &lines {
+                if let Ok(Step::Done(r)) = d.feed(l.as_bytes()) {
+                    let _ = r.refused(l);
+                    let _ = crate::smtp::extension::ServerInfo::from_ehlo(&r);
+                }
+            }
+        }
     }
 }

@@ -221,3 +221,36 @@ fn uncached_files_code_the_same() {
     assert_eq!(code(&cold), 0);
     assert!(cold.stdout == run(ENCODE, &["--lf"], &data).stdout);
 }
+
+#[test]
+fn strict_base64_refuses_padding_beyond_the_quantum_on_every_path() {
+    for bad in [&b"QQ===\n"[..], b"QUJD====\n", b"QQ==QQ==\n", b"QQ==\n=\n"] {
+        let r = run(DECODE, &["-e", "base64", "--strict"], bad);
+        assert_eq!(code(&r), 9, "{}", String::from_utf8_lossy(bad));
+        assert_eq!(code(&run(DECODE, &["-e", "base64"], bad)), 0);
+    }
+    assert_eq!(run(DECODE, &["--strict"], b"QQ==\n").stdout, b"A");
+    // Large inputs are decoded on two threads in pieces cut at line ends: the extra '=' (at the end, or
+    // as a line of its own in the middle) is refused there too, from a pipe and from a file.
+    let data = Rng(11).bytes(57 * 100_000);
+    let enc = run(ENCODE, &["--lf"], &data).stdout;
+    assert_eq!(
+        enc.len() % 77,
+        0,
+        "whole lines only, so the last quantum is unpadded"
+    );
+    let mut tail = enc.clone();
+    tail.extend_from_slice(b"QQ===\n");
+    let mut middle = enc[..enc.len() / 2].to_vec();
+    middle.extend_from_slice(b"QQ==\n=\n");
+    middle.extend_from_slice(&enc[enc.len() / 2..]);
+    let dir = tempfile::tempdir().unwrap();
+    for (what, input) in [("tail", &tail), ("middle", &middle)] {
+        let r = run(DECODE, &["--strict"], input);
+        assert_eq!(code(&r), 9, "{what}, piped");
+        let f = dir.path().join(what);
+        std::fs::write(&f, input).unwrap();
+        let r = run(DECODE, &["--strict", f.to_str().unwrap()], b"");
+        assert_eq!(code(&r), 9, "{what}, file");
+    }
+}

@@ -419,3 +419,37 @@ proptest! {
         let _ = parse(&msg[..], "fuzz", &mut Nop, Limits::default());
     }
 }
+
+#[test]
+fn extract_of_thousands_of_parts_with_one_name_gives_each_its_own_file() {
+    // 3 000 parts all named a.txt: a.txt, a-1.txt, … a-2999.txt, each with its own part's body (the
+    // numbering is linear since issue 13: one name counter per run, not a probe of every taken name).
+    const N: usize = 3000;
+    let mut msg =
+        String::from("MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n");
+    for i in 0..N {
+        msg.push_str(&format!(
+            "--B\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"a.txt\"\r\n\r\npart {i}\r\n"
+        ));
+    }
+    msg.push_str("--B--\r\n");
+    let tmp = tempfile::tempdir().unwrap();
+    let x = extract(msg.as_bytes(), tmp.path());
+    assert_eq!(
+        x.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&x.stderr)
+    );
+    let names = std::fs::read_dir(tmp.path()).unwrap().count();
+    assert_eq!(names, N);
+    for i in 0..N {
+        let name = if i == 0 {
+            "a.txt".to_string()
+        } else {
+            format!("a-{i}.txt")
+        };
+        let body = std::fs::read(tmp.path().join(&name)).unwrap();
+        assert_eq!(body, format!("part {i}").as_bytes(), "{name}");
+    }
+}

@@ -21,7 +21,7 @@ use crate::mime::stream::StreamError;
 use crate::ops::Outcome;
 use crate::ops::common::Ui;
 use crate::ops::mime::encode::open_input;
-use crate::sink::FileSink;
+use crate::sink::{FileSink, UniqueNames};
 use crate::terminal;
 
 /// The transfer encoding to decode.
@@ -92,6 +92,7 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
         let mut v = Extractor {
             dir: dir.clone(),
             current: None,
+            names: UniqueNames::default(),
             files: Vec::new(),
             json: a.json,
             tty,
@@ -226,6 +227,8 @@ struct Extracted {
 struct Extractor<'o> {
     dir: PathBuf,
     current: Option<(io::BufWriter<FileSink>, String)>,
+    /// The numbers handed out per name in this run: N parts of one name cost N links, not N²/2.
+    names: UniqueNames,
     files: Vec<Extracted>,
     json: bool,
     tty: bool,
@@ -242,7 +245,7 @@ impl Extractor<'_> {
             .into_inner()
             .map_err(|e| Error::local(self.dir.join(&name).display(), e.into_error()))?;
         let dir = &self.dir;
-        sink.commit_unique(|n| dir.join(filename::numbered(&name, n)))
+        sink.commit_unique_in(&self.names, |n| dir.join(filename::numbered(&name, n)))
             .map(Some)
     }
 }
