@@ -15,4 +15,5 @@ mod interop;
 mod layers;
 mod mime;
 mod pop3_fetch;
+mod signals;
 mod smtp_send;
