@@ -5,6 +5,7 @@
 mod support;
 
 mod exit_codes;
+mod faults;
 mod ftp_get;
 mod ftp_ls;
 mod ftp_put;
