@@ -549,6 +549,24 @@ mod tests {
     }
 
     #[test]
+    fn only_a_resumable_partial_is_ever_kept() {
+        // Issue 13, defect 13: a kept `.ferry-tmp` was never found by a later -c; only `.NAME.ferry-part` is.
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = FileSink::create(&dir.path().join("t")).unwrap();
+        s.keep_partial(true);
+        s.write_all(b"abc").unwrap();
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut s = FileSink::resume(&dir.path().join("t")).unwrap();
+        s.write_all(b"abc").unwrap();
+        drop(s);
+        assert_eq!(
+            std::fs::read(partial_path(&dir.path().join("t"))).unwrap(),
+            b"abc"
+        );
+    }
+
+    #[test]
     fn deferred_commit_names_the_file_and_remembers_its_directory() {
         let dir = tempfile::tempdir().unwrap();
         let dirs = DirSync::default();

@@ -36,8 +36,8 @@ pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     crate::fsys::sync(tmp.as_file()).map_err(local)?;
     // The rename through the seam; the temporary file removes itself on any failure before it.
     crate::fsys::rename(tmp.path(), path).map_err(local)?;
-    // Renamed away: nothing left for `tempfile` to remove (its attempt fails harmlessly).
-    drop(tmp);
+    // Renamed away: `tempfile` must not remove whatever may take that name later.
+    let _ = tmp.into_temp_path().keep();
     sync_dir(path)
 }
 
