@@ -75,16 +75,37 @@ fn register(action: Action) -> io::Result<Cleanup> {
         run(action);
         return Err(interrupted());
     }
+    Ok(insert(reg, action))
+}
+
+fn insert(reg: &mut Registry, action: Action) -> Cleanup {
     let id = reg.next;
     reg.next = reg.next.wrapping_add(1);
     reg.actions.insert(id, action);
-    Ok(Cleanup(Some(id)))
+    Cleanup(Some(id))
 }
 
 /// Removes `path` if a signal stops the process before the returned [`Cleanup`] is dropped. Fails (having
-/// removed `path`) when a signal has already been handled.
+/// removed `path`) when a signal has already been handled. A file created by this process should rather
+/// be created through [`create_removed_on_signal`], which leaves no moment in between.
 pub fn remove_on_signal(path: &Path) -> io::Result<Cleanup> {
     register(Action::Unlink(path.to_path_buf()))
+}
+
+/// Creates `path` with `create` and registers its removal in one step under the registry's lock, so a
+/// signal either finds the file registered or stops the process before it exists: no moment in which it
+/// exists unregistered. Fails without creating anything once a signal has been handled.
+pub fn create_removed_on_signal<T>(
+    path: &Path,
+    create: impl FnOnce() -> io::Result<T>,
+) -> io::Result<(T, Cleanup)> {
+    let mut guard = registry();
+    let reg = guard.get_or_insert_with(Registry::default);
+    if reg.closed {
+        return Err(interrupted());
+    }
+    let made = create()?;
+    Ok((made, insert(reg, Action::Unlink(path.to_path_buf()))))
 }
 
 /// Truncates `file` back to `len` bytes (and fsyncs it) if a signal stops the process before the
@@ -193,8 +214,8 @@ fn handle(sig: i32) -> ! {
         run(action);
     }
     if REMOTE.load(Ordering::SeqCst) == 0 {
-        // Exit holding the lock: nothing the main flow does from here (a commit deregistering its
-        // cleanup, then a DELE on the server) can happen after the cleanup undid its write.
+        // Exit holding the lock: nothing the main flow does from here (creating a file, or a commit
+        // deregistering its cleanup and then a DELE on the server) can happen after the cleanup.
         std::process::exit(i32::from(exit_code(sig)));
     }
     // A write in `while_running` finished before the lock was taken; later ones see `closed` and fail.

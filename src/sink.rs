@@ -83,20 +83,29 @@ impl FileSink {
                 e,
             )
         })?;
+        let mode = new_file_mode(target);
+        // Created and registered for removal on a signal in one step (see `signals`).
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".ferry-tmp")
-            .permissions(std::fs::Permissions::from_mode(new_file_mode(target)))
-            .tempfile_in(dir_of(target))
+            .make_in(dir_of(target), |path| {
+                crate::signals::create_removed_on_signal(path, || {
+                    OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create_new(true)
+                        .mode(mode)
+                        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                        .open(path)
+                })
+            })
             .map_err(|e| {
                 Error::local(
                     format!("creating a temporary file for {}", target.display()),
                     e,
                 )
             })?;
-        let on_signal = crate::signals::remove_on_signal(tmp.path())
-            .map_err(|e| Error::local(target.display(), e))?;
-        let (file, path) = tmp
+        let ((file, on_signal), path) = tmp
             .keep()
             .map_err(|e| Error::local(target.display(), e.error))?;
         Ok(FileSink {

@@ -27,13 +27,22 @@ fn sync_dir(path: &Path) -> Result<()> {
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let local = |e| Error::local(path.display(), e);
     crate::fsys::before_create().map_err(local)?;
+    // Created and registered for removal on a signal in one step (see `crate::signals`).
     let mut tmp = tempfile::Builder::new()
         .prefix(".ferry-state.")
-        .tempfile_in(dir_of(path))
+        .make_in(dir_of(path), |p| {
+            crate::signals::create_removed_on_signal(p, || {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .open(p)
+            })
+        })
         .map_err(local)?;
-    let _on_signal = crate::signals::remove_on_signal(tmp.path()).map_err(local)?;
-    crate::fsys::write_all(tmp.as_file_mut(), contents).map_err(local)?;
-    crate::fsys::sync(tmp.as_file()).map_err(local)?;
+    crate::fsys::write_all(&mut tmp.as_file_mut().0, contents).map_err(local)?;
+    crate::fsys::sync(&tmp.as_file().0).map_err(local)?;
     // The rename through the seam; the temporary file removes itself on any failure before it.
     crate::fsys::rename(tmp.path(), path).map_err(local)?;
     // Renamed away: `tempfile` must not remove whatever may take that name later.

@@ -52,17 +52,18 @@ impl Maildir {
         for _ in 0..100 {
             let name = self.unique();
             let tmp = self.dir.join("tmp").join(&name);
-            match crate::fsys::create(
-                OpenOptions::new()
-                    .write(true)
-                    .create_new(true)
-                    .mode(0o600)
-                    .custom_flags(libc::O_NOFOLLOW),
-                &tmp,
-            ) {
-                Ok(file) => {
-                    let on_signal = crate::signals::remove_on_signal(&tmp)
-                        .map_err(|e| Error::local(tmp.display(), e))?;
+            let created = crate::signals::create_removed_on_signal(&tmp, || {
+                crate::fsys::create(
+                    OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .custom_flags(libc::O_NOFOLLOW),
+                    &tmp,
+                )
+            });
+            match created {
+                Ok((file, on_signal)) => {
                     return Ok(Pending {
                         maildir: self,
                         file,
