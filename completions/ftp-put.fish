@@ -17,7 +17,7 @@ complete -c ftp-put -s R -l recursive -d 'Upload directories with everything in 
 complete -c ftp-put -l mkdirs -d 'Create missing remote directories of the URL first (MKD; "already exists" is fine)'
 complete -c ftp-put -l append -d 'Append to the remote file (APPE) instead of replacing it'
 complete -c ftp-put -s c -l resume -d 'Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size'
-complete -c ftp-put -l atomic -d 'Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target; if the server refuses the rename, exit 6 naming the temporary file (nothing is deleted)'
+complete -c ftp-put -l atomic -d 'Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target; if the server refuses the rename, exit 6 naming the temporary file (nothing is deleted). Stopped by a signal, it deletes the temporary file (DELE, waiting at most 2 s); it remains if the connection is gone'
 complete -c ftp-put -l delete-after -d 'Remove each local file once the server has confirmed its upload'
 complete -c ftp-put -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-put -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'

@@ -67,6 +67,18 @@ pub const EXIT_CODES: &[(u8, &str)] = &[
         "partial success (some files, messages or recipients failed; details on stderr / in --json)",
     ),
     (11, "timeout"),
+    (
+        129,
+        "stopped by SIGHUP (temporary files removed; a -c partial download kept for the next -c)",
+    ),
+    (
+        130,
+        "stopped by SIGINT (Ctrl-C; temporary files removed; a -c partial download kept for the next -c)",
+    ),
+    (
+        143,
+        "stopped by SIGTERM (temporary files removed; a -c partial download kept for the next -c)",
+    ),
 ];
 
 impl ErrorKind {
@@ -263,8 +275,24 @@ mod tests {
             ErrorKind::Timeout,
         ];
         let codes: Vec<u8> = kinds.iter().map(|k| k.exit_code()).collect();
-        let table: Vec<u8> = EXIT_CODES.iter().skip(1).map(|(c, _)| *c).collect();
+        let table: Vec<u8> = EXIT_CODES
+            .iter()
+            .skip(1)
+            .map(|(c, _)| *c)
+            .filter(|c| *c < 128)
+            .collect();
         assert_eq!(codes, table);
+        // The signal rows are the shell's 128 + signal number, as `signals::exit_code` gives them.
+        let signals: Vec<u8> = [libc::SIGHUP, libc::SIGINT, libc::SIGTERM]
+            .into_iter()
+            .map(crate::signals::exit_code)
+            .collect();
+        let rows: Vec<u8> = EXIT_CODES
+            .iter()
+            .map(|(c, _)| *c)
+            .filter(|c| *c >= 128)
+            .collect();
+        assert_eq!(signals, rows);
     }
 
     #[test]

@@ -12,7 +12,8 @@
 //! holds the one retry loop, the one connector, the one reporter and the one outcome rule) → protocol
 //! sessions (`ftp`, `smtp`, `pop3`, `imap`: RFC command sequences, typed replies) → `pingpong` (the one
 //! command/reply engine) → `transport` (TCP, TLS). Beside them: `sink` and `store` (durable local
-//! writes), `state`, `mime`, `credentials` and `secret`, `url`, `netrc`, `config`, `sasl`, `progress`,
+//! writes, through the `fsys` seam that tests fail on demand; `signals` undoes them on SIGINT/SIGTERM),
+//! `state`, `mime`, `credentials` and `secret`, `url`, `netrc`, `config`, `sasl`, `progress`,
 //! `error`.
 //!
 //! ## Adding a protocol
@@ -38,6 +39,7 @@ pub mod cli;
 pub mod config;
 pub mod credentials;
 pub mod error;
+pub mod fsys;
 pub mod ftp;
 pub mod host;
 pub mod imap;
@@ -50,6 +52,7 @@ pub mod pop3;
 pub mod progress;
 pub mod sasl;
 pub mod secret;
+pub mod signals;
 pub mod sink;
 pub mod smtp;
 pub mod state;

@@ -21,9 +21,13 @@ pub struct FileSink {
     file: File,
     tmp: PathBuf,
     target: PathBuf,
+    /// Whether `tmp` is the resumable partial file (`.NAME.ferry-part`), which a later `-c` continues.
+    resumable: bool,
     keep_partial: bool,
     written: u64,
     done: bool,
+    /// Removes `tmp` if a signal stops the process first; None for a partial file that is kept.
+    on_signal: Option<crate::signals::Cleanup>,
 }
 
 /// The name of the resumable partial file for `target`.
@@ -73,27 +77,46 @@ impl FileSink {
     /// A fresh temporary file for `target`.
     pub fn create(target: &Path) -> Result<FileSink> {
         let name = short_name(target);
+        crate::fsys::before_create().map_err(|e| {
+            Error::local(
+                format!("creating a temporary file for {}", target.display()),
+                e,
+            )
+        })?;
+        let mode = new_file_mode(target);
+        // Created and registered for removal on a signal in one step (see `signals`).
         let tmp = tempfile::Builder::new()
             .prefix(&format!(".{name}."))
             .suffix(".ferry-tmp")
-            .permissions(std::fs::Permissions::from_mode(new_file_mode(target)))
-            .tempfile_in(dir_of(target))
+            .make_in(dir_of(target), |path| {
+                crate::signals::create_removed_on_signal(path, || {
+                    OpenOptions::new()
+                        .read(true)
+                        .write(true)
+                        .create_new(true)
+                        .mode(mode)
+                        .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                        .open(path)
+                })
+            })
             .map_err(|e| {
                 Error::local(
                     format!("creating a temporary file for {}", target.display()),
                     e,
                 )
             })?;
-        let (file, path) = tmp
+        let ((file, on_signal), path) = tmp
             .keep()
             .map_err(|e| Error::local(target.display(), e.error))?;
         Ok(FileSink {
             file,
             tmp: path,
             target: target.to_path_buf(),
+            resumable: false,
             keep_partial: false,
             written: 0,
             done: false,
+            on_signal: Some(on_signal),
         })
     }
 
@@ -119,27 +142,32 @@ impl FileSink {
             && let Some(meta) = &existing
             && meta.file_type().is_file()
         {
-            std::fs::rename(target, &part)
+            crate::fsys::rename(target, &part)
                 .map_err(|e| Error::local(format!("resuming {}", target.display()), e))?;
         }
-        let file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .mode(new_file_mode(target))
-            .open(&part)
-            .map_err(|e| Error::local(part.display(), e))?;
+        let file = crate::fsys::create(
+            OpenOptions::new()
+                .create(true)
+                .append(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .mode(new_file_mode(target)),
+            &part,
+        )
+        .map_err(|e| Error::local(part.display(), e))?;
         let written = file
             .metadata()
             .map_err(|e| Error::local(part.display(), e))?
             .len();
+        // Kept on a signal too: the documented resumable partial that the next `-c` continues.
         Ok(FileSink {
             file,
             tmp: part,
             target: target.to_path_buf(),
+            resumable: true,
             keep_partial: true,
             written,
             done: false,
+            on_signal: None,
         })
     }
 
@@ -153,9 +181,17 @@ impl FileSink {
         self.written == 0
     }
 
-    /// Keeps the partial file on failure, so a later `-c` resumes (used when retrying).
+    /// Keeps the partial file on failure (and on a signal), so a later `-c` resumes. Only a sink made by
+    /// [`FileSink::resume`] has such a file: a temporary file of [`FileSink::create`] is never kept, as no
+    /// later run would find it.
     pub fn keep_partial(&mut self, keep: bool) {
-        self.keep_partial = keep;
+        self.keep_partial = keep && self.resumable;
+        if self.keep_partial {
+            self.on_signal = None;
+        } else if self.on_signal.is_none() {
+            // Best effort: a sink created before a signal that is now cleaning up fails its next write.
+            self.on_signal = crate::signals::remove_on_signal(&self.tmp).ok();
+        }
     }
 
     /// Throws away what was written, to start over from byte 0.
@@ -171,9 +207,9 @@ impl FileSink {
     pub fn commit(self, mtime: Option<SystemTime>) -> Result<()> {
         let dirs = DirSync::default();
         self.commit_deferred(mtime, &dirs)?;
-        // As before: a directory that cannot be opened for its fsync (write-only) does not fail the file.
-        let _ = dirs.sync();
-        Ok(())
+        // A directory that cannot be opened for its fsync (write-only) does not fail the file (see
+        // `fsys::sync_dir`); a failed fsync does: the new name may not survive a crash.
+        dirs.sync()
     }
 }
 
@@ -200,9 +236,7 @@ impl DirSync {
             Err(_) => return Ok(()),
         };
         for dir in dirs {
-            File::open(&dir)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| Error::local(dir.display(), e))?;
+            crate::fsys::sync_dir(&dir).map_err(|e| Error::local(dir.display(), e))?;
         }
         Ok(())
     }
@@ -298,9 +332,10 @@ impl FileSink {
         if let Some(t) = mtime {
             self.file.set_modified(t).map_err(local)?;
         }
-        self.file.sync_all().map_err(local)?;
-        std::fs::rename(&self.tmp, &self.target).map_err(local)?;
+        crate::fsys::sync(&self.file).map_err(local)?;
+        crate::fsys::rename(&self.tmp, &self.target).map_err(local)?;
         self.done = true;
+        self.on_signal = None;
         dirs.add(dir_of(&self.target));
         Ok(())
     }
@@ -322,19 +357,19 @@ impl FileSink {
         let tmp = self.tmp.clone();
         let local = |e| Error::local(tmp.display(), e);
         self.file.flush().map_err(local)?;
-        self.file.sync_all().map_err(local)?;
+        crate::fsys::sync(&self.file).map_err(local)?;
         let key = candidate(0);
         let first = names.next(&key);
         for n in first..first.saturating_add(MAX_NAME_TRIES) {
             let path = candidate(n);
-            match std::fs::hard_link(&self.tmp, &path) {
+            match crate::fsys::link(&self.tmp, &path) {
                 Ok(()) => {
                     names.used(key, n);
                     let _ = std::fs::remove_file(&self.tmp);
                     self.done = true;
-                    if let Ok(dir) = File::open(dir_of(&path)) {
-                        let _ = dir.sync_all();
-                    }
+                    self.on_signal = None;
+                    crate::fsys::sync_dir(dir_of(&path))
+                        .map_err(|e| Error::local(dir_of(&path).display(), e))?;
                     return Ok(path);
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -372,7 +407,7 @@ impl UniqueNames {
 
 impl Write for FileSink {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
+        let n = crate::fsys::write(&mut self.file, buf)?;
         self.written += n as u64;
         Ok(n)
     }
@@ -520,6 +555,24 @@ mod tests {
         drop(s);
         let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1, "only the committed file remains");
+    }
+
+    #[test]
+    fn only_a_resumable_partial_is_ever_kept() {
+        // Issue 13, defect 13: a kept `.ferry-tmp` was never found by a later -c; only `.NAME.ferry-part` is.
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = FileSink::create(&dir.path().join("t")).unwrap();
+        s.keep_partial(true);
+        s.write_all(b"abc").unwrap();
+        drop(s);
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+        let mut s = FileSink::resume(&dir.path().join("t")).unwrap();
+        s.write_all(b"abc").unwrap();
+        drop(s);
+        assert_eq!(
+            std::fs::read(partial_path(&dir.path().join("t"))).unwrap(),
+            b"abc"
+        );
     }
 
     #[test]

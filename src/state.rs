@@ -1,10 +1,11 @@
 //! State-file primitives for the incremental fetch tools: whole-file atomic replacement and an
 //! append-only journal, both durable when they return. The formats (which UIDLs, which UIDVALIDITY) stay
 //! with each tool; this module only guarantees that a reader sees the old state or the new one, never a
-//! torn file, and that an acknowledged record survives a crash.
+//! torn file, and that an acknowledged record survives a crash. Writes go through `crate::fsys`; a
+//! signal that stops the process removes a replacement's temporary file (see `crate::signals`).
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Write};
+use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::Path;
 
@@ -17,25 +18,36 @@ fn dir_of(path: &Path) -> &Path {
     }
 }
 
-fn sync_dir(path: &Path) {
-    if let Ok(d) = File::open(dir_of(path)) {
-        let _ = d.sync_all();
-    }
+fn sync_dir(path: &Path) -> Result<()> {
+    crate::fsys::sync_dir(dir_of(path)).map_err(|e| Error::local(dir_of(path).display(), e))
 }
 
 /// Replaces `path` with `contents`: a temporary file in the same directory, fsync, rename, fsync of the
 /// directory. A crash at any point leaves either the old file or the new one.
 pub fn write_atomic(path: &Path, contents: &[u8]) -> Result<()> {
     let local = |e| Error::local(path.display(), e);
+    crate::fsys::before_create().map_err(local)?;
+    // Created and registered for removal on a signal in one step (see `crate::signals`).
     let mut tmp = tempfile::Builder::new()
         .prefix(".ferry-state.")
-        .tempfile_in(dir_of(path))
+        .make_in(dir_of(path), |p| {
+            crate::signals::create_removed_on_signal(p, || {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o600)
+                    .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+                    .open(p)
+            })
+        })
         .map_err(local)?;
-    tmp.write_all(contents).map_err(local)?;
-    tmp.as_file().sync_all().map_err(local)?;
-    tmp.persist(path).map_err(|e| local(e.error))?;
-    sync_dir(path);
-    Ok(())
+    crate::fsys::write_all(&mut tmp.as_file_mut().0, contents).map_err(local)?;
+    crate::fsys::sync(&tmp.as_file().0).map_err(local)?;
+    // The rename through the seam; the temporary file removes itself on any failure before it.
+    crate::fsys::rename(tmp.path(), path).map_err(local)?;
+    // Renamed away: `tempfile` must not remove whatever may take that name later.
+    let _ = tmp.into_temp_path().keep();
+    sync_dir(path)
 }
 
 /// Reads a state file: None when it does not exist; a file larger than `cap` bytes, or a symlink, is a
@@ -72,13 +84,15 @@ pub struct Journal {
 impl Journal {
     /// Opens (creating) the journal for appending.
     pub fn open(path: &Path) -> Result<Journal> {
-        let file = OpenOptions::new()
-            .append(true)
-            .create(true)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(|e| Error::local(path.display(), e))?;
-        sync_dir(path);
+        let file = crate::fsys::create(
+            OpenOptions::new()
+                .append(true)
+                .create(true)
+                .custom_flags(libc::O_NOFOLLOW),
+            path,
+        )
+        .map_err(|e| Error::local(path.display(), e))?;
+        sync_dir(path)?;
         Ok(Journal {
             file,
             path: path.to_path_buf(),
@@ -96,9 +110,8 @@ impl Journal {
         let mut line = Vec::with_capacity(record.len() + 1);
         line.extend_from_slice(record.as_bytes());
         line.push(b'\n');
-        self.file
-            .write_all(&line)
-            .and_then(|_| self.file.sync_data())
+        crate::fsys::write_all(&mut self.file, &line)
+            .and_then(|_| crate::fsys::sync_data(&self.file))
             .map_err(|e| Error::local(self.path.display(), e))
     }
 }

@@ -5,6 +5,7 @@
 mod support;
 
 mod exit_codes;
+mod faults;
 mod ftp_get;
 mod ftp_ls;
 mod ftp_put;
@@ -15,4 +16,5 @@ mod interop;
 mod layers;
 mod mime;
 mod pop3_fetch;
+mod signals;
 mod smtp_send;

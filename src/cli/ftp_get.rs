@@ -46,7 +46,9 @@ pub struct Args {
     /// Write files into DIR under their remote names (default: the current directory).
     #[arg(short = 'O', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is.
+    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is. The partial
+    /// data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c;
+    /// without -c an interrupted download leaves nothing behind.
     #[arg(short = 'c', long = "resume")]
     pub resume: bool,
     /// ASCII mode (TYPE A): CRLF line endings become LF.

@@ -52,7 +52,9 @@ pub struct Args {
     #[arg(short = 'c', long = "resume", conflicts_with = "atomic")]
     pub resume: bool,
     /// Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target;
-    /// if the server refuses the rename, exit 6 naming the temporary file (nothing is deleted).
+    /// if the server refuses the rename, exit 6 naming the temporary file (nothing is deleted). Stopped by
+    /// a signal, it deletes the temporary file (DELE, waiting at most 2 s); it remains if the connection
+    /// is gone.
     #[arg(long)]
     pub atomic: bool,
     /// Set the remote file's mode after the upload (SITE CHMOD), e.g. 644.

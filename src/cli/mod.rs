@@ -81,6 +81,7 @@ where
         }
     };
     install_panic_hook(tool);
+    crate::signals::install();
     match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| body(args))) {
         Ok(result) => finish(tool, result),
         // The hook has printed the one line; a panic is a bug (exit 1), never exit 101 or a backtrace.
@@ -150,6 +151,10 @@ where
 
 /// Maps what a tool returned to its exit code, printing the diagnostic for a failure.
 pub fn finish(tool: &'static str, result: crate::Result<Outcome>) -> ExitCode {
+    // A run stopped by a signal ends with the signal's status, whatever error the stop caused.
+    if let Some(sig) = crate::signals::received() {
+        return ExitCode::from(crate::signals::exit_code(sig));
+    }
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::Partial) => ExitCode::from(ErrorKind::Partial.exit_code()),

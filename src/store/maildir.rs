@@ -1,6 +1,7 @@
 //! Maildir delivery (the qmail maildir(5) protocol): a unique name, written in `tmp/`, fsynced, then
 //! linked into `new/` — link(2) never replaces an existing message — and `tmp/` unlinked; `new/` is
-//! fsynced so the message survives a crash once `commit` returns.
+//! fsynced so the message survives a crash once `commit` returns. A signal that stops the process removes
+//! the `tmp/` file (see `crate::signals`); every filesystem operation goes through `crate::fsys`.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -51,14 +52,18 @@ impl Maildir {
         for _ in 0..100 {
             let name = self.unique();
             let tmp = self.dir.join("tmp").join(&name);
-            match OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .mode(0o600)
-                .custom_flags(libc::O_NOFOLLOW)
-                .open(&tmp)
-            {
-                Ok(file) => {
+            let created = crate::signals::create_removed_on_signal(&tmp, || {
+                crate::fsys::create(
+                    OpenOptions::new()
+                        .write(true)
+                        .create_new(true)
+                        .mode(0o600)
+                        .custom_flags(libc::O_NOFOLLOW),
+                    &tmp,
+                )
+            });
+            match created {
+                Ok((file, on_signal)) => {
                     return Ok(Pending {
                         maildir: self,
                         file,
@@ -66,6 +71,7 @@ impl Maildir {
                         name,
                         size: 0,
                         done: false,
+                        _on_signal: on_signal,
                     });
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => continue,
@@ -87,18 +93,20 @@ pub struct Pending<'a> {
     name: String,
     size: u64,
     done: bool,
+    /// Removes `tmp` if a signal stops the process before the message is delivered.
+    _on_signal: crate::signals::Cleanup,
 }
 
 impl Pending<'_> {
     /// fsync, link into `new/` as `NAME,S=SIZE`, unlink from `tmp/`, fsync `new/`.
     pub fn commit(mut self) -> Result<String> {
         let local = |e| Error::local(self.tmp.display(), e);
-        self.file.sync_all().map_err(local)?;
+        crate::fsys::sync(&self.file).map_err(local)?;
         let new_dir = self.maildir.dir.join("new");
         let mut target = new_dir.join(format!("{},S={}", self.name, self.size));
         let mut n = 0;
         loop {
-            match std::fs::hard_link(&self.tmp, &target) {
+            match crate::fsys::link(&self.tmp, &target) {
                 Ok(()) => break,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
                     n += 1;
@@ -109,16 +117,14 @@ impl Pending<'_> {
         }
         self.done = true;
         let _ = std::fs::remove_file(&self.tmp);
-        File::open(&new_dir)
-            .and_then(|d| d.sync_all())
-            .map_err(|e| Error::local(new_dir.display(), e))?;
+        crate::fsys::sync_dir(&new_dir).map_err(|e| Error::local(new_dir.display(), e))?;
         Ok(target.display().to_string())
     }
 }
 
 impl Write for Pending<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        let n = self.file.write(buf)?;
+        let n = crate::fsys::write(&mut self.file, buf)?;
         self.size += n as u64;
         Ok(n)
     }

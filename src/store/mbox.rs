@@ -1,7 +1,9 @@
 //! Appending to an mbox file (mboxrd): `fcntl` and `flock` write locks (both, since readers use either;
 //! on Linux they do not conflict with each other), waited for at most 30 seconds; the length before the
 //! message is remembered and any failure — or a delivery dropped without commit — truncates the file back
-//! to it, so a failed write leaves the file byte-identical to before.
+//! to it, so a failed write leaves the file byte-identical to before. A signal that stops the process
+//! truncates it back too (see `crate::signals`): every write runs under the signal registry's lock, so
+//! none lands after that truncation.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
@@ -44,6 +46,8 @@ pub struct Append {
     path: PathBuf,
     start: u64,
     done: bool,
+    /// Truncates the file back to `start` if a signal stops the process before the commit.
+    on_signal: Option<crate::signals::Cleanup>,
 }
 
 fn lock(file: &File) -> io::Result<()> {
@@ -77,21 +81,25 @@ impl Append {
     /// Opens (creating, mode 0600, never through a symlink) and locks `path`, then writes the separator.
     pub fn open(path: &Path) -> Result<Append> {
         let local = |e| Error::local(path.display(), e);
-        let mut file = OpenOptions::new()
-            .read(true)
-            .write(true)
-            .create(true)
-            .mode(0o600)
-            .custom_flags(libc::O_NOFOLLOW)
-            .open(path)
-            .map_err(local)?;
+        let mut file = crate::fsys::create(
+            OpenOptions::new()
+                .read(true)
+                .write(true)
+                .create(true)
+                .mode(0o600)
+                .custom_flags(libc::O_NOFOLLOW),
+            path,
+        )
+        .map_err(local)?;
         lock(&file).map_err(local)?;
         let start = file.seek(SeekFrom::End(0)).map_err(local)?;
+        let on_signal = crate::signals::truncate_on_signal(&file, start).map_err(local)?;
         let mut append = Append {
             file,
             path: path.to_path_buf(),
             start,
             done: false,
+            on_signal: Some(on_signal),
         };
         // A message must start after a blank line; repair a file whose last line is unterminated.
         if start > 0 {
@@ -101,26 +109,29 @@ impl Append {
                 .read_exact_at(&mut last, start - 1)
                 .map_err(local)?;
             if last[0] != b'\n' {
-                append.file.write_all(b"\n").map_err(local)?;
+                append.write_all(b"\n").map_err(local)?;
             }
         }
-        separator(&mut append.file).map_err(local)?;
+        separator(&mut append).map_err(local)?;
         Ok(append)
     }
 
     /// Ends the message with its blank line and fsyncs; the lock goes with the file.
     pub fn commit(mut self) -> Result<String> {
-        let local = |e| Error::local(self.path.display(), e);
-        self.file.write_all(b"\n").map_err(local)?;
-        self.file.sync_all().map_err(local)?;
+        let path = self.path.clone();
+        let local = |e| Error::local(path.display(), e);
+        self.write_all(b"\n").map_err(local)?;
+        crate::fsys::sync(&self.file).map_err(local)?;
         self.done = true;
+        self.on_signal = None;
         Ok(self.path.display().to_string())
     }
 }
 
 impl Write for Append {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
+        let file = &mut self.file;
+        crate::signals::while_running(|| crate::fsys::write(file, buf))
     }
 
     fn flush(&mut self) -> io::Result<()> {

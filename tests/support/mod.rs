@@ -613,3 +613,69 @@ pub fn maildir_messages(dir: &Path) -> Vec<Vec<u8>> {
     v.sort();
     v
 }
+
+impl Server {
+    /// The client lines seen so far, while the script is still running (to wait for a point in it).
+    pub fn seen_now(&self) -> Vec<String> {
+        self.seen.lock().unwrap().clone()
+    }
+}
+
+/// Starts a binary like [`run_in`] without waiting for it (stdin piped when `stdin`, else none), for
+/// tests that signal it mid-run.
+pub fn spawn_in(
+    cwd: &Path,
+    name: &str,
+    args: &[&str],
+    env: &[(&str, &str)],
+    stdin: bool,
+) -> std::process::Child {
+    let mut cmd = Command::new(bin(name));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", cwd)
+        .stdin(if stdin { Stdio::piped() } else { Stdio::null() })
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.spawn().expect("spawn")
+}
+
+/// Waits up to `limit` for `cond`; false when it never held.
+pub fn wait_until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    cond()
+}
+
+/// Sends `signal` to `child`, waits (at most 20 s) for it to end and returns its exit code (None: killed
+/// by a signal) and stderr.
+pub fn signal_and_wait(child: &mut std::process::Child, signal: i32) -> (Option<i32>, String) {
+    // SAFETY: kill(2) on the pid of a child this test started and has not reaped.
+    assert_eq!(unsafe { libc::kill(child.id() as libc::pid_t, signal) }, 0);
+    let start = Instant::now();
+    let status = loop {
+        if let Some(st) = child.try_wait().unwrap() {
+            break st;
+        }
+        if start.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("still running 20 s after signal {signal}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let mut err = String::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_string(&mut err);
+    }
+    (status.code(), err)
+}

@@ -538,6 +538,8 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) -> Result<u64> {
     let remote = job.remote.as_str();
     let tmp = temp_name(&job.remote);
+    // On a signal the process waits (a bounded time) for the DELE below to remove the temporary name.
+    let _hold = crate::signals::RemoteCleanup::hold();
     let stored = s.stor(tmp.as_str()).and_then(|data| {
         let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
         if let Some(m) = &opts.chmod {
@@ -667,7 +669,12 @@ fn send(
     let mut zero_copy = true;
     let mut sent = 0u64;
     let result = loop {
-        match next_chunk(input, &mut data, &mut buf, &mut zero_copy) {
+        let mut moved = next_chunk(input, &mut data, &mut buf, &mut zero_copy);
+        // A signal stops the upload at the next chunk and never lets it end as complete (issue 13).
+        if let Err(e) = crate::signals::check() {
+            moved = Moved::Local(e);
+        }
+        match moved {
             Moved::Bytes(n) => {
                 sent += n as u64;
                 progress.inc(n as u64);
