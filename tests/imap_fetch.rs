@@ -786,3 +786,31 @@ fn pending_deletions_survive_a_run_killed_while_resuming() {
         format!("{without_deletions}\n")
     );
 }
+
+/// Issue 13, defect 2: forty ESEARCH responses of ten million UIDs each used to be summed into one
+/// 1.2 GB vector (SIGABRT); the total is capped before any range is expanded: exit 9, quickly.
+#[test]
+fn endless_esearch_results_are_capped_in_total() {
+    let caps = "IMAP4rev1 ESEARCH";
+    let mut steps = vec![e("A0003 UID SEARCH RETURN (ALL) ALL")];
+    for _ in 0..40 {
+        steps.push(s("* ESEARCH (TAG \"A0003\") UID ALL 1:9999999"));
+    }
+    steps.push(s("A0003 OK done"));
+    let srv = Server::start(script(vec![
+        login(caps),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        steps,
+    ]));
+    let started = std::time::Instant::now();
+    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--dir", "o"]);
+    assert_code(&r, 9);
+    assert!(
+        r.stderr
+            .contains("the server named more than 10000000 UIDs"),
+        "{}",
+        r.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    srv.finish();
+}

@@ -317,6 +317,7 @@ impl<S: Wire> Session<S> {
         if !r.is_ok() {
             return Err(r.refused("LIST", false));
         }
+        too_many("LIST", r.lines.len())?;
         r.lines
             .iter()
             .map(|l| {
@@ -327,15 +328,25 @@ impl<S: Wire> Session<S> {
             .collect()
     }
 
-    /// UIDL (RFC 1939 §7): every message's unique id. `None` when the server refuses UIDL.
+    /// UIDL (RFC 1939 §7): every message's unique id. `None` when the server refuses UIDL. A line with a
+    /// number and no id (`3` alone) is returned with an empty id: whether ids that are empty or repeated
+    /// are fatal depends on what the caller uses them for (pop3-fetch's `--state`, `--new-only`, `--delete`).
     pub fn uidl(&mut self) -> Result<Option<Vec<(u32, String)>>> {
         let r = self.exchange(&Command::new("UIDL"), Expect::Multi)?;
         if !r.is_ok() {
             return Ok(None);
         }
+        too_many("UIDL", r.lines.len())?;
         r.lines
             .iter()
             .map(|l| {
+                let mut words = l.split_ascii_whitespace();
+                if let (Some(n), None) = (words.next(), words.next())
+                    && let Ok(n) = n.parse::<u32>()
+                    && n > 0
+                {
+                    return Ok((n, String::new()));
+                }
                 let (n, v) = scan_listing(l, "UIDL")?;
                 // §7: 1 to 70 characters in 0x21..0x7E.
                 if v.is_empty() || v.len() > 70 || !v.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
@@ -454,6 +465,20 @@ fn malformed(what: &str, line: &str) -> Error {
         "{what}: malformed line {}",
         crate::terminal::escape(&line[..line.floor_char_boundary(80)])
     ))
+}
+
+/// The most messages a LIST or UIDL may list: no real maildrop holds ten million messages. (The engine's
+/// reply cap bounds the bytes of one listing as well; this bounds what is kept per entry.)
+pub const MAX_MESSAGES: usize = 10_000_000;
+
+/// A listing of more than [`MAX_MESSAGES`] entries is a protocol violation (exit 9).
+fn too_many(what: &str, n: usize) -> Result<()> {
+    if n > MAX_MESSAGES {
+        return Err(Error::protocol(format!(
+            "{what}: the server listed more than {MAX_MESSAGES} messages"
+        )));
+    }
+    Ok(())
 }
 
 /// `n value` of a LIST or UIDL line.

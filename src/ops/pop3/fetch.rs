@@ -148,7 +148,7 @@ fn open(login: Login) -> impl Fn(&Target, &SessionConfig, Option<&Credentials>) 
 fn list(opts: &Options, ui: &Ui, connector: &Connector) -> Result<Outcome> {
     let listed = with_retries(&connector.retry, ui, |_| {
         let mut session = connector.open_once(open(opts.login))?;
-        match listing(&mut session) {
+        match listing(&mut session, false, &|w| ui.note(&format!("warning: {w}"))) {
             Ok(l) => {
                 let _ = session.quit();
                 Ok(l)
@@ -244,7 +244,9 @@ impl<'a> Fetch<'a> {
     /// transient); `Ok(Err)` ends the run without a retry.
     fn session(&mut self, connector: &Connector) -> Result<Result<()>> {
         let mut session = connector.open_once(open(self.opts.login))?;
-        let listed = match listing(&mut session) {
+        let strict = self.state.is_some() || self.opts.new_only || self.opts.delete;
+        let ui = self.ui;
+        let listed = match listing(&mut session, strict, &|w| ui.note(&format!("warning: {w}"))) {
             Ok(l) => l,
             Err(e) => {
                 session.abort();
