@@ -84,7 +84,9 @@ fn literals_split_empty_unsolicited_and_renumbered() {
             fetched(1, 5, "duplicate"),
             s("A0004 OK Fetch completed"),
         ],
-        logout("A0005"),
+        // UID 6 came back empty: is it gone? (issue 13, defect 8)
+        search("A0005", "UID 6", ""),
+        logout("A0006"),
     ]));
     let (r, dir) = run("imap-fetch", &[&url(&srv, ""), "--dir", "out", "--json"]);
     assert_code(&r, 0);
@@ -813,4 +815,96 @@ fn endless_esearch_results_are_capped_in_total() {
     );
     assert!(started.elapsed() < Duration::from_secs(20));
     srv.finish();
+}
+
+/// Issue 13, defect 8: the server answers `UID FETCH 1:2` with UID 2 only (and a stray body for a UID
+/// not asked for); UID 1 is still in the mailbox, so it failed and `last_uid` stays below it. The next
+/// run fetches UID 1, and only it.
+#[test]
+fn a_uid_the_server_did_not_send_is_not_passed_by_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("state.json");
+    let st = st.to_str().unwrap();
+    let args = |srv: &Server| {
+        vec![
+            url(srv, ""),
+            "--new-only".into(),
+            "--state".into(),
+            st.into(),
+            "--dir".into(),
+            "o".into(),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "1 2"),
+        vec![
+            e("A0004 UID FETCH 1:2 (UID BODY.PEEK[])"),
+            fetched(3, 3, "stray\r\n"),
+            fetched(2, 2, TWO),
+            s("A0004 OK done"),
+        ],
+        search("A0005", "UID 1", "1"),
+        logout("A0006"),
+    ]));
+    let a = args(&srv);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &a, &[]);
+    srv.finish();
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("UID 1: the server sent no body for it, yet still has it"),
+        "{}",
+        r.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(st).unwrap()).unwrap();
+    assert_eq!(doc["last_uid"], 0);
+    assert_eq!(doc["stored"], serde_json::json!([2]));
+    assert_eq!(names_in(&dir.path().join("o")), ["2.eml"]);
+
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "1 2"),
+        vec![
+            e("A0004 UID FETCH 1 (UID BODY.PEEK[])"),
+            fetched(1, 1, ONE),
+            s("A0004 OK done"),
+        ],
+        logout("A0005"),
+    ]));
+    let a = args(&srv);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &a, &[]);
+    srv.finish();
+    assert_code(&r, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(st).unwrap()).unwrap();
+    assert_eq!(doc["last_uid"], 2);
+    assert_eq!(names_in(&dir.path().join("o")), ["1.eml", "2.eml"]);
+}
+
+/// Issue 13, defect 6: `--part 9` of a message without part 9 (NIL, or an empty literal) is a failed
+/// message, exit 6, not "0 bytes".
+#[test]
+fn a_missing_part_is_a_failure() {
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "4 5"),
+        vec![
+            e("A0004 UID FETCH 4:5 (UID BODY.PEEK[9])"),
+            s("* 1 FETCH (UID 4 BODY[9] NIL)"),
+            Raw(b"* 2 FETCH (UID 5 BODY[9] {0}\r\n)\r\n".to_vec()),
+            s("A0004 OK done"),
+        ],
+        logout("A0005"),
+    ]));
+    let (r, dir) = run("imap-fetch", &[&url(&srv, ""), "--part", "9", "--dir", "o"]);
+    srv.finish();
+    assert_code(&r, 6);
+    assert!(r.stderr.contains("no part 9 in UID 4"), "{}", r.stderr);
+    assert!(r.stderr.contains("no part 9 in UID 5"), "{}", r.stderr);
+    assert!(names_in(&dir.path().join("o")).is_empty());
 }

@@ -238,7 +238,7 @@ impl Fetcher<'_> {
         let todo: Vec<u32> = plan
             .iter()
             .copied()
-            .filter(|u| !self.progress.done.contains(u))
+            .filter(|u| !self.progress.done.contains(u) && !self.progress.failed.contains(u))
             .collect();
         self.plan = Some(plan);
         for chunk in todo.chunks(self.opts.batch.max(1)) {
@@ -283,6 +283,7 @@ impl Fetcher<'_> {
             order,
             next: 0,
             done: already.into_iter().collect(),
+            failed: HashSet::new(),
         };
         for (uid, why) in skipped {
             self.summary.messages.push(MessageResult {
@@ -449,6 +450,20 @@ impl Fetcher<'_> {
                     slot.abandon();
                     continue;
                 };
+                if let Section::Part(part) = &self.opts.section
+                    && is_empty(&f)
+                {
+                    // A server answers a section the message does not have with NIL or an empty
+                    // string: nothing to store, ever, so the UID is handled (and failed).
+                    slot.abandon();
+                    got.insert(uid);
+                    let e =
+                        Error::new(ErrorKind::Permanent, format!("no part {part} in UID {uid}"));
+                    self.failed(uid, &e);
+                    self.progress.done.insert(uid);
+                    self.advance();
+                    continue;
+                }
                 let done = self.store_one(uid, &f, slot)?;
                 got.insert(uid);
                 if let Some(done) = done {
@@ -472,21 +487,60 @@ impl Fetcher<'_> {
         if let Some(e) = first_err {
             return Err(e);
         }
-        for &u in wanted {
-            if !got.contains(&u) {
-                let why = "the server sent no such message (expunged meanwhile?)";
-                self.warn(&format!("UID {u}: {why}"));
-                self.summary.messages.push(MessageResult {
-                    uid: u,
-                    bytes: 0,
-                    result: ItemResult::skipped(why),
-                    path: None,
-                });
-                self.progress.done.insert(u);
-            }
-        }
+        self.missing(s, wanted, &got)?;
         self.advance();
         self.save_state()
+    }
+
+    /// The UIDs of a batch the server sent no body for. Only those a `UID SEARCH` confirms are gone
+    /// count as handled (skipped: expunged meanwhile); one the server still has failed and stays below
+    /// `last_uid`, so a later run asks for it again.
+    fn missing(&mut self, s: &mut Session, wanted: &[u32], got: &HashSet<u32>) -> Result<()> {
+        let missing: Vec<u32> = wanted
+            .iter()
+            .copied()
+            .filter(|u| !got.contains(u))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let criteria = format!("UID {}", crate::imap::set::format(&missing));
+        let present: HashSet<u32> = s
+            .uid_search(&quote::search(&criteria)?)?
+            .into_iter()
+            .collect();
+        for u in missing {
+            if present.contains(&u) {
+                let e = Error::protocol(format!(
+                    "UID {u}: the server sent no body for it, yet still has it; it is not recorded as \
+                     fetched"
+                ));
+                self.failed(u, &e);
+                continue;
+            }
+            let why = "the server sent no such message (expunged meanwhile?)";
+            self.warn(&format!("UID {u}: {why}"));
+            self.summary.messages.push(MessageResult {
+                uid: u,
+                bytes: 0,
+                result: ItemResult::skipped(why),
+                path: None,
+            });
+            self.progress.done.insert(u);
+        }
+        Ok(())
+    }
+
+    /// Records a failed message: reported now, counted by [`Tally`], never fetched again in this run.
+    fn failed(&mut self, uid: u32, e: &Error) {
+        self.ui.item_error(e);
+        self.summary.messages.push(MessageResult {
+            uid,
+            bytes: 0,
+            result: ItemResult::failed(e),
+            path: None,
+        });
+        self.progress.failed.insert(uid);
     }
 
     /// A finished commit: the message counts as stored.
@@ -655,4 +709,12 @@ struct Advance {
     order: Vec<u32>,
     next: usize,
     done: HashSet<u32>,
+    /// Failed in this run: not tried again by a later session of it, and never passed by `last_uid`.
+    failed: HashSet<u32>,
+}
+
+/// Whether a FETCH carries an empty body (NIL, `""` or `{0}`).
+fn is_empty(f: &Fetch) -> bool {
+    matches!(&f.body, Some(Body::Inline(b)) if b.is_empty())
+        || matches!(f.body, Some(Body::Streamed(0)))
 }
