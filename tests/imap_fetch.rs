@@ -908,3 +908,60 @@ fn a_missing_part_is_a_failure() {
     assert!(r.stderr.contains("no part 9 in UID 5"), "{}", r.stderr);
     assert!(names_in(&dir.path().join("o")).is_empty());
 }
+
+/// Issue 13, defect 5: a decoded binary part is bytes: its CRLFs stay CRLF (it used to lose one byte
+/// per CRLF), and with `--dir` it is stored under its own file name, made safe.
+#[test]
+fn a_decoded_binary_part_keeps_its_bytes_and_its_name() {
+    use base64::Engine;
+    let data: Vec<u8> = (0..4096u32)
+        .flat_map(|i| [(i % 251) as u8, b'\r', b'\n', 0, b'\r'])
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+    let wire: String = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|l| format!("{}\r\n", std::str::from_utf8(l).unwrap()))
+        .collect();
+    let mime = "Content-Type: application/octet-stream; name=\"x.bin\"\r\n\
+                Content-Disposition: attachment;\r\n filename=\"../report.bin\"\r\n\
+                Content-Transfer-Encoding: base64\r\n\r\n";
+    let part = |tag: &str| {
+        vec![
+            e(&format!("{tag} UID FETCH 3 (UID BODY.PEEK[2.MIME])")),
+            Raw(format!(
+                "* 1 FETCH (UID 3 BODY[2.MIME] {{{}}}\r\n{mime})\r\n",
+                mime.len()
+            )
+            .into_bytes()),
+            s(&format!("{tag} OK done")),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "3"),
+        part("A0004"),
+        vec![
+            e("A0005 UID FETCH 3 (UID BODY.PEEK[2])"),
+            Raw(format!("* 1 FETCH (UID 3 BODY[2] {{{}}}\r\n{wire})\r\n", wire.len()).into_bytes()),
+            s("A0005 OK done"),
+        ],
+        logout("A0006"),
+    ]));
+    let (r, dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--part", "2", "--decode", "--dir", "D"],
+    );
+    srv.finish();
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("D")), ["report.bin"]);
+    let got = std::fs::read(dir.path().join("D/report.bin")).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "the decoded bytes differ");
+    assert!(
+        r.stderr.contains(&format!("{} bytes", data.len())),
+        "{}",
+        r.stderr
+    );
+}

@@ -29,7 +29,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui, with_retries};
 use crate::ops::imap::connect::opener;
 use crate::ops::imap::pool::{Done, Pool};
-use crate::ops::imap::slot::{Mem, NoBodies, Out, Slot, transfer_encoding};
+use crate::ops::imap::slot::{Mem, NoBodies, Out, PartInfo, Slot, file_name, transfer_encoding};
 use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
 use crate::sasl::Mechanism;
 use crate::store::{Store, Target, ToLf};
@@ -384,8 +384,9 @@ impl Fetcher<'_> {
         }
     }
 
-    /// With `--decode`: each message's Content-Transfer-Encoding of the part.
-    fn encodings(&mut self, s: &mut Session, wanted: &[u32]) -> Result<HashMap<u32, String>> {
+    /// With `--decode`: each message's Content-Transfer-Encoding of the part, and the name it is stored
+    /// under (its own file name, else `UID-partN`).
+    fn encodings(&mut self, s: &mut Session, wanted: &[u32]) -> Result<HashMap<u32, PartInfo>> {
         let mut out = HashMap::new();
         let Some(part) = self.decoded_part() else {
             return Ok(out);
@@ -403,7 +404,9 @@ impl Fetcher<'_> {
                 None => continue,
             };
             if let Some(u) = f.uid {
-                out.insert(u, transfer_encoding(&header));
+                let name = file_name(&header).unwrap_or_else(|| format!("{u}-part{part}"));
+                let encoding = transfer_encoding(&header);
+                out.insert(u, PartInfo { encoding, name });
             }
         }
         Ok(out)
@@ -428,7 +431,12 @@ impl Fetcher<'_> {
                     store: Some(&mut *store),
                     pool: pool.as_mut(),
                     out: Out::None,
-                    fnv: Some(ToLf::new(Fnv::default())),
+                    // The hash is of the bytes as stored: decoded parts are not line-converted.
+                    fnv: Some(if decode {
+                        ToLf::raw(Fnv::default())
+                    } else {
+                        ToLf::new(Fnv::default())
+                    }),
                     decoder: None,
                     buf: Vec::new(),
                     raw: 0,
