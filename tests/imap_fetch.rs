@@ -965,3 +965,36 @@ fn a_decoded_binary_part_keeps_its_bytes_and_its_name() {
         r.stderr
     );
 }
+
+/// Issue 13, defect 7: while another run holds the state file's lock, a second run waits (here the 1 s
+/// of `--timeout`, else up to 10 s), then exits 7 without connecting: nothing is fetched twice.
+#[test]
+fn a_run_holding_the_state_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let held = ferry::state::RunLock::state(&st, Duration::ZERO).unwrap();
+    // Nothing listens on port 1: a run that got past the lock would fail to connect (exit 3).
+    let args = [
+        "imap://ann:pw@127.0.0.1:1/",
+        "--new-only",
+        "--state",
+        "st",
+        "--maildir",
+        "M",
+        "--timeout",
+        "1",
+    ];
+    let started = std::time::Instant::now();
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 7);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        r.stderr.contains("another run holds the lock on st"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("M").exists() && !st.exists());
+    drop(held);
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 3);
+}

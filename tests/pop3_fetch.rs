@@ -830,3 +830,34 @@ fn a_uidl_list_that_is_not_unique() {
     assert_eq!(names_in(&d.path().join("D")), ["1.eml", "2.eml"]);
     srv.finish();
 }
+
+/// Issue 13, defect 7: while another run holds the state file's lock, a second run waits (the 1 s of
+/// `--timeout`), then exits 7 without connecting.
+#[test]
+fn a_run_holding_the_state_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let held = ferry::state::RunLock::state(&st, std::time::Duration::ZERO).unwrap();
+    // Nothing listens on port 1: a run that got past the lock would fail to connect (exit 3).
+    let args = [
+        "pop3://ann@127.0.0.1:1",
+        "--new-only",
+        "--state",
+        "st",
+        "--maildir",
+        "M",
+        "--timeout",
+        "1",
+    ];
+    let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
+    assert_code(&r, 7);
+    assert!(
+        r.stderr.contains("another run holds the lock on st"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("M").exists() && !st.exists());
+    drop(held);
+    let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
+    assert_code(&r, 3);
+}

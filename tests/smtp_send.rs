@@ -996,3 +996,43 @@ fn a_message_that_went_is_not_sent_again_for_a_deferred_recipient() {
     assert_eq!(srv.data_received(), msg);
     srv.finish();
 }
+
+/// Issue 13, defect 7: one flush per queue; a second waits (the 1 s of `--timeout`), then exits 7
+/// without connecting, and the entries stay.
+#[test]
+fn a_flush_holding_the_queue_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    std::fs::create_dir(&queue).unwrap();
+    std::fs::write(
+        queue.join("1.msg"),
+        b"ferry-smtp-queue 1\nfrom a@b\nto c@d\n\nx\r\n",
+    )
+    .unwrap();
+    let held = ferry::state::RunLock::dir(&queue, std::time::Duration::ZERO).unwrap();
+    let args = [
+        "--helo",
+        "test.invalid",
+        "--timeout",
+        "1",
+        "--flush-queue",
+        "q",
+        "smtp://127.0.0.1:1",
+    ];
+    let r = run_in(dir.path(), "smtp-send", &args, &[]);
+    assert_code(&r, 7);
+    assert!(
+        r.stderr.contains("another run holds the lock on q"),
+        "{}",
+        r.stderr
+    );
+    assert!(queue.join("1.msg").exists());
+    drop(held);
+    let r = run_in(dir.path(), "smtp-send", &args, &[]);
+    assert_ne!(r.stderr, "");
+    assert!(
+        !r.stderr.contains("another run holds the lock"),
+        "{}",
+        r.stderr
+    );
+}

@@ -32,6 +32,7 @@ use crate::ops::imap::pool::{Done, Pool};
 use crate::ops::imap::slot::{Mem, NoBodies, Out, PartInfo, Slot, file_name, transfer_encoding};
 use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
 use crate::sasl::Mechanism;
+use crate::state::{LOCK_WAIT, RunLock};
 use crate::store::{Store, Target, ToLf};
 
 pub use crate::json::ErrorJson;
@@ -120,6 +121,11 @@ pub struct Summary {
 /// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled.
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
+    // One run per state file: two at once would both fetch (and store) every new message.
+    let _lock = match &opts.state {
+        Some(p) => Some(RunLock::state(p, opts.net.timeout.min(LOCK_WAIT))?),
+        None => None,
+    };
     let mut store = Store::open(opts.output.clone())?;
     let pool = match &opts.output {
         Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&opts.output, COMMIT_THREADS)?),

@@ -41,6 +41,7 @@ use crate::ops::pop3::state::UidlState;
 use crate::ops::pop3::stored::{Finder, Guarded};
 use crate::pingpong::SessionConfig;
 use crate::pop3::{Config, Login, Part, Retrieved, Session};
+use crate::state::{LOCK_WAIT, RunLock};
 use crate::store::{Store, Target as StoreTarget};
 use crate::url::Target;
 
@@ -120,6 +121,11 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         percent_encoding::utf8_percent_encode(&creds.user, percent_encoding::NON_ALPHANUMERIC),
         opts.server.host
     );
+    // One run per state file: two at once would both fetch (and store) every new message.
+    let _lock = match &opts.state {
+        Some(p) => Some(RunLock::state(p, opts.net.timeout.min(LOCK_WAIT))?),
+        None => None,
+    };
     let state = match &opts.state {
         Some(p) => Some(UidlState::load(p, &account)?),
         None => None,

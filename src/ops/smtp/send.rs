@@ -177,7 +177,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     match &opts.action {
         Action::Flush(dir) => {
             let conn = connector(&opts.server)?;
-            queue::flush(&conn, &opener(&opts.server), dir, ui)
+            let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
+            queue::flush(&conn, &opener(&opts.server), dir, wait, ui)
         }
         Action::Send(m) => send(opts, m, ui),
     }
