@@ -65,7 +65,7 @@ pub fn refusal(r: &RcptResult) -> Error {
 /// One transaction on an open session: envelope, then DATA when at least one recipient was accepted (all
 /// of them with `all_or_nothing`), else RSET.
 pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<Transaction> {
-    let results = s.envelope(&job.from, &job.params(), &job.rcpts)?;
+    let results = s.envelope(&job.from, &job.params()?, &job.rcpts)?;
     let accepted = results.iter().filter(|r| r.accepted()).count();
     if accepted == 0 || (all_or_nothing && accepted < results.len()) {
         s.rset()?;
