@@ -7,7 +7,10 @@
 //! message as `pending` (see `state`), the delivery is committed, and once the commit has returned
 //! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
 //! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a
-//! second one for the same UID, is read and dropped.
+//! second one for the same UID, is read and dropped. A UID asked for and not sent is asked about with
+//! `UID SEARCH UID ...`: gone, it is skipped; still there, it failed, and `last_uid` never passes it, so
+//! the next run asks again. `--state` is locked for the whole run ([`RunLock`]): a second run waits,
+//! then exits 7, rather than fetching the same messages.
 //!
 //! The run outlives its sessions (`--retries`): what was stored, skipped or is still to be removed on the
 //! server, and the state, live in [`Fetcher`], not in the session. When a session fails transiently (a

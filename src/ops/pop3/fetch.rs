@@ -20,6 +20,10 @@
 //! retrieves it into a digest and looks for a stored file with the same bytes ([`Finder`]); only when none
 //! exists is it delivered again. An mbox, an MDA or stdout cannot be searched like that: there the window
 //! between the commit and the journal record (microseconds) may deliver one message twice after a crash.
+//! Two runs at once on one state file would each fetch every new message: `--state` is locked for the
+//! whole run ([`RunLock`]); a second run waits, then exits 7. A UIDL list with an empty or repeated id
+//! cannot name messages: when the state, `--new-only` or `--delete` depend on it the run stops (exit 9)
+//! before any RETR; otherwise messages are named by number ([`listing`]).
 //!
 //! With PIPELINING (RFC 2449 §6.6) RETRs go out in batches of [`BATCH`] and the bodies are read in order.
 //! A local write failure does not stop reading: the rest of the body is drained so the session stays in
