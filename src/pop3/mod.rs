@@ -67,6 +67,12 @@ pub struct Capabilities {
     pub stls: bool,
 }
 
+/// The most CAPA lines accepted: servers send about ten; more is a protocol violation (exit 9).
+pub const MAX_CAPABILITIES: usize = 1000;
+
+/// The most SASL mechanisms kept from a CAPA `SASL` line (real servers offer a handful).
+const MAX_MECHANISMS: usize = 64;
+
 impl Capabilities {
     /// Parses CAPA's lines.
     pub fn parse(lines: &[String]) -> Capabilities {
@@ -80,7 +86,7 @@ impl Capabilities {
             match name.to_ascii_uppercase().as_str() {
                 "TOP" => c.top = true,
                 "USER" => c.user = true,
-                "SASL" => c.sasl = words.map(str::to_string).collect(),
+                "SASL" => c.sasl = words.take(MAX_MECHANISMS).map(str::to_string).collect(),
                 "RESP-CODES" => c.resp_codes = true,
                 "PIPELINING" => c.pipelining = true,
                 "UIDL" => c.uidl = true,
@@ -209,6 +215,11 @@ impl<S: Wire> Session<S> {
     pub fn capa(&mut self) -> Result<()> {
         let r = self.exchange(&Command::new("CAPA"), Expect::Multi)?;
         self.capabilities = if r.is_ok() {
+            if r.lines.len() > MAX_CAPABILITIES {
+                return Err(Error::protocol(format!(
+                    "CAPA: the server listed more than {MAX_CAPABILITIES} capabilities"
+                )));
+            }
             Capabilities::parse(&r.lines)
         } else {
             Capabilities::default()

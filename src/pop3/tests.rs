@@ -414,3 +414,17 @@ fn uidl_without_an_id_and_listing_caps() {
     assert_eq!(e.kind(), ErrorKind::Protocol);
     assert!(e.to_string().contains("more than 10000000 messages"), "{e}");
 }
+
+/// Issue 13, defect 2: a CAPA reply of more than `MAX_CAPABILITIES` lines is a protocol violation, and a
+/// SASL line keeps at most 64 mechanisms.
+#[test]
+fn capa_is_capped() {
+    let long = format!("+OK\r\n{}.\r\n", "X-FOO\r\n".repeat(MAX_CAPABILITIES + 1));
+    let (s, log) = open(&[GREETING, &long], false, Login::Default, "pw");
+    let e = s.err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.to_string().contains("more than 1000 capabilities"), "{e}");
+    log.assert_sent(&["CAPA"]);
+    let many = format!("SASL {}", "M ".repeat(500));
+    assert_eq!(Capabilities::parse(&[many]).sasl.len(), 64);
+}
