@@ -1,5 +1,6 @@
-//! State-file primitives for the incremental fetch tools: whole-file atomic replacement and an
-//! append-only journal, both durable when they return. The formats (which UIDLs, which UIDVALIDITY) stay
+//! State-file primitives for the incremental fetch tools: whole-file atomic replacement, an append-only
+//! journal, both durable when they return, and [`RunLock`], the lock one run holds on its state file (or
+//! smtp-send on its queue) so that two overlapping runs never fetch or send the same mail twice. The formats (which UIDLs, which UIDVALIDITY) stay
 //! with each tool; this module only guarantees that a reader sees the old state or the new one, never a
 //! torn file, and that an acknowledged record survives a crash. Writes go through `crate::fsys`; a
 //! signal that stops the process removes a replacement's temporary file (see `crate::signals`).
@@ -7,9 +8,11 @@
 use std::fs::{File, OpenOptions};
 use std::io::Read;
 use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::io::AsRawFd;
 use std::path::Path;
+use std::time::{Duration, Instant};
 
-use crate::error::{Error, Result};
+use crate::error::{Error, ErrorKind, Result};
 
 fn dir_of(path: &Path) -> &Path {
     match path.parent() {
@@ -73,6 +76,64 @@ pub fn read_optional(path: &Path, cap: u64) -> Result<Option<Vec<u8>>> {
         ));
     }
     Ok(Some(out))
+}
+
+/// The longest a run waits for another run to release its lock: long enough to ride out a run that is
+/// just finishing, short enough that a cron job started every minute never piles up.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// An exclusive `flock(2)` held for a whole run, released when dropped (or when the process ends, however
+/// it ends). The lock file is never removed: removing it would let a third run lock a new file while the
+/// second still holds the old one.
+#[derive(Debug)]
+pub struct RunLock {
+    _file: File,
+}
+
+impl RunLock {
+    /// Locks the state file `path` through `PATH.lock` beside it (the state itself is replaced by
+    /// rename, so a lock on it would stay with the old file). See [`RunLock::take`] for `wait`.
+    pub fn state(path: &Path, wait: Duration) -> Result<RunLock> {
+        let mut name = path.as_os_str().to_owned();
+        name.push(".lock");
+        RunLock::take(Path::new(&name), path, wait)
+    }
+
+    /// Locks the directory `dir` through `DIR/.lock`.
+    pub fn dir(dir: &Path, wait: Duration) -> Result<RunLock> {
+        RunLock::take(&dir.join(".lock"), dir, wait)
+    }
+
+    /// Takes the lock on `lock` (created mode 0600, never through a symlink), trying again for up to
+    /// `wait`; still held by another run after that, it is a temporary failure (exit 7) naming `what`.
+    pub fn take(lock: &Path, what: &Path, wait: Duration) -> Result<RunLock> {
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .mode(0o600)
+            .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(lock)
+            .map_err(|e| Error::local(lock.display(), e))?;
+        let deadline = Instant::now() + wait;
+        loop {
+            // SAFETY: flock on a descriptor `file` owns; no memory is shared.
+            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+                return Ok(RunLock { _file: file });
+            }
+            let err = std::io::Error::last_os_error();
+            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+                return Err(Error::local(lock.display(), err));
+            }
+            if Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorKind::Transient,
+                    format!("another run holds the lock on {}", what.display()),
+                ));
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
 }
 
 /// An append-only journal of text records, one per line; each `append` is on disk when it returns.
@@ -143,5 +204,26 @@ mod tests {
 
         std::os::unix::fs::symlink(&j, d.path().join("link")).unwrap();
         assert!(read_optional(&d.path().join("link"), 100).is_err());
+    }
+
+    /// Issue 13, defect 7: one run at a time per state file; the second waits, then exit 7.
+    #[test]
+    fn a_second_run_waits_then_gives_up() {
+        let d = tempfile::tempdir().unwrap();
+        let st = d.path().join("state");
+        let held = RunLock::state(&st, Duration::ZERO).unwrap();
+        let started = Instant::now();
+        let e = RunLock::state(&st, Duration::from_millis(200)).unwrap_err();
+        assert!(started.elapsed() >= Duration::from_millis(200));
+        assert_eq!(e.kind(), ErrorKind::Transient);
+        assert_eq!(
+            e.to_string(),
+            format!("another run holds the lock on {}", st.display())
+        );
+        drop(held);
+        let _again = RunLock::state(&st, Duration::ZERO).unwrap();
+        assert!(d.path().join("state.lock").exists());
+        let _dir = RunLock::dir(d.path(), Duration::ZERO).unwrap();
+        assert!(RunLock::dir(d.path(), Duration::ZERO).is_err());
     }
 }

@@ -84,7 +84,9 @@ fn literals_split_empty_unsolicited_and_renumbered() {
             fetched(1, 5, "duplicate"),
             s("A0004 OK Fetch completed"),
         ],
-        logout("A0005"),
+        // UID 6 came back empty: is it gone? (issue 13, defect 8)
+        search("A0005", "UID 6", ""),
+        logout("A0006"),
     ]));
     let (r, dir) = run("imap-fetch", &[&url(&srv, ""), "--dir", "out", "--json"]);
     assert_code(&r, 0);
@@ -785,4 +787,214 @@ fn pending_deletions_survive_a_run_killed_while_resuming() {
         std::fs::read_to_string(&state).unwrap(),
         format!("{without_deletions}\n")
     );
+}
+
+/// Issue 13, defect 2: forty ESEARCH responses of ten million UIDs each used to be summed into one
+/// 1.2 GB vector (SIGABRT); the total is capped before any range is expanded: exit 9, quickly.
+#[test]
+fn endless_esearch_results_are_capped_in_total() {
+    let caps = "IMAP4rev1 ESEARCH";
+    let mut steps = vec![e("A0003 UID SEARCH RETURN (ALL) ALL")];
+    for _ in 0..40 {
+        steps.push(s("* ESEARCH (TAG \"A0003\") UID ALL 1:9999999"));
+    }
+    steps.push(s("A0003 OK done"));
+    let srv = Server::start(script(vec![
+        login(caps),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        steps,
+    ]));
+    let started = std::time::Instant::now();
+    let (r, _dir) = run("imap-fetch", &[&url(&srv, ""), "--dir", "o"]);
+    assert_code(&r, 9);
+    assert!(
+        r.stderr
+            .contains("the server named more than 10000000 UIDs"),
+        "{}",
+        r.stderr
+    );
+    assert!(started.elapsed() < Duration::from_secs(20));
+    srv.finish();
+}
+
+/// Issue 13, defect 8: the server answers `UID FETCH 1:2` with UID 2 only (and a stray body for a UID
+/// not asked for); UID 1 is still in the mailbox, so it failed and `last_uid` stays below it. The next
+/// run fetches UID 1, and only it.
+#[test]
+fn a_uid_the_server_did_not_send_is_not_passed_by_the_state() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("state.json");
+    let st = st.to_str().unwrap();
+    let args = |srv: &Server| {
+        vec![
+            url(srv, ""),
+            "--new-only".into(),
+            "--state".into(),
+            st.into(),
+            "--dir".into(),
+            "o".into(),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "1 2"),
+        vec![
+            e("A0004 UID FETCH 1:2 (UID BODY.PEEK[])"),
+            fetched(3, 3, "stray\r\n"),
+            fetched(2, 2, TWO),
+            s("A0004 OK done"),
+        ],
+        search("A0005", "UID 1", "1"),
+        logout("A0006"),
+    ]));
+    let a = args(&srv);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &a, &[]);
+    srv.finish();
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("UID 1: the server sent no body for it, yet still has it"),
+        "{}",
+        r.stderr
+    );
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(st).unwrap()).unwrap();
+    assert_eq!(doc["last_uid"], 0);
+    assert_eq!(doc["stored"], serde_json::json!([2]));
+    assert_eq!(names_in(&dir.path().join("o")), ["2.eml"]);
+
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "1 2"),
+        vec![
+            e("A0004 UID FETCH 1 (UID BODY.PEEK[])"),
+            fetched(1, 1, ONE),
+            s("A0004 OK done"),
+        ],
+        logout("A0005"),
+    ]));
+    let a = args(&srv);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &a, &[]);
+    srv.finish();
+    assert_code(&r, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&std::fs::read(st).unwrap()).unwrap();
+    assert_eq!(doc["last_uid"], 2);
+    assert_eq!(names_in(&dir.path().join("o")), ["1.eml", "2.eml"]);
+}
+
+/// Issue 13, defect 6: `--part 9` of a message without part 9 (NIL, or an empty literal) is a failed
+/// message, exit 6, not "0 bytes".
+#[test]
+fn a_missing_part_is_a_failure() {
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "4 5"),
+        vec![
+            e("A0004 UID FETCH 4:5 (UID BODY.PEEK[9])"),
+            s("* 1 FETCH (UID 4 BODY[9] NIL)"),
+            Raw(b"* 2 FETCH (UID 5 BODY[9] {0}\r\n)\r\n".to_vec()),
+            s("A0004 OK done"),
+        ],
+        logout("A0005"),
+    ]));
+    let (r, dir) = run("imap-fetch", &[&url(&srv, ""), "--part", "9", "--dir", "o"]);
+    srv.finish();
+    assert_code(&r, 6);
+    assert!(r.stderr.contains("no part 9 in UID 4"), "{}", r.stderr);
+    assert!(r.stderr.contains("no part 9 in UID 5"), "{}", r.stderr);
+    assert!(names_in(&dir.path().join("o")).is_empty());
+}
+
+/// Issue 13, defect 5: a decoded binary part is bytes: its CRLFs stay CRLF (it used to lose one byte
+/// per CRLF), and with `--dir` it is stored under its own file name, made safe.
+#[test]
+fn a_decoded_binary_part_keeps_its_bytes_and_its_name() {
+    use base64::Engine;
+    let data: Vec<u8> = (0..4096u32)
+        .flat_map(|i| [(i % 251) as u8, b'\r', b'\n', 0, b'\r'])
+        .collect();
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&data);
+    let wire: String = b64
+        .as_bytes()
+        .chunks(76)
+        .map(|l| format!("{}\r\n", std::str::from_utf8(l).unwrap()))
+        .collect();
+    let mime = "Content-Type: application/octet-stream; name=\"x.bin\"\r\n\
+                Content-Disposition: attachment;\r\n filename=\"../report.bin\"\r\n\
+                Content-Transfer-Encoding: base64\r\n\r\n";
+    let part = |tag: &str| {
+        vec![
+            e(&format!("{tag} UID FETCH 3 (UID BODY.PEEK[2.MIME])")),
+            Raw(format!(
+                "* 1 FETCH (UID 3 BODY[2.MIME] {{{}}}\r\n{mime})\r\n",
+                mime.len()
+            )
+            .into_bytes()),
+            s(&format!("{tag} OK done")),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        select("EXAMINE", "A0002", "INBOX", 7),
+        search("A0003", "ALL", "3"),
+        part("A0004"),
+        vec![
+            e("A0005 UID FETCH 3 (UID BODY.PEEK[2])"),
+            Raw(format!("* 1 FETCH (UID 3 BODY[2] {{{}}}\r\n{wire})\r\n", wire.len()).into_bytes()),
+            s("A0005 OK done"),
+        ],
+        logout("A0006"),
+    ]));
+    let (r, dir) = run(
+        "imap-fetch",
+        &[&url(&srv, ""), "--part", "2", "--decode", "--dir", "D"],
+    );
+    srv.finish();
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("D")), ["report.bin"]);
+    let got = std::fs::read(dir.path().join("D/report.bin")).unwrap();
+    assert_eq!(got.len(), data.len());
+    assert!(got == data, "the decoded bytes differ");
+    assert!(
+        r.stderr.contains(&format!("{} bytes", data.len())),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Issue 13, defect 7: while another run holds the state file's lock, a second run waits (here the 1 s
+/// of `--timeout`, else up to 10 s), then exits 7 without connecting: nothing is fetched twice.
+#[test]
+fn a_run_holding_the_state_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let held = ferry::state::RunLock::state(&st, Duration::ZERO).unwrap();
+    // Nothing listens on port 1: a run that got past the lock would fail to connect (exit 3).
+    let args = [
+        "imap://ann:pw@127.0.0.1:1/",
+        "--new-only",
+        "--state",
+        "st",
+        "--maildir",
+        "M",
+        "--timeout",
+        "1",
+    ];
+    let started = std::time::Instant::now();
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 7);
+    assert!(started.elapsed() >= Duration::from_secs(1));
+    assert!(
+        r.stderr.contains("another run holds the lock on st"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("M").exists() && !st.exists());
+    drop(held);
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 3);
 }

@@ -770,3 +770,94 @@ fn without_retries_a_dropped_run_ends_on_the_first_connection() {
     let seen = per_session(&srv.finish());
     assert_eq!(seen, [expected_first(false)]);
 }
+
+/// Issue 13, defect 10: an empty or repeated UIDL cannot name a message. With --new-only/--state or
+/// --delete the run stops before any RETR (exit 9); without them the messages are named by number.
+#[test]
+fn a_uidl_list_that_is_not_unique() {
+    for args in [
+        &["--maildir", "M", "--new-only", "--state", "st"][..],
+        &["--maildir", "M", "--delete"][..],
+    ] {
+        let srv = Server::start(script(vec![
+            greet(FULL),
+            login(AFTER),
+            listing(&[(10, "a"), (10, "a")]),
+        ]));
+        let (r, d) = fetch(&srv, args);
+        assert_code(&r, 9);
+        assert!(
+            r.stderr.contains("the server's UIDL list is not unique"),
+            "{}",
+            r.stderr
+        );
+        let seen = srv.finish();
+        assert!(
+            !seen
+                .iter()
+                .any(|l| l.starts_with("RETR") || l.starts_with("DELE"))
+        );
+        assert!(!d.path().join("st").exists());
+    }
+    // An empty id ("2" alone) is not unique either.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (10, "")]),
+    ]));
+    let (r, _d) = fetch(&srv, &["--maildir", "M", "--delete"]);
+    assert_code(&r, 9);
+    srv.finish();
+
+    // Nothing depends on the ids: messages are fetched, and named, by number.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (10, "a")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("RETR 2")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    let (r, d) = fetch(&srv, &["--dir", "D"]);
+    assert_code(&r, 0);
+    assert!(
+        r.stderr.contains("messages are named by number"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(&d.path().join("D")), ["1.eml", "2.eml"]);
+    srv.finish();
+}
+
+/// Issue 13, defect 7: while another run holds the state file's lock, a second run waits (the 1 s of
+/// `--timeout`), then exits 7 without connecting.
+#[test]
+fn a_run_holding_the_state_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let st = dir.path().join("st");
+    let held = ferry::state::RunLock::state(&st, std::time::Duration::ZERO).unwrap();
+    // Nothing listens on port 1: a run that got past the lock would fail to connect (exit 3).
+    let args = [
+        "pop3://ann@127.0.0.1:1",
+        "--new-only",
+        "--state",
+        "st",
+        "--maildir",
+        "M",
+        "--timeout",
+        "1",
+    ];
+    let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
+    assert_code(&r, 7);
+    assert!(
+        r.stderr.contains("another run holds the lock on st"),
+        "{}",
+        r.stderr
+    );
+    assert!(!dir.path().join("M").exists() && !st.exists());
+    drop(held);
+    let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
+    assert_code(&r, 3);
+}

@@ -996,3 +996,92 @@ fn a_message_that_went_is_not_sent_again_for_a_deferred_recipient() {
     assert_eq!(srv.data_received(), msg);
     srv.finish();
 }
+
+/// Issue 13, defect 7: one flush per queue; a second waits (the 1 s of `--timeout`), then exits 7
+/// without connecting, and the entries stay.
+#[test]
+fn a_flush_holding_the_queue_lock_keeps_a_second_one_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let queue = dir.path().join("q");
+    std::fs::create_dir(&queue).unwrap();
+    std::fs::write(
+        queue.join("1.msg"),
+        b"ferry-smtp-queue 1\nfrom a@b\nto c@d\n\nx\r\n",
+    )
+    .unwrap();
+    let held = ferry::state::RunLock::dir(&queue, std::time::Duration::ZERO).unwrap();
+    let args = [
+        "--helo",
+        "test.invalid",
+        "--timeout",
+        "1",
+        "--flush-queue",
+        "q",
+        "smtp://127.0.0.1:1",
+    ];
+    let r = run_in(dir.path(), "smtp-send", &args, &[]);
+    assert_code(&r, 7);
+    assert!(
+        r.stderr.contains("another run holds the lock on q"),
+        "{}",
+        r.stderr
+    );
+    assert!(queue.join("1.msg").exists());
+    drop(held);
+    let r = run_in(dir.path(), "smtp-send", &args, &[]);
+    assert_ne!(r.stderr, "");
+    assert!(
+        !r.stderr.contains("another run holds the lock"),
+        "{}",
+        r.stderr
+    );
+}
+
+/// Issue 13, defect 9: `SIZE=` is the message as sent (RFC 1870 §3: CRLF line endings, not counting the
+/// doubled quoting dots nor the terminating dot), not as read: bare LFs become CRLF on the wire.
+#[test]
+fn size_counts_the_message_as_sent() {
+    let dir = tempfile::tempdir().unwrap();
+    let msg = format!(
+        "From: ann@example.com\nTo: bob@example.org\n{DATE}\n{ID}\nSubject: hi\n\n.hidden\n..two\nlast"
+    )
+    .into_bytes();
+    let path = write_msg(dir.path(), "m.eml", &msg);
+    let wire = format!(
+        "From: ann@example.com\r\nTo: bob@example.org\r\n{DATE}\r\n{ID}\r\nSubject: hi\r\n\r\n.hidden\r\n..two\r\nlast\r\n"
+    );
+    let srv = Server::start(script(vec![
+        hello(&["PIPELINING", "SIZE 100000"]),
+        vec![
+            Expect(format!("MAIL FROM:<ann@example.com> SIZE={}", wire.len())),
+            e("RCPT TO:<bob@example.org>"),
+            s("250 2.1.0 Ok"),
+            s("250 2.1.5 Ok"),
+            e("DATA"),
+            s("354 go"),
+            ReadDotBody,
+            s("250 2.0.0 queued as X1"),
+        ],
+        quit_ok(),
+    ]));
+    let r = run_smtp(dir.path(), &[&url(&srv), "--message", &path, "-t"], &[]);
+    assert_code(&r, 0);
+    // What crossed the wire: the same, dot-stuffed (two more dots, which SIZE does not count).
+    let stuffed = wire.replace("\r\n.", "\r\n..");
+    assert_eq!(String::from_utf8(srv.data_received()).unwrap(), stuffed);
+    srv.finish();
+
+    // The limit is checked against that size too: 7 bare LFs make it 7 bytes too large.
+    let limit = wire.len() - 1;
+    assert!(msg.len() <= limit);
+    let srv = Server::start(script(vec![hello(&[&format!("SIZE {limit}")]), quit_ok()]));
+    let r = run_smtp(dir.path(), &[&url(&srv), "--message", &path, "-t"], &[]);
+    assert_code(&r, 6);
+    assert!(
+        r.stderr
+            .contains(&format!("the message ({} bytes) is larger", wire.len())),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}

@@ -28,7 +28,15 @@ use crate::url::Target;
         on messages whose local copy is durable. With --new-only --state FILE, the mailbox's UIDVALIDITY and \
         the last stored UID are recorded after every message, so an interrupted run can simply be run again: \
         nothing is lost, nothing is stored twice in a Maildir or --dir, and pending deletions are finished; \
-        a changed UIDVALIDITY fetches everything again with a warning.\n\n\
+        a changed UIDVALIDITY fetches everything again with a warning. A message the server does not send \
+        when asked, yet still lists, failed and is asked for again by the next run. One run at a time uses \
+        a state file: a run holds the lock FILE.lock for its whole length, and a second run started \
+        meanwhile waits up to 10 seconds (or --timeout, if shorter) for it, then exits 7 with \"another \
+        run holds the lock on FILE\" without connecting.\n\n\
+        --part N fetches one MIME part; a message without that part failed (\"no part N in UID n\", exit \
+        6). With --decode the part is decoded from its Content-Transfer-Encoding and stored as bytes (line \
+        endings untouched); with --dir it is named after the part's own file name, made safe, else \
+        UID-partN.\n\n\
         With --retries N, a session that fails transiently (a dropped connection, a timeout, BYE) is \
         opened again (fresh connection and login), the mailbox is selected again and must still have the \
         UIDVALIDITY the run started with (else the run stops), stored messages not yet deleted or moved \

@@ -29,6 +29,12 @@ use crate::url::{Scheme, Target};
         run can simply be run again: nothing is lost, nothing is stored twice (Maildir and --dir), and \
         deletions still pending are sent again. Messages may be selected by number or by UIDL (a selector \
         made only of digits is a message number). PIPELINING is used when the server offers it.\n\n\
+        A UIDL list with an empty or repeated id cannot tell messages apart: with --state, --new-only or \
+        --delete the run stops before fetching anything (exit 9, \"the server's UIDL list is not \
+        unique\"); otherwise it warns and names messages by number. One run at a time uses a state file: a \
+        run holds the lock FILE.lock for its whole length, and a second run started meanwhile waits up to \
+        10 seconds (or --timeout, if shorter) for it, then exits 7 with \"another run holds the lock on \
+        FILE\" without connecting.\n\n\
         --retries N: when the session fails transiently (connection dropped, timeout, -ERR [IN-USE] or \
         [SYS/TEMP]) the run continues on a new connection with a new login: messages already stored are \
         not fetched again and their DELE (with --delete) is sent again on the new session. This needs \

@@ -42,6 +42,11 @@ pub mod sendmail;
         --retries N tries again, on a new connection, only when nothing was sent (a transient failure \
         before the message went, or every recipient deferred): a recipient that accepted the message never \
         gets it twice.\n\n\
+        --queue DIR keeps a message that could not be sent (a transient failure) as one file in DIR, \
+        written atomically, so queueing needs no lock. --flush-queue DIR holds the lock DIR/.lock for its \
+        whole run: a second flush started meanwhile waits up to 10 seconds (or --timeout, if shorter), then \
+        exits 7 with \"another run holds the lock on DIR\", so no entry is sent twice. SIZE= counts the \
+        message as sent (CRLF line endings; RFC 1870 leaves out the stuffing dots).\n\n\
         With --json, each recipient carries a status: `ok` (the message went to it) or `failed` (refused, \
         deferred, queued, or the message was not sent), and for `failed` an error with the exit code that \
         failure alone would have (6 for a 5xx refusal, 7 for a 4xx or a queued message) and the reason. \

@@ -38,6 +38,10 @@ pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
 #[cfg(test)]
 mod tests;
 
+/// The most mailboxes one LIST may return: real accounts have hundreds, a large shared server tens of
+/// thousands; each entry is kept in memory, so a server streaming `* LIST` forever must stop somewhere.
+pub const MAX_MAILBOXES: usize = 100_000;
+
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
@@ -460,9 +464,12 @@ impl<S: Wire> Session<S> {
     }
 
     /// UID SEARCH (RFC 9051 §6.4.4 with §6.4.9; RFC 4731 `RETURN (ALL)` when the server has ESEARCH): the
-    /// UIDs matching `criteria` (user IMAP syntax), sorted.
+    /// UIDs matching `criteria` (user IMAP syntax), sorted. Every SEARCH/ESEARCH response of the command
+    /// counts towards one total of at most [`response::MAX_SEARCH`] UIDs, checked before any range is
+    /// expanded; more is a protocol violation (exit 9).
     pub fn uid_search(&mut self, criteria: &[Part]) -> Result<Vec<u32>> {
-        let mut uids = Vec::new();
+        let mut ranges: Vec<(u32, u32)> = Vec::new();
+        let mut total: u64 = 0;
         // RFC 4731 ESEARCH answers with ranges: a big mailbox's result stays a short line.
         let mut parts = criteria.to_vec();
         if self.caps.has(Capability::ESearch) {
@@ -471,10 +478,21 @@ impl<S: Wire> Session<S> {
         let tag = self.send("UID SEARCH", parts)?;
         self.complete(&tag, "UID SEARCH", &mut |r| {
             if let Response::Search(v) = r {
-                uids.extend(v);
+                total = total.saturating_add(response::count_ranges(&v));
+                if total > response::MAX_SEARCH {
+                    return Err(Error::protocol(format!(
+                        "UID SEARCH: the server named more than {} UIDs",
+                        response::MAX_SEARCH
+                    )));
+                }
+                ranges.extend(v);
             }
             Ok(())
         })?;
+        let mut uids: Vec<u32> = Vec::new();
+        for (lo, hi) in ranges {
+            uids.extend(lo..=hi);
+        }
         uids.sort_unstable();
         uids.dedup();
         Ok(uids)
@@ -576,13 +594,19 @@ impl<S: Wire> Session<S> {
         self.expunge(set)
     }
 
-    /// LIST (RFC 9051 §6.3.9) with reference "" and `pattern` (UTF-8; `*` and `%` wildcards).
+    /// LIST (RFC 9051 §6.3.9) with reference "" and `pattern` (UTF-8; `*` and `%` wildcards). More than
+    /// [`MAX_MAILBOXES`] entries is a protocol violation (exit 9).
     pub fn list(&mut self, pattern: &str) -> Result<Vec<ListEntry>> {
         let mut out = Vec::new();
         let pat = quote::mailbox(pattern)?;
         let tag = self.send("LIST", vec![Part::Text(format!("\"\" {pat}"))])?;
         self.complete(&tag, "LIST", &mut |r| {
             if let Response::List(e) = r {
+                if out.len() >= MAX_MAILBOXES {
+                    return Err(Error::protocol(format!(
+                        "LIST: the server listed more than {MAX_MAILBOXES} mailboxes"
+                    )));
+                }
                 out.push(e);
             }
             Ok(())

@@ -131,8 +131,9 @@ pub enum Response {
     Exists(u32),
     /// `* n EXPUNGE`: message n is gone, later ones move down by one.
     Expunge(u32),
-    /// `* SEARCH n...`.
-    Search(Vec<u32>),
+    /// `* SEARCH n...` or `* ESEARCH ... ALL set`: the UIDs as inclusive ranges, never expanded here, so a
+    /// short line naming millions of UIDs costs a few bytes until the session has checked the total.
+    Search(Vec<(u32, u32)>),
     /// `* LIST ...` or `* LSUB ...`.
     List(ListEntry),
     /// `* STATUS mailbox (NAME n ...)`.
@@ -150,21 +151,27 @@ pub fn parse(bytes: &[u8]) -> Result<Response> {
     Ok(r)
 }
 
-/// The most UIDs a search result may expand to.
-pub const MAX_SEARCH: usize = 10_000_000;
+/// The most UIDs one search may name in all, over every SEARCH/ESEARCH response of the command: a
+/// mailbox with more messages than this does not exist in practice, and the expanded list (4 bytes a
+/// UID) stays at 40 MB. More is a protocol violation (exit 9).
+pub const MAX_SEARCH: u64 = 10_000_000;
 
-/// Expands a sequence-set of UIDs (`1:5,7`) into `out`, at most [`MAX_SEARCH`] in all.
-fn expand_set(set: &[u8], out: &mut Vec<u32>) -> Result<()> {
+/// The UIDs in `ranges` (inclusive, any order), counted without expanding them.
+pub fn count_ranges(ranges: &[(u32, u32)]) -> u64 {
+    ranges
+        .iter()
+        .map(|&(lo, hi)| u64::from(hi.abs_diff(lo)) + 1)
+        .sum()
+}
+
+/// Parses a sequence-set of UIDs (`1:5,7`) into inclusive ranges (`lo <= hi`), appended to `out`.
+fn parse_set(set: &[u8], out: &mut Vec<(u32, u32)>) -> Result<()> {
     let text = std::str::from_utf8(set).map_err(|_| bad("sequence set"))?;
     for range in text.split(',') {
         let (a, b) = range.split_once(':').unwrap_or((range, range));
         let a: u32 = a.parse().map_err(|_| bad("sequence set"))?;
         let b: u32 = b.parse().map_err(|_| bad("sequence set"))?;
-        let (lo, hi) = (a.min(b), a.max(b));
-        if out.len() + (hi - lo) as usize >= MAX_SEARCH {
-            return Err(bad("search result too large"));
-        }
-        out.extend(lo..=hi);
+        out.push((a.min(b), a.max(b)));
     }
     Ok(())
 }
@@ -353,7 +360,8 @@ impl<'a> Parser<'a> {
                     if self.peek() == Some(b'(') || self.at_end() {
                         break; // RFC 7162 (MODSEQ n)
                     }
-                    uids.push(self.number()?);
+                    let n = self.number()?;
+                    uids.push((n, n));
                 }
                 Ok(Response::Search(uids))
             }
@@ -372,7 +380,7 @@ impl<'a> Parser<'a> {
                     self.expect(b' ')?;
                     if name == "ALL" {
                         let set = self.word();
-                        expand_set(set, &mut uids)?;
+                        parse_set(set, &mut uids)?;
                     } else {
                         self.skip_value(0)?;
                     }
@@ -686,18 +694,24 @@ mod tests {
         assert_eq!(parse(b"* SEARCH").unwrap(), Response::Search(vec![]));
         assert_eq!(
             parse(b"* SEARCH 2 84 882 (MODSEQ 917162500)").unwrap(),
-            Response::Search(vec![2, 84, 882])
+            Response::Search(vec![(2, 2), (84, 84), (882, 882)])
         );
         assert!(parse(b"* SEARCH 99999999999").is_err());
         assert_eq!(
             parse(b"* ESEARCH (TAG \"A0003\") UID ALL 1:3,7,9:8 COUNT 6").unwrap(),
-            Response::Search(vec![1, 2, 3, 7, 8, 9])
+            Response::Search(vec![(1, 3), (7, 7), (8, 9)])
         );
         assert_eq!(
             parse(b"* ESEARCH (TAG \"A1\") UID").unwrap(),
             Response::Search(vec![])
         );
-        assert!(parse(b"* ESEARCH UID ALL 1:4294967295").is_err());
+        // The whole UID space is a few bytes as ranges; the session caps the total (MAX_SEARCH).
+        let r = parse(b"* ESEARCH UID ALL 1:4294967295").unwrap();
+        assert_eq!(r, Response::Search(vec![(1, u32::MAX)]));
+        assert_eq!(
+            count_ranges(&[(1, u32::MAX), (5, 5)]),
+            u64::from(u32::MAX) + 1
+        );
         assert_eq!(
             parse(b"* LIST (\\HasNoChildren \\Sent) \"/\" \"Sent &AOQ-\"").unwrap(),
             Response::List(ListEntry {

@@ -524,3 +524,45 @@ fn untagged_data_cannot_extend_the_wait_for_a_completion() {
     );
     assert!(log.unread() > 10);
 }
+
+/// Issue 13, defect 2: SEARCH/ESEARCH results are capped in total over every response of the command,
+/// before any range is expanded, and LIST entries are capped in number.
+#[test]
+fn search_and_list_totals_are_capped_across_responses() {
+    let many = "* ESEARCH (TAG \"A0002\") UID ALL 1:9999999\r\n".repeat(40);
+    let done = format!("{many}A0002 OK\r\n");
+    let (mut s, _log) = opened("IMAP4rev1 ESEARCH", &[&done]);
+    let err = s.uid_search(&quote::search("ALL").unwrap()).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(err.to_string().contains("more than 10000000 UIDs"), "{err}");
+
+    // Exactly the cap, in two responses, is fine; one more UID is not.
+    let (mut s, _log) = opened(
+        "IMAP4rev1 ESEARCH",
+        &["* ESEARCH UID ALL 1:5000000\r\n* ESEARCH UID ALL 5000001:10000000\r\nA0002 OK\r\n"],
+    );
+    assert_eq!(
+        s.uid_search(&quote::search("ALL").unwrap()).unwrap().len(),
+        10_000_000
+    );
+    let (mut s, _log) = opened(
+        "IMAP4rev1 ESEARCH",
+        &[
+            "* ESEARCH UID ALL 1:5000000\r\n* SEARCH 1 2\r\n* ESEARCH UID ALL 5000001:9999999\r\nA0002 OK\r\n",
+        ],
+    );
+    assert_eq!(
+        kind(s.uid_search(&quote::search("ALL").unwrap())),
+        ErrorKind::Protocol
+    );
+
+    let lines = "* LIST () \"/\" a\r\n".repeat(super::MAX_MAILBOXES + 1);
+    let done = format!("{lines}A0002 OK\r\n");
+    let (mut s, _log) = opened(CAPS, &[&done]);
+    let err = s.list("*").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(
+        err.to_string().contains("more than 100000 mailboxes"),
+        "{err}"
+    );
+}

@@ -67,6 +67,12 @@ pub struct Capabilities {
     pub stls: bool,
 }
 
+/// The most CAPA lines accepted: servers send about ten; more is a protocol violation (exit 9).
+pub const MAX_CAPABILITIES: usize = 1000;
+
+/// The most SASL mechanisms kept from a CAPA `SASL` line (real servers offer a handful).
+const MAX_MECHANISMS: usize = 64;
+
 impl Capabilities {
     /// Parses CAPA's lines.
     pub fn parse(lines: &[String]) -> Capabilities {
@@ -80,7 +86,7 @@ impl Capabilities {
             match name.to_ascii_uppercase().as_str() {
                 "TOP" => c.top = true,
                 "USER" => c.user = true,
-                "SASL" => c.sasl = words.map(str::to_string).collect(),
+                "SASL" => c.sasl = words.take(MAX_MECHANISMS).map(str::to_string).collect(),
                 "RESP-CODES" => c.resp_codes = true,
                 "PIPELINING" => c.pipelining = true,
                 "UIDL" => c.uidl = true,
@@ -209,6 +215,11 @@ impl<S: Wire> Session<S> {
     pub fn capa(&mut self) -> Result<()> {
         let r = self.exchange(&Command::new("CAPA"), Expect::Multi)?;
         self.capabilities = if r.is_ok() {
+            if r.lines.len() > MAX_CAPABILITIES {
+                return Err(Error::protocol(format!(
+                    "CAPA: the server listed more than {MAX_CAPABILITIES} capabilities"
+                )));
+            }
             Capabilities::parse(&r.lines)
         } else {
             Capabilities::default()
@@ -317,6 +328,7 @@ impl<S: Wire> Session<S> {
         if !r.is_ok() {
             return Err(r.refused("LIST", false));
         }
+        too_many("LIST", r.lines.len())?;
         r.lines
             .iter()
             .map(|l| {
@@ -327,15 +339,25 @@ impl<S: Wire> Session<S> {
             .collect()
     }
 
-    /// UIDL (RFC 1939 §7): every message's unique id. `None` when the server refuses UIDL.
+    /// UIDL (RFC 1939 §7): every message's unique id. `None` when the server refuses UIDL. A line with a
+    /// number and no id (`3` alone) is returned with an empty id: whether ids that are empty or repeated
+    /// are fatal depends on what the caller uses them for (pop3-fetch's `--state`, `--new-only`, `--delete`).
     pub fn uidl(&mut self) -> Result<Option<Vec<(u32, String)>>> {
         let r = self.exchange(&Command::new("UIDL"), Expect::Multi)?;
         if !r.is_ok() {
             return Ok(None);
         }
+        too_many("UIDL", r.lines.len())?;
         r.lines
             .iter()
             .map(|l| {
+                let mut words = l.split_ascii_whitespace();
+                if let (Some(n), None) = (words.next(), words.next())
+                    && let Ok(n) = n.parse::<u32>()
+                    && n > 0
+                {
+                    return Ok((n, String::new()));
+                }
                 let (n, v) = scan_listing(l, "UIDL")?;
                 // §7: 1 to 70 characters in 0x21..0x7E.
                 if v.is_empty() || v.len() > 70 || !v.bytes().all(|b| (0x21..=0x7e).contains(&b)) {
@@ -454,6 +476,20 @@ fn malformed(what: &str, line: &str) -> Error {
         "{what}: malformed line {}",
         crate::terminal::clip(line, 80)
     ))
+}
+
+/// The most messages a LIST or UIDL may list: no real maildrop holds ten million messages. (The engine's
+/// reply cap bounds the bytes of one listing as well; this bounds what is kept per entry.)
+pub const MAX_MESSAGES: usize = 10_000_000;
+
+/// A listing of more than [`MAX_MESSAGES`] entries is a protocol violation (exit 9).
+fn too_many(what: &str, n: usize) -> Result<()> {
+    if n > MAX_MESSAGES {
+        return Err(Error::protocol(format!(
+            "{what}: the server listed more than {MAX_MESSAGES} messages"
+        )));
+    }
+    Ok(())
 }
 
 /// `n value` of a LIST or UIDL line.

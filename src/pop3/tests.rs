@@ -408,3 +408,37 @@ proptest::proptest! {
         }
     }
 }
+
+/// Issue 13, defect 10: a UIDL line with a number and no id comes back with an empty id (the caller
+/// decides whether that is fatal); issue 13, defect 2: listings are counted.
+#[test]
+fn uidl_without_an_id_and_listing_caps() {
+    let (mut s, log) = opened(&["+OK\r\n1 a\r\n2\r\n3 a\r\n.\r\n"]);
+    assert_eq!(
+        s.uidl().unwrap().unwrap(),
+        vec![
+            (1, "a".to_string()),
+            (2, String::new()),
+            (3, "a".to_string())
+        ]
+    );
+    log.after_opening(&["UIDL"]);
+    assert!(super::too_many("LIST", super::MAX_MESSAGES).is_ok());
+    let e = super::too_many("UIDL", super::MAX_MESSAGES + 1).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.to_string().contains("more than 10000000 messages"), "{e}");
+}
+
+/// Issue 13, defect 2: a CAPA reply of more than `MAX_CAPABILITIES` lines is a protocol violation, and a
+/// SASL line keeps at most 64 mechanisms.
+#[test]
+fn capa_is_capped() {
+    let long = format!("+OK\r\n{}.\r\n", "X-FOO\r\n".repeat(MAX_CAPABILITIES + 1));
+    let (s, log) = open(&[GREETING, &long], false, Login::Default, "pw");
+    let e = s.err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.to_string().contains("more than 1000 capabilities"), "{e}");
+    log.assert_sent(&["CAPA"]);
+    let many = format!("SASL {}", "M ".repeat(500));
+    assert_eq!(Capabilities::parse(&[many]).sasl.len(), 64);
+}

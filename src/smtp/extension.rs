@@ -8,6 +8,10 @@
 
 use super::reply::Reply;
 
+/// The most lines an EHLO reply may have: servers announce a dozen extensions; a reply of thousands of
+/// lines is a server trying to make the client hold them (exit 9).
+pub const MAX_EHLO_LINES: usize = 1000;
+
 /// The extensions a server announced.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ServerInfo {

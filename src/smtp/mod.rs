@@ -172,6 +172,12 @@ impl<S: Wire> Session<S> {
         let r = self.cmd(Command::with("EHLO", self.config.helo.clone()))?;
         match r.code {
             250 => {
+                if r.lines.len() > extension::MAX_EHLO_LINES {
+                    return Err(Error::protocol(format!(
+                        "EHLO: the server announced more than {} lines",
+                        extension::MAX_EHLO_LINES
+                    )));
+                }
                 self.esmtp = true;
                 self.info = ServerInfo::from_ehlo(&r);
                 Ok(())

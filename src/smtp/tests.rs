@@ -353,3 +353,24 @@ fn rset_quit_close() {
     s.quit();
     log.after_opening(&["QUIT"]);
 }
+
+/// Issue 13, defect 2: an EHLO reply of more than `MAX_EHLO_LINES` lines is a protocol violation.
+#[test]
+fn an_endless_ehlo_reply_is_cut_off() {
+    let max = super::extension::MAX_EHLO_LINES;
+    let ok = format!(
+        "250-mx.example\r\n{}250 SIZE 10\r\n",
+        "250-X-FOO\r\n".repeat(max - 2)
+    );
+    let (s, _) = open(&["220 mx ESMTP\r\n", &ok], false);
+    assert_eq!(s.unwrap().info.size_limit(), Some(10));
+    let long = format!(
+        "250-mx.example\r\n{}250 SIZE 10\r\n",
+        "250-X-FOO\r\n".repeat(max - 1)
+    );
+    let (s, log) = open(&["220 mx ESMTP\r\n", &long], false);
+    let e = s.err().unwrap();
+    assert_eq!(e.kind(), ErrorKind::Protocol);
+    assert!(e.to_string().contains("more than 1000 lines"), "{e}");
+    log.assert_sent(&["EHLO client.example"]);
+}

@@ -5,11 +5,13 @@
 
 use std::io::{self, Write};
 
-/// CRLF → LF; a CR not followed by LF is kept.
+/// CRLF → LF; a CR not followed by LF is kept. Made with [`ToLf::raw`], the bytes pass unchanged (a
+/// decoded part is bytes, not lines).
 pub struct ToLf<W: Write> {
     inner: W,
     cr: bool,
     out: Vec<u8>,
+    raw: bool,
 }
 
 impl<W: Write> ToLf<W> {
@@ -19,6 +21,15 @@ impl<W: Write> ToLf<W> {
             inner,
             cr: false,
             out: Vec::new(),
+            raw: false,
+        }
+    }
+
+    /// Wraps `inner` without converting anything.
+    pub fn raw(inner: W) -> Self {
+        ToLf {
+            raw: true,
+            ..ToLf::new(inner)
         }
     }
 
@@ -38,6 +49,10 @@ impl<W: Write> ToLf<W> {
 
 impl<W: Write> Write for ToLf<W> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.raw {
+            self.inner.write_all(buf)?;
+            return Ok(buf.len());
+        }
         self.out.clear();
         let mut rest = buf;
         if self.cr {

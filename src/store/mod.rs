@@ -11,7 +11,8 @@
 //! - MDA: the message on a command's stdin (`sh -c`); exit status 0 means delivered.
 //! - stdout: the message bytes.
 //!
-//! Line endings are stored as LF (the wire's CRLF converted), the convention of Maildir and mbox readers.
+//! Line endings are stored as LF (the wire's CRLF converted), the convention of Maildir and mbox readers;
+//! a decoded MIME part ([`Item::Part`]) is bytes and stored exactly as decoded.
 //! This module knows files and processes, never the network.
 
 mod lines;
@@ -73,31 +74,55 @@ impl Store {
 
     /// Starts one message. `name_hint` (a UIDL or UID) names the `--dir` file.
     pub fn begin(&mut self, name_hint: &str) -> Result<Delivery<'_>> {
+        self.begin_item(&Item::Message(name_hint.to_string()))
+    }
+
+    /// Starts one message or decoded part (see [`Item`]).
+    pub fn begin_item(&mut self, item: &Item) -> Result<Delivery<'_>> {
+        let (raw, file) = match item {
+            Item::Message(hint) => (false, format!("{}.eml", dir_name(hint))),
+            Item::Part(name) => (true, dir_name(name)),
+        };
         let kind = match &self.target {
             Target::Maildir(_) => match &mut self.maildir {
-                Some(m) => Kind::Maildir(ToLf::new(m.begin()?)),
+                Some(m) => Kind::Maildir(line_endings(raw, m.begin()?)),
                 None => return Err(Error::new(crate::ErrorKind::Internal, "Maildir not open")),
             },
             Target::Mbox(path) if path.as_os_str() == "-" => {
                 let mut out = io::stdout().lock();
                 mbox::separator(&mut out).map_err(|e| Error::local("standard output", e))?;
-                Kind::StdoutMbox(MboxQuote::new(ToLf::new(out)))
+                Kind::StdoutMbox(MboxQuote::new(line_endings(raw, out)))
             }
-            Target::Mbox(path) => Kind::Mbox(MboxQuote::new(ToLf::new(mbox::Append::open(path)?))),
-            Target::Dir(dir) => {
-                let name = dir_name(name_hint);
-                Kind::Dir(
-                    ToLf::new(FileSink::create(&dir.join(format!("{name}.eml")))?),
-                    dir.clone(),
-                    name,
-                    &self.names,
-                )
+            Target::Mbox(path) => {
+                Kind::Mbox(MboxQuote::new(line_endings(raw, mbox::Append::open(path)?)))
             }
-            Target::Mda(cmd) => Kind::Mda(ToLf::new(mda::Mda::spawn(cmd)?)),
-            Target::Stdout => Kind::Stdout(ToLf::new(io::stdout().lock())),
+            Target::Dir(dir) => Kind::Dir(
+                line_endings(raw, FileSink::create(&dir.join(&file))?),
+                dir.clone(),
+                file,
+                &self.names,
+            ),
+            Target::Mda(cmd) => Kind::Mda(line_endings(raw, mda::Mda::spawn(cmd)?)),
+            Target::Stdout => Kind::Stdout(line_endings(raw, io::stdout().lock())),
         };
         Ok(Delivery { kind, bytes: 0 })
     }
+}
+
+/// What one delivery holds: it decides the `--dir` name and whether line endings are converted.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// A message (or its header, or a part as sent): `NAME.eml` from the UIDL/UID `NAME`, made safe;
+    /// CRLF stored as LF.
+    Message(String),
+    /// A decoded MIME part: bytes, stored exactly as decoded, never line-converted; in `--dir` under
+    /// this file name (the part's own, or one the caller made up), made safe.
+    Part(String),
+}
+
+/// `w` behind the line-ending conversion, or behind none when `raw`.
+fn line_endings<W: Write>(raw: bool, w: W) -> ToLf<W> {
+    if raw { ToLf::raw(w) } else { ToLf::new(w) }
 }
 
 /// The `--dir` file name for a UIDL/UID: path separators and anything unsafe replaced.
@@ -147,10 +172,10 @@ impl Delivery<'_> {
                     .map_err(stdout)?;
                 Ok("-".to_string())
             }
-            Kind::Dir(w, dir, name, names) => {
+            Kind::Dir(w, dir, file, names) => {
                 let sink = w.finish().map_err(|e| Error::local(dir.display(), e))?;
                 let path = sink.commit_unique_in(names, |n| {
-                    dir.join(crate::mime::filename::numbered(&format!("{name}.eml"), n))
+                    dir.join(crate::mime::filename::numbered(&file, n))
                 })?;
                 Ok(path.display().to_string())
             }

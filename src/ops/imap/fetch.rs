@@ -7,7 +7,10 @@
 //! message as `pending` (see `state`), the delivery is committed, and once the commit has returned
 //! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
 //! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a
-//! second one for the same UID, is read and dropped.
+//! second one for the same UID, is read and dropped. A UID asked for and not sent is asked about with
+//! `UID SEARCH UID ...`: gone, it is skipped; still there, it failed, and `last_uid` never passes it, so
+//! the next run asks again. `--state` is locked for the whole run ([`RunLock`]): a second run waits,
+//! then exits 7, rather than fetching the same messages.
 //!
 //! The run outlives its sessions (`--retries`): what was stored, skipped or is still to be removed on the
 //! server, and the state, live in [`Fetcher`], not in the session. When a session fails transiently (a
@@ -29,9 +32,10 @@ use crate::ops::Outcome;
 use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui, with_retries};
 use crate::ops::imap::connect::opener;
 use crate::ops::imap::pool::{Done, Pool};
-use crate::ops::imap::slot::{Mem, NoBodies, Out, Slot, transfer_encoding};
+use crate::ops::imap::slot::{Mem, NoBodies, Out, PartInfo, Slot, file_name, transfer_encoding};
 use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
 use crate::sasl::Mechanism;
+use crate::state::{LOCK_WAIT, RunLock};
 use crate::store::{Store, Target, ToLf};
 
 pub use crate::json::ErrorJson;
@@ -120,6 +124,11 @@ pub struct Summary {
 /// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled.
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
+    // One run per state file: two at once would both fetch (and store) every new message.
+    let _lock = match &opts.state {
+        Some(p) => Some(RunLock::state(p, opts.net.timeout.min(LOCK_WAIT))?),
+        None => None,
+    };
     let mut store = Store::open(opts.output.clone())?;
     let pool = match &opts.output {
         Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&opts.output, COMMIT_THREADS)?),
@@ -238,7 +247,7 @@ impl Fetcher<'_> {
         let todo: Vec<u32> = plan
             .iter()
             .copied()
-            .filter(|u| !self.progress.done.contains(u))
+            .filter(|u| !self.progress.done.contains(u) && !self.progress.failed.contains(u))
             .collect();
         self.plan = Some(plan);
         for chunk in todo.chunks(self.opts.batch.max(1)) {
@@ -283,6 +292,7 @@ impl Fetcher<'_> {
             order,
             next: 0,
             done: already.into_iter().collect(),
+            failed: HashSet::new(),
         };
         for (uid, why) in skipped {
             self.summary.messages.push(MessageResult {
@@ -383,8 +393,9 @@ impl Fetcher<'_> {
         }
     }
 
-    /// With `--decode`: each message's Content-Transfer-Encoding of the part.
-    fn encodings(&mut self, s: &mut Session, wanted: &[u32]) -> Result<HashMap<u32, String>> {
+    /// With `--decode`: each message's Content-Transfer-Encoding of the part, and the name it is stored
+    /// under (its own file name, else `UID-partN`).
+    fn encodings(&mut self, s: &mut Session, wanted: &[u32]) -> Result<HashMap<u32, PartInfo>> {
         let mut out = HashMap::new();
         let Some(part) = self.decoded_part() else {
             return Ok(out);
@@ -402,7 +413,9 @@ impl Fetcher<'_> {
                 None => continue,
             };
             if let Some(u) = f.uid {
-                out.insert(u, transfer_encoding(&header));
+                let name = file_name(&header).unwrap_or_else(|| format!("{u}-part{part}"));
+                let encoding = transfer_encoding(&header);
+                out.insert(u, PartInfo { encoding, name });
             }
         }
         Ok(out)
@@ -427,7 +440,12 @@ impl Fetcher<'_> {
                     store: Some(&mut *store),
                     pool: pool.as_mut(),
                     out: Out::None,
-                    fnv: Some(ToLf::new(Fnv::default())),
+                    // The hash is of the bytes as stored: decoded parts are not line-converted.
+                    fnv: Some(if decode {
+                        ToLf::raw(Fnv::default())
+                    } else {
+                        ToLf::new(Fnv::default())
+                    }),
                     decoder: None,
                     buf: Vec::new(),
                     raw: 0,
@@ -449,6 +467,20 @@ impl Fetcher<'_> {
                     slot.abandon();
                     continue;
                 };
+                if let Section::Part(part) = &self.opts.section
+                    && is_empty(&f)
+                {
+                    // A server answers a section the message does not have with NIL or an empty
+                    // string: nothing to store, ever, so the UID is handled (and failed).
+                    slot.abandon();
+                    got.insert(uid);
+                    let e =
+                        Error::new(ErrorKind::Permanent, format!("no part {part} in UID {uid}"));
+                    self.failed(uid, &e);
+                    self.progress.done.insert(uid);
+                    self.advance();
+                    continue;
+                }
                 let done = self.store_one(uid, &f, slot)?;
                 got.insert(uid);
                 if let Some(done) = done {
@@ -472,21 +504,60 @@ impl Fetcher<'_> {
         if let Some(e) = first_err {
             return Err(e);
         }
-        for &u in wanted {
-            if !got.contains(&u) {
-                let why = "the server sent no such message (expunged meanwhile?)";
-                self.warn(&format!("UID {u}: {why}"));
-                self.summary.messages.push(MessageResult {
-                    uid: u,
-                    bytes: 0,
-                    result: ItemResult::skipped(why),
-                    path: None,
-                });
-                self.progress.done.insert(u);
-            }
-        }
+        self.missing(s, wanted, &got)?;
         self.advance();
         self.save_state()
+    }
+
+    /// The UIDs of a batch the server sent no body for. Only those a `UID SEARCH` confirms are gone
+    /// count as handled (skipped: expunged meanwhile); one the server still has failed and stays below
+    /// `last_uid`, so a later run asks for it again.
+    fn missing(&mut self, s: &mut Session, wanted: &[u32], got: &HashSet<u32>) -> Result<()> {
+        let missing: Vec<u32> = wanted
+            .iter()
+            .copied()
+            .filter(|u| !got.contains(u))
+            .collect();
+        if missing.is_empty() {
+            return Ok(());
+        }
+        let criteria = format!("UID {}", crate::imap::set::format(&missing));
+        let present: HashSet<u32> = s
+            .uid_search(&quote::search(&criteria)?)?
+            .into_iter()
+            .collect();
+        for u in missing {
+            if present.contains(&u) {
+                let e = Error::protocol(format!(
+                    "UID {u}: the server sent no body for it, yet still has it; it is not recorded as \
+                     fetched"
+                ));
+                self.failed(u, &e);
+                continue;
+            }
+            let why = "the server sent no such message (expunged meanwhile?)";
+            self.warn(&format!("UID {u}: {why}"));
+            self.summary.messages.push(MessageResult {
+                uid: u,
+                bytes: 0,
+                result: ItemResult::skipped(why),
+                path: None,
+            });
+            self.progress.done.insert(u);
+        }
+        Ok(())
+    }
+
+    /// Records a failed message: reported now, counted by [`Tally`], never fetched again in this run.
+    fn failed(&mut self, uid: u32, e: &Error) {
+        self.ui.item_error(e);
+        self.summary.messages.push(MessageResult {
+            uid,
+            bytes: 0,
+            result: ItemResult::failed(e),
+            path: None,
+        });
+        self.progress.failed.insert(uid);
     }
 
     /// A finished commit: the message counts as stored.
@@ -655,4 +726,12 @@ struct Advance {
     order: Vec<u32>,
     next: usize,
     done: HashSet<u32>,
+    /// Failed in this run: not tried again by a later session of it, and never passed by `last_uid`.
+    failed: HashSet<u32>,
+}
+
+/// Whether a FETCH carries an empty body (NIL, `""` or `{0}`).
+fn is_empty(f: &Fetch) -> bool {
+    matches!(&f.body, Some(Body::Inline(b)) if b.is_empty())
+        || matches!(f.body, Some(Body::Streamed(0)))
 }

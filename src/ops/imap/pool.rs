@@ -14,13 +14,13 @@ use std::sync::mpsc::{Receiver, SyncSender, sync_channel};
 use std::thread::JoinHandle;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{Store, Target};
+use crate::store::{Item, Store, Target};
 
 /// Chunks queued per thread.
 pub const DEPTH: usize = 16;
 
 enum Job {
-    Begin(u32, String),
+    Begin(u32, Item),
     Data(Vec<u8>),
     Commit,
     Abort,
@@ -73,10 +73,10 @@ impl Pool {
 
     /// Starts message `uid` on the next thread; returns the thread for [`Pool::data`] and
     /// [`Pool::commit`].
-    pub fn begin(&mut self, uid: u32, hint: String) -> Result<usize> {
+    pub fn begin(&mut self, uid: u32, item: Item) -> Result<usize> {
         let w = self.next;
         self.next = (self.next + 1) % self.senders.len();
-        self.send(w, Job::Begin(uid, hint))?;
+        self.send(w, Job::Begin(uid, item))?;
         Ok(w)
     }
 
@@ -133,11 +133,11 @@ impl Drop for Pool {
 fn work(store: &mut Store, rx: &Receiver<Job>, done: &SyncSender<Done>) {
     let mut next = rx.recv().ok();
     while let Some(job) = next.take() {
-        let Job::Begin(uid, hint) = job else {
+        let Job::Begin(uid, item) = job else {
             next = rx.recv().ok();
             continue;
         };
-        let (mut delivery, mut failed) = match store.begin(&hint) {
+        let (mut delivery, mut failed) = match store.begin_item(&item) {
             Ok(d) => (Some(d), None),
             Err(e) => (None, Some(e)),
         };
@@ -190,9 +190,9 @@ mod tests {
         let target = Target::Maildir(dir.path().join("M"));
         let mut pool = Pool::new(&target, 1).unwrap();
         // A message cut off without Abort (its session broke), then the next one on the same thread.
-        let w = pool.begin(1, "1".into()).unwrap();
+        let w = pool.begin(1, Item::Message("1".into())).unwrap();
         pool.data(w, b"cut o").unwrap();
-        let w = pool.begin(2, "2".into()).unwrap();
+        let w = pool.begin(2, Item::Message("2".into())).unwrap();
         pool.data(w, b"whole\n").unwrap();
         pool.commit(w).unwrap();
         let done = pool.wait();
@@ -202,7 +202,7 @@ mod tests {
         assert_eq!(*bytes, 6);
         assert_eq!(std::fs::read(path).unwrap(), b"whole\n");
         // An aborted one leaves nothing either.
-        let w = pool.begin(3, "3".into()).unwrap();
+        let w = pool.begin(3, Item::Message("3".into())).unwrap();
         pool.data(w, b"unwanted").unwrap();
         pool.abort(w).unwrap();
         drop(pool);

@@ -11,33 +11,37 @@ use crate::imap::BodySink;
 use crate::mime::decode::Decoder;
 use crate::ops::imap::pool::Pool;
 use crate::ops::imap::state::Fnv;
-use crate::store::{Delivery, Store, ToLf};
+use crate::store::{Delivery, Item, Store, ToLf};
 
 /// The most bytes of a part's MIME header read for `--decode`.
 const MIME_HEADER_CAP: usize = 64 * 1024;
 
-/// The Content-Transfer-Encoding in a MIME header (unfolded, case-insensitive); `7bit` when absent.
-pub(super) fn transfer_encoding(header: &[u8]) -> String {
+/// The unfolded value of header field `name` (case-insensitive) in a MIME header, if present.
+fn field(header: &[u8], name: &str) -> Option<String> {
     let text = String::from_utf8_lossy(header);
     let mut value: Option<String> = None;
     for line in text.split('\n') {
         let line = line.trim_end_matches('\r');
         if let Some(v) = &mut value {
             if line.starts_with([' ', '\t']) {
+                v.push(' ');
                 v.push_str(line.trim());
                 continue;
             }
             break;
         }
-        if let Some((name, v)) = line.split_once(':')
-            && name
-                .trim()
-                .eq_ignore_ascii_case("content-transfer-encoding")
+        if let Some((n, v)) = line.split_once(':')
+            && n.trim().eq_ignore_ascii_case(name)
         {
             value = Some(v.trim().to_string());
         }
     }
     value
+}
+
+/// The Content-Transfer-Encoding in a MIME header (unfolded, case-insensitive); `7bit` when absent.
+pub(super) fn transfer_encoding(header: &[u8]) -> String {
+    field(header, "content-transfer-encoding")
         .map(|v| {
             v.split(';')
                 .next()
@@ -45,7 +49,31 @@ pub(super) fn transfer_encoding(header: &[u8]) -> String {
                 .trim()
                 .to_ascii_lowercase()
         })
+        .filter(|v| !v.is_empty())
         .unwrap_or_else(|| "7bit".to_string())
+}
+
+/// The file name a MIME header suggests (Content-Disposition `filename`, else Content-Type `name`; RFC
+/// 2231/2047 decoded), made safe for a local directory; None when there is none or nothing safe is left.
+pub(super) fn file_name(header: &[u8]) -> Option<String> {
+    let param = |f: &str, p: &str| {
+        field(header, f)
+            .map(|v| crate::mime::header::parse_field(&v))
+            .and_then(|v| v.param(p).map(str::to_string))
+            .filter(|n| !n.is_empty())
+    };
+    param("content-disposition", "filename")
+        .or_else(|| param("content-type", "name"))
+        .and_then(|n| crate::mime::filename::sanitize(&n))
+}
+
+/// What `--decode` needs to know of a part before its body arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct PartInfo {
+    /// Its Content-Transfer-Encoding, lower-case.
+    pub(super) encoding: String,
+    /// The name it is stored under in `--dir`.
+    pub(super) name: String,
 }
 
 /// Bodies are not expected (a size query): any that comes is dropped.
@@ -107,7 +135,7 @@ pub(super) struct Slot<'s> {
     pub(super) raw: u64,
     pub(super) want: &'s HashSet<u32>,
     pub(super) got: &'s HashSet<u32>,
-    pub(super) encodings: &'s HashMap<u32, String>,
+    pub(super) encodings: &'s HashMap<u32, PartInfo>,
     pub(super) decode: bool,
 }
 
@@ -146,20 +174,24 @@ impl BodySink for Slot<'_> {
         if !matches!(self.out, Out::None) {
             return Ok(());
         }
+        let hint = uid.map_or_else(|| format!("seq-{seq}"), |u| u.to_string());
+        let mut item = Item::Message(hint.clone());
         if self.decode {
             let u = uid.ok_or_else(|| {
                 Error::protocol(format!(
                     "message {seq}: the server sent the body before the UID, which --decode needs first"
                 ))
             })?;
-            let cte = self.encodings.get(&u).map_or("7bit", String::as_str);
+            let info = self.encodings.get(&u);
+            let cte = info.map_or("7bit", |i| i.encoding.as_str());
             self.decoder = Some(Decoder::for_encoding(cte, false));
+            // Decoded bytes are stored as they are, under the part's own name.
+            item = Item::Part(info.map_or(hint, |i| i.name.clone()));
         }
-        let hint = uid.map_or_else(|| format!("seq-{seq}"), |u| u.to_string());
         if let Some(pool) = self.pool.as_deref_mut() {
-            self.out = Out::Remote(pool.begin(uid.unwrap_or(0), hint)?);
+            self.out = Out::Remote(pool.begin(uid.unwrap_or(0), item)?);
         } else if let Some(store) = self.store.take() {
-            self.out = Out::Local(store.begin(&hint)?);
+            self.out = Out::Local(store.begin_item(&item)?);
         }
         Ok(())
     }
@@ -207,5 +239,19 @@ mod tests {
             "base64"
         );
         assert_eq!(transfer_encoding(b"Content-Type: text/plain\r\n"), "7bit");
+    }
+
+    #[test]
+    fn file_names_are_taken_from_the_header_and_made_safe() {
+        let h = b"Content-Type: application/octet-stream;\r\n name=\"ct.bin\"\r\nContent-Disposition: attachment;\r\n filename=\"../../etc/passwd\"\r\n\r\n";
+        assert_eq!(file_name(h).as_deref(), Some("passwd"));
+        let h =
+            b"Content-Type: application/octet-stream; name=\"=?UTF-8?Q?gr=C3=BC=C3=9Fe.bin?=\"\r\n";
+        assert_eq!(file_name(h).as_deref(), Some("grüße.bin"));
+        assert_eq!(file_name(b"Content-Type: text/plain\r\n"), None);
+        assert_eq!(
+            file_name(b"Content-Disposition: attachment; filename=\"..\"\r\n"),
+            None
+        );
     }
 }

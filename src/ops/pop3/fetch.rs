@@ -20,6 +20,10 @@
 //! retrieves it into a digest and looks for a stored file with the same bytes ([`Finder`]); only when none
 //! exists is it delivered again. An mbox, an MDA or stdout cannot be searched like that: there the window
 //! between the commit and the journal record (microseconds) may deliver one message twice after a crash.
+//! Two runs at once on one state file would each fetch every new message: `--state` is locked for the
+//! whole run ([`RunLock`]); a second run waits, then exits 7. A UIDL list with an empty or repeated id
+//! cannot name messages: when the state, `--new-only` or `--delete` depend on it the run stops (exit 9)
+//! before any RETR; otherwise messages are named by number ([`listing`]).
 //!
 //! With PIPELINING (RFC 2449 §6.6) RETRs go out in batches of [`BATCH`] and the bodies are read in order.
 //! A local write failure does not stop reading: the rest of the body is drained so the session stays in
@@ -41,6 +45,7 @@ use crate::ops::pop3::state::UidlState;
 use crate::ops::pop3::stored::{Finder, Guarded};
 use crate::pingpong::SessionConfig;
 use crate::pop3::{Config, Login, Part, Retrieved, Session};
+use crate::state::{LOCK_WAIT, RunLock};
 use crate::store::{Store, Target as StoreTarget};
 use crate::url::Target;
 
@@ -120,6 +125,11 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         percent_encoding::utf8_percent_encode(&creds.user, percent_encoding::NON_ALPHANUMERIC),
         opts.server.host
     );
+    // One run per state file: two at once would both fetch (and store) every new message.
+    let _lock = match &opts.state {
+        Some(p) => Some(RunLock::state(p, opts.net.timeout.min(LOCK_WAIT))?),
+        None => None,
+    };
     let state = match &opts.state {
         Some(p) => Some(UidlState::load(p, &account)?),
         None => None,
@@ -148,7 +158,7 @@ fn open(login: Login) -> impl Fn(&Target, &SessionConfig, Option<&Credentials>) 
 fn list(opts: &Options, ui: &Ui, connector: &Connector) -> Result<Outcome> {
     let listed = with_retries(&connector.retry, ui, |_| {
         let mut session = connector.open_once(open(opts.login))?;
-        match listing(&mut session) {
+        match listing(&mut session, false, &|w| ui.note(&format!("warning: {w}"))) {
             Ok(l) => {
                 let _ = session.quit();
                 Ok(l)
@@ -244,7 +254,9 @@ impl<'a> Fetch<'a> {
     /// transient); `Ok(Err)` ends the run without a retry.
     fn session(&mut self, connector: &Connector) -> Result<Result<()>> {
         let mut session = connector.open_once(open(self.opts.login))?;
-        let listed = match listing(&mut session) {
+        let strict = self.state.is_some() || self.opts.new_only || self.opts.delete;
+        let ui = self.ui;
+        let listed = match listing(&mut session, strict, &|w| ui.note(&format!("warning: {w}"))) {
             Ok(l) => l,
             Err(e) => {
                 session.abort();

@@ -6,11 +6,11 @@
 //! message number is valid for one session: RFC 1939 §4); the caller resumes a run only when every
 //! message has one.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::ops::pop3::state::UidlState;
 use crate::pop3::Session;
 
@@ -26,13 +26,31 @@ pub struct Listed {
 }
 
 /// STAT, LIST and UIDL joined by message number.
-pub fn listing(session: &mut Session) -> Result<Vec<Listed>> {
+///
+/// UIDLs that are empty or repeated cannot name a message: when `strict` (the run keeps state, skips
+/// what it saw, or deletes, all of which need a unique id), that is a protocol violation (exit 9);
+/// otherwise the listing falls back to message numbers (every `uidl` is None) and `warn` is told.
+pub fn listing(session: &mut Session, strict: bool, warn: &dyn Fn(&str)) -> Result<Vec<Listed>> {
     let (count, _) = session.stat()?;
     if count == 0 {
         return Ok(Vec::new());
     }
     let sizes = session.list()?;
-    let uidls: HashMap<u32, String> = session.uidl()?.unwrap_or_default().into_iter().collect();
+    let mut uidls: HashMap<u32, String> = HashMap::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut unique = true;
+    for (n, u) in session.uidl()?.unwrap_or_default() {
+        if u.is_empty() || !seen.insert(u.clone()) || uidls.insert(n, u).is_some() {
+            unique = false;
+        }
+    }
+    if !unique {
+        if strict {
+            return Err(Error::protocol(NOT_UNIQUE));
+        }
+        warn(&format!("{NOT_UNIQUE}; messages are named by number"));
+        uidls.clear();
+    }
     Ok(sizes
         .into_iter()
         .map(|(number, size)| Listed {
@@ -42,6 +60,9 @@ pub fn listing(session: &mut Session) -> Result<Vec<Listed>> {
         })
         .collect())
 }
+
+/// Why a UIDL listing with an empty or repeated id is refused.
+pub const NOT_UNIQUE: &str = "the server's UIDL list is not unique (an id is empty or repeated)";
 
 /// The user's choices that select messages.
 #[derive(Debug, Clone, Default)]

@@ -41,18 +41,48 @@ pub struct Job {
 }
 
 impl Job {
-    /// The message size in octets as read (before CRLF normalisation and dot-stuffing).
+    /// The message size in octets as read (before CRLF normalisation and dot-stuffing; `SIZE=` uses
+    /// [`Job::wire_size`]).
     pub fn size(&self) -> u64 {
         self.head.len() as u64 + self.body_len
     }
 
-    /// The MAIL FROM parameters.
-    pub fn params(&self) -> MailParams {
-        MailParams {
-            size: Some(self.size()),
+    /// The message size as RFC 1870 §3 defines it for `SIZE=`: the octets sent after the 354, every line
+    /// ending made CRLF (and a last line without one completed) exactly as `DotWriter` sends them, not
+    /// counting the doubled quoting dots nor the terminating `.` line. A message with bare LFs is larger
+    /// on the wire than on disk, so the size as read would under-declare it.
+    pub fn wire_size(&self) -> Result<u64> {
+        use std::os::unix::fs::FileExt;
+        let mut count = CrlfCount::default();
+        count.feed(&self.head);
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut at: u64 = 0;
+        while at < self.body_len {
+            let want = usize::try_from((self.body_len - at).min(buf.len() as u64)).unwrap_or(0);
+            let pos = self
+                .body_offset
+                .checked_add(at)
+                .ok_or_else(|| Error::new(crate::ErrorKind::Internal, "message offset overflow"))?;
+            let n = self
+                .file
+                .read_at(&mut buf[..want], pos)
+                .map_err(|e| Error::local("the message", e))?;
+            if n == 0 {
+                break; // the file shrank; what is sent is what is there
+            }
+            count.feed(&buf[..n]);
+            at += n as u64;
+        }
+        Ok(count.finish())
+    }
+
+    /// The MAIL FROM parameters (`SIZE=` is [`Job::wire_size`]).
+    pub fn params(&self) -> Result<MailParams> {
+        Ok(MailParams {
+            size: Some(self.wire_size()?),
             eight_bit: self.eight_bit,
             smtputf8: self.smtputf8,
-        }
+        })
     }
 
     /// The whole message, from its first byte.
@@ -61,6 +91,48 @@ impl Job {
             .seek(SeekFrom::Start(self.body_offset))
             .map_err(|e| Error::local("the message", e))?;
         Ok(io::Cursor::new(&self.head).chain((&self.file).take(self.body_len)))
+    }
+}
+
+/// Counts a message's octets with every line ending made CRLF, as `pingpong::dot::DotWriter` sends it
+/// (a bare CR or LF becomes CRLF; CRLF stays), without its stuffing dots.
+#[derive(Debug, Default)]
+struct CrlfCount {
+    n: u64,
+    after_cr: bool,
+    mid_line: bool,
+}
+
+impl CrlfCount {
+    fn feed(&mut self, buf: &[u8]) {
+        for &b in buf {
+            if self.after_cr {
+                self.after_cr = false;
+                if b == b'\n' {
+                    continue; // the CR already counted as CRLF
+                }
+            }
+            match b {
+                b'\r' => {
+                    self.n += 2;
+                    self.after_cr = true;
+                    self.mid_line = false;
+                }
+                b'\n' => {
+                    self.n += 2;
+                    self.mid_line = false;
+                }
+                _ => {
+                    self.n += 1;
+                    self.mid_line = true;
+                }
+            }
+        }
+    }
+
+    /// The total, with the CRLF `DotWriter::finish` adds after a last line without one.
+    fn finish(self) -> u64 {
+        self.n + if self.mid_line { 2 } else { 0 }
     }
 }
 
@@ -306,6 +378,37 @@ mod tests {
         )
         .unwrap();
         String::from_utf8(out).unwrap()
+    }
+
+    /// Issue 13, defect 9: the count matches what `DotWriter` sends, less its stuffing dots and
+    /// terminator, whatever the chunking.
+    #[test]
+    fn wire_size_counts_crlf_normalised_octets() {
+        for input in [
+            &b"a\nb\r\n.c\rd"[..],
+            b"",
+            b"x",
+            b"\r\r\n\n",
+            b".\n..\n",
+            b"end\r",
+        ] {
+            let mut sent = Vec::new();
+            let mut w = crate::pingpong::dot::DotWriter::new(&mut sent);
+            w.write_all(input).unwrap();
+            w.finish().unwrap();
+            let dots = sent.len() as u64 - 3 - {
+                let mut c = CrlfCount::default();
+                for b in input.chunks(1) {
+                    c.feed(b);
+                }
+                c.finish()
+            };
+            let stuffed = sent
+                .split(|&b| b == b'\n')
+                .filter(|l| l.starts_with(b".."))
+                .count() as u64;
+            assert_eq!(dots, stuffed, "{input:?}");
+        }
     }
 
     #[test]

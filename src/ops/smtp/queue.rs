@@ -18,11 +18,11 @@
 //! removes an entry only after the server's 250 for the message, and rewrites it (the same way) when only
 //! some of its recipients were deferred again. A permanently refused entry stays for the user to see.
 
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::{self, BufRead, BufReader, Read, Seek, SeekFrom, Write};
-use std::os::unix::fs::{DirBuilderExt, OpenOptionsExt};
-use std::os::unix::io::AsRawFd;
+use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -178,28 +178,6 @@ fn entries(dir: &Path) -> Result<Vec<PathBuf>> {
     Ok(v)
 }
 
-/// An exclusive lock on `DIR/.lock`, so two flushes never send the same entry twice.
-fn lock(dir: &Path) -> Result<File> {
-    let path = dir.join(".lock");
-    let f = OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .mode(0o600)
-        .custom_flags(libc::O_NOFOLLOW)
-        .open(&path)
-        .map_err(local(path.display()))?;
-    // SAFETY: flock on a file descriptor we own; no memory is shared.
-    let rc = unsafe { libc::flock(f.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
-    if rc != 0 {
-        return Err(Error::new(
-            ErrorKind::Transient,
-            format!("{}: another flush is running", dir.display()),
-        ));
-    }
-    Ok(f)
-}
-
 /// One queue entry in the `--json` document of a flush.
 #[derive(Debug, Serialize)]
 pub struct EntryJson {
@@ -223,14 +201,17 @@ pub struct FlushReport {
 
 /// `--flush-queue DIR`: sends every entry over one session (reopened after a broken one), removing each
 /// after its 250. The exit code follows the common rule over the entries (`Tally`); a server that cannot
-/// be reached ends the flush (the rest stays queued).
+/// be reached ends the flush (the rest stays queued). One flush per queue at a time (`DIR/.lock`): a
+/// second waits up to `lock_wait`, then fails with exit 7.
 pub fn flush(
     conn: &Connector,
     open: &impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>,
     dir: &Path,
+    lock_wait: Duration,
     ui: &Ui,
 ) -> Result<Outcome> {
-    let _lock = lock(dir)?;
+    // One flush per queue: two would send the same entries twice.
+    let _lock = crate::state::RunLock::dir(dir, lock_wait)?;
     let list = entries(dir)?;
     let mut messages = Vec::new();
     let mut sent = Vec::new();

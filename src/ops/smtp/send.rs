@@ -65,7 +65,7 @@ pub fn refusal(r: &RcptResult) -> Error {
 /// One transaction on an open session: envelope, then DATA when at least one recipient was accepted (all
 /// of them with `all_or_nothing`), else RSET.
 pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<Transaction> {
-    let results = s.envelope(&job.from, &job.params(), &job.rcpts)?;
+    let results = s.envelope(&job.from, &job.params()?, &job.rcpts)?;
     let accepted = results.iter().filter(|r| r.accepted()).count();
     if accepted == 0 || (all_or_nothing && accepted < results.len()) {
         s.rset()?;
@@ -177,7 +177,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     match &opts.action {
         Action::Flush(dir) => {
             let conn = connector(&opts.server)?;
-            queue::flush(&conn, &opener(&opts.server), dir, ui)
+            let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
+            queue::flush(&conn, &opener(&opts.server), dir, wait, ui)
         }
         Action::Send(m) => send(opts, m, ui),
     }
