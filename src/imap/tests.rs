@@ -28,7 +28,7 @@ fn start_over(
     let pp = PingPong::new(
         m,
         ImapDialect::default(),
-        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(60),
         Default::default(),
     )?;
     Session::start(

@@ -265,7 +265,9 @@ pub fn session_config(starttls: bool) -> super::SessionConfig {
         tls: Some(tls()),
         starttls,
         connect_timeout: Duration::from_secs(1),
-        timeout: Duration::from_secs(1),
+        // A mock never blocks; the reply deadline only has to outlast parsing a large scripted response
+        // in a debug build on a busy machine. Tests of timeouts pace the mock and set their own.
+        timeout: Duration::from_secs(60),
         transcript: super::Transcript::new(false),
     }
 }

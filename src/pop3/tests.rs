@@ -24,7 +24,7 @@ fn start_over(m: MockStream) -> Result<Session<MockStream>> {
     let pp = PingPong::new(
         m,
         Pop3Dialect::default(),
-        std::time::Duration::from_secs(1),
+        std::time::Duration::from_secs(60),
         Default::default(),
     )?;
     Session::start(pp, "pop.example", 110)
