@@ -119,7 +119,10 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         }
         let visible = ui.progress() && parallel > 1;
         let total = (parallel > 1).then(|| {
-            let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
+            // Sizes come from the server: summed without overflow (an impossible total shows none).
+            let bytes = jobs
+                .iter()
+                .try_fold(0u64, |sum, j| j.size.and_then(|n| sum.checked_add(n)));
             Progress::totals(jobs.len(), bytes, visible)
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -520,6 +523,8 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
     };
     names.retain(|n| pattern.matches_with(n, opts));
     names.sort();
+    // A name the server lists twice is fetched once (defect 16 of issue 13).
+    names.dedup();
     if names.is_empty() {
         return Err(Error::new(
             ErrorKind::Permanent,
@@ -559,8 +564,10 @@ fn get_one(
     if let Output::File(f) = &mut out {
         f.keep_partial(opts.resume);
     }
-    let start = out.offset();
-    let mut written = start;
+    let mut written = out.offset();
+    // Bytes received in this run: the local offset may shrink (a longer local file is started over), so
+    // the count is never `written - start` (defect 4 of issue 13: that wrapped).
+    let mut received = 0u64;
     // Outer error: a failed try (retried when transient); inner error: the end, as it is.
     let mtime = with_retries(&opts.net.retry, ui, |attempt| {
         if attempt > 0 {
@@ -580,7 +587,11 @@ fn get_one(
                 Err(e) => return Ok(Err(e)),
             }
         }
-        match transfer(opts, ui, session, job, &mut out, &mut written, shared.total) {
+        let counts = Counts {
+            written: &mut written,
+            received: &mut received,
+        };
+        match transfer(opts, ui, session, job, &mut out, counts, shared.total) {
             Ok(mtime) => Ok(Ok(mtime)),
             // Bytes already on standard output cannot be taken back.
             Err(e)
@@ -599,14 +610,20 @@ fn get_one(
     if opts.delete_after {
         out.commit(mtime).map_err(|e| e.within(local.display()))?;
         session.dele(&t.path)?;
-        return Ok((written - start, None));
+        return Ok((received, None));
     }
     if let Output::File(f) = out {
-        return Ok((written - start, Some(shared.committer.submit(f, mtime))));
+        return Ok((received, Some(shared.committer.submit(f, mtime))));
     }
     out.commit_deferred(mtime, shared.dirs)
         .map_err(|e| e.within(local.display()))?;
-    Ok((written - start, None))
+    Ok((received, None))
+}
+
+/// The byte counters of one download: the output's length and what this run received.
+struct Counts<'a> {
+    written: &'a mut u64,
+    received: &'a mut u64,
 }
 
 /// One attempt: TYPE, SIZE, MDTM, REST + RETR, stream, 226, size check. Returns the remote modification
@@ -617,9 +634,10 @@ fn transfer(
     s: &mut Session,
     job: &Job,
     out: &mut Output,
-    written: &mut u64,
+    counts: Counts,
     total: Option<&Progress>,
 ) -> Result<Option<SystemTime>> {
+    let Counts { written, received } = counts;
     let path = &job.target.path;
     let ttype = if opts.ascii {
         TransferType::Ascii
@@ -648,11 +666,13 @@ fn transfer(
     let data = s.retr(path, *written)?;
     let progress = FileBar::new(total, path, size, *written, ui.progress());
     // The data stream is dropped (closed) before the server's final reply is read.
+    let before = *written;
     let copied = if opts.ascii {
         copy(AsciiReader::new(data), out, &progress, written)
     } else {
         copy(data, out, &progress, written)
     };
+    *received = received.saturating_add(written.saturating_sub(before));
     drop(progress);
     let done = s.transfer_complete(&format!("RETR {path}"));
     copied?;
@@ -685,7 +705,9 @@ fn copy(
         };
         out.write_all(&buf[..n])
             .map_err(|e| Error::local("writing output", e))?;
-        *written += n as u64;
+        *written = written
+            .checked_add(n as u64)
+            .ok_or_else(|| Error::protocol("the download is longer than 2^64 bytes"))?;
         progress.inc(n as u64);
     }
 }

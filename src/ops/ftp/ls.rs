@@ -84,6 +84,14 @@ fn list_into(
     problems: &mut usize,
 ) -> Result<()> {
     let entries = list_dir(s, remote.as_str())?;
+    // vsftpd answers LIST of a missing directory with an empty 226: an empty root is probed (defect 6
+    // of issue 13), so a typo is exit 6, not silence.
+    if depth == 0 && entries.is_empty() && !s.is_dir(remote.as_str())? {
+        return Err(Error::new(
+            crate::ErrorKind::Permanent,
+            format!("{}: no such directory", opts.target.display()),
+        ));
+    }
     for entry in entries {
         let path = if rel.is_empty() {
             entry.name.clone()
@@ -125,26 +133,40 @@ fn list_into(
     Ok(())
 }
 
-/// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable.
+/// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable. A name listed twice
+/// counts once (the first entry wins): a server repeating an entry must not make `-R` or a glob fetch it
+/// again and again (defect 16 of issue 13).
 pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     let mlsd = s.features.mlst;
     match s.list_dir(path) {
-        Ok(entries) if mlsd || !entries.is_empty() => return Ok(entries),
+        Ok(entries) if mlsd || !entries.is_empty() => return Ok(dedup(entries)),
         Ok(_) => {}
         Err(e) if mlsd || e.kind() != crate::ErrorKind::Permanent => return Err(e),
         Err(_) => {}
     }
-    Ok(s.nlst(path)?
+    let names = s.nlst(path)?;
+    Ok(dedup(
+        names
+            .into_iter()
+            .map(|name| Entry {
+                name,
+                kind: Kind::Other,
+                size: None,
+                modified: None,
+                perm: None,
+                target: None,
+            })
+            .collect(),
+    ))
+}
+
+/// Keeps the first entry of each name, in listing order.
+pub fn dedup(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    entries
         .into_iter()
-        .map(|name| Entry {
-            name,
-            kind: Kind::Other,
-            size: None,
-            modified: None,
-            perm: None,
-            target: None,
-        })
-        .collect())
+        .filter(|e| seen.insert(e.name.clone()))
+        .collect()
 }
 
 fn print_human(opts: &Options, list: &[Listed]) -> Result<()> {

@@ -133,7 +133,9 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     let parallel = opts.parallel;
     let total = (parallel > 1).then(|| {
-        let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
+        let bytes = jobs
+            .iter()
+            .try_fold(0u64, |sum, j| j.size.and_then(|n| sum.checked_add(n)));
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -669,7 +671,7 @@ fn send(
     let result = loop {
         match next_chunk(input, &mut data, &mut buf, &mut zero_copy) {
             Moved::Bytes(n) => {
-                sent += n as u64;
+                sent = sent.saturating_add(n as u64);
                 progress.inc(n as u64);
             }
             Moved::End => break Ok(()),
