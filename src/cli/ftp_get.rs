@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use super::ftp_sync::SyncArgs;
 use crate::error::{Error, Result};
 use crate::ftp::RemotePath;
 use crate::ops::common::OutputMode;
@@ -68,6 +69,9 @@ pub struct Args {
     pub parallel: u16,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub sync: SyncArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub ftp: FtpArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -107,6 +111,9 @@ impl TryFrom<Args> for Options {
                 "-o FILE takes one URL without a glob; use -O DIR for several files",
             ));
         }
+        if a.sync.dry_run && a.delete_after {
+            return Err(Error::usage("--dry-run changes nothing: drop --delete-after"));
+        }
         if a.ascii && a.resume {
             return Err(Error::usage("--ascii transfers cannot be resumed (-c)"));
         }
@@ -139,6 +146,7 @@ impl TryFrom<Args> for Options {
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
             net: a.net.options()?,
+            sync: a.sync.options(a.recursive)?,
         })
     }
 }
