@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use super::ftp_sync::SyncArgs;
 use crate::error::{Error, Result};
 use crate::ops::common::OutputMode;
 use crate::ops::ftp::connect::FTP_SCHEMES;
@@ -66,6 +67,9 @@ pub struct Args {
     pub parallel: u16,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub sync: SyncArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub ftp: FtpArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -111,6 +115,9 @@ impl TryFrom<Args> for Options {
                 ));
             }
         }
+        if a.sync.dry_run && a.delete_after {
+            return Err(Error::usage("--dry-run changes nothing: drop --delete-after"));
+        }
         if a.files.len() > 1 && !dir_url {
             return Err(Error::usage(
                 "several FILEs need a directory URL (ending in /)",
@@ -144,6 +151,7 @@ impl TryFrom<Args> for Options {
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
             net: a.net.options()?,
+            sync: a.sync.options(a.recursive)?,
         })
     }
 }
