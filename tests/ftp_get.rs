@@ -406,10 +406,7 @@ fn json_reports_each_file_and_partial_success() {
 /// A RETR whose size the -R listing already gave: no SIZE, but MDTM (a mirror keeps the server's time).
 fn retr_listed(path: &str, body: &[u8]) -> Vec<Step> {
     let mut v = retr(path, body);
-    v.splice(
-        2..4,
-        [e(&format!("MDTM {path}")), s("213 20240101000000")],
-    );
+    v.splice(2..4, [e(&format!("MDTM {path}")), s("213 20240101000000")]);
     v
 }
 

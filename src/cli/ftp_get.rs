@@ -112,7 +112,9 @@ impl TryFrom<Args> for Options {
             ));
         }
         if a.sync.dry_run && a.delete_after {
-            return Err(Error::usage("--dry-run changes nothing: drop --delete-after"));
+            return Err(Error::usage(
+                "--dry-run changes nothing: drop --delete-after",
+            ));
         }
         if a.ascii && a.resume {
             return Err(Error::usage("--ascii transfers cannot be resumed (-c)"));

@@ -116,7 +116,9 @@ impl TryFrom<Args> for Options {
             }
         }
         if a.sync.dry_run && a.delete_after {
-            return Err(Error::usage("--dry-run changes nothing: drop --delete-after"));
+            return Err(Error::usage(
+                "--dry-run changes nothing: drop --delete-after",
+            ));
         }
         if a.files.len() > 1 && !dir_url {
             return Err(Error::usage(

@@ -53,7 +53,12 @@ pub struct SyncArgs {
     #[arg(long, requires = "delete", help_heading = "Mirroring")]
     pub delete_excluded: bool,
     /// With --delete: refuse to delete anything when more than N entries would go.
-    #[arg(long, value_name = "N", requires = "delete", help_heading = "Mirroring")]
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "delete",
+        help_heading = "Mirroring"
+    )]
     pub max_delete: Option<usize>,
     /// Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with
     /// --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/"
@@ -124,7 +129,9 @@ impl SyncArgs {
         let now = std::time::SystemTime::now();
         let when = |flag: &str, v: &Option<String>| -> Result<_> {
             v.as_deref()
-                .map(|s| filter::parse_when(s, now).map_err(|e| Error::usage(format!("{flag}: {e}"))))
+                .map(|s| {
+                    filter::parse_when(s, now).map_err(|e| Error::usage(format!("{flag}: {e}")))
+                })
                 .transpose()
         };
         filters.newer_than = when("--newer-than", &self.newer_than)?;

@@ -161,7 +161,9 @@ impl Filters {
 /// `--newer-than`/`--older-than`: a date (`2024-05-01`, `2024-05-01T12:00:00Z`, UTC) or a duration before
 /// `now` (`90s`, `30m`, `12h`, `7d`, `2w`).
 pub fn parse_when(s: &str, now: SystemTime) -> std::result::Result<SystemTime, String> {
-    let bad = || format!("{s:?} is neither a date (2024-05-01[T12:00:00Z]) nor a duration (7d, 12h, 30m)");
+    let bad = || {
+        format!("{s:?} is neither a date (2024-05-01[T12:00:00Z]) nor a duration (7d, 12h, 30m)")
+    };
     let duration = s
         .char_indices()
         .last()
@@ -222,7 +224,11 @@ mod tests {
 
     #[test]
     fn slashes_anchor_and_double_star_crosses_directories() {
-        let f = filters(&[(false, "build/**"), (false, "/top.txt"), (false, "docs/*.md")]);
+        let f = filters(&[
+            (false, "build/**"),
+            (false, "/top.txt"),
+            (false, "docs/*.md"),
+        ]);
         assert!(f.excluded("build/a/b/c.o", false).is_some());
         assert!(f.excluded("src/build/c.o", false).is_none());
         assert!(f.excluded("top.txt", false).is_some());
@@ -253,13 +259,17 @@ mod tests {
         let t = UNIX_EPOCH + Duration::from_secs(1000);
         f.newer_than = Some(t);
         assert!(f.limited(Some(15), Some(t)).is_some());
-        assert!(f.limited(Some(15), Some(t + Duration::from_secs(1))).is_none());
+        assert!(
+            f.limited(Some(15), Some(t + Duration::from_secs(1)))
+                .is_none()
+        );
     }
 
     #[test]
     fn filter_files_and_bad_patterns() {
         let mut f = Filters::default();
-        f.push_file("# comment\n\n+ keep.tmp\n- *.tmp\n*.bak\r\n").unwrap();
+        f.push_file("# comment\n\n+ keep.tmp\n- *.tmp\n*.bak\r\n")
+            .unwrap();
         assert!(f.excluded("keep.tmp", false).is_none());
         assert!(f.excluded("x.tmp", false).is_some());
         assert!(f.excluded("x.bak", false).is_some());
@@ -282,7 +292,15 @@ mod tests {
             parse_when("2024-01-02T03:04:05Z", now).unwrap(),
             UNIX_EPOCH + Duration::from_secs(1_704_164_645)
         );
-        for bad in ["", "x", "1y", "é", "99999999999999999999d", "2024-13-01", "12"] {
+        for bad in [
+            "",
+            "x",
+            "1y",
+            "é",
+            "99999999999999999999d",
+            "2024-13-01",
+            "12",
+        ] {
             assert!(parse_when(bad, now).is_err(), "{bad}");
         }
     }

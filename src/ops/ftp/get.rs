@@ -82,7 +82,8 @@ impl Options {
     /// `--newer`, `--size-only`) so the next run can compare, unless `--ignore-time`.
     fn keeps_time(&self) -> bool {
         self.preserve
-            || (self.sync.keeps_times() && (self.recursive || self.sync.compare != Compare::Overwrite))
+            || (self.sync.keeps_times()
+                && (self.recursive || self.sync.compare != Compare::Overwrite))
     }
 }
 

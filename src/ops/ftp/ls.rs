@@ -53,7 +53,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let root = RemotePath::dir(&opts.target.path);
     let mut out = Vec::new();
     let mut problems = 0usize;
-    list_into(
+    let listed = list_into(
         opts,
         ui,
         &mut session,
@@ -62,8 +62,13 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         0,
         &mut out,
         &mut problems,
-    )?;
-    session.quit();
+    );
+    // A refusal leaves the session usable: it is ended politely either way.
+    match &listed {
+        Err(e) if crate::ops::ftp::pool::session_may_be_broken(e) => {}
+        _ => session.quit(),
+    }
+    listed?;
     if ui.json() {
         ui.print_json(&serde_json::json!({ "url": opts.target.display(), "entries": out }))?;
     } else {

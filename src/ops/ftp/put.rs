@@ -581,7 +581,13 @@ fn resume(ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 /// safe: the server's MD5 of them (HASH, XMD5) against ours when it offers one, else their times (the
 /// remote part must not be older than the local file: a file changed after the cut upload would get its
 /// new tail glued onto its old head).
-fn resumable(s: &mut Session, file: &mut File, path: &Path, remote: &str, have: u64) -> Result<bool> {
+fn resumable(
+    s: &mut Session,
+    file: &mut File,
+    path: &Path,
+    remote: &str,
+    have: u64,
+) -> Result<bool> {
     if s.features.sync.can_hash()
         && let Some(theirs) = s.md5(remote)?
     {

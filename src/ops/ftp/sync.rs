@@ -261,18 +261,45 @@ mod tests {
             decide(n, f(1, 1), Some(f(2, 1)), true),
             Transfer("size differs (1 bytes, target 2)".into())
         );
-        assert!(matches!(decide(n, f(1, 100), Some(f(1, 100)), true), Skip(_)));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 100)), true),
+            Skip(_)
+        ));
         // Same size, another time: the same-size change is caught.
-        assert!(matches!(decide(n, f(1, 100), Some(f(1, 90)), true), Transfer(_)));
-        assert!(matches!(decide(n, f(1, 100), Some(f(1, 110)), true), Transfer(_)));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 90)), true),
+            Transfer(_)
+        ));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 110)), true),
+            Transfer(_)
+        ));
         // Without settable remote times, a target written after the source changed is current.
-        assert!(matches!(decide(n, f(1, 100), Some(f(1, 110)), false), Skip(_)));
-        assert!(matches!(decide(n, f(1, 100), Some(f(1, 90)), false), Transfer(_)));
-        assert!(matches!(decide(Compare::SizeOnly, f(1, 100), Some(f(1, 5)), true), Skip(_)));
-        assert!(matches!(decide(Compare::IgnoreTime, f(1, 100), Some(f(1, 5)), true), Skip(_)));
-        assert!(matches!(decide(Compare::Overwrite, f(1, 1), Some(f(1, 1)), true), Transfer(_)));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 110)), false),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 90)), false),
+            Transfer(_)
+        ));
+        assert!(matches!(
+            decide(Compare::SizeOnly, f(1, 100), Some(f(1, 5)), true),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(Compare::IgnoreTime, f(1, 100), Some(f(1, 5)), true),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(Compare::Overwrite, f(1, 1), Some(f(1, 1)), true),
+            Transfer(_)
+        ));
         let unknown = Facts::default();
-        assert!(matches!(decide(n, unknown, Some(f(1, 1)), true), Transfer(_)));
+        assert!(matches!(
+            decide(n, unknown, Some(f(1, 1)), true),
+            Transfer(_)
+        ));
     }
 
     #[test]

@@ -67,7 +67,12 @@ impl Walked {
 
 /// A listing entry's time: MLSD's `modify` is exact, LIST's date is not.
 fn entry_time(e: &Entry) -> Option<SystemTime> {
-    let digits: String = e.modified.as_deref()?.chars().filter(char::is_ascii_digit).collect();
+    let digits: String = e
+        .modified
+        .as_deref()?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
     crate::ftp::list::parse_time_val(&digits)
 }
 
@@ -139,7 +144,10 @@ pub fn walk_remote(
                     out.problems.push(Problem {
                         error: Error::new(
                             ErrorKind::Partial,
-                            format!("not entering {}: deeper than {MAX_DEPTH} levels", escape(&path)),
+                            format!(
+                                "not entering {}: deeper than {MAX_DEPTH} levels",
+                                escape(&path)
+                            ),
                         ),
                         rel: path,
                         unread: false,
@@ -163,7 +171,8 @@ pub fn walk_remote(
     }
     // Children were appended after all of their parent's siblings; put every directory's subtree right
     // after it so parents always come first and the order is a stable pre-order.
-    out.nodes.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    out.nodes
+        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
     Ok(out)
 }
 
@@ -221,7 +230,10 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
                 out.problems.push(Problem {
                     error: Error::new(
                         ErrorKind::Partial,
-                        format!("skipping {}: the name contains control characters", escape(&sub)),
+                        format!(
+                            "skipping {}: the name contains control characters",
+                            escape(&sub)
+                        ),
                     ),
                     rel: sub,
                     unread: false,
@@ -254,7 +266,10 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
                     out.problems.push(Problem {
                         error: Error::new(
                             ErrorKind::Partial,
-                            format!("not entering {}: deeper than {MAX_DEPTH} levels", path.display()),
+                            format!(
+                                "not entering {}: deeper than {MAX_DEPTH} levels",
+                                path.display()
+                            ),
                         ),
                         rel: sub,
                         unread: false,
@@ -275,7 +290,8 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
         }
         stack.extend(subdirs);
     }
-    out.nodes.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    out.nodes
+        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
     Ok(out)
 }
 

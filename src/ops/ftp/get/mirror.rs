@@ -115,10 +115,11 @@ pub fn plan_tree(
     }
     let mut blocked: Vec<String> = Vec::new();
     for node in &walked.nodes {
-        if blocked
-            .iter()
-            .any(|b| node.rel.strip_prefix(b.as_str()).is_some_and(|r| r.starts_with('/')))
-        {
+        if blocked.iter().any(|b| {
+            node.rel
+                .strip_prefix(b.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        }) {
             continue;
         }
         let path = m.remote.join(&node.rel).into_string();
@@ -139,8 +140,7 @@ pub fn plan_tree(
             }
             Kind::Link => {
                 let t = target.with_path(path);
-                m.ui
-                    .note(&format!("not following symlink {}", escape(&node.rel)));
+                m.ui.note(&format!("not following symlink {}", escape(&node.rel)));
                 m.skip(&t, &node.rel, "symlink (not followed)");
             }
             Kind::File | Kind::Other => m.file(w, node, &path)?,
@@ -162,8 +162,9 @@ fn names_a_file(w: &mut Worker, path: &str) -> Result<bool> {
         };
         let facts = facts.split_once(' ').map_or(facts.as_str(), |(f, _)| f);
         return Ok(facts.split(';').any(|f| {
-            f.split_once('=')
-                .is_some_and(|(k, v)| k.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("file"))
+            f.split_once('=').is_some_and(|(k, v)| {
+                k.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("file")
+            })
         }));
     }
     Ok(s.size(path)?.is_some())
@@ -184,7 +185,11 @@ fn local_nodes(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<HashM
         return Ok(HashMap::new());
     }
     let walked = walk::walk_local(root, enter)?;
-    Ok(walked.nodes.into_iter().map(|n| (n.rel.clone(), n)).collect())
+    Ok(walked
+        .nodes
+        .into_iter()
+        .map(|n| (n.rel.clone(), n))
+        .collect())
 }
 
 struct Mirror<'r> {
@@ -218,7 +223,9 @@ impl Mirror<'_> {
     }
 
     fn problem(&mut self, p: &walk::Problem) {
-        let t = self.target.with_path(self.remote.join(&p.rel).into_string());
+        let t = self
+            .target
+            .with_path(self.remote.join(&p.rel).into_string());
         self.ui.item_error(&p.error);
         let r = if p.unread {
             FileRecord::failed(t.display(), String::new(), &p.error)
@@ -231,7 +238,10 @@ impl Mirror<'_> {
     /// A remote directory: the local one is created (or planned), an excluded one is skipped.
     fn dir(&mut self, node: &Node) -> Result<()> {
         if let Some(why) = self.opts.sync.filters.excluded(&node.rel, true) {
-            self.plan("skip", &node.rel, why);
+            let t = self
+                .target
+                .with_path(self.remote.join(&node.rel).into_string());
+            self.skip(&t, &node.rel, &why);
             return Ok(());
         }
         let exists = self

@@ -67,19 +67,23 @@ impl Planner<'_> {
         let sync = &self.opts.sync;
         let filters = &sync.filters;
         let walked = walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?;
-        let target = match walk_remote(w, remote, &mut |rel| filters.excluded(rel, true).is_none()) {
-            Ok(t) => t,
-            // Not there yet: everything is new.
-            Err(e) if e.kind() == ErrorKind::Permanent => walk::Walked::default(),
-            Err(e) => return Err(e),
-        };
+        let (target, exists) =
+            match walk_remote(w, remote, &mut |rel| filters.excluded(rel, true).is_none()) {
+                Ok(t) => (t, true),
+                // Not there yet: everything is new.
+                Err(e) if e.kind() == ErrorKind::Permanent => (walk::Walked::default(), false),
+                Err(e) => return Err(e),
+            };
         let on_server: HashMap<String, Node> = target
             .nodes
             .iter()
             .map(|n| (n.rel.clone(), n.clone()))
             .collect();
-        if !sync.dry_run {
-            w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
+        if !exists {
+            self.plan_item("mkdir", "", "new directory");
+            if !sync.dry_run {
+                w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
+            }
         }
         let times_set = w.session()?.features.sync.can_set_time();
         if !times_set
@@ -103,10 +107,11 @@ impl Planner<'_> {
         }
         let mut blocked: Vec<String> = Vec::new();
         for node in &walked.nodes {
-            if blocked
-                .iter()
-                .any(|b| node.rel.strip_prefix(b.as_str()).is_some_and(|r| r.starts_with('/')))
-            {
+            if blocked.iter().any(|b| {
+                node.rel
+                    .strip_prefix(b.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+            }) {
                 continue;
             }
             let path = local.join(&node.rel);
@@ -114,11 +119,14 @@ impl Planner<'_> {
             match node.kind {
                 Kind::Dir => {
                     if let Some(why) = filters.excluded(&node.rel, true) {
-                        self.plan_item("skip", &node.rel, why);
+                        self.skip_item(&path, &sub, &node.rel, &why);
                         blocked.push(node.rel.clone());
                         continue;
                     }
-                    if on_server.get(&node.rel).is_some_and(|n| n.kind == Kind::Dir) {
+                    if on_server
+                        .get(&node.rel)
+                        .is_some_and(|n| n.kind == Kind::Dir)
+                    {
                         continue;
                     }
                     self.plan_item("mkdir", &node.rel, "new directory");
@@ -214,7 +222,10 @@ impl Planner<'_> {
             .into_iter()
             .filter(|n| {
                 !target.problems.iter().any(|p| {
-                    p.rel == n.rel || p.rel.strip_prefix(n.rel.as_str()).is_some_and(|r| r.starts_with('/'))
+                    p.rel == n.rel
+                        || p.rel
+                            .strip_prefix(n.rel.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
                 })
             })
             .collect();
