@@ -28,7 +28,12 @@ use crate::url::Target;
         With --json, standard output gets {\"files\": [...]}: one record per file with url, path, bytes, \
         status and error. status is \"ok\" (downloaded; error is null), \"skipped\" (left alone: \
         error.exit_code is 0 for a skip by design, such as a symlink not followed, and 10 for an unsafe name) \
-        or \"failed\" (error.exit_code is the code this file alone would exit with).",
+        or \"failed\" (error.exit_code is the code this file alone would exit with); a local entry removed by \
+        --delete has \"action\": \"deleted\".\n\n\
+        Mirroring (-R): a file is skipped when the local copy has the server's size and modification time \
+        (MLSD facts, else MDTM when the sizes match); downloaded files get the server's time, so the next run \
+        can compare. Dotfiles are included (MLSD, or LIST -a). --dry-run prints the plan first. Exit 0 when \
+        everything is in sync, 10 when some files failed or a --delete was refused.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -44,10 +49,12 @@ pub struct Args {
         conflicts_with = "output_dir"
     )]
     pub output: Option<PathBuf>,
-    /// Write files into DIR under their remote names (default: the current directory).
+    /// Write files into DIR under their remote names (default: the current directory; created when
+    /// missing).
     #[arg(short = 'O', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is.
+    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial
+    /// file written before the remote file last changed (MDTM), or longer than it, is downloaded again.
     #[arg(short = 'c', long = "resume")]
     pub resume: bool,
     /// ASCII mode (TYPE A): CRLF line endings become LF.
@@ -84,6 +91,8 @@ const EXAMPLES: &str = "Examples:
   ftp-get -O out 'ftp://bob@h/reports/*.csv' --starttls -c      # glob, explicit TLS, resume
   ftp-get ftps://h/%2Fsrv/big.iso --retries 3 --preserve        # implicit TLS, absolute path
   ftp-get -R --parallel 4 -O mirror ftp://h/pub/tree/           # mirror a tree into mirror/tree
+  ftp-get -R --delete --exclude '*.tmp' -O m ftp://h/site/      # nightly: changed files, drop vanished
+  ftp-get -R --dry-run --json -O m ftp://h/site/                # what would change, as JSON
   ftp-get --netrc-file ~/.netrc-ftp --json ftp://bob@h/a ftp://bob@h/b";
 
 impl TryFrom<Args> for Options {
