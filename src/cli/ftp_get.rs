@@ -218,6 +218,78 @@ mod tests {
         assert!(usage(&["ftp://h/[z-a"]).starts_with("bad glob \"[z-a\""));
         assert!(usage(&["imap://h/a"]).starts_with("bad URL"));
         assert!(usage(&["--timeout", "0", "ftp://h/a"]).contains("--timeout"));
+        assert_eq!(
+            usage(&["--delete", "ftp://h/a"]),
+            "--delete mirrors a tree: use it with -R"
+        );
+        assert!(usage(&["-R", "--delete-excluded", "ftp://h/d/"]).contains("--delete"));
+        assert!(usage(&["-R", "--newer", "--overwrite", "ftp://h/d/"]).contains("--overwrite"));
+        assert!(usage(&["-R", "--exclude", "[z-", "ftp://h/d/"]).starts_with("bad filter pattern"));
+        assert!(
+            usage(&["-R", "--newer-than", "yesterday", "ftp://h/d/"]).starts_with("--newer-than")
+        );
+        assert!(
+            usage(&["-R", "--exclude-from", "/nonexistent/x", "ftp://h/d/"])
+                .starts_with("--exclude-from /nonexistent/x")
+        );
+        assert_eq!(
+            usage(&["--dry-run", "--delete-after", "ftp://h/a"]),
+            "--dry-run changes nothing: drop --delete-after"
+        );
+    }
+
+    #[test]
+    fn mirroring_flags() {
+        use crate::ops::ftp::sync::Compare;
+        assert_eq!(
+            opts(&["ftp://h/a"]).unwrap().sync.compare,
+            Compare::Overwrite
+        );
+        assert_eq!(
+            opts(&["--newer", "ftp://h/a"]).unwrap().sync.compare,
+            Compare::Newer
+        );
+        assert_eq!(
+            opts(&["-R", "ftp://h/d/"]).unwrap().sync.compare,
+            Compare::Newer
+        );
+        let o = opts(&["-R", "--size-only", "ftp://h/d/"]).unwrap();
+        assert_eq!(o.sync.compare, Compare::SizeOnly);
+        let o = opts(&["-R", "--ignore-time", "ftp://h/d/"]).unwrap();
+        assert_eq!(o.sync.compare, Compare::IgnoreTime);
+        assert!(!o.keeps_time());
+        assert!(opts(&["-R", "ftp://h/d/"]).unwrap().keeps_time());
+        assert!(!opts(&["ftp://h/a"]).unwrap().keeps_time());
+        // Include and exclude rules keep their command-line order.
+        let o = opts(&[
+            "-R",
+            "--exclude",
+            "*.log",
+            "--include",
+            "keep.log",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_some());
+        let o = opts(&[
+            "-R",
+            "--include",
+            "keep.log",
+            "--exclude",
+            "*.log",
+            "--delete",
+            "--max-delete",
+            "5",
+            "--delete-excluded",
+            "--no-dotfiles",
+            "--dry-run",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_none());
+        assert!(o.sync.filters.excluded(".x", false).is_some());
+        assert!(o.sync.delete && o.sync.delete_excluded && o.sync.dry_run);
+        assert_eq!(o.sync.max_delete, Some(5));
     }
 
     #[test]

@@ -80,7 +80,7 @@ pub struct Options {
 impl Options {
     /// Whether local files get the server's modification time: `--preserve`, and every mirror (`-R`,
     /// `--newer`, `--size-only`) so the next run can compare, unless `--ignore-time`.
-    fn keeps_time(&self) -> bool {
+    pub fn keeps_time(&self) -> bool {
         self.preserve
             || (self.sync.keeps_times()
                 && (self.recursive || self.sync.compare != Compare::Overwrite))

@@ -96,7 +96,7 @@ pub struct Options {
 impl Options {
     /// Whether uploads get the local modification time (MFMT/SITE UTIME): every mirror (`-R`, `--newer`,
     /// `--size-only`), so the next run can compare, unless `--ignore-time`.
-    fn keeps_time(&self) -> bool {
+    pub fn keeps_time(&self) -> bool {
         self.sync.keeps_times() && (self.recursive || self.sync.compare != Compare::Overwrite)
     }
 }

@@ -184,10 +184,11 @@ pub fn deletions(target: &[Node], source: &HashSet<String>, opts: &SyncOptions) 
             .rel
             .rsplit_once('/')
             .is_some_and(|(p, _)| gone.iter().any(|g: &Node| g.rel == p));
-        let delete = !is_ferry_temp(&n.rel)
-            && (!source.contains(&n.rel) || (excluded && opts.delete_excluded))
-            && (!excluded || opts.delete_excluded);
-        if delete || (parent_gone && !(excluded && !opts.delete_excluded)) {
+        // Excluded entries are kept unless --delete-excluded, which removes them even when the source
+        // has them.
+        let spared = (excluded && !opts.delete_excluded) || is_ferry_temp(&n.rel);
+        let delete = !spared && (!source.contains(&n.rel) || excluded);
+        if delete || (parent_gone && !spared) {
             gone.push(n.clone());
         } else {
             keep.insert(&n.rel);

@@ -283,7 +283,7 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
             out.nodes.push(Node {
                 rel: sub,
                 kind,
-                size: (kind == Kind::File).then(|| meta.len()),
+                size: (kind == Kind::File).then_some(meta.len()),
                 mtime: meta.modified().ok(),
                 exact_time: true,
             });
