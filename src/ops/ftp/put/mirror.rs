@@ -80,7 +80,7 @@ impl Planner<'_> {
             .map(|n| (n.rel.clone(), n.clone()))
             .collect();
         if !exists {
-            self.plan_item("mkdir", "", "new directory");
+            self.plan_item("mkdir", ".", "new directory");
             if !sync.dry_run {
                 w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
             }
