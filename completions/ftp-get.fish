@@ -1,6 +1,14 @@
 complete -c ftp-get -s o -l output -d 'Write to FILE ("-" for stdout). One URL only, unless FILE is "-"' -r -F
-complete -c ftp-get -s O -l output-dir -d 'Write files into DIR under their remote names (default: the current directory)' -r -F
+complete -c ftp-get -s O -l output-dir -d 'Write files into DIR under their remote names (default: the current directory; created when missing)' -r -F
 complete -c ftp-get -l parallel -d 'Download with N sessions at once (several URLs, globs, -R), each with its own data connections' -r
+complete -c ftp-get -l max-delete -d 'With --delete: refuse to delete anything when more than N entries would go' -r
+complete -c ftp-get -l include -d 'Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/" matches the name at any depth; with "/" the path relative to the mirrored directory ("/" at the start anchors it); "**" crosses directories, "*" does not; a trailing "/" matches directories only' -r
+complete -c ftp-get -l exclude -d 'Leave out paths matching GLOB (repeatable; see --include). An excluded directory is not entered' -r
+complete -c ftp-get -l exclude-from -d 'Read exclude patterns from FILE, one per line, after the flags\' rules ("# comment"; "+ GLOB" includes, "- GLOB" excludes)' -r -F
+complete -c ftp-get -l newer-than -d 'Only files modified after WHEN: a date (2024-05-01, 2024-05-01T12:00:00Z; UTC) or a duration ago (90s, 30m, 12h, 7d, 2w)' -r
+complete -c ftp-get -l older-than -d 'Only files modified before WHEN (as --newer-than)' -r
+complete -c ftp-get -l min-size -d 'Only files of at least SIZE bytes (64k, 10M, 1G)' -r
+complete -c ftp-get -l max-size -d 'Only files of at most SIZE bytes' -r
 complete -c ftp-get -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-get -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
@@ -14,11 +22,19 @@ complete -c ftp-get -l account -d 'Take user and password settings from account 
 complete -c ftp-get -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-get -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c ftp-get -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
-complete -c ftp-get -s c -l resume -d 'Resume: continue a partial download (SIZE + REST); a complete file is left as it is. The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c; without -c an interrupted download leaves nothing behind'
+complete -c ftp-get -s c -l resume -d 'Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial file written before the remote file last changed (MDTM), or longer than it, is downloaded again. The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c; without -c an interrupted download leaves nothing behind'
 complete -c ftp-get -l ascii -d 'ASCII mode (TYPE A): CRLF line endings become LF'
 complete -c ftp-get -l preserve -d 'Set the local file\'s modification time from the server\'s (MDTM)'
 complete -c ftp-get -l delete-after -d 'Delete the remote file after the local copy is committed (DELE)'
 complete -c ftp-get -s R -l recursive -d 'Mirror directory URLs: the tree goes into DIR/NAME (NAME: the URL\'s last segment). At most 64 levels; remote symlinks are not followed and never become local symlinks; unsafe names are skipped (exit 10)'
+complete -c ftp-get -l newer -d 'Skip a file whose target has the same size and modification time (the default with -R; without -R every named file is transferred unless this is given). Times are kept: downloads get the server\'s time (as --preserve), uploads set the remote time with MFMT or SITE UTIME; a server with neither keeps the upload time, and a same-size file counts as unchanged there when the remote copy is not older than the local one (said once per run)'
+complete -c ftp-get -l overwrite -d 'Transfer every file, changed or not'
+complete -c ftp-get -l size-only -d 'Skip a file whose target has the same size, whatever its time (times are still kept)'
+complete -c ftp-get -l ignore-time -d 'Compare sizes only, and neither ask, compare nor set modification times (fewer round trips)'
+complete -c ftp-get -l delete -d 'With -R: remove target files and directories that are not in the source (local ones for ftp-get, remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when part of the source could not be listed, when the source is empty and the target is not, or when more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept'
+complete -c ftp-get -l delete-excluded -d 'With --delete: also remove target entries that --exclude/--no-dotfiles leave out'
+complete -c ftp-get -l no-dotfiles -d 'Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a)'
+complete -c ftp-get -l dry-run -d 'Print the plan (transfer, skip, mkdir, delete, each with its reason) and change nothing; with --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}]}'
 complete -c ftp-get -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-get -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
 complete -c ftp-get -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'

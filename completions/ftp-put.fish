@@ -1,5 +1,13 @@
 complete -c ftp-put -l chmod -d 'Set the remote file\'s mode after the upload (SITE CHMOD), e.g. 644' -r
 complete -c ftp-put -l parallel -d 'Upload with N sessions at once (several files, -R), each with its own data connections' -r
+complete -c ftp-put -l max-delete -d 'With --delete: refuse to delete anything when more than N entries would go' -r
+complete -c ftp-put -l include -d 'Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/" matches the name at any depth; with "/" the path relative to the mirrored directory ("/" at the start anchors it); "**" crosses directories, "*" does not; a trailing "/" matches directories only' -r
+complete -c ftp-put -l exclude -d 'Leave out paths matching GLOB (repeatable; see --include). An excluded directory is not entered' -r
+complete -c ftp-put -l exclude-from -d 'Read exclude patterns from FILE, one per line, after the flags\' rules ("# comment"; "+ GLOB" includes, "- GLOB" excludes)' -r -F
+complete -c ftp-put -l newer-than -d 'Only files modified after WHEN: a date (2024-05-01, 2024-05-01T12:00:00Z; UTC) or a duration ago (90s, 30m, 12h, 7d, 2w)' -r
+complete -c ftp-put -l older-than -d 'Only files modified before WHEN (as --newer-than)' -r
+complete -c ftp-put -l min-size -d 'Only files of at least SIZE bytes (64k, 10M, 1G)' -r
+complete -c ftp-put -l max-size -d 'Only files of at most SIZE bytes' -r
 complete -c ftp-put -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-put -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
@@ -16,9 +24,17 @@ complete -c ftp-put -l retries -d 'Retry transient failures (connect, 4xx, timeo
 complete -c ftp-put -s R -l recursive -d 'Upload directories with everything in them, creating remote directories (at most 64 levels; local symlinks are not followed)'
 complete -c ftp-put -l mkdirs -d 'Create missing remote directories of the URL first (MKD; "already exists" is fine)'
 complete -c ftp-put -l append -d 'Append to the remote file (APPE) instead of replacing it'
-complete -c ftp-put -s c -l resume -d 'Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size'
+complete -c ftp-put -s c -l resume -d 'Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size. The remote part must be the start of the local file (server MD5 via HASH/XMD5, else not older than it); otherwise the whole file is uploaded'
 complete -c ftp-put -l atomic -d 'Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target; if the server refuses the rename, exit 6 naming the temporary file (nothing is deleted). Stopped by a signal, it deletes the temporary file (DELE, waiting at most 2 s); it remains if the connection is gone'
 complete -c ftp-put -l delete-after -d 'Remove each local file once the server has confirmed its upload'
+complete -c ftp-put -l newer -d 'Skip a file whose target has the same size and modification time (the default with -R; without -R every named file is transferred unless this is given). Times are kept: downloads get the server\'s time (as --preserve), uploads set the remote time with MFMT or SITE UTIME; a server with neither keeps the upload time, and a same-size file counts as unchanged there when the remote copy is not older than the local one (said once per run)'
+complete -c ftp-put -l overwrite -d 'Transfer every file, changed or not'
+complete -c ftp-put -l size-only -d 'Skip a file whose target has the same size, whatever its time (times are still kept)'
+complete -c ftp-put -l ignore-time -d 'Compare sizes only, and neither ask, compare nor set modification times (fewer round trips)'
+complete -c ftp-put -l delete -d 'With -R: remove target files and directories that are not in the source (local ones for ftp-get, remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when part of the source could not be listed, when the source is empty and the target is not, or when more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept'
+complete -c ftp-put -l delete-excluded -d 'With --delete: also remove target entries that --exclude/--no-dotfiles leave out'
+complete -c ftp-put -l no-dotfiles -d 'Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a)'
+complete -c ftp-put -l dry-run -d 'Print the plan (transfer, skip, mkdir, delete, each with its reason) and change nothing; with --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}]}'
 complete -c ftp-put -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-put -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
 complete -c ftp-put -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'

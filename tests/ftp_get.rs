@@ -129,6 +129,8 @@ fn resume_sends_rest_and_appends() {
             s("200 ok"),
             e("SIZE f"),
             s("213 10"),
+            e("MDTM f"),
+            s("213 20200101000000"),
             e("EPSV"),
             Epsv,
             e("REST 4"),
@@ -401,10 +403,10 @@ fn json_reports_each_file_and_partial_success() {
     srv.finish();
 }
 
-/// A RETR whose size the -R listing already gave: no SIZE.
+/// A RETR whose size the -R listing already gave: no SIZE, but MDTM (a mirror keeps the server's time).
 fn retr_listed(path: &str, body: &[u8]) -> Vec<Step> {
     let mut v = retr(path, body);
-    v.drain(2..4);
+    v.splice(2..4, [e(&format!("MDTM {path}")), s("213 20240101000000")]);
     v
 }
 
@@ -418,7 +420,7 @@ fn list(path: &str, lines: &[&str]) -> Vec<Step> {
     vec![
         e("EPSV"),
         Epsv,
-        e(&format!("LIST {path}")),
+        e(&format!("LIST -a {path}")),
         s("150 Here comes the directory listing."),
         DataSend(body),
         s("226 Directory send OK."),
@@ -463,6 +465,7 @@ fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
 fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
     let srv = Server::start(script(vec![
         anon_login(),
+        vec![e("SIZE t"), s("550 Could not get file size.")],
         list(
             "t",
             &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"],

@@ -111,7 +111,15 @@ fn append_uses_appe() {
 fn resume_sends_the_rest_and_checks_the_size() {
     let srv = Server::start(script(vec![
         anon_login(),
-        vec![e("TYPE I"), s("200 ok"), e("SIZE f"), s("213 4")],
+        // The remote part's time is unknown: nothing says it is stale.
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 4"),
+            e("MDTM f"),
+            s("550 Could not get file modification time."),
+        ],
         data_upload("APPE", "f"),
         vec![e("SIZE f"), s("213 10")],
         quit(),
@@ -148,7 +156,15 @@ fn resume_of_a_missing_file_starts_at_zero() {
 fn resume_with_a_wrong_final_size_is_exit_9() {
     let srv = Server::start(script(vec![
         anon_login(),
-        vec![e("TYPE I"), s("200 ok"), e("SIZE f"), s("213 1")],
+        // The remote part was written after the local file last changed.
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 1"),
+            e("MDTM f"),
+            s("213 20990101000000"),
+        ],
         data_upload("APPE", "f"),
         vec![e("SIZE f"), s("213 7")],
         quit(),
@@ -413,6 +429,21 @@ fn stor_refused_is_exit_6_and_busy_is_exit_7() {
 fn recursive_upload_creates_directories_and_skips_symlinks() {
     let srv = Server::start(script(vec![
         anon_login(),
+        // The target is listed first (empty: vsftpd's answer for a missing directory), then probed.
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a up/tree"),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+            e("EPSV"),
+            Epsv,
+            e("LIST up"),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+        ],
         vec![
             e("MKD up/tree"),
             s("257 created"),

@@ -9,6 +9,7 @@ mod faults;
 mod ftp_get;
 mod ftp_ls;
 mod ftp_put;
+mod ftp_sync;
 mod generated;
 mod imap_fetch;
 mod imap_mailbox;

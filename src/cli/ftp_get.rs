@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use super::ftp_sync::SyncArgs;
 use crate::error::{Error, Result};
 use crate::ftp::RemotePath;
 use crate::ops::common::OutputMode;
@@ -27,7 +28,12 @@ use crate::url::Target;
         With --json, standard output gets {\"files\": [...]}: one record per file with url, path, bytes, \
         status and error. status is \"ok\" (downloaded; error is null), \"skipped\" (left alone: \
         error.exit_code is 0 for a skip by design, such as a symlink not followed, and 10 for an unsafe name) \
-        or \"failed\" (error.exit_code is the code this file alone would exit with).",
+        or \"failed\" (error.exit_code is the code this file alone would exit with); a local entry removed by \
+        --delete has \"action\": \"deleted\".\n\n\
+        Mirroring (-R): a file is skipped when the local copy has the server's size and modification time \
+        (MLSD facts, else MDTM when the sizes match); downloaded files get the server's time, so the next run \
+        can compare. Dotfiles are included (MLSD, or LIST -a). --dry-run prints the plan first. Exit 0 when \
+        everything is in sync, 10 when some files failed or a --delete was refused.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -43,12 +49,14 @@ pub struct Args {
         conflicts_with = "output_dir"
     )]
     pub output: Option<PathBuf>,
-    /// Write files into DIR under their remote names (default: the current directory).
+    /// Write files into DIR under their remote names (default: the current directory; created when
+    /// missing).
     #[arg(short = 'O', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
-    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is. The partial
-    /// data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c;
-    /// without -c an interrupted download leaves nothing behind.
+    /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial
+    /// file written before the remote file last changed (MDTM), or longer than it, is downloaded again.
+    /// The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the
+    /// next -c; without -c an interrupted download leaves nothing behind.
     #[arg(short = 'c', long = "resume")]
     pub resume: bool,
     /// ASCII mode (TYPE A): CRLF line endings become LF.
@@ -70,6 +78,9 @@ pub struct Args {
     pub parallel: u16,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub sync: SyncArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub ftp: FtpArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -82,6 +93,8 @@ const EXAMPLES: &str = "Examples:
   ftp-get -O out 'ftp://bob@h/reports/*.csv' --starttls -c      # glob, explicit TLS, resume
   ftp-get ftps://h/%2Fsrv/big.iso --retries 3 --preserve        # implicit TLS, absolute path
   ftp-get -R --parallel 4 -O mirror ftp://h/pub/tree/           # mirror a tree into mirror/tree
+  ftp-get -R --delete --exclude '*.tmp' -O m ftp://h/site/      # nightly: changed files, drop vanished
+  ftp-get -R --dry-run --json -O m ftp://h/site/                # what would change, as JSON
   ftp-get --netrc-file ~/.netrc-ftp --json ftp://bob@h/a ftp://bob@h/b";
 
 impl TryFrom<Args> for Options {
@@ -107,6 +120,11 @@ impl TryFrom<Args> for Options {
         if matches!(dest, Dest::File(_)) && !single {
             return Err(Error::usage(
                 "-o FILE takes one URL without a glob; use -O DIR for several files",
+            ));
+        }
+        if a.sync.dry_run && a.delete_after {
+            return Err(Error::usage(
+                "--dry-run changes nothing: drop --delete-after",
             ));
         }
         if a.ascii && a.resume {
@@ -141,6 +159,7 @@ impl TryFrom<Args> for Options {
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
             net: a.net.options()?,
+            sync: a.sync.options(a.recursive)?,
         })
     }
 }
@@ -201,6 +220,78 @@ mod tests {
         assert!(usage(&["ftp://h/[z-a"]).starts_with("bad glob \"[z-a\""));
         assert!(usage(&["imap://h/a"]).starts_with("bad URL"));
         assert!(usage(&["--timeout", "0", "ftp://h/a"]).contains("--timeout"));
+        assert_eq!(
+            usage(&["--delete", "ftp://h/a"]),
+            "--delete mirrors a tree: use it with -R"
+        );
+        assert!(usage(&["-R", "--delete-excluded", "ftp://h/d/"]).contains("--delete"));
+        assert!(usage(&["-R", "--newer", "--overwrite", "ftp://h/d/"]).contains("--overwrite"));
+        assert!(usage(&["-R", "--exclude", "[z-", "ftp://h/d/"]).starts_with("bad filter pattern"));
+        assert!(
+            usage(&["-R", "--newer-than", "yesterday", "ftp://h/d/"]).starts_with("--newer-than")
+        );
+        assert!(
+            usage(&["-R", "--exclude-from", "/nonexistent/x", "ftp://h/d/"])
+                .starts_with("--exclude-from /nonexistent/x")
+        );
+        assert_eq!(
+            usage(&["--dry-run", "--delete-after", "ftp://h/a"]),
+            "--dry-run changes nothing: drop --delete-after"
+        );
+    }
+
+    #[test]
+    fn mirroring_flags() {
+        use crate::ops::ftp::sync::Compare;
+        assert_eq!(
+            opts(&["ftp://h/a"]).unwrap().sync.compare,
+            Compare::Overwrite
+        );
+        assert_eq!(
+            opts(&["--newer", "ftp://h/a"]).unwrap().sync.compare,
+            Compare::Newer
+        );
+        assert_eq!(
+            opts(&["-R", "ftp://h/d/"]).unwrap().sync.compare,
+            Compare::Newer
+        );
+        let o = opts(&["-R", "--size-only", "ftp://h/d/"]).unwrap();
+        assert_eq!(o.sync.compare, Compare::SizeOnly);
+        let o = opts(&["-R", "--ignore-time", "ftp://h/d/"]).unwrap();
+        assert_eq!(o.sync.compare, Compare::IgnoreTime);
+        assert!(!o.keeps_time());
+        assert!(opts(&["-R", "ftp://h/d/"]).unwrap().keeps_time());
+        assert!(!opts(&["ftp://h/a"]).unwrap().keeps_time());
+        // Include and exclude rules keep their command-line order.
+        let o = opts(&[
+            "-R",
+            "--exclude",
+            "*.log",
+            "--include",
+            "keep.log",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_some());
+        let o = opts(&[
+            "-R",
+            "--include",
+            "keep.log",
+            "--exclude",
+            "*.log",
+            "--delete",
+            "--max-delete",
+            "5",
+            "--delete-excluded",
+            "--no-dotfiles",
+            "--dry-run",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_none());
+        assert!(o.sync.filters.excluded(".x", false).is_some());
+        assert!(o.sync.delete && o.sync.delete_excluded && o.sync.dry_run);
+        assert_eq!(o.sync.max_delete, Some(5));
     }
 
     #[test]

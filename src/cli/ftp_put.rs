@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::Parser;
 
 use super::common::{FtpArgs, NetArgs};
+use super::ftp_sync::SyncArgs;
 use crate::error::{Error, Result};
 use crate::ops::common::OutputMode;
 use crate::ops::ftp::connect::FTP_SCHEMES;
@@ -27,7 +28,13 @@ use crate::url::Target;
         With --json, standard output gets {\"files\": [...]}: one record per file with url, path, bytes, \
         status and error. status is \"ok\" (uploaded and confirmed; error is null), \"skipped\" (left \
         alone: error.exit_code is 0 for a skip by design, such as a symlink not followed, and 10 for a name \
-        that cannot be sent) or \"failed\" (error.exit_code is the code this file alone would exit with).",
+        that cannot be sent) or \"failed\" (error.exit_code is the code this file alone would exit with); a \
+        remote entry removed by --delete has \"action\": \"deleted\".\n\n\
+        Mirroring (-R): a file is skipped when the remote copy has the local size and modification time \
+        (MLSD facts, else MDTM when the sizes match); uploaded files get the local time with MFMT or SITE \
+        UTIME when the server offers one. -c appends only onto a remote part that is the start of the local \
+        file: the server's MD5 (HASH, XMD5) says so, or, without one, the remote part is not older than the \
+        local file; otherwise the file is uploaded whole. --dry-run prints the plan first.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]
@@ -48,7 +55,9 @@ pub struct Args {
     /// Append to the remote file (APPE) instead of replacing it.
     #[arg(long, conflicts_with_all = ["resume", "atomic"])]
     pub append: bool,
-    /// Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size.
+    /// Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size. The
+    /// remote part must be the start of the local file (server MD5 via HASH/XMD5, else not older than it);
+    /// otherwise the whole file is uploaded.
     #[arg(short = 'c', long = "resume", conflicts_with = "atomic")]
     pub resume: bool,
     /// Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target;
@@ -68,6 +77,9 @@ pub struct Args {
     pub parallel: u16,
     #[command(flatten)]
     #[allow(missing_docs)]
+    pub sync: SyncArgs,
+    #[command(flatten)]
+    #[allow(missing_docs)]
     pub ftp: FtpArgs,
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -80,6 +92,7 @@ const EXAMPLES: &str = "Examples:
   ftp-put --atomic --chmod 644 site.tgz ftps://h/www/site.tgz
   ftp-put -c big.iso ftp://h/isos/big.iso --retries 5       # resume a cut upload
   ftp-put -R --parallel 4 --mkdirs photos ftp://h/backup/2024/
+  ftp-put -R --delete --max-delete 50 site ftp://h/www/      # publish: changed files, drop vanished
   ftp-put --json a.csv b.csv ftp://h/in/ | jq '.files[] | select(.status != \"ok\")'";
 
 impl TryFrom<Args> for Options {
@@ -112,6 +125,11 @@ impl TryFrom<Args> for Options {
                     "-c, --delete-after and -R need files, not standard input",
                 ));
             }
+        }
+        if a.sync.dry_run && a.delete_after {
+            return Err(Error::usage(
+                "--dry-run changes nothing: drop --delete-after",
+            ));
         }
         if a.files.len() > 1 && !dir_url {
             return Err(Error::usage(
@@ -146,6 +164,7 @@ impl TryFrom<Args> for Options {
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
             net: a.net.options()?,
+            sync: a.sync.options(a.recursive)?,
         })
     }
 }

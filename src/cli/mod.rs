@@ -10,6 +10,7 @@ pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
 pub mod ftp_put;
+pub mod ftp_sync;
 pub mod imap_fetch;
 pub mod imap_mailbox;
 pub mod mime_decode;

@@ -11,6 +11,7 @@ pub mod data;
 pub mod list;
 pub mod path;
 pub mod reply;
+pub mod sync;
 
 use std::time::SystemTime;
 
@@ -52,6 +53,8 @@ pub struct Features {
     pub utf8: bool,
     /// EPSV (RFC 2428).
     pub epsv: bool,
+    /// What mirroring uses: MFMT, SITE UTIME, HASH, XMD5.
+    pub sync: sync::SyncFeatures,
 }
 
 /// A logged-in control connection (over a socket; unit tests run it over a scripted stream).
@@ -237,7 +240,7 @@ impl<S: Wire> Session<S> {
                 "REST" => f.rest_stream = arg.contains("STREAM"),
                 "UTF8" => f.utf8 = true,
                 "EPSV" => f.epsv = true,
-                _ => {}
+                other => f.sync.note(other, &arg),
             }
         }
         self.features = f;
@@ -565,6 +568,11 @@ impl<S: Wire> Session<S> {
     /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` and returns its lines. The final reply is
     /// read even when the data failed, so the control connection stays in step.
     fn listing(&mut self, verb: &'static str, path: &str) -> Result<Vec<String>> {
+        self.listing_with(verb, path)
+    }
+
+    /// [`Session::listing`] with the command's whole argument (`LIST -a dir`).
+    fn listing_with(&mut self, verb: &'static str, path: &str) -> Result<Vec<String>> {
         let cmd = if path.is_empty() {
             Command::new(verb)
         } else {

@@ -436,3 +436,127 @@ fn implicit_tls_protects_data_without_auth_tls() {
     log.assert_sent(&["USER bob", "PBSZ 0", "PROT P", "FEAT"]);
     assert_eq!(log.unread(), 0);
 }
+
+/// A logged-in session whose FEAT was `feat`; the transcript is checked from after FEAT.
+fn opened_with(feat: &str, more: &[&str]) -> (Session<MockStream>, Opened) {
+    let mut script = vec!["220 ready\r\n", "331 password\r\n", "230 in\r\n", feat];
+    script.extend_from_slice(more);
+    let (s, log) = open(&script, false);
+    (
+        s.unwrap(),
+        Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]),
+    )
+}
+
+fn at(secs: u64) -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(secs)
+}
+
+#[test]
+fn mirroring_features_from_feat() {
+    let (s, _) = opened_with(
+        "211-Features:\r\n MFMT\r\n SITE UTIME\r\n HASH SHA-256*;SHA-1;MD5\r\n XMD5\r\n211 End\r\n",
+        &[],
+    );
+    let f = &s.features.sync;
+    assert!(f.mfmt && f.site_utime && f.hash_md5 && f.xmd5);
+    let (s, _) = opened(&[]);
+    assert!(!s.features.sync.can_set_time() && !s.features.sync.can_hash());
+}
+
+#[test]
+fn set_mtime_prefers_mfmt_then_site_utime_then_says_it_cannot() {
+    // 2024-01-02T03:04:05Z
+    let t = at(1_704_164_645);
+    let (mut s, log) = opened_with(
+        "211-Features:\r\n MFMT\r\n211 End\r\n",
+        &["213 Modify=20240102030405; a b\r\n"],
+    );
+    assert!(s.set_mtime(t, "a b").unwrap());
+    log.after_opening(&["MFMT 20240102030405 a b"]);
+    let (mut s, log) = opened_with(
+        "211-Features:\r\n SITE UTIME\r\n211 End\r\n",
+        &["200 UTIME command successful\r\n"],
+    );
+    assert!(s.set_mtime(t, "f").unwrap());
+    log.after_opening(&["SITE UTIME 20240102030405 f"]);
+    let (mut s, log) = opened(&[]);
+    assert!(!s.set_mtime(t, "f").unwrap());
+    log.after_opening(&[]);
+    let (mut s, _) = opened_with("211-Features:\r\n MFMT\r\n211 End\r\n", &["550 nope\r\n"]);
+    assert_eq!(kind(s.set_mtime(t, "f")), ErrorKind::Permanent);
+}
+
+#[test]
+fn rmd_and_digests() {
+    let (mut s, log) = opened(&[
+        "250 Remove directory operation successful.\r\n",
+        "550 not empty\r\n",
+    ]);
+    s.rmd("d/e").unwrap();
+    assert_eq!(kind(s.rmd("x")), ErrorKind::Permanent);
+    log.after_opening(&["RMD d/e", "RMD x"]);
+    let md5 = "0CC175B9C0F1B6A831C399E269772661";
+    let (mut s, log) = opened_with(
+        "211-Features:\r\n HASH SHA-256*;MD5\r\n211 End\r\n",
+        &["200 MD5 selected\r\n", &format!("213 MD5 0-0 {md5} a\r\n")],
+    );
+    assert_eq!(
+        s.md5("a").unwrap().as_deref(),
+        Some(md5.to_ascii_lowercase().as_str())
+    );
+    log.after_opening(&["OPTS HASH MD5", "HASH a"]);
+    let (mut s, log) = opened_with(
+        "211-Features:\r\n XMD5\r\n211 End\r\n",
+        &[&format!("251 {md5}\r\n"), "250 nothex\r\n", "550 no\r\n"],
+    );
+    assert!(s.md5("a").unwrap().is_some());
+    assert_eq!(kind(s.md5("a")), ErrorKind::Protocol);
+    assert_eq!(s.md5("a").unwrap(), None);
+    log.after_opening(&["XMD5 a", "XMD5 a", "XMD5 a"]);
+    let (mut s, log) = opened(&[]);
+    assert_eq!(s.md5("a").unwrap(), None);
+    log.after_opening(&[]);
+}
+
+#[test]
+fn list_a_shows_dotfiles_and_falls_back_when_refused() {
+    let no_mlst = "211-Features:\r\n EPSV\r\n211 End\r\n";
+    let port = data_server(b"-rw-r--r-- 1 0 0 3 Jan 01  2024 .htaccess\r\n");
+    let (m, log) = MockStream::new(&[
+        "220 ready\r\n",
+        "331 password\r\n",
+        "230 in\r\n",
+        no_mlst,
+        &format!("229 Entering Extended Passive Mode (|||{port}|)\r\n"),
+        "150 here\r\n",
+        "226 ok\r\n",
+    ]);
+    let mut s = start_over(m.peer("127.0.0.1:21".parse().unwrap()), false).unwrap();
+    let e = s.list_dir_all("pub").unwrap();
+    assert_eq!(e.len(), 1);
+    assert_eq!(e[0].name, ".htaccess");
+    Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]).after_opening(&["EPSV", "LIST -a pub"]);
+    // A server that refuses the option gets the plain LIST.
+    let refused = data_server(b"");
+    let port = data_server(b"-rw-r--r-- 1 0 0 3 Jan 01  2024 f\r\n");
+    let (m, log) = MockStream::new(&[
+        "220 ready\r\n",
+        "331 password\r\n",
+        "230 in\r\n",
+        no_mlst,
+        &format!("229 Entering Extended Passive Mode (|||{refused}|)\r\n"),
+        "550 no such file -a pub\r\n",
+        &format!("229 Entering Extended Passive Mode (|||{port}|)\r\n"),
+        "150 here\r\n",
+        "226 ok\r\n",
+    ]);
+    let mut s = start_over(m.peer("127.0.0.1:21".parse().unwrap()), false).unwrap();
+    assert_eq!(s.list_dir_all("pub").unwrap()[0].name, "f");
+    Opened::new(log, &["USER bob", "PASS hunter2", "FEAT"]).after_opening(&[
+        "EPSV",
+        "LIST -a pub",
+        "EPSV",
+        "LIST pub",
+    ]);
+}

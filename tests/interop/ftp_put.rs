@@ -340,3 +340,135 @@ fn recursive_get_never_creates_local_symlinks() {
     assert_code(&r, 0);
     assert_eq!(names_in(&out.path().join("t")), vec!["real.txt"]);
 }
+
+/// Every file under `root`: relative path, contents and modification time (whole seconds).
+fn tree_of(root: &Path) -> Vec<(String, Vec<u8>, u64)> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>, u64)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let t = std::fs::metadata(&p).unwrap().modified().unwrap();
+                let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap(), secs));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
+
+fn set_mtime(path: &Path, t: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+#[test]
+fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
+    let Some(c) = cfg() else { return };
+    let remote = remote_dir(&c, "mirror");
+    let base = url(&c, "FERRY_FTP_PLAIN", "ftp", &remote);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("tree");
+    std::fs::create_dir_all(local.join("sub")).unwrap();
+    for (name, body) in [
+        ("a", &b"1111"[..]),
+        (".htaccess", b"deny"),
+        ("sub/b", b"bbbb"),
+        ("sub/c", b"cc"),
+    ] {
+        std::fs::write(local.join(name), body).unwrap();
+    }
+    // Upload, then download into another directory: the trees match, dotfiles included.
+    let r = run_in(work.path(), "ftp-put", &["-R", "tree", &base], &[]);
+    assert_code(&r, 0);
+    let down = work.path().join("down");
+    let tree_url = format!("{base}tree/");
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    let names = |t: &[(String, Vec<u8>, u64)]| -> Vec<(String, Vec<u8>)> {
+        t.iter().map(|(n, b, _)| (n.clone(), b.clone())).collect()
+    };
+    assert_eq!(names(&tree_of(&local)), names(&tree_of(&down.join("tree"))));
+    assert_eq!(
+        tree_of(&remote.join("tree")),
+        tree_of(&down.join("tree")),
+        "contents and mtimes"
+    );
+    // Nothing changed: nothing moves either way.
+    let r = run_in(
+        work.path(),
+        "ftp-put",
+        &["-R", "--json", "tree", &base],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--json", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
+    // Local side: a same-size change, a removal and an addition, mirrored up with --delete.
+    std::fs::write(local.join("a"), b"2222").unwrap();
+    set_mtime(
+        &local.join("a"),
+        std::time::SystemTime::now() + std::time::Duration::from_secs(120),
+    );
+    std::fs::remove_file(local.join("sub/c")).unwrap();
+    std::fs::write(local.join("sub/new"), b"new").unwrap();
+    let r = run_in(
+        work.path(),
+        "ftp-put",
+        &["-R", "--delete", "tree", &base],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        names(&tree_of(&local)),
+        names(&tree_of(&remote.join("tree")))
+    );
+    // Server side: a same-size change (another time), a removal; mirrored down with --delete.
+    std::fs::write(remote.join("tree/sub/b"), b"BBBB").unwrap();
+    set_mtime(
+        &remote.join("tree/sub/b"),
+        std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_200),
+    );
+    std::fs::remove_file(remote.join("tree/.htaccess")).unwrap();
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--delete", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        tree_of(&remote.join("tree")),
+        tree_of(&down.join("tree")),
+        "contents and mtimes"
+    );
+    let diff = Command::new("diff")
+        .arg("-r")
+        .arg(remote.join("tree"))
+        .arg(down.join("tree"))
+        .status()
+        .unwrap();
+    assert!(diff.success());
+    let _ = std::fs::remove_dir_all(&remote);
+}

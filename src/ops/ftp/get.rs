@@ -11,6 +11,8 @@
 //! become local paths, and local directories are created by us or refused when they are symlinks; an
 //! unsafe name is skipped and the run ends with exit 10.
 
+mod mirror;
+
 use std::collections::HashSet;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
@@ -24,6 +26,7 @@ use crate::ops::common::{NetOptions, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::{self, FileRecord};
+use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
 use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
 use crate::terminal::escape;
@@ -32,9 +35,9 @@ use crate::url::Target;
 const BUF: usize = 256 * 1024;
 
 /// The deepest `-R` goes.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = crate::ops::ftp::walk::MAX_DEPTH;
 /// The most entries one `-R` walk may list.
-pub const MAX_ENTRIES: usize = 1_000_000;
+pub const MAX_ENTRIES: usize = crate::ops::ftp::walk::MAX_ENTRIES;
 
 /// Where downloaded files go.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -70,6 +73,18 @@ pub struct Options {
     pub mode: DataMode,
     /// Connection, TLS, credentials, retries.
     pub net: NetOptions,
+    /// Change detection, `--delete`, filters, `--dry-run`.
+    pub sync: SyncOptions,
+}
+
+impl Options {
+    /// Whether local files get the server's modification time: `--preserve`, and every mirror (`-R`,
+    /// `--newer`, `--size-only`) so the next run can compare, unless `--ignore-time`.
+    pub fn keeps_time(&self) -> bool {
+        self.preserve
+            || (self.sync.keeps_times()
+                && (self.recursive || self.sync.compare != Compare::Overwrite))
+    }
 }
 
 /// One file to download.
@@ -77,6 +92,8 @@ struct Job {
     target: Target,
     local: PathBuf,
     size: Option<u64>,
+    /// The remote modification time, when planning asked it exactly.
+    mtime: Option<SystemTime>,
 }
 
 /// A result in URL order: known at planning time, or the outcome of job `n`.
@@ -98,6 +115,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     // fsync + rename of each file overlap the next transfer; results wait for them below.
     let committer = Committer::new(parallel, dirs.clone());
     let mut tickets = Vec::new();
+    let mut planned = mirror::Planned::default();
     let mut rest = &opts.targets[..];
     while let Some(first) = rest.first() {
         let n = rest
@@ -110,16 +128,35 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         let session = conn.open(ui)?;
         let mut worker = Worker::new(&conn, Some(session));
         let mut slots = Vec::new();
-        let mut jobs = Vec::new();
+        let mut jobs: Vec<Job> = Vec::new();
         for target in group {
-            plan(opts, ui, &mut worker, target, &mut slots, &mut jobs);
+            plan(
+                opts,
+                ui,
+                &mut worker,
+                target,
+                &mut slots,
+                &mut jobs,
+                &mut planned,
+            );
+        }
+        if opts.sync.dry_run {
+            worker.quit();
+            results.extend(slots.into_iter().filter_map(|slot| match slot {
+                Slot::Done(r) => Some(r),
+                Slot::Job(_) => None,
+            }));
+            continue;
         }
         if parallel > 1 {
             one_job_per_local_path(ui, &mut slots, &mut jobs);
         }
         let visible = ui.progress() && parallel > 1;
         let total = (parallel > 1).then(|| {
-            let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
+            // Sizes come from the server: summed without overflow (an impossible total shows none).
+            let bytes = jobs
+                .iter()
+                .try_fold(0u64, |sum, j| j.size.and_then(|n| sum.checked_add(n)));
             Progress::totals(jobs.len(), bytes, visible)
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -168,8 +205,19 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         }
     }
     committer.finish();
+    if opts.sync.dry_run {
+        sync::print_plan(ui, &planned.plan)?;
+        let refused = slots_failed(&results);
+        return Ok(crate::ops::Outcome::from_failures(refused));
+    }
     dirs.sync()?;
+    mirror::run_deletions(ui, planned.deletions, &mut results);
     record::finish(ui, &results)
+}
+
+/// How many planning-time results are failures (a dry run reports them with the plan).
+fn slots_failed(results: &[FileRecord]) -> usize {
+    results.iter().filter(|r| r.result.is_failure()).count()
 }
 
 /// What every job of a run shares: the totals bar, the directories still to fsync and the background
@@ -223,53 +271,38 @@ fn plan(
     target: &Target,
     slots: &mut Vec<Slot>,
     jobs: &mut Vec<Job>,
+    planned: &mut mirror::Planned,
 ) {
+    let failed = |w: &mut Worker, slots: &mut Vec<Slot>, e: Error| {
+        w.failed(&e);
+        ui.item_error(&e);
+        slots.push(Slot::Done(FileRecord::failed(
+            target.display(),
+            String::new(),
+            &e,
+        )));
+    };
     if opts.recursive {
-        let mut tree = Tree {
-            opts,
-            ui,
-            out: PathBuf::new(),
-            slots: Vec::new(),
-            jobs,
-            entries: 0,
-        };
-        let walked = tree.walk_root(w, target);
-        slots.append(&mut tree.slots);
-        if let Err(e) = walked {
-            w.failed(&e);
-            ui.item_error(&e);
-            slots.push(Slot::Done(FileRecord::failed(
-                target.display(),
-                String::new(),
-                &e,
-            )));
+        if let Err(e) = mirror::plan_tree(opts, ui, w, target, slots, jobs, planned) {
+            failed(w, slots, e);
         }
         return;
     }
     let files = match w.session().and_then(|s| expand(s, target)) {
         Ok(f) => f,
-        Err(e) => {
-            w.failed(&e);
-            ui.item_error(&e);
-            slots.push(Slot::Done(FileRecord::failed(
-                target.display(),
-                String::new(),
-                &e,
-            )));
-            return;
-        }
+        Err(e) => return failed(w, slots, e),
     };
+    // -O DIR is created for every kind of get, not only -R (issue 14 item 7).
+    if let (Dest::Dir(d), false) = (&opts.dest, opts.sync.dry_run)
+        && let Err(e) = std::fs::create_dir_all(d)
+    {
+        return failed(w, slots, Error::local(d.display(), e));
+    }
+    let glob = files.len() > 1 || has_glob(&target.path);
     for (remote, name) in files {
         let t = target.with_path(remote.into_string());
-        match local_path(opts, &name) {
-            Ok(local) => {
-                slots.push(Slot::Job(jobs.len()));
-                jobs.push(Job {
-                    target: t,
-                    local,
-                    size: None,
-                });
-            }
+        let local = match local_path(opts, &name) {
+            Ok(local) => local,
             Err(e) => {
                 ui.item_error(&e);
                 slots.push(Slot::Done(FileRecord::refused(
@@ -277,9 +310,90 @@ fn plan(
                     String::new(),
                     &e,
                 )));
+                continue;
+            }
+        };
+        let path = local.display().to_string();
+        let rel = if glob { name.as_str() } else { path.as_str() };
+        match single(opts, w, &t, &local, glob.then_some(name.as_str())) {
+            Ok((Verdict::Transfer(why), facts)) => {
+                planned.plan.push(PlanItem {
+                    action: "transfer",
+                    path: rel.to_string(),
+                    reason: why,
+                });
+                slots.push(Slot::Job(jobs.len()));
+                jobs.push(Job {
+                    target: t,
+                    local,
+                    size: facts.size,
+                    mtime: facts.mtime,
+                });
+            }
+            Ok((Verdict::Skip(why), _)) => {
+                planned.plan.push(PlanItem {
+                    action: "skip",
+                    path: rel.to_string(),
+                    reason: why.clone(),
+                });
+                slots.push(Slot::Done(FileRecord::skipped(t.display(), path, &why)));
+            }
+            Err(e) => {
+                let e = e.within(t.display());
+                w.failed(&e);
+                ui.item_error(&e);
+                slots.push(Slot::Done(FileRecord::failed(t.display(), path, &e)));
             }
         }
     }
+}
+
+/// Decides one named or globbed file: filters (for a glob's matches, `name`), then the comparison with
+/// the local file. Nothing is asked of the server when every file is transferred anyway.
+fn single(
+    opts: &Options,
+    w: &mut Worker,
+    t: &Target,
+    local: &Path,
+    name: Option<&str>,
+) -> Result<(Verdict, Facts)> {
+    let f = &opts.sync.filters;
+    if let Some(why) = name.and_then(|n| f.excluded(n, false)) {
+        return Ok((Verdict::Skip(why), Facts::default()));
+    }
+    let limits = f.min_size.is_some() || f.max_size.is_some();
+    let times = f.newer_than.is_some() || f.older_than.is_some();
+    let dst = match std::fs::metadata(local) {
+        Ok(m) if m.is_file() && opts.sync.compare != Compare::Overwrite => Some(Facts {
+            size: Some(m.len()),
+            mtime: m.modified().ok(),
+        }),
+        _ => None,
+    };
+    if dst.is_none() && !limits && !times {
+        let why = if opts.sync.compare == Compare::Overwrite {
+            "named"
+        } else {
+            "new"
+        };
+        return Ok((Verdict::Transfer(why.into()), Facts::default()));
+    }
+    let s = w.session()?;
+    let mut src = Facts {
+        size: if opts.ascii { None } else { s.size(&t.path)? },
+        mtime: None,
+    };
+    let same = dst.is_some_and(|d| d.size == src.size && src.size.is_some());
+    if times || (same && opts.sync.compare == Compare::Newer) {
+        src.mtime = s.mdtm(&t.path)?;
+    }
+    if let Some(why) = f.limited(src.size, src.mtime) {
+        return Ok((Verdict::Skip(why), src));
+    }
+    if dst.is_none() {
+        return Ok((Verdict::Transfer("new".into()), src));
+    }
+    Ok((sync::decide(opts.sync.compare, src, dst, true), src))
 }
 
 /// Parallel sessions must not write the same local file: a later job for a path already taken is skipped.
@@ -309,154 +423,6 @@ fn one_job_per_local_path(ui: &Ui, slots: &mut [Slot], jobs: &mut Vec<Job>) {
                 &e,
             ));
         }
-    }
-}
-
-/// The `-R` walk: lists directories depth-first on the planning session, creates the local directories
-/// and records one job per file.
-struct Tree<'r> {
-    opts: &'r Options,
-    ui: &'r Ui,
-    out: PathBuf,
-    slots: Vec<Slot>,
-    jobs: &'r mut Vec<Job>,
-    entries: usize,
-}
-
-impl Tree<'_> {
-    /// Mirrors the directory `target` names into `-O DIR`/its last segment (into DIR itself for the
-    /// login or root directory).
-    fn walk_root(&mut self, w: &mut Worker, target: &Target) -> Result<()> {
-        let remote = RemotePath::dir(&target.path);
-        let out = match &self.opts.dest {
-            Dest::Dir(d) => d.clone(),
-            Dest::File(_) | Dest::Stdout => PathBuf::from("."),
-        };
-        let base = remote.last();
-        let local = if base.is_empty() {
-            out.clone()
-        } else {
-            safe_name(base).map_err(|why| {
-                Error::new(
-                    ErrorKind::LocalIo,
-                    format!("{} cannot be a local directory: {why}", escape(base)),
-                )
-            })?;
-            out.join(base)
-        };
-        self.out = out;
-        self.walk(w, target, &remote, &local, "", 0)
-    }
-
-    fn walk(
-        &mut self,
-        w: &mut Worker,
-        target: &Target,
-        remote: &RemotePath,
-        local: &Path,
-        rel: &str,
-        depth: usize,
-    ) -> Result<()> {
-        let mut entries = crate::ops::ftp::ls::list_dir(w.session()?, remote.as_str())?;
-        // Some servers (vsftpd) list a missing directory as empty.
-        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(remote.as_str())? {
-            return Err(Error::new(
-                ErrorKind::Permanent,
-                format!("{}: no such directory", target.display()),
-            ));
-        }
-        self.entries += entries.len();
-        if self.entries > MAX_ENTRIES {
-            return Err(Error::protocol(format!(
-                "the tree has more than {MAX_ENTRIES} entries"
-            )));
-        }
-        if depth == 0 {
-            // The -O directory is the user's: created when missing, used as it is (even a symlink).
-            std::fs::create_dir_all(&self.out).map_err(|e| Error::local(self.out.display(), e))?;
-        }
-        if local != self.out {
-            local_dir(local)?;
-        }
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        for entry in entries {
-            let rel_path = if rel.is_empty() {
-                entry.name.clone()
-            } else {
-                format!("{rel}/{}", entry.name)
-            };
-            let sub = remote.join(&entry.name);
-            let t = target.with_path(sub.to_string());
-            if let Err(why) = safe_name(&entry.name) {
-                self.skip(
-                    &t,
-                    Error::new(
-                        ErrorKind::Partial,
-                        format!("skipping unsafe remote name {}: {why}", escape(&rel_path)),
-                    ),
-                );
-                continue;
-            }
-            let path = local.join(&entry.name);
-            match entry.kind {
-                Kind::Link => {
-                    self.ui
-                        .note(&format!("not following symlink {}", escape(&rel_path)));
-                    self.slots.push(Slot::Done(FileRecord::skipped(
-                        t.display(),
-                        path.display().to_string(),
-                        "symlink (not followed)",
-                    )));
-                }
-                Kind::Dir => {
-                    if depth + 1 >= MAX_DEPTH {
-                        self.skip(
-                            &t,
-                            Error::new(
-                                ErrorKind::Partial,
-                                format!(
-                                    "not entering {}: deeper than {MAX_DEPTH} levels",
-                                    escape(&rel_path)
-                                ),
-                            ),
-                        );
-                        continue;
-                    }
-                    let walked = self.walk(w, target, &sub, &path, &rel_path, depth + 1);
-                    if let Err(e) = walked {
-                        if self.entries > MAX_ENTRIES {
-                            return Err(e);
-                        }
-                        w.failed(&e);
-                        let e = e.within(escape(&rel_path));
-                        self.ui.item_error(&e);
-                        self.slots.push(Slot::Done(FileRecord::failed(
-                            t.display(),
-                            path.display().to_string(),
-                            &e,
-                        )));
-                    }
-                }
-                Kind::File | Kind::Other => {
-                    self.slots.push(Slot::Job(self.jobs.len()));
-                    self.jobs.push(Job {
-                        target: t,
-                        local: path,
-                        size: entry.size,
-                    });
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn skip(&mut self, t: &Target, e: Error) {
-        self.ui.item_error(&e);
-        self.slots.push(Slot::Done(FileRecord::refused(
-            t.display(),
-            String::new(),
-            &e,
-        )));
     }
 }
 
@@ -520,6 +486,8 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
     };
     names.retain(|n| pattern.matches_with(n, opts));
     names.sort();
+    // A name the server lists twice is fetched once (defect 16 of issue 13).
+    names.dedup();
     if names.is_empty() {
         return Err(Error::new(
             ErrorKind::Permanent,
@@ -555,12 +523,23 @@ fn get_one(
     shared: Shared,
 ) -> Result<(u64, Option<Ticket>)> {
     let (t, local) = (&job.target, job.local.as_path());
+    // When the partial copy was last written: `-c` continues it only if the remote file is not newer.
+    let partial_time = if opts.resume {
+        std::fs::symlink_metadata(crate::sink::partial_path(local))
+            .or_else(|_| std::fs::symlink_metadata(local))
+            .and_then(|m| m.modified())
+            .ok()
+    } else {
+        None
+    };
     let mut out = Output::open(local, opts.resume)?;
     if let Output::File(f) = &mut out {
         f.keep_partial(opts.resume);
     }
-    let start = out.offset();
-    let mut written = start;
+    let mut written = out.offset();
+    // Bytes received in this run: the local offset may shrink (a longer local file is started over), so
+    // the count is never `written - start` (defect 4 of issue 13: that wrapped).
+    let mut received = 0u64;
     // Outer error: a failed try (retried when transient); inner error: the end, as it is.
     let mtime = with_retries(&opts.net.retry, ui, |attempt| {
         if attempt > 0 {
@@ -580,7 +559,12 @@ fn get_one(
                 Err(e) => return Ok(Err(e)),
             }
         }
-        match transfer(opts, ui, session, job, &mut out, &mut written, shared.total) {
+        let counts = Counts {
+            written: &mut written,
+            received: &mut received,
+            partial_time,
+        };
+        match transfer(opts, ui, session, job, &mut out, counts, shared.total) {
             Ok(mtime) => Ok(Ok(mtime)),
             // Bytes already on standard output cannot be taken back.
             Err(e)
@@ -599,14 +583,22 @@ fn get_one(
     if opts.delete_after {
         out.commit(mtime).map_err(|e| e.within(local.display()))?;
         session.dele(&t.path)?;
-        return Ok((written - start, None));
+        return Ok((received, None));
     }
     if let Output::File(f) = out {
-        return Ok((written - start, Some(shared.committer.submit(f, mtime))));
+        return Ok((received, Some(shared.committer.submit(f, mtime))));
     }
     out.commit_deferred(mtime, shared.dirs)
         .map_err(|e| e.within(local.display()))?;
-    Ok((written - start, None))
+    Ok((received, None))
+}
+
+/// The byte counters of one download: the output's length and what this run received.
+struct Counts<'a> {
+    written: &'a mut u64,
+    received: &'a mut u64,
+    /// When the partial file being resumed was last written.
+    partial_time: Option<SystemTime>,
 }
 
 /// One attempt: TYPE, SIZE, MDTM, REST + RETR, stream, 226, size check. Returns the remote modification
@@ -617,9 +609,14 @@ fn transfer(
     s: &mut Session,
     job: &Job,
     out: &mut Output,
-    written: &mut u64,
+    counts: Counts,
     total: Option<&Progress>,
 ) -> Result<Option<SystemTime>> {
+    let Counts {
+        written,
+        received,
+        partial_time,
+    } = counts;
     let path = &job.target.path;
     let ttype = if opts.ascii {
         TransferType::Ascii
@@ -633,12 +630,27 @@ fn transfer(
         (false, Some(known)) => Some(known),
         (false, None) => s.size(path)?,
     };
-    let mtime = if opts.preserve { s.mdtm(path)? } else { None };
+    let resuming = opts.resume && size.is_some_and(|n| *written > 0 && *written < n);
+    let remote_time = match job.mtime {
+        Some(t) => Some(t),
+        None if opts.keeps_time() || resuming => s.mdtm(path)?,
+        None => None,
+    };
+    let mtime = remote_time.filter(|_| opts.keeps_time());
     if let Some(size) = size {
         if *written == size && opts.resume {
             return Ok(mtime);
         }
-        if *written > size
+        // A local file longer than the remote one is no partial copy of it; nor is one written before
+        // the remote file last changed (its bytes may differ): both start over (issue 14).
+        let stale = resuming && !sync::may_resume(remote_time, partial_time);
+        if stale {
+            ui.note(&format!(
+                "not resuming {}: the remote file changed after the partial copy was written",
+                escape(path)
+            ));
+        }
+        if (*written > size || stale)
             && let Output::File(f) = out
         {
             f.truncate()?;
@@ -648,11 +660,13 @@ fn transfer(
     let data = s.retr(path, *written)?;
     let progress = FileBar::new(total, path, size, *written, ui.progress());
     // The data stream is dropped (closed) before the server's final reply is read.
+    let before = *written;
     let copied = if opts.ascii {
         copy(AsciiReader::new(data), out, &progress, written)
     } else {
         copy(data, out, &progress, written)
     };
+    *received = received.saturating_add(written.saturating_sub(before));
     drop(progress);
     let done = s.transfer_complete(&format!("RETR {path}"));
     copied?;
@@ -685,7 +699,9 @@ fn copy(
         };
         out.write_all(&buf[..n])
             .map_err(|e| Error::local("writing output", e))?;
-        *written += n as u64;
+        *written = written
+            .checked_add(n as u64)
+            .ok_or_else(|| Error::protocol("the download is longer than 2^64 bytes"))?;
         progress.inc(n as u64);
     }
 }

@@ -53,7 +53,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let root = RemotePath::dir(&opts.target.path);
     let mut out = Vec::new();
     let mut problems = 0usize;
-    list_into(
+    let listed = list_into(
         opts,
         ui,
         &mut session,
@@ -62,8 +62,13 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         0,
         &mut out,
         &mut problems,
-    )?;
-    session.quit();
+    );
+    // A refusal leaves the session usable: it is ended politely either way.
+    match &listed {
+        Err(e) if crate::ops::ftp::pool::session_may_be_broken(e) => {}
+        _ => session.quit(),
+    }
+    listed?;
     if ui.json() {
         ui.print_json(&serde_json::json!({ "url": opts.target.display(), "entries": out }))?;
     } else {
@@ -84,6 +89,14 @@ fn list_into(
     problems: &mut usize,
 ) -> Result<()> {
     let entries = list_dir(s, remote.as_str())?;
+    // vsftpd answers LIST of a missing directory with an empty 226: an empty root is probed (defect 6
+    // of issue 13), so a typo is exit 6, not silence.
+    if depth == 0 && entries.is_empty() && !s.is_dir(remote.as_str())? {
+        return Err(Error::new(
+            crate::ErrorKind::Permanent,
+            format!("{}: no such directory", opts.target.display()),
+        ));
+    }
     for entry in entries {
         let path = if rel.is_empty() {
             entry.name.clone()
@@ -125,26 +138,40 @@ fn list_into(
     Ok(())
 }
 
-/// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable.
+/// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable. A name listed twice
+/// counts once (the first entry wins): a server repeating an entry must not make `-R` or a glob fetch it
+/// again and again (defect 16 of issue 13).
 pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     let mlsd = s.features.mlst;
     match s.list_dir(path) {
-        Ok(entries) if mlsd || !entries.is_empty() => return Ok(entries),
+        Ok(entries) if mlsd || !entries.is_empty() => return Ok(dedup(entries)),
         Ok(_) => {}
         Err(e) if mlsd || e.kind() != crate::ErrorKind::Permanent => return Err(e),
         Err(_) => {}
     }
-    Ok(s.nlst(path)?
+    let names = s.nlst(path)?;
+    Ok(dedup(
+        names
+            .into_iter()
+            .map(|name| Entry {
+                name,
+                kind: Kind::Other,
+                size: None,
+                modified: None,
+                perm: None,
+                target: None,
+            })
+            .collect(),
+    ))
+}
+
+/// Keeps the first entry of each name, in listing order.
+pub fn dedup(entries: Vec<Entry>) -> Vec<Entry> {
+    let mut seen = std::collections::HashSet::with_capacity(entries.len());
+    entries
         .into_iter()
-        .map(|name| Entry {
-            name,
-            kind: Kind::Other,
-            size: None,
-            modified: None,
-            perm: None,
-            target: None,
-        })
-        .collect())
+        .filter(|e| seen.insert(e.name.clone()))
+        .collect()
 }
 
 fn print_human(opts: &Options, list: &[Listed]) -> Result<()> {

@@ -1,8 +1,11 @@
 //! FTP tools: `ftp-get`, `ftp-put`, `ftp-ls`, and what they share (the session pool, the connector).
 
 pub mod connect;
+pub mod filter;
 pub mod get;
 pub mod ls;
 pub mod pool;
 pub mod put;
 pub mod record;
+pub mod sync;
+pub mod walk;

@@ -10,6 +10,8 @@
 //! resets the data connection instead, so the server never mistakes a cut file for a complete one. A
 //! refused rename keeps the temporary file and names it: nothing on the server is deleted first.
 
+mod mirror;
+
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -21,6 +23,7 @@ use crate::ops::common::{NetOptions, RetryPolicy, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::{self, FileRecord};
+use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
 use crate::terminal::escape;
 use crate::url::Target;
@@ -28,9 +31,9 @@ use crate::url::Target;
 const BUF: usize = 256 * 1024;
 
 /// The deepest `-R` goes.
-pub const MAX_DEPTH: usize = 64;
+pub const MAX_DEPTH: usize = crate::ops::ftp::walk::MAX_DEPTH;
 /// The most entries one `-R` walk may read.
-pub const MAX_ENTRIES: usize = 1_000_000;
+pub const MAX_ENTRIES: usize = crate::ops::ftp::walk::MAX_ENTRIES;
 
 /// Where an upload's bytes come from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -86,6 +89,16 @@ pub struct Options {
     pub mode: DataMode,
     /// Connection, TLS, credentials, retries.
     pub net: NetOptions,
+    /// Change detection, `--delete`, filters, `--dry-run`.
+    pub sync: SyncOptions,
+}
+
+impl Options {
+    /// Whether uploads get the local modification time (MFMT/SITE UTIME): every mirror (`-R`, `--newer`,
+    /// `--size-only`), so the next run can compare, unless `--ignore-time`.
+    pub fn keeps_time(&self) -> bool {
+        self.sync.keeps_times() && (self.recursive || self.sync.compare != Compare::Overwrite)
+    }
 }
 
 /// One file to upload.
@@ -93,6 +106,8 @@ struct Job {
     source: Source,
     remote: RemotePath,
     size: Option<u64>,
+    /// The local modification time, set on the remote file after the upload.
+    mtime: Option<std::time::SystemTime>,
 }
 
 /// A result in argument order: known at planning time, or the outcome of the next job.
@@ -121,19 +136,31 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     let mut slots = Vec::new();
     let mut jobs = Vec::new();
+    let mut planned = mirror::Planned::default();
     let mut planner = Planner {
         opts,
         ui,
         slots: &mut slots,
         jobs: &mut jobs,
-        entries: 0,
+        planned: &mut planned,
     };
     for source in &opts.sources {
         planner.plan(&mut worker, source, dir_url, &remote_dir);
     }
+    if opts.sync.dry_run {
+        worker.quit();
+        sync::print_plan(ui, &planned.plan)?;
+        let failed = slots
+            .iter()
+            .filter(|s| matches!(s, Slot::Done(r) if r.result.is_failure()))
+            .count();
+        return Ok(Outcome::from_failures(failed));
+    }
     let parallel = opts.parallel;
     let total = (parallel > 1).then(|| {
-        let bytes = jobs.iter().map(|j| j.size).sum::<Option<u64>>();
+        let bytes = jobs
+            .iter()
+            .try_fold(0u64, |sum, j| j.size.and_then(|n| sum.checked_add(n)));
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
@@ -156,6 +183,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             Slot::Job => results.extend(done.next()),
         }
     }
+    mirror::run_deletions(ui, &conn, target, planned.deletions, &mut results);
     record::finish(ui, &results)
 }
 
@@ -204,7 +232,7 @@ struct Planner<'a> {
     ui: &'a Ui,
     slots: &'a mut Vec<Slot>,
     jobs: &'a mut Vec<Job>,
-    entries: usize,
+    planned: &'a mut mirror::Planned,
 }
 
 impl Planner<'_> {
@@ -237,93 +265,78 @@ impl Planner<'_> {
                 );
                 return self.fail(&path, &remote, e);
             }
-            self.tree(w, &path, &remote, 0);
+            self.mirror(w, &path, &remote);
         } else if meta.is_file() {
-            self.job(Source::File(path), remote, Some(meta.len()));
+            let mtime = meta.modified().ok();
+            self.file(w, path, remote, Some(meta.len()), mtime);
         } else {
             // A FIFO or device named on the command line is read like a pipe.
             self.job(Source::File(path), remote, None);
         }
     }
 
-    /// Creates the remote directory `remote` and plans everything in the local directory `local`.
-    fn tree(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath, depth: usize) {
-        if let Err(e) = w.session().and_then(|s| ensure_dir(s, remote.as_str())) {
-            w.failed(&e);
-            return self.fail(local, remote, e);
+    /// A file named on the command line: filters and (with `--newer`, `--size-only`) the comparison with
+    /// the remote file decide whether it becomes a job.
+    fn file(
+        &mut self,
+        w: &mut Worker,
+        path: PathBuf,
+        remote: RemotePath,
+        size: Option<u64>,
+        mtime: Option<std::time::SystemTime>,
+    ) {
+        let sync = &self.opts.sync;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let rel = path.display().to_string();
+        let why = sync
+            .filters
+            .excluded(&name, false)
+            .or_else(|| sync.filters.limited(size, mtime));
+        if let Some(why) = why {
+            return self.skip_item(&path, &remote, &rel, &why);
         }
-        let mut entries: Vec<(String, PathBuf, std::fs::FileType, u64)> = Vec::new();
-        let listed = std::fs::read_dir(local).map_err(|e| Error::local(local.display(), e));
-        let listed = match listed {
-            Ok(l) => l,
-            Err(e) => return self.fail(local, remote, e),
-        };
-        for entry in listed {
-            let entry = match entry {
-                Ok(e) => e,
-                Err(e) => return self.fail(local, remote, Error::local(local.display(), e)),
-            };
-            self.entries += 1;
-            if self.entries > MAX_ENTRIES {
-                let e = Error::new(
-                    ErrorKind::LocalIo,
-                    format!("the tree has more than {MAX_ENTRIES} entries"),
-                );
-                return self.fail(local, remote, e);
-            }
-            let path = entry.path();
-            let name = match local_name(&path) {
-                Ok(n) => n,
-                Err(e) => {
-                    self.refuse(&path, remote, e);
-                    continue;
-                }
-            };
-            match entry.file_type() {
-                Ok(ft) => {
-                    let len = if ft.is_file() {
-                        entry.metadata().map(|m| m.len()).unwrap_or(0)
-                    } else {
-                        0
-                    };
-                    entries.push((name, path, ft, len));
-                }
-                Err(e) => self.fail(&path, remote, Error::local(path.display(), e)),
-            }
-        }
-        entries.sort_by(|a, b| a.0.cmp(&b.0));
-        for (name, path, ft, len) in entries {
-            let sub = remote.join(&name);
-            if ft.is_dir() {
-                if depth + 1 >= MAX_DEPTH {
-                    let e = Error::new(
-                        ErrorKind::Partial,
-                        format!(
-                            "not entering {}: deeper than {MAX_DEPTH} levels",
-                            path.display()
-                        ),
-                    );
-                    self.refuse(&path, &sub, e);
-                    continue;
-                }
-                self.tree(w, &path, &sub, depth + 1);
-            } else if ft.is_file() {
-                self.job(Source::File(path), sub, Some(len));
-            } else {
-                let why = if ft.is_symlink() {
-                    "symlink (not followed)"
+        let verdict = if sync.compare == Compare::Overwrite {
+            Ok(Verdict::Transfer("named".into()))
+        } else {
+            w.session().and_then(|s| {
+                let have = s.size(remote.as_str())?;
+                let same = have.is_some() && have == size;
+                let their = if same && sync.compare == Compare::Newer {
+                    s.mdtm(remote.as_str())?
                 } else {
-                    "not a regular file"
+                    None
                 };
-                self.ui.note(&format!(
-                    "skipping {}: {why}",
-                    escape(&path.display().to_string())
-                ));
-                self.slots.push(Slot::Done(FileRecord::skipped(
-                    self.url(&sub),
-                    path.display().to_string(),
-                    why,
-                )));
+                let dst = have.map(|n| Facts {
+                    size: Some(n),
+                    mtime: their,
+                });
+                let src = Facts { size, mtime };
+                let times_set = s.features.sync.can_set_time();
+                Ok(sync::decide(sync.compare, src, dst, times_set))
+            })
+        };
+        match verdict {
+            Ok(Verdict::Transfer(why)) => {
+                self.planned.plan.push(PlanItem {
+                    action: "transfer",
+                    path: rel,
+                    reason: why,
+                });
+                self.slots.push(Slot::Job);
+                self.jobs.push(Job {
+                    source: Source::File(path),
+                    remote,
+                    size,
+                    mtime,
+                });
+            }
+            Ok(Verdict::Skip(why)) => self.skip_item(&path, &remote, &rel, &why),
+            Err(e) => {
+                w.failed(&e);
+                self.fail(&path, &remote, e);
             }
         }
     }
@@ -338,6 +351,7 @@ impl Planner<'_> {
             source,
             remote,
             size,
+            mtime: None,
         });
     }
 
@@ -443,13 +457,13 @@ fn put_one(
                 Err(e) => return Ok(Err(e)),
             }
         }
-        attempt_one(opts, session, job, bar).map(Ok)
+        attempt_one(opts, ui, session, job, bar).map(Ok)
     })
     .map_err(|e| e.within(escape(&job.source.display())))?
 }
 
 /// One attempt: TYPE I, the upload in its write mode, then chmod and (atomic) the rename.
-fn attempt_one(opts: &Options, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
+fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
     s.type_(TransferType::Binary)?;
     let mut input = match &job.source {
         Source::Stdin => Input::Stdin(std::io::stdin().lock()),
@@ -465,18 +479,38 @@ fn attempt_one(opts: &Options, s: &mut Session, job: &Job, bar: Bar) -> Result<u
             let data = s.appe(remote)?;
             send(s, data, &mut input, job, 0, bar, &format!("APPE {remote}"))?
         }
-        WriteMode::Resume => resume(s, job, bar)?,
-        WriteMode::Atomic => return atomic(opts, s, job, &mut input, bar),
+        WriteMode::Resume => resume(ui, s, job, bar)?,
+        WriteMode::Atomic => {
+            let sent = atomic(opts, s, job, &mut input, bar)?;
+            set_time(opts, ui, s, job);
+            return Ok(sent);
+        }
     };
     if let Some(m) = &opts.chmod {
         s.site_chmod(m, remote)?;
     }
+    set_time(opts, ui, s, job);
     Ok(sent)
+}
+
+/// Gives the uploaded file the local modification time (MFMT or SITE UTIME), so the next mirror run
+/// can compare. The upload stands either way: a refusal is a warning, and a server offering neither
+/// command was noted when planning.
+fn set_time(opts: &Options, ui: &Ui, s: &mut Session, job: &Job) {
+    let Some(t) = job.mtime.filter(|_| opts.keeps_time()) else {
+        return;
+    };
+    if let Err(e) = s.set_mtime(t, job.remote.as_str()) {
+        ui.warn(&format!(
+            "uploaded, but setting the modification time of {} failed: {e}",
+            escape(job.remote.as_str())
+        ));
+    }
 }
 
 /// `-c`: SIZE says how much the server has (550: nothing yet), APPE sends the rest, SIZE confirms the
 /// result matches the local file.
-fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
+fn resume(ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
     let Source::File(path) = &job.source else {
         return Err(Error::usage("-c needs a file, not standard input"));
     };
@@ -507,7 +541,17 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
         ));
     }
     let mut sent = 0;
-    if have < len {
+    if have > 0 && have < len && !resumable(s, &mut file, path, remote, have)? {
+        ui.note(&format!(
+            "not resuming {}: the remote part differs from the local file's start; uploading it whole",
+            escape(remote)
+        ));
+        file.seek(SeekFrom::Start(0))
+            .map_err(|e| Error::local(path.display(), e))?;
+        let mut input = Input::File(file);
+        let data = s.stor(remote)?;
+        sent = send(s, data, &mut input, job, 0, bar, &format!("STOR {remote}"))?;
+    } else if have < len {
         file.seek(SeekFrom::Start(have))
             .map_err(|e| Error::local(path.display(), e))?;
         let mut input = Input::File(file);
@@ -531,6 +575,47 @@ fn resume(s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
             "after resuming, SIZE {remote} gives no size to check"
         ))),
     }
+}
+
+/// Whether the `have` bytes on the server are the start of the local file, so appending the rest is
+/// safe: the server's MD5 of them (HASH, XMD5) against ours when it offers one, else their times (the
+/// remote part must not be older than the local file: a file changed after the cut upload would get its
+/// new tail glued onto its old head).
+fn resumable(
+    s: &mut Session,
+    file: &mut File,
+    path: &Path,
+    remote: &str,
+    have: u64,
+) -> Result<bool> {
+    if s.features.sync.can_hash()
+        && let Some(theirs) = s.md5(remote)?
+    {
+        return Ok(md5_prefix(file, path, have)? == theirs);
+    }
+    let local = file.metadata().and_then(|m| m.modified()).ok();
+    let remote_time = s.mdtm(remote)?;
+    Ok(sync::may_resume(local, remote_time))
+}
+
+/// The MD5 (lower-case hex) of the first `n` bytes of `file`.
+fn md5_prefix(file: &mut File, path: &Path, n: u64) -> Result<String> {
+    use md5::{Digest, Md5};
+    let local = |e| Error::local(path.display(), e);
+    file.seek(SeekFrom::Start(0)).map_err(local)?;
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; BUF];
+    let mut left = n;
+    while left > 0 {
+        let want = usize::try_from(left.min(BUF as u64)).unwrap_or(BUF);
+        let got = file.read(&mut buf[..want]).map_err(local)?;
+        if got == 0 {
+            break;
+        }
+        h.update(&buf[..got]);
+        left = left.saturating_sub(got as u64);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A
@@ -676,7 +761,7 @@ fn send(
         }
         match moved {
             Moved::Bytes(n) => {
-                sent += n as u64;
+                sent = sent.saturating_add(n as u64);
                 progress.inc(n as u64);
             }
             Moved::End => break Ok(()),

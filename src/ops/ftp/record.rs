@@ -22,6 +22,9 @@ pub struct FileRecord {
     /// `ok`, `skipped` or `failed`, and the error.
     #[serde(flatten)]
     pub result: ItemResult,
+    /// What was done when it was not a transfer: `deleted` (`--delete`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action: Option<&'static str>,
 }
 
 impl FileRecord {
@@ -32,6 +35,18 @@ impl FileRecord {
             path,
             bytes,
             result: ItemResult::ok(),
+            action: None,
+        }
+    }
+
+    /// A target entry removed by `--delete`.
+    pub fn deleted(url: String, path: String) -> FileRecord {
+        FileRecord {
+            url,
+            path,
+            bytes: 0,
+            result: ItemResult::ok(),
+            action: Some("deleted"),
         }
     }
 
@@ -42,6 +57,7 @@ impl FileRecord {
             path,
             bytes: 0,
             result: ItemResult::failed(e),
+            action: None,
         }
     }
 
@@ -52,6 +68,7 @@ impl FileRecord {
             path,
             bytes: 0,
             result: ItemResult::refused(e),
+            action: None,
         }
     }
 
@@ -62,6 +79,7 @@ impl FileRecord {
             path,
             bytes: 0,
             result: ItemResult::skipped(why),
+            action: None,
         }
     }
 

@@ -1,0 +1,170 @@
+//! The mirroring flags ftp-get and ftp-put share (issue 14): change detection, `--delete`, filters and
+//! `--dry-run`, turned into [`SyncOptions`].
+//!
+//! `--include` and `--exclude` are separate flags whose order matters (the first matching rule wins), so
+//! each value is numbered as clap parses it, in command-line order, and the two lists are merged by number.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use clap::Args;
+
+use super::common::parse_size;
+use crate::error::{Error, Result};
+use crate::ops::ftp::filter::{self, Filters, MAX_EXCLUDE_FILE};
+use crate::ops::ftp::sync::{Compare, SyncOptions};
+
+/// A `--include`/`--exclude` value with its position on the command line.
+#[derive(Debug, Clone)]
+pub struct Ordered(u64, String);
+
+static NEXT: AtomicU64 = AtomicU64::new(0);
+
+fn ordered(s: &str) -> std::result::Result<Ordered, String> {
+    Ok(Ordered(NEXT.fetch_add(1, Ordering::Relaxed), s.to_string()))
+}
+
+/// Mirroring flags.
+#[derive(Debug, Args)]
+pub struct SyncArgs {
+    /// Skip a file whose target has the same size and modification time (the default with -R; without
+    /// -R every named file is transferred unless this is given). Times are kept: downloads get the
+    /// server's time (as --preserve), uploads set the remote time with MFMT or SITE UTIME; a server with
+    /// neither keeps the upload time, and a same-size file counts as unchanged there when the remote copy
+    /// is not older than the local one (said once per run).
+    #[arg(long, help_heading = "Mirroring")]
+    pub newer: bool,
+    /// Transfer every file, changed or not.
+    #[arg(long, conflicts_with_all = ["newer", "size_only", "ignore_time"], help_heading = "Mirroring")]
+    pub overwrite: bool,
+    /// Skip a file whose target has the same size, whatever its time (times are still kept).
+    #[arg(long, conflicts_with_all = ["newer", "ignore_time"], help_heading = "Mirroring")]
+    pub size_only: bool,
+    /// Compare sizes only, and neither ask, compare nor set modification times (fewer round trips).
+    #[arg(long, conflicts_with = "newer", help_heading = "Mirroring")]
+    pub ignore_time: bool,
+    /// With -R: remove target files and directories that are not in the source (local ones for ftp-get,
+    /// remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when
+    /// part of the source could not be listed, when the source is empty and the target is not, or when
+    /// more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept.
+    #[arg(long, help_heading = "Mirroring")]
+    pub delete: bool,
+    /// With --delete: also remove target entries that --exclude/--no-dotfiles leave out.
+    #[arg(long, requires = "delete", help_heading = "Mirroring")]
+    pub delete_excluded: bool,
+    /// With --delete: refuse to delete anything when more than N entries would go.
+    #[arg(
+        long,
+        value_name = "N",
+        requires = "delete",
+        help_heading = "Mirroring"
+    )]
+    pub max_delete: Option<usize>,
+    /// Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with
+    /// --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/"
+    /// matches the name at any depth; with "/" the path relative to the mirrored directory ("/" at the
+    /// start anchors it); "**" crosses directories, "*" does not; a trailing "/" matches directories only.
+    #[arg(long, value_name = "GLOB", value_parser = ordered, help_heading = "Mirroring")]
+    pub include: Vec<Ordered>,
+    /// Leave out paths matching GLOB (repeatable; see --include). An excluded directory is not entered.
+    #[arg(long, value_name = "GLOB", value_parser = ordered, help_heading = "Mirroring")]
+    pub exclude: Vec<Ordered>,
+    /// Read exclude patterns from FILE, one per line, after the flags' rules ("# comment"; "+ GLOB"
+    /// includes, "- GLOB" excludes).
+    #[arg(long, value_name = "FILE", help_heading = "Mirroring")]
+    pub exclude_from: Vec<PathBuf>,
+    /// Only files modified after WHEN: a date (2024-05-01, 2024-05-01T12:00:00Z; UTC) or a duration ago
+    /// (90s, 30m, 12h, 7d, 2w).
+    #[arg(long, value_name = "WHEN", help_heading = "Mirroring")]
+    pub newer_than: Option<String>,
+    /// Only files modified before WHEN (as --newer-than).
+    #[arg(long, value_name = "WHEN", help_heading = "Mirroring")]
+    pub older_than: Option<String>,
+    /// Only files of at least SIZE bytes (64k, 10M, 1G).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Mirroring")]
+    pub min_size: Option<u64>,
+    /// Only files of at most SIZE bytes.
+    #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Mirroring")]
+    pub max_size: Option<u64>,
+    /// Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a).
+    #[arg(long, help_heading = "Mirroring")]
+    pub no_dotfiles: bool,
+    /// Print the plan (transfer, skip, mkdir, delete, each with its reason) and change nothing; with
+    /// --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}]}.
+    #[arg(long, help_heading = "Mirroring")]
+    pub dry_run: bool,
+}
+
+impl SyncArgs {
+    /// The mirroring options; `recursive` makes `--newer` the default and allows `--delete`.
+    pub fn options(&self, recursive: bool) -> Result<SyncOptions> {
+        if self.delete && !recursive {
+            return Err(Error::usage("--delete mirrors a tree: use it with -R"));
+        }
+        let compare = if self.overwrite {
+            Compare::Overwrite
+        } else if self.size_only {
+            Compare::SizeOnly
+        } else if self.ignore_time {
+            Compare::IgnoreTime
+        } else if self.newer || recursive {
+            Compare::Newer
+        } else {
+            Compare::Overwrite
+        };
+        let mut filters = Filters::default();
+        let mut rules: Vec<(u64, bool, &str)> = self
+            .include
+            .iter()
+            .map(|o| (o.0, true, o.1.as_str()))
+            .chain(self.exclude.iter().map(|o| (o.0, false, o.1.as_str())))
+            .collect();
+        rules.sort_by_key(|r| r.0);
+        for (_, include, glob) in rules {
+            filters.push(include, glob)?;
+        }
+        for path in &self.exclude_from {
+            filters.push_file(&read_exclude_file(path)?)?;
+        }
+        let now = std::time::SystemTime::now();
+        let when = |flag: &str, v: &Option<String>| -> Result<_> {
+            v.as_deref()
+                .map(|s| {
+                    filter::parse_when(s, now).map_err(|e| Error::usage(format!("{flag}: {e}")))
+                })
+                .transpose()
+        };
+        filters.newer_than = when("--newer-than", &self.newer_than)?;
+        filters.older_than = when("--older-than", &self.older_than)?;
+        filters.min_size = self.min_size;
+        filters.max_size = self.max_size;
+        filters.dotfiles = !self.no_dotfiles;
+        Ok(SyncOptions {
+            compare,
+            delete: self.delete,
+            delete_excluded: self.delete_excluded,
+            max_delete: self.max_delete,
+            dry_run: self.dry_run,
+            filters,
+        })
+    }
+}
+
+/// Reads an `--exclude-from` file (at most [`MAX_EXCLUDE_FILE`] bytes, UTF-8).
+fn read_exclude_file(path: &std::path::Path) -> Result<String> {
+    use std::io::Read;
+    let bad = |e: std::io::Error| Error::usage(format!("--exclude-from {}: {e}", path.display()));
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(bad)?
+        .take(MAX_EXCLUDE_FILE + 1)
+        .read_to_string(&mut text)
+        .map_err(bad)?;
+    if text.len() as u64 > MAX_EXCLUDE_FILE {
+        return Err(Error::usage(format!(
+            "--exclude-from {}: larger than {MAX_EXCLUDE_FILE} bytes",
+            path.display()
+        )));
+    }
+    Ok(text)
+}

@@ -1,0 +1,382 @@
+//! `ftp-get -R`: plans the mirror of one remote directory into a local one. The remote tree is walked
+//! ([`walk_remote`], filters pruning excluded directories), the local target too, and every remote file
+//! becomes a job or a skip with its reason ([`decide`]); local directories are created as the plan goes
+//! (not with `--dry-run`), and `--delete` candidates are collected, checked for safety, and run by
+//! [`run_deletions`] only after every transfer succeeded. A URL that names a file downloads that file.
+
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use super::{Dest, Job, Options, Slot, local_dir};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::RemotePath;
+use crate::ftp::list::Kind;
+use crate::ops::common::Ui;
+use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::record::FileRecord;
+use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
+use crate::ops::ftp::walk::{self, Node};
+use crate::sink::safe_name;
+use crate::terminal::escape;
+use crate::url::Target;
+
+/// A local entry `--delete` removes once every transfer succeeded.
+pub struct Deletion {
+    path: PathBuf,
+    dir: bool,
+    url: String,
+}
+
+/// What planning a run collects besides the jobs.
+#[derive(Default)]
+pub struct Planned {
+    /// The `--dry-run` plan (also kept for real runs; cheap).
+    pub plan: Vec<PlanItem>,
+    /// `--delete`'s removals, in order (children first).
+    pub deletions: Vec<Deletion>,
+}
+
+/// Plans one `-R` URL.
+pub fn plan_tree(
+    opts: &Options,
+    ui: &Ui,
+    w: &mut Worker,
+    target: &Target,
+    slots: &mut Vec<Slot>,
+    jobs: &mut Vec<Job>,
+    planned: &mut Planned,
+) -> Result<()> {
+    let out = match &opts.dest {
+        Dest::Dir(d) => d.clone(),
+        Dest::File(_) | Dest::Stdout => PathBuf::from("."),
+    };
+    let remote = RemotePath::dir(&target.path);
+    let base = remote.last().to_string();
+    // A URL without a trailing "/" may name a file: that file is downloaded (issue 14 item 7).
+    if !target.path.is_empty() && !target.path.ends_with('/') && names_a_file(w, &target.path)? {
+        safe(&base)?;
+        if !opts.sync.dry_run {
+            std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
+        }
+        let node = Node {
+            rel: base.clone(),
+            kind: Kind::File,
+            size: None,
+            mtime: None,
+            exact_time: false,
+        };
+        let local = local_nodes(&out, &mut |_| false)?;
+        let mut m = Mirror {
+            opts,
+            ui,
+            slots,
+            jobs,
+            planned,
+            target,
+            remote: RemotePath::new(target.path.clone()).parent(),
+            root: out,
+            local,
+        };
+        return m.file(w, &node, &target.path);
+    }
+    let root = if base.is_empty() {
+        out.clone()
+    } else {
+        safe(&base)?;
+        out.join(&base)
+    };
+    let filters = &opts.sync.filters;
+    let walked = walk::walk_remote(w, &remote, &mut |rel| filters.excluded(rel, true).is_none())?;
+    if !opts.sync.dry_run {
+        // The -O directory is the user's: created when missing, used as it is (even a symlink).
+        std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
+        if root != out {
+            local_dir(&root)?;
+        }
+    }
+    let local = if root.is_dir() {
+        local_nodes(&root, &mut |rel| filters.excluded(rel, true).is_none())?
+    } else {
+        HashMap::new()
+    };
+    let mut m = Mirror {
+        opts,
+        ui,
+        slots,
+        jobs,
+        planned,
+        target,
+        remote,
+        root,
+        local,
+    };
+    for p in &walked.problems {
+        m.problem(p);
+    }
+    let mut blocked: Vec<String> = Vec::new();
+    for node in &walked.nodes {
+        if blocked.iter().any(|b| {
+            node.rel
+                .strip_prefix(b.as_str())
+                .is_some_and(|r| r.starts_with('/'))
+        }) {
+            continue;
+        }
+        let path = m.remote.join(&node.rel).into_string();
+        match node.kind {
+            Kind::Dir => {
+                if let Err(e) = m.dir(node) {
+                    let t = target.with_path(path);
+                    m.ui.item_error(&e);
+                    m.slots.push(Slot::Done(FileRecord::failed(
+                        t.display(),
+                        m.root.join(&node.rel).display().to_string(),
+                        &e,
+                    )));
+                    blocked.push(node.rel.clone());
+                } else if filters.excluded(&node.rel, true).is_some() {
+                    blocked.push(node.rel.clone());
+                }
+            }
+            Kind::Link => {
+                let t = target.with_path(path);
+                m.ui.note(&format!("not following symlink {}", escape(&node.rel)));
+                m.skip(&t, &node.rel, "symlink (not followed)");
+            }
+            Kind::File | Kind::Other => m.file(w, node, &path)?,
+        }
+    }
+    if opts.sync.delete {
+        m.plan_deletions(&walked);
+    }
+    Ok(())
+}
+
+/// Whether `path` names a file rather than a directory: MLST's type fact, else SIZE (which servers
+/// answer for files only).
+fn names_a_file(w: &mut Worker, path: &str) -> Result<bool> {
+    let s = w.session()?;
+    if s.features.mlst {
+        let Some(facts) = s.mlst(path)? else {
+            return Ok(false);
+        };
+        let facts = facts.split_once(' ').map_or(facts.as_str(), |(f, _)| f);
+        return Ok(facts.split(';').any(|f| {
+            f.split_once('=').is_some_and(|(k, v)| {
+                k.eq_ignore_ascii_case("type") && v.eq_ignore_ascii_case("file")
+            })
+        }));
+    }
+    Ok(s.size(path)?.is_some())
+}
+
+fn safe(name: &str) -> Result<()> {
+    safe_name(name).map_err(|why| {
+        Error::new(
+            ErrorKind::LocalIo,
+            format!("{} cannot be a local name: {why}", escape(name)),
+        )
+    })
+}
+
+/// The local tree under `root`, by relative path.
+fn local_nodes(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<HashMap<String, Node>> {
+    if !root.is_dir() {
+        return Ok(HashMap::new());
+    }
+    let walked = walk::walk_local(root, enter)?;
+    Ok(walked
+        .nodes
+        .into_iter()
+        .map(|n| (n.rel.clone(), n))
+        .collect())
+}
+
+struct Mirror<'r> {
+    opts: &'r Options,
+    ui: &'r Ui,
+    slots: &'r mut Vec<Slot>,
+    jobs: &'r mut Vec<Job>,
+    planned: &'r mut Planned,
+    target: &'r Target,
+    remote: RemotePath,
+    root: PathBuf,
+    local: HashMap<String, Node>,
+}
+
+impl Mirror<'_> {
+    fn plan(&mut self, action: &'static str, rel: &str, reason: impl Into<String>) {
+        self.planned.plan.push(PlanItem {
+            action,
+            path: rel.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    fn skip(&mut self, t: &Target, rel: &str, why: &str) {
+        self.plan("skip", rel, why);
+        self.slots.push(Slot::Done(FileRecord::skipped(
+            t.display(),
+            self.root.join(rel).display().to_string(),
+            why,
+        )));
+    }
+
+    fn problem(&mut self, p: &walk::Problem) {
+        let t = self
+            .target
+            .with_path(self.remote.join(&p.rel).into_string());
+        self.ui.item_error(&p.error);
+        let r = if p.unread {
+            FileRecord::failed(t.display(), String::new(), &p.error)
+        } else {
+            FileRecord::refused(t.display(), String::new(), &p.error)
+        };
+        self.slots.push(Slot::Done(r));
+    }
+
+    /// A remote directory: the local one is created (or planned), an excluded one is skipped.
+    fn dir(&mut self, node: &Node) -> Result<()> {
+        if let Some(why) = self.opts.sync.filters.excluded(&node.rel, true) {
+            let t = self
+                .target
+                .with_path(self.remote.join(&node.rel).into_string());
+            self.skip(&t, &node.rel, &why);
+            return Ok(());
+        }
+        let exists = self
+            .local
+            .get(&node.rel)
+            .is_some_and(|n| n.kind == Kind::Dir);
+        if exists {
+            return Ok(());
+        }
+        self.plan("mkdir", &node.rel, "new directory");
+        if self.opts.sync.dry_run {
+            return Ok(());
+        }
+        local_dir(&self.root.join(&node.rel))
+    }
+
+    /// A remote file: filtered, compared with the local one, then a job or a skip.
+    fn file(&mut self, w: &mut Worker, node: &Node, path: &str) -> Result<()> {
+        let t = self.target.with_path(path.to_string());
+        let sync = &self.opts.sync;
+        if let Some(why) = sync.filters.excluded(&node.rel, false) {
+            self.skip(&t, &node.rel, &why);
+            return Ok(());
+        }
+        let dst = self.local.get(&node.rel).map(|n| Facts {
+            size: n.size,
+            mtime: n.mtime,
+        });
+        let mut src = Facts {
+            size: node.size,
+            mtime: node.mtime.filter(|_| node.exact_time),
+        };
+        let timed = sync.filters.newer_than.is_some() || sync.filters.older_than.is_some();
+        let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
+        let session_err = |e: Error| e.within(t.display());
+        if src.size.is_none() && (dst.is_some() || sized) {
+            src.size = w.session()?.size(path).map_err(session_err)?;
+        }
+        let same_size = dst.is_some_and(|d| d.size.is_some() && d.size == src.size);
+        if src.mtime.is_none() && ((same_size && needs_exact_time(sync.compare, node)) || timed) {
+            src.mtime = w.session()?.mdtm(path).map_err(session_err)?;
+        }
+        if let Some(why) = sync.filters.limited(src.size, src.mtime.or(node.mtime)) {
+            self.skip(&t, &node.rel, &why);
+            return Ok(());
+        }
+        match sync::decide(sync.compare, src, dst, true) {
+            Verdict::Skip(why) => self.skip(&t, &node.rel, &why),
+            Verdict::Transfer(why) => {
+                self.plan("transfer", &node.rel, why);
+                self.slots.push(Slot::Job(self.jobs.len()));
+                self.jobs.push(Job {
+                    target: t,
+                    local: self.root.join(&node.rel),
+                    size: src.size,
+                    mtime: src.mtime,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Collects what `--delete` removes, or one refusal saying why nothing will be.
+    fn plan_deletions(&mut self, walked: &walk::Walked) {
+        let filters = &self.opts.sync.filters;
+        let mut source: HashSet<String> = walked
+            .nodes
+            .iter()
+            .filter(|n| filters.excluded(&n.rel, n.kind == Kind::Dir).is_none())
+            .map(|n| n.rel.clone())
+            .collect();
+        // Names the walk refused still exist on the server: their local copies stay.
+        source.extend(walked.problems.iter().map(|p| p.rel.clone()));
+        let mut target: Vec<Node> = self.local.values().cloned().collect();
+        target.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+        let doomed = sync::deletions(&target, &source, &self.opts.sync);
+        if doomed.is_empty() {
+            return;
+        }
+        if let Some(e) = sync::refuse_delete(
+            &self.opts.sync,
+            walked.incomplete(),
+            walked.nodes.len(),
+            target.len(),
+            doomed.len(),
+        ) {
+            self.ui.item_error(&e);
+            self.slots.push(Slot::Done(FileRecord::refused(
+                self.target.display(),
+                self.root.display().to_string(),
+                &e,
+            )));
+            return;
+        }
+        for n in doomed {
+            let url = self
+                .target
+                .with_path(self.remote.join(&n.rel).into_string())
+                .display();
+            self.plan("delete", &n.rel, "not in the source");
+            self.planned.deletions.push(Deletion {
+                path: self.root.join(&n.rel),
+                dir: n.kind == Kind::Dir,
+                url,
+            });
+        }
+    }
+}
+
+/// Runs `--delete`'s removals, after every transfer succeeded; otherwise deletes nothing and says so.
+pub fn run_deletions(ui: &Ui, deletions: Vec<Deletion>, results: &mut Vec<FileRecord>) {
+    if deletions.is_empty() {
+        return;
+    }
+    if results.iter().any(|r| r.result.is_failure()) {
+        ui.warn("not deleting anything: some files failed");
+        return;
+    }
+    for d in deletions {
+        let path = d.path.display().to_string();
+        let removed = if d.dir {
+            std::fs::remove_dir(&d.path)
+        } else {
+            std::fs::remove_file(&d.path)
+        };
+        match removed {
+            Ok(()) => {
+                ui.line(&format!("{path}: deleted"));
+                results.push(FileRecord::deleted(d.url, path));
+            }
+            Err(e) => {
+                let e = Error::local(format!("deleting {path}"), e);
+                ui.item_error(&e);
+                results.push(FileRecord::failed(d.url, path, &e));
+            }
+        }
+    }
+}

@@ -1,0 +1,295 @@
+//! `ftp-put -R`: plans the mirror of one local directory onto a remote one. The local tree is walked
+//! ([`walk_local`], filters pruning excluded directories) and the remote target too ([`walk_remote`]; a
+//! target that does not exist yet is empty), each local file becomes a job or a skip with its reason
+//! ([`decide`]), missing remote directories are created as the plan goes (MKD, not with `--dry-run`), and
+//! `--delete` candidates are collected, checked for safety, and removed by [`run_deletions`] (DELE, RMD)
+//! only after every upload succeeded.
+
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
+
+use super::{Job, Planner, Slot, Source, ensure_dir};
+use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::RemotePath;
+use crate::ftp::list::Kind;
+use crate::ops::common::Ui;
+use crate::ops::ftp::connect::FtpConnector;
+use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::record::FileRecord;
+use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
+use crate::ops::ftp::walk::{self, Node, walk_local, walk_remote};
+
+/// A remote entry `--delete` removes once every upload succeeded.
+pub struct Deletion {
+    remote: RemotePath,
+    dir: bool,
+    local: String,
+}
+
+/// What planning collects besides the jobs.
+#[derive(Default)]
+pub struct Planned {
+    /// The plan `--dry-run` prints.
+    pub plan: Vec<PlanItem>,
+    /// `--delete`'s removals, children first.
+    pub deletions: Vec<Deletion>,
+    /// Whether the "cannot set times" note was given.
+    pub noted_times: bool,
+}
+
+impl Planner<'_> {
+    fn plan_item(&mut self, action: &'static str, rel: &str, reason: impl Into<String>) {
+        self.planned.plan.push(PlanItem {
+            action,
+            path: rel.to_string(),
+            reason: reason.into(),
+        });
+    }
+
+    pub(super) fn skip_item(&mut self, local: &Path, remote: &RemotePath, rel: &str, why: &str) {
+        self.plan_item("skip", rel, why);
+        self.slots.push(Slot::Done(FileRecord::skipped(
+            self.url(remote),
+            local.display().to_string(),
+            why,
+        )));
+    }
+
+    /// Plans the local directory `local` onto the remote directory `remote`.
+    pub(super) fn mirror(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath) {
+        if let Err(e) = self.mirror_tree(w, local, remote) {
+            w.failed(&e);
+            self.fail(local, remote, e);
+        }
+    }
+
+    fn mirror_tree(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath) -> Result<()> {
+        let sync = &self.opts.sync;
+        let filters = &sync.filters;
+        let walked = walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?;
+        let (target, exists) =
+            match walk_remote(w, remote, &mut |rel| filters.excluded(rel, true).is_none()) {
+                Ok(t) => (t, true),
+                // Not there yet: everything is new.
+                Err(e) if e.kind() == ErrorKind::Permanent => (walk::Walked::default(), false),
+                Err(e) => return Err(e),
+            };
+        let on_server: HashMap<String, Node> = target
+            .nodes
+            .iter()
+            .map(|n| (n.rel.clone(), n.clone()))
+            .collect();
+        if !exists {
+            self.plan_item("mkdir", ".", "new directory");
+            if !sync.dry_run {
+                w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
+            }
+        }
+        let times_set = w.session()?.features.sync.can_set_time();
+        if !times_set
+            && sync.compare == sync::Compare::Newer
+            && !self.planned.noted_times
+            && !on_server.is_empty()
+        {
+            self.planned.noted_times = true;
+            self.ui.note(
+                "the server cannot set modification times (no MFMT or SITE UTIME): a remote file of the \
+                 same size counts as unchanged when it is not older than the local one",
+            );
+        }
+        for p in &walked.problems {
+            let e = Error::new(p.error.kind(), p.error.context());
+            if p.unread {
+                self.fail(&local.join(&p.rel), &remote.join(&p.rel), e);
+            } else {
+                self.refuse(&local.join(&p.rel), &remote.join(&p.rel), e);
+            }
+        }
+        let mut blocked: Vec<String> = Vec::new();
+        for node in &walked.nodes {
+            if blocked.iter().any(|b| {
+                node.rel
+                    .strip_prefix(b.as_str())
+                    .is_some_and(|r| r.starts_with('/'))
+            }) {
+                continue;
+            }
+            let path = local.join(&node.rel);
+            let sub = remote.join(&node.rel);
+            match node.kind {
+                Kind::Dir => {
+                    if let Some(why) = filters.excluded(&node.rel, true) {
+                        self.skip_item(&path, &sub, &node.rel, &why);
+                        blocked.push(node.rel.clone());
+                        continue;
+                    }
+                    if on_server
+                        .get(&node.rel)
+                        .is_some_and(|n| n.kind == Kind::Dir)
+                    {
+                        continue;
+                    }
+                    self.plan_item("mkdir", &node.rel, "new directory");
+                    if sync.dry_run {
+                        continue;
+                    }
+                    if let Err(e) = w.session().and_then(|s| ensure_dir(s, sub.as_str())) {
+                        w.failed(&e);
+                        self.fail(&path, &sub, e);
+                        blocked.push(node.rel.clone());
+                    }
+                }
+                Kind::File => {
+                    if let Some(why) = filters.excluded(&node.rel, false) {
+                        self.skip_item(&path, &sub, &node.rel, &why);
+                        continue;
+                    }
+                    if let Some(why) = filters.limited(node.size, node.mtime) {
+                        self.skip_item(&path, &sub, &node.rel, &why);
+                        continue;
+                    }
+                    let src = Facts {
+                        size: node.size,
+                        mtime: node.mtime,
+                    };
+                    let dst = match on_server.get(&node.rel) {
+                        Some(n) if n.kind != Kind::Dir => {
+                            let mut f = Facts {
+                                size: n.size,
+                                mtime: n.mtime.filter(|_| n.exact_time),
+                            };
+                            if f.size == src.size
+                                && f.mtime.is_none()
+                                && needs_exact_time(sync.compare, n)
+                            {
+                                f.mtime = w.session()?.mdtm(sub.as_str())?;
+                            }
+                            Some(f)
+                        }
+                        _ => None,
+                    };
+                    match sync::decide(sync.compare, src, dst, times_set) {
+                        Verdict::Skip(why) => self.skip_item(&path, &sub, &node.rel, &why),
+                        Verdict::Transfer(why) => {
+                            self.plan_item("transfer", &node.rel, why);
+                            self.slots.push(Slot::Job);
+                            self.jobs.push(Job {
+                                source: Source::File(path),
+                                remote: sub,
+                                size: node.size,
+                                mtime: node.mtime,
+                            });
+                        }
+                    }
+                }
+                Kind::Link | Kind::Other => {
+                    let why = if node.kind == Kind::Link {
+                        "symlink (not followed)"
+                    } else {
+                        "not a regular file"
+                    };
+                    self.ui.note(&format!(
+                        "skipping {}: {why}",
+                        crate::terminal::escape(&path.display().to_string())
+                    ));
+                    self.skip_item(&path, &sub, &node.rel, why);
+                }
+            }
+        }
+        if sync.delete {
+            self.plan_deletions(local, remote, &walked, &target);
+        }
+        Ok(())
+    }
+
+    fn plan_deletions(
+        &mut self,
+        local: &Path,
+        remote: &RemotePath,
+        source: &walk::Walked,
+        target: &walk::Walked,
+    ) {
+        let filters = &self.opts.sync.filters;
+        let mut names: HashSet<String> = source
+            .nodes
+            .iter()
+            .filter(|n| filters.excluded(&n.rel, n.kind == Kind::Dir).is_none())
+            .map(|n| n.rel.clone())
+            .collect();
+        names.extend(source.problems.iter().map(|p| p.rel.clone()));
+        // What the target walk refused or could not read is never a deletion candidate's parent.
+        let doomed: Vec<Node> = sync::deletions(&target.nodes, &names, &self.opts.sync)
+            .into_iter()
+            .filter(|n| {
+                !target.problems.iter().any(|p| {
+                    p.rel == n.rel
+                        || p.rel
+                            .strip_prefix(n.rel.as_str())
+                            .is_some_and(|r| r.starts_with('/'))
+                })
+            })
+            .collect();
+        if doomed.is_empty() {
+            return;
+        }
+        if let Some(e) = sync::refuse_delete(
+            &self.opts.sync,
+            source.incomplete(),
+            source.nodes.len(),
+            target.nodes.len(),
+            doomed.len(),
+        ) {
+            self.refuse(local, remote, e);
+            return;
+        }
+        for n in doomed {
+            self.plan_item("delete", &n.rel, "not in the source");
+            self.planned.deletions.push(Deletion {
+                remote: remote.join(&n.rel),
+                dir: n.kind == Kind::Dir,
+                local: local.join(&n.rel).display().to_string(),
+            });
+        }
+    }
+}
+
+/// Runs `--delete`'s removals on a fresh session after every upload succeeded; otherwise deletes
+/// nothing and says so.
+pub fn run_deletions(
+    ui: &Ui,
+    conn: &FtpConnector,
+    target: &crate::url::Target,
+    deletions: Vec<Deletion>,
+    results: &mut Vec<FileRecord>,
+) {
+    if deletions.is_empty() {
+        return;
+    }
+    if results.iter().any(|r| r.result.is_failure()) {
+        ui.warn("not deleting anything: some files failed");
+        return;
+    }
+    let mut w = Worker::new(conn, None);
+    for d in deletions {
+        let url = target.with_path(d.remote.to_string()).display();
+        let removed = w.session().and_then(|s| {
+            if d.dir {
+                s.rmd(d.remote.as_str())
+            } else {
+                s.dele(d.remote.as_str())
+            }
+        });
+        match removed {
+            Ok(()) => {
+                ui.line(&format!("{url}: deleted"));
+                results.push(FileRecord::deleted(url, d.local));
+            }
+            Err(e) => {
+                w.failed(&e);
+                ui.item_error(&e);
+                results.push(FileRecord::failed(url, d.local, &e));
+            }
+        }
+    }
+    w.quit();
+}

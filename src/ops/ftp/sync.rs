@@ -1,0 +1,364 @@
+//! What a mirror run decides before it moves a byte: whether each source file needs transferring (size
+//! and modification time against the target's), which target entries `--delete` removes and whether that
+//! is safe, and the plan `--dry-run` prints.
+//!
+//! Shared by ftp-get (the source is the server) and ftp-put (the source is the local tree). A target is
+//! "unchanged" when it has the source's size and, to the second, its modification time: ftp-get sets the
+//! local time from the server's (as `--preserve`), ftp-put sets the remote time with MFMT or SITE UTIME.
+//! A server that can set neither keeps the upload time, so there a same-size target counts as unchanged
+//! when it is not older than the source (it was written after the source last changed).
+
+use std::collections::HashSet;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::list::Kind;
+use crate::ops::common::Ui;
+use crate::ops::ftp::filter::Filters;
+use crate::ops::ftp::walk::Node;
+use crate::terminal::escape;
+
+/// How a source file is compared with its target.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compare {
+    /// `--newer` (the default of `-R`): skip a target with the same size and modification time.
+    Newer,
+    /// `--overwrite` (the default without `-R`): always transfer.
+    Overwrite,
+    /// `--size-only`: skip a target of the same size (times are still set for the next run).
+    SizeOnly,
+    /// `--ignore-time`: skip a target of the same size; times are neither asked, compared nor set.
+    IgnoreTime,
+}
+
+/// What mirroring adds to a transfer run.
+#[derive(Debug, Clone)]
+pub struct SyncOptions {
+    /// How files are compared.
+    pub compare: Compare,
+    /// `--delete`: remove target entries that are not in the source.
+    pub delete: bool,
+    /// `--delete-excluded`: also remove target entries the filters exclude.
+    pub delete_excluded: bool,
+    /// `--max-delete N`: refuse to delete more than N entries.
+    pub max_delete: Option<usize>,
+    /// `--dry-run`: print the plan, transfer nothing.
+    pub dry_run: bool,
+    /// `--include`, `--exclude`, `--no-dotfiles`, size and time limits.
+    pub filters: Filters,
+}
+
+impl Default for SyncOptions {
+    fn default() -> SyncOptions {
+        SyncOptions {
+            compare: Compare::Overwrite,
+            delete: false,
+            delete_excluded: false,
+            max_delete: None,
+            dry_run: false,
+            filters: Filters::default(),
+        }
+    }
+}
+
+impl SyncOptions {
+    /// Whether modification times are asked and set (everything but `--ignore-time` and `--overwrite`
+    /// without `-R` keeps them, so the next run can compare).
+    pub fn keeps_times(&self) -> bool {
+        self.compare != Compare::IgnoreTime
+    }
+}
+
+/// A file's size and modification time, as far as known.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Facts {
+    /// Size in bytes.
+    pub size: Option<u64>,
+    /// Modification time.
+    pub mtime: Option<SystemTime>,
+}
+
+/// Whether a file is transferred, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Verdict {
+    /// Transfer it.
+    Transfer(String),
+    /// Leave it.
+    Skip(String),
+}
+
+/// Whole seconds since the epoch (FTP times have no fractions; local ones do).
+fn secs(t: SystemTime) -> Option<u64> {
+    t.duration_since(UNIX_EPOCH).ok().map(|d| d.as_secs())
+}
+
+/// Decides one file. `times_set`: whether the target's time was set from the source's by the last run
+/// (false for uploads to a server without MFMT/SITE UTIME).
+pub fn decide(compare: Compare, src: Facts, dst: Option<Facts>, times_set: bool) -> Verdict {
+    let Some(dst) = dst else {
+        return Verdict::Transfer("new".into());
+    };
+    if compare == Compare::Overwrite {
+        return Verdict::Transfer("--overwrite".into());
+    }
+    match (src.size, dst.size) {
+        (Some(a), Some(b)) if a != b => {
+            return Verdict::Transfer(format!("size differs ({a} bytes, target {b})"));
+        }
+        (Some(_), Some(_)) => {}
+        _ => return Verdict::Transfer("size unknown".into()),
+    }
+    if compare != Compare::Newer {
+        return Verdict::Skip("unchanged (same size)".into());
+    }
+    match (src.mtime.and_then(secs), dst.mtime.and_then(secs)) {
+        (Some(a), Some(b)) if a == b => Verdict::Skip("unchanged (same size and time)".into()),
+        (Some(a), Some(b)) if !times_set && b >= a => {
+            Verdict::Skip("unchanged (same size, target not older)".into())
+        }
+        (Some(_), Some(_)) => Verdict::Transfer("modification time differs".into()),
+        _ => Verdict::Skip("unchanged (same size; no modification time)".into()),
+    }
+}
+
+/// Whether `-c` may append to a target holding `have` bytes of a source of `len` bytes: only a target
+/// not older than the source can be an earlier, cut copy of it (a source changed after the partial copy
+/// was written would otherwise get its tail glued onto the old head). Unknown times allow it.
+pub fn may_resume(src_mtime: Option<SystemTime>, dst_mtime: Option<SystemTime>) -> bool {
+    match (src_mtime.and_then(secs), dst_mtime.and_then(secs)) {
+        (Some(src), Some(dst)) => dst >= src,
+        _ => true,
+    }
+}
+
+/// One line of the plan.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanItem {
+    /// `transfer`, `skip`, `mkdir` or `delete`.
+    pub action: &'static str,
+    /// The path relative to the mirrored directory (or the file's URL/path outside `-R`).
+    pub path: String,
+    /// Why.
+    pub reason: String,
+}
+
+/// Prints the plan of a `--dry-run`: one line per item, or `{"dry_run": true, "plan": [...]}`.
+pub fn print_plan(ui: &Ui, plan: &[PlanItem]) -> Result<()> {
+    if ui.json() {
+        return ui.print_json(&serde_json::json!({ "dry_run": true, "plan": plan }));
+    }
+    let mut text = String::new();
+    for p in plan {
+        text.push_str(&format!(
+            "{:<8} {} ({})\n",
+            p.action,
+            escape(&p.path),
+            escape(&p.reason)
+        ));
+    }
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())
+        .and_then(|()| out.flush())
+        .map_err(|e| Error::local("stdout", e))
+}
+
+/// Whether a name is one of ferry's own temporary files (a download's `.NAME.*.ferry-tmp`, an atomic
+/// upload's `.NAME.ferry-*.tmp`): never deleted by a mirror, which would race a concurrent run.
+fn is_ferry_temp(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.starts_with('.')
+        && (name.ends_with(".ferry-tmp") || (name.contains(".ferry-") && name.ends_with(".tmp")))
+}
+
+/// The target entries `--delete` removes: those not in `source`, children before their directories.
+/// An excluded entry is kept unless `--delete-excluded`; a directory keeping anything is kept.
+pub fn deletions(target: &[Node], source: &HashSet<String>, opts: &SyncOptions) -> Vec<Node> {
+    let mut keep: HashSet<&str> = HashSet::new();
+    let mut gone = Vec::new();
+    for n in target {
+        let excluded = opts.filters.excluded(&n.rel, n.kind == Kind::Dir).is_some();
+        let parent_gone = n
+            .rel
+            .rsplit_once('/')
+            .is_some_and(|(p, _)| gone.iter().any(|g: &Node| g.rel == p));
+        // Excluded entries are kept unless --delete-excluded, which removes them even when the source
+        // has them.
+        let spared = (excluded && !opts.delete_excluded) || is_ferry_temp(&n.rel);
+        let delete = !spared && (!source.contains(&n.rel) || excluded);
+        if delete || (parent_gone && !spared) {
+            gone.push(n.clone());
+        } else {
+            keep.insert(&n.rel);
+        }
+    }
+    // A directory that keeps something (an excluded file, a temp file) stays.
+    gone.retain(|n| {
+        n.kind != Kind::Dir
+            || !keep.iter().any(|k| {
+                k.strip_prefix(n.rel.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+            })
+    });
+    gone.reverse();
+    gone
+}
+
+/// Why `--delete` must not run, if it must not: a source listing failed, the source is empty while the
+/// target is not (a wrong URL or an unmounted disk looks exactly like that), or more than `--max-delete`
+/// entries would go.
+pub fn refuse_delete(
+    opts: &SyncOptions,
+    source_incomplete: bool,
+    source_files: usize,
+    target_entries: usize,
+    doomed: usize,
+) -> Option<Error> {
+    let why = if source_incomplete {
+        "part of the source could not be listed".to_string()
+    } else if source_files == 0 && target_entries > 0 {
+        "the source is empty and the target is not".to_string()
+    } else if let Some(max) = opts.max_delete.filter(|&m| doomed > m) {
+        format!("{doomed} entries would be deleted, more than --max-delete {max}")
+    } else {
+        return None;
+    };
+    Some(Error::new(
+        ErrorKind::Partial,
+        format!("not deleting anything: {why}"),
+    ))
+}
+
+/// A listing time that is only a date or a minute is no basis for "unchanged": such a time is asked
+/// again exactly (MDTM) before comparing.
+pub fn needs_exact_time(compare: Compare, node: &Node) -> bool {
+    compare == Compare::Newer && !node.exact_time
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::Duration;
+
+    fn t(s: u64) -> Option<SystemTime> {
+        Some(UNIX_EPOCH + Duration::from_secs(s))
+    }
+
+    fn f(size: u64, mtime: u64) -> Facts {
+        Facts {
+            size: Some(size),
+            mtime: t(mtime),
+        }
+    }
+
+    #[test]
+    fn decisions() {
+        use Verdict::*;
+        let n = Compare::Newer;
+        assert_eq!(decide(n, f(1, 1), None, true), Transfer("new".into()));
+        assert_eq!(
+            decide(n, f(1, 1), Some(f(2, 1)), true),
+            Transfer("size differs (1 bytes, target 2)".into())
+        );
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 100)), true),
+            Skip(_)
+        ));
+        // Same size, another time: the same-size change is caught.
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 90)), true),
+            Transfer(_)
+        ));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 110)), true),
+            Transfer(_)
+        ));
+        // Without settable remote times, a target written after the source changed is current.
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 110)), false),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(n, f(1, 100), Some(f(1, 90)), false),
+            Transfer(_)
+        ));
+        assert!(matches!(
+            decide(Compare::SizeOnly, f(1, 100), Some(f(1, 5)), true),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(Compare::IgnoreTime, f(1, 100), Some(f(1, 5)), true),
+            Skip(_)
+        ));
+        assert!(matches!(
+            decide(Compare::Overwrite, f(1, 1), Some(f(1, 1)), true),
+            Transfer(_)
+        ));
+        let unknown = Facts::default();
+        assert!(matches!(
+            decide(n, unknown, Some(f(1, 1)), true),
+            Transfer(_)
+        ));
+    }
+
+    #[test]
+    fn resume_only_onto_a_target_written_after_the_source() {
+        assert!(may_resume(t(100), t(100)));
+        assert!(may_resume(t(100), t(200)));
+        assert!(!may_resume(t(200), t(100)));
+        assert!(may_resume(None, t(1)));
+    }
+
+    fn node(rel: &str, kind: Kind) -> Node {
+        Node {
+            rel: rel.into(),
+            kind,
+            size: None,
+            mtime: None,
+            exact_time: true,
+        }
+    }
+
+    #[test]
+    fn deletions_are_children_first_and_spare_excluded_and_temp_files() {
+        let target = vec![
+            node("a", Kind::File),
+            node("d", Kind::Dir),
+            node("d/x", Kind::File),
+            node("d/y.log", Kind::File),
+            node("e", Kind::Dir),
+            node("e/f", Kind::File),
+            node(".f.ferry-tmp", Kind::File),
+        ];
+        let source: HashSet<String> = ["a".to_string()].into();
+        let mut opts = SyncOptions::default();
+        opts.filters.push(false, "*.log").unwrap();
+        let rels: Vec<_> = deletions(&target, &source, &opts)
+            .into_iter()
+            .map(|n| n.rel)
+            .collect();
+        assert_eq!(rels, ["e/f", "e", "d/x"]);
+        opts.delete_excluded = true;
+        let rels: Vec<_> = deletions(&target, &source, &opts)
+            .into_iter()
+            .map(|n| n.rel)
+            .collect();
+        assert_eq!(rels, ["e/f", "e", "d/y.log", "d/x", "d"]);
+    }
+
+    #[test]
+    fn delete_safety() {
+        let mut o = SyncOptions::default();
+        assert!(refuse_delete(&o, true, 5, 5, 1).is_some());
+        assert!(refuse_delete(&o, false, 0, 3, 3).is_some());
+        assert!(refuse_delete(&o, false, 0, 0, 0).is_none());
+        assert!(refuse_delete(&o, false, 2, 5, 3).is_none());
+        o.max_delete = Some(2);
+        assert_eq!(
+            refuse_delete(&o, false, 2, 5, 3).unwrap().to_string(),
+            "not deleting anything: 3 entries would be deleted, more than --max-delete 2"
+        );
+    }
+}

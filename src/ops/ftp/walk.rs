@@ -1,0 +1,321 @@
+//! Tree walkers shared by the FTP tools: a remote directory (depth-first on one session, MLSD or
+//! `LIST -a` so dotfiles are seen) or a local one, each into a flat list of [`Node`]s with paths relative
+//! to the root, parents before their children, names sorted within a directory.
+//!
+//! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
+//! and [`MAX_ENTRIES`] entries. A name that cannot be one path component (`/`, `..`, control characters,
+//! not UTF-8 locally) is never entered nor listed as a node: it becomes a [`Problem`], as does a
+//! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
+
+use std::path::Path;
+use std::time::SystemTime;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::RemotePath;
+use crate::ftp::list::{Entry, Kind};
+use crate::ops::ftp::pool::Worker;
+use crate::sink::safe_name;
+use crate::terminal::escape;
+
+/// The deepest a walk goes.
+pub const MAX_DEPTH: usize = 64;
+/// The most entries one walk may list.
+pub const MAX_ENTRIES: usize = 1_000_000;
+
+/// One entry of a walked tree.
+#[derive(Debug, Clone)]
+pub struct Node {
+    /// The path relative to the root, `/`-separated.
+    pub rel: String,
+    /// File, directory, symlink or other.
+    pub kind: Kind,
+    /// Size in bytes, when known.
+    pub size: Option<u64>,
+    /// Modification time, when known.
+    pub mtime: Option<SystemTime>,
+    /// Whether `mtime` is exact to the second (MLSD, local files), not a LIST date.
+    pub exact_time: bool,
+}
+
+/// Something a walk could not list or would not enter.
+#[derive(Debug)]
+pub struct Problem {
+    /// The relative path concerned.
+    pub rel: String,
+    /// Why.
+    pub error: Error,
+    /// Whether the path is known to exist in the tree but was not read (a failed listing), as opposed to
+    /// a name refused by design (unsafe, too deep).
+    pub unread: bool,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walked {
+    /// Every entry, parents first.
+    pub nodes: Vec<Node>,
+    /// Names refused and listings that failed.
+    pub problems: Vec<Problem>,
+}
+
+impl Walked {
+    /// Whether some part of the tree could not be read (deleting by comparison with it is unsafe).
+    pub fn incomplete(&self) -> bool {
+        self.problems.iter().any(|p| p.unread)
+    }
+}
+
+/// A listing entry's time: MLSD's `modify` is exact, LIST's date is not.
+fn entry_time(e: &Entry) -> Option<SystemTime> {
+    let digits: String = e
+        .modified
+        .as_deref()?
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    crate::ftp::list::parse_time_val(&digits)
+}
+
+fn join(rel: &str, name: &str) -> String {
+    if rel.is_empty() {
+        name.to_string()
+    } else {
+        format!("{rel}/{name}")
+    }
+}
+
+/// Walks the remote directory `root`. `enter(rel)` says whether to descend into a directory (filters).
+/// The root's own listing failing, or the root not existing (an empty listing of a path that is not a
+/// directory: vsftpd lists a missing directory as empty), is the walk's error.
+pub fn walk_remote(
+    w: &mut Worker,
+    root: &RemotePath,
+    enter: &mut dyn FnMut(&str) -> bool,
+) -> Result<Walked> {
+    let mut out = Walked::default();
+    let mut stack: Vec<(RemotePath, String, usize)> = vec![(root.clone(), String::new(), 0)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let listed = w
+            .session()
+            .and_then(|s| s.list_dir_all(dir.as_str()))
+            .map(crate::ops::ftp::ls::dedup);
+        let mut entries = match listed {
+            Ok(e) => e,
+            Err(e) if depth == 0 => return Err(e),
+            Err(e) => {
+                w.failed(&e);
+                out.problems.push(Problem {
+                    error: e.within(escape(&rel)),
+                    rel,
+                    unread: true,
+                });
+                continue;
+            }
+        };
+        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(root.as_str())? {
+            return Err(Error::new(
+                ErrorKind::Permanent,
+                format!("{}: no such directory", escape(root.as_str())),
+            ));
+        }
+        if out.nodes.len().saturating_add(entries.len()) > MAX_ENTRIES {
+            return Err(Error::protocol(format!(
+                "the tree has more than {MAX_ENTRIES} entries"
+            )));
+        }
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut subdirs = Vec::new();
+        for e in entries {
+            let path = join(&rel, &e.name);
+            if let Err(why) = safe_name(&e.name) {
+                out.problems.push(Problem {
+                    error: Error::new(
+                        ErrorKind::Partial,
+                        format!("skipping unsafe remote name {}: {why}", escape(&path)),
+                    ),
+                    rel: path,
+                    unread: false,
+                });
+                continue;
+            }
+            let exact = e.modified.is_some() && w.session().is_ok_and(|s| s.features.mlst);
+            if e.kind == Kind::Dir {
+                if depth + 1 >= MAX_DEPTH {
+                    out.problems.push(Problem {
+                        error: Error::new(
+                            ErrorKind::Partial,
+                            format!(
+                                "not entering {}: deeper than {MAX_DEPTH} levels",
+                                escape(&path)
+                            ),
+                        ),
+                        rel: path,
+                        unread: false,
+                    });
+                    continue;
+                }
+                if enter(&path) {
+                    subdirs.push((dir.join(&e.name), path.clone(), depth + 1));
+                }
+            }
+            out.nodes.push(Node {
+                mtime: entry_time(&e),
+                exact_time: exact,
+                kind: e.kind,
+                size: e.size,
+                rel: path,
+            });
+        }
+        // Depth-first, in name order: the stack pops the first subdirectory next.
+        stack.extend(subdirs.into_iter().rev());
+    }
+    // Children were appended after all of their parent's siblings; put every directory's subtree right
+    // after it so parents always come first and the order is a stable pre-order.
+    out.nodes
+        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    Ok(out)
+}
+
+/// Walks the local directory `root` without following symlinks. `enter(rel)` as for [`walk_remote`].
+pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Walked> {
+    let mut out = Walked::default();
+    let mut stack = vec![(root.to_path_buf(), String::new(), 0usize)];
+    while let Some((dir, rel, depth)) = stack.pop() {
+        let read = std::fs::read_dir(&dir).map_err(|e| Error::local(dir.display(), e));
+        let listed = match read {
+            Ok(l) => l,
+            Err(e) if depth == 0 => return Err(e),
+            Err(e) => {
+                out.problems.push(Problem {
+                    rel,
+                    error: e,
+                    unread: true,
+                });
+                continue;
+            }
+        };
+        let mut subdirs = Vec::new();
+        for entry in listed {
+            let entry = match entry {
+                Ok(e) => e,
+                Err(e) => {
+                    out.problems.push(Problem {
+                        rel: rel.clone(),
+                        error: Error::local(dir.display(), e),
+                        unread: true,
+                    });
+                    break;
+                }
+            };
+            if out.nodes.len() >= MAX_ENTRIES {
+                return Err(Error::new(
+                    ErrorKind::LocalIo,
+                    format!("the tree has more than {MAX_ENTRIES} entries"),
+                ));
+            }
+            let path = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                out.problems.push(Problem {
+                    rel: join(&rel, &entry.file_name().to_string_lossy()),
+                    error: Error::new(
+                        ErrorKind::Partial,
+                        format!("skipping {}: the name is not UTF-8", path.display()),
+                    ),
+                    unread: false,
+                });
+                continue;
+            };
+            let sub = join(&rel, &name);
+            if name.chars().any(char::is_control) {
+                out.problems.push(Problem {
+                    error: Error::new(
+                        ErrorKind::Partial,
+                        format!(
+                            "skipping {}: the name contains control characters",
+                            escape(&sub)
+                        ),
+                    ),
+                    rel: sub,
+                    unread: false,
+                });
+                continue;
+            }
+            let meta = match std::fs::symlink_metadata(&path) {
+                Ok(m) => m,
+                Err(e) => {
+                    out.problems.push(Problem {
+                        error: Error::local(path.display(), e),
+                        rel: sub,
+                        unread: true,
+                    });
+                    continue;
+                }
+            };
+            let ft = meta.file_type();
+            let kind = if ft.is_dir() {
+                Kind::Dir
+            } else if ft.is_file() {
+                Kind::File
+            } else if ft.is_symlink() {
+                Kind::Link
+            } else {
+                Kind::Other
+            };
+            if kind == Kind::Dir {
+                if depth + 1 >= MAX_DEPTH {
+                    out.problems.push(Problem {
+                        error: Error::new(
+                            ErrorKind::Partial,
+                            format!(
+                                "not entering {}: deeper than {MAX_DEPTH} levels",
+                                path.display()
+                            ),
+                        ),
+                        rel: sub,
+                        unread: false,
+                    });
+                    continue;
+                }
+                if enter(&sub) {
+                    subdirs.push((path.clone(), sub.clone(), depth + 1));
+                }
+            }
+            out.nodes.push(Node {
+                rel: sub,
+                kind,
+                size: (kind == Kind::File).then_some(meta.len()),
+                mtime: meta.modified().ok(),
+                exact_time: true,
+            });
+        }
+        stack.extend(subdirs);
+    }
+    out.nodes
+        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_walk_is_a_sorted_preorder_without_following_links() {
+        let d = tempfile::tempdir().unwrap();
+        let r = d.path();
+        std::fs::create_dir_all(r.join("b/c")).unwrap();
+        std::fs::write(r.join("b/c/f"), b"123").unwrap();
+        std::fs::write(r.join("a"), b"1").unwrap();
+        std::fs::write(r.join(".hidden"), b"").unwrap();
+        std::fs::write(r.join("b-x"), b"").unwrap();
+        std::os::unix::fs::symlink("/etc", r.join("link")).unwrap();
+        let w = walk_local(r, &mut |_| true).unwrap();
+        let rels: Vec<_> = w.nodes.iter().map(|n| n.rel.as_str()).collect();
+        assert_eq!(rels, [".hidden", "a", "b", "b/c", "b/c/f", "b-x", "link"]);
+        assert_eq!(w.nodes[4].size, Some(3));
+        assert_eq!(w.nodes[6].kind, Kind::Link);
+        let w = walk_local(r, &mut |rel| rel != "b").unwrap();
+        assert!(!w.nodes.iter().any(|n| n.rel.starts_with("b/")));
+        assert!(walk_local(&r.join("missing"), &mut |_| true).is_err());
+    }
+}

@@ -1,0 +1,669 @@
+//! ftp-get/ftp-put mirroring against the scripted server (issue 14): change detection, deletion safety,
+//! filters, the plan (`--dry-run`), and the FTP defects of issue 13 found on the way.
+
+use crate::support::*;
+
+/// TYPE I, SIZE, EPSV, RETR of `body`.
+fn retr(path: &str, body: &[u8]) -> Vec<Step> {
+    vec![
+        e("TYPE I"),
+        s("200 Switching to Binary mode."),
+        e(&format!("SIZE {path}")),
+        s(&format!("213 {}", body.len())),
+        e("EPSV"),
+        Epsv,
+        e(&format!("RETR {path}")),
+        s("150 Opening BINARY mode data connection."),
+        DataSend(body.to_vec()),
+        s("226 Transfer complete."),
+    ]
+}
+
+/// A listing command answered with `lines`.
+fn listing(cmd: &str, lines: &[&str]) -> Vec<Step> {
+    let mut body = Vec::new();
+    for l in lines {
+        body.extend_from_slice(l.as_bytes());
+        body.extend_from_slice(b"\r\n");
+    }
+    vec![
+        e("EPSV"),
+        Epsv,
+        e(cmd),
+        s("150 Here comes the directory listing."),
+        DataSend(body),
+        s("226 Directory send OK."),
+    ]
+}
+
+#[test]
+fn issue_13_defect_4_resume_onto_a_longer_local_file_starts_over_with_a_true_count() {
+    let srv = Server::start(script(vec![anon_login(), retr("f", b"new"), quit()]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), vec![b'x'; 5000]).unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-c", &srv.url("f")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "");
+    assert!(r.stderr.contains("f: 3 bytes"), "{}", r.stderr);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"new");
+    srv.finish();
+}
+
+/// A plain anonymous login whose FEAT lists `features`.
+fn login(features: &[&str]) -> Vec<Step> {
+    let mut v = vec![
+        s("220 scripted server"),
+        e("USER anonymous"),
+        s("331 Please specify the password."),
+        e("PASS ferry@"),
+        s("230 Login successful."),
+        e("FEAT"),
+        s("211-Features:"),
+    ];
+    v.extend(features.iter().map(|f| s(&format!(" {f}"))));
+    v.push(s("211 End"));
+    v
+}
+
+const MLSD_FEAT: &[&str] = &[
+    "EPSV",
+    "MDTM",
+    "MLST type*;size*;modify*;",
+    "REST STREAM",
+    "SIZE",
+];
+
+/// A RETR whose size and time the listing (MLSD) already gave: no SIZE, no MDTM.
+fn retr_known(path: &str, body: &[u8]) -> Vec<Step> {
+    vec![
+        e("TYPE I"),
+        s("200 Switching to Binary mode."),
+        e("EPSV"),
+        Epsv,
+        e(&format!("RETR {path}")),
+        s("150 Opening BINARY mode data connection."),
+        DataSend(body.to_vec()),
+        s("226 Transfer complete."),
+    ]
+}
+
+/// An upload's STOR with the data read to the end.
+fn stor(path: &str) -> Vec<Step> {
+    vec![
+        e("TYPE I"),
+        s("200 ok"),
+        e("EPSV"),
+        Epsv,
+        e(&format!("STOR {path}")),
+        s("150 Ok to send data."),
+        DataRecv,
+        s("226 Transfer complete."),
+    ]
+}
+
+/// 2024-01-01T00:00:00Z, the time every scripted listing gives.
+fn jan_2024() -> std::time::SystemTime {
+    std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_200)
+}
+
+fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, body).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+fn mtime(path: &std::path::Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+fn json(r: &Run) -> serde_json::Value {
+    serde_json::from_slice(&r.stdout).unwrap_or_else(|e| panic!("{e}: {}", r.stdout_str()))
+}
+
+/// `(path, status, message-or-action)` of every record.
+fn records(v: &serde_json::Value) -> Vec<(String, String, String)> {
+    v["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let why = f["action"]
+                .as_str()
+                .or(f["error"]["message"].as_str())
+                .unwrap_or("")
+                .to_string();
+            (
+                f["path"].as_str().unwrap().to_string(),
+                f["status"].as_str().unwrap().to_string(),
+                why,
+            )
+        })
+        .collect()
+}
+
+const TREE: &[&str] = &[
+    "type=file;size=3;modify=20240101000000; changed",
+    "type=file;size=3;modify=20240101000000; new",
+    "type=file;size=3;modify=20240101000000; same",
+];
+
+#[test]
+fn get_mirror_skips_unchanged_catches_a_same_size_change_and_deletes_what_vanished() {
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TREE),
+        retr_known("t/changed", b"NEW"),
+        retr_known("t/new", b"new"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("out/t");
+    write_at(&root.join("same"), b"old", jan_2024());
+    // Same size, another time: only the time tells the change.
+    write_at(
+        &root.join("changed"),
+        b"old",
+        jan_2024() - std::time::Duration::from_secs(60),
+    );
+    write_at(&root.join("gone"), b"x", jan_2024());
+    write_at(&root.join("olddir/x"), b"x", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", "--json", "-O", "out", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        records(&json(&r)),
+        [
+            ("out/t/changed", "ok", ""),
+            ("out/t/new", "ok", ""),
+            ("out/t/same", "skipped", "unchanged (same size and time)"),
+            ("out/t/olddir/x", "ok", "deleted"),
+            ("out/t/olddir", "ok", "deleted"),
+            ("out/t/gone", "ok", "deleted"),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    assert_eq!(names_in(&root), ["changed", "new", "same"]);
+    assert_eq!(std::fs::read(root.join("changed")).unwrap(), b"NEW");
+    assert_eq!(std::fs::read(root.join("same")).unwrap(), b"old");
+    for f in ["changed", "new", "same"] {
+        assert_eq!(mtime(&root.join(f)), jan_2024(), "{f}");
+    }
+    srv.finish();
+}
+
+#[test]
+fn get_mirror_over_list_asks_mdtm_once_for_same_size_files() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a t",
+            &[
+                "-rw-r--r--    1 0        0               3 Jan 01  2024 f",
+                "-rw-r--r--    1 0        0               3 Jan 01  2024 g",
+            ],
+        ),
+        vec![
+            e("MDTM t/f"),
+            s("213 20240202000000"),
+            e("MDTM t/g"),
+            s("213 20240101000000"),
+        ],
+        retr_known("t/f", b"FFF"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("t/f"), b"fff", jan_2024());
+    write_at(&dir.path().join("t/g"), b"ggg", jan_2024());
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("t/f")).unwrap(), b"FFF");
+    assert_eq!(std::fs::read(dir.path().join("t/g")).unwrap(), b"ggg");
+    srv.finish();
+}
+
+#[test]
+fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            login(&feat),
+            listing(
+                "MLSD up/tree",
+                &[
+                    "type=file;size=1;modify=20240101000000; a",
+                    "type=file;size=2;modify=20231201000000; b",
+                    "type=file;size=9;modify=20240101000000; old",
+                ],
+            ),
+            stor("up/tree/b"),
+            vec![
+                e("MFMT 20240101000000 up/tree/b"),
+                s("213 Modify=20240101000000; up/tree/b"),
+            ],
+            stor("up/tree/c"),
+            vec![
+                e("MFMT 20240101000000 up/tree/c"),
+                s("213 Modify=20240101000000; up/tree/c"),
+            ],
+            quit(),
+        ]),
+        script(vec![
+            login(&feat),
+            vec![e("DELE up/tree/old"), s("250 Delete operation successful.")],
+            quit(),
+        ]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("a", &b"A"[..]), ("b", b"BB"), ("c", b"CCC")] {
+        write_at(&dir.path().join("tree").join(name), body, jan_2024());
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--delete", "--json", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        records(&json(&r)),
+        [
+            ("tree/a", "skipped", "unchanged (same size and time)"),
+            ("tree/b", "ok", ""),
+            ("tree/c", "ok", ""),
+            ("tree/old", "ok", "deleted"),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    assert_eq!(srv.data_received(), b"BBCCC");
+    srv.finish();
+}
+
+#[test]
+fn put_mirror_without_time_setting_says_so_once_and_compares_by_age() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a up/tree",
+            &[
+                "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+                "-rw-r--r--    1 0        0               2 Jan 01  2024 b",
+            ],
+        ),
+        // a was uploaded after its last change; b changed since its upload.
+        vec![
+            e("MDTM up/tree/a"),
+            s("213 20240102000000"),
+            e("MDTM up/tree/b"),
+            s("213 20231231000000"),
+        ],
+        stor("up/tree/b"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/a"), b"A", jan_2024());
+    write_at(&dir.path().join("tree/b"), b"bb", jan_2024());
+    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("up/")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr.matches("cannot set modification times").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(srv.data_received(), b"bb");
+    srv.finish();
+}
+
+#[test]
+fn put_resume_never_appends_onto_a_remote_part_older_than_the_local_file() {
+    // Regression (issue 14): the remote had "file 1\n" from an earlier upload; the local file changed
+    // since. -c used to APPE the tail, leaving "file 1\nNO CHANGED" on the server.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 7"),
+            e("MDTM f"),
+            s("213 20200101000000"),
+        ],
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("STOR f"),
+            s("150 Ok to send data."),
+            DataRecv,
+            s("226 Transfer complete."),
+        ],
+        vec![e("SIZE f"), s("213 16")],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"file 2\nO CHANGED").unwrap();
+    let r = run_in(dir.path(), "ftp-put", &["-c", "f", &srv.url("")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(srv.data_received(), b"file 2\nO CHANGED");
+    srv.finish();
+}
+
+#[test]
+fn put_resume_compares_the_servers_md5_of_the_remote_part() {
+    // md5("file 1\n") is not md5("file 2\n"): the whole file goes again.
+    let srv = Server::start(script(vec![
+        login(&["EPSV", "HASH SHA-256*;MD5", "MDTM", "SIZE"]),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 7"),
+            e("OPTS HASH MD5"),
+            s("200 MD5"),
+            e("HASH f"),
+            s("213 MD5 0-6 a9d5ae1bb0a6bb4f4d4dbb2f3ea2bd2d f"),
+        ],
+        stor("f")[2..].to_vec(),
+        vec![e("SIZE f"), s("213 16")],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"file 2\nO CHANGED").unwrap();
+    let r = run_in(dir.path(), "ftp-put", &["-c", "f", &srv.url("")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(srv.data_received(), b"file 2\nO CHANGED");
+    srv.finish();
+}
+
+#[test]
+fn delete_refuses_after_a_failed_listing_an_empty_source_or_too_many() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    for f in ["a", "x", "y", "z"] {
+        write_at(&root.join(f), b"a", jan_2024());
+    }
+    // A subdirectory's listing fails: nothing is deleted.
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &[
+                "type=file;size=1;modify=20240101000000; a",
+                "type=dir;modify=20240101000000; sub",
+            ],
+        ),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("MLSD t/sub"),
+            s("550 Permission denied."),
+        ],
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("not deleting anything: part of the source could not be listed"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(&root), ["a", "sub", "x", "y", "z"]);
+    srv.finish();
+    // The source is empty while the target is not.
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", &[]),
+        vec![
+            e("MLST t"),
+            s("250-Listing t"),
+            s(" type=dir; t"),
+            s("250 End"),
+        ],
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("not deleting anything: the source is empty and the target is not"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(&root), ["a", "sub", "x", "y", "z"]);
+    srv.finish();
+    // More than --max-delete.
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", &["type=file;size=1;modify=20240101000000; a"]),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", "--max-delete", "3", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("4 entries would be deleted, more than --max-delete 3"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(&root), ["a", "sub", "x", "y", "z"]);
+    srv.finish();
+}
+
+#[test]
+fn filters_first_match_wins_excluded_directories_are_not_listed() {
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &[
+                "type=file;size=1;modify=20240101000000; .hidden",
+                "type=file;size=1;modify=20240101000000; a.log",
+                "type=file;size=5;modify=20240101000000; big",
+                "type=dir;modify=20240101000000; cache",
+                "type=file;size=1;modify=20240101000000; keep.log",
+            ],
+        ),
+        retr_known("t/keep.log", b"k"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &[
+            "-R",
+            "--json",
+            "--include",
+            "keep.log",
+            "--exclude",
+            "*.log",
+            "--exclude",
+            "cache/",
+            "--no-dotfiles",
+            "--max-size",
+            "1",
+            &srv.url("t/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    let got = records(&json(&r));
+    assert_eq!(
+        got,
+        [
+            ("./t/.hidden", "skipped", "dotfile (--no-dotfiles)"),
+            ("./t/a.log", "skipped", "excluded by --exclude *.log"),
+            ("./t/big", "skipped", "larger than --max-size 1"),
+            ("./t/cache", "skipped", "excluded by --exclude cache/"),
+            ("./t/keep.log", "ok", ""),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    srv.finish();
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let steps = script(vec![login(MLSD_FEAT), listing("MLSD t", TREE), quit()]);
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    write_at(&root.join("same"), b"old", jan_2024());
+    write_at(
+        &root.join("changed"),
+        b"old",
+        jan_2024() - std::time::Duration::from_secs(1),
+    );
+    write_at(&root.join("gone"), b"x", jan_2024());
+    let srv = Server::start(steps.clone());
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", "--dry-run", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "transfer changed (modification time differs)\n\
+         transfer new (new)\n\
+         skip     same (unchanged (same size and time))\n\
+         delete   gone (not in the source)\n"
+    );
+    assert_eq!(names_in(&root), ["changed", "gone", "same"]);
+    assert_eq!(std::fs::read(root.join("changed")).unwrap(), b"old");
+    srv.finish();
+    let srv = Server::start(steps);
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", "--dry-run", "--json", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    let v = json(&r);
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["plan"][3]["action"], "delete");
+    assert_eq!(v["plan"][3]["path"], "gone");
+    assert_eq!(v["plan"][3]["reason"], "not in the source");
+    assert_eq!(names_in(&root), ["changed", "gone", "same"]);
+    srv.finish();
+}
+
+#[test]
+fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST nope", &[]),
+        listing("NLST nope", &[]),
+        listing(
+            "LIST",
+            &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 pub"],
+        ),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &[&srv.url("nope/")]);
+    assert_code(&r, 6);
+    assert!(
+        r.stderr.contains("nope/: no such directory"),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}
+
+#[test]
+fn issue_13_defect_16_a_repeated_listing_entry_is_fetched_once() {
+    let line = "-rw-r--r--    1 0        0               1 Jan 01  2024 a.txt";
+    let lines = vec![line; 1000];
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST d", &lines),
+        retr("d/a.txt", b"A"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-O", "out", &srv.url("d/*.txt")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("out")), ["a.txt"]);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST -a e", &lines),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("MDTM e/a.txt"),
+            s("213 20240101000000"),
+        ],
+        retr_known("e/a.txt", b"A")[2..].to_vec(),
+        quit(),
+    ]));
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("e/")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("e")), ["a.txt"]);
+    srv.finish();
+}
+
+#[test]
+fn output_dir_is_created_for_every_get_and_r_on_a_file_url_gets_the_file() {
+    let srv = Server::start(script(vec![anon_login(), retr("f", b"F"), quit()]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-O", "new/dir", &srv.url("f")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("new/dir/f")).unwrap(), b"F");
+    srv.finish();
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("SIZE pub/f"), s("213 1")],
+        retr("pub/f", b"F")[..4].to_vec(),
+        vec![e("MDTM pub/f"), s("213 20240101000000")],
+        retr("pub/f", b"F")[4..].to_vec(),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "-O", "m", &srv.url("pub/f")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("m")), ["f"]);
+    assert!(dir.path().join("m/f").is_file());
+    srv.finish();
+}
