@@ -261,6 +261,22 @@ fn file_commands_and_their_refusals() {
 }
 
 #[test]
+fn rmd_and_its_refusals() {
+    let (mut s, log) = opened(&[
+        "250 Remove directory operation successful.\r\n",
+        "550 Remove directory operation failed.\r\n",
+        "450 busy\r\n",
+        "257 odd\r\n",
+    ]);
+    s.rmd("d/sub").unwrap();
+    assert_eq!(kind(s.rmd("full")), ErrorKind::Permanent);
+    assert_eq!(kind(s.rmd("full")), ErrorKind::Transient);
+    assert_eq!(kind(s.rmd("x")), ErrorKind::Protocol);
+    assert_eq!(kind(s.rmd("a\r\nDELE b")), ErrorKind::Usage);
+    log.after_opening(&["RMD d/sub", "RMD full", "RMD full", "RMD x"]);
+}
+
+#[test]
 fn mlst_and_is_dir_with_mlst() {
     let (mut s, log) = opened(&[
         "250-Listing a\r\n type=file;size=3; a\r\n250 End\r\n",
