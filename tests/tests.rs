@@ -8,6 +8,7 @@ mod exit_codes;
 mod ftp_get;
 mod ftp_ls;
 mod ftp_put;
+mod ftp_rm;
 mod generated;
 mod imap_fetch;
 mod imap_mailbox;
