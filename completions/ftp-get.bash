@@ -23,7 +23,7 @@ _ftp__get() {
 
     case "${cmd}" in
         ftp__get)
-            opts="-o -O -c -R -k -u -v -q -h -V --output --output-dir --resume --ascii --preserve --delete-after --recursive --parallel --no-epsv --active --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
+            opts="-o -O -c -R -k -u -v -q -h -V --output --output-dir --resume --ascii --preserve --delete-after --recursive --parallel --no-epsv --active --limit-rate --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -46,6 +46,10 @@ _ftp__get() {
                     return 0
                     ;;
                 --parallel)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --limit-rate)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

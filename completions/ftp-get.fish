@@ -1,6 +1,7 @@
 complete -c ftp-get -s o -l output -d 'Write to FILE ("-" for stdout). One URL only, unless FILE is "-"' -r -F
 complete -c ftp-get -s O -l output-dir -d 'Write files into DIR under their remote names (default: the current directory)' -r -F
 complete -c ftp-get -l parallel -d 'Download with N sessions at once (several URLs, globs, -R), each with its own data connections' -r
+complete -c ftp-get -l limit-rate -d 'Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
 complete -c ftp-get -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-get -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"

@@ -1,5 +1,6 @@
 complete -c ftp-put -l chmod -d 'Set the remote file\'s mode after the upload (SITE CHMOD), e.g. 644' -r
 complete -c ftp-put -l parallel -d 'Upload with N sessions at once (several files, -R), each with its own data connections' -r
+complete -c ftp-put -l limit-rate -d 'Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
 complete -c ftp-put -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-put -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"

@@ -48,6 +48,7 @@ pub mod ops;
 pub mod pingpong;
 pub mod pop3;
 pub mod progress;
+pub mod ratelimit;
 pub mod sasl;
 pub mod secret;
 pub mod sink;

@@ -14,6 +14,7 @@ mod imap_fetch;
 mod imap_mailbox;
 mod interop;
 mod layers;
+mod limit_rate;
 mod mime;
 mod pop3_fetch;
 mod smtp_send;

@@ -138,6 +138,7 @@ impl TryFrom<Args> for Options {
             recursive: a.recursive,
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
+            limit: a.ftp.limit()?,
             net: a.net.options()?,
         })
     }
