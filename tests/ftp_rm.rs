@@ -82,6 +82,7 @@ fn a_glob_removes_matching_files_and_leaves_directories_without_r() {
         file(".hidden.log"),
         dir("old.log"),
         file("c.log"),
+        file("x\x1b[2J.log"),
     ]
     .concat();
     let srv = Server::start(script(vec![
@@ -96,7 +97,8 @@ fn a_glob_removes_matching_files_and_leaves_directories_without_r() {
     assert_eq!(
         r.stderr,
         "ftp-rm: error: not removing directory logs/old.log (use -r)\n\
-         ftp-rm: 1 of 3 entries failed\n"
+         ftp-rm: error: not removing logs/x\\x1b[2J.log: contains control characters\n\
+         ftp-rm: 2 of 4 entries failed\n"
     );
     srv.finish();
 }

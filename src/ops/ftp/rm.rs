@@ -197,7 +197,7 @@ impl Remover<'_, '_> {
             require_literal_separator: true,
             require_literal_leading_dot: true,
         };
-        entries.retain(|e| pattern.matches_with(&e.name, opts) && safe_name(&e.name).is_ok());
+        entries.retain(|e| pattern.matches_with(&e.name, opts));
         entries.sort_by(|a, b| a.name.cmp(&b.name));
         if entries.is_empty() {
             let e = Error::new(
@@ -208,6 +208,15 @@ impl Remover<'_, '_> {
         }
         for entry in entries {
             let sub = dir.join(&entry.name);
+            if let Err(why) = safe_name(&entry.name) {
+                let e = Error::new(
+                    ErrorKind::Partial,
+                    format!("not removing {}: {why}", escape(sub.as_str())),
+                );
+                self.ui.item_error(&e);
+                self.done(t, &sub, EntryType::File, ItemResult::refused(&e));
+                continue;
+            }
             match entry.kind {
                 Kind::Dir if self.opts.recursive => self.tree(t, &sub),
                 Kind::Dir => {
