@@ -1,52 +1,123 @@
 #!/usr/bin/env bash
-# ftp-get -R vs lftp mirror: a tree of 1000 small files from the loopback vsftpd (tests/interop/start.sh
-# vsftpd, local user `ferry`), one session each, then ferry --parallel 4 against lftp's single session
-# and lftp mirror --parallel=4. Prints time ratios (lftp time / ferry time; >1 means ferry is faster).
+# ferry's mirror vs lftp's, both ways, against the loopback vsftpd (tests/interop/start.sh vsftpd, local
+# user `ferry`, writable home; started here when it is not running): a tree of FILES small files in 20
+# directories, downloaded (`ftp-get -R` vs `lftp -e 'mirror --only-newer'`) and uploaded
+# (`ftp-put -R --mkdirs` vs `lftp mirror -R --only-newer`), each with one session and with four
+# (`--parallel 4` / `--parallel=4`), in three situations:
+#   (a) first run: the target is empty;
+#   (b) second run, nothing changed since the last run;
+#   (c) second run with 10 source files changed (new content, new size, newer mtime) before each run.
+# Prints the times and the ratios lftp time / ferry time (>1: ferry is faster), all from this run.
 # Not a test: run it by hand, `bench/ftp-mirror.sh [FILES] [RUNS]`.
+#
+# What it relies on (issue 14): `ftp-get -R` and `ftp-put -R` skip files whose size and mtime are
+# unchanged by default (mirror mode; no flag is passed for it). Before that landed, (b) and (c) measure
+# ferry transferring every file again. vsftpd offers neither MFMT nor SITE UTIME, so an upload's remote
+# mtime is the upload time: every change made in (c) changes the size too, which a size fallback sees,
+# and gets a local mtime in the future, which lftp's --only-newer (local newer than remote) sees.
+#
+# Each tool and session count has its own target (so each one's "second run" follows its own first
+# run); every target is compared with the source (diff -r) at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# `ftp-mirror.sh --change DIR COUNTER_FILE EPOCH`: rewrite 10 files of DIR with a new size and the
+# mtime EPOCH + counter days (whole days: vsftpd's LIST shows older dates to the day only). Used as
+# hyperfine's --prepare for (c).
+if [ "${1:-}" = --change ]; then
+  dir=$2 counter_file=$3 epoch=$4
+  n=$(($(cat "$counter_file" 2>/dev/null || echo 0) + 1))
+  echo "$n" > "$counter_file"
+  for i in 0 1 2 3 4 5 6 7 8 9; do
+    f=$dir/d$i/f$((21 * i)).bin # file k lives in d$((k % 20))
+    head -c $((5000 + n)) /dev/urandom > "$f"
+    touch -d "@$((epoch + n * 86400))" "$f"
+  done
+  exit 0
+fi
+
 files=${1:-1000}
-runs=${2:-10}
+runs=${2:-5}
 root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
 for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine lftp >/dev/null; }; done
 [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
 . "$root/env.d/vsftpd"
 cargo build --release -q --bins
-ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
+bin=${CARGO_TARGET_DIR:-$PWD/target}/release
+self=$PWD/bench/ftp-mirror.sh
 
-remote=$FERRY_FTP_HOME/bench-mirror
-out=$(mktemp -d)
-trap 'rm -rf "$out" "$remote"' EXIT
-rm -rf "$remote"
-for i in $(seq 0 $((files - 1))); do
-  d=$remote/tree/d$((i % 20))
-  mkdir -p "$d"
-  head -c $((i % 4096 + 1)) /dev/urandom > "$d/f$i.bin"
-done
-chown -R ferry: "$remote"
-url="ftp://ferry:$FERRY_FTP_PASSWORD@$FERRY_FTP_PLAIN/bench-mirror/tree/"
-lftp_cmd() { # parallel
-  echo "lftp -c 'set ftp:ssl-allow no; set net:max-retries 1; open -u ferry,$FERRY_FTP_PASSWORD ftp://$FERRY_FTP_PLAIN; mirror --parallel=$1 bench-mirror/tree $out/l/tree'"
+base=$FERRY_FTP_HOME/bench-mirror
+work=$(mktemp -d)
+trap 'rm -rf "$work" "$base"' EXIT
+rm -rf "$base"
+old=1577836800 # 2020-01-01: every source file starts with this mtime
+make_tree() { # dir
+  local i d
+  for i in $(seq 0 $((files - 1))); do
+    d=$1/d$((i % 20))
+    mkdir -p "$d"
+    head -c $((i % 4096 + 1)) /dev/urandom > "$d/f$i.bin"
+  done
+  find "$1" -exec touch -d "@$old" {} +
 }
-hyperfine --warmup 1 --runs "$runs" --export-json "$out/m.json" \
-  --prepare "rm -rf $out/f $out/l; mkdir -p $out/l" \
-  -n "ferry -R" "$ferry -q -R -O $out/f $url" \
-  -n "ferry -R --parallel 4" "$ferry -q -R --parallel 4 -O $out/f $url" \
-  -n "lftp mirror" "$(lftp_cmd 1)" \
-  -n "lftp mirror --parallel=4" "$(lftp_cmd 4)" >/dev/null
-# Both copies must be complete.
-rm -rf "$out/f" "$out/l"; mkdir -p "$out/l"
-"$ferry" -q -R --parallel 4 -O "$out/f" "$url"
-eval "$(lftp_cmd 1)"
-diff -r "$remote/tree" "$out/f/tree" >/dev/null || { echo "ferry's mirror differs!"; exit 1; }
-diff -r "$remote/tree" "$out/l/tree" >/dev/null || { echo "lftp's mirror differs!"; exit 1; }
-python3 - "$out/m.json" "$files" <<'PY'
+make_tree "$base/tree"     # the download source, on the server
+make_tree "$work/up/tree"  # the upload source, local
+mkdir -p "$base/put"
+chown -R ferry: "$base"
+url="ftp://ferry:$FERRY_FTP_PASSWORD@$FERRY_FTP_PLAIN"
+lftp_c() { # mirror arguments
+  echo "lftp -c 'set ftp:ssl-allow no; set net:max-retries 1; open -u ferry,$FERRY_FTP_PASSWORD ftp://$FERRY_FTP_PLAIN; mirror $*'"
+}
+# The commands: name -> command line; name -> the directory that receives the copy.
+declare -A cmd target
+for p in 1 4; do
+  par=""; [ $p = 4 ] && par="--parallel 4"
+  target[get-ferry-$p]=$work/get-ferry-$p/tree
+  cmd[get-ferry-$p]="$bin/ftp-get -q -R $par -O $work/get-ferry-$p $url/bench-mirror/tree/"
+  target[get-lftp-$p]=$work/get-lftp-$p/tree
+  cmd[get-lftp-$p]=$(lftp_c --only-newer --parallel=$p bench-mirror/tree "$work/get-lftp-$p/tree")
+  target[put-ferry-$p]=$base/put/ferry-$p/tree
+  cmd[put-ferry-$p]="$bin/ftp-put -q -R --mkdirs $par $work/up/tree $url/bench-mirror/put/ferry-$p/"
+  target[put-lftp-$p]=$base/put/lftp-$p/tree
+  cmd[put-lftp-$p]=$(lftp_c -R --only-newer --parallel=$p "$work/up/tree" bench-mirror/put/lftp-$p/tree)
+done
+
+bench() { # name situation prepare
+  hyperfine --warmup 1 --runs "$runs" --prepare "$3" --export-json "$work/$1-$2.json" \
+    -n "$1-$2" "${cmd[$1]}" >/dev/null
+}
+for dir in get put; do
+  src=$base/tree; [ $dir = put ] && src=$work/up/tree
+  # The download source changes on the server (dates in the past, newer than the originals); the
+  # upload source locally (dates in the future, newer than any upload time).
+  epoch=$((old + 86400)); [ $dir = put ] && epoch=$(($(date +%s) + 86400))
+  for tool in ferry lftp; do
+    for p in 1 4; do
+      name=$dir-$tool-$p t=${target[$dir-$tool-$p]}
+      bench "$name" a "rm -rf $t; mkdir -p $(dirname "$t"); chown ferry: $(dirname "$t")"
+      bench "$name" b "true"
+      bench "$name" c "$self --change $src $work/counter $epoch; chown -R ferry: $base"
+      diff -r "$src" "$t" >/dev/null || { echo "$name: the copy differs from the source!"; exit 1; }
+    done
+  done
+done
+
+python3 - "$work" "$files" "$runs" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
-n = sys.argv[2]
-f1, f4, l1, l4 = r["ferry -R"], r["ferry -R --parallel 4"], r["lftp mirror"], r["lftp mirror --parallel=4"]
-print(f"mirror of {n} small files from vsftpd on 127.0.0.1 (ratio = lftp time / ferry time)")
-print(f"one session:       ferry {f1:6.3f} s  lftp {l1:6.3f} s  ratio {l1/f1:5.2f}x")
-print(f"ferry --parallel 4 {f4:6.3f} s  vs lftp one session: ratio {l1/f4:5.2f}x  vs lftp --parallel=4 {l4:6.3f} s: ratio {l4/f4:5.2f}x")
+work, files, runs = sys.argv[1], sys.argv[2], sys.argv[3]
+def mean(name, sit):
+    return json.load(open(f"{work}/{name}-{sit}.json"))["results"][0]["mean"]
+print(f"mirror of {files} small files, vsftpd on 127.0.0.1, mean of {runs} runs "
+      f"(ratio = lftp time / ferry time; >1: ferry is faster)")
+labels = {"a": "(a) first run", "b": "(b) nothing changed", "c": "(c) 10 files changed"}
+for d, what in (("get", "download: ftp-get -R vs lftp mirror --only-newer"),
+                ("put", "upload: ftp-put -R vs lftp mirror -R --only-newer")):
+    print(what)
+    for s, label in labels.items():
+        f1, l1 = mean(f"{d}-ferry-1", s), mean(f"{d}-lftp-1", s)
+        f4, l4 = mean(f"{d}-ferry-4", s), mean(f"{d}-lftp-4", s)
+        print(f"  {label:22} one session: ferry {f1:6.3f} s lftp {l1:6.3f} s ratio {l1/f1:5.2f}x"
+              f" | parallel 4: ferry {f4:6.3f} s lftp {l4:6.3f} s ratio {l4/f4:5.2f}x"
+              f" (vs lftp one session {l1/f4:5.2f}x)")
 PY

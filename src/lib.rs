@@ -1,6 +1,6 @@
 //! # ferry
 //!
-//! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-put`, `ftp-ls` (FTP/FTPS),
+//! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-put`, `ftp-ls`, `ftp-rm` (FTP/FTPS),
 //! `smtp-send` (SMTP submission, also as `sendmail`), `pop3-fetch` (POP3/POP3S), `imap-fetch`, `imap-mailbox` (IMAP),
 //! `mime-encode`, `mime-decode` (MIME) and the shared library under them. Each network tool is a blocking
 //! `std::net` client that follows the
@@ -50,6 +50,7 @@ pub mod ops;
 pub mod pingpong;
 pub mod pop3;
 pub mod progress;
+pub mod ratelimit;
 pub mod sasl;
 pub mod secret;
 pub mod signals;

@@ -11,9 +11,9 @@
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-use crate::secret::Secret;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::Command;
+use crate::secret::Secret;
 
 /// The most challenges one exchange answers; a server that keeps challenging is cut off (exit 9). The
 /// mechanisms here need at most two.

@@ -178,6 +178,10 @@ pub struct FtpArgs {
     /// Active mode: the server connects to us (EPRT, PORT on IPv4).
     #[arg(long, conflicts_with = "no_epsv", help_heading = "FTP")]
     pub active: bool,
+    /// Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all
+    /// --parallel sessions: 500000, 500K, 10M.
+    #[arg(long, value_name = "RATE", value_parser = parse_size, help_heading = "FTP")]
+    pub limit_rate: Option<u64>,
 }
 
 impl FtpArgs {
@@ -190,6 +194,17 @@ impl FtpArgs {
             DataMode::PassiveNoEpsv
         } else {
             DataMode::Passive
+        }
+    }
+
+    /// `--limit-rate`: one bucket for the whole run (0 is a usage error).
+    pub fn limit(&self) -> Result<Option<std::sync::Arc<crate::ratelimit::RateLimit>>> {
+        match self.limit_rate {
+            None => Ok(None),
+            Some(0) => Err(crate::Error::usage(
+                "--limit-rate must be at least 1 byte per second",
+            )),
+            Some(rate) => Ok(Some(crate::ratelimit::RateLimit::new(rate))),
         }
     }
 }

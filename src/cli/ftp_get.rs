@@ -158,6 +158,7 @@ impl TryFrom<Args> for Options {
             recursive: a.recursive,
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
+            limit: a.ftp.limit()?,
             net: a.net.options()?,
             sync: a.sync.options(a.recursive)?,
         })

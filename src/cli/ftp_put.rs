@@ -163,6 +163,7 @@ impl TryFrom<Args> for Options {
             delete_after: a.delete_after,
             parallel: usize::from(a.parallel),
             mode: a.ftp.mode(),
+            limit: a.ftp.limit()?,
             net: a.net.options()?,
             sync: a.sync.options(a.recursive)?,
         })

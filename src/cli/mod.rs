@@ -10,6 +10,7 @@ pub mod common;
 pub mod ftp_get;
 pub mod ftp_ls;
 pub mod ftp_put;
+pub mod ftp_rm;
 pub mod ftp_sync;
 pub mod imap_fetch;
 pub mod imap_mailbox;
@@ -35,6 +36,7 @@ pub fn commands() -> Vec<clap::Command> {
         imap_fetch::Args::command().name("imap-fetch"),
         imap_mailbox::Args::command().name("imap-mailbox"),
         ftp_put::Args::command().name("ftp-put"),
+        ftp_rm::Args::command().name("ftp-rm"),
         mime_encode::Args::command().name("mime-encode"),
         mime_decode::Args::command().name("mime-decode"),
         pop3_fetch::Args::command().name("pop3-fetch"),

@@ -296,6 +296,12 @@ impl<S: Wire> Session<S> {
         Ok(())
     }
 
+    /// RMD (RFC 959 §4.1.3): removes an (empty) directory; 250 (some servers say 200).
+    pub fn rmd(&mut self, path: &str) -> Result<()> {
+        self.require(Command::with("RMD", path), &[250, 200])?;
+        Ok(())
+    }
+
     /// RETR (RFC 959 §4.1.3), preceded by REST `offset` when it is not 0 (RFC 3659 §5): opens the download
     /// of `path` from `offset` on. The caller reads the stream (through [`AsciiReader`] after TYPE A),
     /// drops it, then calls [`Session::transfer_complete`].

@@ -93,12 +93,6 @@ impl<S: Wire> Session<S> {
         Ok(true)
     }
 
-    /// RMD (RFC 959 §4.1.3): removes an empty directory; 250.
-    pub fn rmd(&mut self, path: &str) -> Result<()> {
-        self.require(Command::with("RMD", path), &[250, 200])?;
-        Ok(())
-    }
-
     /// The MD5 of the whole of `path` in lower-case hex: HASH after `OPTS HASH MD5`
     /// (draft-bryan-ftpext-hash-02 §3-4: `213 MD5 0-N HEX NAME`), else XMD5 (`250 HEX` or `251 HEX`).
     /// `None` when the server offers neither or refuses (5xx).

@@ -4,8 +4,8 @@ use std::io::Write;
 use std::net::TcpListener;
 
 use super::*;
-use crate::secret::Secret;
 use crate::pingpong::mock::{self, MockLog, MockStream, Opened, TLS_MARK, kind};
+use crate::secret::Secret;
 
 fn creds() -> Credentials {
     Credentials {
@@ -298,6 +298,22 @@ fn file_commands_and_their_refusals() {
         "SITE CHMOD 644 b",
         "SITE CHMOD 644 b",
     ]);
+}
+
+#[test]
+fn rmd_and_its_refusals() {
+    let (mut s, log) = opened(&[
+        "250 Remove directory operation successful.\r\n",
+        "550 Remove directory operation failed.\r\n",
+        "450 busy\r\n",
+        "257 odd\r\n",
+    ]);
+    s.rmd("d/sub").unwrap();
+    assert_eq!(kind(s.rmd("full")), ErrorKind::Permanent);
+    assert_eq!(kind(s.rmd("full")), ErrorKind::Transient);
+    assert_eq!(kind(s.rmd("x")), ErrorKind::Protocol);
+    assert_eq!(kind(s.rmd("a\r\nDELE b")), ErrorKind::Usage);
+    log.after_opening(&["RMD d/sub", "RMD full", "RMD full", "RMD x"]);
 }
 
 #[test]

@@ -5,8 +5,8 @@
 //! before anything is sent, so no value can smuggle a second command. An IMAP command carries its tag in
 //! front ([`Command::tagged`]).
 
-use crate::secret::Secret;
 use crate::error::{Error, Result};
+use crate::secret::Secret;
 
 enum Arg {
     None,

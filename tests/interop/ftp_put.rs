@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use crate::support::*;
 
-fn cfg() -> Option<HashMap<String, String>> {
+pub(super) fn cfg() -> Option<HashMap<String, String>> {
     super::server("vsftpd")
 }
 
@@ -23,7 +23,7 @@ fn sha256(path: &Path) -> String {
 }
 
 /// A fresh, empty directory `name` in the user's home on the server, and its local path.
-fn remote_dir(c: &HashMap<String, String>, name: &str) -> PathBuf {
+pub(super) fn remote_dir(c: &HashMap<String, String>, name: &str) -> PathBuf {
     let p = Path::new(&c["FERRY_FTP_HOME"]).join(format!("{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&p);
     std::fs::create_dir_all(&p).unwrap();
@@ -33,7 +33,7 @@ fn remote_dir(c: &HashMap<String, String>, name: &str) -> PathBuf {
     p
 }
 
-fn url(c: &HashMap<String, String>, key: &str, scheme: &str, path: &Path) -> String {
+pub(super) fn url(c: &HashMap<String, String>, key: &str, scheme: &str, path: &Path) -> String {
     let home = Path::new(&c["FERRY_FTP_HOME"]);
     let rel = path.strip_prefix(home).unwrap().to_str().unwrap();
     format!(

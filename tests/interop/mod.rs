@@ -5,6 +5,7 @@
 
 mod ftp;
 mod ftp_put;
+mod ftp_rm;
 mod imap;
 mod mailbox;
 mod pop3;

@@ -71,6 +71,8 @@ pub struct Options {
     pub parallel: usize,
     /// `--active` / `--no-epsv`.
     pub mode: DataMode,
+    /// `--limit-rate`: the bucket every transfer of the run takes from.
+    pub limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
     /// Connection, TLS, credentials, retries.
     pub net: NetOptions,
     /// Change detection, `--delete`, filters, `--dry-run`.
@@ -657,7 +659,7 @@ fn transfer(
             *written = 0;
         }
     }
-    let data = s.retr(path, *written)?;
+    let data = crate::ratelimit::Limited::new(s.retr(path, *written)?, opts.limit.clone());
     let progress = FileBar::new(total, path, size, *written, ui.progress());
     // The data stream is dropped (closed) before the server's final reply is read.
     let before = *written;

@@ -1,4 +1,4 @@
-//! FTP tools: `ftp-get`, `ftp-put`, `ftp-ls`, and what they share (the session pool, the connector).
+//! FTP tools: `ftp-get`, `ftp-put`, `ftp-ls`, `ftp-rm`, and what they share (the session pool, the connector).
 
 pub mod connect;
 pub mod filter;
@@ -7,5 +7,6 @@ pub mod ls;
 pub mod pool;
 pub mod put;
 pub mod record;
+pub mod rm;
 pub mod sync;
 pub mod walk;

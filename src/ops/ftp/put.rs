@@ -87,6 +87,8 @@ pub struct Options {
     pub parallel: usize,
     /// `--active` / `--no-epsv`.
     pub mode: DataMode,
+    /// `--limit-rate`: the bucket every transfer of the run takes from.
+    pub limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
     /// Connection, TLS, credentials, retries.
     pub net: NetOptions,
     /// Change detection, `--delete`, filters, `--dry-run`.
@@ -407,6 +409,7 @@ fn upload(
         let bar = Bar {
             total,
             visible: ui.progress(),
+            limit: opts.limit.as_deref(),
         };
         put_one(opts, ui, conn, s, job, bar)
     });
@@ -682,6 +685,8 @@ fn temp_name(remote: &RemotePath) -> RemotePath {
 struct Bar<'a> {
     total: Option<&'a Progress>,
     visible: bool,
+    /// `--limit-rate` (rides along with the progress to every upload).
+    limit: Option<&'a crate::ratelimit::RateLimit>,
 }
 
 /// What an upload reads: a file (sent with `sendfile(2)` on plain connections) or standard input.
@@ -748,10 +753,15 @@ fn send(
     bar: Bar,
     what: &str,
 ) -> Result<u64> {
-    let Bar { total, visible } = bar;
+    let Bar {
+        total,
+        visible,
+        limit,
+    } = bar;
     let progress = FileBar::new(total, job.remote.as_str(), job.size, start, visible);
-    let mut buf = vec![0u8; BUF];
-    let mut zero_copy = true;
+    // A limited upload reads in small chunks; sendfile(2) would move megabytes past the bucket.
+    let mut buf = vec![0u8; limit.map_or(BUF, |l| l.chunk().min(BUF))];
+    let mut zero_copy = limit.is_none();
     let mut sent = 0u64;
     let result = loop {
         let mut moved = next_chunk(input, &mut data, &mut buf, &mut zero_copy);
@@ -763,6 +773,9 @@ fn send(
             Moved::Bytes(n) => {
                 sent = sent.saturating_add(n as u64);
                 progress.inc(n as u64);
+                if let Some(l) = limit {
+                    l.take(n as u64);
+                }
             }
             Moved::End => break Ok(()),
             Moved::Net(e) => break Err(Error::network("sending data", e)),

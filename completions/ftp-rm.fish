@@ -1,0 +1,26 @@
+complete -c ftp-rm -l limit-rate -d 'Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
+complete -c ftp-rm -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
+complete -c ftp-rm -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c ftp-rm -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c ftp-rm -s u -l user -d 'Log in as USER (when the URL names none)' -r
+complete -c ftp-rm -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c ftp-rm -l password-command -d 'Run CMD (with /bin/sh) and use its standard output as the password or token' -r
+complete -c ftp-rm -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
+complete -c ftp-rm -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
+complete -c ftp-rm -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
+complete -c ftp-rm -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c ftp-rm -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c ftp-rm -s r -l recursive -d 'Remove directories and everything in them (at most 64 levels)'
+complete -c ftp-rm -l force -d 'Allow -r on the login or root directory (it is emptied, not removed)'
+complete -c ftp-rm -l dry-run -d 'Print what would be removed (stdout; with --json the document) and remove nothing'
+complete -c ftp-rm -l no-epsv -d 'Use PASV only (no EPSV)'
+complete -c ftp-rm -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
+complete -c ftp-rm -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
+complete -c ftp-rm -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c ftp-rm -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
+complete -c ftp-rm -s q -l quiet -d 'Print errors only'
+complete -c ftp-rm -l json -d 'Print one JSON document describing the result on stdout'
+complete -c ftp-rm -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c ftp-rm -s V -l version -d 'Print version'

@@ -1,0 +1,453 @@
+//! `ftp-rm`: remove remote files, globs (last segment) and, with `-r`, whole trees.
+//!
+//! A URL is first turned into a plan, then the plan is carried out (or, with `--dry-run`, printed):
+//! - a glob lists its directory (MLSD/LIST/NLST, as ftp-get and ftp-ls do) and matches names the way
+//!   ftp-get does ([`has_glob`], [`glob_pattern`]); directories among the matches need `-r`;
+//! - a URL ending in `/` names a directory (`-r` only);
+//! - any other URL is a file: DELE at once. With `-r`, a refused DELE of something the parent listing
+//!   shows as a directory makes it a tree instead (so the common case costs one command).
+//!
+//! A tree is listed depth-first before anything is removed, then emptied in that order: a directory's
+//! files (and symlinks, which are removed as entries and never followed) first, then its subdirectories
+//! the same way, then RMD of the directory itself — bottom-up. A directory something inside could not be
+//! removed from is not attempted (it is reported, exit 10). The login or root directory is emptied but
+//! never removed; `cli` refuses `-r` on it without `--force`. Server names that could not be one path
+//! component (`..`, `a/b`, control characters) are never sent back: they are reported and the directory
+//! holding them stays.
+
+use std::io::Write;
+
+use serde::Serialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::list::Kind;
+use crate::ftp::{DataMode, RemotePath};
+use crate::ops::Outcome;
+use crate::ops::common::{ItemResult, NetOptions, Tally, Ui, with_retries};
+use crate::ops::ftp::connect::FtpConnector;
+use crate::ops::ftp::get::{MAX_DEPTH, MAX_ENTRIES, glob_pattern, has_glob};
+use crate::ops::ftp::ls::list_dir;
+use crate::ops::ftp::pool::Worker;
+use crate::sink::safe_name;
+use crate::terminal::escape;
+use crate::url::Target;
+
+/// What ftp-rm does, as plain values (validated by `cli::ftp_rm`).
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The URLs: files, globs in the last segment, or (`-r`) directories.
+    pub targets: Vec<Target>,
+    /// `-r`: remove directories and everything in them.
+    pub recursive: bool,
+    /// `--dry-run`: list what would be removed, remove nothing.
+    pub dry_run: bool,
+    /// `--active` / `--no-epsv` (for the listings).
+    pub mode: DataMode,
+    /// Connection, TLS, credentials, retries.
+    pub net: NetOptions,
+}
+
+/// What an entry is, as far as removing it goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EntryType {
+    /// Removed with DELE (a file, a symlink, anything not a directory).
+    File,
+    /// Removed with RMD once empty.
+    Dir,
+}
+
+/// One entry's result, as printed with `--json` (`{"entries": [...]}`).
+#[derive(Debug, Serialize)]
+pub struct Removed {
+    /// The entry's URL (without password).
+    pub url: String,
+    /// `file` or `dir`.
+    #[serde(rename = "type")]
+    pub kind: EntryType,
+    /// `ok`, `skipped` (`--dry-run`, or not attempted) or `failed`, and the error.
+    #[serde(flatten)]
+    pub result: ItemResult,
+}
+
+/// One planned removal.
+struct Action {
+    path: RemotePath,
+    kind: EntryType,
+    /// The tree's top: emptied but not removed (the login or root directory).
+    keep: bool,
+}
+
+/// Runs ftp-rm.
+pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    let mut records = Vec::new();
+    let mut plan = Vec::new();
+    let mut rest = &opts.targets[..];
+    while let Some(first) = rest.first() {
+        let n = rest.iter().take_while(|t| same_server(t, first)).count();
+        let (group, later) = rest.split_at(n);
+        rest = later;
+        let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
+        let session = match conn.open(ui) {
+            Ok(s) => s,
+            // The first server unreachable and no other: the run's error, as for every tool.
+            Err(e) if records.is_empty() && later.is_empty() => return Err(e),
+            Err(e) => {
+                for t in group {
+                    let e = Error::new(e.kind(), format!("{}: {e}", t.display()));
+                    ui.item_error(&e);
+                    let path = RemotePath::new(t.path.clone());
+                    records.push(record(t, &path, EntryType::File, ItemResult::failed(&e)));
+                }
+                continue;
+            }
+        };
+        let mut rm = Remover {
+            opts,
+            ui,
+            w: Worker::new(&conn, Some(session)),
+            records: &mut records,
+            plan: &mut plan,
+        };
+        for target in group {
+            rm.target(target);
+        }
+        rm.w.quit();
+    }
+    if ui.json() {
+        ui.print_json(&serde_json::json!({ "dry_run": opts.dry_run, "entries": records }))?;
+    } else if !plan.is_empty() {
+        let mut out = std::io::stdout().lock();
+        for line in &plan {
+            writeln!(out, "{line}").map_err(|e| Error::local("stdout", e))?;
+        }
+        out.flush().map_err(|e| Error::local("stdout", e))?;
+    }
+    Tally::of(records.iter().map(|r| &r.result)).outcome(ui, "entries", None)
+}
+
+/// Targets on the same server as the same user share a session.
+fn same_server(a: &Target, b: &Target) -> bool {
+    a.scheme == b.scheme && a.user == b.user && a.authority() == b.authority()
+}
+
+fn record(t: &Target, path: &RemotePath, kind: EntryType, result: ItemResult) -> Removed {
+    Removed {
+        url: t.with_path(path.as_str().to_string()).display(),
+        kind,
+        result,
+    }
+}
+
+/// Removes the URLs of one server on one session (replaced when a failure may have broken it).
+struct Remover<'a, 'c> {
+    opts: &'a Options,
+    ui: &'a Ui,
+    w: Worker<'c>,
+    records: &'a mut Vec<Removed>,
+    /// `--dry-run`: the lines printed on stdout at the end.
+    plan: &'a mut Vec<String>,
+}
+
+impl Remover<'_, '_> {
+    /// Plans and removes one URL.
+    fn target(&mut self, t: &Target) {
+        let path = RemotePath::new(t.path.clone());
+        if has_glob(path.as_str()) {
+            return self.glob(t, &path);
+        }
+        if t.path.ends_with('/') || t.path.is_empty() {
+            // Only with -r: cli refuses a directory URL without it.
+            let dir = RemotePath::dir(&t.path);
+            return self.tree(t, &dir);
+        }
+        if self.opts.dry_run {
+            let is_dir = self.opts.recursive && self.parent_kind(&path) == Some(Kind::Dir);
+            if is_dir {
+                return self.tree(t, &path);
+            }
+            return self.execute(t, vec![file(path)]);
+        }
+        match self.dele(&path) {
+            Ok(()) => self.done(t, &path, EntryType::File, ItemResult::ok()),
+            Err(e)
+                if self.opts.recursive
+                    && e.kind() == ErrorKind::Permanent
+                    && self.parent_kind(&path) == Some(Kind::Dir) =>
+            {
+                self.tree(t, &path)
+            }
+            Err(e) => self.failed(t, &path, EntryType::File, e),
+        }
+    }
+
+    /// A glob in the last segment: every match in its directory (directories only with `-r`).
+    fn glob(&mut self, t: &Target, path: &RemotePath) {
+        let (dir, last) = path.split();
+        let listed = glob_pattern(last).and_then(|p| {
+            let entries = list_dir(self.w.session()?, dir.as_str())?;
+            Ok((p, entries))
+        });
+        let (pattern, mut entries) = match listed {
+            Ok(v) => v,
+            Err(e) => return self.failed(t, path, EntryType::File, e),
+        };
+        let opts = glob::MatchOptions {
+            case_sensitive: true,
+            require_literal_separator: true,
+            require_literal_leading_dot: true,
+        };
+        entries.retain(|e| pattern.matches_with(&e.name, opts));
+        entries.sort_by(|a, b| a.name.cmp(&b.name));
+        if entries.is_empty() {
+            let e = Error::new(
+                ErrorKind::Permanent,
+                format!("{}: no file matches", t.display()),
+            );
+            return self.failed(t, path, EntryType::File, e);
+        }
+        for entry in entries {
+            let sub = dir.join(&entry.name);
+            if let Err(why) = safe_name(&entry.name) {
+                let e = Error::new(
+                    ErrorKind::Partial,
+                    format!("not removing {}: {why}", escape(sub.as_str())),
+                );
+                self.ui.item_error(&e);
+                self.done(t, &sub, EntryType::File, ItemResult::refused(&e));
+                continue;
+            }
+            match entry.kind {
+                Kind::Dir if self.opts.recursive => self.tree(t, &sub),
+                Kind::Dir => {
+                    let e = Error::new(
+                        ErrorKind::Partial,
+                        format!("not removing directory {} (use -r)", escape(sub.as_str())),
+                    );
+                    self.ui.item_error(&e);
+                    self.done(t, &sub, EntryType::Dir, ItemResult::refused(&e));
+                }
+                Kind::File | Kind::Link | Kind::Other => self.execute(t, vec![file(sub)]),
+            }
+        }
+    }
+
+    /// Lists the tree under `dir`, then removes it bottom-up.
+    fn tree(&mut self, t: &Target, dir: &RemotePath) {
+        let mut plan = Vec::new();
+        let mut entries = 0usize;
+        let keep = matches!(dir.as_str(), "" | "/");
+        match self.walk(t, dir, 0, &mut entries, &mut plan) {
+            Ok(()) => {
+                plan.push(Action {
+                    path: dir.clone(),
+                    kind: EntryType::Dir,
+                    keep,
+                });
+                self.execute(t, plan);
+            }
+            // Nothing is removed from a tree that could not be listed whole.
+            Err(e) => self.failed(t, dir, EntryType::Dir, e),
+        }
+    }
+
+    /// Appends the removals of what `dir` holds, depth-first: files, then each subdirectory's contents and
+    /// the subdirectory itself.
+    fn walk(
+        &mut self,
+        t: &Target,
+        dir: &RemotePath,
+        depth: usize,
+        entries: &mut usize,
+        plan: &mut Vec<Action>,
+    ) -> Result<()> {
+        let mut listed = list_dir(self.w.session()?, dir.as_str()).map_err(|e| {
+            self.w.failed(&e);
+            e.within(escape(dir.as_str()))
+        })?;
+        // Some servers (vsftpd) list a missing directory as empty.
+        if depth == 0 && listed.is_empty() && !self.w.session()?.is_dir(dir.as_str())? {
+            return Err(Error::new(
+                ErrorKind::Permanent,
+                format!(
+                    "{}: no such directory",
+                    t.with_path(dir.as_str().into()).display()
+                ),
+            ));
+        }
+        *entries = entries.saturating_add(listed.len());
+        if *entries > MAX_ENTRIES {
+            return Err(Error::protocol(format!(
+                "the tree has more than {MAX_ENTRIES} entries"
+            )));
+        }
+        listed.retain(|e| e.name != "." && e.name != "..");
+        listed.sort_by(|a, b| a.name.cmp(&b.name));
+        let mut dirs = Vec::new();
+        for entry in listed {
+            if let Err(why) = safe_name(&entry.name) {
+                return Err(Error::new(
+                    ErrorKind::Partial,
+                    format!(
+                        "{} holds the unsafe name {}: {why}",
+                        escape(dir.as_str()),
+                        escape(&entry.name)
+                    ),
+                ));
+            }
+            let sub = dir.join(&entry.name);
+            match entry.kind {
+                Kind::Dir => dirs.push(sub),
+                // A symlink is an entry of its own: DELE removes the link, never what it points to.
+                Kind::File | Kind::Link | Kind::Other => plan.push(file(sub)),
+            }
+        }
+        for sub in dirs {
+            if depth + 1 >= MAX_DEPTH {
+                return Err(Error::new(
+                    ErrorKind::Partial,
+                    format!("{}: deeper than {MAX_DEPTH} levels", escape(sub.as_str())),
+                ));
+            }
+            self.walk(t, &sub, depth + 1, entries, plan)?;
+            plan.push(Action {
+                path: sub,
+                kind: EntryType::Dir,
+                keep: false,
+            });
+        }
+        Ok(())
+    }
+
+    /// Carries out (or prints, with `--dry-run`) planned removals in order. A directory is removed only
+    /// when nothing inside it failed.
+    fn execute(&mut self, t: &Target, plan: Vec<Action>) {
+        let mut failed: Vec<RemotePath> = Vec::new();
+        for a in plan {
+            let url = t.with_path(a.path.as_str().into()).display();
+            if a.kind == EntryType::Dir && failed.iter().any(|f| within(&a.path, f)) {
+                let e = Error::new(
+                    ErrorKind::Partial,
+                    format!("not removing {url}: something inside it could not be removed"),
+                );
+                self.ui.item_error(&e);
+                failed.push(a.path.clone());
+                self.done(t, &a.path, a.kind, ItemResult::refused(&e));
+                continue;
+            }
+            if a.keep {
+                continue;
+            }
+            let what = match a.kind {
+                EntryType::File => "file",
+                EntryType::Dir => "directory",
+            };
+            if self.opts.dry_run {
+                self.plan
+                    .push(format!("would remove {what} {}", escape(&url)));
+                self.done(t, &a.path, a.kind, ItemResult::skipped("dry run"));
+                continue;
+            }
+            let r = match a.kind {
+                EntryType::File => self.dele(&a.path),
+                EntryType::Dir => self.rmd(&a.path),
+            };
+            match r {
+                Ok(()) => {
+                    if self.ui.progress() {
+                        self.ui.line(&format!("removed {what} {url}"));
+                    }
+                    self.done(t, &a.path, a.kind, ItemResult::ok());
+                }
+                Err(e) => {
+                    failed.push(a.path.clone());
+                    self.failed(t, &a.path, a.kind, e);
+                }
+            }
+        }
+    }
+
+    /// DELE, retried with `--retries` on a session replaced when the failure may have broken it.
+    fn dele(&mut self, path: &RemotePath) -> Result<()> {
+        let (w, ui, retry) = (&mut self.w, self.ui, &self.opts.net.retry);
+        with_retries(retry, ui, |_| {
+            let r = w.session().and_then(|s| s.dele(path.as_str()));
+            if let Err(e) = &r {
+                w.failed(e);
+            }
+            r
+        })
+    }
+
+    /// RMD, retried like [`Remover::dele`].
+    fn rmd(&mut self, path: &RemotePath) -> Result<()> {
+        let (w, ui, retry) = (&mut self.w, self.ui, &self.opts.net.retry);
+        with_retries(retry, ui, |_| {
+            let r = w.session().and_then(|s| s.rmd(path.as_str()));
+            if let Err(e) = &r {
+                w.failed(e);
+            }
+            r
+        })
+    }
+
+    /// The kind of `path` as its parent directory lists it (`None` when it is not listed or the listing
+    /// failed). Never MLST or CWD: those follow a symlink to a directory.
+    fn parent_kind(&mut self, path: &RemotePath) -> Option<Kind> {
+        let (dir, name) = path.split();
+        let session = self.w.session().ok()?;
+        match list_dir(session, dir.as_str()) {
+            Ok(entries) => entries.into_iter().find(|e| e.name == name).map(|e| e.kind),
+            Err(e) => {
+                self.w.failed(&e);
+                None
+            }
+        }
+    }
+
+    fn done(&mut self, t: &Target, path: &RemotePath, kind: EntryType, result: ItemResult) {
+        self.records.push(record(t, path, kind, result));
+    }
+
+    fn failed(&mut self, t: &Target, path: &RemotePath, kind: EntryType, e: Error) {
+        self.ui.item_error(&e);
+        self.done(t, path, kind, ItemResult::failed(&e));
+    }
+}
+
+fn file(path: RemotePath) -> Action {
+    Action {
+        path,
+        kind: EntryType::File,
+        keep: false,
+    }
+}
+
+/// Whether `inner` lies below the directory `dir`.
+fn within(dir: &RemotePath, inner: &RemotePath) -> bool {
+    match dir.as_str() {
+        "" => !inner.as_str().is_empty() && !inner.as_str().starts_with('/'),
+        "/" => inner.as_str().len() > 1 && inner.as_str().starts_with('/'),
+        d => inner
+            .as_str()
+            .strip_prefix(d)
+            .is_some_and(|rest| rest.starts_with('/')),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn within_a_directory() {
+        let p = RemotePath::new;
+        assert!(within(&p("a"), &p("a/b")));
+        assert!(!within(&p("a"), &p("ab/c")));
+        assert!(!within(&p("a"), &p("a")));
+        assert!(within(&p(""), &p("x")));
+        assert!(!within(&p(""), &p("/x")));
+        assert!(within(&p("/"), &p("/x")));
+        assert!(!within(&p("/"), &p("x")));
+    }
+}

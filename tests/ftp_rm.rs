@@ -1,0 +1,253 @@
+//! ftp-rm against the scripted server: one file, a glob, a tree (files first, then directories
+//! bottom-up), a missing file, the login-root refusal, --dry-run and --json.
+
+use std::path::Path;
+
+use crate::support::*;
+
+fn rm(args: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    run_program(
+        Path::new(env!("CARGO_BIN_EXE_ftp-rm")),
+        dir.path(),
+        args,
+        &[],
+        None,
+    )
+}
+
+fn listing(cmd: &str, body: &str) -> Vec<Step> {
+    vec![
+        e("EPSV"),
+        Epsv,
+        e(cmd),
+        s("150 Here comes the directory listing."),
+        DataSend(body.as_bytes().to_vec()),
+        s("226 Directory send OK."),
+    ]
+}
+
+fn file(name: &str) -> String {
+    format!("-rw-r--r--    1 1000     1000           12 Mar 05  2021 {name}\r\n")
+}
+
+fn dir(name: &str) -> String {
+    format!("drwxr-xr-x    2 1000     1000         4096 Mar 05  2021 {name}\r\n")
+}
+
+fn link(name: &str, to: &str) -> String {
+    format!("lrwxrwxrwx    1 1000     1000            3 Mar 05  2021 {name} -> {to}\r\n")
+}
+
+fn ok(cmd: &str) -> Vec<Step> {
+    let reply = if cmd.starts_with("RMD") {
+        "250 Remove directory operation successful."
+    } else {
+        "250 Delete operation successful."
+    };
+    vec![e(cmd), s(reply)]
+}
+
+#[test]
+fn one_file() {
+    let srv = Server::start(script(vec![anon_login(), ok("DELE pub/a b.txt"), quit()]));
+    let r = rm(&[&srv.url("pub/a%20b.txt")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    assert_eq!(r.stdout_str(), "");
+    srv.finish();
+}
+
+#[test]
+fn a_missing_file_is_exit_6() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("DELE gone"), s("550 Delete operation failed.")],
+        quit(),
+    ]));
+    let r = rm(&[&srv.url("gone")]);
+    assert_code(&r, 6);
+    assert_eq!(
+        r.stderr,
+        "ftp-rm: error: DELE gone: 550 Delete operation failed.\n"
+    );
+    srv.finish();
+}
+
+#[test]
+fn a_glob_removes_matching_files_and_leaves_directories_without_r() {
+    let body = [
+        file("a.log"),
+        file("b.txt"),
+        file(".hidden.log"),
+        dir("old.log"),
+        file("c.log"),
+        file("x\x1b[2J.log"),
+    ]
+    .concat();
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST logs", &body),
+        ok("DELE logs/a.log"),
+        ok("DELE logs/c.log"),
+        quit(),
+    ]));
+    let r = rm(&[&srv.url("logs/*.log")]);
+    assert_code(&r, 10);
+    assert_eq!(
+        r.stderr,
+        "ftp-rm: error: not removing directory logs/old.log (use -r)\n\
+         ftp-rm: error: not removing logs/x\\x1b[2J.log: contains control characters\n\
+         ftp-rm: 2 of 4 entries failed\n"
+    );
+    srv.finish();
+}
+
+#[test]
+fn a_tree_goes_files_first_then_directories_bottom_up() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST top",
+            &[dir("sub"), file("z"), link("ln", "/etc"), file("a")].concat(),
+        ),
+        listing("LIST top/sub", &[dir("deeper"), file("f")].concat()),
+        listing("LIST top/sub/deeper", &file("x")),
+        ok("DELE top/a"),
+        ok("DELE top/ln"),
+        ok("DELE top/z"),
+        ok("DELE top/sub/f"),
+        ok("DELE top/sub/deeper/x"),
+        ok("RMD top/sub/deeper"),
+        ok("RMD top/sub"),
+        ok("RMD top"),
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("top/")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
+#[test]
+fn r_on_a_name_tries_dele_then_removes_the_directory() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("DELE d"), s("550 Delete operation failed.")],
+        listing("LIST", &[file("f"), dir("d")].concat()),
+        listing("LIST d", &file("inner")),
+        ok("DELE d/inner"),
+        ok("RMD d"),
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("d")]);
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+#[test]
+fn a_directory_with_a_failed_entry_stays() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST t", &[file("a"), file("b")].concat()),
+        vec![e("DELE t/a"), s("550 Permission denied.")],
+        ok("DELE t/b"),
+        quit(),
+    ]));
+    let r = rm(&["-r", "--json", &srv.url("t/")]);
+    assert_code(&r, 10);
+    let u = srv.url("t");
+    let got: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let want = serde_json::json!({"dry_run": false, "entries": [
+        {"url": format!("{u}/a"), "type": "file", "status": "failed",
+         "error": {"exit_code": 6, "message": "DELE t/a: 550 Permission denied."}},
+        {"url": format!("{u}/b"), "type": "file", "status": "ok", "error": null},
+        {"url": u, "type": "dir", "status": "skipped", "error": {"exit_code": 10,
+         "message": format!("not removing {u}: something inside it could not be removed")}},
+    ]});
+    assert_eq!(got, want);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
+#[test]
+fn the_login_root_is_refused_without_force() {
+    for url in [
+        "ftp://127.0.0.1:9/",
+        "ftp://127.0.0.1:9/%2F",
+        "ftp://127.0.0.1:9",
+    ] {
+        let r = rm(&["-r", url]);
+        assert_code(&r, 2);
+        assert!(
+            r.stderr.contains("add --force if you mean it"),
+            "{}",
+            r.stderr
+        );
+    }
+    // With --force the login directory is emptied, never removed itself.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST", &[file("a"), dir("d")].concat()),
+        // An empty LIST is asked again with NLST (ftp-ls's listing rule).
+        listing("LIST d", ""),
+        listing("NLST d", ""),
+        ok("DELE a"),
+        ok("RMD d"),
+        quit(),
+    ]));
+    let r = rm(&["-r", "--force", &srv.url("")]);
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+#[test]
+fn dry_run_sends_no_dele_or_rmd() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST", &[file("one"), dir("t")].concat()),
+        listing("LIST t", &[file("x"), link("l", "x")].concat()),
+        listing("LIST", &[file("one"), dir("t")].concat()),
+        quit(),
+    ]));
+    let r = rm(&["-r", "--dry-run", &srv.url("t"), &srv.url("one")]);
+    assert_code(&r, 0);
+    let u = srv.url("");
+    assert_eq!(
+        r.stdout_str(),
+        format!(
+            "would remove file {u}t/l\nwould remove file {u}t/x\nwould remove directory {u}t\n\
+             would remove file {u}one\n"
+        )
+    );
+    assert_eq!(r.stderr, "");
+    let seen = srv.finish();
+    assert!(
+        !seen
+            .iter()
+            .any(|l| l.starts_with("DELE") || l.starts_with("RMD")),
+        "{seen:?}"
+    );
+}
+
+#[test]
+fn json_for_a_glob() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST d", &[file("k.csv"), file("m.csv")].concat()),
+        ok("DELE d/k.csv"),
+        vec![e("DELE d/m.csv"), s("450 busy")],
+        quit(),
+    ]));
+    let r = rm(&["--json", &srv.url("d/*.csv")]);
+    assert_code(&r, 10);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["dry_run"], false);
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2);
+    assert_eq!(entries[0]["url"], srv.url("d/k.csv"));
+    assert_eq!(entries[0]["status"], "ok");
+    assert_eq!(entries[1]["status"], "failed");
+    assert_eq!(entries[1]["error"]["exit_code"], 7);
+    srv.finish();
+}

@@ -1,0 +1,90 @@
+//! ftp-rm against the real vsftpd (local user `ferry`, writable home): a glob, a tree holding a symlink to a
+//! directory outside it (the link goes, what it points to stays), a dry run, and a missing file.
+
+use std::path::Path;
+use std::process::Command;
+
+use super::ftp_put::{cfg, remote_dir, url};
+
+fn ftp_rm(args: &[&str]) -> crate::support::Run {
+    let dir = tempfile::tempdir().unwrap();
+    crate::support::run_program(
+        Path::new(env!("CARGO_BIN_EXE_ftp-rm")),
+        dir.path(),
+        args,
+        &[],
+        None,
+    )
+}
+
+fn touch(p: &Path) {
+    std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+    std::fs::write(p, p.to_str().unwrap()).unwrap();
+}
+
+#[test]
+fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
+    let Some(c) = cfg() else { return };
+    let base = remote_dir(&c, "rm");
+    for f in [
+        "g1.log",
+        "g2.log",
+        "g.txt",
+        "tree/a.txt",
+        "tree/sub/b.txt",
+        "tree/sub/deeper/c.txt",
+        "keep/k.txt",
+    ] {
+        touch(&base.join(f));
+    }
+    std::os::unix::fs::symlink("../keep", base.join("tree/sub/link")).unwrap();
+    let _ = Command::new("chown")
+        .args(["-R", "-h", "ferry:", base.to_str().unwrap()])
+        .status();
+    let u = url(&c, "FERRY_FTP_PLAIN", "ftp", &base);
+
+    let r = ftp_rm(&[&format!("{u}*.log")]);
+    crate::support::assert_code(&r, 0);
+    assert!(!base.join("g1.log").exists() && !base.join("g2.log").exists());
+    assert!(base.join("g.txt").exists());
+
+    let r = ftp_rm(&["-r", "--dry-run", &format!("{u}tree/")]);
+    crate::support::assert_code(&r, 0);
+    // The printed URLs carry no password.
+    let shown = format!(
+        "ftp://ferry@{}/{}/",
+        c["FERRY_FTP_PLAIN"],
+        base.file_name().unwrap().to_str().unwrap()
+    );
+    let lines: Vec<String> = r
+        .stdout_str()
+        .lines()
+        .map(|l| l.replace(&shown, ""))
+        .collect();
+    assert_eq!(
+        lines,
+        [
+            "would remove file tree/a.txt",
+            "would remove file tree/sub/b.txt",
+            "would remove file tree/sub/link",
+            "would remove file tree/sub/deeper/c.txt",
+            "would remove directory tree/sub/deeper",
+            "would remove directory tree/sub",
+            "would remove directory tree",
+        ]
+    );
+    assert!(base.join("tree/sub/deeper/c.txt").exists());
+
+    let r = ftp_rm(&["-r", &format!("{u}tree")]);
+    crate::support::assert_code(&r, 0);
+    assert!(!base.join("tree").exists());
+    assert_eq!(
+        std::fs::read_to_string(base.join("keep/k.txt")).unwrap(),
+        base.join("keep/k.txt").to_str().unwrap()
+    );
+
+    let r = ftp_rm(&[&format!("{u}missing")]);
+    crate::support::assert_code(&r, 6);
+    assert!(r.stderr.contains("DELE "), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&base);
+}
