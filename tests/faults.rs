@@ -153,7 +153,7 @@ fn ftp_get_recursive() {
         vec![
             e("EPSV"),
             Epsv,
-            e(&format!("LIST {path}")),
+            e(&format!("LIST -a {path}")),
             s("150 Here comes the directory listing."),
             DataSend(body),
             s("226 Directory send OK."),
@@ -166,7 +166,12 @@ fn ftp_get_recursive() {
                 "t",
                 &["-rw-r--r--    1 0        0               1 Jan 01  2024 a"],
             ),
-            ftp_retr("t/a", b"A", false),
+            {
+                // A mirror asks the time of what it downloads (the listing gave the size).
+                let mut v = ftp_retr("t/a", b"A", false);
+                v.splice(2..2, [e("MDTM t/a"), s("213 20240101000000")]);
+                v
+            },
             quit(),
         ]));
         let dir = tempfile::tempdir().unwrap();

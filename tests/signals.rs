@@ -132,6 +132,9 @@ fn sigterm_keeps_the_c_partial_and_a_second_c_completes_it() {
             s("200 ok"),
             e("SIZE f"),
             s("213 1000"),
+            // -c appends only onto a partial not older than the remote file.
+            e("MDTM f"),
+            s("213 20200101000000"),
             e("EPSV"),
             Epsv,
             e("REST 600"),
