@@ -39,6 +39,9 @@ pub mod config;
 pub mod credentials;
 pub mod error;
 pub mod ftp;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod host;
 pub mod imap;
 pub mod json;

@@ -14,7 +14,7 @@
 //! Line endings are stored as LF (the wire's CRLF converted), the convention of Maildir and mbox readers.
 //! This module knows files and processes, never the network.
 
-mod lines;
+pub(crate) mod lines;
 mod maildir;
 mod mbox;
 mod mda;
