@@ -94,6 +94,20 @@ mod tests {
         }
     }
 
+    /// The hand-written starting inputs (`fuzz/seeds/`) meet every property too.
+    #[test]
+    fn seeds_pass_their_checks() {
+        let seeds = regressions().parent().unwrap().join("seeds");
+        for dir in std::fs::read_dir(seeds).unwrap() {
+            let dir = dir.unwrap().path();
+            let name = dir.file_name().unwrap().to_string_lossy().into_owned();
+            for file in std::fs::read_dir(&dir).unwrap() {
+                let data = std::fs::read(file.unwrap().path()).unwrap();
+                assert!(check(&name, &data), "no fuzz target {name}");
+            }
+        }
+    }
+
     /// Every target has its fuzz_targets file, and every file is a target.
     #[test]
     fn every_target_has_a_fuzz_target_file() {

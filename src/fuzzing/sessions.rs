@@ -11,8 +11,8 @@
 use super::chunked;
 use super::parsers::Bodies;
 use crate::credentials::{Credentials, Secret};
-use crate::pingpong::mock::{MockLog, MockStream, TLS_MARK, session_config};
-use crate::pingpong::{Dialect, PingPong, SessionConfig};
+use crate::pingpong::mock::{MockLog, MockStream, TLS_MARK, tls};
+use crate::pingpong::{Dialect, PingPong, SessionConfig, Transcript};
 use crate::sasl::Mechanism;
 
 /// What the first byte asks for.
@@ -20,6 +20,19 @@ struct Flags {
     starttls: bool,
     implicit: bool,
     choice: u8,
+}
+
+/// The mock's session settings with one TLS client for the whole run (building one loads the system's
+/// trust anchors: far slower than a session).
+fn session_config(starttls: bool) -> SessionConfig {
+    static TLS: std::sync::OnceLock<crate::transport::Tls> = std::sync::OnceLock::new();
+    SessionConfig {
+        tls: Some(TLS.get_or_init(tls).clone()),
+        starttls,
+        connect_timeout: std::time::Duration::from_secs(1),
+        timeout: std::time::Duration::from_secs(1),
+        transcript: Transcript::new(false),
+    }
 }
 
 /// The session settings, the scripted stream and its log.
