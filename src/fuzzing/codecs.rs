@@ -167,7 +167,11 @@ pub fn dot_writer(data: &[u8]) {
     for (i, &b) in body.iter().enumerate() {
         match b {
             b'\r' => assert_eq!(body.get(i + 1), Some(&b'\n'), "bare CR at {i}"),
-            b'\n' => assert_eq!(i.checked_sub(1).map(|j| body[j]), Some(b'\r'), "bare LF at {i}"),
+            b'\n' => assert_eq!(
+                i.checked_sub(1).map(|j| body[j]),
+                Some(b'\r'),
+                "bare LF at {i}"
+            ),
             _ => {}
         }
     }

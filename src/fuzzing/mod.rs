@@ -10,9 +10,12 @@ mod codecs;
 mod parsers;
 mod sessions;
 
+/// A check: panics when a property fails on the input.
+pub type Check = fn(&[u8]);
+
 /// Every fuzz target: its name (a file `fuzz/fuzz_targets/NAME.rs` and a directory
 /// `fuzz/regressions/NAME/`) and its check.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Check)] = &[
     ("ftp_reply", parsers::ftp_reply),
     ("ftp_list", parsers::ftp_list),
     ("ftp_pasv", parsers::ftp_pasv),

@@ -36,7 +36,10 @@ fn session_config(starttls: bool) -> SessionConfig {
 }
 
 /// The session settings, the scripted stream and its log.
-fn setup<D: Dialect>(data: &[u8], dialect: D) -> Option<(Flags, SessionConfig, PingPong<D, MockStream>, MockLog)> {
+fn setup<D: Dialect>(
+    data: &[u8],
+    dialect: D,
+) -> Option<(Flags, SessionConfig, PingPong<D, MockStream>, MockLog)> {
     let (&flags, rest) = data.split_first()?;
     let f = Flags {
         starttls: flags & 1 != 0,
@@ -86,7 +89,11 @@ fn check_tls(f: &Flags, opened: bool, log: &MockLog, tagged: bool, upgrade: &str
     let plain = &lines[..tls_at.unwrap_or(lines.len())];
     for l in plain {
         let v = verb(l, tagged);
-        let asks_tls = l.split(' ').skip(usize::from(tagged)).collect::<Vec<_>>().join(" ")
+        let asks_tls = l
+            .split(' ')
+            .skip(usize::from(tagged))
+            .collect::<Vec<_>>()
+            .join(" ")
             .eq_ignore_ascii_case(upgrade);
         assert!(
             asks_tls || !secret.contains(&v.as_str()),
@@ -94,14 +101,24 @@ fn check_tls(f: &Flags, opened: bool, log: &MockLog, tagged: bool, upgrade: &str
         );
     }
     if opened {
-        assert!(tls_at.is_some(), "--starttls but the session went on in plain text: {lines:?}");
+        assert!(
+            tls_at.is_some(),
+            "--starttls but the session went on in plain text: {lines:?}"
+        );
     } else if tls_at.is_none()
         && let Some(i) = plain.iter().position(|l| {
-            l.split(' ').skip(usize::from(tagged)).collect::<Vec<_>>().join(" ")
+            l.split(' ')
+                .skip(usize::from(tagged))
+                .collect::<Vec<_>>()
+                .join(" ")
                 .eq_ignore_ascii_case(upgrade)
         })
     {
-        assert_eq!(i + 1, lines.len(), "a command after a failed {upgrade}: {lines:?}");
+        assert_eq!(
+            i + 1,
+            lines.len(),
+            "a command after a failed {upgrade}: {lines:?}"
+        );
     }
 }
 
@@ -129,7 +146,14 @@ pub fn ftp_session(data: &[u8]) {
         mode: DataMode::Passive,
     };
     let s = Session::start(pp, "ftp.example", &creds(), config);
-    check_tls(&f, s.is_ok(), &log, false, "AUTH TLS", &["USER", "PASS", "ACCT"]);
+    check_tls(
+        &f,
+        s.is_ok(),
+        &log,
+        false,
+        "AUTH TLS",
+        &["USER", "PASS", "ACCT"],
+    );
     if let Ok(mut s) = s {
         let _ = s.size("f");
         let _ = s.mdtm("f");
@@ -137,7 +161,11 @@ pub fn ftp_session(data: &[u8]) {
         let _ = s.type_(TransferType::Binary);
         s.quit();
     }
-    check_no_delete(&log, false, &["DELE", "RMD", "RNFR", "RNTO", "STOR", "APPE"]);
+    check_no_delete(
+        &log,
+        false,
+        &["DELE", "RMD", "RNFR", "RNTO", "STOR", "APPE"],
+    );
 }
 
 /// SMTP: greeting, EHLO, STARTTLS, EHLO; then AUTH, the envelope and DATA.
@@ -187,9 +215,16 @@ pub fn pop3_session(data: &[u8]) {
         _ => Login::Sasl(Mechanism::Login),
     };
     let config = Config { session, login };
-    let s = Session::start(pp, "pop.example", 110)
-        .and_then(|s| s.secure_and_login(&creds(), &config));
-    check_tls(&f, s.is_ok(), &log, false, "STLS", &["USER", "PASS", "APOP", "AUTH"]);
+    let s =
+        Session::start(pp, "pop.example", 110).and_then(|s| s.secure_and_login(&creds(), &config));
+    check_tls(
+        &f,
+        s.is_ok(),
+        &log,
+        false,
+        "STLS",
+        &["USER", "PASS", "APOP", "AUTH"],
+    );
     if let Ok(mut s) = s {
         let _ = s.stat();
         let _ = s.list();
@@ -220,7 +255,14 @@ pub fn imap_session(data: &[u8]) {
     let config = Config { session, auth };
     let c = creds();
     let s = Session::start(pp, "imap.example", 143, Some(&c), &config);
-    check_tls(&f, s.is_ok(), &log, true, "STARTTLS", &["LOGIN", "AUTHENTICATE"]);
+    check_tls(
+        &f,
+        s.is_ok(),
+        &log,
+        true,
+        "STARTTLS",
+        &["LOGIN", "AUTHENTICATE"],
+    );
     if let Ok(mut s) = s {
         if s.select("INBOX", f.choice & 1 == 1).is_ok() {
             let _ = s.uid_search(&[Part::Text("ALL".into())]);
@@ -239,5 +281,17 @@ pub fn imap_session(data: &[u8]) {
         }
         s.logout();
     }
-    check_no_delete(&log, true, &["EXPUNGE", "CLOSE", "STORE", "MOVE", "UID STORE", "UID EXPUNGE", "UID MOVE"]);
+    check_no_delete(
+        &log,
+        true,
+        &[
+            "EXPUNGE",
+            "CLOSE",
+            "STORE",
+            "MOVE",
+            "UID STORE",
+            "UID EXPUNGE",
+            "UID MOVE",
+        ],
+    );
 }
