@@ -174,10 +174,12 @@ pub fn url(data: &[u8]) {
         assert!(!target.host.is_empty());
         let shown = target.display();
         let _ = target.authority();
+        // Only the part before the path: a path may spell the password out itself.
+        let head = target.with_path(String::new()).display();
         if let Some(p) = &target.password
             && p.expose().len() >= 4
         {
-            assert!(!shown.contains(p.expose()), "{shown}");
+            assert!(!head.contains(p.expose()), "{shown}");
         }
     }
 }
