@@ -41,6 +41,9 @@ pub mod credentials;
 pub mod error;
 pub mod fsys;
 pub mod ftp;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod host;
 pub mod imap;
 pub mod json;

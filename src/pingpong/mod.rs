@@ -20,7 +20,8 @@ mod command;
 mod config;
 pub mod dot;
 mod literal;
-#[cfg(test)]
+#[cfg(any(test, feature = "fuzzing"))]
+#[cfg_attr(not(test), allow(dead_code))] // the fuzz checks use only part of it
 pub(crate) mod mock;
 mod transcript;
 mod wire;

@@ -15,7 +15,7 @@
 //! a decoded MIME part ([`Item::Part`]) is bytes and stored exactly as decoded.
 //! This module knows files and processes, never the network.
 
-mod lines;
+pub(crate) mod lines;
 mod maildir;
 mod mbox;
 mod mda;

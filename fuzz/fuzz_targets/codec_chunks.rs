@@ -1,0 +1,6 @@
+//! Fuzz target `codec_chunks`: the check `ferry::fuzzing` runs under that name (see fuzz/README.md).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    ferry::fuzzing::check("codec_chunks", data);
+});

@@ -1,0 +1,6 @@
+//! Fuzz target `smtp_session`: the check `ferry::fuzzing` runs under that name (see fuzz/README.md).
+#![no_main]
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| {
+    ferry::fuzzing::check("smtp_session", data);
+});
