@@ -21,6 +21,10 @@ fn sha256(path: &std::path::Path) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn plain_anonymous_small_space_and_utf8_names() {
     let Some(c) = cfg() else { return };
     let p = &c["FERRY_FTP_PLAIN"];
@@ -44,6 +48,10 @@ fn plain_anonymous_small_space_and_utf8_names() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn explicit_ftps_ten_files_on_one_session_resume_tls_sessions() {
     let Some(c) = cfg() else { return };
     for version in [["--tls-max", "1.2"], ["--tls-min", "1.3"]] {
@@ -90,6 +98,10 @@ fn explicit_ftps_ten_files_on_one_session_resume_tls_sessions() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn implicit_ftps_100_mib_file() {
     let Some(c) = cfg() else { return };
     let url = format!("ftps://{}/pub/big.bin", c["FERRY_FTP_IMPLICIT"]);
@@ -99,6 +111,10 @@ fn implicit_ftps_100_mib_file() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn resume_a_partial_100_mib_file() {
     let Some(c) = cfg() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -113,6 +129,10 @@ fn resume_a_partial_100_mib_file() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn local_user_over_tls_with_password_file_and_netrc() {
     let Some(c) = cfg() else { return };
     let home = &c["FERRY_FTP_HOME"];
@@ -175,6 +195,10 @@ fn local_user_over_tls_with_password_file_and_netrc() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn certificate_verification_is_on_by_default() {
     let Some(c) = cfg() else { return };
     let url = format!("ftps://{}/pub/small.txt", c["FERRY_FTP_IMPLICIT"]);
@@ -202,6 +226,10 @@ fn certificate_verification_is_on_by_default() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn passive_variants_and_active_mode() {
     let Some(c) = cfg() else { return };
     let url = format!("ftp://{}/pub/small.txt", c["FERRY_FTP_PLAIN"]);
@@ -219,6 +247,10 @@ fn passive_variants_and_active_mode() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn ls_long_recursive_and_json() {
     let Some(c) = cfg() else { return };
     let url = format!("ftp://{}/pub/tree/", c["FERRY_FTP_PLAIN"]);
@@ -246,6 +278,10 @@ fn ls_long_recursive_and_json() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn missing_file_is_exit_6_and_glob_over_ftps() {
     let Some(c) = cfg() else { return };
     let (r, dir) = run(

@@ -61,6 +61,10 @@ fn random_file(path: &Path, len: usize) {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn put_plain_explicit_and_implicit_ftps_with_session_reuse() {
     let Some(c) = cfg() else { return };
     let local = tempfile::tempdir().unwrap();
@@ -116,6 +120,10 @@ fn put_plain_explicit_and_implicit_ftps_with_session_reuse() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn append_chmod_and_delete_after() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "append");
@@ -143,6 +151,10 @@ fn append_chmod_and_delete_after() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn resume_after_a_cut_connection_matches_sha256() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "resume");
@@ -207,6 +219,10 @@ fn resume_after_a_cut_connection_matches_sha256() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn atomic_upload_replaces_and_a_refused_rename_keeps_the_temporary_file() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "atomic");
@@ -245,6 +261,10 @@ fn atomic_upload_replaces_and_a_refused_rename_keeps_the_temporary_file() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn mkdirs_creates_missing_levels() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "mkdirs");
@@ -293,6 +313,10 @@ fn same_trees(a: &Path, b: &Path) {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn recursive_put_and_get_of_a_1000_file_tree_with_parallel_sessions() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "tree");
@@ -327,6 +351,10 @@ fn recursive_put_and_get_of_a_1000_file_tree_with_parallel_sessions() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn recursive_get_never_creates_local_symlinks() {
     let Some(c) = cfg() else { return };
     let dir = remote_dir(&c, "links");
@@ -372,6 +400,10 @@ fn set_mtime(path: &Path, t: std::time::SystemTime) {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
     let Some(c) = cfg() else { return };
     let remote = remote_dir(&c, "mirror");

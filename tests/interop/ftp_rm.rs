@@ -23,6 +23,10 @@ fn touch(p: &Path) {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
 fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
     let Some(c) = cfg() else { return };
     let base = remote_dir(&c, "rm");

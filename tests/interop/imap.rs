@@ -158,6 +158,10 @@ fn messages_in(c: &HashMap<String, String>, u: &User, mailbox: &str) -> u64 {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn fetch_a_few_hundred_over_imap_imaps_and_starttls() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "fetch", &["Archive"]);
@@ -219,6 +223,10 @@ fn fetch_a_few_hundred_over_imap_imaps_and_starttls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn partial_fetches_headers_and_decoded_parts() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "partial", &[]);
@@ -257,6 +265,10 @@ fn partial_fetches_headers_and_decoded_parts() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn move_delete_and_state_across_runs() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "movedelete", &["Done"]);
@@ -335,6 +347,10 @@ fn move_delete_and_state_across_runs() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn every_mailbox_command() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "mailbox", &[]);
@@ -377,6 +393,10 @@ fn every_mailbox_command() {
 /// kill -9 at random points of `--delete --new-only` into a Maildir; rerunning until a run completes
 /// must leave every seeded message there exactly once and the server's INBOX empty.
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn kill_nine_and_rerun_loses_and_duplicates_nothing() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "kill9", &[]);

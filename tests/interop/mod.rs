@@ -1,7 +1,9 @@
 //! The real-server interop suite: ftp-get, ftp-put and ftp-ls against vsftpd (plain, explicit FTPS with
 //! require_ssl_reuse=YES, implicit FTPS), smtp-send against Postfix (SASL through Dovecot), started by
 //! tests/interop/start.sh; each server writes a settings
-//! file read here. Without it the tests skip, except under CI=true, where a missing server is a failure.
+//! file read here. A test whose server is not running shows as ignored, with the reason (build.rs sets
+//! `cfg(ferry_interop_SERVER)` for each running server); under CI=true every server counts as present, so a
+//! missing one fails its tests.
 
 mod ftp;
 mod ftp_put;

@@ -106,6 +106,10 @@ fn pop(
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn every_output_form_byte_for_byte() {
     let Some(c) = cfg() else { return };
     let (user, pw, maildir) = dovecot_user(&c, "pop-outputs");
@@ -175,6 +179,10 @@ fn every_output_form_byte_for_byte() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn download_and_delete_with_state() {
     let Some(c) = cfg() else { return };
     let (user, pw, maildir) = dovecot_user(&c, "pop-delete");
@@ -217,6 +225,10 @@ fn download_and_delete_with_state() {
 /// Kills the client (SIGKILL) at random points during `--delete --new-only` into a Maildir and reruns it
 /// until a run completes: every seeded message must be in the Maildir exactly once, the server empty.
 #[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn crash_test_kill_9_until_done() {
     let Some(c) = cfg() else { return };
     let (user, pw, maildir) = dovecot_user(&c, "pop-crash");

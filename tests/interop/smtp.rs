@@ -102,6 +102,10 @@ fn smtp_send(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Run {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_postfix),
+    ignore = "postfix is not running: tests/interop/start.sh starts it"
+)]
 fn composed_with_attachment_over_starttls_and_sasl() {
     let Some(c) = cfg() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -164,6 +168,10 @@ fn composed_with_attachment_over_starttls_and_sasl() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_postfix),
+    ignore = "postfix is not running: tests/interop/start.sh starts it"
+)]
 fn ready_message_with_t_over_smtps_strips_bcc_and_keeps_the_body() {
     let Some(c) = cfg() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -219,6 +227,10 @@ fn ready_message_with_t_over_smtps_strips_bcc_and_keeps_the_body() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_postfix),
+    ignore = "postfix is not running: tests/interop/start.sh starts it"
+)]
 fn sendmail_symlink_reads_the_default_account() {
     let Some(c) = cfg() else { return };
     let dir = tempfile::tempdir().unwrap();
@@ -270,6 +282,10 @@ fn sendmail_symlink_reads_the_default_account() {
 }
 
 #[test]
+#[cfg_attr(
+    not(ferry_interop_postfix),
+    ignore = "postfix is not running: tests/interop/start.sh starts it"
+)]
 fn partial_refusal_size_limit_and_bad_credentials() {
     let Some(c) = cfg() else { return };
     let dir = tempfile::tempdir().unwrap();
