@@ -457,7 +457,11 @@ fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
     );
     assert_code(&r, 0);
     assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
-    // Local side: a same-size change, a removal and an addition, mirrored up with --delete.
+    // Local side: a same-size change, a removal and an addition, mirrored up with --delete. vsftpd cannot
+    // set a file's time (no MFMT or SITE UTIME), so the upload's time is the remote mtime, in whole
+    // seconds: the change must land in a later second than the first upload, or size and time are the
+    // same and no mirror (ferry's, lftp's, rsync's) can tell.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
     std::fs::write(local.join("a"), b"2222").unwrap();
     set_mtime(
         &local.join("a"),
