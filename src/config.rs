@@ -11,7 +11,14 @@
 //! password_command = "pass show files"   # or password_file = "...", or password = "..."
 //! starttls = true                         # as --starttls
 //! cacert = "/etc/ssl/private-ca.pem"      # as --cacert
+//! from = "cron@example.com"               # smtp-send: default envelope sender
+//! domain = "example.com"                  # smtp-send: qualifies bare local names
+//! aliases = "/etc/aliases"                # smtp-send: local names -> addresses
+//! helo = "host.example.com"               # smtp-send: as --helo
+//! queue = "/var/spool/ferry"              # smtp-send: as --queue
+//! log = "syslog"                          # as --log (a path, or syslog)
 //! ```
+//! The complete reference is ferry-config(5) (`man/ferry-config.5`).
 //! Unknown keys are errors, so a typo does not silently drop a setting.
 
 use std::collections::BTreeMap;
@@ -41,6 +48,22 @@ pub struct Account {
     pub starttls: Option<bool>,
     /// Extra PEM trust anchors (what `--cacert` adds).
     pub cacert: Option<PathBuf>,
+    /// smtp-send/sendmail: the envelope sender when the command line names none (before the message's
+    /// From and `$LOGNAME@domain`).
+    pub from: Option<String>,
+    /// smtp-send/sendmail: the domain that qualifies a bare local name (`root` -> `root@domain`) in the
+    /// envelope and in the From, To and Cc fields; also the domain of `$LOGNAME@domain`.
+    pub domain: Option<String>,
+    /// smtp-send/sendmail: an aliases file (`/etc/aliases` syntax, with a `default:` entry) that maps
+    /// local recipient names to addresses.
+    pub aliases: Option<PathBuf>,
+    /// smtp-send/sendmail: the EHLO name (what `--helo` sets; default: this host's FQDN).
+    pub helo: Option<String>,
+    /// smtp-send/sendmail: the queue directory (what `--queue` sets): a message that fails transiently
+    /// is kept there.
+    pub queue: Option<PathBuf>,
+    /// Every network tool: the transaction log, a file path or `syslog` (what `--log` sets).
+    pub log: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

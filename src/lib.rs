@@ -35,6 +35,7 @@
 //!
 //! Exit codes are the contract; see [`error::EXIT_CODES`].
 
+pub mod aliases;
 pub mod cli;
 pub mod config;
 pub mod credentials;

@@ -14,11 +14,14 @@ use super::common::NetArgs;
 use crate::error::{Error, Result};
 use crate::ops::common::{Login, OutputMode};
 use crate::ops::smtp::options::{
-    Action, Body, Compose, Message, Options, Ready, SMTP_SCHEMES, Server, Source, push_unique,
+    Action, Body, Compose, Local, Message, Options, Ready, SMTP_SCHEMES, Server, Source,
+    push_unique,
 };
 use crate::smtp::address;
+use crate::smtp::dsn::{Dsn, MAX_ENVID, Notify, Ret};
 use crate::url::Target;
 
+pub mod headers;
 pub mod sendmail;
 
 /// Send a mail message over SMTP (submission, STARTTLS, SMTPS), composed from flags or ready-made.
@@ -92,11 +95,23 @@ pub struct Args {
     /// Attach FILE (content type from its extension). Repeatable.
     #[arg(long, value_name = "FILE", help_heading = "Message")]
     pub attach: Vec<PathBuf>,
+    /// An HTML version of the body, read from FILE: sent with the text body as multipart/alternative
+    /// (alone when there is no text body).
+    #[arg(long, value_name = "FILE", help_heading = "Message")]
+    pub html: Option<PathBuf>,
+    /// A Reply-To address. Repeatable.
+    #[arg(long, value_name = "ADDR", help_heading = "Message")]
+    pub reply_to: Vec<String>,
+    /// An extra header field, 'Name: value' (UTF-8 values are RFC 2047-encoded). Repeatable. Date and
+    /// Message-ID replace the generated ones; Reply-To, Sender, Date and Message-ID are validated;
+    /// From/To/Cc/Bcc/Subject have their own flags; MIME fields are refused.
+    #[arg(long, value_name = "'NAME: VALUE'", help_heading = "Message")]
+    pub header: Vec<String>,
     /// Send the ready message in FILE (`-` for stdin) instead of composing one.
     #[arg(
         long,
         value_name = "FILE",
-        conflicts_with_all = ["subject", "body", "body_file", "attach"],
+        conflicts_with_all = ["subject", "body", "body_file", "attach", "html", "reply_to", "header"],
         help_heading = "Message"
     )]
     pub message: Option<PathBuf>,
@@ -140,9 +155,52 @@ pub struct SmtpArgs {
     /// When some recipients are refused, send nothing (RSET) and exit 6.
     #[arg(long, help_heading = "SMTP")]
     pub all_or_nothing: bool,
-    /// When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7.
+    /// When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7
+    /// (default: the account's `queue`).
     #[arg(long, value_name = "DIR", help_heading = "Queue")]
     pub queue: Option<PathBuf>,
+    /// DSN (RFC 3461): when to report delivery, `never` or a comma-separated set of success, failure,
+    /// delay. Sent only to a server that offers DSN (else a warning, and the message goes without).
+    #[arg(long, value_name = "WHEN", value_parser = parse_notify, help_heading = "DSN")]
+    pub notify: Option<Notify>,
+    /// DSN: what a failure report returns, the full message or its headers only.
+    #[arg(long, value_name = "full|hdrs", value_parser = parse_ret, help_heading = "DSN")]
+    pub ret: Option<Ret>,
+    /// DSN: an envelope ID the reports quote (printable ASCII, at most 100 characters).
+    #[arg(long, value_name = "ID", help_heading = "DSN")]
+    pub envid: Option<String>,
+}
+
+fn parse_notify(s: &str) -> std::result::Result<Notify, String> {
+    Notify::parse(s)
+}
+
+fn parse_ret(s: &str) -> std::result::Result<Ret, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "full" => Ok(Ret::Full),
+        "hdrs" => Ok(Ret::Hdrs),
+        _ => Err("expected full or hdrs".into()),
+    }
+}
+
+impl SmtpArgs {
+    /// The DSN request of `--notify`, `--ret`, `--envid` (the envelope ID checked here).
+    pub fn dsn(&self) -> Result<Dsn> {
+        if let Some(id) = &self.envid
+            && (id.is_empty()
+                || id.len() > MAX_ENVID
+                || !id.bytes().all(|b| (0x20..0x7f).contains(&b)))
+        {
+            return Err(Error::usage(format!(
+                "--envid {id:?}: expected 1 to {MAX_ENVID} printable ASCII characters"
+            )));
+        }
+        Ok(Dsn {
+            notify: self.notify,
+            ret: self.ret,
+            envid: self.envid.clone(),
+        })
+    }
 }
 
 const EXAMPLES: &str = "Examples:
@@ -184,6 +242,14 @@ fn message(a: &Args) -> Result<Message> {
         if rcpts.is_empty() {
             return Err(Error::usage("no recipients: give --to, --cc or --bcc"));
         }
+        let mut reply_to = a.reply_to.clone();
+        let headers = headers::parse(&a.header, &mut reply_to)?;
+        for r in &reply_to {
+            crate::mime::header::check_value("--reply-to", r)?;
+            if address::parse_list(r)?.is_empty() {
+                return Err(Error::usage(format!("--reply-to {r:?}: no address")));
+            }
+        }
         let body = match (&a.body, &a.body_file) {
             (Some(text), _) => Body::Text(text.clone()),
             (None, Some(path)) => Body::File(path.clone()),
@@ -199,6 +265,9 @@ fn message(a: &Args) -> Result<Message> {
                 subject: a.subject.clone(),
                 body,
                 attach: a.attach.clone(),
+                html: a.html.clone(),
+                reply_to,
+                headers,
             }),
         });
     };
@@ -241,7 +310,11 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
         opts.starttls |= a.starttls == Some(true);
         opts.tls.cacert.extend(a.cacert.clone());
     }
-    if let Some(h) = &smtp.helo
+    let helo = smtp
+        .helo
+        .clone()
+        .or_else(|| account.as_ref().and_then(|a| a.helo.clone()));
+    if let Some(h) = &helo
         && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
     {
         return Err(Error::usage(format!(
@@ -260,7 +333,55 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
             Login::None
         },
         auth: smtp.auth,
-        helo: smtp.helo.clone(),
+        helo,
+    })
+}
+
+/// The account's sendmail settings (`from`, `domain`, `aliases`), checked; the aliases file is read
+/// here so a malformed one is a usage error before anything is sent.
+pub fn local(account: Option<&crate::config::Account>) -> Result<Local> {
+    let Some(a) = account else {
+        return Ok(Local::default());
+    };
+    let from = a
+        .from
+        .as_deref()
+        .map(|f| address::mailbox(f, "config key from"))
+        .transpose()?;
+    if let Some(d) = &a.domain
+        && (d.is_empty()
+            || d.len() > 253
+            || d.starts_with(['.', '-'])
+            || !d
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.'))
+    {
+        return Err(Error::usage(format!(
+            "config key domain {d:?}: expected a domain name"
+        )));
+    }
+    let aliases = a
+        .aliases
+        .as_deref()
+        .map(crate::aliases::Aliases::load)
+        .transpose()?;
+    Ok(Local {
+        from,
+        domain: a.domain.clone(),
+        aliases,
+    })
+}
+
+/// The queue directory: `--queue`, else the account's `queue` (so the sendmail symlink queues without
+/// flags).
+pub fn queue_dir(smtp: &SmtpArgs, server: &Server) -> Option<PathBuf> {
+    smtp.queue.clone().or_else(|| {
+        server
+            .net
+            .credentials
+            .account
+            .as_ref()
+            .and_then(|a| a.queue.clone())
     })
 }
 
@@ -274,12 +395,22 @@ impl TryFrom<Args> for Options {
             Some(dir) => Action::Flush(dir.clone()),
             None => Action::Send(message(&a)?),
         };
+        let server = server(a.url.clone(), &a.net, &a.smtp)?;
+        let account = server.net.credentials.account.clone();
+        let queue = match action {
+            // --flush-queue names its directory; the account's queue is for new messages only.
+            Action::Flush(_) => None,
+            Action::Send(_) => queue_dir(&a.smtp, &server),
+        };
         Ok(Options {
-            server: server(a.url.clone(), &a.net, &a.smtp)?,
             action,
-            queue: a.smtp.queue.clone(),
+            queue,
             all_or_nothing: a.smtp.all_or_nothing,
             sendmail: false,
+            local: local(account.as_ref())?,
+            dsn: a.smtp.dsn()?,
+            log: account.and_then(|a| a.log),
+            server,
         })
     }
 }

@@ -2,7 +2,8 @@
 //!
 //! [`MessageBuilder`] takes From/To/Cc/Subject, a text body and attachments and writes a complete message
 //! with CRLF line endings: a single text/plain entity when there is nothing attached, else
-//! multipart/mixed. Header values are RFC 2047-encoded when not plain ASCII and folded; file names become
+//! multipart/mixed; an HTML body makes the text and the HTML a multipart/alternative (RFC 2046 §5.1.4,
+//! the text first), inside the multipart/mixed when there are attachments. Header values are RFC 2047-encoded when not plain ASCII and folded; file names become
 //! RFC 2231 parameters; each part gets 7bit (ASCII text with short lines), quoted-printable or base64,
 //! whichever is smaller. Attachments are read twice in 128 KiB blocks (once to choose the encoding, once to
 //! encode), never loaded whole. CR, LF or NUL in a header value is a usage error (exit 2). This module does
@@ -66,6 +67,10 @@ pub struct MessageBuilder {
     text: Option<Source>,
     attachments: Vec<Attachment>,
     boundary: Option<String>,
+    reply_to: Vec<String>,
+    html: Option<Source>,
+    /// Extra fields, in order, written after Subject.
+    extra: Vec<(String, String)>,
 }
 
 impl MessageBuilder {
@@ -128,6 +133,32 @@ impl MessageBuilder {
         self
     }
 
+    /// Adds a Reply-To address.
+    pub fn reply_to(mut self, addr: impl Into<String>) -> Self {
+        self.reply_to.push(addr.into());
+        self
+    }
+
+    /// Sets an HTML body read from a file: with a text body the two become multipart/alternative.
+    pub fn html_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.html = Some(Source::File(path.into()));
+        self
+    }
+
+    /// Adds a header field (`Date` and `Message-ID` replace the generated ones; a non-ASCII value is
+    /// RFC 2047-encoded). The caller validates the name and refuses fields the builder writes itself.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        let (name, value) = (name.into(), value.into());
+        if name.eq_ignore_ascii_case("Date") {
+            self.date = Some(value);
+        } else if name.eq_ignore_ascii_case("Message-ID") {
+            self.message_id = Some(value);
+        } else {
+            self.extra.push((name, value));
+        }
+        self
+    }
+
     /// Adds an attachment.
     pub fn attach(mut self, a: Attachment) -> Self {
         self.attachments.push(a);
@@ -151,6 +182,17 @@ impl MessageBuilder {
         }
         for v in &self.cc {
             check_value("Cc", v)?;
+        }
+        for v in &self.reply_to {
+            check_value("Reply-To", v)?;
+        }
+        for (name, v) in &self.extra {
+            check_value(name, v)?;
+            if name.is_empty() || !name.bytes().all(|b| (33..=126).contains(&b) && b != b':') {
+                return Err(Error::usage(format!(
+                    "header name {name:?}: expected printable ASCII without ':'"
+                )));
+            }
         }
         for a in &self.attachments {
             check_value("attachment name", &a.name)?;
@@ -182,7 +224,11 @@ impl MessageBuilder {
                 fold(&encode_address(from), 6, "\r\n")
             ));
         }
-        for (name, list) in [("To", &self.to), ("Cc", &self.cc)] {
+        for (name, list) in [
+            ("To", &self.to),
+            ("Cc", &self.cc),
+            ("Reply-To", &self.reply_to),
+        ] {
             if !list.is_empty() {
                 let mut atoms = Vec::new();
                 for (i, addr) in list.iter().enumerate() {
@@ -203,6 +249,12 @@ impl MessageBuilder {
         if let Some(s) = &self.subject {
             head.push_str(&format!("Subject: {}\r\n", encode_header(s, 9, "\r\n")));
         }
+        for (name, v) in &self.extra {
+            head.push_str(&format!(
+                "{name}: {}\r\n",
+                encode_header(v, name.len() + 2, "\r\n")
+            ));
+        }
         let date = self
             .date
             .clone()
@@ -216,7 +268,7 @@ impl MessageBuilder {
         let text = self.text.clone().unwrap_or(Source::Bytes(Vec::new()));
         if self.attachments.is_empty() {
             w(out, head.as_bytes())?;
-            write_part(out, &text, "text/plain", None, false, what)?;
+            self.write_body(out, &text, what)?;
             return out.flush().map_err(|e| Error::local(what, e));
         }
         let boundary = self.boundary.clone().unwrap_or_else(generate_boundary);
@@ -224,10 +276,9 @@ impl MessageBuilder {
             "Content-Type: multipart/mixed;\r\n boundary=\"{boundary}\"\r\n\r\nThis is a multi-part message in MIME format.\r\n"
         ));
         w(out, head.as_bytes())?;
-        let has_text = self.text.is_some();
-        if has_text {
+        if self.text.is_some() || self.html.is_some() {
             w(out, format!("\r\n--{boundary}\r\n").as_bytes())?;
-            write_part(out, &text, "text/plain", None, false, what)?;
+            self.write_body(out, &text, what)?;
         }
         for a in &self.attachments {
             w(out, format!("\r\n--{boundary}\r\n").as_bytes())?;
@@ -241,6 +292,35 @@ impl MessageBuilder {
         }
         w(out, format!("\r\n--{boundary}--\r\n").as_bytes())?;
         out.flush().map_err(|e| Error::local(what, e))
+    }
+}
+
+impl MessageBuilder {
+    /// The body entity: text/plain; text/html alone when there is only HTML; both in a
+    /// multipart/alternative (plain first, RFC 2046 §5.1.4: the last is the preferred one).
+    fn write_body(&self, out: &mut dyn Write, text: &Source, what: &str) -> Result<()> {
+        let Some(html) = &self.html else {
+            return write_part(out, text, "text/plain", None, false, what);
+        };
+        if self.text.is_none() {
+            return write_part(out, html, "text/html", None, false, what);
+        }
+        let b = match &self.boundary {
+            Some(b) => format!("{b}_alt"),
+            None => generate_boundary(),
+        };
+        let w = |out: &mut dyn Write, s: String| {
+            out.write_all(s.as_bytes())
+                .map_err(|e| Error::local(what, e))
+        };
+        w(
+            out,
+            format!("Content-Type: multipart/alternative;\r\n boundary=\"{b}\"\r\n\r\n--{b}\r\n"),
+        )?;
+        write_part(out, text, "text/plain", None, false, what)?;
+        w(out, format!("\r\n--{b}\r\n"))?;
+        write_part(out, html, "text/html", None, false, what)?;
+        w(out, format!("\r\n--{b}--\r\n"))
     }
 }
 

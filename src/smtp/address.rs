@@ -210,6 +210,98 @@ pub fn check(addr: &str) -> Result<()> {
     Ok(())
 }
 
+/// Whether an addr-spec has a domain (an `@` outside its quoted local part): `root` has none.
+pub fn has_domain(addr: &str) -> bool {
+    addr.rsplit_once('@')
+        .is_some_and(|(_, d)| !d.is_empty() && !d.contains('"'))
+}
+
+/// `addr`, with `@domain` added when it has no domain.
+pub fn qualify(addr: &str, domain: &str) -> String {
+    if has_domain(addr) {
+        addr.to_string()
+    } else {
+        format!("{addr}@{domain}")
+    }
+}
+
+/// The elements of an address list, split at the commas outside quoted strings, comments and angle
+/// brackets, as written (display names and comments kept). None for a list with a group (`team: a, b;`)
+/// or a source route, whose colons make element-wise rewriting unsafe; the caller leaves those alone.
+pub fn split_elements(value: &str) -> Option<Vec<String>> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let (mut quoted, mut angle, mut depth, mut escaped) = (false, false, 0usize, false);
+    for c in value.chars() {
+        if escaped {
+            escaped = false;
+            cur.push(c);
+            continue;
+        }
+        match c {
+            '\\' if quoted || depth > 0 => escaped = true,
+            '"' if depth == 0 => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted && depth > 0 => depth -= 1,
+            '<' if !quoted && depth == 0 => angle = true,
+            '>' if !quoted && depth == 0 => angle = false,
+            ':' | ';' if !quoted && depth == 0 => return None,
+            ',' if !quoted && depth == 0 && !angle => {
+                out.push(std::mem::take(&mut cur));
+                continue;
+            }
+            _ => {}
+        }
+        cur.push(c);
+    }
+    out.push(cur);
+    Some(out)
+}
+
+/// One list element with its address qualified by `domain` when it has none: `root` ->
+/// `root@domain`, `Cron <root>` -> `Cron <root@domain>`; a bare address with a comment loses the
+/// comment. Unchanged when it already has a domain or holds no address.
+pub fn qualify_element(element: &str, domain: &str) -> Result<String> {
+    if let (Some(lt), Some(gt)) = (element.rfind('<'), element.rfind('>'))
+        && lt < gt
+    {
+        let inner = element[lt + 1..gt].trim();
+        if inner.is_empty() || has_domain(inner) {
+            return Ok(element.to_string());
+        }
+        return Ok(format!(
+            "{}<{}>{}",
+            &element[..lt],
+            qualify(inner, domain),
+            &element[gt + 1..]
+        ));
+    }
+    let addrs = parse_list(element)?;
+    match addrs.as_slice() {
+        [one] if !has_domain(one) => {
+            let lead = &element[..element.len() - element.trim_start().len()];
+            Ok(format!("{lead}{}", qualify(one, domain)))
+        }
+        _ => Ok(element.to_string()),
+    }
+}
+
+/// An address list with every bare local name qualified by `domain`; `None` when nothing changed (or the
+/// list has a group, left as written).
+pub fn qualify_list(value: &str, domain: &str) -> Result<Option<String>> {
+    let Some(elements) = split_elements(value) else {
+        return Ok(None);
+    };
+    let mut changed = false;
+    let mut out = Vec::with_capacity(elements.len());
+    for el in &elements {
+        let q = qualify_element(el, domain)?;
+        changed |= q != *el;
+        out.push(q);
+    }
+    Ok(changed.then(|| out.join(",")))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -256,6 +348,22 @@ mod tests {
             let e = parse_list(bad).unwrap_err();
             assert_eq!(e.kind(), crate::ErrorKind::Usage, "{bad:?}");
         }
+    }
+
+    /// Issue 15, item 2: bare local names get the domain, display names and comments stay.
+    #[test]
+    fn qualification() {
+        let q = |v: &str| qualify_list(v, "example.com").unwrap();
+        assert_eq!(
+            q("root, Cron Daemon <cron>, a@b, \"x, y\" <ops>").as_deref(),
+            Some(
+                "root@example.com, Cron Daemon <cron@example.com>, a@b, \"x, y\" <ops@example.com>"
+            )
+        );
+        assert_eq!(q("a@b, C <c@d>"), None);
+        assert_eq!(q("team: root;"), None, "groups are left as written");
+        assert_eq!(q(" root (the admin)").as_deref(), Some(" root@example.com"));
+        assert!(has_domain("a@b") && !has_domain("root") && !has_domain("\"a@b\""));
     }
 
     #[test]

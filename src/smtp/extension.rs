@@ -3,7 +3,7 @@
 //! Keywords are case-insensitive. Understood: SIZE (RFC 1870; `SIZE` alone or `SIZE 0` means no fixed
 //! limit), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531), PIPELINING (RFC 2920), STARTTLS (RFC 3207), AUTH
 //! (RFC 4954), including the pre-standard `AUTH=PLAIN LOGIN` form some servers still send, and
-//! ENHANCEDSTATUSCODES (RFC 2034). Everything else is ignored. A server answering HELO only (the RFC 821
+//! ENHANCEDSTATUSCODES (RFC 2034), DSN (RFC 3461). Everything else is ignored. A server answering HELO only (the RFC 821
 //! fallback) announces nothing: [`ServerInfo::default`].
 
 use super::reply::Reply;
@@ -29,6 +29,8 @@ pub struct ServerInfo {
     pub starttls: bool,
     /// ENHANCEDSTATUSCODES.
     pub enhanced_status_codes: bool,
+    /// DSN (RFC 3461).
+    pub dsn: bool,
     /// SASL mechanisms from AUTH (and AUTH=) lines, upper-cased, each once, in the server's order.
     pub auth: Vec<String>,
 }
@@ -68,6 +70,7 @@ impl ServerInfo {
             "PIPELINING" => self.pipelining = true,
             "STARTTLS" => self.starttls = true,
             "ENHANCEDSTATUSCODES" => self.enhanced_status_codes = true,
+            "DSN" => self.dsn = true,
             "AUTH" => {
                 for mech in params.split_whitespace() {
                     let mech = mech.to_ascii_uppercase();
@@ -115,10 +118,11 @@ mod tests {
             "ENHANCEDSTATUSCODES",
             "8BITMIME",
             "SMTPUTF8",
+            "DSN",
         ]));
         assert_eq!(info.domain, "mx.example.com");
         assert_eq!(info.size_limit(), Some(10_240_000));
-        assert!(info.pipelining && info.starttls && info.eightbitmime && info.smtputf8);
+        assert!(info.pipelining && info.starttls && info.eightbitmime && info.smtputf8 && info.dsn);
         assert_eq!(info.auth, vec!["PLAIN", "LOGIN"]);
     }
 

@@ -252,6 +252,154 @@ fn field_name_len(line: &[u8]) -> Option<usize> {
     }
 }
 
+/// Fields that hold address lists: bare local names in them are qualified, their display names may be
+/// RFC 2047-encoded.
+const ADDRESS_FIELDS: &[&str] = &[
+    "From",
+    "To",
+    "Cc",
+    "Bcc",
+    "Reply-To",
+    "Sender",
+    "Resent-From",
+    "Resent-To",
+    "Resent-Cc",
+    "Resent-Bcc",
+    "Resent-Sender",
+];
+
+/// Structured fields RFC 2047 does not apply to (§5): a raw UTF-8 byte in them can only travel with
+/// SMTPUTF8.
+const STRUCTURED_FIELDS: &[&str] = &[
+    "Date",
+    "Message-ID",
+    "In-Reply-To",
+    "References",
+    "Received",
+    "Return-Path",
+    "MIME-Version",
+    "Content-Type",
+    "Content-Disposition",
+    "Content-Transfer-Encoding",
+    "Content-ID",
+    "DKIM-Signature",
+    "ARC-Seal",
+    "ARC-Message-Signature",
+    "Authentication-Results",
+];
+
+fn is_one_of(f: &Field, names: &[&str]) -> bool {
+    names.iter().any(|n| f.is(n))
+}
+
+/// Rewrites a header block as [`HeaderBlock::head`] holds it: each field for which `f` returns a new
+/// value becomes `Name: value` (CRLF), the others and the final blank line stay as they are.
+fn map_fields(head: &[u8], mut f: impl FnMut(&Field) -> Result<Option<String>>) -> Result<Vec<u8>> {
+    let (fields, consumed, blank) = split(head, "the header")?;
+    let mut out = Vec::with_capacity(head.len() + 64);
+    for field in &fields {
+        match f(field)? {
+            Some(v) => {
+                out.extend_from_slice(field.name);
+                out.extend_from_slice(b": ");
+                out.extend_from_slice(v.as_bytes());
+                out.extend_from_slice(b"\r\n");
+            }
+            None => out.extend_from_slice(field.raw),
+        }
+    }
+    if let Some(b) = blank {
+        out.extend_from_slice(b);
+    }
+    out.extend_from_slice(&head[consumed.min(head.len())..]);
+    Ok(out)
+}
+
+/// Folds a value at its spaces (inside a quoted string too: RFC 5322 §3.2.4 allows FWS there).
+fn refold(value: &str, name_len: usize) -> String {
+    let atoms: Vec<String> = value.split(' ').map(str::to_string).collect();
+    crate::mime::header::fold(&atoms, name_len + 2, "\r\n")
+}
+
+/// The header block with bare local names in the address fields qualified by `domain` (issue 15:
+/// cron's `To: root` becomes `To: root@domain`, which the next hop can route).
+pub fn qualify_header(head: &[u8], domain: &str) -> Result<Vec<u8>> {
+    map_fields(head, |f| {
+        if !is_one_of(f, ADDRESS_FIELDS) {
+            return Ok(None);
+        }
+        Ok(address::qualify_list(&f.value(), domain)?.map(|v| refold(&v, f.name.len())))
+    })
+}
+
+/// The header block with its non-ASCII text RFC 2047-encoded, so a message whose addresses are all ASCII
+/// needs no SMTPUTF8: unstructured fields (Subject, Comments, X-…) encoded whole, display names in
+/// address fields encoded as phrases. `None` when that cannot be done — a UTF-8 address in a field, or
+/// raw UTF-8 in a structured field (Content-Type, Message-ID, …) — and the message needs SMTPUTF8.
+pub fn ascii_header(head: &[u8]) -> Result<Option<Vec<u8>>> {
+    let mut impossible = false;
+    let out = map_fields(head, |f| {
+        if f.raw.is_ascii() {
+            return Ok(None);
+        }
+        let value = f.value();
+        let name_len = f.name.len();
+        if is_one_of(f, ADDRESS_FIELDS) {
+            let Some(elements) = address::split_elements(&value) else {
+                impossible = true;
+                return Ok(None);
+            };
+            let mut atoms = Vec::new();
+            for (i, el) in elements.iter().enumerate() {
+                let el = el.trim();
+                if el.is_empty() {
+                    continue;
+                }
+                let addrs = address::parse_list(el)?;
+                if addrs.iter().any(|a| !a.is_ascii()) || addrs.len() != 1 {
+                    impossible = true;
+                    return Ok(None);
+                }
+                let mut a = match el.rfind('<') {
+                    Some(lt) => {
+                        let name = el[..lt].trim();
+                        let name = name
+                            .strip_prefix('"')
+                            .and_then(|n| n.strip_suffix('"'))
+                            .map_or_else(|| name.to_string(), |n| n.replace("\\\"", "\""));
+                        crate::mime::header::encode_address(&format!("{name} <{}>", addrs[0]))
+                    }
+                    // `addr (comment)`: the address alone; a comment cannot carry encoded text safely.
+                    None => vec![addrs[0].clone()],
+                };
+                if i + 1 < elements.len()
+                    && let Some(last) = a.last_mut()
+                {
+                    last.push(',');
+                }
+                atoms.extend(a);
+            }
+            return Ok(Some(crate::mime::header::fold(
+                &atoms,
+                name_len + 2,
+                "\r\n",
+            )));
+        }
+        if is_one_of(f, STRUCTURED_FIELDS)
+            || f.name.len() > 8 && f.name[..8].eq_ignore_ascii_case(b"Content-")
+        {
+            impossible = true;
+            return Ok(None);
+        }
+        Ok(Some(crate::mime::header::encode_header(
+            &value,
+            name_len + 2,
+            "\r\n",
+        )))
+    })?;
+    Ok((!impossible).then_some(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -309,6 +457,43 @@ mod tests {
         assert_eq!(hb.body_offset, 7);
         // Non-ASCII header bytes ask for SMTPUTF8.
         assert!(read("To: jösé@x\n\nb", true).non_ascii);
+    }
+
+    /// Issue 15, item 2: `To: root` leaves as `To: root@example.com`; other fields untouched.
+    #[test]
+    fn bare_names_are_qualified_in_address_fields() {
+        let hb = read(
+            "To: root, ann@x\nCc: Cron <cron>\nSubject: root\n\nbody\n",
+            false,
+        );
+        let head = qualify_header(&hb.head, "example.com").unwrap();
+        assert_eq!(
+            String::from_utf8(head).unwrap(),
+            "To: root@example.com, ann@x\r\nCc: Cron <cron@example.com>\r\nSubject: root\n\
+             Date: Thu, 01 Jan 1970 00:00:00 +0000\r\nMessage-ID: <id@x>\r\n\n"
+        );
+    }
+
+    /// Issue 15, item 5: UTF-8 text in a header with ASCII addresses becomes RFC 2047 words.
+    #[test]
+    fn non_ascii_text_is_encoded_unless_an_address_needs_utf8() {
+        let hb = read(
+            "From: \"Jörg, Ops\" <j@x>\nSubject: Grüße\nX-Note: ok\n\nbody\n",
+            false,
+        );
+        let head = String::from_utf8(ascii_header(&hb.head).unwrap().unwrap()).unwrap();
+        assert!(head.is_ascii(), "{head}");
+        assert!(
+            head.starts_with("From: =?UTF-8?Q?J=C3=B6rg=2C_Ops?= <j@x>\r\nSubject: =?UTF-8?B?R3LDvMOfZQ==?=\r\nX-Note: ok\n"),
+            "{head}"
+        );
+        let decode = crate::mime::header::decode_header;
+        assert_eq!(decode("=?UTF-8?Q?J=C3=B6rg=2C_Ops?="), "Jörg, Ops");
+        assert_eq!(decode("=?UTF-8?B?R3LDvMOfZQ==?="), "Grüße");
+        for needs_utf8 in ["To: jörg@x\n\n", "Content-Type: text/plain; name=\"ä\"\n\n"] {
+            let hb = read(needs_utf8, false);
+            assert_eq!(ascii_header(&hb.head).unwrap(), None, "{needs_utf8}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! The SMTP client session: RFC 5321 command sequences with the extensions a submission client needs —
 //! STARTTLS (RFC 3207), AUTH (RFC 4954), SIZE (RFC 1870), 8BITMIME (RFC 6152), SMTPUTF8 (RFC 6531) and
-//! PIPELINING (RFC 2920).
+//! PIPELINING (RFC 2920), and DSN requests (RFC 3461) to a server that offers them.
 //!
 //! One method per protocol step, named after it; each says which replies it accepts and turns any other into
 //! the error its class implies (`CodedReply::refused`, the reply type SMTP shares with FTP). The session
@@ -14,6 +14,7 @@
 //! - [`message`]: a ready message's header block (recipients, Bcc, Date, Message-ID).
 
 pub mod address;
+pub mod dsn;
 pub mod extension;
 pub mod message;
 pub mod reply;
@@ -46,12 +47,13 @@ const AUTH_LINE_MAX: usize = 500;
 pub struct Config {
     /// What every session shares: TLS, timeouts, transcript.
     pub session: SessionConfig,
-    /// The name given in EHLO/HELO (`--helo`).
+    /// The name given in EHLO/HELO (`--helo`); empty: our address literal on the connection
+    /// (`[192.0.2.1]`, `[IPv6:2001:db8::1]`), as RFC 5321 §4.1.4 asks of a client without a domain name.
     pub helo: String,
 }
 
 /// What the envelope needs from the server's extensions (RFC 1870, 6152, 6531).
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub struct MailParams {
     /// The message size in octets, declared with `SIZE=` when offered and checked against the limit.
     pub size: Option<u64>,
@@ -59,6 +61,8 @@ pub struct MailParams {
     pub eight_bit: bool,
     /// An address or header is UTF-8: `SMTPUTF8`, required.
     pub smtputf8: bool,
+    /// Delivery status notifications (RFC 3461): sent only when the server announced DSN.
+    pub dsn: dsn::Dsn,
 }
 
 /// What the server said to one RCPT.
@@ -169,7 +173,7 @@ impl<S: Wire> Session<S> {
     /// EHLO (RFC 5321 §4.1.1.1), falling back to HELO when the server does not know EHLO (500, 502, 504,
     /// 550: an RFC 821 server). The reply is parsed once into [`ServerInfo`].
     fn ehlo(&mut self) -> Result<()> {
-        let r = self.cmd(Command::with("EHLO", self.config.helo.clone()))?;
+        let r = self.cmd(Command::with("EHLO", self.helo_name()))?;
         match r.code {
             250 => {
                 if r.lines.len() > extension::MAX_EHLO_LINES {
@@ -186,7 +190,7 @@ impl<S: Wire> Session<S> {
                 self.pp
                     .transcript()
                     .note("the server does not know EHLO; falling back to HELO");
-                let r = self.require(Command::with("HELO", self.config.helo.clone()), &[250])?;
+                let r = self.require(Command::with("HELO", self.helo_name()), &[250])?;
                 self.esmtp = false;
                 self.info = ServerInfo {
                     domain: r
@@ -200,6 +204,21 @@ impl<S: Wire> Session<S> {
                 Ok(())
             }
             _ => Err(r.refused("EHLO")),
+        }
+    }
+
+    /// The EHLO/HELO argument: the configured name, else our address literal (RFC 5321 §4.1.3).
+    fn helo_name(&self) -> String {
+        if !self.config.helo.is_empty() {
+            return self.config.helo.clone();
+        }
+        match self.pp.local_addr().map(|a| a.ip()) {
+            Ok(std::net::IpAddr::V4(ip)) => format!("[{ip}]"),
+            Ok(std::net::IpAddr::V6(ip)) => match ip.to_ipv4_mapped() {
+                Some(v4) => format!("[{v4}]"),
+                None => format!("[IPv6:{ip}]"),
+            },
+            Err(_) => "[127.0.0.1]".to_string(),
         }
     }
 
@@ -278,7 +297,8 @@ impl<S: Wire> Session<S> {
     /// error (after the pipelined replies were read, so the session stays usable for RSET).
     ///
     /// Before anything is sent: a message larger than the announced SIZE limit is refused (exit 6, RFC
-    /// 1870 §6), as is a UTF-8 envelope for a server without SMTPUTF8 (RFC 6531 §3.4).
+    /// 1870 §6), as is a UTF-8 envelope for a server without SMTPUTF8 (RFC 6531 §3.4). DSN parameters
+    /// (RET, ENVID on MAIL; NOTIFY, ORCPT on each RCPT) go only to a server that announced DSN.
     pub fn envelope(
         &mut self,
         from: &str,
@@ -313,6 +333,10 @@ impl<S: Wire> Session<S> {
             }
             mail.push_str(" SMTPUTF8");
         }
+        let dsn = self.info.dsn && params.dsn.requested();
+        if dsn {
+            mail.push_str(&params.dsn.mail_params());
+        }
         if rcpts.is_empty() {
             return Err(Error::usage("no recipients"));
         }
@@ -330,11 +354,14 @@ impl<S: Wire> Session<S> {
         let mut results = Vec::with_capacity(rcpts.len());
         for (n, chunk) in rcpts.chunks(batch).enumerate() {
             let mut cmds: Vec<Command> = mail.take().into_iter().collect();
-            cmds.extend(
-                chunk
-                    .iter()
-                    .map(|r| Command::with("RCPT", format!("TO:<{r}>"))),
-            );
+            cmds.extend(chunk.iter().map(|r| {
+                let extra = if dsn {
+                    params.dsn.rcpt_params(r)
+                } else {
+                    String::new()
+                };
+                Command::with("RCPT", format!("TO:<{r}>{extra}"))
+            }));
             self.pp.send_batch(&cmds)?;
             let mail_refused = match pipelined && n == 0 {
                 true => Some(self.reply()?).filter(|r| r.code != 250),

@@ -246,6 +246,7 @@ fn envelope_one_command_at_a_time() {
         size: Some(10),
         eight_bit: true,
         smtputf8: false,
+        ..MailParams::default()
     };
     let r = s.envelope("a@x", &params, &rcpts(&["b@y", "c@y"])).unwrap();
     assert!(r[0].accepted() && !r[1].accepted());
@@ -314,6 +315,29 @@ fn envelope_refusals() {
         ErrorKind::Usage
     );
     log.after_opening(&[]);
+}
+
+/// Issue 15, item 6: RET/ENVID on MAIL and NOTIFY/ORCPT on each RCPT, only to a server that offers DSN.
+#[test]
+fn dsn_parameters_only_when_offered() {
+    use crate::smtp::dsn::{Dsn, Notify, Ret};
+    let params = MailParams {
+        dsn: Dsn {
+            notify: Some(Notify::parse("success,failure").unwrap()),
+            ret: Some(Ret::Hdrs),
+            envid: Some("cron+1".into()),
+        },
+        ..MailParams::default()
+    };
+    let (mut s, log) = opened_with("250-mx\r\n250 DSN\r\n", &["250 ok\r\n", "250 ok\r\n"]);
+    s.envelope("a@x", &params, &rcpts(&["b@y"])).unwrap();
+    log.after_opening(&[
+        "MAIL FROM:<a@x> RET=HDRS ENVID=cron+2B1",
+        "RCPT TO:<b@y> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;b@y",
+    ]);
+    let (mut s, log) = opened(&["250 ok\r\n", "250 ok\r\n"]);
+    s.envelope("a@x", &params, &rcpts(&["b@y"])).unwrap();
+    log.after_opening(&["MAIL FROM:<a@x>", "RCPT TO:<b@y>"]);
 }
 
 #[test]

@@ -1,7 +1,8 @@
 //! sendmail(8) mode of smtp-send: its command line read straight into smtp-send's [`Options`].
 //!
-//! `-t -i -oi -f ADDR -F NAME`, recipients as operands (each an address list), the usual no-op flags
-//! (`-oem`, `-odi`, `-B 8BITMIME`, `-N`, `-R`, `-V`, `-X`, `-C`, ...) ignored; the message is stdin and the
+//! `-t -i -oi -f ADDR -F NAME`, the DSN options `-N never|success,failure,delay`, `-R full|hdrs` and
+//! `-V ENVID`, recipients as operands (each an address list), the usual no-op flags (`-oem`, `-odi`,
+//! `-B 8BITMIME`, `-X`, `-C`, ...) ignored; the message is stdin and the
 //! server comes from the config file's default account (or `--account NAME`). ferry's own long options
 //! (`--account NAME`, `--helo NAME`, `--auth MECH`, `--cacert=FILE`, `--queue=DIR`, `--verbose`, ...) are
 //! accepted too: they are read by the same clap definitions as smtp-send's ([`NetArgs`], [`SmtpArgs`]),
@@ -12,7 +13,7 @@ use std::path::PathBuf;
 
 use clap::Parser;
 
-use super::{SmtpArgs, envelope, server};
+use super::{SmtpArgs, envelope, local, queue_dir, server};
 use crate::cli::common::NetArgs;
 use crate::error::{Error, Result};
 use crate::ops::common::OutputMode;
@@ -40,7 +41,7 @@ pub struct Sendmail {
 }
 
 /// The long options that take their value as the next argument (others must use `--opt=value`).
-const LONG_WITH_VALUE: &[&str] = &["account", "helo", "auth"];
+const LONG_WITH_VALUE: &[&str] = &["account", "helo", "auth", "notify", "ret", "envid"];
 
 /// Reads a sendmail command line (without the program name); every usage error is raised here.
 pub fn parse(args: &[OsString]) -> Result<Sendmail> {
@@ -99,8 +100,12 @@ pub fn parse(args: &[OsString]) -> Result<Sendmail> {
                 "-F" => full_name = Some(value(&arg, &mut i)?),
                 // Every -oX but -oi is a sendmail option with no meaning here (-oem, -odi, -oQ...).
                 "-o" => ignore_dots |= arg == "-oi" || arg == "-oitrue",
+                // sendmail's DSN options (RFC 3461), as --notify, --ret and --envid.
+                "-N" => ferry.push(format!("--notify={}", value(&arg, &mut i)?).into()),
+                "-R" => ferry.push(format!("--ret={}", value(&arg, &mut i)?).into()),
+                "-V" => ferry.push(format!("--envid={}", value(&arg, &mut i)?).into()),
                 // No-op options that take a value.
-                "-B" | "-N" | "-R" | "-V" | "-X" | "-C" | "-L" | "-h" | "-p" | "-O" => {
+                "-B" | "-X" | "-C" | "-L" | "-h" | "-p" | "-O" => {
                     value(&arg, &mut i)?;
                 }
                 "-b" if arg == "-bm" => {}
@@ -157,13 +162,17 @@ fn first_line(s: &str) -> &str {
 pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
     let s = parse(args)?;
     let server = server(None, &s.flags.net, &s.flags.smtp)?;
+    let account = server.net.credentials.account.clone();
     Ok((
         Options {
-            server,
             action: Action::Send(s.message),
-            queue: s.flags.smtp.queue.clone(),
+            queue: queue_dir(&s.flags.smtp, &server),
             all_or_nothing: s.flags.smtp.all_or_nothing,
             sendmail: true,
+            local: local(account.as_ref())?,
+            dsn: s.flags.smtp.dsn()?,
+            log: account.and_then(|a| a.log),
+            server,
         },
         s.flags.net.output(),
     ))
@@ -240,6 +249,19 @@ mod tests {
         assert_eq!(s.flags.net.retries, 3);
         assert_eq!(s.flags.smtp.queue, Some(PathBuf::from("/q")));
         assert_eq!(s.message.rcpts, ["a@b"]);
+    }
+
+    /// Issue 15, item 6: sendmail's -N/-R/-V are the DSN flags.
+    #[test]
+    fn dsn_flags() {
+        let s = parse_of(&["-N", "failure,delay", "-Rhdrs", "-V", "job1", "a@b"]).unwrap();
+        let dsn = s.flags.smtp.dsn().unwrap();
+        assert_eq!(dsn.mail_params(), " RET=HDRS ENVID=job1");
+        assert_eq!(
+            dsn.rcpt_params("a@b"),
+            " NOTIFY=FAILURE,DELAY ORCPT=rfc822;a@b"
+        );
+        assert!(parse_of(&["-N", "sometimes", "a@b"]).is_err());
     }
 
     #[test]

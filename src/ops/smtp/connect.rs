@@ -23,7 +23,12 @@ pub fn connector(server: &Server) -> Result<Connector> {
 pub fn opener(
     server: &Server,
 ) -> impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session> + '_ {
-    let helo = server.helo.clone().unwrap_or_else(local_host_name);
+    // No FQDN: the session introduces itself with its address literal (RFC 5321 §4.1.4), never `vm`.
+    let helo = server
+        .helo
+        .clone()
+        .or_else(crate::host::fqdn)
+        .unwrap_or_default();
     let auth: Option<Mechanism> = server.auth;
     move |target, session, creds| {
         let config = smtp::Config {
@@ -41,16 +46,10 @@ pub fn opener(
     }
 }
 
-/// This host's name for EHLO: the kernel's host name when it is a plausible domain, else `localhost`.
+/// The domain of this host for `$LOGNAME@domain` when the account names none: its FQDN, else the
+/// kernel's host name, else `localhost`.
 pub fn local_host_name() -> String {
-    std::fs::read_to_string("/proc/sys/kernel/hostname")
-        .ok()
-        .map(|h| h.trim().to_string())
-        .filter(|h| {
-            !h.is_empty()
-                && h.len() <= 255
-                && h.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'.')
-        })
+    crate::host::fqdn()
+        .or_else(crate::host::name)
         .unwrap_or_else(|| "localhost".to_string())
 }

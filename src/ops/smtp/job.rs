@@ -15,10 +15,11 @@ use crate::error::{Error, Result};
 use crate::mime::build::{Attachment, MessageBuilder, generate_message_id, rfc5322_date};
 use crate::smtp::MailParams;
 use crate::smtp::address;
-use crate::smtp::message::{Rewrite, read_header_block};
+use crate::smtp::dsn::Dsn;
+use crate::smtp::message::{Rewrite, ascii_header, qualify_header, read_header_block};
 
 use super::connect::local_host_name;
-use super::options::{Body, Compose, Message, Ready, Source, push_unique};
+use super::options::{Body, Compose, Local, Message, Ready, Source, push_unique};
 
 /// The envelope and the message, ready to send (and to send again).
 pub struct Job {
@@ -36,8 +37,10 @@ pub struct Job {
     pub body_len: u64,
     /// May contain 8-bit data (a ready message): BODY=8BITMIME when offered.
     pub eight_bit: bool,
-    /// Needs SMTPUTF8 (a UTF-8 address or header).
+    /// Needs SMTPUTF8 (a UTF-8 address, or UTF-8 header text that RFC 2047 cannot carry).
     pub smtputf8: bool,
+    /// The DSN request (RFC 3461).
+    pub dsn: Dsn,
 }
 
 impl Job {
@@ -82,6 +85,7 @@ impl Job {
             size: Some(self.wire_size()?),
             eight_bit: self.eight_bit,
             smtputf8: self.smtputf8,
+            dsn: self.dsn.clone(),
         })
     }
 
@@ -136,8 +140,8 @@ impl CrlfCount {
     }
 }
 
-/// The sender sendmail uses when nothing names one: `$LOGNAME@host` (or `$USER`, or `root`).
-fn default_sender() -> String {
+/// The sender sendmail uses when nothing names one: `$LOGNAME@domain` (or `$USER`, or `root`).
+fn default_sender(domain: &str) -> String {
     let user = std::env::var("LOGNAME")
         .or_else(|_| std::env::var("USER"))
         .ok()
@@ -147,31 +151,92 @@ fn default_sender() -> String {
                     .all(|b| b.is_ascii_graphic() && b != b'@' && b != b'<' && b != b'>')
         })
         .unwrap_or_else(|| "root".to_string());
-    format!("{user}@{}", local_host_name())
+    format!("{user}@{domain}")
+}
+
+/// The domain that qualifies bare local names: the account's `domain`; in sendmail mode without one,
+/// this host's FQDN (as sendmail's `$j`); else none (the names go as given).
+fn mail_domain(local: &Local, sendmail: bool) -> Option<String> {
+    local
+        .domain
+        .clone()
+        .or_else(|| sendmail.then(local_host_name))
+}
+
+/// The envelope as sent: every recipient through the aliases (each address once), then bare local names
+/// (the sender's too) qualified by `domain`, each checked for the command it goes into.
+fn final_envelope(
+    from: String,
+    rcpts: &[String],
+    local: &Local,
+    domain: Option<&str>,
+) -> Result<(String, Vec<String>)> {
+    let mut out: Vec<String> = Vec::new();
+    for r in rcpts {
+        let expanded = match &local.aliases {
+            Some(a) => a.expand(r)?,
+            None => vec![r.clone()],
+        };
+        for a in expanded {
+            let a = match domain {
+                Some(d) => address::qualify(&a, d),
+                None => a,
+            };
+            address::check(&a)?;
+            push_unique(&mut out, a);
+        }
+    }
+    let from = match domain {
+        Some(d) if !from.is_empty() => address::qualify(&from, d),
+        _ => from,
+    };
+    address::check(&from)?;
+    Ok((from, out))
 }
 
 /// Builds the job: composes the message into a spool file, or reads a ready one's header block. All
 /// local refusals happen here, before any connection. `sendmail` adds a From field to a message without
-/// one and falls back to `$LOGNAME@host` as the sender.
-pub fn prepare(m: &Message, sendmail: bool) -> Result<Job> {
-    match &m.source {
-        Source::Ready(r) => prepare_ready(m, r, sendmail),
-        Source::Compose(c) => prepare_composed(m, c),
-    }
+/// one and falls back to the account's `from`, then `$LOGNAME@domain`, as the sender. The account's
+/// aliases and domain (`local`) apply to the envelope, the domain to the From, To and Cc fields too.
+pub fn prepare(m: &Message, sendmail: bool, local: &Local, dsn: &Dsn) -> Result<Job> {
+    let mut job = match &m.source {
+        Source::Ready(r) => prepare_ready(m, r, sendmail, local)?,
+        Source::Compose(c) => prepare_composed(m, c, local)?,
+    };
+    job.dsn = dsn.clone();
+    Ok(job)
 }
 
-fn prepare_composed(m: &Message, c: &Compose) -> Result<Job> {
+/// A header value with its bare local names qualified (when there is a domain).
+fn qualified(value: &str, domain: Option<&str>) -> Result<String> {
+    Ok(match domain {
+        Some(d) => address::qualify_list(value, d)?.unwrap_or_else(|| value.to_string()),
+        None => value.to_string(),
+    })
+}
+
+fn prepare_composed(m: &Message, c: &Compose, local: &Local) -> Result<Job> {
     let from = m
         .from
         .clone()
         .ok_or_else(|| Error::usage("--from is required to compose a message"))?;
-    let rcpts = m.rcpts.clone();
-    let mut b = MessageBuilder::new().from(c.from.clone());
+    let domain = local.domain.as_deref();
+    let (from, rcpts) = final_envelope(from, &m.rcpts, local, domain)?;
+    let mut b = MessageBuilder::new().from(qualified(&c.from, domain)?);
     for t in &c.to {
-        b = b.to(t.clone());
+        b = b.to(qualified(t, domain)?);
     }
     for cc in &c.cc {
-        b = b.cc(cc.clone());
+        b = b.cc(qualified(cc, domain)?);
+    }
+    for r in &c.reply_to {
+        b = b.reply_to(qualified(r, domain)?);
+    }
+    for (name, value) in &c.headers {
+        b = b.header(name.clone(), value.clone());
+    }
+    if let Some(html) = &c.html {
+        b = b.html_file(html.clone());
     }
     if let Some(s) = &c.subject {
         b = b.subject(s.clone());
@@ -215,22 +280,27 @@ fn prepare_composed(m: &Message, c: &Compose) -> Result<Job> {
         body_len: len,
         eight_bit: false,
         smtputf8,
+        dsn: Dsn::default(),
     })
 }
 
-fn prepare_ready(m: &Message, r: &Ready, sendmail: bool) -> Result<Job> {
+fn prepare_ready(m: &Message, r: &Ready, sendmail: bool, local: &Local) -> Result<Job> {
     let path = r.path.as_path();
     let what = if path.as_os_str() == "-" {
         "stdin".to_string()
     } else {
         path.display().to_string()
     };
-    let envelope_from = m.from.clone();
+    let domain = mail_domain(local, sendmail);
+    let envelope_from = m.from.clone().or_else(|| local.from.clone());
     let mut rcpts = m.rcpts.clone();
     let mut file = open_message(path, r.dot_ends_input)?;
     let len = file.metadata().map_err(|e| Error::local(&what, e))?.len();
     let add_from = if sendmail {
-        let addr = envelope_from.clone().unwrap_or_else(default_sender);
+        let addr = envelope_from
+            .clone()
+            .unwrap_or_else(|| default_sender(domain.as_deref().unwrap_or("localhost")));
+        let addr = qualified(&addr, domain.as_deref())?;
         Some(match &r.full_name {
             Some(name) => format!("{} <{addr}>", name.trim()),
             None => addr,
@@ -259,24 +329,37 @@ fn prepare_ready(m: &Message, r: &Ready, sendmail: bool) -> Result<Job> {
     }
     let from = match envelope_from.or(hb.from.clone()) {
         Some(f) => f,
-        None if sendmail => default_sender(),
+        None if sendmail => default_sender(domain.as_deref().unwrap_or("localhost")),
         None => {
             return Err(Error::usage(
                 "no sender: give --from (the message has no From field)",
             ));
         }
     };
-    address::check(&from)?;
-    let smtputf8 = hb.non_ascii || !from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
+    let (from, rcpts) = final_envelope(from, &rcpts, local, domain.as_deref())?;
+    let mut head = match domain.as_deref() {
+        Some(d) => qualify_header(&hb.head, d)?,
+        None => hb.head,
+    };
+    // SMTPUTF8 only when an address needs it (issue 15): UTF-8 header text is RFC 2047-encoded instead,
+    // since a relay without SMTPUTF8 downstream would bounce the message.
+    let mut smtputf8 = !from.is_ascii() || rcpts.iter().any(|r| !r.is_ascii());
+    if !smtputf8 && !head.is_ascii() {
+        match ascii_header(&head)? {
+            Some(ascii) => head = ascii,
+            None => smtputf8 = true,
+        }
+    }
     Ok(Job {
         from,
         rcpts,
         body_len: len.saturating_sub(hb.body_offset),
         body_offset: hb.body_offset,
-        head: hb.head,
+        head,
         file,
         eight_bit: true,
         smtputf8,
+        dsn: Dsn::default(),
     })
 }
 

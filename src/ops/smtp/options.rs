@@ -5,8 +5,10 @@
 
 use std::path::PathBuf;
 
+use crate::aliases::Aliases;
 use crate::ops::common::{Login, NetOptions};
 use crate::sasl::Mechanism;
+use crate::smtp::dsn::Dsn;
 use crate::url::{Scheme, Target};
 
 /// The SMTP schemes.
@@ -23,8 +25,27 @@ pub struct Options {
     pub queue: Option<PathBuf>,
     /// `--all-or-nothing`: send nothing when any recipient is refused.
     pub all_or_nothing: bool,
-    /// Run as sendmail: a message without a sender gets `$LOGNAME@host`, success is silent.
+    /// Run as sendmail: a message without a sender gets `$LOGNAME@domain`, success is silent.
     pub sendmail: bool,
+    /// The account's sender, domain and aliases (config keys `from`, `domain`, `aliases`).
+    pub local: Local,
+    /// `--notify`, `--ret`, `--envid`: delivery status notifications (RFC 3461).
+    pub dsn: Dsn,
+    /// The transaction log (`--log`, or the account's `log`: a path or `syslog`); written by the log
+    /// machinery, carried here so the account's setting reaches it.
+    pub log: Option<String>,
+}
+
+/// What the account says about local names (sendmail mode and `--account`).
+#[derive(Debug, Clone, Default)]
+pub struct Local {
+    /// `from`: the envelope sender when the command line names none, before the message's From.
+    pub from: Option<String>,
+    /// `domain`: qualifies bare local names in the envelope and in From/To/Cc; the domain of
+    /// `$LOGNAME@domain`. Without it, sendmail mode qualifies with this host's FQDN.
+    pub domain: Option<String>,
+    /// `aliases`: the parsed aliases file.
+    pub aliases: Option<Aliases>,
 }
 
 /// The server and how to talk to it.
@@ -86,6 +107,13 @@ pub struct Compose {
     pub body: Body,
     /// Files to attach.
     pub attach: Vec<PathBuf>,
+    /// `--html FILE`: an HTML alternative to the text body (multipart/alternative).
+    pub html: Option<PathBuf>,
+    /// `--reply-to`: the Reply-To fields as given.
+    pub reply_to: Vec<String>,
+    /// `--header 'Name: value'`: extra fields, validated, in order (Date and Message-ID replace the
+    /// generated ones).
+    pub headers: Vec<(String, String)>,
 }
 
 /// A composed message's text body.

@@ -157,6 +157,8 @@ pub fn load(path: &Path) -> Result<Job> {
         body_len: len.saturating_sub(offset),
         eight_bit,
         smtputf8,
+        // Not kept in a queue entry: a queued message is resent without a DSN request.
+        dsn: Default::default(),
     })
 }
 

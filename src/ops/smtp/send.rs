@@ -104,9 +104,15 @@ pub fn deliver(
     ui: &Ui,
 ) -> Result<Transaction> {
     let mut deferred = None;
+    let mut dsn_warned = false;
     let result = with_retries(&conn.retry, ui, |_| {
         deferred = None;
         let mut s = conn.open_once(open)?;
+        if job.dsn.requested() && !s.info.dsn && !dsn_warned {
+            // RFC 3461 §5.2 lets a client send on without DSN; the message matters more than the report.
+            ui.warn("the server does not offer DSN: sending without --notify/--ret/--envid");
+            dsn_warned = true;
+        }
         let t = match transact(&mut s, job, all_or_nothing) {
             Ok(t) => {
                 s.quit();
@@ -192,7 +198,7 @@ fn error_json(e: &Error) -> ErrorJson {
 }
 
 fn send(opts: &Options, m: &Message, ui: &Ui) -> Result<Outcome> {
-    let mut job = job::prepare(m, opts.sendmail)?;
+    let mut job = job::prepare(m, opts.sendmail, &opts.local, &opts.dsn)?;
     let conn = connector(&opts.server)?;
     let result = deliver(
         &conn,
@@ -386,6 +392,9 @@ mod tests {
             queue: None,
             all_or_nothing,
             sendmail: false,
+            local: Default::default(),
+            dsn: Default::default(),
+            log: None,
         }
     }
 
@@ -399,6 +408,7 @@ mod tests {
             body_len: 0,
             eight_bit: false,
             smtputf8: false,
+            dsn: Default::default(),
         }
     }
 
