@@ -29,6 +29,7 @@ pub enum Encoding {
 pub struct Args {
     /// Input file; `-` or nothing reads stdin. A regular file (named or as stdin) is mapped rather than
     /// copied, and large ones are coded on two cores where the encoding allows; the output is the same.
+    /// With --message: the text body (as --text-file).
     #[arg(value_name = "FILE")]
     pub file: Option<PathBuf>,
 
@@ -69,8 +70,8 @@ pub struct Args {
     #[arg(long, value_name = "FILE", requires = "message")]
     pub text_file: Option<PathBuf>,
 
-    /// Attach files (streamed; content type from the extension).
-    #[arg(long, value_name = "FILE", num_args = 1.., requires = "message")]
+    /// Attach FILE (streamed; content type from the extension). One file per flag; repeatable.
+    #[arg(long, value_name = "FILE", requires = "message")]
     pub attach: Vec<PathBuf>,
 
     /// From address, e.g. `Jörg <j@example.org>`.
@@ -116,6 +117,21 @@ impl TryFrom<Args> for encode::Options {
         if let Some(text) = &a.header {
             crate::mime::header::check_value("--header", text)?;
         }
+        // With --message the positional FILE is the body (issue 15: it used to be ignored silently).
+        let (file, text_file) = match (a.message, a.file, a.text_file) {
+            (true, Some(_), Some(_)) => {
+                return Err(crate::Error::usage(
+                    "--message: give the body once, as FILE or with --text-file",
+                ));
+            }
+            (true, Some(_), None) if a.text.is_some() => {
+                return Err(crate::Error::usage(
+                    "--message: give the body once, as FILE or with --text",
+                ));
+            }
+            (true, file, text_file) => (None, text_file.or(file)),
+            (false, file, text_file) => (file, text_file),
+        };
         let message = a.message.then_some(encode::Message {
             from: a.from,
             to: a.to,
@@ -124,11 +140,11 @@ impl TryFrom<Args> for encode::Options {
             date: a.date,
             message_id: a.message_id,
             text: a.text,
-            text_file: a.text_file,
+            text_file,
             attach: a.attach,
         });
         Ok(encode::Options {
-            file: a.file,
+            file,
             encoding: a.encoding.into(),
             wrap: a.wrap,
             lf: a.lf,
@@ -168,6 +184,20 @@ mod tests {
         let m = o.message.unwrap();
         assert_eq!(m.to, ["a@b", "c@d"]);
         assert_eq!(m.subject.as_deref(), Some("s"));
+        // Issue 15, item 4: one file per --attach; a positional FILE is the body, never dropped.
+        let m = options(&["--message", "--attach", "a.pdf", "b.txt"])
+            .unwrap()
+            .message
+            .unwrap();
+        assert_eq!(m.attach, [PathBuf::from("a.pdf")]);
+        assert_eq!(m.text_file, Some(PathBuf::from("b.txt")));
+        for twice in [
+            &["--message", "--text-file", "t", "b.txt"][..],
+            &["--message", "--text", "t", "b.txt"],
+        ] {
+            let e = options(twice).unwrap_err();
+            assert_eq!(e.kind(), crate::error::ErrorKind::Usage, "{twice:?}");
+        }
         let e = options(&["--header", "a\r\nBcc: x"]).unwrap_err();
         assert_eq!(e.kind(), crate::error::ErrorKind::Usage);
         assert_eq!(e.to_string(), "--header: CR, LF or NUL in a header value");

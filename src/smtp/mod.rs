@@ -328,7 +328,7 @@ impl<S: Wire> Session<S> {
             if !self.info.smtputf8 {
                 return Err(Error::new(
                     ErrorKind::Permanent,
-                    "the message needs SMTPUTF8 (a non-ASCII address or header), which the server does not offer",
+                    "the message needs SMTPUTF8 (a UTF-8 address, or UTF-8 in a header field RFC 2047 cannot encode), which the server does not offer",
                 ));
             }
             mail.push_str(" SMTPUTF8");
