@@ -5,7 +5,7 @@ complete -c mime-encode -s w -l wrap -d 'base64 line length in characters; 0 wri
 complete -c mime-encode -l header -d 'Encode TEXT as an RFC 2047 header value (encoded-words, B or Q, folded) and print it' -r
 complete -c mime-encode -l text -d 'The message\'s text body (UTF-8)' -r
 complete -c mime-encode -l text-file -d 'Read the message\'s text body from FILE' -r -F
-complete -c mime-encode -l attach -d 'Attach files (streamed; content type from the extension)' -r -F
+complete -c mime-encode -l attach -d 'Attach FILE (streamed; content type from the extension). One file per flag; repeatable' -r -F
 complete -c mime-encode -l from -d 'From address, e.g. `Jörg <j@example.org>`' -r
 complete -c mime-encode -l to -d 'To address (repeatable)' -r
 complete -c mime-encode -l cc -d 'Cc address (repeatable)' -r

@@ -6,10 +6,16 @@ complete -c smtp-send -l subject -d 'The Subject (UTF-8; encoded per RFC 2047 wh
 complete -c smtp-send -l body -d 'The text body (UTF-8)' -r
 complete -c smtp-send -l body-file -d 'Read the text body from FILE (`-` for stdin)' -r -F
 complete -c smtp-send -l attach -d 'Attach FILE (content type from its extension). Repeatable' -r -F
+complete -c smtp-send -l html -d 'An HTML version of the body, read from FILE: sent with the text body as multipart/alternative (alone when there is no text body)' -r -F
+complete -c smtp-send -l reply-to -d 'A Reply-To address. Repeatable' -r
+complete -c smtp-send -l header -d 'An extra header field, \'Name: value\' (UTF-8 values are RFC 2047-encoded). Repeatable. Date and Message-ID replace the generated ones; Reply-To, Sender, Date and Message-ID are validated; From/To/Cc/Bcc/Subject have their own flags; MIME fields are refused' -r
 complete -c smtp-send -l message -d 'Send the ready message in FILE (`-` for stdin) instead of composing one' -r -F
 complete -c smtp-send -l helo -d 'The name to introduce ourselves with in EHLO/HELO (default: this host\'s name)' -r
 complete -c smtp-send -l auth -d 'SASL mechanism: plain, login, xoauth2 or oauthbearer (the OAuth ones take the token from --password-command). Default: PLAIN, else LOGIN, when a user is given' -r
-complete -c smtp-send -l queue -d 'When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7' -r -F
+complete -c smtp-send -l queue -d 'When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7 (default: the account\'s `queue`)' -r -F
+complete -c smtp-send -l notify -d 'DSN (RFC 3461): when to report delivery, `never` or a comma-separated set of success, failure, delay. Sent only to a server that offers DSN (else a warning, and the message goes without)' -r
+complete -c smtp-send -l ret -d 'DSN: what a failure report returns, the full message or its headers only' -r
+complete -c smtp-send -l envid -d 'DSN: an envelope ID the reports quote (printable ASCII, at most 100 characters)' -r
 complete -c smtp-send -l flush-queue -d 'Resend every message queued in DIR, removing each only after the server accepted it' -r -F
 complete -c smtp-send -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c smtp-send -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'

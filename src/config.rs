@@ -104,8 +104,8 @@ pub fn account(name: Option<&str>) -> Result<Account> {
     parse_account(&text, name).map_err(|e| e.within(path.display()))
 }
 
-/// [`account`] on the file's text (the fuzz targets call it directly).
-pub(crate) fn parse_account(text: &str, name: Option<&str>) -> Result<Account> {
+/// [`account`] on the file's text (the fuzz targets and the man page check call it directly).
+pub fn parse_account(text: &str, name: Option<&str>) -> Result<Account> {
     let file: File = toml::from_str(text)
         .map_err(|e| Error::new(ErrorKind::Usage, format!("invalid config: {}", e.message())))?;
     let name = match name.or(file.default.as_deref()) {

@@ -19,6 +19,86 @@ fn check(path: &Path, want: &[u8], stale: &mut Vec<String>) {
     }
 }
 
+/// The SEE ALSO section appended to each tool's page: the config file's page and the sibling tools.
+fn see_also(name: &str) -> String {
+    let mut refs = vec!["ferry\\-config (5)".to_string()];
+    let network = !name.starts_with("mime-");
+    for cmd in ferry::cli::commands() {
+        let other = cmd.get_name();
+        if other != name && other.starts_with("mime-") != network {
+            refs.push(format!("{} (1)", other.replace('-', "\\-")));
+        }
+    }
+    let mut out = String::from(".SH \"SEE ALSO\"\n");
+    for (i, r) in refs.iter().enumerate() {
+        let sep = if i + 1 < refs.len() { "," } else { "" };
+        out.push_str(&format!(".BR {r}{sep}\n"));
+    }
+    out
+}
+
+/// Issue 15, item 7: every account key is documented in man/ferry-config.5, and every key documented
+/// there is one the config file accepts. Adding a field to `Account` breaks the destructuring below
+/// until the key is listed (and so checked against the page).
+#[test]
+fn ferry_config_page_documents_every_key() {
+    let ferry::config::Account {
+        url: _,
+        user: _,
+        password: _,
+        password_file: _,
+        password_command: _,
+        starttls: _,
+        cacert: _,
+        from: _,
+        domain: _,
+        aliases: _,
+        helo: _,
+        queue: _,
+        log: _,
+    } = ferry::config::Account::default();
+    const KEYS: &[(&str, &str)] = &[
+        ("url", "\"smtp://h\""),
+        ("user", "\"u\""),
+        ("password", "\"p\""),
+        ("password_file", "\"/f\""),
+        ("password_command", "\"c\""),
+        ("starttls", "true"),
+        ("cacert", "\"/ca.pem\""),
+        ("from", "\"a@b\""),
+        ("domain", "\"example.com\""),
+        ("aliases", "\"/etc/aliases\""),
+        ("helo", "\"h.example\""),
+        ("queue", "\"/q\""),
+        ("log", "\"syslog\""),
+    ];
+    let page = std::fs::read_to_string(root().join("man/ferry-config.5")).unwrap();
+    let documented: Vec<String> = page
+        .split(".TP\n.B ")
+        .skip(1)
+        .filter_map(|s| s.lines().next())
+        .map(|k| k.trim().replace("\\-", "-"))
+        .collect();
+    let mut toml = String::from("default = \"a\"\n[account.a]\n");
+    for (key, value) in KEYS {
+        assert!(
+            documented.iter().any(|d| d == key),
+            "ferry-config(5) does not document {key}"
+        );
+        toml.push_str(&format!("{key} = {value}\n"));
+    }
+    for d in documented.iter().filter(|d| d.as_str() != "default") {
+        assert!(
+            KEYS.iter().any(|(k, _)| k == d),
+            "ferry-config(5) documents {d}, which Account does not have"
+        );
+    }
+    let account = ferry::config::parse_account(&toml, None).expect("every documented key parses");
+    assert_eq!(account.log.as_deref(), Some("syslog"));
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    assert!(readme.contains("ferry-config(5)"), "README links the page");
+}
+
 #[test]
 fn man_pages_completions_and_readme_are_up_to_date() {
     let mut stale = Vec::new();
@@ -26,6 +106,7 @@ fn man_pages_completions_and_readme_are_up_to_date() {
         let name = cmd.get_name().to_string();
         let mut man = Vec::new();
         clap_mangen::Man::new(cmd.clone()).render(&mut man).unwrap();
+        man.extend_from_slice(see_also(&name).as_bytes());
         check(&root().join(format!("man/{name}.1")), &man, &mut stale);
         for (shell, file) in [
             (clap_complete::Shell::Bash, format!("{name}.bash")),

@@ -258,7 +258,7 @@ fn message(a: &Args) -> Result<Message> {
         return Ok(Message {
             from,
             rcpts,
-            source: Source::Compose(Compose {
+            source: Source::Compose(Box::new(Compose {
                 from: from_value,
                 to: a.to.clone(),
                 cc: a.cc.clone(),
@@ -268,7 +268,7 @@ fn message(a: &Args) -> Result<Message> {
                 html: a.html.clone(),
                 reply_to,
                 headers,
-            }),
+            })),
         });
     };
     let (from, rcpts) = envelope(a.from.as_deref(), lists)?;

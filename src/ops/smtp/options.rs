@@ -86,8 +86,8 @@ pub struct Message {
 /// Where the message comes from.
 #[derive(Debug, Clone)]
 pub enum Source {
-    /// Composed from flags.
-    Compose(Compose),
+    /// Composed from flags (boxed: far larger than the other variant).
+    Compose(Box<Compose>),
     /// A ready message.
     Ready(Ready),
 }
