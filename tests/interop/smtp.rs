@@ -372,3 +372,80 @@ fn partial_refusal_size_limit_and_bad_credentials() {
     let r = smtp_send(dir.path(), &args, &[("FERRY_PASSWORD", "x")]);
     assert_code(&r, 5);
 }
+
+/// Issue 15, items 2, 5, 6: the `sendmail` symlink run as cron runs it — `env -i` with only PATH, HOME and
+/// LOGNAME, no terminal, the message on a pipe — with a default account in ~/.config that has `domain`
+/// and `aliases`. Postfix receives the aliased, qualified recipients (each copy's Delivered-To), the
+/// sender `$LOGNAME@domain` (Return-Path), `To: root@domain` in the header, the UTF-8 Subject as RFC 2047
+/// words, and accepts the DSN parameters of `-N failure`.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_postfix),
+    ignore = "postfix is not running: tests/interop/start.sh starts it"
+)]
+fn cron_sendmail_with_aliases_and_domain() {
+    let Some(c) = cfg() else { return };
+    let home = tempfile::tempdir().unwrap();
+    let token = unique("cronalias");
+    let cfgdir = home.path().join(".config/ferry");
+    std::fs::create_dir_all(&cfgdir).unwrap();
+    let aliases = home.path().join("aliases");
+    std::fs::write(
+        &aliases,
+        "# cron\nroot: sysadmin,\n  backup@example.org\ndefault: catchall@example.org\n",
+    )
+    .unwrap();
+    std::fs::write(
+        cfgdir.join("config.toml"),
+        format!(
+            "default = \"relay\"\n[account.relay]\nurl = \"smtp://{}\"\ndomain = \"example.com\"\naliases = \"{}\"\n",
+            c["FERRY_SMTP_PLAIN"],
+            aliases.display()
+        ),
+    )
+    .unwrap();
+    let link = home.path().join("sendmail");
+    std::os::unix::fs::symlink(bin("smtp-send"), &link).unwrap();
+    let input = format!("To: root\nCc: nobody\nSubject: cron ü {token}\n\nbackup done\n");
+    let r = run_program(
+        Path::new("/usr/bin/env"),
+        home.path(),
+        &[
+            "-i",
+            &format!("PATH={}", std::env::var("PATH").unwrap_or_default()),
+            &format!("HOME={}", home.path().display()),
+            "LOGNAME=cron",
+            link.to_str().unwrap(),
+            "-t",
+            "-i",
+            "-N",
+            "failure",
+        ],
+        &[],
+        Some(input.into_bytes()),
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "", "silent on success");
+    let copies = delivered(&c, &token, 3);
+    let mut to: Vec<String> = copies.iter().map(|m| delivered_to(m)).collect();
+    to.sort();
+    assert_eq!(
+        to,
+        [
+            "backup@example.org",
+            "catchall@example.org",
+            "sysadmin@example.com"
+        ]
+    );
+    for copy in &copies {
+        let text = String::from_utf8_lossy(copy).into_owned();
+        assert!(text.contains("Return-Path: <cron@example.com>"), "{text}");
+        assert!(text.contains("\nTo: root@example.com\n"), "{text}");
+        assert!(text.contains("\nCc: nobody@example.com\n"), "{text}");
+        assert!(text.contains("\nFrom: cron@example.com\n"), "{text}");
+        let head = &text[..text.find("\n\n").unwrap()];
+        assert!(head.is_ascii(), "no raw UTF-8 in the header: {head}");
+        let parsed = mail_parser::MessageParser::default().parse(copy).unwrap();
+        assert_eq!(parsed.subject(), Some(format!("cron ü {token}").as_str()));
+    }
+}
