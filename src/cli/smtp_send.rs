@@ -41,7 +41,16 @@ pub mod sendmail;
         accepted (-t, -i, -oi, -f ADDR, -F NAME, recipients as arguments; the usual no-op flags are \
         ignored) and the server comes from the config file's default account, so cron's MAILTO works. \
         ferry's own long options (--account NAME, --helo NAME, --auth MECH, --queue=DIR, --cacert=FILE, \
-        --retries=N, ...) are accepted there too.\n\n\
+        --retries=N, ...) are accepted there too, and -N/-R/-V are --notify/--ret/--envid.\n\n\
+        The account in use (--account, or the default one) may set from (the envelope sender), domain \
+        (qualifies bare local names such as root, in the envelope and in From/To/Cc), aliases (an \
+        /etc/aliases-style file with a default: entry), helo and queue; sendmail mode sends as \
+        $LOGNAME@domain when nothing names a sender. See ferry-config(5). EHLO gives this host's fully \
+        qualified name, else its address literal.\n\n\
+        UTF-8 header text is RFC 2047-encoded when every address is ASCII; SMTPUTF8 is declared only for a \
+        UTF-8 address (exit 6 when the server lacks it). --notify/--ret/--envid request delivery status \
+        notifications (RFC 3461, with ORCPT per recipient) from a server that offers DSN; from one that \
+        does not, a warning, and the message goes without them.\n\n\
         --retries N tries again, on a new connection, only when nothing was sent (a transient failure \
         before the message went, or every recipient deferred): a recipient that accepted the message never \
         gets it twice.\n\n\

@@ -398,3 +398,21 @@ fn an_endless_ehlo_reply_is_cut_off() {
     assert!(e.to_string().contains("more than 1000 lines"), "{e}");
     log.assert_sent(&["EHLO client.example"]);
 }
+
+/// Issue 15, item 2: without a name (no --helo, no `helo`, no FQDN) EHLO gives our address literal
+/// (RFC 5321 §4.1.4), never a short host name.
+#[test]
+fn ehlo_without_a_name_is_the_address_literal() {
+    let (m, log) = MockStream::new(&["220 mx.example ESMTP\r\n", "250 mx\r\n"]);
+    let mut config = config(false);
+    config.helo = String::new();
+    let pp = PingPong::new(
+        m,
+        SmtpDialect::default(),
+        config.session.timeout,
+        config.session.transcript.clone(),
+    )
+    .unwrap();
+    Session::start(pp, "mx.example", 587, &config).unwrap();
+    assert_eq!(log.lines(), ["EHLO [192.0.2.2]"]);
+}
