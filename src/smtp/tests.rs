@@ -410,7 +410,7 @@ fn ehlo_without_a_name_is_the_address_literal() {
         m,
         SmtpDialect::default(),
         config.session.timeout,
-        config.session.transcript.clone(),
+        config.session.transcript,
     )
     .unwrap();
     Session::start(pp, "mx.example", 587, &config).unwrap();
