@@ -61,6 +61,10 @@ pub struct Args {
     /// Delete each message on the server once it is stored locally (default: keep).
     #[arg(long, help_heading = "Mode")]
     pub delete: bool,
+    /// Delete each message on the server N days after it was first stored (the first-seen time is kept
+    /// in the --state file, by UIDL; needs UIDL). 0 deletes what earlier runs stored.
+    #[arg(long, value_name = "N", requires = "state", conflicts_with_all = ["delete", "list"], help_heading = "Mode")]
+    pub delete_after_days: Option<u32>,
     /// Fetch only messages whose UIDL is not in the --state file.
     #[arg(long, requires = "state", help_heading = "Mode")]
     pub new_only: bool,
@@ -140,6 +144,7 @@ impl TryFrom<Args> for Options {
             top: if args.headers_only { Some(0) } else { args.top },
             max_size: args.max_size,
             max_messages: args.max_messages,
+            delete_after_days: args.delete_after_days,
         })
     }
 }
@@ -193,6 +198,14 @@ mod tests {
         assert_eq!(o.login, Login::Apop);
         assert_eq!(o.net.retry.retries, 2);
         assert_eq!(o.output, StoreTarget::Mbox("m".into()));
+        let o = parse(&["pop3://h", "--delete-after-days", "7", "--state", "s"]).unwrap();
+        assert_eq!(o.delete_after_days, Some(7));
+        for bad in [
+            &["pop3://h", "--delete-after-days", "7"][..],
+            &["pop3://h", "--delete-after-days", "7", "--state", "s", "--delete"],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]
