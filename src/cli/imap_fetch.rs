@@ -43,6 +43,31 @@ use crate::url::Target;
         UIDVALIDITY the run started with (else the run stops), stored messages not yet deleted or moved \
         are deleted or moved, and the run goes on with the messages not yet stored: none is lost or \
         stored twice.\n\n\
+        Standard output gets one message as it is; several (also with --mailbox or --idle) are written \
+        as an mboxrd stream, each after a \"From \" line and with \">From\" quoting, never run \
+        together.\n\n\
+        --mailbox PATTERN (repeatable; IMAP LIST patterns: * matches any levels, % one level; instead of \
+        a mailbox in the URL) fetches every matching mailbox (not those marked \\Noselect), in name \
+        order, each into its own folder under the output. A name is decoded from modified UTF-7 and split \
+        at the server's hierarchy delimiter; in each level /, \\, . and control characters become _. \
+        With --maildir DIR the folders are Maildir++: INBOX is DIR itself, Work/Projects is \
+        DIR/.Work.Projects; with --mbox DIR or --dir DIR, DIR is a directory holding one mbox file or one \
+        directory per mailbox, named INBOX, Work.Projects. Two mailboxes that map to one name: the second \
+        one fails. --state keeps one entry per mailbox (name and UIDVALIDITY) in the one file (version \
+        2; a version 1 file of a one-mailbox run is read as that mailbox's entry). A mailbox that fails \
+        (refused, changed UIDVALIDITY) is reported and the run goes on with the next; --json prints \
+        {mailboxes: [{mailbox, path, uidvalidity, messages, ...}], error}.\n\n\
+        --idle fetches, then keeps the connection and watches the mailbox: IDLE (RFC 2177), renewed \
+        (DONE, IDLE) every 28 minutes, or without IDLE a NOOP every --interval seconds. When the server \
+        announces new mail (EXISTS) the new messages are fetched with every rule of a normal run (state, \
+        --delete only after the local copy is durable); EXPUNGE and flag changes are noted and the watch \
+        goes on. Without --state the watch remembers in memory what it fetched. A dropped connection, a \
+        BYE, a server silent past the renewal plus --timeout, or a suspend of this machine leads to a \
+        reconnect: at once, then with the --retries backoff (1 s doubling, at most 30 s; without \
+        --retries, for ever); authentication and other permanent failures end the watch. SIGTERM and \
+        SIGINT end it with 143 and 130, the state complete and no temporary file left. --exec CMD runs \
+        CMD with /bin/sh after each batch that stored mail, with FERRY_FETCHED (messages stored) and \
+        FERRY_MAILBOX set; with --json each batch prints one document.\n\n\
         With --json, each message is one record {uid, bytes, status, error, path} with the status words \
         every ferry tool uses: \"ok\" (stored), \"skipped\" (larger than --max-size, or gone from the \
         server meanwhile; error.exit_code 0 and error.message says why) or \"failed\" (error.exit_code \
@@ -146,7 +171,9 @@ const EXAMPLES: &str = "Examples:
   imap-fetch imap://ann@h --starttls --new-only --state ~/.imap-state --maildir M --delete
   imap-fetch imaps://ann@h --search 'UNSEEN' --move-to Processed --mda 'procmail -d ann'
   imap-fetch imaps://ann@h --search 'SUBJECT invoice' --part 2 --decode --dir invoices
-  imap-fetch imaps://ann@h --headers-only --json";
+  imap-fetch imaps://ann@h --headers-only --json
+  imap-fetch imaps://ann@h --mailbox '*' --maildir ~/Mail --new-only --state ~/.imap-state
+  imap-fetch imaps://ann@h --idle --new-only --state s --maildir M --exec 'notify-send \"$FERRY_FETCHED new\"'";
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
@@ -263,11 +290,21 @@ mod tests {
         let o = options(&["imap://h", "--mailbox", "*", "--mailbox", "Work/%"]).unwrap();
         assert_eq!(o.patterns, ["*", "Work/%"]);
         assert!(o.watch.is_none());
-        let o = options(&["imap://h", "--idle", "--idle-interval", "2", "--exec", "true"]).unwrap();
+        let o = options(&[
+            "imap://h",
+            "--idle",
+            "--idle-interval",
+            "2",
+            "--exec",
+            "true",
+        ])
+        .unwrap();
         let w = o.watch.unwrap();
         assert_eq!((w.reidle.as_secs(), w.poll.as_secs()), (2, 60));
         assert_eq!(w.exec.as_deref(), Some("true"));
-        assert!(Args::try_parse_from(["imap-fetch", "imap://h", "--idle", "--mailbox", "*"]).is_err());
+        assert!(
+            Args::try_parse_from(["imap-fetch", "imap://h", "--idle", "--mailbox", "*"]).is_err()
+        );
         assert!(Args::try_parse_from(["imap-fetch", "imap://h", "--exec", "x"]).is_err());
         for bad in [
             vec!["imap://h", "--part", "1..2"],

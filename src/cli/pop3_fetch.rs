@@ -40,6 +40,11 @@ use crate::url::{Scheme, Target};
         not fetched again and their DELE (with --delete) is sent again on the new session. This needs \
         UIDL: without it a message number is not stable across sessions, so only the opening (connect, \
         login) is retried, not a run in progress.\n\n\
+        --delete-after-days N (with --state; usually with --new-only) keeps mail on the server for N \
+        days: the state records when each stored message was first seen (by UIDL; a message stored by an \
+        earlier run without the flag counts from the first run with it), and a run deletes (DELE, \
+        confirmed by QUIT) the stored messages at least N days old; a message never stored is never \
+        deleted. It needs UIDL (exit 6 without it).\n\n\
         --json prints {messages, fetched, deleted, failed, error}; each message has number, uidl, size, \
         stored, deleted, and a status: \"ok\" (stored), \"skipped\" (left alone by design: --max-size, \
         or a deletion pending from an earlier run; error.exit_code 0 says why) or \"failed\" (error.exit_code \
@@ -109,7 +114,8 @@ const EXAMPLES: &str = "Examples:
   pop3-fetch pop3s://ann@h --new-only --state ~/.pop3-state --maildir M    # only what is new
   pop3-fetch pop3s://ann@h --list --json                                   # number, size, UIDL
   pop3-fetch pop3s://ann@h 3 --headers-only                                # header of message 3 to stdout
-  pop3-fetch pop3s://ann@h --mda 'procmail -d ann' --max-size 10M";
+  pop3-fetch pop3s://ann@h --mda 'procmail -d ann' --max-size 10M
+  pop3-fetch pop3s://ann@h --new-only --state s --maildir M --delete-after-days 14  # getmail's delete_after";
 
 impl TryFrom<Args> for Options {
     type Error = Error;
@@ -202,7 +208,14 @@ mod tests {
         assert_eq!(o.delete_after_days, Some(7));
         for bad in [
             &["pop3://h", "--delete-after-days", "7"][..],
-            &["pop3://h", "--delete-after-days", "7", "--state", "s", "--delete"],
+            &[
+                "pop3://h",
+                "--delete-after-days",
+                "7",
+                "--state",
+                "s",
+                "--delete",
+            ],
         ] {
             assert!(parse(bad).is_err(), "{bad:?}");
         }

@@ -504,7 +504,10 @@ fn idle_picks_up_a_delivered_message() {
     assert_eq!(maildir_contents(&dir.path().join("M")).len(), 1);
     let msg = b"From: lda@example.org\nSubject: delivered while idling\n\nhello\n".to_vec();
     let mut lda = std::process::Command::new("/usr/lib/dovecot/dovecot-lda")
-        .args(["-c", &format!("{}/../dovecot.conf", c["FERRY_DOVECOT_USERS_DIR"])])
+        .args([
+            "-c",
+            &format!("{}/../dovecot.conf", c["FERRY_DOVECOT_USERS_DIR"]),
+        ])
         .args(["-d", &u.name, "-f", "lda@example.org"])
         .stdin(std::process::Stdio::piped())
         .spawn()
@@ -562,8 +565,14 @@ fn a_folder_pattern_fetches_every_folder() {
     assert_code(&r, 0);
     let m = dir.path().join("M");
     assert_eq!(maildir_contents(&m), sorted(corpus(3, "inbox")));
-    assert_eq!(maildir_contents(&m.join(".Work")), sorted(corpus(2, "work")));
-    assert_eq!(maildir_contents(&m.join(".Work.Sub")), sorted(corpus(1, "sub")));
+    assert_eq!(
+        maildir_contents(&m.join(".Work")),
+        sorted(corpus(2, "work"))
+    );
+    assert_eq!(
+        maildir_contents(&m.join(".Work.Sub")),
+        sorted(corpus(1, "sub"))
+    );
     assert_eq!(maildir_contents(&m.join(".Archive")), Vec::<Vec<u8>>::new());
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     let names: Vec<&str> = doc["mailboxes"]

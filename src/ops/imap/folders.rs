@@ -13,7 +13,7 @@
 //!   named the same way without the leading dot: `DIR/INBOX`, `DIR/Work.Projects`;
 //! - `--mda`, stdout: every mailbox to the same place (stdout as one mboxrd stream).
 //!
-//! Two mailboxes that map to one name (`a.b` and `a/b`) would mix: the second one fails instead. One
+//! Two mailboxes that map to one name (`a.b` and `a_b`) would mix: the second one fails instead. One
 //! session serves every mailbox; a mailbox that fails for a reason of its own (refused, a changed
 //! UIDVALIDITY, a local write) is reported and the run goes on with the next one on a fresh session; a
 //! dropped connection is retried by the one retry loop and resumes with the mailbox it was fetching.
@@ -245,23 +245,20 @@ fn list(s: &mut Session, opts: &Options) -> Result<Vec<Folder>> {
             });
             continue;
         };
-        let output = local(&opts.output, &name, e.delimiter).and_then(|t| {
-            match &t {
-                Target::Maildir(p) | Target::Mbox(p) | Target::Dir(p) if p != Path::new("-") => {
-                    if !taken.insert(p.clone()) {
-                        return Err(Error::new(
-                            ErrorKind::LocalIo,
-                            format!(
-                                "{}: its local name {} is another mailbox's already",
-                                crate::terminal::escape(&name),
-                                p.display()
-                            ),
-                        ));
-                    }
-                }
-                _ => {}
+        let output = local(&opts.output, &name, e.delimiter).and_then(|t| match &t {
+            Target::Maildir(p) | Target::Mbox(p) | Target::Dir(p)
+                if p != Path::new("-") && !taken.insert(p.clone()) =>
+            {
+                Err(Error::new(
+                    ErrorKind::LocalIo,
+                    format!(
+                        "{}: its local name {} is another mailbox's already",
+                        crate::terminal::escape(&name),
+                        p.display()
+                    ),
+                ))
             }
-            Ok(t)
+            _ => Ok(t),
         });
         out.push(Folder { name, output });
     }

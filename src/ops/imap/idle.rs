@@ -55,7 +55,12 @@ pub struct Watch {
 }
 
 /// Watches the mailbox of `f` until a signal or a failure that retrying cannot mend.
-pub(super) fn run(w: &Watch, conn: &Connector, mut f: Fetcher<'_>, store: &mut Store) -> Result<Outcome> {
+pub(super) fn run(
+    w: &Watch,
+    conn: &Connector,
+    mut f: Fetcher<'_>,
+    store: &mut Store,
+) -> Result<Outcome> {
     f.remember = true;
     let ui = f.ui;
     let open = opener(f.opts.auth);

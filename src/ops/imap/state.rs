@@ -336,6 +336,9 @@ mod tests {
         let b = Book::load(&path, false).unwrap();
         assert_eq!((b.get("INBOX"), b.get("Work")), (Some(one), Some(work)));
         std::fs::write(&path, br#"{"version":3}"#).unwrap();
-        assert_eq!(Book::load(&path, true).unwrap_err().kind(), ErrorKind::LocalIo);
+        assert_eq!(
+            Book::load(&path, true).unwrap_err().kind(),
+            ErrorKind::LocalIo
+        );
     }
 }

@@ -314,11 +314,17 @@ mod tests {
         s.record("a", false).unwrap();
         s.note_first_seen(&["a", "unknown"], 1000).unwrap();
         s.note_first_seen(&["a"], 2000).unwrap();
-        assert_eq!((s.first_seen("a"), s.first_seen("unknown")), (Some(1000), None));
+        assert_eq!(
+            (s.first_seen("a"), s.first_seen("unknown")),
+            (Some(1000), None)
+        );
         s.record("b", false).unwrap();
         s.note_first_seen(&["b"], 3000).unwrap();
         let mut s2 = UidlState::load(&p, ACCOUNT).unwrap();
-        assert_eq!((s2.first_seen("a"), s2.first_seen("b")), (Some(1000), Some(3000)));
+        assert_eq!(
+            (s2.first_seen("a"), s2.first_seen("b")),
+            (Some(1000), Some(3000))
+        );
         s2.confirm_deleted(&["b".to_string()]).unwrap();
         s2.compact(None).unwrap();
         assert_eq!(
