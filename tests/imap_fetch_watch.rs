@@ -362,3 +362,54 @@ fn several_messages_on_stdout_are_mboxrd() {
     assert_eq!(lines[1..5], ["Subject: a", "", ">From x", ""]);
     assert_eq!(lines[6..], ["b", "", ""]);
 }
+
+/// A watch deletes only what is durable: a delivery that fails ends the watch (as it ends a run) with
+/// its error, and the message is left on the server.
+#[test]
+fn idle_with_delete_removes_only_what_was_delivered() {
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        vec![
+            e("A0002 SELECT \"INBOX\""),
+            s("* 1 EXISTS"),
+            s("* OK [UIDVALIDITY 7] UIDs valid"),
+            s("A0002 OK [READ-WRITE] done"),
+        ],
+        search("A0003", "ALL", "1"),
+        fetch_one("A0004", 1, 1, "keep me\r\n"),
+        vec![
+            e("A0005 UID STORE 1 +FLAGS.SILENT (\\Deleted)"),
+            s("A0005 OK done"),
+            e("A0006 UID EXPUNGE 1"),
+            s("* 1 EXPUNGE"),
+            s("A0006 OK done"),
+        ],
+        idle_start("A0007"),
+        vec![s("* 1 EXISTS")],
+        idle_done("A0007"),
+        search("A0008", "UID 2:* (ALL)", "2"),
+        // The MDA refuses this one: no STORE, no EXPUNGE.
+        fetch_one("A0009", 1, 2, "refuse me\r\n"),
+        vec![Drain],
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "imap-fetch",
+        &[
+            &url(&srv, ""),
+            "--idle",
+            "--delete",
+            "--mda",
+            "cat > msg.$$; if grep -q refuse msg.$$; then exit 75; fi",
+        ],
+        &[],
+    );
+    let seen = srv.finish();
+    assert_code(&r, 8);
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("A0009 UID FETCH 2 (UID BODY.PEEK[])")
+    );
+    assert!(r.stderr.contains("UID 2: the MDA"), "{}", r.stderr);
+}

@@ -64,7 +64,8 @@ use crate::url::Target;
         goes on. Without --state the watch remembers in memory what it fetched. A dropped connection, a \
         BYE, a server silent past the renewal plus --timeout, or a suspend of this machine leads to a \
         reconnect: at once, then with the --retries backoff (1 s doubling, at most 30 s; without \
-        --retries, for ever); authentication and other permanent failures end the watch. SIGTERM and \
+        --retries, for ever); authentication and other permanent failures end the watch, as does a \
+        message that cannot be stored (nothing is deleted for it). SIGTERM and \
         SIGINT end it with 143 and 130, the state complete and no temporary file left. --exec CMD runs \
         CMD with /bin/sh after each batch that stored mail, with FERRY_FETCHED (messages stored) and \
         FERRY_MAILBOX set; with --json each batch prints one document.\n\n\

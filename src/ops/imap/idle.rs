@@ -16,7 +16,9 @@
 //! and the connection (likely dead) is replaced at once. Reconnecting is the one retry loop's
 //! ([`with_retries`]): a session that broke after it was watching starts a fresh loop (an immediate
 //! reconnect, then the usual backoff), so a long watch is not charged for a drop a week ago. Without
-//! `--retries N` a watch retries for ever; authentication, TLS and other permanent failures end it.
+//! `--retries N` a watch retries for ever; authentication, TLS and other permanent failures end it, and
+//! so does a message that cannot be stored (a full disk, an MDA refusing it), as it ends a normal run:
+//! nothing is deleted for it, and a watch restarted (by systemd, say) tries it again.
 //!
 //! SIGTERM/SIGINT end the process through `crate::signals` (exit 143/130): the state file is always
 //! complete on disk (each write is atomic) and every temporary file is removed by the signal thread.
@@ -127,6 +129,10 @@ fn watch(w: &Watch, f: &mut Fetcher<'_>, s: &mut Session, store: &mut Store) -> 
 /// One IDLE: until new mail is announced, the server ends it, or the re-IDLE interval passed.
 fn idle(w: &Watch, s: &mut Session) -> Result<()> {
     let tag = s.idle()?;
+    if s.arrived() {
+        // Announced before the server's `+`: no need to wait for more.
+        return s.idle_done(&tag);
+    }
     let until = Instant::now() + w.reidle;
     loop {
         let (wall, mono) = (SystemTime::now(), Instant::now());
