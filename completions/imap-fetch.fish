@@ -5,6 +5,10 @@ complete -c imap-fetch -l state -d 'The state file: UIDVALIDITY and last UID (cr
 complete -c imap-fetch -l max-size -d 'Skip messages larger than BYTES (RFC822.SIZE; suffixes k, M, G: powers of 1024)' -r
 complete -c imap-fetch -l max-messages -d 'Fetch at most N messages in this run (the oldest first)' -r
 complete -c imap-fetch -l batch -d 'UIDs per UID FETCH command' -r
+complete -c imap-fetch -l mailbox -d 'Fetch every mailbox matching the LIST pattern PATTERN (`*` any levels, `%` one level; repeatable), each into its own folder under the output: Maildir++ `.A.B` subfolders of --maildir (INBOX is the Maildir itself), or one mbox file / directory per mailbox in the --mbox / --dir directory, named A.B. Instead of a mailbox in the URL' -r
+complete -c imap-fetch -l interval -d 'With --idle on a server without IDLE: seconds between polls (NOOP)' -r
+complete -c imap-fetch -l idle-interval -d 'Seconds between DONE + IDLE renewals (tests)' -r
+complete -c imap-fetch -l exec -d 'With --idle: run CMD (with /bin/sh) after each batch that stored mail; FERRY_FETCHED holds the number of messages stored, FERRY_MAILBOX the mailbox' -r
 complete -c imap-fetch -l auth -d 'SASL mechanism for AUTHENTICATE: plain, login, xoauth2, oauthbearer (default: PLAIN or LOGIN when the server offers SASL, else LOGIN)' -r
 complete -c imap-fetch -l maildir -d 'Deliver into the Maildir DIR (tmp, fsync, then new/; created if missing)' -r -F
 complete -c imap-fetch -l mbox -d 'Append to the mbox FILE (mboxrd quoting, locked; a failed write is rolled back)' -r -F
@@ -28,6 +32,7 @@ complete -c imap-fetch -l headers-only -d 'Fetch only each message\'s header (BO
 complete -c imap-fetch -l decode -d 'With --part: decode the part\'s Content-Transfer-Encoding (base64, quoted-printable)'
 complete -c imap-fetch -l delete -d 'Delete each message on the server once it is stored locally (UID STORE \\Deleted, then UID EXPUNGE with UIDPLUS, else EXPUNGE)'
 complete -c imap-fetch -l new-only -d 'Fetch only messages newer than those recorded in the --state file'
+complete -c imap-fetch -l idle -d 'After fetching, keep watching the mailbox (IDLE; NOOP every --interval without it) and fetch new mail as it arrives, reconnecting after a drop; stop with SIGTERM or SIGINT'
 complete -c imap-fetch -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c imap-fetch -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c imap-fetch -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'

@@ -23,12 +23,16 @@ _pop3__fetch() {
 
     case "${cmd}" in
         pop3__fetch)
-            opts="-l -k -u -v -q -h -V --list --delete --new-only --state --top --headers-only --max-size --max-messages --apop --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
+            opts="-l -k -u -v -q -h -V --list --delete --delete-after-days --new-only --state --top --headers-only --max-size --max-messages --apop --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
             fi
             case "${prev}" in
+                --delete-after-days)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --state)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0

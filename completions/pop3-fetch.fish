@@ -1,3 +1,4 @@
+complete -c pop3-fetch -l delete-after-days -d 'Delete each message on the server N days after it was first stored (the first-seen time is kept in the --state file, by UIDL; needs UIDL). 0 deletes what earlier runs stored' -r
 complete -c pop3-fetch -l state -d 'The UIDL state file (created if missing; rewritten atomically)' -r -F
 complete -c pop3-fetch -l top -d 'Fetch only the header and the first N body lines of each message (TOP)' -r
 complete -c pop3-fetch -l max-size -d 'Skip messages larger than BYTES (suffixes k, M, G: powers of 1024)' -r

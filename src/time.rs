@@ -26,6 +26,21 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (yoe + era * 400 + i64::from(m <= 2), m, d)
 }
 
+/// Seconds since the Unix epoch, now. In the test build (the `fault-injection` feature, never a release
+/// build) `FERRY_TEST_NOW=SECS` replaces the clock, so a test can say "ten days later" without waiting.
+pub fn now_secs() -> i64 {
+    #[cfg(feature = "fault-injection")]
+    if let Some(t) = std::env::var("FERRY_TEST_NOW")
+        .ok()
+        .and_then(|v| v.parse::<i64>().ok())
+    {
+        return t;
+    }
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -140,7 +140,12 @@ fn sasl_ir_then_batches_to_stdout() {
     let (r, _dir) = run("imap-fetch", &[&url(&srv, "Sent"), "--batch", "2", "-q"]);
     srv.finish();
     assert_code(&r, 0);
-    assert_eq!(r.stdout_str(), "a\nb\nc\n");
+    // Several messages on stdout: mboxrd, never bodies run together (issue 17, item 7).
+    let out = r.stdout_str();
+    let (from, rest): (Vec<&str>, Vec<&str>) = out
+        .split('\n')
+        .partition(|l| l.starts_with("From MAILER-DAEMON "));
+    assert_eq!((from.len(), rest), (3, vec!["a", "", "b", "", "c", "", ""]));
 }
 
 #[test]

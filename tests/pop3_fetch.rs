@@ -861,3 +861,72 @@ fn a_run_holding_the_state_lock_keeps_a_second_one_out() {
     let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
     assert_code(&r, 3);
 }
+
+/// Issue 17, item 6: `--delete-after-days N` deletes a message N days after it was first stored — by the
+/// clock of `FERRY_TEST_NOW` — and never one that was not stored.
+#[test]
+fn delete_after_days_deletes_stored_mail_n_days_later() {
+    const DAY: i64 = 86_400;
+    let d = tempfile::tempdir().unwrap();
+    let at = |day: i64, srv: &Server| {
+        let now = (1_700_000_000 + day * DAY).to_string();
+        let u = url(srv);
+        run_in(
+            d.path(),
+            "pop3-fetch",
+            &[
+                &u,
+                "--maildir",
+                "M",
+                "--new-only",
+                "--state",
+                "st",
+                "--max-size",
+                "100",
+                "--delete-after-days",
+                "3",
+            ],
+            &[("FERRY_PASSWORD", "pw"), ("FERRY_TEST_NOW", &now)],
+        )
+    };
+    // Day 0: a is stored; b is too large, so never stored.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (5000, "b")]),
+        vec![e("RETR 1")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    assert_code(&at(0, &srv), 0);
+    srv.finish();
+    // Day 2: c arrives; a is two days old and stays.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (5000, "b"), (10, "c")]),
+        vec![e("RETR 3")],
+        body(MSG),
+        vec![e("QUIT"), s("+OK")],
+    ]));
+    assert_code(&at(2, &srv), 0);
+    srv.finish();
+    // Day 3: a goes; c (one day old) and b (never stored) stay.
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(10, "a"), (5000, "b"), (10, "c")]),
+        vec![e("DELE 1"), s("+OK"), e("QUIT"), s("+OK")],
+    ]));
+    let r = at(3, &srv);
+    assert_code(&r, 0);
+    srv.finish();
+    assert_eq!(names_in(&d.path().join("M/new")).len(), 2);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("st")).unwrap(),
+        format!(
+            "ferry pop3-fetch state 1\naccount ann@127.0.0.1\nS c\nT {} c\n",
+            1_700_000_000 + 2 * DAY
+        )
+    );
+}

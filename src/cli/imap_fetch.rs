@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 use crate::imap::{PartNumber, Section, quote};
 use crate::ops::imap::connect::IMAP_SCHEMES;
 use crate::ops::imap::fetch::{Options, Removal};
+use crate::ops::imap::idle::{REIDLE, Watch};
 use crate::sasl::Mechanism;
 use crate::url::Target;
 
@@ -42,6 +43,32 @@ use crate::url::Target;
         UIDVALIDITY the run started with (else the run stops), stored messages not yet deleted or moved \
         are deleted or moved, and the run goes on with the messages not yet stored: none is lost or \
         stored twice.\n\n\
+        Standard output gets one message as it is; several (also with --mailbox or --idle) are written \
+        as an mboxrd stream, each after a \"From \" line and with \">From\" quoting, never run \
+        together.\n\n\
+        --mailbox PATTERN (repeatable; IMAP LIST patterns: * matches any levels, % one level; instead of \
+        a mailbox in the URL) fetches every matching mailbox (not those marked \\Noselect), in name \
+        order, each into its own folder under the output. A name is decoded from modified UTF-7 and split \
+        at the server's hierarchy delimiter; in each level /, \\, . and control characters become _. \
+        With --maildir DIR the folders are Maildir++: INBOX is DIR itself, Work/Projects is \
+        DIR/.Work.Projects; with --mbox DIR or --dir DIR, DIR is a directory holding one mbox file or one \
+        directory per mailbox, named INBOX, Work.Projects. Two mailboxes that map to one name: the second \
+        one fails. --state keeps one entry per mailbox (name and UIDVALIDITY) in the one file (version \
+        2; a version 1 file of a one-mailbox run is read as that mailbox's entry). A mailbox that fails \
+        (refused, changed UIDVALIDITY) is reported and the run goes on with the next; --json prints \
+        {mailboxes: [{mailbox, path, uidvalidity, messages, ...}], error}.\n\n\
+        --idle fetches, then keeps the connection and watches the mailbox: IDLE (RFC 2177), renewed \
+        (DONE, IDLE) every 28 minutes, or without IDLE a NOOP every --interval seconds. When the server \
+        announces new mail (EXISTS) the new messages are fetched with every rule of a normal run (state, \
+        --delete only after the local copy is durable); EXPUNGE and flag changes are noted and the watch \
+        goes on. Without --state the watch remembers in memory what it fetched. A dropped connection, a \
+        BYE, a server silent past the renewal plus --timeout, or a suspend of this machine leads to a \
+        reconnect: at once, then with the --retries backoff (1 s doubling, at most 30 s; without \
+        --retries, for ever); authentication and other permanent failures end the watch, as does a \
+        message that cannot be stored (nothing is deleted for it). SIGTERM and \
+        SIGINT end it with 143 and 130, the state complete and no temporary file left. --exec CMD runs \
+        CMD with /bin/sh after each batch that stored mail, with FERRY_FETCHED (messages stored) and \
+        FERRY_MAILBOX set; with --json each batch prints one document.\n\n\
         With --json, each message is one record {uid, bytes, status, error, path} with the status words \
         every ferry tool uses: \"ok\" (stored), \"skipped\" (larger than --max-size, or gone from the \
         server meanwhile; error.exit_code 0 and error.message says why) or \"failed\" (error.exit_code \
@@ -107,6 +134,26 @@ pub struct Args {
     /// UIDs per UID FETCH command.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10000), help_heading = "Mode")]
     pub batch: u32,
+    /// Fetch every mailbox matching the LIST pattern PATTERN (`*` any levels, `%` one level;
+    /// repeatable), each into its own folder under the output: Maildir++ `.A.B` subfolders of --maildir
+    /// (INBOX is the Maildir itself), or one mbox file / directory per mailbox in the --mbox / --dir
+    /// directory, named A.B. Instead of a mailbox in the URL.
+    #[arg(long = "mailbox", value_name = "PATTERN", help_heading = "Mode")]
+    pub mailboxes: Vec<String>,
+    /// After fetching, keep watching the mailbox (IDLE; NOOP every --interval without it) and fetch new
+    /// mail as it arrives, reconnecting after a drop; stop with SIGTERM or SIGINT.
+    #[arg(long, conflicts_with = "mailboxes", help_heading = "Mode")]
+    pub idle: bool,
+    /// With --idle on a server without IDLE: seconds between polls (NOOP).
+    #[arg(long, value_name = "SECS", default_value_t = 60, requires = "idle", value_parser = clap::value_parser!(u64).range(1..=86400), help_heading = "Mode")]
+    pub interval: u64,
+    /// Seconds between DONE + IDLE renewals (tests).
+    #[arg(long, value_name = "SECS", hide = true, requires = "idle", value_parser = clap::value_parser!(u64).range(1..=1740))]
+    pub idle_interval: Option<u64>,
+    /// With --idle: run CMD (with /bin/sh) after each batch that stored mail; FERRY_FETCHED holds the
+    /// number of messages stored, FERRY_MAILBOX the mailbox.
+    #[arg(long, value_name = "CMD", requires = "idle", help_heading = "Mode")]
+    pub exec: Option<String>,
     /// SASL mechanism for AUTHENTICATE: plain, login, xoauth2, oauthbearer (default: PLAIN or LOGIN when
     /// the server offers SASL, else LOGIN).
     #[arg(long, value_name = "MECH", value_parser = parse_mechanism, help_heading = "Credentials")]
@@ -125,7 +172,9 @@ const EXAMPLES: &str = "Examples:
   imap-fetch imap://ann@h --starttls --new-only --state ~/.imap-state --maildir M --delete
   imap-fetch imaps://ann@h --search 'UNSEEN' --move-to Processed --mda 'procmail -d ann'
   imap-fetch imaps://ann@h --search 'SUBJECT invoice' --part 2 --decode --dir invoices
-  imap-fetch imaps://ann@h --headers-only --json";
+  imap-fetch imaps://ann@h --headers-only --json
+  imap-fetch imaps://ann@h --mailbox '*' --maildir ~/Mail --new-only --state ~/.imap-state
+  imap-fetch imaps://ann@h --idle --new-only --state s --maildir M --exec 'notify-send \"$FERRY_FETCHED new\"'";
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
@@ -162,9 +211,25 @@ impl TryFrom<Args> for Options {
         let target = Target::parse(&args.url, IMAP_SCHEMES)?;
         let mailbox = match target.path.trim_end_matches('/') {
             "" => "INBOX".to_string(),
+            p if !args.mailboxes.is_empty() => {
+                return Err(Error::usage(format!(
+                    "the URL names mailbox {}, and --mailbox names others: give one or the other",
+                    crate::terminal::escape(p)
+                )));
+            }
             p => p.to_string(),
         };
         quote::mailbox(&mailbox)?;
+        for p in &args.mailboxes {
+            quote::mailbox(p)?;
+        }
+        let watch = args.idle.then(|| Watch {
+            reidle: args
+                .idle_interval
+                .map_or(REIDLE, std::time::Duration::from_secs),
+            poll: std::time::Duration::from_secs(args.interval),
+            exec: args.exec.clone(),
+        });
         let batch = usize::try_from(args.batch)
             .map_err(|_| Error::usage("--batch: too large for this machine"))?;
         Ok(Options {
@@ -182,6 +247,8 @@ impl TryFrom<Args> for Options {
             max_messages: args.max_messages,
             batch,
             output: args.output.target(),
+            patterns: args.mailboxes,
+            watch,
         })
     }
 }
@@ -221,11 +288,32 @@ mod tests {
         assert_eq!(o.removal, Removal::Move("Done".into()));
         assert_eq!(o.state, Some(PathBuf::from("s.json")));
         assert_eq!(o.net.retry.retries, 3);
+        let o = options(&["imap://h", "--mailbox", "*", "--mailbox", "Work/%"]).unwrap();
+        assert_eq!(o.patterns, ["*", "Work/%"]);
+        assert!(o.watch.is_none());
+        let o = options(&[
+            "imap://h",
+            "--idle",
+            "--idle-interval",
+            "2",
+            "--exec",
+            "true",
+        ])
+        .unwrap();
+        let w = o.watch.unwrap();
+        assert_eq!((w.reidle.as_secs(), w.poll.as_secs()), (2, 60));
+        assert_eq!(w.exec.as_deref(), Some("true"));
+        assert!(
+            Args::try_parse_from(["imap-fetch", "imap://h", "--idle", "--mailbox", "*"]).is_err()
+        );
+        assert!(Args::try_parse_from(["imap-fetch", "imap://h", "--exec", "x"]).is_err());
         for bad in [
             vec!["imap://h", "--part", "1..2"],
             vec!["imap://h", "--search", "ALL\r\nA1 LOGOUT"],
             vec!["imap://h", "--delete", "--timeout", "0"],
             vec!["pop3://h"],
+            vec!["imap://h/Work", "--mailbox", "*"],
+            vec!["imap://h", "--mailbox", "a\r\nb"],
         ] {
             let e = options(&bad).err().map(|e| e.kind());
             assert_eq!(e, Some(crate::error::ErrorKind::Usage), "{bad:?}");

@@ -40,6 +40,11 @@ use crate::url::{Scheme, Target};
         not fetched again and their DELE (with --delete) is sent again on the new session. This needs \
         UIDL: without it a message number is not stable across sessions, so only the opening (connect, \
         login) is retried, not a run in progress.\n\n\
+        --delete-after-days N (with --state; usually with --new-only) keeps mail on the server for N \
+        days: the state records when each stored message was first seen (by UIDL; a message stored by an \
+        earlier run without the flag counts from the first run with it), and a run deletes (DELE, \
+        confirmed by QUIT) the stored messages at least N days old; a message never stored is never \
+        deleted. It needs UIDL (exit 6 without it).\n\n\
         --json prints {messages, fetched, deleted, failed, error}; each message has number, uidl, size, \
         stored, deleted, and a status: \"ok\" (stored), \"skipped\" (left alone by design: --max-size, \
         or a deletion pending from an earlier run; error.exit_code 0 says why) or \"failed\" (error.exit_code \
@@ -61,6 +66,10 @@ pub struct Args {
     /// Delete each message on the server once it is stored locally (default: keep).
     #[arg(long, help_heading = "Mode")]
     pub delete: bool,
+    /// Delete each message on the server N days after it was first stored (the first-seen time is kept
+    /// in the --state file, by UIDL; needs UIDL). 0 deletes what earlier runs stored.
+    #[arg(long, value_name = "N", requires = "state", conflicts_with_all = ["delete", "list"], help_heading = "Mode")]
+    pub delete_after_days: Option<u32>,
     /// Fetch only messages whose UIDL is not in the --state file.
     #[arg(long, requires = "state", help_heading = "Mode")]
     pub new_only: bool,
@@ -105,7 +114,8 @@ const EXAMPLES: &str = "Examples:
   pop3-fetch pop3s://ann@h --new-only --state ~/.pop3-state --maildir M    # only what is new
   pop3-fetch pop3s://ann@h --list --json                                   # number, size, UIDL
   pop3-fetch pop3s://ann@h 3 --headers-only                                # header of message 3 to stdout
-  pop3-fetch pop3s://ann@h --mda 'procmail -d ann' --max-size 10M";
+  pop3-fetch pop3s://ann@h --mda 'procmail -d ann' --max-size 10M
+  pop3-fetch pop3s://ann@h --new-only --state s --maildir M --delete-after-days 14  # getmail's delete_after";
 
 impl TryFrom<Args> for Options {
     type Error = Error;
@@ -140,6 +150,7 @@ impl TryFrom<Args> for Options {
             top: if args.headers_only { Some(0) } else { args.top },
             max_size: args.max_size,
             max_messages: args.max_messages,
+            delete_after_days: args.delete_after_days,
         })
     }
 }
@@ -193,6 +204,21 @@ mod tests {
         assert_eq!(o.login, Login::Apop);
         assert_eq!(o.net.retry.retries, 2);
         assert_eq!(o.output, StoreTarget::Mbox("m".into()));
+        let o = parse(&["pop3://h", "--delete-after-days", "7", "--state", "s"]).unwrap();
+        assert_eq!(o.delete_after_days, Some(7));
+        for bad in [
+            &["pop3://h", "--delete-after-days", "7"][..],
+            &[
+                "pop3://h",
+                "--delete-after-days",
+                "7",
+                "--state",
+                "s",
+                "--delete",
+            ],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

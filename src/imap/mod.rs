@@ -12,6 +12,7 @@
 pub mod capability;
 pub mod dialect;
 pub mod fetch_items;
+pub mod idle;
 pub mod mailbox;
 pub mod quote;
 pub mod response;
@@ -31,6 +32,7 @@ use crate::url::Target;
 pub use capability::{Capabilities, Capability};
 pub use dialect::{BodySink, ImapDialect, Literals};
 pub use fetch_items::{FetchItems, PartNumber, Section};
+pub use idle::Idled;
 pub use mailbox::{Mailbox, MailboxStatus, Selected};
 pub use quote::Part;
 pub use response::{Body, Fetch, ListEntry, Response, Status, StatusText};
@@ -61,6 +63,8 @@ pub struct Session<S: Wire = Stream> {
     config: Config,
     /// Messages in the selected mailbox, as last announced.
     pub exists: u32,
+    /// An EXISTS announced more messages than `exists` held (see [`Session::take_arrived`]).
+    arrived: bool,
 }
 
 /// The error for a NO or BAD completion of `what`.
@@ -141,6 +145,7 @@ impl<S: Wire> Session<S> {
             port,
             config: config.clone(),
             exists: 0,
+            arrived: false,
         };
         let preauth = s.greeting()?;
         if config.session.starttls && !s.pp.is_tls() {
@@ -395,7 +400,10 @@ impl<S: Wire> Session<S> {
         data: &mut dyn FnMut(Response) -> Result<()>,
     ) -> Result<()> {
         match r {
-            Response::Exists(n) => self.exists = n,
+            Response::Exists(n) => {
+                self.arrived |= n > self.exists;
+                self.exists = n;
+            }
             Response::Expunge(_) => self.exists = self.exists.saturating_sub(1),
             _ => {}
         }

@@ -453,3 +453,143 @@ fn kill_nine_and_rerun_loses_and_duplicates_nothing() {
     assert_eq!(maildir_contents(&dir.path().join("M")), sorted(seeds));
     assert_eq!(messages_in(&c, &u, "INBOX"), 0);
 }
+
+/// Issue 17, item 5: a watching imap-fetch (`--idle`) stores a message Dovecot's LDA delivers while it
+/// idles, as soon as Dovecot announces it; SIGTERM then ends it with 143 and a complete state.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
+fn idle_picks_up_a_delivered_message() {
+    use std::io::{BufRead, BufReader};
+    use std::sync::{Arc, Mutex};
+    let Some(c) = cfg() else { return };
+    let u = User::new(&c, "idle", &[]);
+    u.seed(None, &corpus(1, "before"), "b");
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = spawn_in(
+        dir.path(),
+        "imap-fetch",
+        &[
+            &u.url(&c, false, ""),
+            "--idle",
+            "--maildir",
+            "M",
+            "--new-only",
+            "--state",
+            "s.json",
+            "-v",
+        ],
+        &[],
+        false,
+    );
+    // The transcript on stderr says when the client idles.
+    let log = Arc::new(Mutex::new(String::new()));
+    let err = child.stderr.take().unwrap();
+    let log2 = log.clone();
+    std::thread::spawn(move || {
+        for line in BufReader::new(err).lines().map_while(Result::ok) {
+            let mut l = log2.lock().unwrap();
+            l.push_str(&line);
+            l.push('\n');
+        }
+    });
+    let idling = |n: usize| log.lock().unwrap().matches("< + idling").count() >= n;
+    assert!(
+        wait_until(Duration::from_secs(20), || idling(1)),
+        "{}",
+        log.lock().unwrap()
+    );
+    assert_eq!(maildir_contents(&dir.path().join("M")).len(), 1);
+    let msg = b"From: lda@example.org\nSubject: delivered while idling\n\nhello\n".to_vec();
+    let mut lda = std::process::Command::new("/usr/lib/dovecot/dovecot-lda")
+        .args([
+            "-c",
+            &format!("{}/../dovecot.conf", c["FERRY_DOVECOT_USERS_DIR"]),
+        ])
+        .args(["-d", &u.name, "-f", "lda@example.org"])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(&mut lda.stdin.take().unwrap(), &msg).unwrap();
+    assert!(lda.wait().unwrap().success());
+    let delivered = std::time::Instant::now();
+    assert!(
+        wait_until(Duration::from_secs(20), || {
+            maildir_contents(&dir.path().join("M")).len() == 2
+        }),
+        "{}",
+        log.lock().unwrap()
+    );
+    // A measurement, not an assertion (the machine is shared): Dovecot's EXISTS comes within its
+    // notify interval, the fetch right after.
+    eprintln!("stored {:?} after delivery", delivered.elapsed());
+    assert!(wait_until(Duration::from_secs(20), || idling(2)));
+    let (code, _) = signal_and_wait(&mut child, libc::SIGTERM);
+    assert_eq!(code, Some(143), "{}", log.lock().unwrap());
+    assert!(maildir_contents(&dir.path().join("M")).contains(&msg));
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(state["last_uid"], 2);
+    assert_eq!(names_in(&dir.path().join("M/tmp")), Vec::<String>::new());
+}
+
+/// Issue 17, item 4: `--mailbox '*'` fetches every Dovecot folder into Maildir++ subfolders, each with
+/// its own state; a second run finds nothing new.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
+fn a_folder_pattern_fetches_every_folder() {
+    let Some(c) = cfg() else { return };
+    let u = User::new(&c, "folders", &["Work", "Work.Sub", "Archive"]);
+    u.seed(None, &corpus(3, "inbox"), "i");
+    u.seed(Some("Work"), &corpus(2, "work"), "w");
+    u.seed(Some("Work.Sub"), &corpus(1, "sub"), "s");
+    let dir = tempfile::tempdir().unwrap();
+    let args = [
+        u.url(&c, false, ""),
+        "--mailbox".into(),
+        "*".into(),
+        "--maildir".into(),
+        "M".into(),
+        "--new-only".into(),
+        "--state".into(),
+        "s.json".into(),
+        "--json".into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 0);
+    let m = dir.path().join("M");
+    assert_eq!(maildir_contents(&m), sorted(corpus(3, "inbox")));
+    assert_eq!(
+        maildir_contents(&m.join(".Work")),
+        sorted(corpus(2, "work"))
+    );
+    assert_eq!(
+        maildir_contents(&m.join(".Work.Sub")),
+        sorted(corpus(1, "sub"))
+    );
+    assert_eq!(maildir_contents(&m.join(".Archive")), Vec::<Vec<u8>>::new());
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let names: Vec<&str> = doc["mailboxes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["mailbox"].as_str().unwrap())
+        .collect();
+    assert_eq!(names, ["Archive", "INBOX", "Work", "Work.Sub"]);
+    let state: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("s.json")).unwrap()).unwrap();
+    assert_eq!(state["mailboxes"].as_array().unwrap().len(), 4);
+    // Again: nothing new anywhere.
+    let r = run_in(dir.path(), "imap-fetch", &args, &[]);
+    assert_code(&r, 0);
+    let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    for f in doc["mailboxes"].as_array().unwrap() {
+        assert_eq!(f["messages"], serde_json::json!([]), "{f}");
+    }
+}

@@ -33,7 +33,7 @@ use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui, wi
 use crate::ops::imap::connect::opener;
 use crate::ops::imap::pool::{Done, Pool};
 use crate::ops::imap::slot::{Mem, NoBodies, Out, PartInfo, Slot, file_name, transfer_encoding};
-use crate::ops::imap::state::{Fnv, Pending, State, already_stored};
+use crate::ops::imap::state::{Book, Fnv, Pending, State, already_stored};
 use crate::sasl::Mechanism;
 use crate::state::{LOCK_WAIT, RunLock};
 use crate::store::{Store, Target, ToLf};
@@ -88,6 +88,11 @@ pub struct Options {
     pub batch: usize,
     /// Where messages go.
     pub output: Target,
+    /// `--mailbox PATTERN` (repeatable): LIST patterns; each mailbox they match goes into its own
+    /// folder under the output (see `folders`). Empty: [`Options::mailbox`] alone, into the output.
+    pub patterns: Vec<String>,
+    /// `--idle`: keep watching the mailbox after the first fetch.
+    pub watch: Option<crate::ops::imap::idle::Watch>,
 }
 
 /// One message's result, as printed with `--json`.
@@ -121,7 +126,9 @@ pub struct Summary {
     pub error: Option<ErrorJson>,
 }
 
-/// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled.
+/// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled;
+/// with `--mailbox`, every matching mailbox in turn (`folders`); with `--idle`, for as long as the
+/// process lives (`idle`).
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
     // One run per state file: two at once would both fetch (and store) every new message.
@@ -129,29 +136,24 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Some(p) => Some(RunLock::state(p, opts.net.timeout.min(LOCK_WAIT))?),
         None => None,
     };
-    let mut store = Store::open(opts.output.clone())?;
-    let pool = match &opts.output {
-        Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(&opts.output, COMMIT_THREADS)?),
-        _ => None,
+    let book = match &opts.state {
+        Some(p) => Some(Book::load(p, !opts.patterns.is_empty())?),
+        None => None,
     };
-    let mut f = Fetcher {
-        opts,
-        ui,
-        state: None,
-        summary: Summary {
-            mailbox: opts.mailbox.clone(),
-            uidvalidity: None,
-            messages: Vec::new(),
-            deleted: 0,
-            moved: 0,
-            error: None,
-        },
-        selected: false,
-        plan: None,
-        to_remove: Vec::new(),
-        pool,
-        progress: Advance::default(),
+    if !opts.patterns.is_empty() {
+        return crate::ops::imap::folders::run(opts, ui, &conn, book);
+    }
+    // Several messages on stdout are an mbox (mboxrd), never bodies run together; a watch may fetch
+    // any number, so it is one from the start.
+    let output = match (&opts.output, &opts.watch) {
+        (Target::Stdout, Some(_)) => stdout_mbox(),
+        (t, _) => t.clone(),
     };
+    let mut store = Store::open(output.clone())?;
+    let mut f = Fetcher::new(opts, ui, &opts.mailbox, &output, book)?;
+    if let Some(w) = &opts.watch {
+        return crate::ops::imap::idle::run(w, &conn, f, &mut store);
+    }
     let open = opener(opts.auth);
     let result = with_retries(&opts.net.retry, ui, |_| {
         let mut s = conn.open_once(&open)?;
@@ -173,12 +175,24 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     f.finish(result.err())
 }
 
-/// The run: its state, results and plan, kept across sessions.
-struct Fetcher<'a> {
-    opts: &'a Options,
-    ui: &'a Ui,
+/// Standard output as mboxrd (`--mbox -`).
+pub(super) fn stdout_mbox() -> Target {
+    Target::Mbox(PathBuf::from("-"))
+}
+
+/// The run of one mailbox: its state, results and plan, kept across sessions.
+pub(super) struct Fetcher<'a> {
+    pub(super) opts: &'a Options,
+    pub(super) ui: &'a Ui,
+    /// The mailbox (UTF-8).
+    mailbox: String,
+    /// The state file, when there is one.
+    pub(super) book: Option<Book>,
+    /// This mailbox's state: from the file, or (watching without one) kept in memory only.
     state: Option<State>,
-    summary: Summary,
+    /// Keep a state in memory even without a file (a watch must know what it fetched already).
+    pub(super) remember: bool,
+    pub(super) summary: Summary,
     /// Whether a session of this run selected the mailbox (its UIDVALIDITY is the run's).
     selected: bool,
     /// The UIDs to fetch, decided by the first session that searched.
@@ -189,16 +203,51 @@ struct Fetcher<'a> {
     progress: Advance,
 }
 
-impl Fetcher<'_> {
+impl<'a> Fetcher<'a> {
+    /// The run of `mailbox` into `output` (commit threads for a Maildir or `--dir`).
+    pub(super) fn new(
+        opts: &'a Options,
+        ui: &'a Ui,
+        mailbox: &str,
+        output: &Target,
+        book: Option<Book>,
+    ) -> Result<Fetcher<'a>> {
+        let pool = match output {
+            Target::Maildir(_) | Target::Dir(_) => Some(Pool::new(output, COMMIT_THREADS)?),
+            _ => None,
+        };
+        Ok(Fetcher {
+            opts,
+            ui,
+            mailbox: mailbox.to_string(),
+            book,
+            state: None,
+            remember: false,
+            summary: Summary {
+                mailbox: mailbox.to_string(),
+                uidvalidity: None,
+                messages: Vec::new(),
+                deleted: 0,
+                moved: 0,
+                error: None,
+            },
+            selected: false,
+            plan: None,
+            to_remove: Vec::new(),
+            pool,
+            progress: Advance::default(),
+        })
+    }
+
     fn warn(&self, msg: &str) {
         self.ui.note(&format!("warning: {msg}"));
     }
 
-    fn save_state(&mut self) -> Result<()> {
-        match (&mut self.state, &self.opts.state) {
-            (Some(st), Some(p)) => {
+    pub(super) fn save_state(&mut self) -> Result<()> {
+        match (&mut self.state, &mut self.book) {
+            (Some(st), Some(book)) => {
                 st.delete = self.to_remove.clone();
-                st.save(p)
+                book.save(st)
             }
             _ => Ok(()),
         }
@@ -206,8 +255,14 @@ impl Fetcher<'_> {
 
     /// One session's share of the run: select, check, finish pending removals, search (once), fetch
     /// the UIDs not yet handled.
-    fn session(&mut self, s: &mut Session, store: &mut Store) -> Result<()> {
-        let mailbox = &self.opts.mailbox;
+    pub(super) fn session(&mut self, s: &mut Session, store: &mut Store) -> Result<()> {
+        self.select(s, store)?;
+        self.pass(s, store)
+    }
+
+    /// Selects the mailbox (EXAMINE unless writing) and checks it is the one the run started with.
+    pub(super) fn select(&mut self, s: &mut Session, store: &Store) -> Result<()> {
+        let mailbox = &self.mailbox;
         let writing = self.opts.removal != Removal::Keep || self.opts.mark_seen;
         let sel = s.select(mailbox, !writing)?;
         if writing && sel.read_only {
@@ -236,13 +291,25 @@ impl Fetcher<'_> {
             self.selected = true;
             self.summary.uidvalidity = sel.uidvalidity;
         }
-        if self.opts.state.is_some() && self.state.is_none() {
+        if (self.book.is_some() || self.remember) && self.state.is_none() {
             self.load_state(store, sel.uidvalidity)?;
         }
+        Ok(())
+    }
+
+    /// Removals still due, the search (once per pass), and the batches of what is not yet handled.
+    pub(super) fn pass(&mut self, s: &mut Session, store: &mut Store) -> Result<()> {
         self.remove(s)?;
         let plan = match self.plan.take() {
             Some(plan) => plan,
-            None => self.search(s)?,
+            None => {
+                let plan = self.search(s)?;
+                // One message to stdout is itself; several are an mbox (item 7 of issue 17).
+                if *store.target() == Target::Stdout && plan.len() > 1 {
+                    *store = Store::open(stdout_mbox())?;
+                }
+                plan
+            }
         };
         let todo: Vec<u32> = plan
             .iter()
@@ -312,10 +379,11 @@ impl Fetcher<'_> {
     /// the store counts as stored (and, with --delete or --move-to, is to be removed); the UIDs the
     /// state lists for removal stay listed until they are removed, whatever stops this run.
     fn load_state(&mut self, store: &Store, uidvalidity: Option<u32>) -> Result<()> {
-        let Some(path) = self.opts.state.clone() else {
-            return Ok(());
-        };
-        let mailbox = &self.opts.mailbox;
+        let path = self
+            .book
+            .as_ref()
+            .map_or_else(|| PathBuf::from("(memory)"), |b| b.path().to_path_buf());
+        let mailbox = &self.mailbox;
         let uv = uidvalidity.ok_or_else(|| {
             Error::protocol(
                 "the server sent no UIDVALIDITY, so --new-only cannot tell old from new",
@@ -327,7 +395,7 @@ impl Fetcher<'_> {
             uidvalidity: uv,
             ..State::default()
         };
-        let mut st = match State::load(&path)? {
+        let mut st = match self.book.as_ref().and_then(|b| b.get(mailbox)) {
             None => fresh,
             Some(old) if old.mailbox != *mailbox => {
                 self.warn(&format!(
@@ -672,30 +740,59 @@ impl Fetcher<'_> {
     }
 
     /// The summary (a note, or the `--json` document) and the outcome.
-    fn finish(mut self, fatal: Option<Error>) -> Result<Outcome> {
-        self.summary.messages.sort_by_key(|m| m.uid);
-        self.summary.error = fatal.as_ref().map(|e| ErrorJson {
-            exit_code: e.kind().exit_code(),
-            message: e.to_string(),
-        });
+    pub(super) fn finish(mut self, fatal: Option<Error>) -> Result<Outcome> {
+        self.close_summary(fatal.as_ref());
         let tally = Tally::of(self.summary.messages.iter().map(|m| &m.result));
         if self.ui.json() {
             self.ui.print_json(&self.summary)?;
         } else {
-            let bytes: u64 = self.summary.messages.iter().map(|m| m.bytes).sum();
-            let mut line = format!(
-                "{} message(s), {bytes} bytes from {}",
-                tally.ok, self.summary.mailbox
-            );
-            if self.summary.deleted > 0 {
-                line.push_str(&format!(", {} deleted", self.summary.deleted));
-            }
-            if self.summary.moved > 0 {
-                line.push_str(&format!(", {} moved", self.summary.moved));
-            }
-            self.ui.note(&line);
+            self.ui.note(&self.summary.line());
         }
         tally.outcome(self.ui, "messages", fatal)
+    }
+
+    /// Sorts the results and records what stopped this mailbox's run, if anything.
+    pub(super) fn close_summary(&mut self, fatal: Option<&Error>) {
+        self.summary.messages.sort_by_key(|m| m.uid);
+        self.summary.error = fatal.map(|e| ErrorJson {
+            exit_code: e.kind().exit_code(),
+            message: e.to_string(),
+        });
+    }
+
+    /// Starts another pass over the mailbox (a watch): the next search asks for what is above the
+    /// state's `last_uid`, and the results so far are handed back (for a report) and forgotten.
+    pub(super) fn next_pass(&mut self) -> Summary {
+        self.plan = None;
+        let fresh = Summary {
+            mailbox: self.summary.mailbox.clone(),
+            uidvalidity: self.summary.uidvalidity,
+            messages: Vec::new(),
+            deleted: 0,
+            moved: 0,
+            error: None,
+        };
+        std::mem::replace(&mut self.summary, fresh)
+    }
+}
+
+impl Summary {
+    /// The human summary: `N message(s), B bytes from MAILBOX[, D deleted][, M moved]`.
+    pub fn line(&self) -> String {
+        let ok = self
+            .messages
+            .iter()
+            .filter(|m| m.result.status == crate::ops::common::ItemStatus::Ok)
+            .count();
+        let bytes: u64 = self.messages.iter().map(|m| m.bytes).sum();
+        let mut line = format!("{ok} message(s), {bytes} bytes from {}", self.mailbox);
+        if self.deleted > 0 {
+            line.push_str(&format!(", {} deleted", self.deleted));
+        }
+        if self.moved > 0 {
+            line.push_str(&format!(", {} moved", self.moved));
+        }
+        line
     }
 }
 

@@ -2,6 +2,8 @@
 
 pub mod connect;
 pub mod fetch;
+pub mod folders;
+pub mod idle;
 pub mod mailbox;
 pub mod pool;
 pub mod slot;

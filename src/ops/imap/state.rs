@@ -19,8 +19,9 @@
 //! past `last_uid` that no later run would remove (journal-like, as pop3-fetch's deletions). For mbox, MDA and stdout the check
 //! is impossible, and a message killed in that window is delivered again.
 
+use std::collections::BTreeMap;
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
@@ -91,6 +92,103 @@ impl State {
             .map_err(|e| Error::new(ErrorKind::Internal, format!("state: {e}")))?;
         bytes.push(b'\n');
         crate::state::write_atomic(path, &bytes)
+    }
+}
+
+/// A state file holding several mailboxes (`--mailbox PATTERN`): `{"version":2,"mailboxes":[State...]}`.
+#[derive(Debug, Serialize, Deserialize)]
+struct Many {
+    version: u32,
+    mailboxes: Vec<State>,
+}
+
+/// The state file of a run: the states of every mailbox it names, keyed by mailbox name (each with
+/// its UIDVALIDITY, checked by the fetch). A run of one mailbox reads and writes version 1, as before;
+/// a run of several (or a file already holding several) writes version 2, keeping the entries of
+/// mailboxes this run does not touch. Every save rewrites the whole file atomically.
+#[derive(Debug)]
+pub struct Book {
+    path: PathBuf,
+    many: bool,
+    entries: BTreeMap<String, State>,
+}
+
+impl Book {
+    /// Reads `path` (missing: empty); `many` makes it version 2 from the first save.
+    pub fn load(path: &Path, many: bool) -> Result<Book> {
+        let mut book = Book {
+            path: path.to_path_buf(),
+            many,
+            entries: BTreeMap::new(),
+        };
+        let Some(bytes) = crate::state::read_optional(path, CAP)? else {
+            return Ok(book);
+        };
+        let bad = |e: String| {
+            Error::new(
+                ErrorKind::LocalIo,
+                format!("{}: not an imap-fetch state file: {e}", path.display()),
+            )
+        };
+        #[derive(Deserialize)]
+        struct Version {
+            version: u32,
+        }
+        let v: Version = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+        match v.version {
+            1 => {
+                let st = State::load(path)?.ok_or_else(|| bad("vanished".into()))?;
+                book.entries.insert(st.mailbox.clone(), st);
+            }
+            2 => {
+                let m: Many = serde_json::from_slice(&bytes).map_err(|e| bad(e.to_string()))?;
+                for st in m.mailboxes {
+                    book.entries.insert(st.mailbox.clone(), st);
+                }
+                book.many = true;
+            }
+            n => {
+                return Err(Error::new(
+                    ErrorKind::LocalIo,
+                    format!("{}: unknown state version {n}", path.display()),
+                ));
+            }
+        }
+        Ok(book)
+    }
+
+    /// The file.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The state recorded for `mailbox`; for a one-mailbox file, whatever mailbox it holds (the fetch
+    /// warns when it is another one).
+    pub fn get(&self, mailbox: &str) -> Option<State> {
+        match self.entries.get(mailbox) {
+            Some(st) => Some(st.clone()),
+            None if !self.many => self.entries.values().next().cloned(),
+            None => None,
+        }
+    }
+
+    /// Records `st` (replacing its mailbox's entry) and rewrites the file atomically.
+    pub fn save(&mut self, st: &State) -> Result<()> {
+        if !self.many {
+            self.entries.clear();
+        }
+        self.entries.insert(st.mailbox.clone(), st.clone());
+        if !self.many {
+            return st.save(&self.path);
+        }
+        let doc = Many {
+            version: 2,
+            mailboxes: self.entries.values().cloned().collect(),
+        };
+        let mut bytes = serde_json::to_vec(&doc)
+            .map_err(|e| Error::new(ErrorKind::Internal, format!("state: {e}")))?;
+        bytes.push(b'\n');
+        crate::state::write_atomic(&self.path, &bytes)
     }
 }
 
@@ -209,5 +307,38 @@ mod tests {
         let q = Pending { hash: 0, ..p };
         assert!(!already_stored(&Target::Maildir(md), &q));
         assert!(!already_stored(&Target::Stdout, &p));
+    }
+
+    #[test]
+    fn a_book_keeps_every_mailbox_and_reads_version_1() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("s.json");
+        let one = State {
+            version: 1,
+            mailbox: "INBOX".into(),
+            uidvalidity: 7,
+            last_uid: 3,
+            ..State::default()
+        };
+        one.save(&path).unwrap();
+        let mut b = Book::load(&path, true).unwrap();
+        assert_eq!(b.get("INBOX"), Some(one.clone()));
+        assert_eq!(b.get("Work"), None);
+        let work = State {
+            mailbox: "Work".into(),
+            uidvalidity: 9,
+            last_uid: 12,
+            ..one.clone()
+        };
+        b.save(&work).unwrap();
+        let text = std::fs::read_to_string(&path).unwrap();
+        assert!(text.starts_with(r#"{"version":2,"mailboxes":[{"version":1,"mailbox":"INBOX""#));
+        let b = Book::load(&path, false).unwrap();
+        assert_eq!((b.get("INBOX"), b.get("Work")), (Some(one), Some(work)));
+        std::fs::write(&path, br#"{"version":3}"#).unwrap();
+        assert_eq!(
+            Book::load(&path, true).unwrap_err().kind(),
+            ErrorKind::LocalIo
+        );
     }
 }

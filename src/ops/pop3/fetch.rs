@@ -79,6 +79,8 @@ pub struct Options {
     pub max_size: Option<u64>,
     /// `--max-messages`.
     pub max_messages: Option<usize>,
+    /// `--delete-after-days N` (needs `state`): DELE a stored message N days after it was first seen.
+    pub delete_after_days: Option<u32>,
 }
 
 /// One message's result, as printed with `--json`.
@@ -299,7 +301,10 @@ impl<'a> Fetch<'a> {
             max_size: opts.max_size,
             max_messages: opts.max_messages.map(|m| m.saturating_sub(self.tried)),
         };
-        let plan = plan::plan(listed, &rules, &self.handled, self.state.as_ref());
+        let mut plan = plan::plan(listed, &rules, &self.handled, self.state.as_ref());
+        let expired = self.expired(listed)?;
+        plan.todo
+            .retain(|m| !expired.iter().any(|e| e.number == m.number));
         if !self.selected {
             self.selected = true;
             for sel in &plan.unmatched {
@@ -324,6 +329,13 @@ impl<'a> Fetch<'a> {
         }
         for m in &plan.pending {
             let i = self.push(m, ItemResult::skipped("stored on an earlier run; deleting"));
+            self.results[i].delete = true;
+            to_delete.push(i);
+        }
+        for m in &expired {
+            let days = opts.delete_after_days.unwrap_or(0);
+            let why = format!("stored at least {days} day(s) ago; deleting (--delete-after-days)");
+            let i = self.push(m, ItemResult::skipped(why));
             self.results[i].delete = true;
             to_delete.push(i);
         }
@@ -376,6 +388,35 @@ impl<'a> Fetch<'a> {
         Ok(())
     }
 
+    /// With `--delete-after-days N`: the listed messages stored (durably, by this or an earlier run) at
+    /// least N days ago and not yet handled by this run. Stored messages without a first-seen time get
+    /// now as theirs first.
+    fn expired<'l>(&mut self, listed: &'l [Listed]) -> Result<Vec<&'l Listed>> {
+        let (Some(days), Some(st)) = (self.opts.delete_after_days, self.state.as_mut()) else {
+            return Ok(Vec::new());
+        };
+        let now = crate::time::now_secs();
+        let stored: Vec<&str> = listed
+            .iter()
+            .filter_map(|m| m.uidl.as_deref())
+            .filter(|u| st.is_seen(u))
+            .collect();
+        st.note_first_seen(&stored, now)?;
+        let age = i64::from(days).saturating_mul(86_400);
+        Ok(listed
+            .iter()
+            .filter(|m| {
+                m.uidl.as_deref().is_some_and(|u| {
+                    !self.handled.contains_key(u)
+                        && st.is_seen(u)
+                        && st
+                            .first_seen(u)
+                            .is_some_and(|t| now.saturating_sub(t) >= age)
+                })
+            })
+            .collect())
+    }
+
     /// A message whose fetch an earlier run journaled but never recorded: when a copy with the same bytes
     /// is already stored, records it and returns its result index.
     fn resolve_doubt(&mut self, session: &mut Session, m: &Listed) -> Result<Option<usize>> {
@@ -408,6 +449,9 @@ impl<'a> Fetch<'a> {
         self.results[i].delete = delete;
         if let (Some(st), Some(u)) = (self.state.as_mut(), &self.results[i].uidl) {
             st.record(u, delete)?;
+            if self.opts.delete_after_days.is_some() {
+                st.note_first_seen(&[u], crate::time::now_secs())?;
+            }
         }
         Ok(())
     }

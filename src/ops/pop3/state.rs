@@ -12,7 +12,12 @@
 //! SD <uidl>    the same, and its deletion is pending: DELE is sent on this or a later run with --delete
 //! D <uidl>...  deletions pending for messages stored earlier
 //! X <uidl>...  their deletion was confirmed by QUIT's +OK: forget them
+//! T <secs> <uidl>...  these stored messages were first seen at <secs> (Unix time; --delete-after-days)
 //! ```
+//!
+//! `T` is written only for runs with `--delete-after-days`: right after a message's `S`, and once for
+//! every stored message that has no time yet (stored by an earlier run without the flag: its days
+//! count from the first run that asks). The earliest time recorded for a UIDL wins.
 //!
 //! Records are appended through [`Journal`] (one write and one fsync each). A line is applied only when
 //! complete (ends with LF), so a crash in the middle of an append loses at most that record, never the
@@ -20,7 +25,7 @@
 //! before the crash; the fetch orchestration resolves it before delivering it again. UIDLs are 1 to 70
 //! printable ASCII characters (RFC 1939 §7), so they fit on a line as they are.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, ErrorKind, Result};
@@ -37,6 +42,8 @@ pub struct UidlState {
     seen: HashSet<String>,
     pending: HashSet<String>,
     in_doubt: HashSet<String>,
+    /// When each stored message was first seen (Unix seconds), for `--delete-after-days`.
+    first_seen: HashMap<String, i64>,
     journal: Option<Journal>,
 }
 
@@ -50,6 +57,7 @@ impl UidlState {
             seen: HashSet::new(),
             pending: HashSet::new(),
             in_doubt: HashSet::new(),
+            first_seen: HashMap::new(),
             journal: None,
         };
         let Some(bytes) = crate::state::read_optional(path, CAP)? else {
@@ -84,6 +92,15 @@ impl UidlState {
         for line in lines {
             let mut words = line.split(' ');
             let tag = words.next().unwrap_or("");
+            let time = match tag {
+                "T" => Some(
+                    words
+                        .next()
+                        .and_then(|t| t.parse::<i64>().ok())
+                        .ok_or_else(|| bad("malformed time record"))?,
+                ),
+                _ => None,
+            };
             for uid in words {
                 if uid.is_empty() {
                     return Err(bad("malformed line"));
@@ -108,11 +125,17 @@ impl UidlState {
                     "X" => {
                         st.seen.remove(&uid);
                         st.pending.remove(&uid);
+                        st.first_seen.remove(&uid);
+                    }
+                    "T" => {
+                        let t = time.unwrap_or_default();
+                        let e = st.first_seen.entry(uid).or_insert(t);
+                        *e = (*e).min(t);
                     }
                     _ => return Err(bad("malformed line")),
                 }
             }
-            if !matches!(tag, "F" | "S" | "SD" | "D" | "X") {
+            if !matches!(tag, "F" | "S" | "SD" | "D" | "X" | "T") {
                 return Err(bad("malformed line"));
             }
         }
@@ -163,6 +186,7 @@ impl UidlState {
             self.seen.remove(u);
             self.pending.remove(u);
             self.in_doubt.remove(u);
+            self.first_seen.remove(u);
         }
         self.append(&format!("X {}", uids.join(" ")))
     }
@@ -178,7 +202,21 @@ impl UidlState {
         let mut doubt: Vec<&String> = self.in_doubt.iter().filter(|u| keep(u)).collect();
         doubt.sort();
         let mut text = self.header();
-        for (tag, list) in [("S", &seen), ("D", &pending), ("F", &doubt)] {
+        let mut times: BTreeMap<i64, Vec<&String>> = BTreeMap::new();
+        for u in &seen {
+            if let Some(t) = self.first_seen.get(*u) {
+                times.entry(*t).or_default().push(u);
+            }
+        }
+        let mut lists: Vec<(String, &Vec<&String>)> = vec![
+            ("S".to_string(), &seen),
+            ("D".to_string(), &pending),
+            ("F".to_string(), &doubt),
+        ];
+        for (t, uids) in &times {
+            lists.push((format!("T {t}"), uids));
+        }
+        for (tag, list) in lists {
             // A few hundred UIDLs per line keeps lines short and the file small.
             for chunk in list.chunks(256) {
                 let uids: Vec<&str> = chunk.iter().map(|u| u.as_str()).collect();
@@ -191,7 +229,30 @@ impl UidlState {
         self.seen.retain(on);
         self.pending.retain(on);
         self.in_doubt.retain(on);
+        self.first_seen.retain(|u, _| on(u));
         Ok(())
+    }
+
+    /// When the stored message `uid` was first seen (Unix seconds), if recorded.
+    pub fn first_seen(&self, uid: &str) -> Option<i64> {
+        self.first_seen.get(uid).copied()
+    }
+
+    /// Records `now` as the first-seen time of those of `uids` that are stored and have none yet (one
+    /// journal record for all of them).
+    pub fn note_first_seen(&mut self, uids: &[&str], now: i64) -> Result<()> {
+        let fresh: Vec<&str> = uids
+            .iter()
+            .copied()
+            .filter(|u| self.seen.contains(*u) && !self.first_seen.contains_key(*u))
+            .collect();
+        if fresh.is_empty() {
+            return Ok(());
+        }
+        for u in &fresh {
+            self.first_seen.insert((*u).to_string(), now);
+        }
+        self.append(&format!("T {now} {}", fresh.join(" ")))
     }
 
     fn header(&self) -> String {
@@ -243,6 +304,37 @@ mod tests {
             format!("{HEADER}\naccount {ACCOUNT}\nS b\nF c\n"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn first_seen_times_survive_reloads_and_compaction() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("state");
+        let mut s = UidlState::load(&p, ACCOUNT).unwrap();
+        s.record("a", false).unwrap();
+        s.note_first_seen(&["a", "unknown"], 1000).unwrap();
+        s.note_first_seen(&["a"], 2000).unwrap();
+        assert_eq!(
+            (s.first_seen("a"), s.first_seen("unknown")),
+            (Some(1000), None)
+        );
+        s.record("b", false).unwrap();
+        s.note_first_seen(&["b"], 3000).unwrap();
+        let mut s2 = UidlState::load(&p, ACCOUNT).unwrap();
+        assert_eq!(
+            (s2.first_seen("a"), s2.first_seen("b")),
+            (Some(1000), Some(3000))
+        );
+        s2.confirm_deleted(&["b".to_string()]).unwrap();
+        s2.compact(None).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&p).unwrap(),
+            format!("{HEADER}\naccount {ACCOUNT}\nS a\nT 1000 a\n")
+        );
+        let s3 = UidlState::load(&p, ACCOUNT).unwrap();
+        assert_eq!((s3.first_seen("a"), s3.first_seen("b")), (Some(1000), None));
+        std::fs::write(&p, format!("{HEADER}\naccount {ACCOUNT}\nT x a\n")).unwrap();
+        assert!(UidlState::load(&p, ACCOUNT).is_err());
     }
 
     #[test]

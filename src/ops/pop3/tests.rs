@@ -97,6 +97,7 @@ fn options(port: u16, dir: &std::path::Path, retries: u32) -> Options {
         top: None,
         max_size: None,
         max_messages: None,
+        delete_after_days: None,
     }
 }
 
