@@ -11,6 +11,7 @@
 //! password_command = "pass show files"   # or password_file = "...", or password = "..."
 //! starttls = true                         # as --starttls
 //! cacert = "/etc/ssl/private-ca.pem"      # as --cacert
+//! mx = true                               # smtp-send: as --mx (direct delivery, no url)
 //! ```
 //! Unknown keys are errors, so a typo does not silently drop a setting.
 
@@ -41,6 +42,8 @@ pub struct Account {
     pub starttls: Option<bool>,
     /// Extra PEM trust anchors (what `--cacert` adds).
     pub cacert: Option<PathBuf>,
+    /// smtp-send: deliver directly to the recipients' mail exchangers (what `--mx` does), no `url`.
+    pub mx: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -19,6 +19,7 @@ use crate::ops::smtp::options::{
 use crate::smtp::address;
 use crate::url::Target;
 
+pub mod mx;
 pub mod sendmail;
 
 /// Send a mail message over SMTP (submission, STARTTLS, SMTPS), composed from flags or ready-made.
@@ -143,6 +144,9 @@ pub struct SmtpArgs {
     /// When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7.
     #[arg(long, value_name = "DIR", help_heading = "Queue")]
     pub queue: Option<PathBuf>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub mx: mx::MxArgs,
 }
 
 const EXAMPLES: &str = "Examples:
@@ -220,11 +224,32 @@ fn message(a: &Args) -> Result<Message> {
     })
 }
 
+/// `--helo`: a host name or an address literal, one word.
+fn check_helo(smtp: &SmtpArgs) -> Result<()> {
+    if let Some(h) = &smtp.helo
+        && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(Error::usage(format!(
+            "--helo {h:?}: expected a host name or [address]"
+        )));
+    }
+    Ok(())
+}
+
 /// The server of a run: `url`, else the URL of the account (`--account`, or the config file's default
 /// account when neither is given), with the account's STARTTLS and trust anchors merged in. A user known
 /// from the URL, `--user` or the account, or `--auth`, means AUTH ([`Login::Required`]).
 pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Server> {
     let mut opts = net.options()?;
+    if smtp.mx.mx {
+        if let Some(u) = &url {
+            return Err(Error::usage(format!(
+                "--mx delivers to the recipients' exchangers: drop the URL {}",
+                crate::terminal::escape(u)
+            )));
+        }
+        return mx_server(opts, smtp);
+    }
     if opts.credentials.account.is_none() && url.is_none() {
         opts.credentials.account = Some(
             crate::config::account(None)
@@ -232,6 +257,9 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
         );
     }
     let account = opts.credentials.account.clone();
+    if url.is_none() && smtp.mx.wanted(account.as_ref()) {
+        return mx_server(opts, smtp);
+    }
     let url = match (url, account.as_ref().and_then(|a| a.url.clone())) {
         (Some(u), _) | (None, Some(u)) => u,
         (None, None) => return Err(Error::usage("no URL: give one, or a url in the account")),
@@ -241,13 +269,7 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
         opts.starttls |= a.starttls == Some(true);
         opts.tls.cacert.extend(a.cacert.clone());
     }
-    if let Some(h) = &smtp.helo
-        && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(Error::usage(format!(
-            "--helo {h:?}: expected a host name or [address]"
-        )));
-    }
+    check_helo(smtp)?;
     let user_known = target.user.is_some()
         || opts.credentials.user.is_some()
         || account.as_ref().is_some_and(|a| a.user.is_some());
@@ -264,6 +286,18 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
     })
 }
 
+/// The server of a `--mx` run: no URL (each exchanger gets its own), the network settings, `--helo`.
+fn mx_server(net: crate::ops::common::NetOptions, smtp: &SmtpArgs) -> Result<Server> {
+    check_helo(smtp)?;
+    Ok(Server {
+        target: Target::parse("smtp://localhost:25", SMTP_SCHEMES)?,
+        net,
+        login: Login::None,
+        auth: None,
+        helo: smtp.helo.clone(),
+    })
+}
+
 impl TryFrom<Args> for Options {
     type Error = Error;
 
@@ -274,8 +308,10 @@ impl TryFrom<Args> for Options {
             Some(dir) => Action::Flush(dir.clone()),
             None => Action::Send(message(&a)?),
         };
+        let server = server(a.url.clone(), &a.net, &a.smtp)?;
         Ok(Options {
-            server: server(a.url.clone(), &a.net, &a.smtp)?,
+            mx: a.smtp.mx.options(&server, a.smtp.all_or_nothing)?,
+            server,
             action,
             queue: a.smtp.queue.clone(),
             all_or_nothing: a.smtp.all_or_nothing,

@@ -159,11 +159,16 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
     let server = server(None, &s.flags.net, &s.flags.smtp)?;
     Ok((
         Options {
-            server,
+            server: server.clone(),
             action: Action::Send(s.message),
             queue: s.flags.smtp.queue.clone(),
             all_or_nothing: s.flags.smtp.all_or_nothing,
             sendmail: true,
+            mx: s
+                .flags
+                .smtp
+                .mx
+                .options(&server, s.flags.smtp.all_or_nothing)?,
         },
         s.flags.net.output(),
     ))

@@ -25,6 +25,9 @@ pub struct Options {
     pub all_or_nothing: bool,
     /// Run as sendmail: a message without a sender gets `$LOGNAME@host`, success is silent.
     pub sendmail: bool,
+    /// `--mx` (or `mx = true` in the account): deliver to each recipient domain's exchangers; `server`
+    /// then only lends its network settings and `--helo` (its target is not contacted).
+    pub mx: Option<super::mx::MxOptions>,
 }
 
 /// The server and how to talk to it.

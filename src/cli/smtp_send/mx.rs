@@ -1,0 +1,75 @@
+//! The direct-delivery flags of smtp-send (and sendmail mode): `--mx`, `--tls`, `--dns-server`, and the
+//! hidden test flags `--mx-port` and `--mx-seed`; and their conversion into [`MxOptions`] (every usage
+//! error raised here). The behaviour is `ops::smtp::mx`.
+
+use crate::error::{Error, Result};
+use crate::ops::smtp::mx::{self, MxOptions, TlsPolicy};
+use crate::ops::smtp::options::Server;
+
+/// `--mx` and its settings.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct MxArgs {
+    /// Deliver directly to each recipient domain's mail exchangers (DNS MX records, port 25; the domain
+    /// itself when it has none), instead of a server URL. Also `mx = true` in the account.
+    #[arg(long, help_heading = "Direct delivery")]
+    pub mx: bool,
+    /// TLS with --mx: opportunistic (STARTTLS when offered, any certificate; a failed upgrade is retried
+    /// in plain text on a new connection and reported), verify (STARTTLS required, the certificate must
+    /// verify for the exchanger's name), none.
+    #[arg(long, value_name = "POLICY", value_parser = TlsPolicy::NAMES, help_heading = "Direct delivery")]
+    pub tls: Option<String>,
+    /// With --mx: ask this DNS server (IP[:PORT], port 53 by default) instead of /etc/resolv.conf's.
+    #[arg(long, value_name = "ADDR[:PORT]", help_heading = "Direct delivery")]
+    pub dns_server: Option<String>,
+    /// Tests: the exchangers' port instead of 25.
+    #[arg(long, value_name = "PORT", hide = true)]
+    pub mx_port: Option<u16>,
+    /// Tests: a fixed shuffle of exchangers of equal preference.
+    #[arg(long, value_name = "SEED", hide = true)]
+    pub mx_seed: Option<u64>,
+}
+
+impl MxArgs {
+    /// Whether this run delivers directly: `--mx`, or `mx = true` in the account named or defaulted.
+    pub fn wanted(&self, account: Option<&crate::config::Account>) -> bool {
+        self.mx || account.is_some_and(|a| a.mx == Some(true))
+    }
+
+    /// The options of a direct-delivery run (`None` for delivery to `server`).
+    pub fn options(&self, server: &Server, all_or_nothing: bool) -> Result<Option<MxOptions>> {
+        let account = server.net.credentials.account.as_ref();
+        if !self.wanted(account) {
+            if self.tls.is_some() || self.dns_server.is_some() || self.mx_port.is_some() {
+                return Err(Error::usage(
+                    "--tls, --dns-server and --mx-port go with --mx",
+                ));
+            }
+            return Ok(None);
+        }
+        if all_or_nothing {
+            return Err(Error::usage(
+                "--all-or-nothing cannot be kept across the domains of --mx",
+            ));
+        }
+        if server.net.starttls {
+            return Err(Error::usage(
+                "with --mx, use --tls verify instead of --starttls",
+            ));
+        }
+        Ok(Some(MxOptions {
+            tls: self
+                .tls
+                .as_deref()
+                .map(str::parse)
+                .transpose()?
+                .unwrap_or_default(),
+            port: self.mx_port.unwrap_or(mx::MX_PORT),
+            dns_server: self
+                .dns_server
+                .as_deref()
+                .map(mx::parse_dns_server)
+                .transpose()?,
+            seed: self.mx_seed,
+        }))
+    }
+}
