@@ -10,6 +10,12 @@ complete -c smtp-send -l message -d 'Send the ready message in FILE (`-` for std
 complete -c smtp-send -l helo -d 'The name to introduce ourselves with in EHLO/HELO (default: this host\'s name)' -r
 complete -c smtp-send -l auth -d 'SASL mechanism: plain, login, xoauth2 or oauthbearer (the OAuth ones take the token from --password-command). Default: PLAIN, else LOGIN, when a user is given' -r
 complete -c smtp-send -l queue -d 'When delivery fails transiently (connect, 4xx, timeout), keep the message in DIR and exit 7' -r -F
+complete -c smtp-send -l tls -d 'TLS with --mx: opportunistic (STARTTLS when offered, any certificate; a failed upgrade is retried in plain text on a new connection and reported), verify (STARTTLS required, the certificate must verify for the exchanger\'s name), none' -r -f -a "opportunistic\t''
+verify\t''
+none\t''"
+complete -c smtp-send -l dns-server -d 'With --mx: ask this DNS server (IP[:PORT], port 53 by default) instead of /etc/resolv.conf\'s' -r
+complete -c smtp-send -l mx-port -d 'Tests: the exchangers\' port instead of 25' -r
+complete -c smtp-send -l mx-seed -d 'Tests: a fixed shuffle of exchangers of equal preference' -r
 complete -c smtp-send -l flush-queue -d 'Resend every message queued in DIR, removing each only after the server accepted it' -r -F
 complete -c smtp-send -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c smtp-send -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
@@ -26,6 +32,7 @@ complete -c smtp-send -l timeout -d 'Seconds any one reply, or any one data read
 complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
 complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, send nothing (RSET) and exit 6'
+complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account'
 complete -c smtp-send -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c smtp-send -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c smtp-send -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'

@@ -125,8 +125,11 @@ impl Resolver {
     fn lookup(&self, name: &str, rtype: RecordType) -> Result<Option<Vec<RData>>> {
         let fqdn = Name::from_ascii(format!("{}.", name.trim_end_matches('.')))
             .map_err(|_| Error::new(ErrorKind::Permanent, format!("{name}: not a domain name")))?;
-        let fut = tokio::time::timeout(self.timeout, self.inner.lookup(fqdn, rtype));
-        match self.rt.block_on(fut) {
+        // The timer must be made inside the runtime (tokio's timers need its context).
+        let outcome = self.rt.block_on(async {
+            tokio::time::timeout(self.timeout, self.inner.lookup(fqdn, rtype)).await
+        });
+        match outcome {
             Err(_) | Ok(Err(NetError::Timeout)) => Err(Error::new(
                 ErrorKind::Transient,
                 format!("DNS {rtype} lookup of {name}: timed out"),

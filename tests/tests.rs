@@ -21,3 +21,4 @@ mod mime;
 mod pop3_fetch;
 mod signals;
 mod smtp_send;
+mod smtp_send_mx;
