@@ -169,7 +169,11 @@ pub fn domain(cx: &mut Context<'_>, job: &mut Job, domain: &str, rcpts: Vec<Stri
             match transact(&mut s, job, false) {
                 Ok(t) => {
                     s.quit();
-                    attempt.result = t.sent.clone().unwrap_or_else(|| "not sent".into());
+                    attempt.result = match (&t.sent, t.results.iter().find(|r| !r.accepted())) {
+                        (Some(reply), _) => reply.clone(),
+                        (None, Some(r)) => format!("not sent: {}", refusal(r)),
+                        (None, None) => "not sent".into(),
+                    };
                     out.attempts.push(attempt);
                     let mut open = Vec::new();
                     for r in t.results {
