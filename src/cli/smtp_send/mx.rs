@@ -73,3 +73,55 @@ impl MxArgs {
         }))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Args;
+    use crate::ops::smtp::Options;
+    use crate::ops::smtp::mx::TlsPolicy;
+    use clap::Parser;
+
+    fn options(args: &[&str]) -> crate::error::Result<Options> {
+        let a = Args::try_parse_from(std::iter::once("smtp-send").chain(args.iter().copied()))
+            .map_err(|e| crate::error::Error::usage(e.to_string()))?;
+        Options::try_from(a)
+    }
+
+    #[test]
+    fn mx_needs_no_url_and_takes_its_settings() {
+        let o = options(&["--mx", "--from", "a@x", "--to", "b@y"]).unwrap();
+        let mx = o.mx.unwrap();
+        assert_eq!(
+            (mx.tls, mx.port, mx.dns_server, mx.seed),
+            (TlsPolicy::Opportunistic, 25, None, None)
+        );
+        let o = options(&[
+            "--mx",
+            "--tls",
+            "verify",
+            "--dns-server",
+            "127.0.0.1:5353",
+            "--mx-port",
+            "2525",
+            "--mx-seed",
+            "3",
+            "--from",
+            "a@x",
+            "--to",
+            "b@y",
+        ])
+        .unwrap();
+        let mx = o.mx.unwrap();
+        assert_eq!(mx.tls, TlsPolicy::Verify);
+        assert_eq!(mx.port, 2525);
+        assert_eq!(mx.dns_server.unwrap().to_string(), "127.0.0.1:5353");
+        assert_eq!(mx.seed, Some(3));
+        assert!(
+            options(&["smtp://h", "--from", "a@x", "--to", "b@y"])
+                .unwrap()
+                .mx
+                .is_none()
+        );
+        assert!(options(&["--mx", "--starttls", "--from", "a@x", "--to", "b@y"]).is_err());
+    }
+}

@@ -172,6 +172,11 @@ pub fn open(
                         Some(Err(why)) => Some(format!("certificate not verified: {why}")),
                         _ => None,
                     };
+                    base.transcript
+                        .note(note.as_deref().unwrap_or(match verdict {
+                            Some(_) => "certificate verified",
+                            None => "certificate not checked by this TLS backend",
+                        }));
                     Ok((
                         s,
                         TlsUse {
