@@ -310,7 +310,10 @@ impl TryFrom<Args> for Options {
         };
         let server = server(a.url.clone(), &a.net, &a.smtp)?;
         Ok(Options {
-            mx: a.smtp.mx.options(&server, a.smtp.all_or_nothing)?,
+            mx: a
+                .smtp
+                .mx
+                .options(&server, a.smtp.all_or_nothing, a.flush_queue.is_some())?,
             server,
             action,
             queue: a.smtp.queue.clone(),

@@ -35,8 +35,13 @@ impl MxArgs {
         self.mx || account.is_some_and(|a| a.mx == Some(true))
     }
 
-    /// The options of a direct-delivery run (`None` for delivery to `server`).
-    pub fn options(&self, server: &Server, all_or_nothing: bool) -> Result<Option<MxOptions>> {
+    /// The options of a direct-delivery run (`None` for delivery to `server`); `flush` for `--flush-queue`.
+    pub fn options(
+        &self,
+        server: &Server,
+        all_or_nothing: bool,
+        flush: bool,
+    ) -> Result<Option<MxOptions>> {
         let account = server.net.credentials.account.as_ref();
         if !self.wanted(account) {
             if self.tls.is_some() || self.dns_server.is_some() || self.mx_port.is_some() {
@@ -49,6 +54,11 @@ impl MxArgs {
         if all_or_nothing {
             return Err(Error::usage(
                 "--all-or-nothing cannot be kept across the domains of --mx",
+            ));
+        }
+        if flush {
+            return Err(Error::usage(
+                "--flush-queue does not deliver with --mx yet: flush through a server URL",
             ));
         }
         if server.net.starttls {
@@ -123,5 +133,6 @@ mod tests {
                 .is_none()
         );
         assert!(options(&["--mx", "--starttls", "--from", "a@x", "--to", "b@y"]).is_err());
+        assert!(options(&["--mx", "--flush-queue", "q"]).is_err());
     }
 }

@@ -168,7 +168,7 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
                 .flags
                 .smtp
                 .mx
-                .options(&server, s.flags.smtp.all_or_nothing)?,
+                .options(&server, s.flags.smtp.all_or_nothing, false)?,
         },
         s.flags.net.output(),
     ))
