@@ -23,7 +23,7 @@ _smtp__send() {
 
     case "${cmd}" in
         smtp__send)
-            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --flush-queue --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
+            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --mx --tls --dns-server --mx-port --mx-seed --flush-queue --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -98,6 +98,22 @@ _smtp__send() {
                     return 0
                     ;;
                 --envid)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --tls)
+                    COMPREPLY=($(compgen -W "opportunistic verify none" -- "${cur}"))
+                    return 0
+                    ;;
+                --dns-server)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mx-port)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --mx-seed)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -16,6 +16,12 @@ complete -c smtp-send -l queue -d 'When delivery fails transiently (connect, 4xx
 complete -c smtp-send -l notify -d 'DSN (RFC 3461): when to report delivery, `never` or a comma-separated set of success, failure, delay. Sent only to a server that offers DSN (else a warning, and the message goes without)' -r
 complete -c smtp-send -l ret -d 'DSN: what a failure report returns, the full message or its headers only' -r
 complete -c smtp-send -l envid -d 'DSN: an envelope ID the reports quote (printable ASCII, at most 100 characters)' -r
+complete -c smtp-send -l tls -d 'TLS with --mx: opportunistic (STARTTLS when offered, any certificate; a failed upgrade is retried in plain text on a new connection and reported), verify (STARTTLS required, the certificate must verify for the exchanger\'s name), none' -r -f -a "opportunistic\t''
+verify\t''
+none\t''"
+complete -c smtp-send -l dns-server -d 'With --mx: ask this DNS server (IP[:PORT], port 53 by default) instead of /etc/resolv.conf\'s' -r
+complete -c smtp-send -l mx-port -d 'Tests: the exchangers\' port instead of 25' -r
+complete -c smtp-send -l mx-seed -d 'Tests: a fixed shuffle of exchangers of equal preference' -r
 complete -c smtp-send -l flush-queue -d 'Resend every message queued in DIR, removing each only after the server accepted it' -r -F
 complete -c smtp-send -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c smtp-send -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
@@ -32,6 +38,7 @@ complete -c smtp-send -l timeout -d 'Seconds any one reply, or any one data read
 complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
 complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, send nothing (RSET) and exit 6'
+complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account'
 complete -c smtp-send -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c smtp-send -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c smtp-send -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'

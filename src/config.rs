@@ -17,6 +17,7 @@
 //! helo = "host.example.com"               # smtp-send: as --helo
 //! queue = "/var/spool/ferry"              # smtp-send: as --queue
 //! log = "syslog"                          # as --log (a path, or syslog)
+//! mx = true                               # smtp-send: as --mx (direct delivery, no url)
 //! ```
 //! The complete reference is ferry-config(5) (`man/ferry-config.5`).
 //! Unknown keys are errors, so a typo does not silently drop a setting.
@@ -64,6 +65,8 @@ pub struct Account {
     pub queue: Option<PathBuf>,
     /// Every network tool: the transaction log, a file path or `syslog` (what `--log` sets).
     pub log: Option<String>,
+    /// smtp-send: deliver directly to the recipients' mail exchangers (what `--mx` does), no `url`.
+    pub mx: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -39,6 +39,7 @@ pub mod aliases;
 pub mod cli;
 pub mod config;
 pub mod credentials;
+pub mod dns;
 pub mod error;
 pub mod fsys;
 pub mod ftp;

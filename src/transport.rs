@@ -298,6 +298,36 @@ impl Tls {
     }
 }
 
+/// What opportunistic TLS learnt about the certificate of the latest handshake of its client: whether
+/// it would have verified against the trust store for the server name given to the handshake.
+#[derive(Debug, Clone, Default)]
+pub struct CertCheck(std::sync::Arc<std::sync::Mutex<Option<std::result::Result<(), String>>>>);
+
+impl CertCheck {
+    #[cfg_attr(not(feature = "rustls"), allow(dead_code))]
+    fn set(&self, verdict: std::result::Result<(), String>) {
+        if let Ok(mut slot) = self.0.lock() {
+            *slot = Some(verdict);
+        }
+    }
+
+    /// The verdict of the latest handshake since the last call: `Some(Ok(()))` verified, `Some(Err(why))`
+    /// not, `None` when no certificate was judged (a TLS backend that cannot tell).
+    pub fn take(&self) -> Option<std::result::Result<(), String>> {
+        self.0.lock().ok().and_then(|mut slot| slot.take())
+    }
+}
+
+impl Tls {
+    /// The client of opportunistic TLS (RFC 7435; `smtp-send --mx --tls opportunistic`, where
+    /// certificates rarely match): completes the handshake whatever the certificate and records in the
+    /// returned [`CertCheck`] whether it would have verified. No session resumption, so every handshake
+    /// shows its certificate. No `--insecure` warning: the caller reports the verdict per connection.
+    pub fn opportunistic(opts: &TlsOptions) -> Result<(Tls, CertCheck)> {
+        backend::build_recording(opts)
+    }
+}
+
 fn read_pem(path: &PathBuf) -> Result<Vec<u8>> {
     std::fs::read(path).map_err(|e| Error::local(format!("--cacert {}", path.display()), e))
 }
@@ -308,8 +338,58 @@ mod backend {
     use rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
     use std::sync::Arc;
 
+    type Builder = rustls::ConfigBuilder<rustls::ClientConfig, rustls::WantsVerifier>;
+
     pub(super) fn build(opts: &TlsOptions) -> Result<Tls> {
         let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = versions(opts, &provider)?;
+        let config = if opts.insecure {
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
+                .with_no_client_auth()
+        } else {
+            builder
+                .with_root_certificates(roots(opts)?)
+                .with_no_client_auth()
+        };
+        Ok(Tls {
+            config: Arc::new(config),
+        })
+    }
+
+    pub(super) fn build_recording(opts: &TlsOptions) -> Result<(Tls, CertCheck)> {
+        let provider = Arc::new(rustls::crypto::ring::default_provider());
+        let builder = versions(opts, &provider)?;
+        let webpki = rustls::client::WebPkiServerVerifier::builder_with_provider(
+            Arc::new(roots(opts)?),
+            provider.clone(),
+        )
+        .build()
+        .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))?;
+        let check = CertCheck::default();
+        let mut config = builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(Recording {
+                webpki,
+                any: NoVerify(provider),
+                check: check.clone(),
+            }))
+            .with_no_client_auth();
+        // Every handshake must show its certificate to be judged.
+        config.resumption = rustls::client::Resumption::disabled();
+        Ok((
+            Tls {
+                config: Arc::new(config),
+            },
+            check,
+        ))
+    }
+
+    fn versions(
+        opts: &TlsOptions,
+        provider: &Arc<rustls::crypto::CryptoProvider>,
+    ) -> Result<Builder> {
         let mut versions: Vec<&'static rustls::SupportedProtocolVersion> = Vec::new();
         let allowed = |v| opts.min.is_none_or(|m| v >= m) && opts.max.is_none_or(|m| v <= m);
         if allowed(TlsVersion::V1_3) {
@@ -321,43 +401,90 @@ mod backend {
         if versions.is_empty() {
             return Err(Error::usage("--tls-min is above --tls-max"));
         }
-        let builder = rustls::ClientConfig::builder_with_provider(provider.clone())
+        rustls::ClientConfig::builder_with_provider(provider.clone())
             .with_protocol_versions(&versions)
-            .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))?;
-        let config = if opts.insecure {
-            builder
-                .dangerous()
-                .with_custom_certificate_verifier(Arc::new(NoVerify(provider)))
-                .with_no_client_auth()
-        } else {
-            let mut roots = rustls::RootCertStore::empty();
-            let native = rustls_native_certs::load_native_certs();
-            roots.add_parsable_certificates(native.certs);
-            for path in &opts.cacert {
-                let pem = read_pem(path)?;
-                let mut n = 0;
-                for cert in CertificateDer::pem_slice_iter(&pem) {
-                    let cert = cert.map_err(|e| {
-                        Error::new(ErrorKind::Tls, format!("--cacert {}: {e}", path.display()))
-                    })?;
-                    roots.add(cert).map_err(|e| {
-                        Error::new(ErrorKind::Tls, format!("--cacert {}", path.display()))
-                            .with_source(e)
-                    })?;
-                    n += 1;
-                }
-                if n == 0 {
-                    return Err(Error::new(
-                        ErrorKind::Tls,
-                        format!("--cacert {}: no PEM certificate in it", path.display()),
-                    ));
-                }
+            .map_err(|e| Error::new(ErrorKind::Tls, "TLS setup").with_source(e))
+    }
+
+    /// Opportunistic TLS: accepts any certificate (handshake signatures still checked) and records
+    /// whether the trust store and the server name would have accepted it.
+    #[derive(Debug)]
+    struct Recording {
+        webpki: Arc<rustls::client::WebPkiServerVerifier>,
+        any: NoVerify,
+        check: CertCheck,
+    }
+
+    impl rustls::client::danger::ServerCertVerifier for Recording {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            name: &ServerName<'_>,
+            ocsp: &[u8],
+            now: rustls::pki_types::UnixTime,
+        ) -> std::result::Result<rustls::client::danger::ServerCertVerified, rustls::Error>
+        {
+            let verdict = self
+                .webpki
+                .verify_server_cert(end_entity, intermediates, name, ocsp, now)
+                .map(|_| ())
+                .map_err(|e| e.to_string());
+            self.check.set(verdict);
+            Ok(rustls::client::danger::ServerCertVerified::assertion())
+        }
+
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>
+        {
+            self.any.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &rustls::DigitallySignedStruct,
+        ) -> std::result::Result<rustls::client::danger::HandshakeSignatureValid, rustls::Error>
+        {
+            self.any.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<rustls::SignatureScheme> {
+            self.any.supported_verify_schemes()
+        }
+    }
+
+    /// The system trust store plus the `--cacert` anchors.
+    fn roots(opts: &TlsOptions) -> Result<rustls::RootCertStore> {
+        let mut roots = rustls::RootCertStore::empty();
+        let native = rustls_native_certs::load_native_certs();
+        roots.add_parsable_certificates(native.certs);
+        for path in &opts.cacert {
+            let pem = read_pem(path)?;
+            let mut n = 0;
+            for cert in CertificateDer::pem_slice_iter(&pem) {
+                let cert = cert.map_err(|e| {
+                    Error::new(ErrorKind::Tls, format!("--cacert {}: {e}", path.display()))
+                })?;
+                roots.add(cert).map_err(|e| {
+                    Error::new(ErrorKind::Tls, format!("--cacert {}", path.display()))
+                        .with_source(e)
+                })?;
+                n += 1;
             }
-            builder.with_root_certificates(roots).with_no_client_auth()
-        };
-        Ok(Tls {
-            config: Arc::new(config),
-        })
+            if n == 0 {
+                return Err(Error::new(
+                    ErrorKind::Tls,
+                    format!("--cacert {}: no PEM certificate in it", path.display()),
+                ));
+            }
+        }
+        Ok(roots)
     }
 
     pub(super) fn handshake(tls: &Tls, mut tcp: TcpStream, host: &str) -> Result<Stream> {
@@ -379,7 +506,9 @@ mod backend {
     #[derive(Debug)]
     struct NoVerify(Arc<rustls::crypto::CryptoProvider>);
 
-    impl rustls::client::danger::ServerCertVerifier for NoVerify {
+    use rustls::client::danger::ServerCertVerifier;
+
+    impl ServerCertVerifier for NoVerify {
         fn verify_server_cert(
             &self,
             _: &CertificateDer<'_>,
@@ -467,6 +596,14 @@ mod backend {
         Ok(Tls { connector })
     }
 
+    pub(super) fn build_recording(opts: &TlsOptions) -> Result<(Tls, CertCheck)> {
+        let any = TlsOptions {
+            insecure: true,
+            ..opts.clone()
+        };
+        Ok((build(&any)?, CertCheck::default()))
+    }
+
     pub(super) fn handshake(tls: &Tls, tcp: TcpStream, host: &str) -> Result<Stream> {
         match tls.connector.connect(host, tcp) {
             Ok(s) => Ok(Stream::Native(Box::new(s))),
@@ -487,6 +624,10 @@ mod backend {
 
     pub(super) fn build(_: &TlsOptions) -> Result<Tls> {
         Ok(Tls {})
+    }
+
+    pub(super) fn build_recording(_: &TlsOptions) -> Result<(Tls, CertCheck)> {
+        Ok((Tls {}, CertCheck::default()))
     }
 
     pub(super) fn handshake(_: &Tls, _: TcpStream, _: &str) -> Result<Stream> {

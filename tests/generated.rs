@@ -56,6 +56,7 @@ fn ferry_config_page_documents_every_key() {
         helo: _,
         queue: _,
         log: _,
+        mx: _,
     } = ferry::config::Account::default();
     const KEYS: &[(&str, &str)] = &[
         ("url", "\"smtp://h\""),
@@ -71,6 +72,7 @@ fn ferry_config_page_documents_every_key() {
         ("helo", "\"h.example\""),
         ("queue", "\"/q\""),
         ("log", "\"syslog\""),
+        ("mx", "true"),
     ];
     let page = std::fs::read_to_string(root().join("man/ferry-config.5")).unwrap();
     let documented: Vec<String> = page

@@ -23,3 +23,4 @@ mod pop3_fetch;
 mod signals;
 mod smtp_send;
 mod smtp_settings;
+mod smtp_send_mx;

@@ -22,6 +22,7 @@ use crate::smtp::dsn::{Dsn, MAX_ENVID, Notify, Ret};
 use crate::url::Target;
 
 pub mod headers;
+pub mod mx;
 pub mod sendmail;
 
 /// Send a mail message over SMTP (submission, STARTTLS, SMTPS), composed from flags or ready-made.
@@ -178,6 +179,9 @@ pub struct SmtpArgs {
     /// DSN: an envelope ID the reports quote (printable ASCII, at most 100 characters).
     #[arg(long, value_name = "ID", help_heading = "DSN")]
     pub envid: Option<String>,
+    #[command(flatten)]
+    #[allow(missing_docs)]
+    pub mx: mx::MxArgs,
 }
 
 fn parse_notify(s: &str) -> std::result::Result<Notify, String> {
@@ -298,11 +302,36 @@ fn message(a: &Args) -> Result<Message> {
     })
 }
 
+/// The EHLO name: `--helo`, else the account's `helo`; checked to be one token of a sane length.
+fn helo_of(smtp: &SmtpArgs, account: Option<&crate::config::Account>) -> Result<Option<String>> {
+    let helo = smtp
+        .helo
+        .clone()
+        .or_else(|| account.and_then(|a| a.helo.clone()));
+    if let Some(h) = &helo
+        && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
+    {
+        return Err(Error::usage(format!(
+            "--helo {h:?}: expected a host name or [address]"
+        )));
+    }
+    Ok(helo)
+}
+
 /// The server of a run: `url`, else the URL of the account (`--account`, or the config file's default
 /// account when neither is given), with the account's STARTTLS and trust anchors merged in. A user known
 /// from the URL, `--user` or the account, or `--auth`, means AUTH ([`Login::Required`]).
 pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Server> {
     let mut opts = net.options()?;
+    if smtp.mx.mx {
+        if let Some(u) = &url {
+            return Err(Error::usage(format!(
+                "--mx delivers to the recipients' exchangers: drop the URL {}",
+                crate::terminal::escape(u)
+            )));
+        }
+        return mx_server(opts, smtp);
+    }
     if opts.credentials.account.is_none() && url.is_none() {
         opts.credentials.account = Some(
             crate::config::account(None)
@@ -310,6 +339,9 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
         );
     }
     let account = opts.credentials.account.clone();
+    if url.is_none() && smtp.mx.wanted(account.as_ref()) {
+        return mx_server(opts, smtp);
+    }
     let url = match (url, account.as_ref().and_then(|a| a.url.clone())) {
         (Some(u), _) | (None, Some(u)) => u,
         (None, None) => return Err(Error::usage("no URL: give one, or a url in the account")),
@@ -319,17 +351,7 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
         opts.starttls |= a.starttls == Some(true);
         opts.tls.cacert.extend(a.cacert.clone());
     }
-    let helo = smtp
-        .helo
-        .clone()
-        .or_else(|| account.as_ref().and_then(|a| a.helo.clone()));
-    if let Some(h) = &helo
-        && (h.is_empty() || h.len() > 255 || h.chars().any(|c| c.is_whitespace() || c.is_control()))
-    {
-        return Err(Error::usage(format!(
-            "--helo {h:?}: expected a host name or [address]"
-        )));
-    }
+    let helo = helo_of(smtp, account.as_ref())?;
     let user_known = target.user.is_some()
         || opts.credentials.user.is_some()
         || account.as_ref().is_some_and(|a| a.user.is_some());
@@ -394,6 +416,18 @@ pub fn queue_dir(smtp: &SmtpArgs, server: &Server) -> Option<PathBuf> {
     })
 }
 
+/// The server of a `--mx` run: no URL (each exchanger gets its own), the network settings, `--helo`.
+fn mx_server(net: crate::ops::common::NetOptions, smtp: &SmtpArgs) -> Result<Server> {
+    let helo = helo_of(smtp, net.credentials.account.as_ref())?;
+    Ok(Server {
+        target: Target::parse("smtp://localhost:25", SMTP_SCHEMES)?,
+        net,
+        login: Login::None,
+        auth: None,
+        helo,
+    })
+}
+
 impl TryFrom<Args> for Options {
     type Error = Error;
 
@@ -412,6 +446,10 @@ impl TryFrom<Args> for Options {
             Action::Send(_) => queue_dir(&a.smtp, &server),
         };
         Ok(Options {
+            mx: a
+                .smtp
+                .mx
+                .options(&server, a.smtp.all_or_nothing, a.flush_queue.is_some())?,
             action,
             queue,
             all_or_nothing: a.smtp.all_or_nothing,

@@ -105,6 +105,26 @@ impl Session {
     }
 }
 
+impl Session {
+    /// Connects to one address of a mail exchanger (`smtp-send --mx` resolves names itself) and runs the
+    /// opening of [`Session::open`] without implicit TLS; `host` is the exchanger's name, which STARTTLS
+    /// checks the certificate against.
+    pub fn open_at(addr: std::net::SocketAddr, host: &str, config: &Config) -> Result<Session> {
+        let tcp = crate::transport::connect(
+            &addr.ip().to_string(),
+            addr.port(),
+            config.session.connect_timeout,
+        )?;
+        let pp = PingPong::new(
+            Stream::Plain(tcp),
+            SmtpDialect::default(),
+            config.session.timeout,
+            config.session.transcript,
+        )?;
+        Session::start(pp, host, addr.port(), config)
+    }
+}
+
 impl<S: Wire> Session<S> {
     /// The opening of [`Session::open`] on a connected stream: greeting, EHLO, STARTTLS and EHLO again.
     pub(crate) fn start(
@@ -134,6 +154,16 @@ impl<S: Wire> Session<S> {
     /// Whether the connection is encrypted.
     pub fn is_tls(&self) -> bool {
         self.pp.is_tls()
+    }
+
+    /// STARTTLS now, then EHLO again, on the caller's decision (opportunistic TLS of `smtp-send --mx`,
+    /// after EHLO announced it); the opening of [`Session::open`] does this only with `--starttls`. The
+    /// rules of the private `starttls` apply: a refusal is a TLS failure, never a plain-text fallback on
+    /// this connection.
+    pub fn starttls_now(self) -> Result<Self> {
+        let mut s = self.starttls()?;
+        s.ehlo()?;
+        Ok(s)
     }
 
     /// Reads one reply, remembering a 421 (RFC 5321 §3.8: the server is closing the channel).

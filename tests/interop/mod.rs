@@ -10,6 +10,7 @@ mod ftp_put;
 mod ftp_rm;
 mod imap;
 mod mailbox;
+mod mx;
 mod pop3;
 mod smtp;
 

@@ -679,3 +679,6 @@ pub fn signal_and_wait(child: &mut std::process::Child, signal: i32) -> (Option<
     }
     (status.code(), err)
 }
+
+/// The scripted DNS server of the `smtp-send --mx` tests.
+pub mod dns;

@@ -172,6 +172,11 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
             local: local(account.as_ref())?,
             dsn: s.flags.smtp.dsn()?,
             log: account.and_then(|a| a.log),
+            mx: s
+                .flags
+                .smtp
+                .mx
+                .options(&server, s.flags.smtp.all_or_nothing, false)?,
             server,
         },
         s.flags.net.output(),

@@ -5,9 +5,11 @@
 //! - [`job`]: the message and envelope, composed or read, ready to send again.
 //! - [`send`]: delivery, per-recipient results, the run's outcome.
 //! - [`queue`]: `--queue` and `--flush-queue`.
+//! - [`mx`]: `--mx`, direct delivery to each recipient domain's mail exchangers.
 
 pub mod connect;
 pub mod job;
+pub mod mx;
 pub mod options;
 pub mod queue;
 pub mod send;

@@ -34,6 +34,9 @@ pub struct Options {
     /// The transaction log (`--log`, or the account's `log`: a path or `syslog`); written by the log
     /// machinery, carried here so the account's setting reaches it.
     pub log: Option<String>,
+    /// `--mx` (or `mx = true` in the account): deliver to each recipient domain's exchangers; `server`
+    /// then only lends its network settings and `--helo` (its target is not contacted).
+    pub mx: Option<super::mx::MxOptions>,
 }
 
 /// What the account says about local names (sendmail mode and `--account`).

@@ -186,7 +186,10 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
             queue::flush(&conn, &opener(&opts.server), dir, wait, ui)
         }
-        Action::Send(m) => send(opts, m, ui),
+        Action::Send(m) => match &opts.mx {
+            Some(mx) => super::mx::send(opts, m, mx, ui),
+            None => send(opts, m, ui),
+        },
     }
 }
 
@@ -395,6 +398,7 @@ mod tests {
             local: Default::default(),
             dsn: Default::default(),
             log: None,
+            mx: None,
         }
     }
 
