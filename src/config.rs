@@ -11,6 +11,8 @@
 //! password_command = "pass show files"   # or password_file = "...", or password = "..."
 //! starttls = true                         # as --starttls
 //! cacert = "/etc/ssl/private-ca.pem"      # as --cacert
+//! dead_letter = "/var/mail/ferry-dead/"   # smtp-send: notices that cannot be sent (Maildir; no / = mbox)
+//! log = "/var/log/ferry.log"              # as --log (or "syslog")
 //! ```
 //! Unknown keys are errors, so a typo does not silently drop a setting.
 
@@ -41,6 +43,11 @@ pub struct Account {
     pub starttls: Option<bool>,
     /// Extra PEM trust anchors (what `--cacert` adds).
     pub cacert: Option<PathBuf>,
+    /// smtp-send's queue: where a non-delivery notice goes when it cannot be sent to the sender — a
+    /// Maildir (the path ends in `/` or is a directory) or an mbox file.
+    pub dead_letter: Option<PathBuf>,
+    /// The transaction log (what `--log` sets): a file path, or `syslog`.
+    pub log: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -121,6 +122,32 @@ pub struct Args {
         help_heading = "Queue"
     )]
     pub flush_queue: Option<PathBuf>,
+    /// With --flush-queue: wait DURATION after an entry's first attempt before the next (doubling after
+    /// each, at most 4h): 90s, 30m, 2h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m", help_heading = "Queue")]
+    pub retry_after: Duration,
+    /// With --flush-queue: give up an entry queued longer than DURATION (a non-delivery notice goes to
+    /// its sender): 12h, 5d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5d", help_heading = "Queue")]
+    pub max_age: Duration,
+    /// List the entries queued in DIR (ID, age, attempts, next attempt, last reply); with --json, a
+    /// document. Needs no server.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "queue", "flush_queue"],
+        help_heading = "Queue"
+    )]
+    pub queue_list: Option<PathBuf>,
+    /// Remove entry ID (as --queue-list shows it) from the queue given with --queue, without a notice.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "queue",
+        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "flush_queue", "queue_list"],
+        help_heading = "Queue"
+    )]
+    pub queue_drop: Option<String>,
 
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -264,6 +291,57 @@ pub fn server(url: Option<String>, net: &NetArgs, smtp: &SmtpArgs) -> Result<Ser
     })
 }
 
+/// A duration: a number of seconds, or with a unit `s`, `m`, `h`, `d` (`90s`, `30m`, `2h`, `5d`).
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let (num, unit) = match s.char_indices().last() {
+        Some((i, c @ ('s' | 'm' | 'h' | 'd'))) => (&s[..i], c),
+        _ => (s, 's'),
+    };
+    let mult: u64 = match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => 1,
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n <= 10 * 365 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is not a duration (e.g. 90s, 30m, 2h, 5d)"))
+}
+
+/// What a smtp-send command line asks for: mail (a message or a flush), or queue administration, which
+/// needs no server.
+#[derive(Debug)]
+pub enum Run {
+    /// Send a message or flush the queue.
+    Mail(Box<Options>),
+    /// `--queue-list`, `--queue-drop`.
+    Admin(crate::ops::smtp::queue::Admin),
+}
+
+impl TryFrom<Args> for Run {
+    type Error = Error;
+
+    fn try_from(a: Args) -> Result<Run> {
+        use crate::ops::smtp::queue::{Admin, Schedule};
+        if let Some(dir) = &a.queue_list {
+            return Ok(Run::Admin(Admin::List(
+                dir.clone(),
+                Schedule {
+                    retry_after: a.retry_after,
+                    max_age: a.max_age,
+                },
+            )));
+        }
+        if let (Some(id), Some(dir)) = (&a.queue_drop, &a.smtp.queue) {
+            return Ok(Run::Admin(Admin::Drop(dir.clone(), id.clone())));
+        }
+        Ok(Run::Mail(Box::new(Options::try_from(a)?)))
+    }
+}
+
 impl TryFrom<Args> for Options {
     type Error = Error;
 
@@ -274,12 +352,26 @@ impl TryFrom<Args> for Options {
             Some(dir) => Action::Flush(dir.clone()),
             None => Action::Send(message(&a)?),
         };
+        let server = server(a.url.clone(), &a.net, &a.smtp)?;
+        let dead_letter = server
+            .net
+            .credentials
+            .account
+            .as_ref()
+            .and_then(|acc| acc.dead_letter.clone());
         Ok(Options {
-            server: server(a.url.clone(), &a.net, &a.smtp)?,
+            server,
             action,
             queue: a.smtp.queue.clone(),
             all_or_nothing: a.smtp.all_or_nothing,
             sendmail: false,
+            lifecycle: crate::ops::smtp::queue::Lifecycle {
+                schedule: crate::ops::smtp::queue::Schedule {
+                    retry_after: a.retry_after,
+                    max_age: a.max_age,
+                },
+                dead_letter,
+            },
         })
     }
 }
@@ -309,9 +401,12 @@ pub fn main() -> ExitCode {
             "smtp-send",
             |a: Args| {
                 let mode = a.net.output();
-                Ok((Options::try_from(a)?, mode))
+                Ok((Run::try_from(a)?, mode))
             },
-            crate::ops::smtp::run,
+            |run, ui| match run {
+                Run::Mail(opts) => crate::ops::smtp::run(opts, ui),
+                Run::Admin(a) => crate::ops::smtp::queue::admin(a, ui),
+            },
         );
     };
     let result = sendmail::options(rest).and_then(|(opts, mode): (Options, OutputMode)| {

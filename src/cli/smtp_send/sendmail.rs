@@ -164,6 +164,7 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
             queue: s.flags.smtp.queue.clone(),
             all_or_nothing: s.flags.smtp.all_or_nothing,
             sendmail: true,
+            lifecycle: Default::default(),
         },
         s.flags.net.output(),
     ))

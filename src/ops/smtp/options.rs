@@ -25,6 +25,8 @@ pub struct Options {
     pub all_or_nothing: bool,
     /// Run as sendmail: a message without a sender gets `$LOGNAME@host`, success is silent.
     pub sendmail: bool,
+    /// `--flush-queue`'s schedule (`--retry-after`, `--max-age`) and the `dead_letter` mailbox.
+    pub lifecycle: super::queue::Lifecycle,
 }
 
 /// The server and how to talk to it.

@@ -65,6 +65,17 @@ pub fn refusal(r: &RcptResult) -> Error {
 /// One transaction on an open session: envelope, then DATA when at least one recipient was accepted (all
 /// of them with `all_or_nothing`), else RSET.
 pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<Transaction> {
+    transact_with(s, job, all_or_nothing, &mut || Ok(()))
+}
+
+/// [`transact`], calling `before_data` once the envelope was accepted and before DATA (the queue's send
+/// journal records "sending" there, durably); its error ends the transaction with RSET.
+pub fn transact_with(
+    s: &mut Session,
+    job: &mut Job,
+    all_or_nothing: bool,
+    before_data: &mut dyn FnMut() -> Result<()>,
+) -> Result<Transaction> {
     let results = s.envelope(&job.from, &job.params()?, &job.rcpts)?;
     let accepted = results.iter().filter(|r| r.accepted()).count();
     if accepted == 0 || (all_or_nothing && accepted < results.len()) {
@@ -73,6 +84,10 @@ pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<
             results,
             sent: None,
         });
+    }
+    if let Err(e) = before_data() {
+        let _ = s.rset();
+        return Err(e);
     }
     let mut body = job.reader()?;
     let reply = s.data(&mut body)?;
@@ -178,7 +193,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Action::Flush(dir) => {
             let conn = connector(&opts.server)?;
             let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
-            queue::flush(&conn, &opener(&opts.server), dir, wait, ui)
+            queue::flush(&conn, &opener(&opts.server), dir, wait, &opts.lifecycle, ui)
         }
         Action::Send(m) => send(opts, m, ui),
     }
@@ -386,6 +401,7 @@ mod tests {
             queue: None,
             all_or_nothing,
             sendmail: false,
+            lifecycle: Default::default(),
         }
     }
 
