@@ -20,4 +20,5 @@ mod limit_rate;
 mod mime;
 mod pop3_fetch;
 mod signals;
+mod smtp_queue;
 mod smtp_send;

@@ -6,8 +6,8 @@
 //! - [`journal`]: the state file `ID.state` (attempts and the send journal, rewritten atomically).
 //! - [`schedule`]: backoff (`--retry-after`, doubling, 4 h cap) and expiry (`--max-age`); the test clock.
 //! - [`notice`]: the RFC 3464 non-delivery notice and its local fallback (`dead_letter`).
-//! - [`flush`]: `--flush-queue`.
-//! - [`admin`]: `--queue-list`, `--queue-drop`.
+//! - [`flush`](mod@flush): `--flush-queue`.
+//! - [`admin`](mod@admin): `--queue-list`, `--queue-drop`.
 //!
 //! Queueing needs no lock (each entry is written under a fresh name); a flush holds `DIR/.lock` for its
 //! whole run, so concurrent cron runs never send an entry twice.
@@ -52,8 +52,10 @@ pub fn enqueue_after(dir: &Path, job: &mut Job, rcpts: &[String], why: &str) -> 
     let now = schedule::now();
     let mut st = journal::State::new(now);
     st.record(now, crate::ErrorKind::Transient.exit_code(), why);
-    // The entry is queued once its message file exists; without a state file it is merely due at once
-    // (see `journal`), so a failure here must not report the message as unqueued.
-    let _ = st.save(&path);
+    if let Err(e) = st.save(&path) {
+        // Not queued after all: the caller reports the failure, so the entry must not stay behind.
+        let _ = journal::remove(&path);
+        return Err(e);
+    }
     Ok(path)
 }
