@@ -88,6 +88,13 @@ pub fn account(name: Option<&str>) -> Result<Account> {
     parse_account(&text, name).map_err(|e| e.within(path.display()))
 }
 
+/// The config file's `default` account name, if there is a readable config file that names one.
+pub fn default_account_name() -> Option<String> {
+    let path = paths().into_iter().find(|p| p.exists())?;
+    let text = std::fs::read_to_string(path).ok()?;
+    toml::from_str::<File>(&text).ok()?.default
+}
+
 /// [`account`] on the file's text (the fuzz targets call it directly).
 pub(crate) fn parse_account(text: &str, name: Option<&str>) -> Result<Account> {
     let file: File = toml::from_str(text)

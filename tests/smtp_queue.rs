@@ -471,3 +471,37 @@ fn queue_list_and_drop() {
     assert_code(&r, 0);
     assert_eq!(left(&q), Vec::<String>::new());
 }
+
+/// sendmail mode: a message queued after a transient failure is accepted (exit 0, as sendmail and
+/// Postfix do), so cron and MUAs do not treat it as lost; the warning says where it went.
+#[test]
+fn sendmail_exits_0_when_the_message_is_queued() {
+    let dir = tempfile::tempdir().unwrap();
+    let cfg = dir.path().join("cfg");
+    std::fs::create_dir_all(cfg.join("ferry")).unwrap();
+    std::fs::write(
+        cfg.join("ferry/config.toml"),
+        "default = \"relay\"\n[account.relay]\nurl = \"smtp://127.0.0.1:1\"\n",
+    )
+    .unwrap();
+    let q = dir.path().join("q");
+    let queue = format!("--queue={}", q.display());
+    let r = run_program(
+        &bin("smtp-send"),
+        dir.path(),
+        &[
+            "--sendmail",
+            "-i",
+            "-f",
+            "root@cron.example",
+            "ops@example.org",
+            &queue,
+        ],
+        &[("XDG_CONFIG_HOME", &cfg.display().to_string())],
+        Some(b"Subject: cron output\n\nline 1\n".to_vec()),
+    );
+    assert_code(&r, 0);
+    assert!(r.stderr.starts_with("sendmail: "), "{}", r.stderr);
+    assert!(r.stderr.contains("; queued as "), "{}", r.stderr);
+    assert_eq!(left(&q).iter().filter(|n| n.ends_with(".msg")).count(), 1);
+}

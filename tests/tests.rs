@@ -22,3 +22,4 @@ mod pop3_fetch;
 mod signals;
 mod smtp_queue;
 mod smtp_send;
+mod tx_log;

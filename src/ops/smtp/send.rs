@@ -231,11 +231,53 @@ fn send(opts: &Options, m: &Message, ui: &Ui) -> Result<Outcome> {
         Err(e) => Some(not_sent(opts, &mut job, e, &mut report)),
     };
     report.error = fatal.as_ref().map(error_json);
+    log_message(ui, &report, &job, fatal.as_ref());
     let tally = Tally::of(report.recipients.iter().map(|r| &r.result));
     if ui.json() {
         ui.print_json(&report)?;
     }
-    tally.outcome(ui, "recipients", fatal)
+    let outcome = tally.outcome(ui, "recipients", fatal);
+    if opts.sendmail && report.status == "queued" {
+        // sendmail's contract: a queued message is accepted (exit 0), as sendmail and Postfix do; a
+        // non-zero exit makes MUAs and cron treat it as lost and send it again. The queue takes it from
+        // here: retried by --flush-queue, or returned to the sender with a notice.
+        if let Err(e) = &outcome {
+            ui.warn(&e.to_string());
+        }
+        return Ok(Outcome::Success);
+    }
+    outcome
+}
+
+/// The envelope as the transaction log shows it: `<from> -> <to> <to>`.
+pub fn envelope_text(job: &Job) -> String {
+    let rcpts: Vec<String> = job.rcpts.iter().map(|r| format!("<{r}>")).collect();
+    format!("<{}> -> {}", job.from, rcpts.join(" "))
+}
+
+/// The message's line in the transaction log: ok when it went to every recipient, else the run's error
+/// or the first recipient's failure.
+fn log_message(ui: &Ui, report: &Report, job: &Job, fatal: Option<&Error>) {
+    let result = match fatal {
+        Some(e) => ItemResult::failed(e),
+        None => report
+            .recipients
+            .iter()
+            .find(|r| r.result.is_failure())
+            .map_or_else(ItemResult::ok, |r| r.result.clone()),
+    };
+    let queue_id = report
+        .queued
+        .as_deref()
+        .map(|q| queue::entry::id_of(std::path::Path::new(q)));
+    ui.log(&crate::ops::common::LogRecord {
+        server: &report.server,
+        item: &envelope_text(job),
+        size: Some(report.size),
+        result: &result,
+        reply: report.reply.as_deref(),
+        queue_id: queue_id.as_deref(),
+    });
 }
 
 /// Nothing was sent because of `e`: with `--queue` and a transient `e`, the message is queued. Every
@@ -478,6 +520,7 @@ mod tests {
             OutputMode {
                 quiet: false,
                 json: true,
+                ..Default::default()
             },
         );
         let mut r = report();

@@ -117,6 +117,10 @@ pub fn flush(
     for path in entry::entries(dir)? {
         let name = path.display().to_string();
         let id = entry::id_of(&path);
+        let (envelope, size) = entry::load(&path).map_or_else(
+            |_| (String::new(), None),
+            |j| (super::super::send::envelope_text(&j), Some(j.size())),
+        );
         let h = f.one(&path, &id).unwrap_or_else(|e| {
             let e = e.within(&id);
             Handled {
@@ -136,6 +140,14 @@ pub fn flush(
         if h.sent {
             sent.push(name.clone());
         }
+        ui.log(&crate::ops::common::LogRecord {
+            server: &conn.target.display(),
+            item: &envelope,
+            size,
+            result: &h.result,
+            reply: h.reply.as_deref(),
+            queue_id: Some(&id),
+        });
         let attempts = State::load(&path).map_or(0, |s| s.count);
         messages.push(EntryJson {
             entry: name,
