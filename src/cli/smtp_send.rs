@@ -48,6 +48,30 @@ pub mod sendmail;
         whole run: a second flush started meanwhile waits up to 10 seconds (or --timeout, if shorter), then \
         exits 7 with \"another run holds the lock on DIR\", so no entry is sent twice. SIZE= counts the \
         message as sent (CRLF line endings; RFC 1870 leaves out the stuffing dots).\n\n\
+        Queue lifecycle: each entry records its attempts (time, exit class, server reply). --flush-queue \
+        tries an entry only when it is due: --retry-after (default 30m) after its first attempt, the wait \
+        doubling after each further one up to 4h; entries not yet due are skipped. An entry queued longer \
+        than --max-age (default 5d), or refused with a 5xx, is given up: an RFC 3464 non-delivery notice \
+        (multipart/report: an explanation, message/delivery-status per recipient, the original header) is \
+        sent from the null sender to the envelope sender through the same server, and only then is the \
+        entry removed. No notice goes to a null sender or for a message that is itself a delivery report. \
+        When the notice cannot be sent it is delivered into the account's dead_letter mailbox (a Maildir \
+        when the path ends in / or is a directory, else an mbox file); with neither, the entry stays \
+        queued and the flush reports it. A crash between the server's 250 and the entry's removal never \
+        sends a message twice: the entry is journalled \"sending\" before DATA and \"sent\" after the 250. \
+        The trade-off is at-most-once: an entry found \"sending\" (the server may or may not have it) is \
+        not sent again; its sender gets a notice saying delivery is uncertain (status 4.4.0) -- a lost \
+        message can be reported and resent by a person, a duplicate cannot be recalled. --queue-list DIR \
+        [--json] shows each entry (ID, age, attempts, next attempt, last reply); --queue-drop ID --queue \
+        DIR removes one. FERRY_TEST_NOW=SECONDS (since the epoch) replaces the clock of the queue \
+        schedule, for tests.\n\n\
+        Exit of a run that only queued: smtp-send exits 7 (the message is not delivered yet; scripts can \
+        tell). In sendmail mode it exits 0, as sendmail and Postfix do once a message is safely queued: \
+        MUAs and cron treat any other status as a failed submission and would send the message again; \
+        the queue guarantees a retry or a notice.\n\n\
+        --log FILE (every network tool; or the account's log = PATH or \"syslog\") appends one line per \
+        message or file: RFC 3339 time, tool, account, server, envelope or path, size, result \
+        (ok/skipped/failed), server reply or error, queue ID.\n\n\
         With --json, each recipient carries a status: `ok` (the message went to it) or `failed` (refused, \
         deferred, queued, or the message was not sent), and for `failed` an error with the exit code that \
         failure alone would have (6 for a 5xx refusal, 7 for a 4xx or a queued message) and the reason. \

@@ -678,6 +678,23 @@ impl Fetcher<'_> {
             exit_code: e.kind().exit_code(),
             message: e.to_string(),
         });
+        let server = self.opts.target.display();
+        for m in &self.summary.messages {
+            let item = format!(
+                "{} UID {} -> {}",
+                self.summary.mailbox,
+                m.uid,
+                m.path.as_deref().unwrap_or("-")
+            );
+            self.ui.log(&crate::ops::common::LogRecord {
+                server: &server,
+                item: &item,
+                size: Some(m.bytes),
+                result: &m.result,
+                reply: None,
+                queue_id: None,
+            });
+        }
         let tally = Tally::of(self.summary.messages.iter().map(|m| &m.result));
         if self.ui.json() {
             self.ui.print_json(&self.summary)?;
