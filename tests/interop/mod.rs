@@ -12,6 +12,7 @@ mod imap;
 mod mailbox;
 mod pop3;
 mod smtp;
+mod smtp_queue;
 
 use std::collections::HashMap;
 
