@@ -288,7 +288,7 @@ fn not_sent(opts: &Options, job: &mut Job, e: Error, report: &mut Report) -> Err
         && let Some(dir) = &opts.queue
     {
         let rcpts = job.rcpts.clone();
-        match queue::enqueue(dir, job, &rcpts) {
+        match queue::enqueue_after(dir, job, &rcpts, &e.to_string()) {
             Ok(path) => {
                 report.status = "queued";
                 report.queued = Some(path.display().to_string());
@@ -330,7 +330,12 @@ fn settle(
         && !deferred.is_empty()
         && (t.sent.is_some() || transient_fail)
     {
-        let path = queue::enqueue(dir, job, &deferred)?;
+        let why = t
+            .results
+            .iter()
+            .find(|r| is_deferral(r))
+            .map_or_else(String::new, |r| format!("{} {}", r.code, r.text));
+        let path = queue::enqueue_after(dir, job, &deferred, &why)?;
         report.queued = Some(path.display().to_string());
         queued_for = deferred;
     }
