@@ -23,6 +23,7 @@ complete -c ftp-get -l account -d 'Take user and password settings from account 
 complete -c ftp-get -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-get -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c ftp-get -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c ftp-get -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-get -s c -l resume -d 'Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial file written before the remote file last changed (MDTM), or longer than it, is downloaded again. The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c; without -c an interrupted download leaves nothing behind'
 complete -c ftp-get -l ascii -d 'ASCII mode (TYPE A): CRLF line endings become LF'
 complete -c ftp-get -l preserve -d 'Set the local file\'s modification time from the server\'s (MDTM)'

@@ -12,6 +12,7 @@ complete -c ftp-ls -l account -d 'Take user and password settings from account N
 complete -c ftp-ls -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-ls -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c ftp-ls -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c ftp-ls -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-ls -s l -l long -d 'Long format: type, permissions, size, modification time (UTC), name'
 complete -c ftp-ls -s R -l recursive -d 'Recurse into subdirectories (at most 64 levels; symlinks are not followed)'
 complete -c ftp-ls -l no-epsv -d 'Use PASV only (no EPSV)'

@@ -22,6 +22,7 @@ complete -c ftp-put -l account -d 'Take user and password settings from account 
 complete -c ftp-put -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-put -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c ftp-put -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c ftp-put -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-put -s R -l recursive -d 'Upload directories with everything in them, creating remote directories (at most 64 levels; local symlinks are not followed)'
 complete -c ftp-put -l mkdirs -d 'Create missing remote directories of the URL first (MKD; "already exists" is fine)'
 complete -c ftp-put -l append -d 'Append to the remote file (APPE) instead of replacing it'

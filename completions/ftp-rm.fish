@@ -12,6 +12,7 @@ complete -c ftp-rm -l account -d 'Take user and password settings from account N
 complete -c ftp-rm -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-rm -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c ftp-rm -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c ftp-rm -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-rm -s r -l recursive -d 'Remove directories and everything in them (at most 64 levels)'
 complete -c ftp-rm -l force -d 'Allow -r on the login or root directory (it is emptied, not removed)'
 complete -c ftp-rm -l dry-run -d 'Print what would be removed (stdout; with --json the document) and remove nothing'

@@ -27,6 +27,7 @@ complete -c imap-fetch -l account -d 'Take user and password settings from accou
 complete -c imap-fetch -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c imap-fetch -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c imap-fetch -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c imap-fetch -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c imap-fetch -l mark-seen -d 'Fetch with BODY[] so the server marks messages \\Seen (default: BODY.PEEK, flags untouched)'
 complete -c imap-fetch -l headers-only -d 'Fetch only each message\'s header (BODY.PEEK[HEADER])'
 complete -c imap-fetch -l decode -d 'With --part: decode the part\'s Content-Transfer-Encoding (base64, quoted-printable)'

@@ -12,6 +12,7 @@ complete -c imap-mailbox -l account -d 'Take user and password settings from acc
 complete -c imap-mailbox -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c imap-mailbox -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c imap-mailbox -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c imap-mailbox -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c imap-mailbox -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c imap-mailbox -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c imap-mailbox -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'

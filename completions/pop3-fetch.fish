@@ -21,6 +21,7 @@ complete -c pop3-fetch -l account -d 'Take user and password settings from accou
 complete -c pop3-fetch -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c pop3-fetch -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c pop3-fetch -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c pop3-fetch -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c pop3-fetch -s l -l list -d 'List the messages (number, size, UIDL) instead of fetching them'
 complete -c pop3-fetch -l delete -d 'Delete each message on the server once it is stored locally (default: keep)'
 complete -c pop3-fetch -l new-only -d 'Fetch only messages whose UIDL is not in the --state file'

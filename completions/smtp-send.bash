@@ -23,7 +23,7 @@ _smtp__send() {
 
     case "${cmd}" in
         smtp__send)
-            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --mx --tls --dns-server --mx-port --mx-seed --flush-queue --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --help --version"
+            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --mx --tls --dns-server --mx-port --mx-seed --flush-queue --retry-after --max-age --queue-list --queue-drop --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -121,6 +121,22 @@ _smtp__send() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --retry-after)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --max-age)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-list)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --queue-drop)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --cacert)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -166,6 +182,10 @@ _smtp__send() {
                     return 0
                     ;;
                 --retries)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --log)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -23,6 +23,10 @@ complete -c smtp-send -l dns-server -d 'With --mx: ask this DNS server (IP[:PORT
 complete -c smtp-send -l mx-port -d 'Tests: the exchangers\' port instead of 25' -r
 complete -c smtp-send -l mx-seed -d 'Tests: a fixed shuffle of exchangers of equal preference' -r
 complete -c smtp-send -l flush-queue -d 'Resend every message queued in DIR, removing each only after the server accepted it' -r -F
+complete -c smtp-send -l retry-after -d 'With --flush-queue: wait DURATION after an entry\'s first attempt before the next (doubling after each, at most 4h): 90s, 30m, 2h' -r
+complete -c smtp-send -l max-age -d 'With --flush-queue: give up an entry queued longer than DURATION (a non-delivery notice goes to its sender): 12h, 5d' -r
+complete -c smtp-send -l queue-list -d 'List the entries queued in DIR (ID, age, attempts, next attempt, last reply); with --json, a document. Needs no server' -r -F
+complete -c smtp-send -l queue-drop -d 'Remove entry ID (as --queue-list shows it) from the queue given with --queue, without a notice' -r
 complete -c smtp-send -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c smtp-send -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
@@ -36,6 +40,7 @@ complete -c smtp-send -l account -d 'Take user and password settings from accoun
 complete -c smtp-send -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c smtp-send -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
 complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c smtp-send -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
 complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, send nothing (RSET) and exit 6'
 complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account'

@@ -18,6 +18,7 @@
 //! queue = "/var/spool/ferry"              # smtp-send: as --queue
 //! log = "syslog"                          # as --log (a path, or syslog)
 //! mx = true                               # smtp-send: as --mx (direct delivery, no url)
+//! dead_letter = "/var/mail/ferry-dead/"   # smtp-send: notices that cannot be sent (Maildir; no / = mbox)
 //! ```
 //! The complete reference is ferry-config(5) (`man/ferry-config.5`).
 //! Unknown keys are errors, so a typo does not silently drop a setting.
@@ -67,6 +68,9 @@ pub struct Account {
     pub log: Option<String>,
     /// smtp-send: deliver directly to the recipients' mail exchangers (what `--mx` does), no `url`.
     pub mx: Option<bool>,
+    /// smtp-send's queue: where a non-delivery notice goes when it cannot be sent to the sender — a
+    /// Maildir (the path ends in `/` or is a directory) or an mbox file.
+    pub dead_letter: Option<PathBuf>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +109,13 @@ pub fn account(name: Option<&str>) -> Result<Account> {
     let text = std::fs::read_to_string(&path)
         .map_err(|e| Error::local(format!("config file {}", path.display()), e))?;
     parse_account(&text, name).map_err(|e| e.within(path.display()))
+}
+
+/// The config file's `default` account name, if there is a readable config file that names one.
+pub fn default_account_name() -> Option<String> {
+    let path = paths().into_iter().find(|p| p.exists())?;
+    let text = std::fs::read_to_string(path).ok()?;
+    toml::from_str::<File>(&text).ok()?.default
 }
 
 /// [`account`] on the file's text (the fuzz targets and the man page check call it directly).

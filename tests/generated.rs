@@ -57,6 +57,7 @@ fn ferry_config_page_documents_every_key() {
         queue: _,
         log: _,
         mx: _,
+        dead_letter: _,
     } = ferry::config::Account::default();
     const KEYS: &[(&str, &str)] = &[
         ("url", "\"smtp://h\""),
@@ -73,6 +74,7 @@ fn ferry_config_page_documents_every_key() {
         ("queue", "\"/q\""),
         ("log", "\"syslog\""),
         ("mx", "true"),
+        ("dead_letter", "\"/var/mail/dead/\""),
     ];
     let page = std::fs::read_to_string(root().join("man/ferry-config.5")).unwrap();
     let documented: Vec<String> = page

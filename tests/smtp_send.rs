@@ -798,7 +798,8 @@ fn queue_on_transient_failure_then_flush() {
             &q,
             "--json",
         ],
-        &[],
+        // The test clock of the queue schedule (2026-01-01): the entry is due again 30 min later.
+        &[("FERRY_TEST_NOW", "1767225600")],
     );
     assert_code(&r, 7);
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -819,7 +820,11 @@ fn queue_on_transient_failure_then_flush() {
         ],
         quit_ok(),
     ]));
-    let r = run_smtp(dir.path(), &["--flush-queue", &q, &url(&srv)], &[]);
+    let r = run_smtp(
+        dir.path(),
+        &["--flush-queue", &q, &url(&srv)],
+        &[("FERRY_TEST_NOW", "1767227400")],
+    );
     assert_code(&r, 7);
     srv.finish();
     assert_eq!(
@@ -843,7 +848,11 @@ fn queue_on_transient_failure_then_flush() {
         ],
         quit_ok(),
     ]));
-    let r = run_smtp(dir.path(), &["--flush-queue", &q, &url(&srv)], &[]);
+    let r = run_smtp(
+        dir.path(),
+        &["--flush-queue", &q, &url(&srv)],
+        &[("FERRY_TEST_NOW", "1767231000")],
+    );
     assert_code(&r, 0);
     assert_eq!(srv.data_received(), msg);
     srv.finish();

@@ -21,6 +21,8 @@ mod limit_rate;
 mod mime;
 mod pop3_fetch;
 mod signals;
+mod smtp_queue;
 mod smtp_send;
 mod smtp_settings;
 mod smtp_send_mx;
+mod tx_log;

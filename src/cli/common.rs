@@ -92,6 +92,11 @@ pub struct NetArgs {
     /// Print one JSON document describing the result on stdout.
     #[arg(long, help_heading = "Output")]
     pub json: bool,
+    /// Append one line per message or file to FILE (time, tool, account, server, item, size, result,
+    /// reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account's
+    /// `log` setting.
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
+    pub log: Option<String>,
 }
 
 /// A positive number of seconds as a Duration.
@@ -124,7 +129,26 @@ impl NetArgs {
         OutputMode {
             quiet: self.quiet,
             json: self.json,
+            log: self.log(),
         }
+    }
+
+    /// `--log`, else the `log` of the account in use (`--account`, else the config file's default
+    /// account). A config file that cannot be read leaves the log off here; `options` reports it.
+    pub fn log(&self) -> Option<std::sync::Arc<crate::ops::common::TxLog>> {
+        use crate::ops::common::{LogDest, TxLog};
+        let name = match &self.account {
+            Some(n) => Some(n.clone()),
+            None => crate::config::default_account_name(),
+        };
+        let dest = match &self.log {
+            Some(l) => l.clone(),
+            None => name
+                .as_deref()
+                .and_then(|n| crate::config::account(Some(n)).ok())
+                .and_then(|a| a.log)?,
+        };
+        Some(std::sync::Arc::new(TxLog::new(LogDest::parse(&dest), name)))
     }
 
     /// `--connect-timeout` as a Duration.

@@ -7,6 +7,7 @@
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
 use clap::Parser;
 
@@ -60,6 +61,30 @@ pub mod sendmail;
         whole run: a second flush started meanwhile waits up to 10 seconds (or --timeout, if shorter), then \
         exits 7 with \"another run holds the lock on DIR\", so no entry is sent twice. SIZE= counts the \
         message as sent (CRLF line endings; RFC 1870 leaves out the stuffing dots).\n\n\
+        Queue lifecycle: each entry records its attempts (time, exit class, server reply). --flush-queue \
+        tries an entry only when it is due: --retry-after (default 30m) after its first attempt, the wait \
+        doubling after each further one up to 4h; entries not yet due are skipped. An entry queued longer \
+        than --max-age (default 5d), or refused with a 5xx, is given up: an RFC 3464 non-delivery notice \
+        (multipart/report: an explanation, message/delivery-status per recipient, the original header) is \
+        sent from the null sender to the envelope sender through the same server, and only then is the \
+        entry removed. No notice goes to a null sender or for a message that is itself a delivery report. \
+        When the notice cannot be sent it is delivered into the account's dead_letter mailbox (a Maildir \
+        when the path ends in / or is a directory, else an mbox file); with neither, the entry stays \
+        queued and the flush reports it. A crash between the server's 250 and the entry's removal never \
+        sends a message twice: the entry is journalled \"sending\" before DATA and \"sent\" after the 250. \
+        The trade-off is at-most-once: an entry found \"sending\" (the server may or may not have it) is \
+        not sent again; its sender gets a notice saying delivery is uncertain (status 4.4.0) -- a lost \
+        message can be reported and resent by a person, a duplicate cannot be recalled. --queue-list DIR \
+        [--json] shows each entry (ID, age, attempts, next attempt, last reply); --queue-drop ID --queue \
+        DIR removes one. FERRY_TEST_NOW=SECONDS (since the epoch) replaces the clock of the queue \
+        schedule, for tests.\n\n\
+        Exit of a run that only queued: smtp-send exits 7 (the message is not delivered yet; scripts can \
+        tell). In sendmail mode it exits 0, as sendmail and Postfix do once a message is safely queued: \
+        MUAs and cron treat any other status as a failed submission and would send the message again; \
+        the queue guarantees a retry or a notice.\n\n\
+        --log FILE (every network tool; or the account's log = PATH or \"syslog\") appends one line per \
+        message or file: RFC 3339 time, tool, account, server, envelope or path, size, result \
+        (ok/skipped/failed), server reply or error, queue ID.\n\n\
         With --json, each recipient carries a status: `ok` (the message went to it) or `failed` (refused, \
         deferred, queued, or the message was not sent), and for `failed` an error with the exit code that \
         failure alone would have (6 for a 5xx refusal, 7 for a 4xx or a queued message) and the reason. \
@@ -146,6 +171,32 @@ pub struct Args {
         help_heading = "Queue"
     )]
     pub flush_queue: Option<PathBuf>,
+    /// With --flush-queue: wait DURATION after an entry's first attempt before the next (doubling after
+    /// each, at most 4h): 90s, 30m, 2h.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "30m", help_heading = "Queue")]
+    pub retry_after: Duration,
+    /// With --flush-queue: give up an entry queued longer than DURATION (a non-delivery notice goes to
+    /// its sender): 12h, 5d.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, default_value = "5d", help_heading = "Queue")]
+    pub max_age: Duration,
+    /// List the entries queued in DIR (ID, age, attempts, next attempt, last reply); with --json, a
+    /// document. Needs no server.
+    #[arg(
+        long,
+        value_name = "DIR",
+        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "queue", "flush_queue"],
+        help_heading = "Queue"
+    )]
+    pub queue_list: Option<PathBuf>,
+    /// Remove entry ID (as --queue-list shows it) from the queue given with --queue, without a notice.
+    #[arg(
+        long,
+        value_name = "ID",
+        requires = "queue",
+        conflicts_with_all = ["message", "subject", "body", "body_file", "attach", "to", "cc", "bcc", "from", "flush_queue", "queue_list"],
+        help_heading = "Queue"
+    )]
+    pub queue_drop: Option<String>,
 
     #[command(flatten)]
     #[allow(missing_docs)]
@@ -428,6 +479,57 @@ fn mx_server(net: crate::ops::common::NetOptions, smtp: &SmtpArgs) -> Result<Ser
     })
 }
 
+/// A duration: a number of seconds, or with a unit `s`, `m`, `h`, `d` (`90s`, `30m`, `2h`, `5d`).
+pub fn parse_duration(s: &str) -> std::result::Result<Duration, String> {
+    let (num, unit) = match s.char_indices().last() {
+        Some((i, c @ ('s' | 'm' | 'h' | 'd'))) => (&s[..i], c),
+        _ => (s, 's'),
+    };
+    let mult: u64 = match unit {
+        'm' => 60,
+        'h' => 3600,
+        'd' => 86_400,
+        _ => 1,
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mult))
+        .filter(|n| *n <= 10 * 365 * 86_400)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("{s:?} is not a duration (e.g. 90s, 30m, 2h, 5d)"))
+}
+
+/// What a smtp-send command line asks for: mail (a message or a flush), or queue administration, which
+/// needs no server.
+#[derive(Debug)]
+pub enum Run {
+    /// Send a message or flush the queue.
+    Mail(Box<Options>),
+    /// `--queue-list`, `--queue-drop`.
+    Admin(crate::ops::smtp::queue::Admin),
+}
+
+impl TryFrom<Args> for Run {
+    type Error = Error;
+
+    fn try_from(a: Args) -> Result<Run> {
+        use crate::ops::smtp::queue::{Admin, Schedule};
+        if let Some(dir) = &a.queue_list {
+            return Ok(Run::Admin(Admin::List(
+                dir.clone(),
+                Schedule {
+                    retry_after: a.retry_after,
+                    max_age: a.max_age,
+                },
+            )));
+        }
+        if let (Some(id), Some(dir)) = (&a.queue_drop, &a.smtp.queue) {
+            return Ok(Run::Admin(Admin::Drop(dir.clone(), id.clone())));
+        }
+        Ok(Run::Mail(Box::new(Options::try_from(a)?)))
+    }
+}
+
 impl TryFrom<Args> for Options {
     type Error = Error;
 
@@ -445,6 +547,12 @@ impl TryFrom<Args> for Options {
             Action::Flush(_) => None,
             Action::Send(_) => queue_dir(&a.smtp, &server),
         };
+        let dead_letter = server
+            .net
+            .credentials
+            .account
+            .as_ref()
+            .and_then(|acc| acc.dead_letter.clone());
         Ok(Options {
             mx: a
                 .smtp
@@ -456,7 +564,13 @@ impl TryFrom<Args> for Options {
             sendmail: false,
             local: local(account.as_ref())?,
             dsn: a.smtp.dsn()?,
-            log: account.and_then(|a| a.log),
+            lifecycle: crate::ops::smtp::queue::Lifecycle {
+                schedule: crate::ops::smtp::queue::Schedule {
+                    retry_after: a.retry_after,
+                    max_age: a.max_age,
+                },
+                dead_letter,
+            },
             server,
         })
     }
@@ -487,9 +601,12 @@ pub fn main() -> ExitCode {
             "smtp-send",
             |a: Args| {
                 let mode = a.net.output();
-                Ok((Options::try_from(a)?, mode))
+                Ok((Run::try_from(a)?, mode))
             },
-            crate::ops::smtp::run,
+            |run, ui| match run {
+                Run::Mail(opts) => crate::ops::smtp::run(opts, ui),
+                Run::Admin(a) => crate::ops::smtp::queue::admin(a, ui),
+            },
         );
     };
     let result = sendmail::options(rest).and_then(|(opts, mode): (Options, OutputMode)| {

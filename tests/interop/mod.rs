@@ -13,6 +13,7 @@ mod mailbox;
 mod mx;
 mod pop3;
 mod smtp;
+mod smtp_queue;
 
 use std::collections::HashMap;
 

@@ -171,13 +171,13 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
             sendmail: true,
             local: local(account.as_ref())?,
             dsn: s.flags.smtp.dsn()?,
-            log: account.and_then(|a| a.log),
             mx: s
                 .flags
                 .smtp
                 .mx
                 .options(&server, s.flags.smtp.all_or_nothing, false)?,
             server,
+            lifecycle: Default::default(),
         },
         s.flags.net.output(),
     ))

@@ -108,6 +108,7 @@ mod tests {
             OutputMode {
                 quiet: true,
                 json: false,
+                ..Default::default()
             },
         );
         let mut tries = 0;

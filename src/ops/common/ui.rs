@@ -14,13 +14,15 @@ use serde::Serialize;
 use crate::error::{Error, Result};
 use crate::terminal;
 
-/// How much the user asked to see.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+/// How much the user asked to see, and where the transaction log goes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct OutputMode {
     /// `-q`: errors only.
     pub quiet: bool,
     /// `--json`: one document on stdout describing the result.
     pub json: bool,
+    /// `--log` (or the account's `log`): one line per message or file.
+    pub log: Option<std::sync::Arc<super::log::TxLog>>,
 }
 
 /// Where diagnostics go: stderr, or a buffer in tests.
@@ -141,6 +143,16 @@ impl Ui {
         self.note(&format!("{e}; retrying ({attempt}/{max})"));
     }
 
+    /// Writes one transaction-log line for an item (with `--log`; nothing otherwise). A log that cannot be
+    /// written is reported once and never fails the run.
+    pub fn log(&self, rec: &super::log::LogRecord) {
+        if let Some(log) = &self.mode.log
+            && let Some(e) = log.write(self.tool, rec)
+        {
+            self.warn(&format!("cannot write the log: {e}"));
+        }
+    }
+
     /// Prints the `--json` document on stdout.
     pub fn print_json(&self, doc: &impl Serialize) -> Result<()> {
         crate::json::print(doc)
@@ -170,6 +182,7 @@ mod tests {
             OutputMode {
                 quiet: true,
                 json: false,
+                ..Default::default()
             },
         );
         quiet.note("hidden");
@@ -184,6 +197,7 @@ mod tests {
             OutputMode {
                 quiet: false,
                 json: true,
+                ..Default::default()
             },
         );
         json.item_error(&e);

@@ -92,6 +92,16 @@ impl FileRecord {
 
 /// Prints the `--json` document when asked and derives the run's outcome from the records.
 pub fn finish(ui: &Ui, records: &[FileRecord]) -> Result<Outcome> {
+    for r in records {
+        ui.log(&crate::ops::common::LogRecord {
+            server: &r.url,
+            item: &r.path,
+            size: Some(r.bytes),
+            result: &r.result,
+            reply: r.action,
+            queue_id: None,
+        });
+    }
     if ui.json() {
         ui.print_json(&serde_json::json!({ "files": records }))?;
     }

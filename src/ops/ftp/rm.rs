@@ -114,6 +114,17 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         }
         rm.w.quit();
     }
+    for r in &records {
+        ui.log(&crate::ops::common::LogRecord {
+            server: &r.url,
+            item: &r.url,
+            size: None,
+            result: &r.result,
+            reply: Some(if opts.dry_run { "dry run" } else { "removed" })
+                .filter(|_| !r.result.is_failure()),
+            queue_id: None,
+        });
+    }
     if ui.json() {
         ui.print_json(&serde_json::json!({ "dry_run": opts.dry_run, "entries": records }))?;
     } else if !plan.is_empty() {

@@ -758,12 +758,35 @@ impl<'a> Fetcher<'a> {
             exit_code: e.kind().exit_code(),
             message: e.to_string(),
         });
+        self.log_messages();
+    }
+
+    /// One transaction-log line per message of this pass (`--log`).
+    fn log_messages(&self) {
+        let server = self.opts.target.display();
+        for m in &self.summary.messages {
+            let item = format!(
+                "{} UID {} -> {}",
+                self.summary.mailbox,
+                m.uid,
+                m.path.as_deref().unwrap_or("-")
+            );
+            self.ui.log(&crate::ops::common::LogRecord {
+                server: &server,
+                item: &item,
+                size: Some(m.bytes),
+                result: &m.result,
+                reply: None,
+                queue_id: None,
+            });
+        }
     }
 
     /// Starts another pass over the mailbox (a watch): the next search asks for what is above the
     /// state's `last_uid`, and the results so far are handed back (for a report) and forgotten.
     pub(super) fn next_pass(&mut self) -> Summary {
         self.plan = None;
+        self.log_messages();
         let fresh = Summary {
             mailbox: self.summary.mailbox.clone(),
             uidvalidity: self.summary.uidvalidity,

@@ -580,6 +580,22 @@ impl<'a> Fetch<'a> {
 
     /// Prints the JSON document or the summary line and decides the outcome.
     fn conclude(self, fatal: Option<Error>) -> Result<Outcome> {
+        let server = self.opts.server.display();
+        for r in &self.results {
+            let item = format!(
+                "{} -> {}",
+                r.uidl.clone().unwrap_or_else(|| format!("#{}", r.number)),
+                r.stored.as_deref().unwrap_or("-")
+            );
+            self.ui.log(&crate::ops::common::LogRecord {
+                server: &server,
+                item: &item,
+                size: Some(r.size),
+                result: &r.result,
+                reply: None,
+                queue_id: None,
+            });
+        }
         let tally = Tally::of(self.results.iter().map(|r| &r.result));
         let fetched = self.results.iter().filter(|r| r.stored.is_some()).count();
         let deleted = self.results.iter().filter(|r| r.deleted).count();

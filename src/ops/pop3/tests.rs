@@ -194,6 +194,7 @@ fn a_permanent_failure_is_not_retried_and_json_hides_item_errors() {
         OutputMode {
             quiet: false,
             json: true,
+            ..Default::default()
         },
     );
     let outcome = run(&options(srv.port, dir.path(), 2), &ui);

@@ -31,9 +31,8 @@ pub struct Options {
     pub local: Local,
     /// `--notify`, `--ret`, `--envid`: delivery status notifications (RFC 3461).
     pub dsn: Dsn,
-    /// The transaction log (`--log`, or the account's `log`: a path or `syslog`); written by the log
-    /// machinery, carried here so the account's setting reaches it.
-    pub log: Option<String>,
+    /// `--flush-queue`'s schedule (`--retry-after`, `--max-age`) and the `dead_letter` mailbox.
+    pub lifecycle: super::queue::Lifecycle,
     /// `--mx` (or `mx = true` in the account): deliver to each recipient domain's exchangers; `server`
     /// then only lends its network settings and `--helo` (its target is not contacted).
     pub mx: Option<super::mx::MxOptions>,

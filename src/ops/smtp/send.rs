@@ -65,6 +65,17 @@ pub fn refusal(r: &RcptResult) -> Error {
 /// One transaction on an open session: envelope, then DATA when at least one recipient was accepted (all
 /// of them with `all_or_nothing`), else RSET.
 pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<Transaction> {
+    transact_with(s, job, all_or_nothing, &mut || Ok(()))
+}
+
+/// [`transact`], calling `before_data` once the envelope was accepted and before DATA (the queue's send
+/// journal records "sending" there, durably); its error ends the transaction with RSET.
+pub fn transact_with(
+    s: &mut Session,
+    job: &mut Job,
+    all_or_nothing: bool,
+    before_data: &mut dyn FnMut() -> Result<()>,
+) -> Result<Transaction> {
     let results = s.envelope(&job.from, &job.params()?, &job.rcpts)?;
     let accepted = results.iter().filter(|r| r.accepted()).count();
     if accepted == 0 || (all_or_nothing && accepted < results.len()) {
@@ -73,6 +84,10 @@ pub fn transact(s: &mut Session, job: &mut Job, all_or_nothing: bool) -> Result<
             results,
             sent: None,
         });
+    }
+    if let Err(e) = before_data() {
+        let _ = s.rset();
+        return Err(e);
     }
     let mut body = job.reader()?;
     let reply = s.data(&mut body)?;
@@ -184,7 +199,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Action::Flush(dir) => {
             let conn = connector(&opts.server)?;
             let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
-            queue::flush(&conn, &opener(&opts.server), dir, wait, ui)
+            queue::flush(&conn, &opener(&opts.server), dir, wait, &opts.lifecycle, ui)
         }
         Action::Send(m) => match &opts.mx {
             Some(mx) => super::mx::send(opts, m, mx, ui),
@@ -225,11 +240,53 @@ fn send(opts: &Options, m: &Message, ui: &Ui) -> Result<Outcome> {
         Err(e) => Some(not_sent(opts, &mut job, e, &mut report)),
     };
     report.error = fatal.as_ref().map(error_json);
+    log_message(ui, &report, &job, fatal.as_ref());
     let tally = Tally::of(report.recipients.iter().map(|r| &r.result));
     if ui.json() {
         ui.print_json(&report)?;
     }
-    tally.outcome(ui, "recipients", fatal)
+    let outcome = tally.outcome(ui, "recipients", fatal);
+    if opts.sendmail && report.status == "queued" {
+        // sendmail's contract: a queued message is accepted (exit 0), as sendmail and Postfix do; a
+        // non-zero exit makes MUAs and cron treat it as lost and send it again. The queue takes it from
+        // here: retried by --flush-queue, or returned to the sender with a notice.
+        if let Err(e) = &outcome {
+            ui.warn(&e.to_string());
+        }
+        return Ok(Outcome::Success);
+    }
+    outcome
+}
+
+/// The envelope as the transaction log shows it: `<from> -> <to> <to>`.
+pub fn envelope_text(job: &Job) -> String {
+    let rcpts: Vec<String> = job.rcpts.iter().map(|r| format!("<{r}>")).collect();
+    format!("<{}> -> {}", job.from, rcpts.join(" "))
+}
+
+/// The message's line in the transaction log: ok when it went to every recipient, else the run's error
+/// or the first recipient's failure.
+fn log_message(ui: &Ui, report: &Report, job: &Job, fatal: Option<&Error>) {
+    let result = match fatal {
+        Some(e) => ItemResult::failed(e),
+        None => report
+            .recipients
+            .iter()
+            .find(|r| r.result.is_failure())
+            .map_or_else(ItemResult::ok, |r| r.result.clone()),
+    };
+    let queue_id = report
+        .queued
+        .as_deref()
+        .map(|q| queue::entry::id_of(std::path::Path::new(q)));
+    ui.log(&crate::ops::common::LogRecord {
+        server: &report.server,
+        item: &envelope_text(job),
+        size: Some(report.size),
+        result: &result,
+        reply: report.reply.as_deref(),
+        queue_id: queue_id.as_deref(),
+    });
 }
 
 /// Nothing was sent because of `e`: with `--queue` and a transient `e`, the message is queued. Every
@@ -240,7 +297,7 @@ fn not_sent(opts: &Options, job: &mut Job, e: Error, report: &mut Report) -> Err
         && let Some(dir) = &opts.queue
     {
         let rcpts = job.rcpts.clone();
-        match queue::enqueue(dir, job, &rcpts) {
+        match queue::enqueue_after(dir, job, &rcpts, &e.to_string()) {
             Ok(path) => {
                 report.status = "queued";
                 report.queued = Some(path.display().to_string());
@@ -282,7 +339,12 @@ fn settle(
         && !deferred.is_empty()
         && (t.sent.is_some() || transient_fail)
     {
-        let path = queue::enqueue(dir, job, &deferred)?;
+        let why = t
+            .results
+            .iter()
+            .find(|r| is_deferral(r))
+            .map_or_else(String::new, |r| format!("{} {}", r.code, r.text));
+        let path = queue::enqueue_after(dir, job, &deferred, &why)?;
         report.queued = Some(path.display().to_string());
         queued_for = deferred;
     }
@@ -397,8 +459,8 @@ mod tests {
             sendmail: false,
             local: Default::default(),
             dsn: Default::default(),
-            log: None,
             mx: None,
+            lifecycle: Default::default(),
         }
     }
 
@@ -476,6 +538,7 @@ mod tests {
             OutputMode {
                 quiet: false,
                 json: true,
+                ..Default::default()
             },
         );
         let mut r = report();

@@ -1,0 +1,585 @@
+//! `--flush-queue DIR`: every entry that is due is tried again over one session (reopened after a broken
+//! one); one that is not yet due is skipped; one that expired, was refused with a 5xx, or was left
+//! "sending" by an interrupted flush is given up with a non-delivery notice ([`super::notice`]).
+//!
+//! The order of durable steps is what makes a crash harmless: the journal says `sending` before DATA and
+//! `sent` after the 250, and only then is the entry removed. An entry found `sending` is never sent again
+//! (at-most-once: a duplicate cannot be recalled, a lost message can be reported); its sender gets an
+//! "uncertain" notice instead. An entry is removed only once its notice went out, or was delivered into
+//! the `dead_letter` mailbox, or when there is nobody to tell (a null sender); otherwise it stays.
+
+use std::path::Path;
+use std::time::Duration;
+
+use serde::Serialize;
+
+use crate::credentials::Credentials;
+use crate::error::{Error, ErrorKind, Result};
+use crate::ops::Outcome;
+use crate::ops::common::{Connector, ItemResult, Tally, Ui};
+use crate::pingpong::SessionConfig;
+use crate::smtp::{RcptResult, Session};
+use crate::url::Target;
+
+use super::super::job::Job;
+use super::super::send::{Transaction, refusal, session_usable, transact, transact_with};
+use super::Lifecycle;
+use super::entry;
+use super::journal::{self, Phase, State};
+use super::notice::{self, Failed, Notice, Reason};
+use super::schedule;
+
+/// The most header bytes of the original message a notice quotes.
+const HEADERS_MAX: usize = 64 * 1024;
+
+/// One queue entry in the `--json` document of a flush.
+#[derive(Debug, Serialize)]
+pub struct EntryJson {
+    /// The entry's message file.
+    pub entry: String,
+    /// The entry's ID (for `--queue-drop`).
+    pub id: String,
+    /// `ok` (sent and removed), `skipped` (not yet due) or `failed` (deferred and kept, or given up:
+    /// the error says which, and whether a notice went out).
+    #[serde(flatten)]
+    pub result: ItemResult,
+    /// Attempts so far, this one included.
+    pub attempts: u32,
+    /// The server's last reply, if any.
+    pub reply: Option<String>,
+}
+
+/// The `--json` document of a flush.
+#[derive(Debug, Serialize)]
+pub struct FlushReport {
+    /// Each entry, in order.
+    pub messages: Vec<EntryJson>,
+    /// The entries sent (and removed, or rewritten for their deferred recipients).
+    pub sent: Vec<String>,
+    /// The entries left in the queue.
+    pub queued: Vec<String>,
+}
+
+type Open<'a> = &'a dyn Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>;
+
+/// What handling one entry came to.
+struct Handled {
+    result: ItemResult,
+    sent: bool,
+    reply: Option<String>,
+}
+
+impl Handled {
+    fn failed(kind: ErrorKind, msg: String, reply: Option<String>) -> Handled {
+        Handled {
+            result: ItemResult::failed(&Error::new(kind, msg)),
+            sent: false,
+            reply,
+        }
+    }
+}
+
+/// One flush: the session (opened when first needed) and the schedule.
+struct Flusher<'a> {
+    conn: &'a Connector,
+    open: Open<'a>,
+    life: &'a Lifecycle,
+    ui: &'a Ui,
+    now: u64,
+    session: Option<Session>,
+    /// Why the server could not be reached (then no further connection is tried in this run).
+    unreachable: Option<(ErrorKind, String)>,
+}
+
+/// `--flush-queue DIR` (see the module doc). One flush per queue at a time (`DIR/.lock`): a second waits
+/// up to `lock_wait`, then fails with exit 7. The exit code follows the common rule over the entries.
+pub fn flush(
+    conn: &Connector,
+    open: &impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>,
+    dir: &Path,
+    lock_wait: Duration,
+    life: &Lifecycle,
+    ui: &Ui,
+) -> Result<Outcome> {
+    // One flush per queue: two would send the same entries twice.
+    let _lock = crate::state::RunLock::dir(dir, lock_wait)?;
+    let mut f = Flusher {
+        conn,
+        open,
+        life,
+        ui,
+        now: schedule::now(),
+        session: None,
+        unreachable: None,
+    };
+    let mut messages = Vec::new();
+    let mut sent = Vec::new();
+    for path in entry::entries(dir)? {
+        let name = path.display().to_string();
+        let id = entry::id_of(&path);
+        let (envelope, size) = entry::load(&path).map_or_else(
+            |_| (String::new(), None),
+            |j| (super::super::send::envelope_text(&j), Some(j.size())),
+        );
+        let h = f.one(&path, &id).unwrap_or_else(|e| {
+            let e = e.within(&id);
+            Handled {
+                result: ItemResult::failed(&e),
+                sent: false,
+                reply: None,
+            }
+        });
+        if let Some(e) = &h.result.error
+            && h.result.is_failure()
+        {
+            ui.item_error(&Error::new(
+                h.result.failure().unwrap_or(ErrorKind::Internal),
+                e.message.clone(),
+            ));
+        }
+        if h.sent {
+            sent.push(name.clone());
+        }
+        ui.log(&crate::ops::common::LogRecord {
+            server: &conn.target.display(),
+            item: &envelope,
+            size,
+            result: &h.result,
+            reply: h.reply.as_deref(),
+            queue_id: Some(&id),
+        });
+        let attempts = State::load(&path).map_or(0, |s| s.count);
+        messages.push(EntryJson {
+            entry: name,
+            id,
+            result: h.result,
+            attempts,
+            reply: h.reply,
+        });
+    }
+    if let Some(s) = f.session.take() {
+        s.quit();
+    }
+    let tally = Tally::of(messages.iter().map(|m| &m.result));
+    if ui.json() {
+        let queued = entry::entries(dir)?
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        ui.print_json(&FlushReport {
+            messages,
+            sent,
+            queued,
+        })?;
+    }
+    tally.outcome(ui, "queued messages", None)
+}
+
+impl Flusher<'_> {
+    /// The open session, opening it on first use; `None` once the server proved unreachable.
+    fn session(&mut self) -> Option<&mut Session> {
+        if self.session.is_none() && self.unreachable.is_none() {
+            match self.conn.open_once(self.open) {
+                Ok(s) => self.session = Some(s),
+                Err(e) => {
+                    let e = e.within("flushing the queue");
+                    self.unreachable = Some((e.kind(), e.to_string()));
+                }
+            }
+        }
+        self.session.as_mut()
+    }
+
+    /// Ends the session after `e`: QUIT when it is still in step, else just closed.
+    fn drop_session(&mut self, e: &Error) {
+        if let Some(s) = self.session.take() {
+            if session_usable(e) {
+                s.quit();
+            } else {
+                s.close();
+            }
+        }
+    }
+
+    fn unreachable_error(&self) -> Error {
+        match &self.unreachable {
+            Some((kind, msg)) => Error::new(*kind, msg.clone()),
+            None => Error::new(ErrorKind::Internal, "no session"),
+        }
+    }
+
+    fn one(&mut self, path: &Path, id: &str) -> Result<Handled> {
+        let mut st = State::load(path)?;
+        let mut job = entry::load(path)?;
+        let everyone = |reply: &str, st: &State| -> Vec<Failed> {
+            job_rcpts(&job)
+                .iter()
+                .map(|r| Failed {
+                    rcpt: r.clone(),
+                    reply: reply.to_string(),
+                    last_attempt: st.last().map(|a| a.time),
+                })
+                .collect()
+        };
+        match st.phase {
+            Phase::Sent => {
+                // The server had answered 250; only the removal was interrupted.
+                journal::remove(path)?;
+                self.ui.note(&format!("{id}: sent earlier; removed"));
+                return Ok(Handled {
+                    result: ItemResult::ok(),
+                    sent: true,
+                    reply: None,
+                });
+            }
+            Phase::Sending => {
+                let failed = everyone(
+                    "the send was interrupted after it began; not sent again",
+                    &st,
+                );
+                return self.give_up(path, &mut job, &mut st, id, Reason::Uncertain, failed);
+            }
+            Phase::Queued => {}
+        }
+        let sched = self.life.schedule;
+        if sched.expired(&st, self.now) {
+            let reply = st
+                .last()
+                .map_or_else(|| "never tried".to_string(), |a| a.reply.clone());
+            let failed = everyone(&reply, &st);
+            return self.give_up(path, &mut job, &mut st, id, Reason::Expired, failed);
+        }
+        if !sched.due(&st, self.now) {
+            return Ok(Handled {
+                result: ItemResult::skipped(format!(
+                    "{id}: next attempt at {}",
+                    crate::time::rfc3339(sched.next_attempt(&st))
+                )),
+                sent: false,
+                reply: st.last().map(|a| a.reply.clone()),
+            });
+        }
+        self.attempt(path, &mut job, &mut st, id)
+    }
+
+    fn attempt(&mut self, path: &Path, job: &mut Job, st: &mut State, id: &str) -> Result<Handled> {
+        let now = self.now;
+        if self.session().is_none() {
+            let e = self.unreachable_error();
+            st.record(now, e.kind().exit_code(), &e.to_string());
+            st.save(path)?;
+            return Ok(self.deferred(st, id, e.kind(), &e.to_string(), None));
+        }
+        let result = {
+            let Some(s) = self.session.as_mut() else {
+                return Err(self.unreachable_error());
+            };
+            let mut mark = || {
+                st.phase = Phase::Sending;
+                st.save(path)
+            };
+            transact_with(s, job, false, &mut mark)
+        };
+        match result {
+            Ok(t) => self.settle(path, job, st, id, t),
+            Err(e) => {
+                let sending = st.phase == Phase::Sending;
+                if session_usable(&e) {
+                    // A refusal leaves the session in step; RSET makes it ready for the next entry.
+                    let rset = self.session.as_mut().and_then(|s| s.rset().err());
+                    if let Some(re) = rset {
+                        self.drop_session(&re);
+                    }
+                } else {
+                    self.drop_session(&e);
+                }
+                let msg = e.to_string();
+                if e.kind() == ErrorKind::Permanent {
+                    st.record(now, e.kind().exit_code(), &msg);
+                    let failed = failed_all(job, &msg, now);
+                    return self.give_up(path, job, st, id, Reason::Refused, failed);
+                }
+                if sending && e.kind() != ErrorKind::Transient {
+                    // Cut off after the message may have reached the server: at most once.
+                    st.record(now, e.kind().exit_code(), &msg);
+                    let failed = failed_all(job, &format!("{msg}; not sent again"), now);
+                    return self.give_up(path, job, st, id, Reason::Uncertain, failed);
+                }
+                st.phase = Phase::Queued;
+                st.record(now, e.kind().exit_code(), &msg);
+                st.save(path)?;
+                Ok(self.deferred(st, id, e.kind(), &msg, None))
+            }
+        }
+    }
+
+    /// A kept entry's result: failed (transient), with when it is tried next.
+    fn deferred(
+        &self,
+        st: &State,
+        id: &str,
+        kind: ErrorKind,
+        why: &str,
+        reply: Option<String>,
+    ) -> Handled {
+        let next = self.life.schedule.next_attempt(st);
+        Handled::failed(
+            kind,
+            format!(
+                "{id}: {why}; kept, next attempt at {}",
+                crate::time::rfc3339(next)
+            ),
+            reply.or_else(|| st.last().map(|a| a.reply.clone())),
+        )
+    }
+
+    /// After a transaction: the refused recipients get a notice, the deferred ones stay queued, the
+    /// entry goes once nobody is left.
+    fn settle(
+        &mut self,
+        path: &Path,
+        job: &mut Job,
+        st: &mut State,
+        id: &str,
+        t: Transaction,
+    ) -> Result<Handled> {
+        let now = self.now;
+        if t.sent.is_some() {
+            st.phase = Phase::Sent;
+            // Best effort: were it lost, a crash before the removal below would make the entry
+            // "uncertain" rather than resent.
+            let _ = st.save(path);
+        }
+        let deferred: Vec<&RcptResult> = t
+            .results
+            .iter()
+            .filter(|r| (400..500).contains(&r.code))
+            .collect();
+        let refused: Vec<&RcptResult> = t
+            .results
+            .iter()
+            .filter(|r| !r.accepted() && !(400..500).contains(&r.code))
+            .collect();
+        for r in deferred.iter().chain(&refused) {
+            self.ui.warn(&format!("{id}: {}", refusal(r)));
+        }
+        let first_refusal = deferred
+            .iter()
+            .chain(&refused)
+            .next()
+            .map(|r| format!("{} {}", r.code, r.text));
+        let reply = t.sent.clone().or(first_refusal.clone());
+        let exit = if !refused.is_empty() {
+            ErrorKind::Permanent.exit_code()
+        } else if !deferred.is_empty() {
+            ErrorKind::Transient.exit_code()
+        } else {
+            0
+        };
+        st.record(now, exit, reply.as_deref().unwrap_or(""));
+        let mut remaining: Vec<String> = deferred.iter().map(|r| r.address.clone()).collect();
+        let mut notice_line = None;
+        if !refused.is_empty() {
+            let failed = refused
+                .iter()
+                .map(|r| Failed {
+                    rcpt: r.address.clone(),
+                    reply: format!("{} {}", r.code, r.text),
+                    last_attempt: Some(now),
+                })
+                .collect();
+            match self.notify(job, st, id, Reason::Refused, failed) {
+                Ok(how) => notice_line = Some(how),
+                Err(e) => {
+                    self.ui.warn(&format!("{id}: {e}"));
+                    remaining.extend(refused.iter().map(|r| r.address.clone()));
+                }
+            }
+        }
+        if remaining.is_empty() {
+            journal::remove(path)?;
+        } else if t.sent.is_none() && remaining.len() == job.rcpts.len() {
+            st.phase = Phase::Queued;
+            st.save(path)?;
+        } else {
+            requeue(path, job, st, &remaining)?;
+        }
+        if let Some(r) = &t.sent {
+            self.ui.note(&format!("{id}: sent ({r})"));
+        }
+        let sent = t.sent.is_some();
+        if !remaining.is_empty() {
+            let why = format!(
+                "{} recipient(s) deferred ({})",
+                remaining.len(),
+                first_refusal.unwrap_or_default()
+            );
+            let mut h = self.deferred(st, id, ErrorKind::Transient, &why, reply);
+            h.sent = sent;
+            return Ok(h);
+        }
+        if let Some(how) = notice_line {
+            let mut h = Handled::failed(
+                ErrorKind::Permanent,
+                format!("{id}: {} recipient(s) refused; {how}", refused.len()),
+                reply,
+            );
+            h.sent = sent;
+            return Ok(h);
+        }
+        Ok(Handled {
+            result: ItemResult::ok(),
+            sent,
+            reply,
+        })
+    }
+
+    /// Gives an entry up: a notice for `failed`, then the entry removed; kept when no notice could be
+    /// written anywhere.
+    fn give_up(
+        &mut self,
+        path: &Path,
+        job: &mut Job,
+        st: &mut State,
+        id: &str,
+        reason: Reason,
+        failed: Vec<Failed>,
+    ) -> Result<Handled> {
+        let what = match reason {
+            Reason::Refused => "refused",
+            Reason::Expired => "expired",
+            Reason::Uncertain => "delivery uncertain",
+        };
+        let reply = failed.first().map(|f| f.reply.clone());
+        match self.notify(job, st, id, reason, failed) {
+            Ok(how) => {
+                journal::remove(path)?;
+                Ok(Handled::failed(
+                    ErrorKind::Permanent,
+                    format!("{id}: {what}; {how}"),
+                    reply,
+                ))
+            }
+            Err(e) => {
+                st.save(path)?;
+                Ok(Handled::failed(
+                    e.kind(),
+                    format!("{id}: {what}; {e}; kept in the queue"),
+                    reply,
+                ))
+            }
+        }
+    }
+
+    /// Writes the notice: sent to the envelope sender over the session, else delivered into the
+    /// `dead_letter` mailbox. Returns how, or why it could not be written anywhere.
+    fn notify(
+        &mut self,
+        job: &mut Job,
+        st: &State,
+        id: &str,
+        reason: Reason,
+        failed: Vec<Failed>,
+    ) -> Result<String> {
+        let headers = entry::headers(job, HEADERS_MAX)?;
+        let allowed = notice::allowed(&job.from, &headers);
+        let host = crate::host::name().unwrap_or_else(|| "localhost".to_string());
+        let bytes = notice::render(
+            &Notice {
+                sender: job.from.clone(),
+                id: id.to_string(),
+                queued: st.queued,
+                reason,
+                failed,
+                headers,
+            },
+            &host,
+            self.now,
+        );
+        let mut unsent = None;
+        if allowed {
+            match self.send_notice(&job.from, &bytes) {
+                Ok(reply) => return Ok(format!("notice sent to <{}> ({reply})", job.from)),
+                Err(e) => unsent = Some(e),
+            }
+        }
+        if let Some(dl) = &self.life.dead_letter {
+            let why = unsent
+                .as_ref()
+                .map_or_else(String::new, |e| format!(" (sending it failed: {e})"));
+            return match notice::deliver_locally(dl, &bytes) {
+                Ok(_) => Ok(format!("notice delivered to {}{why}", dl.display())),
+                Err(le) => Err(le.within(format!("the notice{why}"))),
+            };
+        }
+        match unsent {
+            None => Ok("no notice (null sender or a delivery report)".to_string()),
+            Some(e) => Err(Error::new(
+                e.kind(),
+                format!("no notice could be sent ({e}) and no dead_letter mailbox is set"),
+            )),
+        }
+    }
+
+    /// Sends a notice from the null sender to `to` over the session; returns the server's reply.
+    fn send_notice(&mut self, to: &str, bytes: &[u8]) -> Result<String> {
+        let file = tempfile::tempfile().map_err(|e| Error::local("a temporary file", e))?;
+        let mut job = Job {
+            from: String::new(),
+            rcpts: vec![to.to_string()],
+            head: bytes.to_vec(),
+            file,
+            body_offset: 0,
+            body_len: 0,
+            eight_bit: true,
+            smtputf8: !to.is_ascii(),
+            // A notice asks for no notices of its own (RFC 3464 §2: no loops).
+            dsn: Default::default(),
+        };
+        if self.session().is_none() {
+            return Err(self.unreachable_error());
+        }
+        let result = match self.session.as_mut() {
+            Some(s) => transact(s, &mut job, true),
+            None => return Err(self.unreachable_error()),
+        };
+        match result {
+            Ok(Transaction {
+                sent: Some(reply), ..
+            }) => Ok(reply),
+            Ok(t) => Err(t.results.first().map_or_else(
+                || Error::new(ErrorKind::Permanent, "the notice was refused"),
+                refusal,
+            )),
+            Err(e) => {
+                self.drop_session(&e);
+                Err(e)
+            }
+        }
+    }
+}
+
+fn job_rcpts(job: &Job) -> &[String] {
+    &job.rcpts
+}
+
+fn failed_all(job: &Job, reply: &str, now: u64) -> Vec<Failed> {
+    job.rcpts
+        .iter()
+        .map(|r| Failed {
+            rcpt: r.clone(),
+            reply: reply.to_string(),
+            last_attempt: Some(now),
+        })
+        .collect()
+}
+
+/// Replaces an entry by one for `rcpts` only (its state carried over): the new entry first, then the
+/// old one removed.
+fn requeue(path: &Path, job: &mut Job, st: &mut State, rcpts: &[String]) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let new = entry::write(dir, job, rcpts)?;
+    st.phase = Phase::Queued;
+    let _ = st.save(&new);
+    journal::remove(path)
+}
