@@ -53,6 +53,7 @@ pub mod ops;
 pub mod pingpong;
 pub mod pop3;
 pub mod progress;
+pub mod proxy;
 pub mod ratelimit;
 pub mod sasl;
 pub mod secret;

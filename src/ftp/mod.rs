@@ -84,6 +84,12 @@ impl Session {
     /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        if config.mode == DataMode::Active && config.session.route.proxy.is_some() {
+            return Err(Error::usage(
+                "--active cannot work through a proxy (the server would connect to us): use passive \
+                 mode, or --noproxy",
+            ));
+        }
         let mut config = config.clone();
         config.session.tls = config.session.tls.map(|t| t.with_own_sessions());
         let pp = PingPong::open(target, &config.session, FtpDialect::default())?;
@@ -409,6 +415,13 @@ impl<S: Wire> Session<S> {
     fn open_data(&mut self) -> Result<data::Pending> {
         let peer = self.pp.peer_addr()?.ip();
         let timeout = self.config.session.connect_timeout;
+        let route = &self.config.session.route.clone();
+        let proxied = route.proxy.is_some();
+        let data_host = if proxied {
+            self.host.clone()
+        } else {
+            peer.to_string()
+        };
         if self.config.mode == DataMode::Active {
             let local = self.pp.local_addr()?;
             let listener = data::listen(local)?;
@@ -433,7 +446,7 @@ impl<S: Wire> Session<S> {
                     let port = data::parse_epsv(r.first()).ok_or_else(|| {
                         Error::protocol(format!("malformed EPSV reply: {}", r.text()))
                     })?;
-                    match data::connect(peer, port, timeout) {
+                    match data::connect(&data_host, port, timeout, route) {
                         Ok(s) => return Ok(data::Pending::Connected(s)),
                         Err(e) => {
                             self.pp
@@ -447,7 +460,7 @@ impl<S: Wire> Session<S> {
                 _ => return Err(refused(&r, "EPSV")),
             }
         }
-        if peer.is_ipv6() {
+        if peer.is_ipv6() && !proxied {
             return Err(Error::protocol(
                 "EPSV failed and PASV cannot reach an IPv6 server",
             ));
@@ -456,7 +469,7 @@ impl<S: Wire> Session<S> {
         let port = data::parse_pasv(r.first())
             .ok_or_else(|| Error::protocol(format!("malformed PASV reply: {}", r.text())))?;
         Ok(data::Pending::Connected(data::connect(
-            peer, port, timeout,
+            &data_host, port, timeout, route,
         )?))
     }
 

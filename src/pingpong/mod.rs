@@ -80,7 +80,17 @@ impl<D: Dialect> PingPong<D, Stream> {
     /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
     /// What every session's `open` starts with.
     pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
-        let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
+        if let Some(proxy) = &config.route.proxy {
+            config
+                .transcript
+                .note(&format!("via proxy {}", proxy.describe()));
+        }
+        let tcp = crate::transport::connect(
+            &target.host,
+            target.port,
+            config.connect_timeout,
+            &config.route,
+        )?;
         let stream = if target.scheme.implicit_tls() {
             config
                 .tls_client()?

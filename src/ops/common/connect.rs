@@ -7,12 +7,14 @@
 //! What a session does once connected — greeting, STARTTLS, login — is the protocol module's, given here
 //! as the `open` function each tool passes.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::credentials::{self, Credentials, Sources};
 use crate::error::Result;
 use crate::pingpong::{SessionConfig, Transcript};
-use crate::transport::{Tls, TlsOptions};
+use crate::proxy::ProxyOptions;
+use crate::transport::{Family, Route, Tls, TlsOptions};
 use crate::url::{Scheme, Target};
 
 use super::retry::{RetryPolicy, with_retries};
@@ -36,6 +38,12 @@ pub struct NetOptions {
     pub retry: RetryPolicy,
     /// `-v`: the protocol transcript on stderr.
     pub verbose: bool,
+    /// `-4`/`-6`.
+    pub family: Family,
+    /// `--bind ADDR`.
+    pub bind: Option<IpAddr>,
+    /// `--proxy`, `--noproxy` and the proxy variables.
+    pub proxy: ProxyOptions,
 }
 
 impl Default for NetOptions {
@@ -48,6 +56,9 @@ impl Default for NetOptions {
             credentials: Sources::default(),
             retry: RetryPolicy::default(),
             verbose: false,
+            family: Family::Any,
+            bind: None,
+            proxy: ProxyOptions::default(),
         }
     }
 }
@@ -64,7 +75,8 @@ pub enum Login {
 }
 
 impl NetOptions {
-    /// The session settings for `target`: a TLS client when the scheme or `--starttls` needs one.
+    /// The session settings for `target`: a TLS client when the scheme or `--starttls` needs one, and
+    /// the route to it (the proxy chosen for its scheme and host).
     pub fn session_config(&self, target: &Target) -> Result<SessionConfig> {
         let tls = if target.scheme.implicit_tls() || self.starttls {
             Some(Tls::new(&self.tls)?)
@@ -77,6 +89,11 @@ impl NetOptions {
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             transcript: Transcript::new(self.verbose),
+            route: Route {
+                family: self.family,
+                bind: self.bind,
+                proxy: self.proxy.for_target(target.scheme.name(), &target.host)?,
+            },
         })
     }
 }
