@@ -172,10 +172,7 @@ impl Timed<'_> {
     fn left(&self) -> Result<Duration> {
         let left = self.deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                "handshake: timed out (--connect-timeout)",
-            ));
+            return Err(timed_out());
         }
         Ok(left)
     }
@@ -186,9 +183,9 @@ impl Timed<'_> {
             .set_write_timeout(Some(left))
             .and_then(|_| self.tcp.write_all(bytes))
             .and_then(|_| self.tcp.flush())
-            .map_err(|e| {
-                let kind = io_kind(&e);
-                Error::network("sending the handshake", e).with_kind(kind)
+            .map_err(|e| match io_kind(&e) {
+                ErrorKind::Timeout => timed_out(),
+                kind => Error::network("sending the handshake", e).with_kind(kind),
             })
     }
 
@@ -209,13 +206,22 @@ impl Timed<'_> {
                 Ok(n) => got += n,
                 Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
                 Err(e) => {
-                    let kind = io_kind(&e);
-                    return Err(Error::network("reading the handshake", e).with_kind(kind));
+                    return Err(match io_kind(&e) {
+                        ErrorKind::Timeout => timed_out(),
+                        kind => Error::network("reading the handshake", e).with_kind(kind),
+                    });
                 }
             }
         }
         Ok(())
     }
+}
+
+fn timed_out() -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        "handshake: timed out (--connect-timeout)",
+    )
 }
 
 /// A failed handshake is a connect failure (exit 3), a slow one a timeout (exit 11).

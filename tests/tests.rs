@@ -18,6 +18,7 @@ mod interop;
 mod layers;
 mod limit_rate;
 mod mime;
+mod network;
 mod pop3_fetch;
 mod signals;
 mod smtp_send;
