@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-const SERVERS: [&str; 3] = ["vsftpd", "dovecot", "postfix"];
+const SERVERS: [&str; 4] = ["vsftpd", "dovecot", "postfix", "proxy"];
 
 fn main() {
     println!("cargo::rerun-if-env-changed=FERRY_INTEROP_DIR");

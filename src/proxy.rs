@@ -383,9 +383,15 @@ fn http_connect(
     let shown = crate::terminal::escape(status);
     match code {
         Some(200..=299) => Ok(()),
-        Some(407) => Err(Error::new(
+        // 407 is the standard answer; tinyproxy says 401.
+        Some(401 | 407) => Err(Error::new(
             ErrorKind::Auth,
-            format!("the proxy wants authentication: {shown}"),
+            match auth {
+                Some(_) => format!("the proxy refused the user and password: {shown}"),
+                None => format!(
+                    "the proxy wants a user and password (http://USER:PASSWORD@HOST): {shown}"
+                ),
+            },
         )),
         Some(_) => Err(Error::new(
             ErrorKind::Connect,

@@ -207,7 +207,7 @@ fn proxy_refusals_are_clear_errors_with_their_exit_codes() {
             ],
             "http",
             5,
-            "the proxy wants authentication: HTTP/1.1 407 Proxy Authentication Required".into(),
+            "the proxy wants a user and password (http://USER:PASSWORD@HOST): HTTP/1.1 407 Proxy Authentication Required".into(),
         ),
         (
             vec![
