@@ -44,6 +44,7 @@ pub mod ftp;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hint;
 pub mod host;
 pub mod imap;
 pub mod json;

@@ -364,7 +364,10 @@ impl Tls {
     /// unusable one a TLS error (exit 4).
     pub fn new(opts: &TlsOptions) -> Result<Tls> {
         if opts.insecure {
-            eprintln!("warning: --insecure: TLS certificates are not verified");
+            eprintln!(
+                "{}: warning: --insecure: TLS certificates are not verified",
+                crate::terminal::program()
+            );
         }
         backend::build(opts)
     }

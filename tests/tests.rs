@@ -12,6 +12,7 @@ mod ftp_put;
 mod ftp_rm;
 mod ftp_sync;
 mod generated;
+mod hints;
 mod imap_fetch;
 mod imap_mailbox;
 mod interop;

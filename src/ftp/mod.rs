@@ -148,13 +148,16 @@ impl<S: Wire> Session<S> {
     /// The greeting (RFC 959 §5.4): 220, after any number of 120 "ready in n minutes" — all within one
     /// timeout, so a server repeating 120 cannot keep the client waiting.
     fn greeting(&mut self) -> Result<()> {
-        let deadline = self.pp.deadline();
+        let deadline = self.pp.greeting_deadline();
         loop {
-            let r = self.pp.read_reply_within(deadline)?;
+            let r = self
+                .pp
+                .read_reply_within(deadline)
+                .map_err(|e| self.pp.greeting_error(e))?;
             match r.code {
                 220 => return Ok(()),
                 120 => continue,
-                _ => return Err(refused(&r, "greeting")),
+                _ => return Err(self.pp.greeting_error(refused(&r, "greeting"))),
             }
         }
     }

@@ -158,11 +158,18 @@ impl<S: Wire> Session<S> {
 
     /// The greeting (RFC 5321 §4.3.1): 220; 554 means no service here (permanent), 421 try later.
     fn greeting(&mut self) -> Result<()> {
-        let r = self.reply()?;
+        let deadline = self.pp.greeting_deadline();
+        let r = self
+            .pp
+            .read_reply_within(deadline)
+            .map_err(|e| self.pp.greeting_error(e))?;
+        if r.code == 421 {
+            self.closing = true;
+        }
         if r.code == 220 {
             Ok(())
         } else {
-            Err(r.refused("greeting"))
+            Err(self.pp.greeting_error(r.refused("greeting")))
         }
     }
 

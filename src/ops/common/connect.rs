@@ -11,7 +11,8 @@ use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::credentials::{self, Credentials, Sources};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::hint::Hint;
 use crate::pingpong::{SessionConfig, Transcript};
 use crate::proxy::ProxyOptions;
 use crate::transport::{Family, Route, Tls, TlsOptions};
@@ -154,7 +155,23 @@ impl Connector {
         &self,
         open: impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<S>,
     ) -> Result<S> {
-        open(&self.target, &self.session, self.creds.as_ref())
+        open(&self.target, &self.session, self.creds.as_ref()).map_err(|e| self.explain(e))
+    }
+
+    /// A login refused on a plain-text connection: the server may want TLS first (`--starttls`). Not for
+    /// anonymous FTP, nor for a proxy refusing its own credentials.
+    fn explain(&self, e: Error) -> Error {
+        let plain = !self.target.scheme.implicit_tls() && !self.session.starttls;
+        let named = self
+            .creds
+            .as_ref()
+            .is_some_and(|c| c.user != credentials::ANONYMOUS);
+        let from_proxy = self.session.route.proxy.is_some() && e.context().starts_with("proxy ");
+        if e.kind() == ErrorKind::Auth && e.hint().is_none() && plain && named && !from_proxy {
+            e.with_hint(Hint::StartTls(self.target.scheme))
+        } else {
+            e
+        }
     }
 
     /// Opens a session, retrying transient failures with `--retries` (fresh connection, fresh login).
@@ -170,7 +187,6 @@ impl Connector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
     #[test]
     fn tls_client_only_when_needed_and_credentials_by_login_kind() {
