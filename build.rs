@@ -5,7 +5,7 @@
 
 use std::path::PathBuf;
 
-const SERVERS: [&str; 5] = ["vsftpd", "dovecot", "postfix", "dns", "mx"];
+const SERVERS: [&str; 6] = ["vsftpd", "dovecot", "postfix", "dns", "mx", "proxy"];
 
 fn main() {
     println!("cargo::rerun-if-env-changed=FERRY_INTEROP_DIR");

@@ -22,6 +22,9 @@ complete -c ftp-get -l netrc-file -d 'Read credentials from FILE instead of ~/.n
 complete -c ftp-get -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
 complete -c ftp-get -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c ftp-get -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c ftp-get -l bind -d 'Connect from the local address ADDR (to the server, or to the proxy)' -r
+complete -c ftp-get -l proxy -d 'Connect through the proxy URL: socks5h://[USER:PASS@]HOST[:PORT] (the proxy resolves names), socks5://… (names resolved here) or http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT); port 1080 by default. Overrides the <scheme>_proxy and ALL_PROXY variables; \'\' connects directly. FTP data connections go through it too (passive mode only)' -r
+complete -c ftp-get -l noproxy -d 'Connect directly to the hosts in LIST (commas: names with their subdomains, addresses, CIDR blocks; \'*\' for all), replacing NO_PROXY' -r
 complete -c ftp-get -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
 complete -c ftp-get -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-get -s c -l resume -d 'Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial file written before the remote file last changed (MDTM), or longer than it, is downloaded again. The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the next -c; without -c an interrupted download leaves nothing behind'
@@ -41,6 +44,8 @@ complete -c ftp-get -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-get -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
 complete -c ftp-get -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c ftp-get -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c ftp-get -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c ftp-get -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c ftp-get -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
 complete -c ftp-get -s q -l quiet -d 'Print errors only'
 complete -c ftp-get -l json -d 'Print one JSON document describing the result on stdout'

@@ -23,7 +23,7 @@ _pop3__fetch() {
 
     case "${cmd}" in
         pop3__fetch)
-            opts="-l -k -u -v -q -h -V --list --delete --delete-after-days --new-only --state --top --headers-only --max-size --max-messages --apop --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --log --help --version"
+            opts="-l -k -u -4 -6 -v -q -h -V --list --delete --delete-after-days --new-only --state --top --headers-only --max-size --max-messages --apop --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -110,6 +110,18 @@ _pop3__fetch() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

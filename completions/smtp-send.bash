@@ -23,7 +23,7 @@ _smtp__send() {
 
     case "${cmd}" in
         smtp__send)
-            opts="-t -k -u -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --mx --tls --dns-server --mx-port --mx-seed --flush-queue --retry-after --max-age --queue-list --queue-drop --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --retries --verbose --quiet --json --log --help --version"
+            opts="-t -k -u -4 -6 -v -q -h -V --from --to --cc --bcc --subject --body --body-file --attach --html --reply-to --header --message --read-recipients --helo --auth --all-or-nothing --queue --notify --ret --envid --mx --tls --dns-server --mx-port --mx-seed --flush-queue --retry-after --max-age --queue-list --queue-drop --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -178,6 +178,18 @@ _smtp__send() {
                     return 0
                     ;;
                 --timeout)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --bind)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --proxy)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --noproxy)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -39,6 +39,9 @@ complete -c smtp-send -l netrc-file -d 'Read credentials from FILE instead of ~/
 complete -c smtp-send -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
 complete -c smtp-send -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
 complete -c smtp-send -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c smtp-send -l bind -d 'Connect from the local address ADDR (to the server, or to the proxy)' -r
+complete -c smtp-send -l proxy -d 'Connect through the proxy URL: socks5h://[USER:PASS@]HOST[:PORT] (the proxy resolves names), socks5://… (names resolved here) or http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT); port 1080 by default. Overrides the <scheme>_proxy and ALL_PROXY variables; \'\' connects directly. FTP data connections go through it too (passive mode only)' -r
+complete -c smtp-send -l noproxy -d 'Connect directly to the hosts in LIST (commas: names with their subdomains, addresses, CIDR blocks; \'*\' for all), replacing NO_PROXY' -r
 complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
 complete -c smtp-send -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
@@ -46,6 +49,8 @@ complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, se
 complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account'
 complete -c smtp-send -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c smtp-send -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c smtp-send -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c smtp-send -s 6 -l ipv6 -d 'Connect over IPv6 only'
 complete -c smtp-send -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
 complete -c smtp-send -s q -l quiet -d 'Print errors only'
 complete -c smtp-send -l json -d 'Print one JSON document describing the result on stdout'

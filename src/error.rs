@@ -8,6 +8,8 @@
 use std::fmt;
 use std::io;
 
+use crate::hint::Hint;
+
 /// What went wrong, in the terms of the exit-code contract.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ErrorKind {
@@ -113,6 +115,8 @@ pub struct Error {
     kind: ErrorKind,
     context: String,
     source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+    hint: Option<Hint>,
+    reply_code: Option<u16>,
 }
 
 /// The library's result type.
@@ -125,7 +129,31 @@ impl Error {
             kind,
             context: context.into(),
             source: None,
+            hint: None,
+            reply_code: None,
         }
+    }
+
+    /// Attaches advice for the user (see [`crate::hint`]).
+    pub fn with_hint(mut self, hint: Hint) -> Self {
+        self.hint = Some(hint);
+        self
+    }
+
+    /// The advice the error was raised with.
+    pub fn hint(&self) -> Option<Hint> {
+        self.hint
+    }
+
+    /// Records the server's reply code (FTP, SMTP) that the error reports.
+    pub fn with_reply_code(mut self, code: u16) -> Self {
+        self.reply_code = Some(code);
+        self
+    }
+
+    /// The server's reply code, when the error reports a coded reply.
+    pub fn reply_code(&self) -> Option<u16> {
+        self.reply_code
     }
 
     /// Attaches the underlying cause.
@@ -236,6 +264,10 @@ impl fmt::Display for Error {
                 shown.push_str(&text);
             }
             cur = e.source();
+        }
+        if let Some(hint) = crate::hint::for_error(self) {
+            shown.push_str("; hint: ");
+            shown.push_str(&hint.text());
         }
         f.write_str(&shown)
     }

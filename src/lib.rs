@@ -46,6 +46,7 @@ pub mod ftp;
 #[cfg(any(test, feature = "fuzzing"))]
 #[doc(hidden)]
 pub mod fuzzing;
+pub mod hint;
 pub mod host;
 pub mod imap;
 pub mod json;
@@ -55,6 +56,7 @@ pub mod ops;
 pub mod pingpong;
 pub mod pop3;
 pub mod progress;
+pub mod proxy;
 pub mod ratelimit;
 pub mod sasl;
 pub mod secret;

@@ -9,6 +9,19 @@
 use std::borrow::Cow;
 use std::fmt::Write;
 
+static PROGRAM: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Names the running tool (`cli` sets it first thing), for the few lines printed below the reporter,
+/// such as the `--insecure` warning: every message starts with the tool's name.
+pub fn set_program(name: &'static str) {
+    let _ = PROGRAM.set(name);
+}
+
+/// The running tool's name (`ferry` before [`set_program`]).
+pub fn program() -> &'static str {
+    PROGRAM.get().copied().unwrap_or("ferry")
+}
+
 /// Escapes C0/C1 control characters and DEL as `\xNN` (tab kept); returns the input when nothing needs it.
 pub fn escape(s: &str) -> Cow<'_, str> {
     if !s.chars().any(needs_escape) {

@@ -1,6 +1,8 @@
 //! Sockets and TLS: TCP connect and the TLS client, never a protocol word.
 //!
-//! [`connect`] tries every address the name resolves to (IPv6 and IPv4) within `--connect-timeout` each.
+//! [`connect`] tries every address the name resolves to (IPv6 and IPv4, or the one family of `-4`/`-6`)
+//! within `--connect-timeout` each, from the `--bind` address when given, or tunnels through the
+//! [`Route`]'s proxy (`crate::proxy`) within `--connect-timeout` in all.
 //! [`Tls`] is built once per run from `--cacert`/`--insecure`/`--tls-min`/`--tls-max`; with the default
 //! rustls backend it holds one `ClientConfig` whose in-memory session store is shared by every connection of
 //! the run, so an FTPS data connection resumes the control connection's session (RFC 4217 §10.2, vsftpd's
@@ -10,11 +12,12 @@
 //! step that caused them.
 
 use std::io::{self, Read, Write};
-use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::proxy::Proxy;
 
 /// TLS protocol versions a user may pin.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -76,17 +79,94 @@ pub struct TlsOptions {
     pub max: Option<TlsVersion>,
 }
 
-/// Opens a TCP connection to `host:port`, trying each resolved address in turn.
-pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
+/// `-4`/`-6`: which address family connections use.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Family {
+    /// Every address the name resolves to, in the resolver's order.
+    #[default]
+    Any,
+    /// IPv4 only (`-4`).
+    V4,
+    /// IPv6 only (`-6`).
+    V6,
+}
+
+impl Family {
+    fn admits(self, ip: IpAddr) -> bool {
+        match self {
+            Family::Any => true,
+            Family::V4 => ip.is_ipv4(),
+            Family::V6 => ip.is_ipv6(),
+        }
+    }
+}
+
+/// How connections leave this machine: address family, source address and proxy. The same route serves
+/// the control connection and, for FTP, its data connections.
+#[derive(Debug, Clone, Default)]
+pub struct Route {
+    /// `-4`/`-6`.
+    pub family: Family,
+    /// `--bind ADDR`: the source address of every connection (to the server, or to the proxy).
+    pub bind: Option<IpAddr>,
+    /// The proxy for this server, if any (see [`crate::proxy`]).
+    pub proxy: Option<Proxy>,
+}
+
+/// Opens a TCP connection to `host:port` along `route`: directly (each resolved address of the asked
+/// family in turn, `timeout` each), or through its proxy (the proxy's handshake included in `timeout`).
+pub fn connect(host: &str, port: u16, timeout: Duration, route: &Route) -> Result<TcpStream> {
+    let Some(proxy) = &route.proxy else {
+        return connect_direct(host, port, timeout, route);
+    };
+    let deadline = Instant::now() + timeout;
+    let mut tcp = connect_direct(&proxy.host, proxy.port, timeout, route)
+        .map_err(|e| e.within(format!("proxy {}", proxy.describe())))?;
+    proxy.tunnel(&mut tcp, host, port, deadline, |h, p| {
+        let left = deadline.saturating_duration_since(Instant::now());
+        resolve_for(h, p, left, route)?
+            .into_iter()
+            .next()
+            .ok_or_else(|| Error::new(ErrorKind::Connect, format!("cannot resolve {h}")))
+    })?;
+    Ok(tcp)
+}
+
+/// The addresses of `host` that `route` may use (family, and the `--bind` address's family).
+fn resolve_for(host: &str, port: u16, timeout: Duration, route: &Route) -> Result<Vec<SocketAddr>> {
+    let all = resolve(host, port, timeout)?;
+    let usable: Vec<SocketAddr> = all
+        .iter()
+        .copied()
+        .filter(|a| route.family.admits(a.ip()))
+        .filter(|a| route.bind.is_none_or(|b| b.is_ipv4() == a.is_ipv4()))
+        .collect();
+    if usable.is_empty() && !all.is_empty() {
+        let family = match (route.family, route.bind) {
+            (Family::V4, _) => "IPv4 (-4)",
+            (Family::V6, _) => "IPv6 (-6)",
+            (Family::Any, Some(b)) if b.is_ipv4() => "IPv4 (the --bind address's family)",
+            _ => "IPv6 (the --bind address's family)",
+        };
+        return Err(Error::new(
+            ErrorKind::Connect,
+            format!("{host} has no {family} address"),
+        ));
+    }
+    Ok(usable)
+}
+
+/// Connects straight to `host:port`, trying each usable address in turn, from `route.bind` when given.
+fn connect_direct(host: &str, port: u16, timeout: Duration, route: &Route) -> Result<TcpStream> {
     let what = if host.contains(':') {
         format!("[{host}]:{port}")
     } else {
         format!("{host}:{port}")
     };
-    let addrs = resolve(host, port, timeout)?;
+    let addrs = resolve_for(host, port, timeout, route)?;
     let mut last: Option<io::Error> = None;
     for addr in &addrs {
-        match TcpStream::connect_timeout(addr, timeout) {
+        match connect_from(*addr, route.bind, timeout) {
             Ok(s) => {
                 let _ = s.set_nodelay(true);
                 return Ok(s);
@@ -101,6 +181,27 @@ pub fn connect(host: &str, port: u16, timeout: Duration) -> Result<TcpStream> {
         ErrorKind::Connect
     };
     Err(Error::new(kind, format!("cannot connect to {what}")).with_source(err))
+}
+
+/// One connection attempt, bound to `bind` first when given (std has no bind-before-connect).
+fn connect_from(
+    addr: SocketAddr,
+    bind: Option<IpAddr>,
+    timeout: Duration,
+) -> io::Result<TcpStream> {
+    let Some(bind) = bind else {
+        return TcpStream::connect_timeout(&addr, timeout);
+    };
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(addr),
+        socket2::Type::STREAM,
+        Some(socket2::Protocol::TCP),
+    )?;
+    socket
+        .bind(&SocketAddr::new(bind, 0).into())
+        .map_err(|e| io::Error::new(e.kind(), format!("--bind {bind}: {e}")))?;
+    socket.connect_timeout(&addr.into(), timeout)?;
+    Ok(socket.into())
 }
 
 /// Resolves `host` within `timeout`. The system resolver has no timeout of its own, so the lookup runs on
@@ -263,7 +364,10 @@ impl Tls {
     /// unusable one a TLS error (exit 4).
     pub fn new(opts: &TlsOptions) -> Result<Tls> {
         if opts.insecure {
-            eprintln!("warning: --insecure: TLS certificates are not verified");
+            eprintln!(
+                "{}: warning: --insecure: TLS certificates are not verified",
+                crate::terminal::program()
+            );
         }
         backend::build(opts)
     }

@@ -10,7 +10,8 @@ use crate::credentials::Sources;
 use crate::error::Result;
 use crate::ops::common::{NetOptions, OutputMode, RetryPolicy};
 use crate::pingpong::Transcript;
-use crate::transport::{TlsOptions, TlsVersion};
+use crate::proxy::{NoProxy, Proxy, ProxyOptions};
+use crate::transport::{Family, TlsOptions, TlsVersion};
 
 /// `--tls-min`/`--tls-max`: clap lists the accepted names (help, completions, its error text).
 fn tls_version() -> impl clap::builder::TypedValueParser<Value = TlsVersion> {
@@ -73,6 +74,30 @@ pub struct NetArgs {
         help_heading = "Connection"
     )]
     pub timeout: f64,
+    /// Connect over IPv4 only.
+    #[arg(
+        short = '4',
+        long = "ipv4",
+        conflicts_with = "ipv6",
+        help_heading = "Connection"
+    )]
+    pub ipv4: bool,
+    /// Connect over IPv6 only.
+    #[arg(short = '6', long = "ipv6", help_heading = "Connection")]
+    pub ipv6: bool,
+    /// Connect from the local address ADDR (to the server, or to the proxy).
+    #[arg(long, value_name = "ADDR", help_heading = "Connection")]
+    pub bind: Option<std::net::IpAddr>,
+    /// Connect through the proxy URL: socks5h://[USER:PASS@]HOST[:PORT] (the proxy resolves names),
+    /// socks5://… (names resolved here) or http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT); port 1080 by
+    /// default. Overrides the <scheme>_proxy and ALL_PROXY variables; '' connects directly. FTP data
+    /// connections go through it too (passive mode only).
+    #[arg(long, value_name = "URL", help_heading = "Connection")]
+    pub proxy: Option<String>,
+    /// Connect directly to the hosts in LIST (commas: names with their subdomains, addresses, CIDR
+    /// blocks; '*' for all), replacing NO_PROXY.
+    #[arg(long, value_name = "LIST", help_heading = "Connection")]
+    pub noproxy: Option<String>,
     /// Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming
     /// where possible.
     #[arg(
@@ -121,6 +146,28 @@ impl NetArgs {
             credentials: self.sources(false)?,
             retry: RetryPolicy::new(self.retries),
             verbose: self.verbose,
+            family: if self.ipv4 {
+                Family::V4
+            } else if self.ipv6 {
+                Family::V6
+            } else {
+                Family::Any
+            },
+            bind: self.bind,
+            proxy: self.proxy_options()?,
+        })
+    }
+
+    /// `--proxy`, `--noproxy` and the proxy variables of the environment (read now, once).
+    pub fn proxy_options(&self) -> Result<ProxyOptions> {
+        Ok(ProxyOptions {
+            proxy: match self.proxy.as_deref() {
+                None => None,
+                Some("") => Some(None),
+                Some(url) => Some(Some(Proxy::parse(url, "--proxy")?)),
+            },
+            no_proxy: self.noproxy.as_deref().map(NoProxy::parse),
+            env: ProxyOptions::env_snapshot(),
         })
     }
 

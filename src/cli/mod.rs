@@ -65,6 +65,7 @@ where
     A: CommandFactory + FromArgMatches,
     F: FnOnce(A) -> crate::Result<Outcome>,
 {
+    terminal::set_program(tool);
     let cmd = A::command()
         .name(tool.to_string())
         .bin_name(tool.to_string());
@@ -74,13 +75,12 @@ where
     {
         Ok(args) => args,
         Err(e) => {
-            let code = if e.use_stderr() {
-                ErrorKind::Usage.exit_code()
-            } else {
-                0
-            };
-            let _ = e.print();
-            return ExitCode::from(code);
+            if !e.use_stderr() {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            eprint!("{}", usage_error_text(tool, &e.render().to_string()));
+            return ExitCode::from(ErrorKind::Usage.exit_code());
         }
     };
     install_panic_hook(tool);
@@ -89,6 +89,18 @@ where
         Ok(result) => finish(tool, result),
         // The hook has printed the one line; a panic is a bug (exit 1), never exit 101 or a backtrace.
         Err(_) => ExitCode::from(ErrorKind::Internal.exit_code()),
+    }
+}
+
+/// clap's usage error with the tool's name in front, as every other message has it: `ftp-get: error:
+/// unexpected argument '--x' found`, then clap's tip and usage lines as they are.
+fn usage_error_text(tool: &str, rendered: &str) -> String {
+    let text = rendered.strip_prefix("error: ").unwrap_or(rendered);
+    let text = format!("{tool}: error: {text}");
+    if text.ends_with('\n') {
+        text
+    } else {
+        text + "\n"
     }
 }
 

@@ -14,7 +14,7 @@ use std::os::fd::AsRawFd;
 use std::time::{Duration, Instant};
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::{self, Stream, Tls};
+use crate::transport::{self, Route, Stream, Tls};
 
 /// How data connections are made.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,9 +98,11 @@ pub fn listen(local: SocketAddr) -> Result<TcpListener> {
     Ok(l)
 }
 
-/// Connects to the server's passive port on the control peer's address.
-pub fn connect(peer: IpAddr, port: u16, timeout: Duration) -> Result<TcpStream> {
-    transport::connect(&peer.to_string(), port, timeout).map_err(|e| e.within("data connection"))
+/// Connects to the server's passive port on `host`: the control peer's address, or, through a proxy,
+/// the server's name as the control connection used it (the proxy made that connection, so only the
+/// name is known here).
+pub fn connect(host: &str, port: u16, timeout: Duration, route: &Route) -> Result<TcpStream> {
+    transport::connect(host, port, timeout, route).map_err(|e| e.within("data connection"))
 }
 
 /// The port in an EPSV reply: `229 Entering Extended Passive Mode (|||6446|)` (RFC 2428 §3).

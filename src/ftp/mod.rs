@@ -84,6 +84,12 @@ impl Session {
     /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        if config.mode == DataMode::Active && config.session.route.proxy.is_some() {
+            return Err(Error::usage(
+                "--active cannot work through a proxy (the server would connect to us): use passive \
+                 mode, or --noproxy",
+            ));
+        }
         let mut config = config.clone();
         config.session.tls = config.session.tls.map(|t| t.with_own_sessions());
         let pp = PingPong::open(target, &config.session, FtpDialect::default())?;
@@ -142,13 +148,16 @@ impl<S: Wire> Session<S> {
     /// The greeting (RFC 959 §5.4): 220, after any number of 120 "ready in n minutes" — all within one
     /// timeout, so a server repeating 120 cannot keep the client waiting.
     fn greeting(&mut self) -> Result<()> {
-        let deadline = self.pp.deadline();
+        let deadline = self.pp.greeting_deadline();
         loop {
-            let r = self.pp.read_reply_within(deadline)?;
+            let r = self
+                .pp
+                .read_reply_within(deadline)
+                .map_err(|e| self.pp.greeting_error(e))?;
             match r.code {
                 220 => return Ok(()),
                 120 => continue,
-                _ => return Err(refused(&r, "greeting")),
+                _ => return Err(self.pp.greeting_error(refused(&r, "greeting"))),
             }
         }
     }
@@ -409,6 +418,13 @@ impl<S: Wire> Session<S> {
     fn open_data(&mut self) -> Result<data::Pending> {
         let peer = self.pp.peer_addr()?.ip();
         let timeout = self.config.session.connect_timeout;
+        let route = &self.config.session.route.clone();
+        let proxied = route.proxy.is_some();
+        let data_host = if proxied {
+            self.host.clone()
+        } else {
+            peer.to_string()
+        };
         if self.config.mode == DataMode::Active {
             let local = self.pp.local_addr()?;
             let listener = data::listen(local)?;
@@ -433,7 +449,7 @@ impl<S: Wire> Session<S> {
                     let port = data::parse_epsv(r.first()).ok_or_else(|| {
                         Error::protocol(format!("malformed EPSV reply: {}", r.text()))
                     })?;
-                    match data::connect(peer, port, timeout) {
+                    match data::connect(&data_host, port, timeout, route) {
                         Ok(s) => return Ok(data::Pending::Connected(s)),
                         Err(e) => {
                             self.pp
@@ -447,7 +463,7 @@ impl<S: Wire> Session<S> {
                 _ => return Err(refused(&r, "EPSV")),
             }
         }
-        if peer.is_ipv6() {
+        if peer.is_ipv6() && !proxied {
             return Err(Error::protocol(
                 "EPSV failed and PASV cannot reach an IPv6 server",
             ));
@@ -456,7 +472,7 @@ impl<S: Wire> Session<S> {
         let port = data::parse_pasv(r.first())
             .ok_or_else(|| Error::protocol(format!("malformed PASV reply: {}", r.text())))?;
         Ok(data::Pending::Connected(data::connect(
-            peer, port, timeout,
+            &data_host, port, timeout, route,
         )?))
     }
 

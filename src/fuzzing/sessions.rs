@@ -32,6 +32,7 @@ fn session_config(starttls: bool) -> SessionConfig {
         connect_timeout: std::time::Duration::from_secs(1),
         timeout: std::time::Duration::from_secs(1),
         transcript: Transcript::new(false),
+        route: crate::transport::Route::default(),
     }
 }
 

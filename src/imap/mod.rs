@@ -177,12 +177,17 @@ impl<S: Wire> Session<S> {
     /// The greeting (RFC 9051 §7.1.1-§7.1.5): OK, PREAUTH (returns true) or BYE. Capabilities come from its
     /// code or a CAPABILITY command.
     fn greeting(&mut self) -> Result<bool> {
+        let deadline = self.pp.greeting_deadline();
         let r = self
             .pp
-            .read_reply_with(&mut Literals::inline_only(), dialect::INLINE_CAP)?;
+            .read_reply_with_within(&mut Literals::inline_only(), dialect::INLINE_CAP, deadline)
+            .map_err(|e| self.pp.greeting_error(e))?;
         let st = match r {
             Response::Status(st) => st,
-            _ => return Err(Error::protocol("the greeting is not a status response")),
+            _ => {
+                let e = Error::protocol("the greeting is not a status response");
+                return Err(self.pp.greeting_error(e));
+            }
         };
         let preauth = match st.status {
             Status::Ok => false,

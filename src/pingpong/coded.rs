@@ -110,6 +110,7 @@ impl CodedReply {
                 crate::terminal::clip(self.lines.join(" ").trim(), 1000)
             ),
         )
+        .with_reply_code(self.code)
     }
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use super::Transcript;
 use crate::error::{Error, ErrorKind, Result};
-use crate::transport::Tls;
+use crate::transport::{Route, Tls};
 
 /// The connection settings of one session.
 #[derive(Clone)]
@@ -22,6 +22,9 @@ pub struct SessionConfig {
     pub timeout: Duration,
     /// `-v`.
     pub transcript: Transcript,
+    /// `-4`/`-6`, `--bind`, and the proxy for this server: the control connection's route, and for FTP
+    /// the data connections' too.
+    pub route: Route,
 }
 
 impl SessionConfig {

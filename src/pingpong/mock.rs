@@ -269,6 +269,7 @@ pub fn session_config(starttls: bool) -> super::SessionConfig {
         // in a debug build on a busy machine. Tests of timeouts pace the mock and set their own.
         timeout: Duration::from_secs(60),
         transcript: super::Transcript::new(false),
+        route: crate::transport::Route::default(),
     }
 }
 

@@ -73,25 +73,48 @@ pub struct PingPong<D: Dialect, S: Wire = Stream> {
     dialect: D,
     timeout: Duration,
     transcript: Transcript,
+    /// The URL's scheme, which tells the greeting's expected protocol (None: a test's stream).
+    scheme: Option<crate::url::Scheme>,
+    /// How long the greeting may take: `--connect-timeout` (capped by `--timeout`).
+    greeting_wait: Duration,
+    /// The first bytes received, for recognising a server of another protocol.
+    first: Vec<u8>,
 }
+
+/// How many received bytes are kept for [`PingPong::greeting_error`].
+const FIRST_CAP: usize = 256;
 
 impl<D: Dialect> PingPong<D, Stream> {
     /// Opens a control connection to `target`: TCP within `connect_timeout`, TLS straight away for the
     /// implicit-TLS schemes (`ftps`, `smtps`, `pop3s`, `imaps`; RFC 8314 §3), then the engine around it.
     /// What every session's `open` starts with.
     pub fn open(target: &crate::url::Target, config: &SessionConfig, dialect: D) -> Result<Self> {
-        let tcp = crate::transport::connect(&target.host, target.port, config.connect_timeout)?;
-        let stream = if target.scheme.implicit_tls() {
+        if let Some(proxy) = &config.route.proxy {
             config
-                .tls_client()?
-                .wrap(tcp, &target.host, config.timeout)?
+                .transcript
+                .note(&format!("via proxy {}", proxy.describe()));
+        }
+        let tcp = crate::transport::connect(
+            &target.host,
+            target.port,
+            config.connect_timeout,
+            &config.route,
+        )?;
+        // Connecting includes the implicit-TLS handshake and the greeting (as curl's connect timeout
+        // does): a server that accepts but never answers is the wrong service, not a slow reply.
+        let wait = config.connect_timeout.min(config.timeout);
+        let stream = if target.scheme.implicit_tls() {
+            config.tls_client()?.wrap(tcp, &target.host, wait)?
         } else {
             Stream::Plain(tcp)
         };
         if let Some(d) = stream.tls_description() {
             config.transcript.note(&format!("TLS established: {d}"));
         }
-        PingPong::new(stream, dialect, config.timeout, config.transcript)
+        let mut pp = PingPong::new(stream, dialect, config.timeout, config.transcript)?;
+        pp.scheme = Some(target.scheme);
+        pp.greeting_wait = wait;
+        Ok(pp)
     }
 }
 
@@ -118,7 +141,27 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
             dialect,
             timeout,
             transcript,
+            scheme: None,
+            greeting_wait: timeout,
+            first: Vec::new(),
         })
+    }
+
+    /// The end of the wait for the server's greeting: `--connect-timeout` from now on a connection
+    /// [`PingPong::open`] made.
+    pub fn greeting_deadline(&self) -> Instant {
+        Instant::now() + self.greeting_wait
+    }
+
+    /// Explains a failed greeting (see [`crate::hint::greeting_failed`]): another protocol's banner, TLS
+    /// records, or silence on a plain-text URL.
+    pub fn greeting_error(&self, e: Error) -> Error {
+        match self.scheme {
+            Some(scheme) => {
+                crate::hint::greeting_failed(e, scheme, &self.first, self.greeting_wait)
+            }
+            None => e,
+        }
     }
 
     /// The transcript, for notes by the session.
@@ -297,6 +340,11 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
             };
             if n == 0 {
                 return Err(Error::protocol("the server closed the connection"));
+            }
+            if self.first.len() < FIRST_CAP {
+                let keep = n.min(FIRST_CAP - self.first.len());
+                self.first
+                    .extend_from_slice(&self.buf[self.end..self.end + keep]);
             }
             self.end += n;
         }

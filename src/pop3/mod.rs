@@ -203,9 +203,14 @@ impl<S: Wire> Session<S> {
     /// The greeting (RFC 1939 §4), remembering the APOP timestamp (§7) when there is one.
     pub fn greeting(&mut self) -> Result<()> {
         self.pp.dialect_mut().expect(Expect::Single);
-        let r = self.pp.read_reply()?;
+        let deadline = self.pp.greeting_deadline();
+        let r = self
+            .pp
+            .read_reply_within(deadline)
+            .map_err(|e| self.pp.greeting_error(e))?;
         if !r.is_ok() {
-            return Err(r.refused("greeting", false).with_kind(ErrorKind::Transient));
+            let e = r.refused("greeting", false).with_kind(ErrorKind::Transient);
+            return Err(self.pp.greeting_error(e));
         }
         self.timestamp = apop_timestamp(&r.text);
         Ok(())

@@ -114,6 +114,7 @@ impl Session {
             &addr.ip().to_string(),
             addr.port(),
             config.session.connect_timeout,
+            &config.session.route,
         )?;
         let pp = PingPong::new(
             Stream::Plain(tcp),
@@ -192,11 +193,18 @@ impl<S: Wire> Session<S> {
 
     /// The greeting (RFC 5321 §4.3.1): 220; 554 means no service here (permanent), 421 try later.
     fn greeting(&mut self) -> Result<()> {
-        let r = self.reply()?;
+        let deadline = self.pp.greeting_deadline();
+        let r = self
+            .pp
+            .read_reply_within(deadline)
+            .map_err(|e| self.pp.greeting_error(e))?;
+        if r.code == 421 {
+            self.closing = true;
+        }
         if r.code == 220 {
             Ok(())
         } else {
-            Err(r.refused("greeting"))
+            Err(self.pp.greeting_error(r.refused("greeting")))
         }
     }
 

@@ -304,3 +304,39 @@ fn missing_file_is_exit_6_and_glob_over_ftps() {
         vec!["crlf.txt", "small.txt", "space name.txt", "ünïcødé.txt"]
     );
 }
+
+/// Issue 18: `ftp://` to vsftpd's implicit-TLS port (which waits for our ClientHello) ends within
+/// `--connect-timeout` with the hint, and a certificate from the test CA without `--cacert` says to use it.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
+fn the_implicit_tls_port_and_the_unknown_ca_give_their_hints() {
+    let Some(c) = cfg() else { return };
+    let url = format!("ftp://{}/pub/", c["FERRY_FTP_IMPLICIT"]);
+    let (r, _d) = run("ftp-ls", &["--connect-timeout", "2", &url]);
+    assert_code(&r, 11);
+    assert_eq!(
+        r.stderr,
+        "ftp-ls: error: no greeting from the server within 2 s (--connect-timeout); hint: is this an \
+         implicit-TLS port? try ftps://\n"
+    );
+    assert!(
+        r.elapsed < std::time::Duration::from_secs(30),
+        "{:?}",
+        r.elapsed
+    );
+    let url = format!("ftps://{}/pub/", c["FERRY_FTP_IMPLICIT"]);
+    let (r, _d) = run("ftp-ls", &[&url]);
+    assert_code(&r, 4);
+    assert!(
+        r.stderr.ends_with(
+            "; hint: the certificate's issuer is not trusted here: use --cacert FILE with the CA that \
+             signed it\n"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.starts_with("ftp-ls: error: "), "{}", r.stderr);
+}

@@ -12,6 +12,7 @@ mod imap;
 mod mailbox;
 mod mx;
 mod pop3;
+mod proxy;
 mod smtp;
 mod smtp_queue;
 

@@ -26,7 +26,7 @@ fn unique(tag: &str) -> String {
 /// The delivered copies whose header block contains `token` (tests put it in the Subject or Message-ID),
 /// waiting until there are `count` (Postfix delivers asynchronously). Only the first 64 KiB of each file
 /// is looked at, once per file, so a Maildir full of big benchmark messages does not slow the poll.
-fn delivered(c: &HashMap<String, String>, token: &str, count: usize) -> Vec<Vec<u8>> {
+pub(super) fn delivered(c: &HashMap<String, String>, token: &str, count: usize) -> Vec<Vec<u8>> {
     use std::io::Read;
     let new = PathBuf::from(&c["FERRY_POSTFIX_MAILDIR"]).join("new");
     let deadline = Instant::now() + Duration::from_secs(20);

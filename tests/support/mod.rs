@@ -682,3 +682,165 @@ pub fn signal_and_wait(child: &mut std::process::Child, signal: i32) -> (Option<
 
 /// The scripted DNS server of the `smtp-send --mx` tests.
 pub mod dns;
+/// One step of a [`ScriptedProxy`] connection.
+#[derive(Clone)]
+pub enum ProxyStep {
+    /// Read exactly these bytes from the client (asserted).
+    Want(Vec<u8>),
+    /// Send these bytes to the client.
+    Answer(Vec<u8>),
+    /// Say nothing for this long, keeping the connection open.
+    Pause(Duration),
+    /// SOCKS5 CONNECT: read exactly these request bytes (version, command, address) and then the two port
+    /// bytes, reply success and relay to 127.0.0.1 at that port (the name or address in the request stands
+    /// for the scripted server, which only the proxy can reach: remote DNS).
+    Socks5Relay(Vec<u8>),
+    /// HTTP CONNECT: read the request head and assert it equals this text with `{port}` replaced by the
+    /// port it asks for; answer 200 and relay to 127.0.0.1 at that port.
+    HttpRelay(String),
+}
+
+/// A SOCKS5 / HTTP CONNECT proxy on 127.0.0.1 that asserts the exact handshake bytes of each connection
+/// (`scripts[n]` for the n-th) and then relays to the scripted server behind it.
+pub struct ScriptedProxy {
+    pub addr: SocketAddr,
+    handle: Option<JoinHandle<Result<(), String>>>,
+}
+
+impl ScriptedProxy {
+    pub fn start(scripts: Vec<Vec<ProxyStep>>) -> ScriptedProxy {
+        let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = listener.local_addr().unwrap();
+        let handle = std::thread::spawn(move || {
+            let mut threads = Vec::new();
+            for (n, script) in scripts.into_iter().enumerate() {
+                let c =
+                    accept_control(&listener).map_err(|e| format!("proxy connection {n}: {e}"))?;
+                threads.push(std::thread::spawn(move || {
+                    proxy_session(c, script).map_err(|e| format!("proxy connection {n}: {e}"))
+                }));
+            }
+            for t in threads {
+                t.join()
+                    .unwrap_or_else(|_| Err("proxy thread panicked".into()))?;
+            }
+            Ok(())
+        });
+        ScriptedProxy {
+            addr,
+            handle: Some(handle),
+        }
+    }
+
+    /// Waits for every scripted connection to end; panics if a handshake differed from the script.
+    pub fn finish(mut self) {
+        if let Err(e) = self.handle.take().unwrap().join().expect("proxy panicked") {
+            panic!("proxy script failed: {e}");
+        }
+    }
+}
+
+fn proxy_session(mut c: TcpStream, script: Vec<ProxyStep>) -> Result<(), String> {
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    let read_n = |c: &mut TcpStream, n: usize| -> Result<Vec<u8>, String> {
+        let mut b = vec![0u8; n];
+        c.read_exact(&mut b)
+            .map_err(|e| format!("reading {n} bytes: {e}"))?;
+        Ok(b)
+    };
+    for step in script {
+        match step {
+            ProxyStep::Want(want) => {
+                let got = read_n(&mut c, want.len())?;
+                if got != want {
+                    return Err(format!("expected {want:?}, got {got:?}"));
+                }
+            }
+            ProxyStep::Answer(bytes) => c.write_all(&bytes).map_err(|e| e.to_string())?,
+            ProxyStep::Pause(d) => std::thread::sleep(d),
+            ProxyStep::Socks5Relay(want) => {
+                let got = read_n(&mut c, want.len())?;
+                if got != want {
+                    return Err(format!(
+                        "expected request {want:?}, got {got:?} ({:?})",
+                        String::from_utf8_lossy(&got)
+                    ));
+                }
+                let p = read_n(&mut c, 2)?;
+                let port = u16::from_be_bytes([p[0], p[1]]);
+                c.write_all(&[5, 0, 0, 1, 127, 0, 0, 1, 0, 0])
+                    .map_err(|e| e.to_string())?;
+                return relay(c, port);
+            }
+            ProxyStep::HttpRelay(want) => {
+                let mut head = Vec::new();
+                while !head.ends_with(b"\r\n\r\n") {
+                    head.extend(read_n(&mut c, 1)?);
+                }
+                let head = String::from_utf8(head).map_err(|e| e.to_string())?;
+                let port: u16 = head
+                    .split_whitespace()
+                    .nth(1)
+                    .and_then(|a| a.rsplit(':').next())
+                    .and_then(|p| p.parse().ok())
+                    .ok_or(format!("no port in {head:?}"))?;
+                let want = want.replace("{port}", &port.to_string());
+                if head != want {
+                    return Err(format!("expected head {want:?}, got {head:?}"));
+                }
+                c.write_all(b"HTTP/1.1 200 Connection established\r\n\r\n")
+                    .map_err(|e| e.to_string())?;
+                return relay(c, port);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Copies bytes both ways between the client and 127.0.0.1:`port` until both sides have closed.
+fn relay(client: TcpStream, port: u16) -> Result<(), String> {
+    let server = TcpStream::connect(("127.0.0.1", port)).map_err(|e| format!("relay: {e}"))?;
+    client
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    server
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+    let up = std::thread::spawn(move || {
+        let mut client = client;
+        let mut server = server;
+        let _ = std::io::copy(&mut client, &mut server);
+        let _ = server.shutdown(std::net::Shutdown::Write);
+    });
+    let _ = std::io::copy(&mut s2, &mut c2);
+    let _ = c2.shutdown(std::net::Shutdown::Write);
+    let _ = up.join();
+    Ok(())
+}
+
+/// SOCKS5 CONNECT request bytes up to (not including) the port, for host name `name` (remote DNS).
+pub fn socks5_name(name: &str) -> Vec<u8> {
+    let mut v = vec![5, 1, 0, 3, name.len() as u8];
+    v.extend_from_slice(name.as_bytes());
+    v
+}
+
+/// A one-connection server that records the client's address and says `421` (for `--bind` and `-4`/`-6`).
+pub fn peer_recorder(bind: &str) -> (SocketAddr, JoinHandle<Option<SocketAddr>>) {
+    let l = TcpListener::bind(bind).unwrap();
+    let addr = l.local_addr().unwrap();
+    let h = std::thread::spawn(move || {
+        l.set_nonblocking(true).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while Instant::now() < deadline {
+            if let Ok((mut s, peer)) = l.accept() {
+                let _ = s.write_all(b"421 recorded\r\n");
+                return Some(peer);
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        None
+    });
+    (addr, h)
+}

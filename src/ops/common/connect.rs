@@ -7,12 +7,15 @@
 //! What a session does once connected — greeting, STARTTLS, login — is the protocol module's, given here
 //! as the `open` function each tool passes.
 
+use std::net::IpAddr;
 use std::time::Duration;
 
 use crate::credentials::{self, Credentials, Sources};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
+use crate::hint::Hint;
 use crate::pingpong::{SessionConfig, Transcript};
-use crate::transport::{Tls, TlsOptions};
+use crate::proxy::ProxyOptions;
+use crate::transport::{Family, Route, Tls, TlsOptions};
 use crate::url::{Scheme, Target};
 
 use super::retry::{RetryPolicy, with_retries};
@@ -36,6 +39,12 @@ pub struct NetOptions {
     pub retry: RetryPolicy,
     /// `-v`: the protocol transcript on stderr.
     pub verbose: bool,
+    /// `-4`/`-6`.
+    pub family: Family,
+    /// `--bind ADDR`.
+    pub bind: Option<IpAddr>,
+    /// `--proxy`, `--noproxy` and the proxy variables.
+    pub proxy: ProxyOptions,
 }
 
 impl Default for NetOptions {
@@ -48,6 +57,9 @@ impl Default for NetOptions {
             credentials: Sources::default(),
             retry: RetryPolicy::default(),
             verbose: false,
+            family: Family::Any,
+            bind: None,
+            proxy: ProxyOptions::default(),
         }
     }
 }
@@ -64,7 +76,8 @@ pub enum Login {
 }
 
 impl NetOptions {
-    /// The session settings for `target`: a TLS client when the scheme or `--starttls` needs one.
+    /// The session settings for `target`: a TLS client when the scheme or `--starttls` needs one, and
+    /// the route to it (the proxy chosen for its scheme and host).
     pub fn session_config(&self, target: &Target) -> Result<SessionConfig> {
         let tls = if target.scheme.implicit_tls() || self.starttls {
             Some(Tls::new(&self.tls)?)
@@ -77,6 +90,11 @@ impl NetOptions {
             connect_timeout: self.connect_timeout,
             timeout: self.timeout,
             transcript: Transcript::new(self.verbose),
+            route: Route {
+                family: self.family,
+                bind: self.bind,
+                proxy: self.proxy.for_target(target.scheme.name(), &target.host)?,
+            },
         })
     }
 }
@@ -137,7 +155,23 @@ impl Connector {
         &self,
         open: impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<S>,
     ) -> Result<S> {
-        open(&self.target, &self.session, self.creds.as_ref())
+        open(&self.target, &self.session, self.creds.as_ref()).map_err(|e| self.explain(e))
+    }
+
+    /// A login refused on a plain-text connection: the server may want TLS first (`--starttls`). Not for
+    /// anonymous FTP, nor for a proxy refusing its own credentials.
+    fn explain(&self, e: Error) -> Error {
+        let plain = !self.target.scheme.implicit_tls() && !self.session.starttls;
+        let named = self
+            .creds
+            .as_ref()
+            .is_some_and(|c| c.user != credentials::ANONYMOUS);
+        let from_proxy = self.session.route.proxy.is_some() && e.context().starts_with("proxy ");
+        if e.kind() == ErrorKind::Auth && e.hint().is_none() && plain && named && !from_proxy {
+            e.with_hint(Hint::StartTls(self.target.scheme))
+        } else {
+            e
+        }
     }
 
     /// Opens a session, retrying transient failures with `--retries` (fresh connection, fresh login).
@@ -153,7 +187,6 @@ impl Connector {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::ErrorKind;
 
     #[test]
     fn tls_client_only_when_needed_and_credentials_by_login_kind() {

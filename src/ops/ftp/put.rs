@@ -12,6 +12,7 @@
 
 mod mirror;
 
+use crate::hint::Hint;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
@@ -394,6 +395,17 @@ fn local_name(path: &Path) -> Result<String> {
     Ok(name.to_string())
 }
 
+/// A STOR or APPE refused with 550/553 in a subdirectory: the directory may be missing, which
+/// `--mkdirs` fixes (vsftpd says "553 Could not create file.", Pure-FTPd and ProFTPD 550).
+fn store_refused(opts: &Options, remote: &str, e: Error) -> Error {
+    let in_subdir = remote.trim_start_matches('/').contains('/');
+    if !opts.mkdirs && in_subdir && matches!(e.reply_code(), Some(550 | 553)) {
+        e.with_hint(Hint::Mkdirs)
+    } else {
+        e
+    }
+}
+
 /// Uploads one planned file on a worker's session.
 fn upload(
     opts: &Options,
@@ -475,11 +487,11 @@ fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) ->
     let remote = job.remote.as_str();
     let sent = match opts.write {
         WriteMode::Replace => {
-            let data = s.stor(remote)?;
+            let data = s.stor(remote).map_err(|e| store_refused(opts, remote, e))?;
             send(s, data, &mut input, job, 0, bar, &format!("STOR {remote}"))?
         }
         WriteMode::Append => {
-            let data = s.appe(remote)?;
+            let data = s.appe(remote).map_err(|e| store_refused(opts, remote, e))?;
             send(s, data, &mut input, job, 0, bar, &format!("APPE {remote}"))?
         }
         WriteMode::Resume => resume(ui, s, job, bar)?,
@@ -628,13 +640,16 @@ fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Ba
     let tmp = temp_name(&job.remote);
     // On a signal the process waits (a bounded time) for the DELE below to remove the temporary name.
     let _hold = crate::signals::RemoteCleanup::hold();
-    let stored = s.stor(tmp.as_str()).and_then(|data| {
-        let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
-        if let Some(m) = &opts.chmod {
-            s.site_chmod(m, tmp.as_str())?;
-        }
-        Ok(sent)
-    });
+    let stored = s
+        .stor(tmp.as_str())
+        .map_err(|e| store_refused(opts, tmp.as_str(), e))
+        .and_then(|data| {
+            let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
+            if let Some(m) = &opts.chmod {
+                s.site_chmod(m, tmp.as_str())?;
+            }
+            Ok(sent)
+        });
     let sent = match stored {
         Ok(n) => n,
         Err(e) => {

@@ -160,6 +160,12 @@ pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outc
         connect_timeout: net.connect_timeout,
         timeout: net.timeout,
         transcript: Transcript::new(net.verbose),
+        // -4/-6 and --bind apply; exchangers are reached directly (a proxy is for a relay, not port 25).
+        route: crate::transport::Route {
+            family: net.family,
+            bind: net.bind,
+            proxy: None,
+        },
     };
     let helo = opts.server.helo.clone().or_else(crate::host::fqdn).unwrap_or_default();
     let clients = tls_policy::Clients::new(mx.tls, &net.tls)?;
