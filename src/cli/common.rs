@@ -119,11 +119,12 @@ impl NetArgs {
         })
     }
 
-    /// `-q` and `--json`.
+    /// `-q`, `--json` and `-v`.
     pub fn output(&self) -> OutputMode {
         OutputMode {
             quiet: self.quiet,
             json: self.json,
+            verbose: self.verbose,
         }
     }
 

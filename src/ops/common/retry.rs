@@ -107,7 +107,7 @@ mod tests {
             "t",
             OutputMode {
                 quiet: true,
-                json: false,
+                ..OutputMode::default()
             },
         );
         let mut tries = 0;

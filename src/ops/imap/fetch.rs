@@ -191,7 +191,7 @@ struct Fetcher<'a> {
 
 impl Fetcher<'_> {
     fn warn(&self, msg: &str) {
-        self.ui.note(&format!("warning: {msg}"));
+        self.ui.notice(&format!("warning: {msg}"));
     }
 
     fn save_state(&mut self) -> Result<()> {
@@ -693,7 +693,12 @@ impl Fetcher<'_> {
             if self.summary.moved > 0 {
                 line.push_str(&format!(", {} moved", self.summary.moved));
             }
-            self.ui.note(&line);
+            // After a failure the summary says what was done before it; a success is quiet.
+            if fatal.is_some() || tally.failed > 0 {
+                self.ui.notice(&line);
+            } else {
+                self.ui.note(&line);
+            }
         }
         tally.outcome(self.ui, "messages", fatal)
     }
