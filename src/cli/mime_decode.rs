@@ -39,6 +39,11 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
+    /// Quoted-printable: keep hard line breaks as CRLF (canonical MIME) instead of writing LF, so a
+    /// text file encoded on Unix comes back byte for byte. Encoded =0D=0A is data and always kept.
+    #[arg(long)]
+    pub crlf: bool,
+
     /// Decode the RFC 2047 encoded-words in TEXT and print it (unknown charsets are left as they are).
     #[arg(long, value_name = "TEXT", conflicts_with_all = ["list", "extract", "text", "file"])]
     pub header: Option<String>,
@@ -70,6 +75,7 @@ impl From<Args> for decode::Options {
                 Encoding::Qp => decode::Encoding::Qp,
             },
             strict: a.strict,
+            crlf: a.crlf,
             header: a.header,
             list: a.list,
             json: a.json,

@@ -5,6 +5,7 @@ mod cli;
 mod codecs;
 mod corpus;
 mod messages;
+mod text_mode;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

@@ -42,6 +42,8 @@ pub struct Options {
     pub encoding: Encoding,
     /// Junk in the input is an error instead of skipped.
     pub strict: bool,
+    /// Quoted-printable hard line breaks stay CRLF (else LF).
+    pub crlf: bool,
     /// Decode this header text instead of a stream.
     pub header: Option<String>,
     /// List the part tree.
@@ -60,7 +62,8 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     let tty = stdout.is_terminal();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     if let Some(text) = &a.header {
-        let v = header::decode_header(text);
+        // `$(mime-encode --header ...)` from a CRLF-era script keeps its CR; it is not part of the value.
+        let v = header::decode_header(text.trim_end_matches(['\r', '\n']));
         let v = if tty {
             terminal::escape(&v).into_owned()
         } else {
@@ -131,7 +134,7 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     }
     let mut dec = match a.encoding {
         Encoding::Base64 => Decoder::Base64(Base64Decoder::new(a.strict)),
-        Encoding::Qp => Decoder::Qp(QpDecoder::new(a.strict)),
+        Encoding::Qp => Decoder::Qp(QpDecoder::new(a.strict).text_lf(!a.crlf)),
     };
     decode_stream(&mut dec, input, &mut out).map_err(|e| match e {
         DecodeStreamError::Io(StreamError::Read(e)) => Error::local(&name, e),
