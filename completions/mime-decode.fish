@@ -3,6 +3,7 @@ qp\t'quoted-printable (RFC 2045 §6.7)'"
 complete -c mime-decode -l header -d 'Decode the RFC 2047 encoded-words in TEXT and print it (unknown charsets are left as they are)' -r
 complete -c mime-decode -l extract -d 'Write every leaf part into DIR (created if missing) under a safe, unique name; prints the names' -r -F
 complete -c mime-decode -l strict -d 'Make junk in the input an error (exit 9) naming its byte offset, instead of skipping it'
+complete -c mime-decode -l crlf -d 'Quoted-printable: keep hard line breaks as CRLF (canonical MIME) instead of writing LF, so a text file encoded on Unix comes back byte for byte. Encoded =0D=0A is data and always kept'
 complete -c mime-decode -l list -d 'List the message\'s part tree: path, type, charset, encoding, decoded size, file name'
 complete -c mime-decode -l json -d 'With --list or --extract: one JSON document on stdout'
 complete -c mime-decode -l text -d 'Print the readable body (the first inline text/plain part, else text/html) converted to UTF-8'

@@ -14,6 +14,7 @@ mod ftp_sync;
 mod generated;
 mod imap_fetch;
 mod imap_mailbox;
+mod install;
 mod interop;
 mod layers;
 mod limit_rate;
