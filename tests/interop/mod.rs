@@ -11,6 +11,7 @@ mod ftp_rm;
 mod imap;
 mod mailbox;
 mod pop3;
+mod recipes;
 mod smtp;
 
 use std::collections::HashMap;
