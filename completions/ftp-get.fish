@@ -15,7 +15,7 @@ complete -c ftp-get -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t
 1.3\t'TLS 1.3'"
 complete -c ftp-get -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"
-complete -c ftp-get -s u -l user -d 'Log in as USER (when the URL names none)' -r
+complete -c ftp-get -s u -l user -d 'Log in as USER (when the URL names none). The password, first found: the URL, --password-file, --password-command, the FERRY_PASSWORD environment variable, --account, the netrc file, a prompt on a terminal' -r
 complete -c ftp-get -l password-file -d 'Read the password from the first line of FILE' -r -F
 complete -c ftp-get -l password-command -d 'Run CMD (with /bin/sh) and use its standard output as the password or token' -r
 complete -c ftp-get -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F

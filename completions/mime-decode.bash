@@ -23,7 +23,7 @@ _mime__decode() {
 
     case "${cmd}" in
         mime__decode)
-            opts="-e -h -V --encoding --strict --header --list --json --extract --text --help --version"
+            opts="-e -h -V --encoding --strict --crlf --header --addresses --part --list --json --extract --text --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -38,6 +38,10 @@ _mime__decode() {
                     return 0
                     ;;
                 --header)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --part)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

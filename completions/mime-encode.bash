@@ -23,7 +23,7 @@ _mime__encode() {
 
     case "${cmd}" in
         mime__encode)
-            opts="-e -w -h -V --encoding --wrap --lf --binary --header --message --text --text-file --attach --from --to --cc --subject --date --message-id --help --version"
+            opts="-e -w -h -V --encoding --wrap --crlf --lf --binary --header --message --text --text-file --attach --from --to --cc --subject --date --message-id --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

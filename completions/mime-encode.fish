@@ -12,7 +12,8 @@ complete -c mime-encode -l cc -d 'Cc address (repeatable)' -r
 complete -c mime-encode -l subject -d 'Subject (RFC 2047-encoded when not ASCII)' -r
 complete -c mime-encode -l date -d 'Date header value (default: now, UTC)' -r
 complete -c mime-encode -l message-id -d 'Message-ID header value (default: generated)' -r
-complete -c mime-encode -l lf -d 'End output lines with LF instead of CRLF (what coreutils `base64` writes)'
+complete -c mime-encode -l crlf -d 'End output lines with CRLF, canonical MIME (default: LF, like coreutils `base64` and `qprint`). A whole message (--message) always has CRLF'
+complete -c mime-encode -l lf -d 'LF line endings: the default (kept so older scripts keep working)'
 complete -c mime-encode -l binary -d 'Quoted-printable binary mode: CR and LF are encoded (=0D, =0A) so decoding restores the exact bytes'
 complete -c mime-encode -l message -d 'Build a complete MIME message (multipart/mixed when there are attachments) on stdout'
 complete -c mime-encode -s h -l help -d 'Print help (see more with \'--help\')'

@@ -103,10 +103,11 @@ fn retries_reconnect_after_a_transient_refusal() {
     let port = first.addr.port();
     let (r, _d) = run(
         "ftp-get",
-        &["--retries", "1", &format!("ftp://127.0.0.1:{port}/f")],
+        &["-v", "--retries", "1", &format!("ftp://127.0.0.1:{port}/f")],
     );
     first.finish();
-    // Nothing listens for the retry: the retry itself fails to connect, so the final code is 3.
+    // Nothing listens for the retry: the retry itself fails to connect, so the final code is 3. The
+    // retry notice is a note: off a terminal it needs -v.
     assert_code(&r, 3);
     assert!(r.stderr.contains("retrying (1/1)"), "{}", r.stderr);
 }

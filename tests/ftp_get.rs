@@ -28,6 +28,7 @@ fn downloads_with_the_exact_transcript() {
     ]));
     let (r, dir) = run("ftp-get", &[&srv.url("pub/a%20b.txt")]);
     assert_code(&r, 0);
+    assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     assert_eq!(
         std::fs::read(dir.path().join("a b.txt")).unwrap(),
         b"hello\n"

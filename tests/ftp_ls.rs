@@ -33,6 +33,7 @@ fn unix_list_long_and_json() {
     ]));
     let (r, _d) = run("ftp-ls", &["--json", &srv.url("pub/")]);
     assert_code(&r, 0);
+    assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     let entries = v["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 3);

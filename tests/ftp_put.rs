@@ -44,6 +44,7 @@ fn stores_into_a_directory_url_with_the_exact_transcript() {
     let dir = dir_with(&[("a b.txt", b"hello\n")]);
     let r = run_in(dir.path(), "ftp-put", &["a b.txt", &srv.url("in/")], &[]);
     assert_code(&r, 0);
+    assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     assert_eq!(srv.data_received(), b"hello\n");
     srv.finish();
 }

@@ -41,7 +41,7 @@ fn issue_13_defect_4_resume_onto_a_longer_local_file_starts_over_with_a_true_cou
     let srv = Server::start(script(vec![anon_login(), retr("f", b"new"), quit()]));
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("f"), vec![b'x'; 5000]).unwrap();
-    let r = run_in(dir.path(), "ftp-get", &["-c", &srv.url("f")], &[]);
+    let r = run_in(dir.path(), "ftp-get", &["-v", "-c", &srv.url("f")], &[]);
     assert_code(&r, 0);
     assert_eq!(r.stdout_str(), "");
     assert!(r.stderr.contains("f: 3 bytes"), "{}", r.stderr);
@@ -313,7 +313,12 @@ fn put_mirror_without_time_setting_says_so_once_and_compares_by_age() {
     let dir = tempfile::tempdir().unwrap();
     write_at(&dir.path().join("tree/a"), b"A", jan_2024());
     write_at(&dir.path().join("tree/b"), b"bb", jan_2024());
-    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("up/")], &[]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-v", "-R", "tree", &srv.url("up/")],
+        &[],
+    );
     assert_code(&r, 0);
     assert_eq!(
         r.stderr.matches("cannot set modification times").count(),

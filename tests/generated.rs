@@ -103,13 +103,55 @@ fn ferry_config_page_documents_every_key() {
     assert!(readme.contains("ferry-config(5)"), "README links the page");
 }
 
+/// The man page clap_mangen renders, with `...` after each repeatable argument in the SYNOPSIS (as
+/// man-pages(7) writes them; clap_mangen 0.3 leaves them out): `<URL>...`, `[--to]...` (issue 18).
+fn man_page(cmd: &clap::Command) -> Vec<u8> {
+    let mut man = Vec::new();
+    clap_mangen::Man::new(cmd.clone()).render(&mut man).unwrap();
+    let text = String::from_utf8(man).unwrap();
+    let mut out = String::new();
+    let mut in_synopsis = false;
+    for line in text.split_inclusive('\n') {
+        if line.starts_with(".SH") {
+            in_synopsis = line.starts_with(".SH SYNOPSIS");
+            out.push_str(line);
+            continue;
+        }
+        if !in_synopsis {
+            out.push_str(line);
+            continue;
+        }
+        let mut line = line.to_string();
+        for arg in cmd.get_arguments() {
+            let repeatable = matches!(arg.get_action(), clap::ArgAction::Append)
+                || arg.get_num_args().is_some_and(|n| n.max_values() > 1);
+            if !repeatable || arg.is_hide_set() {
+                continue;
+            }
+            let shown = match arg.get_long() {
+                Some(long) => format!("\\fB\\-\\-{}\\fR]", long.replace('-', "\\-")),
+                None => {
+                    let name = arg.get_value_names().and_then(|v| v.first().cloned());
+                    let name = name.map_or_else(|| arg.get_id().to_string(), |n| n.to_string());
+                    let close = if arg.is_required_set() { '>' } else { ']' };
+                    format!("\\fI{name}\\fR{close}")
+                }
+            };
+            if let Some(at) = line.find(&format!("{shown} ")) {
+                line.insert_str(at + shown.len(), "...");
+            }
+        }
+        out.push_str(&line);
+    }
+    out.into_bytes()
+}
+
 #[test]
 fn man_pages_completions_and_readme_are_up_to_date() {
     let mut stale = Vec::new();
     for cmd in ferry::cli::commands() {
         let name = cmd.get_name().to_string();
-        let mut man = Vec::new();
-        clap_mangen::Man::new(cmd.clone()).render(&mut man).unwrap();
+        let mut man = man_page(&cmd);
         man.extend_from_slice(see_also(&name).as_bytes());
         check(&root().join(format!("man/{name}.1")), &man, &mut stale);
         for (shell, file) in [

@@ -137,9 +137,10 @@ fn sasl_ir_then_batches_to_stdout() {
         ],
         logout("A0007"),
     ]));
-    let (r, _dir) = run("imap-fetch", &[&url(&srv, "Sent"), "--batch", "2", "-q"]);
+    let (r, _dir) = run("imap-fetch", &[&url(&srv, "Sent"), "--batch", "2"]);
     srv.finish();
     assert_code(&r, 0);
+    assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     // Several messages on stdout: mboxrd, never bodies run together (issue 17, item 7).
     let out = r.stdout_str();
     let (from, rest): (Vec<&str>, Vec<&str>) = out
@@ -666,7 +667,7 @@ fn retries_reconnect_mid_literal_and_store_each_message_once() {
         }
         second.extend(logout(&next()));
         let srv = Server::start_sessions(vec![dropped_mid_literal(verb), second]);
-        let mut args = vec![url(&srv, ""), "--retries".into(), "2".into()];
+        let mut args = vec![url(&srv, ""), "-v".into(), "--retries".into(), "2".into()];
         args.extend(["--maildir".into(), "M".into()]);
         if delete {
             args.push("--delete".into());
@@ -678,7 +679,7 @@ fn retries_reconnect_mid_literal_and_store_each_message_once() {
         let bytes: usize = [ONE, TWO, THREE].iter().map(|m| m.len()).sum();
         let deleted = if delete { ", 3 deleted" } else { "" };
         assert_eq!(
-            r.stderr,
+            without_transcript(&r.stderr),
             format!(
                 "imap-fetch: the server closed the connection {} bytes before the end of a {}-byte \
                  literal; retrying (1/2)\nimap-fetch: 3 message(s), {bytes} bytes from INBOX{deleted}\n",
@@ -956,7 +957,15 @@ fn a_decoded_binary_part_keeps_its_bytes_and_its_name() {
     ]));
     let (r, dir) = run(
         "imap-fetch",
-        &[&url(&srv, ""), "--part", "2", "--decode", "--dir", "D"],
+        &[
+            &url(&srv, ""),
+            "-v",
+            "--part",
+            "2",
+            "--decode",
+            "--dir",
+            "D",
+        ],
     );
     srv.finish();
     assert_code(&r, 0);

@@ -114,6 +114,7 @@ fn status_create_rename_delete_subscribe() {
         let (r, _d) = run("imap-mailbox", &a);
         srv.finish();
         assert_code(&r, 0);
+        assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     }
 }
 

@@ -97,6 +97,7 @@ fn fetches_to_stdout_with_the_exact_transcript() {
     let (r, _d) = fetch(&srv, &[]);
     assert_code(&r, 0);
     assert_eq!(r.stdout_str(), "Subject: one\n\nhello\n");
+    assert_eq!(r.stderr, "", "quiet success off a terminal (issue 18)");
     srv.finish();
 }
 
@@ -665,10 +666,10 @@ fn retries_resume_a_dropped_run_on_a_new_connection() {
         vec![e("QUIT"), s("+OK bye")],
     ]);
     let srv = Server::start_sessions(vec![dropping_session(false), second]);
-    let (r, d) = fetch(&srv, &["--retries", "2", "--maildir", "M"]);
+    let (r, d) = fetch(&srv, &["-v", "--retries", "2", "--maildir", "M"]);
     assert_code(&r, 0);
     assert_eq!(
-        r.stderr,
+        without_transcript(&r.stderr),
         "pop3-fetch: the server closed the connection before the end of a multi-line response; retrying (1/2)\n\
          pop3-fetch: 3 fetched, 0 skipped, 0 failed, 0 deleted\n"
     );

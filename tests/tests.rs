@@ -16,6 +16,7 @@ mod hints;
 mod imap_fetch;
 mod imap_fetch_watch;
 mod imap_mailbox;
+mod install;
 mod interop;
 mod layers;
 mod limit_rate;

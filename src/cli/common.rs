@@ -41,7 +41,9 @@ pub struct NetArgs {
     #[arg(long, value_name = "VERSION", help_heading = "TLS", value_parser = tls_version())]
     pub tls_max: Option<TlsVersion>,
 
-    /// Log in as USER (when the URL names none).
+    /// Log in as USER (when the URL names none). The password, first found: the URL,
+    /// --password-file, --password-command, the FERRY_PASSWORD environment variable, --account, the
+    /// netrc file, a prompt on a terminal.
     #[arg(long, short = 'u', value_name = "USER", help_heading = "Credentials")]
     pub user: Option<String>,
     /// Read the password from the first line of FILE.
@@ -171,12 +173,13 @@ impl NetArgs {
         })
     }
 
-    /// `-q` and `--json`.
+    /// `-q`, `--json` and `-v`.
     pub fn output(&self) -> OutputMode {
         OutputMode {
             quiet: self.quiet,
             json: self.json,
             log: self.log(),
+            verbose: self.verbose,
         }
     }
 

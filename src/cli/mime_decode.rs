@@ -39,9 +39,24 @@ pub struct Args {
     #[arg(long)]
     pub strict: bool,
 
-    /// Decode the RFC 2047 encoded-words in TEXT and print it (unknown charsets are left as they are).
-    #[arg(long, value_name = "TEXT", conflicts_with_all = ["list", "extract", "text", "file"])]
+    /// Quoted-printable: keep hard line breaks as CRLF (canonical MIME) instead of writing LF, so a
+    /// text file encoded on Unix comes back byte for byte. Encoded =0D=0A is data and always kept.
+    #[arg(long)]
+    pub crlf: bool,
+
+    /// With a message FILE (`-` for stdin): print the decoded value of its header field NAME, one line
+    /// per occurrence. Without FILE: decode the RFC 2047 encoded-words in TEXT and print it (unknown
+    /// charsets are left as they are; a trailing CR/LF is trimmed).
+    #[arg(long, value_name = "NAME|TEXT", conflicts_with_all = ["list", "extract", "text"])]
     pub header: Option<String>,
+
+    /// With --header NAME FILE: print the addr-spec of each address in the field, one per line.
+    #[arg(long, requires = "header")]
+    pub addresses: bool,
+
+    /// Write the decoded body of one part (its PATH as --list shows it, e.g. 1.2) to stdout.
+    #[arg(long, value_name = "PATH", conflicts_with_all = ["list", "extract", "text", "header"])]
+    pub part: Option<String>,
 
     /// List the message's part tree: path, type, charset, encoding, decoded size, file name.
     #[arg(long, conflicts_with_all = ["extract", "text"])]
@@ -60,22 +75,45 @@ pub struct Args {
     pub text: bool,
 }
 
-impl From<Args> for decode::Options {
-    /// mime-decode has no usage errors beyond what clap checks.
-    fn from(a: Args) -> Self {
-        decode::Options {
+impl TryFrom<Args> for decode::Options {
+    type Error = crate::Error;
+
+    /// The usage errors clap cannot see: --header NAME with a FILE must be a field name, and
+    /// --addresses needs a message to read it from.
+    fn try_from(a: Args) -> crate::Result<Self> {
+        let (header, field) = match (a.header, &a.file) {
+            (Some(name), Some(_)) => {
+                if !crate::ops::mime::pick::is_field_name(&name) {
+                    return Err(crate::Error::usage(format!(
+                        "--header {name:?}: not a header field name (with a FILE, --header names a field)"
+                    )));
+                }
+                (None, Some(name))
+            }
+            (text, _) => (text, None),
+        };
+        if a.addresses && field.is_none() {
+            return Err(crate::Error::usage(
+                "--addresses needs a message FILE (or - for stdin) to read the field from",
+            ));
+        }
+        Ok(decode::Options {
             file: a.file,
             encoding: match a.encoding {
                 Encoding::Base64 => decode::Encoding::Base64,
                 Encoding::Qp => decode::Encoding::Qp,
             },
             strict: a.strict,
-            header: a.header,
+            crlf: a.crlf,
+            header,
+            field,
+            addresses: a.addresses,
+            part: a.part,
             list: a.list,
             json: a.json,
             extract: a.extract,
             text: a.text,
-        }
+        })
     }
 }
 
@@ -83,7 +121,7 @@ impl From<Args> for decode::Options {
 pub fn main() -> ExitCode {
     crate::cli::run_tool(
         "mime-decode",
-        |a: Args| Ok((decode::Options::from(a), OutputMode::default())),
+        |a: Args| Ok((decode::Options::try_from(a)?, OutputMode::default())),
         decode::run,
     )
 }

@@ -41,8 +41,13 @@ pub struct Args {
     #[arg(short = 'w', long, value_name = "COLS", default_value_t = 76)]
     pub wrap: usize,
 
-    /// End output lines with LF instead of CRLF (what coreutils `base64` writes).
+    /// End output lines with CRLF, canonical MIME (default: LF, like coreutils `base64` and `qprint`).
+    /// A whole message (--message) always has CRLF.
     #[arg(long)]
+    pub crlf: bool,
+
+    /// LF line endings: the default (kept so older scripts keep working).
+    #[arg(long, hide = true, conflicts_with = "crlf")]
     pub lf: bool,
 
     /// Quoted-printable binary mode: CR and LF are encoded (=0D, =0A) so decoding restores the exact bytes.
@@ -147,7 +152,7 @@ impl TryFrom<Args> for encode::Options {
             file,
             encoding: a.encoding.into(),
             wrap: a.wrap,
-            lf: a.lf,
+            crlf: a.crlf,
             binary: a.binary,
             header: a.header,
             message,
@@ -176,9 +181,10 @@ mod tests {
 
     #[test]
     fn flags_become_options_and_header_injection_is_a_usage_error() {
-        let o = options(&["-e", "auto", "-w", "0", "--lf", "f"]).unwrap();
+        let o = options(&["-e", "auto", "-w", "0", "--crlf", "f"]).unwrap();
         assert_eq!(o.encoding, encode::Encoding::Auto);
-        assert_eq!((o.wrap, o.lf, o.binary), (0, true, false));
+        assert_eq!((o.wrap, o.crlf, o.binary), (0, true, false));
+        assert!(!options(&["--lf"]).unwrap().crlf);
         assert!(o.message.is_none() && o.header.is_none());
         let o = options(&["--message", "--to", "a@b", "--to", "c@d", "--subject", "s"]).unwrap();
         let m = o.message.unwrap();

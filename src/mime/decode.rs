@@ -298,9 +298,13 @@ enum QpState {
 }
 
 /// A streaming quoted-printable decoder: soft breaks removed, `=XX` decoded, trailing whitespace before
-/// LF or CRLF dropped (RFC 2045 §6.7 rule 3), 8-bit bytes and hard line breaks kept as they are.
+/// LF or CRLF dropped (RFC 2045 §6.7 rule 3), 8-bit bytes kept as they are; hard line breaks kept as
+/// they are too, unless [`QpDecoder::text_lf`] asks for the platform's LF (the CRLF of canonical MIME
+/// becoming LF, so a Unix text file round-trips; an encoded `=0D=0A` is data and always stays).
 pub struct QpDecoder {
     strict: bool,
+    /// A literal CRLF hard line break is written as LF.
+    lf: bool,
     state: QpState,
     ws: Vec<u8>,
     offset: u64,
@@ -311,10 +315,18 @@ impl QpDecoder {
     pub fn new(strict: bool) -> Self {
         QpDecoder {
             strict,
+            lf: false,
             state: QpState::Normal,
             ws: Vec::new(),
             offset: 0,
         }
+    }
+
+    /// Text mode (`mime-decode -e qp` without `--crlf`): hard line breaks, CRLF or LF in the input,
+    /// decode to LF.
+    pub fn text_lf(mut self, lf: bool) -> Self {
+        self.lf = lf;
+        self
     }
 
     fn bad(&self, at: u64, what: &'static str) -> Result<(), DecodeError> {
@@ -367,7 +379,7 @@ impl QpDecoder {
                     back += 1;
                 }
                 pos -= back;
-                if crlf {
+                if crlf && !self.lf {
                     buf[pos].write(b'\r');
                     pos += 1;
                 }
@@ -443,7 +455,13 @@ impl QpDecoder {
                         {
                             i += 2
                         }
-                        b'\r' if i + 1 < n && input[i + 1] == b'\n' => i += 2,
+                        b'\r' if i + 1 < n && input[i + 1] == b'\n' => {
+                            if self.lf {
+                                out.extend_from_slice(&input[start..i]);
+                                start = i + 1;
+                            }
+                            i += 2
+                        }
                         b'=' if i + 2 < n => {
                             let (h, l) = (
                                 HEX_VAL[input[i + 1] as usize],
@@ -501,7 +519,7 @@ impl QpDecoder {
                     self.state = QpState::Normal;
                     if b == b'\n' {
                         self.ws.clear();
-                        out.extend_from_slice(b"\r\n");
+                        out.extend_from_slice(if self.lf { b"\n" } else { b"\r\n" });
                     } else {
                         out.append(&mut self.ws);
                         out.push(b'\r');
@@ -667,7 +685,7 @@ impl super::parallel::Fork for Decoder {
     fn fresh(&self) -> Self {
         match self {
             Decoder::Qp(d) => {
-                let mut fresh = QpDecoder::new(d.strict);
+                let mut fresh = QpDecoder::new(d.strict).text_lf(d.lf);
                 fresh.offset = d.offset;
                 Decoder::Qp(fresh)
             }
@@ -788,6 +806,24 @@ mod tests {
         // Lenient decoding takes any padding, as before.
         assert_eq!(b64(b"QQ===", false).unwrap(), b"A");
         assert_eq!(b64(b"QQ=", false).unwrap(), b"A");
+    }
+
+    #[test]
+    fn qp_text_mode_writes_lf_for_hard_breaks_only() {
+        let text = |input: &[u8]| {
+            decode_all(&mut Decoder::Qp(QpDecoder::new(true).text_lf(true)), input).unwrap()
+        };
+        // Every path: the block scanner (long input), the run copier and the state machine (short).
+        let long = "abcdefghijklmnopqrstuvwxyz0123456789 \r\n".repeat(3);
+        assert_eq!(
+            text(long.as_bytes()),
+            "abcdefghijklmnopqrstuvwxyz0123456789\n"
+                .repeat(3)
+                .as_bytes()
+        );
+        assert_eq!(text(b"a\r\nb"), b"a\nb");
+        assert_eq!(text(b"a \r\nb=0D=0A\nc=\r\nd\r"), b"a\nb\r\n\ncd\r");
+        assert_eq!(qp(b"a\r\nb=0D=0A\n"), b"a\r\nb\r\n\n");
     }
 
     #[test]

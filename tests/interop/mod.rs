@@ -13,6 +13,7 @@ mod mailbox;
 mod mx;
 mod pop3;
 mod proxy;
+mod recipes;
 mod smtp;
 mod smtp_queue;
 

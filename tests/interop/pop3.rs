@@ -210,7 +210,9 @@ fn download_and_delete_with_state() {
     let r = pop(&c, &user, d.path(), "pop3s", &["--list"], &pw);
     assert_code(&r, 0);
     assert_eq!(r.stdout_str().lines().count(), 15, "{}", r.stdout_str());
-    let r = pop(&c, &user, d.path(), "pop3s", &del, &pw);
+    // The summary is a note: off a terminal (quiet success, issue 18) it needs -v.
+    let del_v: Vec<&str> = del.iter().copied().chain(["-v"]).collect();
+    let r = pop(&c, &user, d.path(), "pop3s", &del_v, &pw);
     assert_code(&r, 0);
     assert!(r.stderr.contains("0 fetched"), "{}", r.stderr);
     let st = std::fs::read_to_string(d.path().join("st")).unwrap();

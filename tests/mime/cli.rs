@@ -13,10 +13,14 @@ fn base64_matches_coreutils_layout_and_round_trips() {
     let dec = run(DECODE, &["--strict"], &enc.stdout);
     assert_eq!(code(&dec), 0);
     assert_eq!(dec.stdout, data);
-    let crlf = run(ENCODE, &[], &data);
+    let crlf = run(ENCODE, &["--crlf"], &data);
     assert!(crlf.stdout.windows(2).filter(|w| w == b"\r\n").count() > 3000);
     let one = run(ENCODE, &["-w", "0"], b"foobar");
-    assert_eq!(one.stdout, b"Zm9vYmFy\r\n");
+    assert_eq!(one.stdout, b"Zm9vYmFy\n");
+    assert_eq!(
+        run(ENCODE, &["-w", "0", "--crlf"], b"foobar").stdout,
+        b"Zm9vYmFy\r\n"
+    );
 }
 
 #[test]
@@ -24,7 +28,7 @@ fn qp_text_binary_and_auto() {
     let out = run(ENCODE, &["-e", "qp"], "Grüße \nline=two\t\n".as_bytes());
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
-        "Gr=C3=BC=C3=9Fe=20\r\nline=3Dtwo=09\r\n"
+        "Gr=C3=BC=C3=9Fe=20\nline=3Dtwo=09\n"
     );
     let bin = Rng(3).bytes(10_000);
     let enc = run(ENCODE, &["-e", "qp", "--binary"], &bin);
@@ -83,11 +87,24 @@ fn headers_both_ways() {
         "Résumé für das Projekt — 日本語のテキストが続きます and some ASCII words at the end";
     let enc = run(ENCODE, &["--header", subject], b"");
     let text = String::from_utf8(enc.stdout).unwrap();
-    for line in text.split("\r\n") {
+    assert!(!text.contains('\r'), "LF only, as $(...) expects: {text:?}");
+    for line in text.split('\n') {
         assert!(line.len() <= 78, "{line}");
     }
     let dec = run(DECODE, &["--header", text.trim_end()], b"");
-    assert_eq!(String::from_utf8(dec.stdout).unwrap().trim_end(), subject);
+    assert_eq!(
+        String::from_utf8(dec.stdout).unwrap(),
+        format!("{subject}\n")
+    );
+    // Issue 18: a CR kept from a CRLF-era `$(mime-encode --header ...)` is trimmed, not shown as U+FFFD.
+    let with_cr = format!("{}\r\n", text.trim_end());
+    let dec = run(DECODE, &["--header", &with_cr], b"");
+    assert_eq!(
+        String::from_utf8(dec.stdout).unwrap(),
+        format!("{subject}\n")
+    );
+    let short = run(ENCODE, &["--header", "Grüße"], b"");
+    assert_eq!(short.stdout, b"=?UTF-8?B?R3LDvMOfZQ==?=\n");
     let evil = run(DECODE, &["--header", "=?UTF-8?B?YQ0KYhtbMko=?="], b"");
     let shown = String::from_utf8(evil.stdout).unwrap();
     assert!(
@@ -132,8 +149,8 @@ fn mapped_files_code_like_pipes() {
     std::fs::write(&path, &text).unwrap();
     for args in [
         &["-e", "qp"][..],
-        &["-e", "qp", "--lf"],
-        &["--lf"],
+        &["-e", "qp", "--crlf"],
+        &["--crlf"],
         &["-w", "64"],
     ] {
         let piped = run(ENCODE, args, &text);

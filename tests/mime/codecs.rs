@@ -110,6 +110,10 @@ proptest! {
         }
         let lenient = |cuts: &[usize]| chunked_decode(Decoder::Qp(QpDecoder::new(false)), text.as_bytes(), cuts);
         prop_assert_eq!(lenient(&[]), lenient(&ones));
+        // Text mode (issue 18): hard CRLF breaks become LF on every path, whatever the chunking.
+        let lf = |cuts: &[usize]| chunked_decode(Decoder::Qp(QpDecoder::new(false).text_lf(true)), text.as_bytes(), cuts);
+        prop_assert_eq!(lf(&[]), lf(&ones));
+        prop_assert_eq!(lf(&[]), lf(&cuts));
         // Decoding arbitrary (often malformed) input: the same whatever the chunking, strict or not.
         for strict in [false, true] {
             let one = decode_all(&mut Decoder::Qp(QpDecoder::new(strict)), text.as_bytes());

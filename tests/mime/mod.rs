@@ -5,6 +5,8 @@ mod cli;
 mod codecs;
 mod corpus;
 mod messages;
+mod pick;
+mod text_mode;
 
 use std::io::Write;
 use std::process::{Command, Output, Stdio};

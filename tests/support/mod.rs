@@ -844,3 +844,13 @@ pub fn peer_recorder(bind: &str) -> (SocketAddr, JoinHandle<Option<SocketAddr>>)
     });
     (addr, h)
 }
+
+/// Stderr of a `-v` run without its protocol transcript (`> `, `< `, `* ` lines): the notes and
+/// summaries a run prints on a terminal, which off a terminal need `-v` (quiet success).
+pub fn without_transcript(stderr: &str) -> String {
+    stderr
+        .lines()
+        .filter(|l| !(l.starts_with("> ") || l.starts_with("< ") || l.starts_with("* ")))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}

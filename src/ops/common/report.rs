@@ -176,7 +176,7 @@ impl Tally {
             }
             return Ok(Outcome::Failed(kind));
         }
-        ui.note(&format!(
+        ui.notice(&format!(
             "{} of {} {noun} failed",
             self.failed,
             self.total()

@@ -107,8 +107,7 @@ mod tests {
             "t",
             OutputMode {
                 quiet: true,
-                json: false,
-                ..Default::default()
+                ..OutputMode::default()
             },
         );
         let mut tries = 0;

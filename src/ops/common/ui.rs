@@ -4,6 +4,9 @@
 //! Unix manners live here once: every diagnostic is one line starting with the tool's name, control
 //! characters escaped; `-q` leaves only errors; `--json` leaves the document on stdout and per-item errors
 //! inside it (a run-ending error is still printed on stderr by `cli`). Progress bars only on a terminal.
+//! Quiet success, as Unix tools are: when stderr is not a terminal (cron, a pipe, a log file), summaries,
+//! notes and retry notices are left out unless `-v`, so a successful run prints nothing; errors,
+//! warnings and failure summaries always print.
 //! `Ui` is shared by the parallel sessions of a run, so it takes `&self` and writes whole lines.
 
 use std::io::Write;
@@ -23,6 +26,8 @@ pub struct OutputMode {
     pub json: bool,
     /// `--log` (or the account's `log`): one line per message or file.
     pub log: Option<std::sync::Arc<super::log::TxLog>>,
+    /// `-v`: summaries and notes even when stderr is not a terminal.
+    pub verbose: bool,
 }
 
 /// Where diagnostics go: stderr, or a buffer in tests.
@@ -37,27 +42,42 @@ pub struct Ui {
     mode: OutputMode,
     out: Diagnostics,
     terminal: bool,
+    /// Whether summaries and notes are wanted: stderr is a terminal, or `-v`.
+    chatty: bool,
 }
 
 impl Ui {
     /// A reporter for `tool` writing on stderr.
     pub fn new(tool: &'static str, mode: OutputMode) -> Ui {
         use std::io::IsTerminal;
+        let terminal = std::io::stderr().is_terminal();
         Ui {
             tool,
+            chatty: terminal || mode.verbose,
             mode,
             out: Diagnostics::Stderr,
-            terminal: std::io::stderr().is_terminal(),
+            terminal,
         }
     }
 
-    /// A reporter whose diagnostics are kept in memory (see [`Ui::captured`]), for tests of `ops`.
+    /// A reporter whose diagnostics are kept in memory (see [`Ui::captured`]), for tests of `ops`; it
+    /// keeps summaries and notes as on a terminal, without progress bars.
     pub fn capturing(tool: &'static str, mode: OutputMode) -> Ui {
         Ui {
             tool,
             mode,
             out: Diagnostics::Captured(Mutex::new(Vec::new())),
             terminal: false,
+            chatty: true,
+        }
+    }
+
+    /// Like [`Ui::capturing`], as when stderr is not a terminal (a pipe, cron): summaries and notes
+    /// only with `-v`.
+    pub fn capturing_piped(tool: &'static str, mode: OutputMode) -> Ui {
+        Ui {
+            chatty: mode.verbose,
+            ..Ui::capturing(tool, mode)
         }
     }
 
@@ -124,21 +144,31 @@ impl Ui {
         }
     }
 
-    /// Information: `tool: …`, hidden by `-q` and `--json`.
+    /// Information or a success summary: `tool: …`, hidden by `-q` and `--json`, and when stderr is not
+    /// a terminal unless `-v` (quiet success).
     pub fn note(&self, msg: &str) {
+        if self.chatty && !self.mode.quiet && !self.mode.json {
+            self.write_line(&format!("{}: {msg}", self.tool));
+        }
+    }
+
+    /// Something the user should know about a run that is not a plain success (a failure summary, a
+    /// skipped message): `tool: …`, hidden by `-q` and `--json` only, so cron still reports it.
+    pub fn notice(&self, msg: &str) {
         if !self.mode.quiet && !self.mode.json {
             self.write_line(&format!("{}: {msg}", self.tool));
         }
     }
 
-    /// A line of its own (e.g. `path: 123 bytes`), hidden by `-q` and `--json`.
+    /// A line of its own (e.g. `path: 123 bytes`), hidden like [`Ui::note`].
     pub fn line(&self, msg: &str) {
-        if !self.mode.quiet && !self.mode.json {
+        if self.chatty && !self.mode.quiet && !self.mode.json {
             self.write_line(msg);
         }
     }
 
-    /// The notice before retry `attempt` of `max` after `e`: hidden by `-q` and `--json`.
+    /// The notice before retry `attempt` of `max` after `e`: hidden like [`Ui::note`] (a retry that
+    /// then succeeds is a success; one that fails ends with the error).
     pub fn retrying(&self, e: &Error, attempt: u32, max: u32) {
         self.note(&format!("{e}; retrying ({attempt}/{max})"));
     }
@@ -181,8 +211,7 @@ mod tests {
             "ftp-get",
             OutputMode {
                 quiet: true,
-                json: false,
-                ..Default::default()
+                ..OutputMode::default()
             },
         );
         quiet.note("hidden");
@@ -195,9 +224,8 @@ mod tests {
         let json = Ui::capturing(
             "ftp-get",
             OutputMode {
-                quiet: false,
                 json: true,
-                ..Default::default()
+                ..OutputMode::default()
             },
         );
         json.item_error(&e);
@@ -207,6 +235,35 @@ mod tests {
             json.captured(),
             "ftp-get: error: RETR a: 550 gone  injected\n"
         );
+    }
+
+    #[test]
+    fn off_a_terminal_success_is_silent_unless_verbose() {
+        let e = Error::new(ErrorKind::Permanent, "RETR a: 550 gone");
+        let piped = Ui::capturing_piped("ftp-get", OutputMode::default());
+        piped.note("1 file, 3 bytes");
+        piped.line("f: 3 bytes");
+        piped.retrying(&e, 1, 3);
+        assert_eq!(piped.captured(), "");
+        piped.notice("1 of 2 files failed");
+        piped.warn("not deleting anything");
+        piped.item_error(&e);
+        assert_eq!(
+            piped.captured(),
+            "ftp-get: 1 of 2 files failed\n\
+             ftp-get: not deleting anything\n\
+             ftp-get: error: RETR a: 550 gone\n"
+        );
+        let verbose = Ui::capturing_piped(
+            "ftp-get",
+            OutputMode {
+                verbose: true,
+                ..OutputMode::default()
+            },
+        );
+        verbose.note("1 file, 3 bytes");
+        verbose.line("f: 3 bytes");
+        assert_eq!(verbose.captured(), "ftp-get: 1 file, 3 bytes\nf: 3 bytes\n");
     }
 
     #[test]

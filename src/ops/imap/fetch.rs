@@ -240,7 +240,7 @@ impl<'a> Fetcher<'a> {
     }
 
     fn warn(&self, msg: &str) {
-        self.ui.note(&format!("warning: {msg}"));
+        self.ui.notice(&format!("warning: {msg}"));
     }
 
     pub(super) fn save_state(&mut self) -> Result<()> {
@@ -746,7 +746,12 @@ impl<'a> Fetcher<'a> {
         if self.ui.json() {
             self.ui.print_json(&self.summary)?;
         } else {
-            self.ui.note(&self.summary.line());
+            // After a failure the summary says what was done before it; a success is quiet.
+            if fatal.is_some() || tally.failed > 0 {
+                self.ui.notice(&self.summary.line());
+            } else {
+                self.ui.note(&self.summary.line());
+            }
         }
         tally.outcome(self.ui, "messages", fatal)
     }

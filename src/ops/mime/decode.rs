@@ -21,6 +21,7 @@ use crate::mime::stream::StreamError;
 use crate::ops::Outcome;
 use crate::ops::common::Ui;
 use crate::ops::mime::encode::open_input;
+use crate::ops::mime::pick::{FieldReader, PartWriter, field_lines};
 use crate::sink::{FileSink, UniqueNames};
 use crate::terminal;
 
@@ -42,8 +43,16 @@ pub struct Options {
     pub encoding: Encoding,
     /// Junk in the input is an error instead of skipped.
     pub strict: bool,
+    /// Quoted-printable hard line breaks stay CRLF (else LF).
+    pub crlf: bool,
     /// Decode this header text instead of a stream.
     pub header: Option<String>,
+    /// Print this header field of the message (decoded).
+    pub field: Option<String>,
+    /// With `field`: its addr-specs, one per line.
+    pub addresses: bool,
+    /// Write this part's decoded body.
+    pub part: Option<String>,
     /// List the part tree.
     pub list: bool,
     /// `--list`/`--extract` as one JSON document.
@@ -60,7 +69,8 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     let tty = stdout.is_terminal();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     if let Some(text) = &a.header {
-        let v = header::decode_header(text);
+        // `$(mime-encode --header ...)` from a CRLF-era script keeps its CR; it is not part of the value.
+        let v = header::decode_header(text.trim_end_matches(['\r', '\n']));
         let v = if tty {
             terminal::escape(&v).into_owned()
         } else {
@@ -72,6 +82,30 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
         return Ok(Outcome::Success);
     }
     let (input, name) = open_input(a.file.as_deref())?;
+    if let Some(path) = &a.part {
+        let mut v = PartWriter {
+            path: path.clone(),
+            found: None,
+            writing: false,
+            out: &mut out,
+        };
+        parse::parse(input.into_reader(), &name, &mut v, Limits::default())?;
+        v.finish()?;
+        out.flush().map_err(|e| Error::local("stdout", e))?;
+        return Ok(Outcome::Success);
+    }
+    if let Some(field) = &a.field {
+        let mut v = FieldReader {
+            name: field.clone(),
+            values: Vec::new(),
+        };
+        parse::parse(input.into_reader(), &name, &mut v, Limits::default())?;
+        for line in field_lines(&v.values, a.addresses, tty)? {
+            writeln!(out, "{line}").map_err(|e| Error::local("stdout", e))?;
+        }
+        out.flush().map_err(|e| Error::local("stdout", e))?;
+        return Ok(Outcome::Success);
+    }
     if a.list {
         let mut v = Lister {
             entries: Vec::new(),
@@ -114,24 +148,42 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
             state: TextState::Looking,
             conv: None,
             html: None,
+            nested: 0,
+            inner: None,
             pending_cr: false,
             tty,
             text: String::new(),
             out: &mut out,
         };
         parse::parse(input.into_reader(), &name, &mut v, Limits::default())?;
-        if !v.found()
-            && let Some((charset, html)) = v.html.take()
-        {
-            v.conv = Some(ToUtf8::new(charset.as_deref()));
-            v.emit(&html, true)?;
+        // No top-level text/plain: the top-level HTML as text, else an attached message's body.
+        if !v.found() {
+            let fallback = match (v.html.take(), v.inner.take()) {
+                (Some((charset, html)), _) => Some((charset, html, true)),
+                (None, Some(inner)) => Some(inner),
+                (None, None) => None,
+            };
+            if let Some((charset, body, is_html)) = fallback {
+                let text = if is_html {
+                    html_to_text(charset.as_deref(), &body)?.into_bytes()
+                } else {
+                    body
+                };
+                let charset = if is_html {
+                    Some("utf-8")
+                } else {
+                    charset.as_deref()
+                };
+                v.conv = Some(ToUtf8::new(charset));
+                v.emit(&text, true)?;
+            }
         }
         out.flush().map_err(|e| Error::local("stdout", e))?;
         return Ok(Outcome::Success);
     }
     let mut dec = match a.encoding {
         Encoding::Base64 => Decoder::Base64(Base64Decoder::new(a.strict)),
-        Encoding::Qp => Decoder::Qp(QpDecoder::new(a.strict)),
+        Encoding::Qp => Decoder::Qp(QpDecoder::new(a.strict).text_lf(!a.crlf)),
     };
     decode_stream(&mut dec, input, &mut out).map_err(|e| match e {
         DecodeStreamError::Io(StreamError::Read(e)) => Error::local(&name, e),
@@ -325,7 +377,25 @@ enum TextState {
     Looking,
     InText,
     InHtml,
+    /// In a text part of an attached message (kept in case the message itself has no text).
+    InInner,
     Done,
+}
+
+/// Renders an HTML body (at most [`HTML_CAP`] bytes, in `charset`) as readable plain text: paragraphs,
+/// lists and tables laid out in 80 columns, links as numbered footnotes.
+fn html_to_text(charset: Option<&str>, html: &[u8]) -> Result<String> {
+    let mut utf8 = String::with_capacity(html.len());
+    ToUtf8::new(charset).feed(html, &mut utf8, true);
+    html2text::config::plain()
+        .allow_width_overflow()
+        .string_from_read(utf8.as_bytes(), 80)
+        .map_err(|e| Error::protocol(format!("cannot render the HTML body as text: {e}")))
+}
+
+/// A message/* entity below the root: an attached (forwarded, bounced) message.
+fn is_attached_message(part: &Part) -> bool {
+    part.depth > 0 && part.mime_type().starts_with("message/")
 }
 
 /// The largest text/html part kept in memory as a fallback for a message without text/plain.
@@ -335,6 +405,10 @@ struct TextPicker<'o> {
     state: TextState,
     conv: Option<ToUtf8>,
     html: Option<(Option<String>, Vec<u8>)>,
+    /// How many attached messages (message/* parts below the root) the parser is inside.
+    nested: usize,
+    /// The first text part of an attached message: charset, bytes (capped), whether HTML.
+    inner: Option<(Option<String>, Vec<u8>, bool)>,
     pending_cr: bool,
     tty: bool,
     text: String,
@@ -386,7 +460,27 @@ impl TextPicker<'_> {
 
 impl Visitor for TextPicker<'_> {
     fn start(&mut self, part: &Part) -> Result<Want> {
-        if part.container || self.state != TextState::Looking || part.is_attachment() {
+        if part.container {
+            if is_attached_message(part) {
+                self.nested += 1;
+            }
+            return Ok(Want::Skip);
+        }
+        if self.state != TextState::Looking || part.is_attachment() {
+            return Ok(Want::Skip);
+        }
+        if self.nested > 0 {
+            // An attached message's text is only the last resort: the message's own body comes first.
+            let t = part.mime_type();
+            if self.inner.is_none() && (t == "text/plain" || t == "text/html") {
+                self.state = TextState::InInner;
+                self.inner = Some((
+                    part.charset().map(str::to_string),
+                    Vec::new(),
+                    t == "text/html",
+                ));
+                return Ok(Want::Body);
+            }
             return Ok(Want::Skip);
         }
         match part.mime_type() {
@@ -415,12 +509,22 @@ impl Visitor for TextPicker<'_> {
                 }
                 Ok(())
             }
+            TextState::InInner => {
+                if let Some((_, buf, _)) = &mut self.inner {
+                    let room = HTML_CAP.saturating_sub(buf.len());
+                    buf.extend_from_slice(&data[..room.min(data.len())]);
+                }
+                Ok(())
+            }
             _ => Ok(()),
         }
     }
 
     fn end(&mut self, part: &Part, _size: u64) -> Result<()> {
         if part.container {
+            if is_attached_message(part) {
+                self.nested = self.nested.saturating_sub(1);
+            }
             return Ok(());
         }
         match self.state {
@@ -428,7 +532,7 @@ impl Visitor for TextPicker<'_> {
                 self.emit(&[], true)?;
                 self.state = TextState::Done;
             }
-            TextState::InHtml => self.state = TextState::Looking,
+            TextState::InHtml | TextState::InInner => self.state = TextState::Looking,
             _ => {}
         }
         Ok(())

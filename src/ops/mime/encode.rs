@@ -39,8 +39,8 @@ pub struct Options {
     pub encoding: Encoding,
     /// base64 line length; 0 for one unbroken line.
     pub wrap: usize,
-    /// LF line endings instead of CRLF.
-    pub lf: bool,
+    /// CRLF line endings (canonical MIME) instead of LF.
+    pub crlf: bool,
     /// Quoted-printable binary mode (CR and LF encoded).
     pub binary: bool,
     /// Encode this header value (RFC 2047) instead of a stream; checked for CR, LF and NUL.
@@ -89,10 +89,11 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     let stdout = io::stdout();
     let mut out = io::BufWriter::with_capacity(256 * 1024, stdout.lock());
     if let Some(text) = &a.header {
-        let eol = if a.lf { "\n" } else { "\r\n" };
+        // Folded lines inside the value follow --crlf; the line ends in LF, as a shell's `$(...)` expects.
+        let eol = if a.crlf { "\r\n" } else { "\n" };
         let v = header::encode_header(text, 0, eol);
         out.write_all(v.as_bytes())
-            .and_then(|()| out.write_all(eol.as_bytes()))
+            .and_then(|()| out.write_all(b"\n"))
             .and_then(|()| out.flush())
             .map_err(|e| Error::local("stdout", e))?;
         return Ok(Outcome::Success);
@@ -100,10 +101,10 @@ pub fn run(a: &Options, _ui: &Ui) -> Result<Outcome> {
     if let Some(m) = &a.message {
         return build_message(m, &mut out);
     }
-    let eol = if a.lf {
-        LineEnding::Lf
-    } else {
+    let eol = if a.crlf {
         LineEnding::Crlf
+    } else {
+        LineEnding::Lf
     };
     let (mut input, name) = open_input(a.file.as_deref())?;
     let kind = match a.encoding {

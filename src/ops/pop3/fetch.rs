@@ -160,7 +160,9 @@ fn open(login: Login) -> impl Fn(&Target, &SessionConfig, Option<&Credentials>) 
 fn list(opts: &Options, ui: &Ui, connector: &Connector) -> Result<Outcome> {
     let listed = with_retries(&connector.retry, ui, |_| {
         let mut session = connector.open_once(open(opts.login))?;
-        match listing(&mut session, false, &|w| ui.note(&format!("warning: {w}"))) {
+        match listing(&mut session, false, &|w| {
+            ui.notice(&format!("warning: {w}"))
+        }) {
             Ok(l) => {
                 let _ = session.quit();
                 Ok(l)
@@ -258,7 +260,9 @@ impl<'a> Fetch<'a> {
         let mut session = connector.open_once(open(self.opts.login))?;
         let strict = self.state.is_some() || self.opts.new_only || self.opts.delete;
         let ui = self.ui;
-        let listed = match listing(&mut session, strict, &|w| ui.note(&format!("warning: {w}"))) {
+        let listed = match listing(&mut session, strict, &|w| {
+            ui.notice(&format!("warning: {w}"))
+        }) {
             Ok(l) => l,
             Err(e) => {
                 session.abort();
@@ -560,7 +564,7 @@ impl<'a> Fetch<'a> {
                 Ok(())
             }
             Err(e) if marked.is_empty() => {
-                self.ui.note(&format!("error: {}", e.within("warning")));
+                self.ui.notice(&format!("error: {}", e.within("warning")));
                 Ok(())
             }
             Err(e) => Err(Error::new(
@@ -612,10 +616,16 @@ impl<'a> Fetch<'a> {
                 "error": error,
             }))?;
         } else {
-            self.ui.note(&format!(
+            let line = format!(
                 "{fetched} fetched, {} skipped, {} failed, {deleted} deleted",
                 tally.skipped, tally.failed
-            ));
+            );
+            // After a failure the summary says what was done before it; a success is quiet.
+            if fatal.is_some() || tally.failed > 0 {
+                self.ui.notice(&line);
+            } else {
+                self.ui.note(&line);
+            }
         }
         tally.outcome(self.ui, "messages", fatal)
     }

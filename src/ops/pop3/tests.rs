@@ -192,9 +192,8 @@ fn a_permanent_failure_is_not_retried_and_json_hides_item_errors() {
     let ui = Ui::capturing(
         "pop3-fetch",
         OutputMode {
-            quiet: false,
             json: true,
-            ..Default::default()
+            ..OutputMode::default()
         },
     );
     let outcome = run(&options(srv.port, dir.path(), 2), &ui);

@@ -362,11 +362,17 @@ fn settle(
     let fatal = match &t.sent {
         Some(reply) => {
             if !opts.sendmail {
-                ui.note(&format!(
+                let line = format!(
                     "sent to {} of {} recipient(s): {reply}",
                     t.results.len() - refused,
                     t.results.len()
-                ));
+                );
+                // A partial delivery is not a quiet success: cron reports which ones went.
+                if refused == 0 {
+                    ui.note(&line);
+                } else {
+                    ui.notice(&line);
+                }
             }
             report.status = if refused == 0 { "sent" } else { "partial" };
             None
@@ -536,9 +542,8 @@ mod tests {
         let ui = Ui::capturing(
             "sendmail",
             OutputMode {
-                quiet: false,
                 json: true,
-                ..Default::default()
+                ..OutputMode::default()
             },
         );
         let mut r = report();
