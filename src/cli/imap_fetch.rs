@@ -104,6 +104,10 @@ pub struct Args {
     /// Fetch at most N messages in this run (the oldest first).
     #[arg(long, value_name = "N", help_heading = "Mode")]
     pub max_messages: Option<usize>,
+    /// List the matching messages instead of fetching them: one line each with UID, date, size, flags,
+    /// From and Subject; with --json also the envelope and the MIME part tree. No bodies are downloaded.
+    #[arg(long, conflicts_with_all = ["delete", "move_to", "mark_seen", "new_only", "part", "headers_only"], help_heading = "Mode")]
+    pub list: bool,
     /// UIDs per UID FETCH command.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10000), help_heading = "Mode")]
     pub batch: u32,
@@ -125,7 +129,9 @@ const EXAMPLES: &str = "Examples:
   imap-fetch imap://ann@h --starttls --new-only --state ~/.imap-state --maildir M --delete
   imap-fetch imaps://ann@h --search 'UNSEEN' --move-to Processed --mda 'procmail -d ann'
   imap-fetch imaps://ann@h --search 'SUBJECT invoice' --part 2 --decode --dir invoices
-  imap-fetch imaps://ann@h --headers-only --json";
+  imap-fetch imaps://ann@h --headers-only --json
+  imap-fetch imaps://ann@h --list --search 'UNSEEN'                         # UID, date, size, flags, From, Subject
+  imap-fetch imaps://ann@h --list --json | jq '.messages[].structure.parts'";
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
@@ -182,6 +188,8 @@ impl TryFrom<Args> for Options {
             max_messages: args.max_messages,
             batch,
             output: args.output.target(),
+            list: args.list,
+            list_json: args.list && args.net.json,
         })
     }
 }

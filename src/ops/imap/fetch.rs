@@ -88,6 +88,10 @@ pub struct Options {
     pub batch: usize,
     /// Where messages go.
     pub output: Target,
+    /// `--list`: envelopes, flags and sizes of the matching messages instead of fetching them.
+    pub list: bool,
+    /// `--list --json`: also BODYSTRUCTURE's part tree.
+    pub list_json: bool,
 }
 
 /// One message's result, as printed with `--json`.
@@ -123,6 +127,9 @@ pub struct Summary {
 
 /// Runs imap-fetch: sessions (one, or more with `--retries`) until every chosen message is handled.
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    if opts.list {
+        return crate::ops::imap::list::run(opts, ui);
+    }
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
     // One run per state file: two at once would both fetch (and store) every new message.
     let _lock = match &opts.state {

@@ -2,6 +2,7 @@
 
 pub mod connect;
 pub mod fetch;
+pub mod list;
 pub mod mailbox;
 pub mod pool;
 pub mod slot;
