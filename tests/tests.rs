@@ -13,6 +13,7 @@ mod ftp_rm;
 mod ftp_sync;
 mod generated;
 mod imap_fetch;
+mod imap_fetch_list;
 mod imap_mailbox;
 mod interop;
 mod layers;

@@ -627,7 +627,11 @@ impl<'a> Parser<'a> {
                 self.i += 1;
                 let mut items = Vec::new();
                 while !self.eat(b')') {
-                    if !items.is_empty() {
+                    // A multipart BODYSTRUCTURE's parts follow each other without a space (RFC 9051
+                    // `body-type-mpart = 1*body SP media-subtype`).
+                    let adjacent = self.peek() == Some(b'(')
+                        && matches!(items.last(), Some(Value::List(_)));
+                    if !items.is_empty() && !adjacent {
                         self.expect(b' ')?;
                     }
                     items.push(self.value(depth + 1)?);
