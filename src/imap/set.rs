@@ -72,8 +72,36 @@ pub fn split(uids: &[u32], max_len: usize) -> Vec<(String, Vec<u32>)> {
     out
 }
 
+/// The UIDs of a sequence-set a server sent (COPYUID's sets, RFC 4315 §3), in the order written, ranges
+/// expanded in their own direction; None when malformed, `*`, or naming more than `max` UIDs.
+pub fn expand(set: &str, max: usize) -> Option<Vec<u32>> {
+    let mut out = Vec::new();
+    for range in set.split(',') {
+        let (a, b) = range.split_once(':').unwrap_or((range, range));
+        let (a, b): (u32, u32) = (a.parse().ok()?, b.parse().ok()?);
+        let n = usize::try_from(a.abs_diff(b)).ok()?.checked_add(1)?;
+        if out.len().checked_add(n)? > max {
+            return None;
+        }
+        if a <= b {
+            out.extend(a..=b);
+        } else {
+            out.extend((b..=a).rev());
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn expand_server_sets() {
+        assert_eq!(super::expand("3:5,9", 10), Some(vec![3, 4, 5, 9]));
+        assert_eq!(super::expand("5:3", 10), Some(vec![5, 4, 3]));
+        assert_eq!(super::expand("1:4294967295", 10), None);
+        assert_eq!(super::expand("1,*", 10), None);
+    }
+
     #[test]
     fn split_keeps_each_set_short() {
         let uids: Vec<u32> = (1..=100).step_by(2).collect();

@@ -3,7 +3,12 @@
 pub mod connect;
 pub mod fetch;
 pub mod list;
+pub mod append;
+pub mod append_state;
+pub mod crlf;
 pub mod mailbox;
+pub mod message;
 pub mod pool;
+pub mod sources;
 pub mod slot;
 pub mod state;
