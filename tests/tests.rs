@@ -15,6 +15,7 @@ mod generated;
 mod imap_fetch;
 mod imap_fetch_list;
 mod imap_mailbox;
+mod imap_message;
 mod interop;
 mod layers;
 mod limit_rate;

@@ -92,8 +92,11 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         for m in &msgs {
             let done = st.as_ref().is_some_and(|s| s.done.contains_key(&m.key));
             let why = if done { "already uploaded" } else { "dry run: would append" };
-            if !done {
-                ui.line(&format!("would append {}", crate::terminal::escape(&m.source())));
+            if !done && !ui.json() {
+                super::message::stdout_line(&format!(
+                    "would append {}",
+                    crate::terminal::escape(&m.source())
+                ))?;
             }
             results.push(AppendResult {
                 source: m.source(),
@@ -116,6 +119,10 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
                 Ok(()) => {
                     s.logout();
                     None
+                }
+                Err(e) if e.kind() == ErrorKind::Permanent => {
+                    s.logout();
+                    Some(e)
                 }
                 Err(e) => {
                     s.close();

@@ -148,6 +148,11 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             s.logout();
             None
         }
+        // A refusal leaves the session in step: say goodbye properly.
+        Err(e) if e.kind() == ErrorKind::Permanent => {
+            s.logout();
+            Some(e)
+        }
         Err(e) => {
             s.close();
             Some(e)
@@ -196,7 +201,9 @@ fn act(opts: &Options, ui: &Ui, s: &mut Session, out: &mut Vec<UidResult>) -> Re
             Action::Delete | Action::Expire => "delete".to_string(),
         };
         for uid in uids {
-            ui.line(&format!("would {} UID {uid}", crate::terminal::escape(&what)));
+            if !ui.json() {
+                stdout_line(&format!("would {} UID {uid}", crate::terminal::escape(&what)))?;
+            }
             out.push(UidResult {
                 uid,
                 result: ItemResult::skipped(format!("dry run: would {what}")),
@@ -260,6 +267,13 @@ fn step(opts: &Options, s: &mut Session, piece: &str, move_native: bool) -> Resu
             Ok(None)
         }
     }
+}
+
+/// A line of data on stdout (the dry run's plan; also under `-q`).
+pub(super) fn stdout_line(line: &str) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{line}").map_err(|e| Error::local("stdout", e))
 }
 
 /// The destination UID of each of `members` (ascending) from a COPYUID, when its sets line up.
