@@ -28,6 +28,9 @@ use crate::sasl::Mechanism;
 use crate::state::{LOCK_WAIT, RunLock};
 use crate::url::Target;
 
+/// How long a resumed run waits before looking again for messages an interrupted run sent.
+const SETTLE_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// What `append` does.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -198,35 +201,60 @@ impl Uploader<'_> {
     }
 
     /// An interrupted run's pending messages: found on the server (same Message-ID and size) they are
-    /// done, otherwise they go again.
+    /// done, otherwise they go again. The killed run's connection may still be finishing its last
+    /// APPENDs on the server, so what is not found is looked for once more after [`SETTLE_WAIT`], in a
+    /// fresh view of the mailbox.
     fn settle(&mut self, s: &mut Session) -> Result<()> {
-        let pending = match &self.st {
+        let mut pending = match &self.st {
             Some(st) if !st.pending.is_empty() => st.pending.clone(),
             _ => return Ok(()),
         };
-        s.select(&self.opts.mailbox, true)?;
-        for p in pending {
-            let Some(id) = &p.message_id else { continue };
-            let criteria = format!("HEADER Message-ID {}", quote::quoted(id));
-            let hits = s.uid_search(&quote::search(&criteria)?)?;
-            if hits.is_empty() {
-                continue;
+        for round in 0..2 {
+            if round > 0 {
+                std::thread::sleep(SETTLE_WAIT);
             }
-            let tag = s.uid_fetch(&hits, &FetchItems::Size)?;
-            let mut found = None;
-            while let Some(f) = s.fetch_next(&tag, &mut NoBodies, 0)? {
-                if f.size == Some(p.size) && f.uid.is_some_and(|u| hits.contains(&u)) {
-                    found = f.uid;
+            s.select(&self.opts.mailbox, true)?;
+            let mut left = Vec::new();
+            for p in pending {
+                match self.find(s, &p)? {
+                    Some(uid) => {
+                        if let Some(st) = self.st.as_mut() {
+                            st.done.insert(p.key.clone(), Some(uid));
+                        }
+                    }
+                    None if p.message_id.is_some() => left.push(p),
+                    None => {}
                 }
             }
-            if let (Some(uid), Some(st)) = (found, self.st.as_mut()) {
-                st.done.insert(p.key.clone(), Some(uid));
+            pending = left;
+            if pending.is_empty() {
+                break;
             }
         }
         if let Some(st) = self.st.as_mut() {
             st.pending.clear();
         }
         self.save()
+    }
+
+    /// The UID of a message with `p`'s Message-ID and size, if the mailbox has one.
+    fn find(&mut self, s: &mut Session, p: &Pending) -> Result<Option<u32>> {
+        let Some(id) = &p.message_id else {
+            return Ok(None);
+        };
+        let criteria = format!("HEADER Message-ID {}", quote::quoted(id));
+        let hits = s.uid_search(&quote::search(&criteria)?)?;
+        if hits.is_empty() {
+            return Ok(None);
+        }
+        let tag = s.uid_fetch(&hits, &FetchItems::Size)?;
+        let mut found = None;
+        while let Some(f) = s.fetch_next(&tag, &mut NoBodies, 0)? {
+            if f.size == Some(p.size) && f.uid.is_some_and(|u| hits.contains(&u)) {
+                found = f.uid;
+            }
+        }
+        Ok(found)
     }
 
     fn batch(&mut self, s: &mut Session, chunk: &[&Message]) -> Result<()> {
