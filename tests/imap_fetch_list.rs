@@ -30,10 +30,14 @@ fn list_lines_are_decoded_and_escaped() {
         opening("UNSEEN", "4 9"),
         vec![
             e("A0004 UID FETCH 4,9 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)"),
-            s(&format!("* 1 FETCH (UID 4 FLAGS (\\Seen $Label1) INTERNALDATE \"05-Jan-2024 10:00:01 +0100\" RFC822.SIZE 1234 {env4})")),
+            s(&format!(
+                "* 1 FETCH (UID 4 FLAGS (\\Seen $Label1) INTERNALDATE \"05-Jan-2024 10:00:01 +0100\" RFC822.SIZE 1234 {env4})"
+            )),
             // A flag change by another client: no envelope, not listed.
             s("* 2 FETCH (UID 9 FLAGS (\\Deleted))"),
-            s("* 2 FETCH (UID 9 FLAGS () INTERNALDATE \" 6-Jan-2024 08:00:00 +0000\" RFC822.SIZE 7 ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))"),
+            s(
+                "* 2 FETCH (UID 9 FLAGS () INTERNALDATE \" 6-Jan-2024 08:00:00 +0000\" RFC822.SIZE 7 ENVELOPE (NIL NIL NIL NIL NIL NIL NIL NIL NIL NIL))",
+            ),
             s("A0004 OK done"),
             e("A0005 LOGOUT"),
             s("* BYE bye"),
@@ -58,7 +62,10 @@ fn list_json_has_envelope_flags_date_size_and_parts() {
         opening("ALL", "4"),
         vec![
             e("A0004 UID FETCH 4 (UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)"),
-            s(&format!("* 1 FETCH (UID 4 FLAGS (\\Seen) INTERNALDATE \"05-Jan-2024 10:00:01 +0100\" RFC822.SIZE 1234 {} BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1)(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 400 NIL NIL NIL NIL) \"MIXED\"))", ENV4.replace("\\x1b", ""))),
+            s(&format!(
+                "* 1 FETCH (UID 4 FLAGS (\\Seen) INTERNALDATE \"05-Jan-2024 10:00:01 +0100\" RFC822.SIZE 1234 {} BODYSTRUCTURE ((\"TEXT\" \"PLAIN\" (\"CHARSET\" \"utf-8\") NIL NIL \"7BIT\" 12 1)(\"APPLICATION\" \"PDF\" (\"NAME\" \"a.pdf\") NIL NIL \"BASE64\" 400 NIL NIL NIL NIL) \"MIXED\"))",
+                ENV4.replace("\\x1b", "")
+            )),
             s("A0004 OK done"),
             e("A0005 LOGOUT"),
             s("A0005 OK done"),

@@ -36,7 +36,11 @@ fn ok(tag: &str, line: &str) -> Vec<Step> {
 }
 
 fn logout(tag: &str) -> Vec<Step> {
-    vec![e(&format!("{tag} LOGOUT")), s("* BYE bye"), s(&format!("{tag} OK bye"))]
+    vec![
+        e(&format!("{tag} LOGOUT")),
+        s("* BYE bye"),
+        s(&format!("{tag} OK bye")),
+    ]
 }
 
 fn url(srv: &Server) -> String {
@@ -49,7 +53,12 @@ fn statuses(r: &Run) -> Vec<(u64, String)> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|m| (m["uid"].as_u64().unwrap(), m["status"].as_str().unwrap().to_string()))
+        .map(|m| {
+            (
+                m["uid"].as_u64().unwrap(),
+                m["status"].as_str().unwrap().to_string(),
+            )
+        })
         .collect()
 }
 
@@ -64,11 +73,24 @@ fn flag_sends_one_store_per_compressed_set() {
     ]));
     let (r, _d) = run(
         "imap-message",
-        &[&url(&srv), "flag", "\\Seen", "$Done", "--uid", "1:10", "--search", "FROM \"bob\"", "--json"],
+        &[
+            &url(&srv),
+            "flag",
+            "\\Seen",
+            "$Done",
+            "--uid",
+            "1:10",
+            "--search",
+            "FROM \"bob\"",
+            "--json",
+        ],
     );
     assert_code(&r, 0);
     srv.finish();
-    let ok6: Vec<(u64, String)> = [1, 2, 3, 5, 9, 10].iter().map(|&u| (u, "ok".to_string())).collect();
+    let ok6: Vec<(u64, String)> = [1, 2, 3, 5, 9, 10]
+        .iter()
+        .map(|&u| (u, "ok".to_string()))
+        .collect();
     assert_eq!(statuses(&r), ok6);
 }
 
@@ -94,11 +116,20 @@ fn a_long_set_is_split_into_bounded_commands() {
         login("IMAP4rev1 UIDPLUS"),
         select("SELECT", "A0002"),
         search("A0003", "ALL", &result.join(" ")),
-        ok("A0004", &format!("UID STORE {} -FLAGS.SILENT (\\Seen)", sets[0])),
-        ok("A0005", &format!("UID STORE {} -FLAGS.SILENT (\\Seen)", sets[1])),
+        ok(
+            "A0004",
+            &format!("UID STORE {} -FLAGS.SILENT (\\Seen)", sets[0]),
+        ),
+        ok(
+            "A0005",
+            &format!("UID STORE {} -FLAGS.SILENT (\\Seen)", sets[1]),
+        ),
         logout("A0006"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "unflag", "\\Seen", "--search", "ALL"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "unflag", "\\Seen", "--search", "ALL"],
+    );
     assert_code(&r, 0);
     srv.finish();
     assert_eq!(r.stdout, b"");
@@ -129,7 +160,12 @@ fn delete_without_uidplus_is_refused_before_any_change() {
     let (r, _d) = run("imap-message", &[&url(&srv), "delete", "--uid", "4"]);
     assert_code(&r, 6);
     srv.finish();
-    assert!(r.stderr.starts_with("imap-message: error: the server lacks UIDPLUS"), "{}", r.stderr);
+    assert!(
+        r.stderr
+            .starts_with("imap-message: error: the server lacks UIDPLUS"),
+        "{}",
+        r.stderr
+    );
     assert!(r.stderr.contains("--expunge-all"));
 }
 
@@ -143,7 +179,10 @@ fn delete_without_uidplus_with_expunge_all() {
         ok("A0005", "EXPUNGE"),
         logout("A0006"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "delete", "--uid", "4:5", "--expunge-all"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "delete", "--uid", "4:5", "--expunge-all"],
+    );
     assert_code(&r, 0);
     srv.finish();
 }
@@ -164,7 +203,10 @@ fn move_with_move_maps_copyuid() {
         ],
         logout("A0005"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "move", "Archive", "--search", "SEEN", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "move", "Archive", "--search", "SEEN", "--json"],
+    );
     assert_code(&r, 0);
     srv.finish();
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -184,12 +226,18 @@ fn move_without_move_copies_flags_and_uid_expunges() {
         login("IMAP4rev1 UIDPLUS"),
         select("SELECT", "A0002"),
         search("A0003", "UID 3", "3"),
-        vec![e("A0004 UID COPY 3 \"Archive\""), s("A0004 OK [COPYUID 99 3 55] copied")],
+        vec![
+            e("A0004 UID COPY 3 \"Archive\""),
+            s("A0004 OK [COPYUID 99 3 55] copied"),
+        ],
         ok("A0005", "UID STORE 3 +FLAGS.SILENT (\\Deleted)"),
         ok("A0006", "UID EXPUNGE 3"),
         logout("A0007"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "move", "Archive", "--uid", "3", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "move", "Archive", "--uid", "3", "--json"],
+    );
     assert_code(&r, 0);
     srv.finish();
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
@@ -202,13 +250,22 @@ fn copy_refused_is_a_failed_result_per_uid() {
         login("IMAP4rev1 UIDPLUS"),
         select("SELECT", "A0002"),
         search("A0003", "UID 3:4", "3 4"),
-        vec![e("A0004 UID COPY 3:4 \"Nope\""), s("A0004 NO [TRYCREATE] no such mailbox")],
+        vec![
+            e("A0004 UID COPY 3:4 \"Nope\""),
+            s("A0004 NO [TRYCREATE] no such mailbox"),
+        ],
         logout("A0005"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "copy", "Nope", "--uid", "3:4", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "copy", "Nope", "--uid", "3:4", "--json"],
+    );
     assert_code(&r, 6);
     srv.finish();
-    assert_eq!(statuses(&r), vec![(3, "failed".into()), (4, "failed".into())]);
+    assert_eq!(
+        statuses(&r),
+        vec![(3, "failed".into()), (4, "failed".into())]
+    );
 }
 
 #[test]
@@ -219,11 +276,25 @@ fn dry_run_examines_and_changes_nothing() {
         search("A0003", "ALL", "5 6"),
         logout("A0004"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "move", "Junk", "--search", "ALL", "--dry-run", "--expunge-all"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &url(&srv),
+            "move",
+            "Junk",
+            "--search",
+            "ALL",
+            "--dry-run",
+            "--expunge-all",
+        ],
+    );
     assert_code(&r, 0);
     srv.finish();
     assert_eq!(r.stderr, "");
-    assert_eq!(r.stdout_str(), "would move to Junk UID 5\nwould move to Junk UID 6\n");
+    assert_eq!(
+        r.stdout_str(),
+        "would move to Junk UID 5\nwould move to Junk UID 6\n"
+    );
     let (r2, _d) = {
         let srv = Server::start(script(vec![
             login("IMAP4rev1"),
@@ -231,12 +302,26 @@ fn dry_run_examines_and_changes_nothing() {
             search("A0003", "ALL", "5 6"),
             logout("A0004"),
         ]));
-        let r = run("imap-message", &[&url(&srv), "delete", "--search", "ALL", "--dry-run", "--expunge-all", "--json"]);
+        let r = run(
+            "imap-message",
+            &[
+                &url(&srv),
+                "delete",
+                "--search",
+                "ALL",
+                "--dry-run",
+                "--expunge-all",
+                "--json",
+            ],
+        );
         srv.finish();
         r
     };
     assert_code(&r2, 0);
-    assert_eq!(statuses(&r2), vec![(5, "skipped".into()), (6, "skipped".into())]);
+    assert_eq!(
+        statuses(&r2),
+        vec![(5, "skipped".into()), (6, "skipped".into())]
+    );
 }
 
 #[test]
@@ -253,7 +338,10 @@ fn expire_searches_before_a_date() {
         ok("A0005", "UID EXPUNGE 2"),
         logout("A0006"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "expire", "--older-than", "30", "--sent-date"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "expire", "--older-than", "30", "--sent-date"],
+    );
     assert_code(&r, 0);
     let seen = srv.finish();
     let line = seen.iter().find(|l| l.contains("SENTBEFORE")).unwrap();
@@ -267,10 +355,21 @@ fn maildir(dir: &std::path::Path) -> std::path::PathBuf {
     for d in ["cur", "new", "tmp"] {
         std::fs::create_dir_all(md.join(d)).unwrap();
     }
-    std::fs::write(md.join("cur/100.a.h:2,FS"), "Subject: one\nMessage-ID: <1@h>\n\nhi\n").unwrap();
+    std::fs::write(
+        md.join("cur/100.a.h:2,FS"),
+        "Subject: one\nMessage-ID: <1@h>\n\nhi\n",
+    )
+    .unwrap();
     std::fs::write(md.join("new/200.b.h"), "Subject: two\r\n\r\nyo\r\n").unwrap();
-    for (f, t) in [("cur/100.a.h:2,FS", "@1704448800"), ("new/200.b.h", "@1704535200")] {
-        let st = std::process::Command::new("touch").args(["-d", t]).arg(md.join(f)).status().unwrap();
+    for (f, t) in [
+        ("cur/100.a.h:2,FS", "@1704448800"),
+        ("new/200.b.h", "@1704535200"),
+    ] {
+        let st = std::process::Command::new("touch")
+            .args(["-d", t])
+            .arg(md.join(f))
+            .status()
+            .unwrap();
         assert!(st.success());
     }
     md
@@ -300,23 +399,55 @@ fn append_pipelines_with_literal_plus_and_the_state_skips_a_second_run() {
     let dir = tempfile::tempdir().unwrap();
     let md = maildir(dir.path());
     let state = dir.path().join("up.json");
-    let srv = Server::start(script(vec![login("IMAP4rev1 UIDPLUS LITERAL+"), append_literal_plus(), logout("A0004")]));
+    let srv = Server::start(script(vec![
+        login("IMAP4rev1 UIDPLUS LITERAL+"),
+        append_literal_plus(),
+        logout("A0004"),
+    ]));
     let (r, _d) = run(
         "imap-message",
-        &[&url(&srv), "append", md.to_str().unwrap(), "--state", state.to_str().unwrap(), "--json"],
+        &[
+            &url(&srv),
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--json",
+        ],
     );
     assert_code(&r, 0);
     srv.finish();
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-    let uids: Vec<u64> = doc["messages"].as_array().unwrap().iter().map(|m| m["uid"].as_u64().unwrap()).collect();
+    let uids: Vec<u64> = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
     assert_eq!(uids, vec![31, 32]);
     let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
-    assert_eq!(st["done"], serde_json::json!({"maildir:100.a.h": 31, "maildir:200.b.h": 32}));
+    assert_eq!(
+        st["done"],
+        serde_json::json!({"maildir:100.a.h": 31, "maildir:200.b.h": 32})
+    );
     assert_eq!(st["pending"], serde_json::json!([]));
     assert_eq!(st["uidvalidity"], 7);
     // Everything is done: the second run logs in and out.
-    let srv = Server::start(script(vec![login("IMAP4rev1 UIDPLUS LITERAL+"), logout("A0002")]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "append", md.to_str().unwrap(), "--state", state.to_str().unwrap(), "--json"]);
+    let srv = Server::start(script(vec![
+        login("IMAP4rev1 UIDPLUS LITERAL+"),
+        logout("A0002"),
+    ]));
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &url(&srv),
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_code(&r, 0);
     srv.finish();
     let skipped: Vec<String> = statuses_by_source(&r);
@@ -325,7 +456,12 @@ fn append_pipelines_with_literal_plus_and_the_state_skips_a_second_run() {
 
 fn statuses_by_source(r: &Run) -> Vec<String> {
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-    doc["messages"].as_array().unwrap().iter().map(|m| m["status"].as_str().unwrap().to_string()).collect()
+    doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["status"].as_str().unwrap().to_string())
+        .collect()
 }
 
 #[test]
@@ -333,11 +469,19 @@ fn append_waits_for_the_continuation_without_literal_plus() {
     let dir = tempfile::tempdir().unwrap();
     let eml = dir.path().join("a.eml");
     std::fs::write(&eml, "Subject: x\n\nbody\n").unwrap();
-    let st = std::process::Command::new("touch").args(["-d", "@1704448800"]).arg(&eml).status().unwrap();
+    let st = std::process::Command::new("touch")
+        .args(["-d", "@1704448800"])
+        .arg(&eml)
+        .status()
+        .unwrap();
     assert!(st.success());
     let eml2 = dir.path().join("b.eml");
     std::fs::write(&eml2, "Subject: y\n\nbody\n").unwrap();
-    let st = std::process::Command::new("touch").args(["-d", "@1704448800"]).arg(&eml2).status().unwrap();
+    let st = std::process::Command::new("touch")
+        .args(["-d", "@1704448800"])
+        .arg(&eml2)
+        .status()
+        .unwrap();
     assert!(st.success());
     let srv = Server::start(script(vec![
         login("IMAP4rev1"),
@@ -354,7 +498,16 @@ fn append_waits_for_the_continuation_without_literal_plus() {
         ],
         logout("A0004"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "append", eml.to_str().unwrap(), eml2.to_str().unwrap(), "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &url(&srv),
+            "append",
+            eml.to_str().unwrap(),
+            eml2.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_code(&r, 10);
     srv.finish();
     assert_eq!(statuses_by_source(&r), vec!["ok", "failed"]);
@@ -382,8 +535,62 @@ fn append_uses_literal_minus_for_small_messages_and_keeps_mbox_flags() {
         ],
         logout("A0003"),
     ]));
-    let (r, _d) = run("imap-message", &[&url(&srv), "append", mb.to_str().unwrap()]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "append", mb.to_str().unwrap()],
+    );
     assert_code(&r, 0);
     srv.finish();
     assert_eq!(r.stdout, b"");
+}
+
+#[test]
+fn a_resumed_append_settles_pending_messages_by_message_id_and_size() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = maildir(dir.path());
+    let state = dir.path().join("up.json");
+    // A run was killed after sending both: the first arrived, the second did not.
+    std::fs::write(
+        &state,
+        r#"{"version":1,"mailbox":"INBOX","uidvalidity":null,"done":{},"pending":[
+            {"key":"maildir:100.a.h","message_id":"<1@h>","size":39},
+            {"key":"maildir:200.b.h","message_id":null,"size":20}]}"#,
+    )
+    .unwrap();
+    let srv = Server::start(script(vec![
+        login("IMAP4rev1 UIDPLUS LITERAL+"),
+        select("EXAMINE", "A0002"),
+        search("A0003", "HEADER Message-ID \"<1@h>\"", "12"),
+        vec![
+            e("A0004 UID FETCH 12 (UID RFC822.SIZE)"),
+            s("* 1 FETCH (UID 12 RFC822.SIZE 39)"),
+            s("A0004 OK done"),
+        ],
+        vec![
+            e("A0005 APPEND \"INBOX\" () \"06-Jan-2024 10:00:00 +0000\" {20+}"),
+            e("Subject: two"),
+            e(""),
+            e("yo"),
+            e(""),
+            s("A0005 OK [APPENDUID 7 13] done"),
+        ],
+        logout("A0006"),
+    ]));
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &url(&srv),
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        st["done"],
+        serde_json::json!({"maildir:100.a.h": 12, "maildir:200.b.h": 13})
+    );
 }

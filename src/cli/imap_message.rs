@@ -172,9 +172,7 @@ fn check_uids(s: &str) -> Result<()> {
     let ok = !s.is_empty()
         && s.split(',').all(|r| {
             let (a, b) = r.split_once(':').unwrap_or((r, r));
-            [a, b]
-                .iter()
-                .all(|n| n.parse::<u32>().is_ok_and(|v| v > 0))
+            [a, b].iter().all(|n| n.parse::<u32>().is_ok_and(|v| v > 0))
         });
     if ok {
         Ok(())
@@ -230,7 +228,9 @@ impl TryFrom<Args> for Request {
             check_uids(u)?;
         }
         if a.older_than.is_some() != (a.command == Command::Expire) {
-            return Err(Error::usage("--older-than DAYS goes with expire, and only with it"));
+            return Err(Error::usage(
+                "--older-than DAYS goes with expire, and only with it",
+            ));
         }
         if a.command != Command::Expire && a.search.is_none() && a.uid.is_none() {
             return Err(Error::usage(
@@ -305,16 +305,22 @@ mod tests {
 
     #[test]
     fn usage_errors_before_connecting() {
-        let Request::Act(o) = req(&["imap://h/Old", "move", "Archive", "--uid", "1:5"]).unwrap() else {
+        let Request::Act(o) = req(&["imap://h/Old", "move", "Archive", "--uid", "1:5"]).unwrap()
+        else {
             panic!()
         };
         assert_eq!(o.mailbox, "Old");
         assert_eq!(o.action, Action::Move("Archive".into()));
-        let Request::Act(o) = req(&["imap://h", "expire", "--older-than", "30", "--sent-date"]).unwrap() else {
+        let Request::Act(o) =
+            req(&["imap://h", "expire", "--older-than", "30", "--sent-date"]).unwrap()
+        else {
             panic!()
         };
         assert_eq!(o.select.older_than, Some((30, true)));
-        assert!(matches!(req(&["imap://h", "append", "a.mbox"]).unwrap(), Request::Append(_)));
+        assert!(matches!(
+            req(&["imap://h", "append", "a.mbox"]).unwrap(),
+            Request::Append(_)
+        ));
         for bad in [
             vec!["imap://h", "delete"],
             vec!["imap://h", "flag", "--search", "ALL"],

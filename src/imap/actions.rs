@@ -4,10 +4,10 @@
 //! decision which to use (MOVE or COPY + delete; UID EXPUNGE or refusing) is the caller's, so that plain
 //! EXPUNGE is never sent behind the user's back. Sets come from [`super::set::split`].
 
+use super::Session;
 use super::capability::Capability;
 use super::quote::{self, Part};
 use super::response::StatusText;
-use super::Session;
 use crate::error::Result;
 use crate::pingpong::Wire;
 
@@ -56,7 +56,10 @@ impl<S: Wire> Session<S> {
         }
         self.simple(
             "UID STORE",
-            vec![Part::Text(format!("{set} {sign}FLAGS.SILENT ({})", flags.join(" ")))],
+            vec![Part::Text(format!(
+                "{set} {sign}FLAGS.SILENT ({})",
+                flags.join(" ")
+            ))],
             "UID STORE",
         )?;
         Ok(())
@@ -65,7 +68,11 @@ impl<S: Wire> Session<S> {
     /// UID COPY (RFC 9051 §6.4.7) of `set` to `dest` (UTF-8); the COPYUID when the server has UIDPLUS.
     pub fn uid_copy(&mut self, set: &str, dest: &str) -> Result<Option<CopyUid>> {
         let target = quote::mailbox(dest)?;
-        let st = self.simple("UID COPY", vec![Part::Text(format!("{set} {target}"))], "UID COPY")?;
+        let st = self.simple(
+            "UID COPY",
+            vec![Part::Text(format!("{set} {target}"))],
+            "UID COPY",
+        )?;
         Ok(CopyUid::from_status(&st))
     }
 
@@ -88,7 +95,11 @@ impl<S: Wire> Session<S> {
 
     /// UID EXPUNGE (RFC 4315 §2.1) of exactly `set`; the caller checked UIDPLUS.
     pub fn uid_expunge(&mut self, set: &str) -> Result<()> {
-        self.simple("UID EXPUNGE", vec![Part::Text(set.to_string())], "UID EXPUNGE")?;
+        self.simple(
+            "UID EXPUNGE",
+            vec![Part::Text(set.to_string())],
+            "UID EXPUNGE",
+        )?;
         Ok(())
     }
 

@@ -11,7 +11,7 @@ use std::io::Read;
 
 use super::capability::Capability;
 use super::response::{Response, Status};
-use super::{Session, quote, refused, route, Routed};
+use super::{Routed, Session, quote, refused, route};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pingpong::{Command, Wire};
 
@@ -100,7 +100,11 @@ impl<S: Wire> Session<S> {
             }
         }
         let mut probe = [0u8; 1];
-        if body.read(&mut probe).map_err(|e| Error::local("reading the message", e))? != 0 {
+        if body
+            .read(&mut probe)
+            .map_err(|e| Error::local("reading the message", e))?
+            != 0
+        {
             return Err(Error::new(
                 ErrorKind::LocalIo,
                 "the message changed while it was sent (longer than counted)",

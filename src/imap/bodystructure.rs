@@ -43,7 +43,9 @@ fn bad(what: &str) -> Error {
 }
 
 fn lower(v: Option<&Value>) -> String {
-    v.and_then(Value::text).unwrap_or_default().to_ascii_lowercase()
+    v.and_then(Value::text)
+        .unwrap_or_default()
+        .to_ascii_lowercase()
 }
 
 /// `("name" "value" ...)` as a field text `x; name="value"` the MIME parser decodes (RFC 2231, 2047).
@@ -54,7 +56,9 @@ fn params_field(v: Option<&Value>) -> String {
             if let [k, val] = pair {
                 let k = k.text().unwrap_or_default();
                 let val = val.text().unwrap_or_default();
-                if k.bytes().all(|b| b.is_ascii_graphic() && b != b'=' && b != b';') {
+                if k.bytes()
+                    .all(|b| b.is_ascii_graphic() && b != b'=' && b != b';')
+                {
                     let q = val.replace('\\', "\\\\").replace('"', "\\\"");
                     s.push_str(&format!("; {k}=\"{q}\""));
                 }
@@ -67,8 +71,12 @@ fn params_field(v: Option<&Value>) -> String {
 impl Structure {
     /// Reads a BODYSTRUCTURE (or BODY) value.
     pub fn from_value(v: &Value) -> Result<Structure> {
-        let mut s = Structure::default();
-        s.content_type = s.walk(v, "", true)?;
+        let mut s = Structure {
+            content_type: String::new(),
+            parts: Vec::new(),
+        };
+        let ty = s.walk(v, "", true)?;
+        s.content_type = ty;
         Ok(s)
     }
 
@@ -110,15 +118,21 @@ impl Structure {
             _ => 7,
         };
         let disposition = items.get(ext + 1);
-        let mut filename = disposition
-            .and_then(|d| d.get(1))
-            .and_then(|p| parse_field(&params_field(Some(p))).param("filename").map(str::to_string));
+        let mut filename = disposition.and_then(|d| d.get(1)).and_then(|p| {
+            parse_field(&params_field(Some(p)))
+                .param("filename")
+                .map(str::to_string)
+        });
         if filename.is_none() {
             filename = parse_field(&params_field(items.get(2)))
                 .param("name")
                 .map(str::to_string);
         }
-        let me = if path.is_empty() { "1".to_string() } else { path.to_string() };
+        let me = if path.is_empty() {
+            "1".to_string()
+        } else {
+            path.to_string()
+        };
         self.push(PartInfo {
             path: me.clone(),
             media_type: ty.clone(),
@@ -154,7 +168,9 @@ mod tests {
     use crate::imap::response::{Response, parse};
 
     fn structure(line: &[u8]) -> Result<Structure> {
-        let Response::Fetch(f) = parse(line)? else { panic!() };
+        let Response::Fetch(f) = parse(line)? else {
+            panic!()
+        };
         Structure::from_value(f.structure.as_ref().unwrap())
     }
 
@@ -165,7 +181,14 @@ mod tests {
         let rows: Vec<(&str, &str, Option<u64>, Option<&str>)> = s
             .parts
             .iter()
-            .map(|p| (p.path.as_str(), p.media_type.as_str(), p.size, p.filename.as_deref()))
+            .map(|p| {
+                (
+                    p.path.as_str(),
+                    p.media_type.as_str(),
+                    p.size,
+                    p.filename.as_deref(),
+                )
+            })
             .collect();
         assert_eq!(
             rows,
@@ -176,7 +199,8 @@ mod tests {
                 ("3.1", "text/html", Some(20), None),
             ]
         );
-        let s = structure(b"* 1 FETCH (BODY (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 3 1))").unwrap();
+        let s =
+            structure(b"* 1 FETCH (BODY (\"TEXT\" \"PLAIN\" NIL NIL NIL \"7BIT\" 3 1))").unwrap();
         assert_eq!(s.content_type, "text/plain");
         assert_eq!(s.parts[0].path, "1");
         assert!(structure(b"* 1 FETCH (BODY (\"TEXT\" \"PLAIN\"))").is_err());

@@ -59,13 +59,25 @@ pub fn from_line_unix(line: &str) -> Option<i64> {
     // From sender Www Mmm dd hh:mm:ss yyyy [zone...]: find the month word followed by day, time, year.
     for i in 0..w.len().saturating_sub(3) {
         let Some(mon) = month(w[i]) else { continue };
-        let Ok(day) = w[i + 1].parse::<u32>() else { continue };
+        let Ok(day) = w[i + 1].parse::<u32>() else {
+            continue;
+        };
         let t: Vec<&str> = w[i + 2].split(':').collect();
-        let (Some(h), Some(mi)) = (t.first(), t.get(1)) else { continue };
-        let (Ok(h), Ok(mi)) = (h.parse::<i64>(), mi.parse::<i64>()) else { continue };
+        let (Some(h), Some(mi)) = (t.first(), t.get(1)) else {
+            continue;
+        };
+        let (Ok(h), Ok(mi)) = (h.parse::<i64>(), mi.parse::<i64>()) else {
+            continue;
+        };
         let sec: i64 = t.get(2).and_then(|s| s.parse().ok()).unwrap_or(0);
-        let Ok(year) = w[i + 3].parse::<i64>() else { continue };
-        if !(1..=31).contains(&day) || !(0..24).contains(&h) || !(0..60).contains(&mi) || !(0..=60).contains(&sec) {
+        let Ok(year) = w[i + 3].parse::<i64>() else {
+            continue;
+        };
+        if !(1..=31).contains(&day)
+            || !(0..24).contains(&h)
+            || !(0..60).contains(&mi)
+            || !(0..=60).contains(&sec)
+        {
             continue;
         }
         return Some(days_from_civil(year, mon, day) * 86_400 + h * 3600 + mi * 60 + sec);
@@ -89,7 +101,10 @@ mod tests {
         );
         assert_eq!(display_internal("yesterday"), None);
         assert_eq!(internal_from_unix(0), "01-Jan-1970 00:00:00 +0000");
-        assert_eq!(internal_from_unix(1_704_448_800), "05-Jan-2024 10:00:00 +0000");
+        assert_eq!(
+            internal_from_unix(1_704_448_800),
+            "05-Jan-2024 10:00:00 +0000"
+        );
         assert_eq!(search_date(19_727), "5-Jan-2024");
         let t = from_line_unix("From ann@example.org Fri Jan  5 10:00:00 2024").unwrap();
         assert_eq!(t, 1_704_448_800);

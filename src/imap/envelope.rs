@@ -82,7 +82,10 @@ fn addresses(v: &Value) -> Result<Vec<Address>> {
     };
     let mut out = Vec::new();
     for a in items.iter().take(MAX_ADDRESSES) {
-        let parts = a.list().filter(|p| p.len() == 4).ok_or_else(|| bad("an address is not four fields"))?;
+        let parts = a
+            .list()
+            .filter(|p| p.len() == 4)
+            .ok_or_else(|| bad("an address is not four fields"))?;
         let name = text(&parts[0], true)?;
         let mailbox = text(&parts[2], false)?;
         let host = text(&parts[3], false)?;
@@ -103,7 +106,10 @@ fn addresses(v: &Value) -> Result<Vec<Address>> {
 impl Envelope {
     /// Reads an ENVELOPE value: a list of exactly ten fields.
     pub fn from_value(v: &Value) -> Result<Envelope> {
-        let f = v.list().filter(|f| f.len() == 10).ok_or_else(|| bad("not a list of ten fields"))?;
+        let f = v
+            .list()
+            .filter(|f| f.len() == 10)
+            .ok_or_else(|| bad("not a list of ten fields"))?;
         Ok(Envelope {
             date: text(&f[0], false)?,
             subject: text(&f[1], true)?,
@@ -125,7 +131,9 @@ mod tests {
     use crate::imap::response::{Response, parse};
 
     fn envelope_of(line: &[u8]) -> Result<Envelope> {
-        let Response::Fetch(f) = parse(line)? else { panic!() };
+        let Response::Fetch(f) = parse(line)? else {
+            panic!()
+        };
         Envelope::from_value(f.envelope.as_ref().unwrap())
     }
 

@@ -592,7 +592,9 @@ impl<'a> Parser<'a> {
                     f.flags = Some(flags);
                 }
                 "INTERNALDATE" => {
-                    f.internal_date = self.nstring()?.map(|b| String::from_utf8_lossy(&b).into_owned())
+                    f.internal_date = self
+                        .nstring()?
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
                 }
                 "ENVELOPE" => f.envelope = Some(self.value(0)?),
                 "BODYSTRUCTURE" | "BODY" => f.structure = Some(self.value(0)?),
@@ -629,8 +631,8 @@ impl<'a> Parser<'a> {
                 while !self.eat(b')') {
                     // A multipart BODYSTRUCTURE's parts follow each other without a space (RFC 9051
                     // `body-type-mpart = 1*body SP media-subtype`).
-                    let adjacent = self.peek() == Some(b'(')
-                        && matches!(items.last(), Some(Value::List(_)));
+                    let adjacent =
+                        self.peek() == Some(b'(') && matches!(items.last(), Some(Value::List(_)));
                     if !items.is_empty() && !adjacent {
                         self.expect(b' ')?;
                     }

@@ -110,7 +110,10 @@ mod tests {
         assert_eq!(parts[0].0, "1,3,5,7,9,11,13,15");
         let all: Vec<u32> = parts.iter().flat_map(|(_, m)| m.clone()).collect();
         assert_eq!(all, uids);
-        assert_eq!(super::split(&[5, 1, 2, 3], 100), vec![("1:3,5".to_string(), vec![1, 2, 3, 5])]);
+        assert_eq!(
+            super::split(&[5, 1, 2, 3], 100),
+            vec![("1:3,5".to_string(), vec![1, 2, 3, 5])]
+        );
         assert!(super::split(&[], 10).is_empty());
     }
 

@@ -16,7 +16,10 @@ fn list_json(url: &str) -> serde_json::Value {
 }
 
 #[test]
-#[cfg_attr(not(ferry_interop_dovecot), ignore = "dovecot is not running: tests/interop/start.sh starts it")]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn list_shows_envelopes_and_parts_of_the_seeded_inbox() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "list", &[]);
@@ -33,7 +36,10 @@ fn list_shows_envelopes_and_parts_of_the_seeded_inbox() {
     assert_eq!(m[2]["structure"]["parts"][1]["filename"], "a2.bin");
     assert_eq!(m[2]["structure"]["parts"][1]["path"], "2");
     assert!(m[2]["size"].as_u64().unwrap() > 4000);
-    let (r, _d) = run("imap-fetch", &[&u.url(&c, false, ""), "--list", "--search", "SUBJECT Grüße"]);
+    let (r, _d) = run(
+        "imap-fetch",
+        &[&u.url(&c, false, ""), "--list", "--search", "SUBJECT Grüße"],
+    );
     assert_code(&r, 0);
     let out = r.stdout_str();
     let lines: Vec<&str> = out.lines().collect();
@@ -46,7 +52,10 @@ fn list_shows_envelopes_and_parts_of_the_seeded_inbox() {
 }
 
 #[test]
-#[cfg_attr(not(ferry_interop_dovecot), ignore = "dovecot is not running: tests/interop/start.sh starts it")]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn flag_copy_move_and_expire_in_a_scratch_folder() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "act", &["Scratch", "Dest"]);
@@ -54,43 +63,94 @@ fn flag_copy_move_and_expire_in_a_scratch_folder() {
     // Two messages arrived long ago (Dovecot's INTERNALDATE of a Maildir file is its mtime).
     for i in [4, 5] {
         let f = u_path(&u, &format!("Maildir/.Scratch/new/s{i:05}.seed"));
-        let st = std::process::Command::new("touch").args(["-d", "2001-01-01"]).arg(&f).status().unwrap();
+        let st = std::process::Command::new("touch")
+            .args(["-d", "2001-01-01"])
+            .arg(&f)
+            .status()
+            .unwrap();
         assert!(st.success());
     }
     let scratch = u.url(&c, false, "Scratch");
-    let (r, _d) = run("imap-message", &[&scratch, "flag", "\\Flagged", "$Todo", "--uid", "1:3", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &scratch,
+            "flag",
+            "\\Flagged",
+            "$Todo",
+            "--uid",
+            "1:3",
+            "--json",
+        ],
+    );
     assert_code(&r, 0);
     let doc = list_json(&scratch);
-    let flags: Vec<String> = doc["messages"].as_array().unwrap().iter().map(|m| m["flags"].to_string()).collect();
-    assert!(flags[0].contains("\\\\Flagged") && flags[0].contains("$Todo"), "{flags:?}");
+    let flags: Vec<String> = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["flags"].to_string())
+        .collect();
+    assert!(
+        flags[0].contains("\\\\Flagged") && flags[0].contains("$Todo"),
+        "{flags:?}"
+    );
     assert!(!flags[3].contains("Flagged"));
     let (r, _d) = run("imap-message", &[&scratch, "unflag", "$Todo", "--uid", "1"]);
     assert_code(&r, 0);
-    let (r, _d) = run("imap-message", &[&scratch, "copy", "Dest", "--uid", "1", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&scratch, "copy", "Dest", "--uid", "1", "--json"],
+    );
     assert_code(&r, 0);
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(doc["messages"][0]["dest_uid"], 1);
     assert_eq!(messages_in(&c, &u, "Dest"), 1);
     // A dry run changes nothing.
-    let (r, _d) = run("imap-message", &[&scratch, "move", "Dest", "--uid", "2:3", "--dry-run"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&scratch, "move", "Dest", "--uid", "2:3", "--dry-run"],
+    );
     assert_code(&r, 0);
-    assert_eq!(r.stdout_str(), "would move to Dest UID 2\nwould move to Dest UID 3\n");
+    assert_eq!(
+        r.stdout_str(),
+        "would move to Dest UID 2\nwould move to Dest UID 3\n"
+    );
     assert_eq!(messages_in(&c, &u, "Scratch"), 6);
-    let (r, _d) = run("imap-message", &[&scratch, "move", "Dest", "--uid", "2:3", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&scratch, "move", "Dest", "--uid", "2:3", "--json"],
+    );
     assert_code(&r, 0);
     assert_eq!(messages_in(&c, &u, "Scratch"), 4);
     assert_eq!(messages_in(&c, &u, "Dest"), 3);
     // Other clients' \Deleted mail stays: UID EXPUNGE removes only what expire chose.
-    let (r, _d) = run("imap-message", &[&scratch, "flag", "\\Deleted", "--uid", "1"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&scratch, "flag", "\\Deleted", "--uid", "1"],
+    );
     assert_code(&r, 0);
-    let (r, _d) = run("imap-message", &[&scratch, "expire", "--older-than", "30", "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[&scratch, "expire", "--older-than", "30", "--json"],
+    );
     assert_code(&r, 0);
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
-    let uids: Vec<u64> = doc["messages"].as_array().unwrap().iter().map(|m| m["uid"].as_u64().unwrap()).collect();
+    let uids: Vec<u64> = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
     assert_eq!(uids, vec![5, 6]);
     assert_eq!(messages_in(&c, &u, "Scratch"), 2);
     let doc = list_json(&scratch);
-    let left: Vec<u64> = doc["messages"].as_array().unwrap().iter().map(|m| m["uid"].as_u64().unwrap()).collect();
+    let left: Vec<u64> = doc["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["uid"].as_u64().unwrap())
+        .collect();
     assert_eq!(left, vec![1, 4]);
 }
 
@@ -121,7 +181,13 @@ fn local_maildir(dir: &Path, msgs: &[Vec<u8>]) -> std::path::PathBuf {
 fn local_mbox(path: &Path, msgs: &[Vec<u8>]) {
     let mut out = Vec::new();
     for (i, m) in msgs.iter().enumerate() {
-        out.extend_from_slice(format!("From sender@example.org Mon Jan  {} 10:00:00 2024\n", i % 9 + 1).as_bytes());
+        out.extend_from_slice(
+            format!(
+                "From sender@example.org Mon Jan  {} 10:00:00 2024\n",
+                i % 9 + 1
+            )
+            .as_bytes(),
+        );
         if i % 2 == 0 {
             out.extend_from_slice(b"Status: RO\n");
         }
@@ -146,7 +212,10 @@ fn fetch_back(url: &str) -> Vec<Vec<u8>> {
 }
 
 #[test]
-#[cfg_attr(not(ferry_interop_dovecot), ignore = "dovecot is not running: tests/interop/start.sh starts it")]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn append_a_maildir_and_an_mbox_and_fetch_them_back() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "append", &["Up1", "Up2"]);
@@ -155,7 +224,17 @@ fn append_a_maildir_and_an_mbox_and_fetch_them_back() {
     let md = local_maildir(dir.path(), &md_msgs);
     let state = dir.path().join("up1.json");
     let up1 = u.url(&c, false, "Up1");
-    let (r, _d) = run("imap-message", &[&up1, "append", md.to_str().unwrap(), "--state", state.to_str().unwrap(), "--json"]);
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &up1,
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--json",
+        ],
+    );
     assert_code(&r, 0);
     let doc: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
     assert_eq!(doc["messages"].as_array().unwrap().len(), 20);
@@ -164,10 +243,22 @@ fn append_a_maildir_and_an_mbox_and_fetch_them_back() {
     let listed = list_json(&up1);
     let m = listed["messages"].as_array().unwrap();
     let f0 = m[0]["flags"].to_string();
-    assert!(f0.contains("\\\\Seen") && f0.contains("\\\\Flagged"), "{f0}");
+    assert!(
+        f0.contains("\\\\Seen") && f0.contains("\\\\Flagged"),
+        "{f0}"
+    );
     assert!(!m[1]["flags"].to_string().contains("Seen"));
     // Run again: nothing new.
-    let (r, _d) = run("imap-message", &[&up1, "append", md.to_str().unwrap(), "--state", state.to_str().unwrap()]);
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &up1,
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+        ],
+    );
     assert_code(&r, 0);
     assert_eq!(messages_in(&c, &u, "Up1"), 20);
     // An mbox with >From quoting and Status headers.
@@ -183,7 +274,11 @@ fn append_a_maildir_and_an_mbox_and_fetch_them_back() {
             .iter()
             .enumerate()
             .map(|(i, m)| {
-                let mut v = if i % 2 == 0 { b"Status: RO\n".to_vec() } else { Vec::new() };
+                let mut v = if i % 2 == 0 {
+                    b"Status: RO\n".to_vec()
+                } else {
+                    Vec::new()
+                };
                 v.extend_from_slice(m);
                 v
             })
@@ -193,13 +288,23 @@ fn append_a_maildir_and_an_mbox_and_fetch_them_back() {
     let listed = list_json(&up2);
     let m = listed["messages"].as_array().unwrap();
     assert!(m[0]["flags"].to_string().contains("Seen"));
-    assert!(m[0]["internal_date"].as_str().unwrap().starts_with("01-Jan-2024 10:00:00"), "{}", m[0]["internal_date"]);
+    assert!(
+        m[0]["internal_date"]
+            .as_str()
+            .unwrap()
+            .starts_with("01-Jan-2024 10:00:00"),
+        "{}",
+        m[0]["internal_date"]
+    );
 }
 
 /// kill -9 at random points of an incremental upload; rerunning until a run completes must leave every
 /// message in the mailbox exactly once.
 #[test]
-#[cfg_attr(not(ferry_interop_dovecot), ignore = "dovecot is not running: tests/interop/start.sh starts it")]
+#[cfg_attr(
+    not(ferry_interop_dovecot),
+    ignore = "dovecot is not running: tests/interop/start.sh starts it"
+)]
 fn kill_nine_during_append_and_rerun_loses_and_duplicates_nothing() {
     let Some(c) = cfg() else { return };
     let u = User::new(&c, "appendkill", &["Up"]);
@@ -221,14 +326,25 @@ fn kill_nine_during_append_and_rerun_loses_and_duplicates_nothing() {
     let md = local_maildir(dir.path(), &msgs);
     let state = dir.path().join("state.json");
     let url = u.url(&c, false, "Up");
-    let args = [url.as_str(), "append", md.to_str().unwrap(), "--state", state.to_str().unwrap(), "--batch", "10", "-q"];
+    let args = [
+        url.as_str(),
+        "append",
+        md.to_str().unwrap(),
+        "--state",
+        state.to_str().unwrap(),
+        "--batch",
+        "10",
+        "-q",
+    ];
     let mut seed = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
         .subsec_nanos() as u64;
     let mut kills = 0;
     for _ in 0..40 {
-        seed = seed.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        seed = seed
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let delay = Duration::from_millis(20 + (seed >> 33) % 200);
         let mut child = std::process::Command::new(bin("imap-message"))
             .args(args)
@@ -248,7 +364,10 @@ fn kill_nine_during_append_and_rerun_loses_and_duplicates_nothing() {
     }
     let r = run_in(dir.path(), "imap-message", &args, &[]);
     assert_code(&r, 0);
-    assert!(kills > 0, "the client was never killed; make the corpus bigger");
+    assert!(
+        kills > 0,
+        "the client was never killed; make the corpus bigger"
+    );
     assert_eq!(messages_in(&c, &u, "Up"), 300);
     assert_eq!(fetch_back(&url), sorted(msgs));
 }

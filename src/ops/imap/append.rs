@@ -94,7 +94,11 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let fatal = if opts.dry_run {
         for m in &msgs {
             let done = st.as_ref().is_some_and(|s| s.done.contains_key(&m.key));
-            let why = if done { "already uploaded" } else { "dry run: would append" };
+            let why = if done {
+                "already uploaded"
+            } else {
+                "dry run: would append"
+            };
             if !done && !ui.json() {
                 super::message::stdout_line(&format!(
                     "would append {}",
@@ -184,7 +188,10 @@ impl Uploader<'_> {
         let mut todo: Vec<&Message> = Vec::new();
         for m in msgs {
             if self.done(&m.key) {
-                let uid = self.st.as_ref().and_then(|st| st.done.get(&m.key).copied().flatten());
+                let uid = self
+                    .st
+                    .as_ref()
+                    .and_then(|st| st.done.get(&m.key).copied().flatten());
                 self.results.push(AppendResult {
                     source: m.source(),
                     result: ItemResult::skipped("already uploaded"),
@@ -288,7 +295,13 @@ impl Uploader<'_> {
             let (reader, mboxrd) = r.msg.open()?;
             let mut body = Normalised::new(reader, mboxrd);
             let date = r.msg.date.map(date::internal_from_unix);
-            match s.append_send(&self.opts.mailbox, &r.msg.flags, date.as_deref(), r.size, &mut body)? {
+            match s.append_send(
+                &self.opts.mailbox,
+                &r.msg.flags,
+                date.as_deref(),
+                r.size,
+                &mut body,
+            )? {
                 Sent::Tag(t) => outstanding.push((t, i)),
                 Sent::Refused(e) => self.record(r.msg, ItemResult::failed(&e), None),
             }
@@ -301,7 +314,12 @@ impl Uploader<'_> {
     }
 
     /// Reads the completions of every outstanding APPEND.
-    fn drain(&mut self, s: &mut Session, ready: &[Ready], outstanding: &mut Vec<(String, usize)>) -> Result<()> {
+    fn drain(
+        &mut self,
+        s: &mut Session,
+        ready: &[Ready],
+        outstanding: &mut Vec<(String, usize)>,
+    ) -> Result<()> {
         while !outstanding.is_empty() {
             let tags: Vec<String> = outstanding.iter().map(|(t, _)| t.clone()).collect();
             let (tag, r) = s.append_done(&tags)?;

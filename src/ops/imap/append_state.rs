@@ -59,7 +59,10 @@ impl AppendState {
             });
         };
         let st: AppendState = serde_json::from_slice(&bytes).map_err(|e| {
-            Error::local(path.display(), std::io::Error::other(format!("not an append state: {e}")))
+            Error::local(
+                path.display(),
+                std::io::Error::other(format!("not an append state: {e}")),
+            )
         })?;
         if st.mailbox != mailbox {
             return Err(Error::usage(format!(

@@ -40,7 +40,9 @@ impl<R: BufRead> Normalised<R> {
         self.out.clear();
         self.pos = 0;
         let mut seg = Vec::new();
-        (&mut self.inner).take(SEGMENT).read_until(b'\n', &mut seg)?;
+        (&mut self.inner)
+            .take(SEGMENT)
+            .read_until(b'\n', &mut seg)?;
         if seg.is_empty() {
             if self.pending_cr {
                 self.out.push(b'\n');

@@ -55,7 +55,11 @@ impl Listed {
             size: f.size,
             flags: f.flags.unwrap_or_default(),
             envelope: f.envelope.as_ref().map(Envelope::from_value).transpose()?,
-            structure: f.structure.as_ref().map(Structure::from_value).transpose()?,
+            structure: f
+                .structure
+                .as_ref()
+                .map(Structure::from_value)
+                .transpose()?,
         })
     }
 
@@ -98,14 +102,21 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let mut uidvalidity = None;
     with_retries(&opts.net.retry, ui, |_| {
         let mut s = conn.open_once(&open)?;
-        let r = session(opts, &mut s, &mut plan, &mut done, &mut uidvalidity, &mut |l| {
-            if json {
-                listed.push(l);
-                Ok(())
-            } else {
-                print(&l.line())
-            }
-        });
+        let r = session(
+            opts,
+            &mut s,
+            &mut plan,
+            &mut done,
+            &mut uidvalidity,
+            &mut |l| {
+                if json {
+                    listed.push(l);
+                    Ok(())
+                } else {
+                    print(&l.line())
+                }
+            },
+        );
         match r {
             Ok(()) => {
                 s.logout();

@@ -76,10 +76,17 @@ impl Selection {
         }
         if let Some((days, sent)) = self.older_than {
             let key = if sent { "SENTBEFORE" } else { "BEFORE" };
-            c.push(format!("{key} {}", date::search_date(today - i64::from(days))));
+            c.push(format!(
+                "{key} {}",
+                date::search_date(today - i64::from(days))
+            ));
         }
         if let Some(s) = &self.search {
-            c.push(if c.is_empty() { s.clone() } else { format!("({s})") });
+            c.push(if c.is_empty() {
+                s.clone()
+            } else {
+                format!("({s})")
+            });
         }
         if c.is_empty() {
             c.push("ALL".into());
@@ -202,7 +209,10 @@ fn act(opts: &Options, ui: &Ui, s: &mut Session, out: &mut Vec<UidResult>) -> Re
         };
         for uid in uids {
             if !ui.json() {
-                stdout_line(&format!("would {} UID {uid}", crate::terminal::escape(&what)))?;
+                stdout_line(&format!(
+                    "would {} UID {uid}",
+                    crate::terminal::escape(&what)
+                ))?;
             }
             out.push(UidResult {
                 uid,
@@ -244,7 +254,12 @@ fn act(opts: &Options, ui: &Ui, s: &mut Session, out: &mut Vec<UidResult>) -> Re
 }
 
 /// The action's commands for one UID set; the COPYUID of copy/move when the server gave one.
-fn step(opts: &Options, s: &mut Session, piece: &str, move_native: bool) -> Result<Option<CopyUid>> {
+fn step(
+    opts: &Options,
+    s: &mut Session,
+    piece: &str,
+    move_native: bool,
+) -> Result<Option<CopyUid>> {
     let deleted = ["\\Deleted".to_string()];
     match &opts.action {
         Action::Flag(f) => s.uid_store(piece, FlagOp::Add, f).map(|_| None),
@@ -300,7 +315,10 @@ mod tests {
         assert_eq!(sel.criteria(19_727), "FROM \"bob\" UNSEEN");
         sel.uids = Some("4,7:9".into());
         sel.older_than = Some((30, false));
-        assert_eq!(sel.criteria(19_727), "UID 4,7:9 BEFORE 6-Dec-2023 (FROM \"bob\" UNSEEN)");
+        assert_eq!(
+            sel.criteria(19_727),
+            "UID 4,7:9 BEFORE 6-Dec-2023 (FROM \"bob\" UNSEEN)"
+        );
         let sent = Selection {
             older_than: Some((1, true)),
             ..Selection::default()

@@ -65,7 +65,10 @@ impl Message {
                 let mut f = File::open(path).map_err(|e| Error::local(path.display(), e))?;
                 f.seek(SeekFrom::Start(*start))
                     .map_err(|e| Error::local(path.display(), e))?;
-                Ok((Box::new(BufReader::with_capacity(64 * 1024, f.take(*len))), true))
+                Ok((
+                    Box::new(BufReader::with_capacity(64 * 1024, f.take(*len))),
+                    true,
+                ))
             }
         }
     }
@@ -114,7 +117,9 @@ fn mtime(p: &Path) -> Result<(u64, Option<i64>)> {
 
 fn push(out: &mut Vec<Message>, m: Message) -> Result<()> {
     if out.len() >= MAX_MESSAGES {
-        return Err(Error::usage(format!("more than {MAX_MESSAGES} messages to upload")));
+        return Err(Error::usage(format!(
+            "more than {MAX_MESSAGES} messages to upload"
+        )));
     }
     out.push(m);
     Ok(())
@@ -153,7 +158,10 @@ fn list(dir: &Path) -> Result<Vec<PathBuf>> {
         if name.to_string_lossy().starts_with('.') {
             continue;
         }
-        if e.file_type().map_err(|e| Error::local(dir.display(), e))?.is_file() {
+        if e.file_type()
+            .map_err(|e| Error::local(dir.display(), e))?
+            .is_file()
+        {
             v.push(e.path());
         }
     }
@@ -178,24 +186,37 @@ fn maildir(dir: &Path, out: &mut Vec<Message>) -> Result<()> {
     let mut found = Vec::new();
     for sub in ["new", "cur"] {
         for f in list(&dir.join(sub))? {
-            let name = f.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = f
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let (unique, info) = match name.split_once(":2,").or_else(|| name.split_once("!2,")) {
                 Some((u, i)) => (u.to_string(), i.to_string()),
                 None => (name.clone(), String::new()),
             };
             let mut flags = Vec::new();
-            for (letter, flag) in [('D', "\\Draft"), ('F', "\\Flagged"), ('R', "\\Answered"), ('S', "\\Seen"), ('T', "\\Deleted")] {
+            for (letter, flag) in [
+                ('D', "\\Draft"),
+                ('F', "\\Flagged"),
+                ('R', "\\Answered"),
+                ('S', "\\Seen"),
+                ('T', "\\Deleted"),
+            ] {
                 if info.contains(letter) {
                     flags.push(flag.to_string());
                 }
             }
             let (_, t) = mtime(&f)?;
-            found.push((t.unwrap_or(0), unique.clone(), Message {
-                key: format!("maildir:{unique}"),
-                origin: Origin::File(f),
-                flags,
-                date: t,
-            }));
+            found.push((
+                t.unwrap_or(0),
+                unique.clone(),
+                Message {
+                    key: format!("maildir:{unique}"),
+                    origin: Origin::File(f),
+                    flags,
+                    date: t,
+                },
+            ));
         }
     }
     found.sort_by(|a, b| (a.0, &a.1).cmp(&(b.0, &b.1)));
@@ -208,7 +229,9 @@ fn maildir(dir: &Path, out: &mut Vec<Message>) -> Result<()> {
 fn is_mbox(p: &Path) -> Result<bool> {
     let mut head = [0u8; 5];
     let mut f = File::open(p).map_err(|e| Error::local(p.display(), e))?;
-    let n = f.read(&mut head).map_err(|e| Error::local(p.display(), e))?;
+    let n = f
+        .read(&mut head)
+        .map_err(|e| Error::local(p.display(), e))?;
     Ok(n == 5 && &head == b"From ")
 }
 
@@ -231,19 +254,31 @@ fn mbox(p: &Path, out: &mut Vec<Message>) -> Result<()> {
     // Whether the previous line was empty (a `From ` line starts a message only after one, or first).
     let mut prev_blank = true;
     let mut line_start = true;
-    let finish = |cur: Option<Open>, end: u64, prev_blank: bool, out: &mut Vec<Message>| -> Result<()> {
-        if let Some(o) = cur {
-            // The blank line before the next `From ` separates; it is not the message's.
-            let end = if prev_blank { end.saturating_sub(1).max(o.start) } else { end };
-            push(out, Message {
-                key: format!("mbox:{}:{}:{:016x}", p.display(), o.start, o.hash.hash),
-                origin: Origin::Mbox { path: p.to_path_buf(), start: o.start, len: end - o.start },
-                flags: o.flags,
-                date: o.date,
-            })?;
-        }
-        Ok(())
-    };
+    let finish =
+        |cur: Option<Open>, end: u64, prev_blank: bool, out: &mut Vec<Message>| -> Result<()> {
+            if let Some(o) = cur {
+                // The blank line before the next `From ` separates; it is not the message's.
+                let end = if prev_blank {
+                    end.saturating_sub(1).max(o.start)
+                } else {
+                    end
+                };
+                push(
+                    out,
+                    Message {
+                        key: format!("mbox:{}:{}:{:016x}", p.display(), o.start, o.hash.hash),
+                        origin: Origin::Mbox {
+                            path: p.to_path_buf(),
+                            start: o.start,
+                            len: end - o.start,
+                        },
+                        flags: o.flags,
+                        date: o.date,
+                    },
+                )?;
+            }
+            Ok(())
+        };
     loop {
         line.clear();
         let n = (&mut r)
@@ -283,7 +318,12 @@ fn mbox(p: &Path, out: &mut Vec<Message>) -> Result<()> {
                     if name.eq_ignore_ascii_case("status") && v.contains('R') {
                         add(&mut o.flags, "\\Seen");
                     } else if name.eq_ignore_ascii_case("x-status") {
-                        for (l, f) in [('A', "\\Answered"), ('F', "\\Flagged"), ('T', "\\Draft"), ('D', "\\Deleted")] {
+                        for (l, f) in [
+                            ('A', "\\Answered"),
+                            ('F', "\\Flagged"),
+                            ('T', "\\Draft"),
+                            ('D', "\\Deleted"),
+                        ] {
                             if v.contains(l) {
                                 add(&mut o.flags, f);
                             }
@@ -324,7 +364,10 @@ mod tests {
         assert_eq!(v[0].date, Some(1_704_448_800));
         let mut body = String::new();
         v[0].open().unwrap().0.read_to_string(&mut body).unwrap();
-        assert_eq!(body, "Status: RO\nX-Status: AF\nSubject: one\n\nbody\n>From here\n");
+        assert_eq!(
+            body,
+            "Status: RO\nX-Status: AF\nSubject: one\n\nbody\n>From here\n"
+        );
         let mut body = String::new();
         v[1].open().unwrap().0.read_to_string(&mut body).unwrap();
         assert_eq!(body, "Subject: two\n\nx\n");
@@ -336,9 +379,25 @@ mod tests {
         std::fs::write(md.join("cur/1.a.h:2,FS"), "A\n").unwrap();
         std::fs::write(md.join("new/2.b.h"), "B\n").unwrap();
         let v = collect(&[md]).unwrap();
-        let mut keys: Vec<(&str, Vec<String>)> = v.iter().map(|m| (m.key.as_str(), m.flags.clone())).collect();
+        let mut keys: Vec<(&str, Vec<String>)> = v
+            .iter()
+            .map(|m| (m.key.as_str(), m.flags.clone()))
+            .collect();
         keys.sort();
-        assert_eq!(keys, vec![("maildir:1.a.h", vec!["\\Flagged".to_string(), "\\Seen".to_string()]), ("maildir:2.b.h", vec![])]);
-        assert_eq!(message_id(&mut &b"Subject: x\nMessage-ID:  <a@b> \n\nMessage-ID: <no>\n"[..]).as_deref(), Some("<a@b>"));
+        assert_eq!(
+            keys,
+            vec![
+                (
+                    "maildir:1.a.h",
+                    vec!["\\Flagged".to_string(), "\\Seen".to_string()]
+                ),
+                ("maildir:2.b.h", vec![])
+            ]
+        );
+        assert_eq!(
+            message_id(&mut &b"Subject: x\nMessage-ID:  <a@b> \n\nMessage-ID: <no>\n"[..])
+                .as_deref(),
+            Some("<a@b>")
+        );
     }
 }
