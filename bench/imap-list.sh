@@ -16,7 +16,7 @@ done
 [ -f "$root/env.d/dovecot" ] || tests/interop/start.sh dovecot
 # shellcheck disable=SC1091
 . "$root/env.d/dovecot"
-cargo build --release -q --bins
+cargo build --release -q --bin imap-message --bin imap-mailbox --bin imap-fetch
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release
 
 user=imap-bench-list pass=imap-bench-list-pw home=$FERRY_DOVECOT_MAIL/imap-bench-list

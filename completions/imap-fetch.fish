@@ -28,6 +28,7 @@ complete -c imap-fetch -l headers-only -d 'Fetch only each message\'s header (BO
 complete -c imap-fetch -l decode -d 'With --part: decode the part\'s Content-Transfer-Encoding (base64, quoted-printable)'
 complete -c imap-fetch -l delete -d 'Delete each message on the server once it is stored locally (UID STORE \\Deleted, then UID EXPUNGE with UIDPLUS, else EXPUNGE)'
 complete -c imap-fetch -l new-only -d 'Fetch only messages newer than those recorded in the --state file'
+complete -c imap-fetch -l list -d 'List the matching messages instead of fetching them: one line each with UID, date, size, flags, From and Subject; with --json also the envelope and the MIME part tree. No bodies are downloaded'
 complete -c imap-fetch -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c imap-fetch -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c imap-fetch -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
