@@ -23,7 +23,7 @@ _imap__fetch() {
 
     case "${cmd}" in
         imap__fetch)
-            opts="-k -u -4 -6 -v -q -h -V --search --mark-seen --headers-only --part --decode --delete --move-to --new-only --state --max-size --max-messages --batch --mailbox --idle --interval --idle-interval --exec --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
+            opts="-k -u -4 -6 -v -q -h -V --search --mark-seen --headers-only --part --decode --delete --move-to --new-only --state --max-size --max-messages --list --batch --mailbox --idle --interval --idle-interval --exec --auth --maildir --mbox --dir --mda --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -36,6 +36,7 @@ complete -c imap-fetch -l headers-only -d 'Fetch only each message\'s header (BO
 complete -c imap-fetch -l decode -d 'With --part: decode the part\'s Content-Transfer-Encoding (base64, quoted-printable)'
 complete -c imap-fetch -l delete -d 'Delete each message on the server once it is stored locally (UID STORE \\Deleted, then UID EXPUNGE with UIDPLUS, else EXPUNGE)'
 complete -c imap-fetch -l new-only -d 'Fetch only messages newer than those recorded in the --state file'
+complete -c imap-fetch -l list -d 'List the matching messages instead of fetching them: one line each with UID, date, size, flags, From and Subject; with --json also the envelope and the MIME part tree. No bodies are downloaded'
 complete -c imap-fetch -l idle -d 'After fetching, keep watching the mailbox (IDLE; NOOP every --interval without it) and fetch new mail as it arrives, reconnecting after a drop; stop with SIGTERM or SIGINT'
 complete -c imap-fetch -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c imap-fetch -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'

@@ -1,7 +1,7 @@
 //! # ferry
 //!
 //! Small, single-purpose command-line clients for moving files and mail: `ftp-get`, `ftp-put`, `ftp-ls`, `ftp-rm` (FTP/FTPS),
-//! `smtp-send` (SMTP submission, also as `sendmail`), `pop3-fetch` (POP3/POP3S), `imap-fetch`, `imap-mailbox` (IMAP),
+//! `smtp-send` (SMTP submission, also as `sendmail`), `pop3-fetch` (POP3/POP3S), `imap-fetch`, `imap-mailbox`, `imap-message` (IMAP),
 //! `mime-encode`, `mime-decode` (MIME) and the shared library under them. Each network tool is a blocking
 //! `std::net` client that follows the
 //! protocol's documented command sequence; every byte from a server, a file or the command line is parsed as

@@ -17,6 +17,8 @@ mod imap_fetch;
 mod imap_fetch_watch;
 mod imap_mailbox;
 mod install;
+mod imap_fetch_list;
+mod imap_message;
 mod interop;
 mod layers;
 mod limit_rate;

@@ -131,6 +131,10 @@ pub struct Args {
     /// Fetch at most N messages in this run (the oldest first).
     #[arg(long, value_name = "N", help_heading = "Mode")]
     pub max_messages: Option<usize>,
+    /// List the matching messages instead of fetching them: one line each with UID, date, size, flags,
+    /// From and Subject; with --json also the envelope and the MIME part tree. No bodies are downloaded.
+    #[arg(long, conflicts_with_all = ["delete", "move_to", "mark_seen", "new_only", "part", "headers_only", "idle", "mailboxes"], help_heading = "Mode")]
+    pub list: bool,
     /// UIDs per UID FETCH command.
     #[arg(long, value_name = "N", default_value_t = 200, value_parser = clap::value_parser!(u32).range(1..=10000), help_heading = "Mode")]
     pub batch: u32,
@@ -174,7 +178,9 @@ const EXAMPLES: &str = "Examples:
   imap-fetch imaps://ann@h --search 'SUBJECT invoice' --part 2 --decode --dir invoices
   imap-fetch imaps://ann@h --headers-only --json
   imap-fetch imaps://ann@h --mailbox '*' --maildir ~/Mail --new-only --state ~/.imap-state
-  imap-fetch imaps://ann@h --idle --new-only --state s --maildir M --exec 'notify-send \"$FERRY_FETCHED new\"'";
+  imap-fetch imaps://ann@h --idle --new-only --state s --maildir M --exec 'notify-send \"$FERRY_FETCHED new\"'
+  imap-fetch imaps://ann@h --list --search 'UNSEEN'                         # UID, date, size, flags, From, Subject
+  imap-fetch imaps://ann@h --list --json | jq '.messages[].structure.parts'";
 
 /// The `imap-fetch` binary.
 pub fn main() -> ExitCode {
@@ -249,6 +255,8 @@ impl TryFrom<Args> for Options {
             output: args.output.target(),
             patterns: args.mailboxes,
             watch,
+            list: args.list,
+            list_json: args.list && args.net.json,
         })
     }
 }

@@ -14,6 +14,7 @@ pub mod ftp_rm;
 pub mod ftp_sync;
 pub mod imap_fetch;
 pub mod imap_mailbox;
+pub mod imap_message;
 pub mod mime_decode;
 pub mod mime_encode;
 pub mod pop3_fetch;
@@ -35,6 +36,7 @@ pub fn commands() -> Vec<clap::Command> {
         ftp_ls::Args::command().name("ftp-ls"),
         imap_fetch::Args::command().name("imap-fetch"),
         imap_mailbox::Args::command().name("imap-mailbox"),
+        imap_message::Args::command().name("imap-message"),
         ftp_put::Args::command().name("ftp-put"),
         ftp_rm::Args::command().name("ftp-rm"),
         mime_encode::Args::command().name("mime-encode"),

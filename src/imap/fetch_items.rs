@@ -77,6 +77,12 @@ impl fmt::Display for Section {
 pub enum FetchItems {
     /// `(UID RFC822.SIZE)`: each message's size, no body.
     Size,
+    /// `(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)` and, when `structure`, `BODYSTRUCTURE`: what a
+    /// listing shows, no body.
+    Meta {
+        /// Whether to ask for BODYSTRUCTURE too.
+        structure: bool,
+    },
     /// `(UID BODY.PEEK[section])`, or `(UID BODY[section])` when `mark_seen` (the server then sets
     /// `\Seen`, RFC 9051 §6.4.5).
     Body {
@@ -101,6 +107,10 @@ impl fmt::Display for FetchItems {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             FetchItems::Size => f.write_str("(UID RFC822.SIZE)"),
+            FetchItems::Meta { structure } => {
+                f.write_str("(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE")?;
+                f.write_str(if *structure { " BODYSTRUCTURE)" } else { ")" })
+            }
             FetchItems::Body { section, mark_seen } => {
                 let verb = if *mark_seen { "BODY" } else { "BODY.PEEK" };
                 write!(f, "(UID {verb}[{section}])")
@@ -144,6 +154,14 @@ mod tests {
     fn exact_item_strings() {
         let cases = [
             (FetchItems::Size, "(UID RFC822.SIZE)"),
+            (
+                FetchItems::Meta { structure: true },
+                "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE BODYSTRUCTURE)",
+            ),
+            (
+                FetchItems::Meta { structure: false },
+                "(UID FLAGS INTERNALDATE RFC822.SIZE ENVELOPE)",
+            ),
             (FetchItems::peek(Section::Whole), "(UID BODY.PEEK[])"),
             (FetchItems::peek(Section::Header), "(UID BODY.PEEK[HEADER])"),
             (

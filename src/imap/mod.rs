@@ -9,8 +9,13 @@
 //! and BAD are refusals (exit 6; exit 5 during login). Message bodies are streamed to a [`BodySink`] during
 //! FETCH and never held in memory. The session knows nothing of files or flags.
 
+pub mod actions;
+pub mod append;
+pub mod bodystructure;
 pub mod capability;
+pub mod date;
 pub mod dialect;
+pub mod envelope;
 pub mod fetch_items;
 pub mod idle;
 pub mod mailbox;
@@ -19,6 +24,7 @@ pub mod response;
 pub mod set;
 pub mod tag;
 pub mod utf7;
+pub mod value;
 
 use std::time::Instant;
 

@@ -10,6 +10,7 @@
 //! FETCH (UID, RFC822.SIZE, FLAGS, one body section).
 
 use super::capability::Capabilities;
+use super::value::Value;
 use crate::error::{Error, Result};
 
 /// The deepest parenthesised list accepted in a response.
@@ -114,6 +115,12 @@ pub struct Fetch {
     pub flags: Option<Vec<String>>,
     /// The first BODY[...] / BINARY[...] / RFC822* section.
     pub body: Option<Body>,
+    /// INTERNALDATE, as sent (`17-Jul-1996 02:44:25 -0700`).
+    pub internal_date: Option<String>,
+    /// ENVELOPE, unparsed (see [`super::envelope`]).
+    pub envelope: Option<Value>,
+    /// BODYSTRUCTURE (or BODY without a section), unparsed (see [`super::bodystructure`]).
+    pub structure: Option<Value>,
 }
 
 /// One server response.
@@ -584,6 +591,13 @@ impl<'a> Parser<'a> {
                     }
                     f.flags = Some(flags);
                 }
+                "INTERNALDATE" => {
+                    f.internal_date = self
+                        .nstring()?
+                        .map(|b| String::from_utf8_lossy(&b).into_owned())
+                }
+                "ENVELOPE" => f.envelope = Some(self.value(0)?),
+                "BODYSTRUCTURE" | "BODY" => f.structure = Some(self.value(0)?),
                 n if n.starts_with("BODY[")
                     || n.starts_with("BINARY[")
                     || n == "RFC822"
@@ -602,6 +616,41 @@ impl<'a> Parser<'a> {
             return Err(bad("bytes after a FETCH response"));
         }
         Ok(f)
+    }
+
+    /// One value of any shape as a [`Value`]: list (at most [`MAX_DEPTH`] deep), string, literal, NIL,
+    /// atom or number. A streamed-body marker is not a value here.
+    fn value(&mut self, depth: usize) -> Result<Value> {
+        match self.peek() {
+            Some(b'(') => {
+                if depth >= MAX_DEPTH {
+                    return Err(bad("lists nested too deeply"));
+                }
+                self.i += 1;
+                let mut items = Vec::new();
+                while !self.eat(b')') {
+                    // A multipart BODYSTRUCTURE's parts follow each other without a space (RFC 9051
+                    // `body-type-mpart = 1*body SP media-subtype`).
+                    let adjacent =
+                        self.peek() == Some(b'(') && matches!(items.last(), Some(Value::List(_)));
+                    if !items.is_empty() && !adjacent {
+                        self.expect(b' ')?;
+                    }
+                    items.push(self.value(depth + 1)?);
+                }
+                Ok(Value::List(items))
+            }
+            Some(b'"') => self.quoted().map(Value::Str),
+            Some(b'{') | Some(b'~') => self.literal().map(Value::Str),
+            _ => {
+                let w = self.atom()?;
+                if w.eq_ignore_ascii_case("NIL") {
+                    Ok(Value::Nil)
+                } else {
+                    Ok(Value::Atom(w))
+                }
+            }
+        }
     }
 
     /// Skips one value of any shape: list, string, literal, marker, atom or number.
@@ -757,6 +806,7 @@ mod tests {
                 size: Some(4286),
                 flags: Some(vec!["\\Seen".into()]),
                 body: Some(Body::Streamed(4286)),
+                ..Fetch::default()
             })
         );
         let r = parse(b"* 1 FETCH (BODY[1.2]<0> \"abc\" UID 7 INTERNALDATE \"17-Jul-1996 02:44:25 -0700\" ENVELOPE (NIL \"x\" ((NIL NIL \"a\" \"b\")) {2}\r\n()))").unwrap();

@@ -8,14 +8,14 @@ use std::time::Duration;
 
 use crate::support::*;
 
-fn cfg() -> Option<HashMap<String, String>> {
+pub(super) fn cfg() -> Option<HashMap<String, String>> {
     super::server("dovecot")
 }
 
 /// A Dovecot user with a Maildir.
-struct User {
+pub(super) struct User {
     name: String,
-    home: PathBuf,
+    pub(super) home: PathBuf,
     uid: u32,
     gid: u32,
 }
@@ -25,7 +25,7 @@ impl User {
     /// folders. The process id keeps the suites of several checkouts run at once against the one Dovecot
     /// apart: with a shared name, one suite's `User::new` emptied and reseeded the mailbox another was
     /// fetching from (the kill -9 test then found messages left in INBOX, or stored twice).
-    fn new(c: &HashMap<String, String>, name: &str, folders: &[&str]) -> User {
+    pub(super) fn new(c: &HashMap<String, String>, name: &str, folders: &[&str]) -> User {
         let name = format!("imap-{name}-{}", std::process::id());
         let home = Path::new(&c["FERRY_DOVECOT_MAIL"]).join(&name);
         let _ = std::fs::remove_dir_all(&home);
@@ -74,7 +74,7 @@ impl User {
     }
 
     /// Puts `messages` into `folder` (None: INBOX) as new mail.
-    fn seed(&self, folder: Option<&str>, messages: &[Vec<u8>], tag: &str) {
+    pub(super) fn seed(&self, folder: Option<&str>, messages: &[Vec<u8>], tag: &str) {
         let dir = match folder {
             None => self.home.join("Maildir/new"),
             Some(f) => self.home.join(format!("Maildir/.{f}/new")),
@@ -85,7 +85,7 @@ impl User {
         self.chown();
     }
 
-    fn url(&self, c: &HashMap<String, String>, tls: bool, path: &str) -> String {
+    pub(super) fn url(&self, c: &HashMap<String, String>, tls: bool, path: &str) -> String {
         let (scheme, addr) = if tls {
             ("imaps", &c["FERRY_IMAPS"])
         } else {
@@ -96,7 +96,7 @@ impl User {
 }
 
 /// `n` messages: plain, RFC 2047 headers with UTF-8 bodies, and multipart with a base64 attachment.
-fn corpus(n: usize, tag: &str) -> Vec<Vec<u8>> {
+pub(super) fn corpus(n: usize, tag: &str) -> Vec<Vec<u8>> {
     (0..n)
         .map(|i| {
             let text = match i % 3 {
@@ -131,7 +131,7 @@ fn attachment_b64(i: usize) -> String {
 }
 
 /// The contents of every file in a Maildir's new/ and cur/, sorted.
-fn maildir_contents(dir: &Path) -> Vec<Vec<u8>> {
+pub(super) fn maildir_contents(dir: &Path) -> Vec<Vec<u8>> {
     let mut v = Vec::new();
     for sub in ["new", "cur"] {
         for e in std::fs::read_dir(dir.join(sub)).unwrap() {
@@ -142,12 +142,12 @@ fn maildir_contents(dir: &Path) -> Vec<Vec<u8>> {
     v
 }
 
-fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
+pub(super) fn sorted(mut v: Vec<Vec<u8>>) -> Vec<Vec<u8>> {
     v.sort();
     v
 }
 
-fn messages_in(c: &HashMap<String, String>, u: &User, mailbox: &str) -> u64 {
+pub(super) fn messages_in(c: &HashMap<String, String>, u: &User, mailbox: &str) -> u64 {
     let (r, _d) = run(
         "imap-mailbox",
         &[&u.url(c, false, ""), "status", mailbox, "--json"],

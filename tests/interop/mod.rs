@@ -9,6 +9,7 @@ mod ftp;
 mod ftp_put;
 mod ftp_rm;
 mod imap;
+mod imap_message;
 mod mailbox;
 mod mx;
 mod pop3;

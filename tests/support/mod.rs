@@ -393,6 +393,7 @@ pub fn bin(name: &str) -> PathBuf {
         "ftp-put" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-put")),
         "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
         "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),
+        "imap-message" => PathBuf::from(env!("CARGO_BIN_EXE_imap-message")),
         "smtp-send" => PathBuf::from(env!("CARGO_BIN_EXE_smtp-send")),
         other => panic!("unknown binary {other}"),
     }

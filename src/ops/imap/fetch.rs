@@ -93,6 +93,10 @@ pub struct Options {
     pub patterns: Vec<String>,
     /// `--idle`: keep watching the mailbox after the first fetch.
     pub watch: Option<crate::ops::imap::idle::Watch>,
+    /// `--list`: envelopes, flags and sizes of the matching messages instead of fetching them.
+    pub list: bool,
+    /// `--list --json`: also BODYSTRUCTURE's part tree.
+    pub list_json: bool,
 }
 
 /// One message's result, as printed with `--json`.
@@ -130,6 +134,9 @@ pub struct Summary {
 /// with `--mailbox`, every matching mailbox in turn (`folders`); with `--idle`, for as long as the
 /// process lives (`idle`).
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
+    if opts.list {
+        return crate::ops::imap::list::run(opts, ui);
+    }
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
     // One run per state file: two at once would both fetch (and store) every new message.
     let _lock = match &opts.state {

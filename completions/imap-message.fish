@@ -1,0 +1,35 @@
+complete -c imap-message -l search -d 'IMAP SEARCH criteria choosing the messages, e.g. \'FROM "bob" SEEN\'' -r
+complete -c imap-message -l uid -d 'The messages with these UIDs, e.g. 4,7:9' -r
+complete -c imap-message -l older-than -d 'expire: messages older than DAYS days (INTERNALDATE before today minus DAYS)' -r
+complete -c imap-message -l state -d 'append: the state file that makes the upload incremental (created if missing; locked)' -r -F
+complete -c imap-message -l batch -d 'append: messages per batch (pipelined with LITERAL+; one state write before and after)' -r
+complete -c imap-message -l auth -d 'SASL mechanism for AUTHENTICATE: plain, login, xoauth2, oauthbearer (default: PLAIN or LOGIN when the server offers SASL, else LOGIN)' -r
+complete -c imap-message -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
+complete -c imap-message -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c imap-message -l tls-max -d 'Highest TLS version to offer' -r -f -a "1.2\t'TLS 1.2'
+1.3\t'TLS 1.3'"
+complete -c imap-message -s u -l user -d 'Log in as USER (when the URL names none). The password, first found: the URL, --password-file, --password-command, the FERRY_PASSWORD environment variable, --account, the netrc file, a prompt on a terminal' -r
+complete -c imap-message -l password-file -d 'Read the password from the first line of FILE' -r -F
+complete -c imap-message -l password-command -d 'Run CMD (with /bin/sh) and use its standard output as the password or token' -r
+complete -c imap-message -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
+complete -c imap-message -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
+complete -c imap-message -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
+complete -c imap-message -l timeout -d 'Seconds any one reply, or any one data read, may take in total' -r
+complete -c imap-message -l bind -d 'Connect from the local address ADDR (to the server, or to the proxy)' -r
+complete -c imap-message -l proxy -d 'Connect through the proxy URL: socks5h://[USER:PASS@]HOST[:PORT] (the proxy resolves names), socks5://… (names resolved here) or http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT); port 1080 by default. Overrides the <scheme>_proxy and ALL_PROXY variables; \'\' connects directly. FTP data connections go through it too (passive mode only)' -r
+complete -c imap-message -l noproxy -d 'Connect directly to the hosts in LIST (commas: names with their subdomains, addresses, CIDR blocks; \'*\' for all), replacing NO_PROXY' -r
+complete -c imap-message -l retries -d 'Retry transient failures (connect, 4xx, timeouts, cut transfers) N times, with backoff, resuming where possible' -r
+complete -c imap-message -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
+complete -c imap-message -l sent-date -d 'expire: compare the Date header (SENTBEFORE) instead of the arrival date'
+complete -c imap-message -l dry-run -d 'Show what would be done; change nothing'
+complete -c imap-message -l expunge-all -d 'Without UIDPLUS, allow plain EXPUNGE (which also removes other messages marked \\Deleted)'
+complete -c imap-message -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
+complete -c imap-message -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
+complete -c imap-message -s 4 -l ipv4 -d 'Connect over IPv4 only'
+complete -c imap-message -s 6 -l ipv6 -d 'Connect over IPv6 only'
+complete -c imap-message -s v -l verbose -d 'Print the protocol transcript on stderr (secrets shown as ****)'
+complete -c imap-message -s q -l quiet -d 'Print errors only'
+complete -c imap-message -l json -d 'Print one JSON document describing the result on stdout'
+complete -c imap-message -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c imap-message -s V -l version -d 'Print version'
