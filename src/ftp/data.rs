@@ -520,6 +520,7 @@ mod splice_tests {
         let dir = tempfile::tempdir().unwrap();
         let f = std::fs::File::options()
             .create(true)
+            .truncate(true)
             .read(true)
             .write(true)
             .open(dir.path().join("a"))
