@@ -478,6 +478,24 @@ impl Output {
         }
     }
 
+    /// The descriptor of a file or device output, which a download may write with `splice(2)`; `None`
+    /// for stdout (shared with the rest of the process, written through its buffer).
+    pub fn raw_fd(&self) -> Option<std::os::fd::RawFd> {
+        use std::os::fd::AsRawFd;
+        match self {
+            Output::File(f) => Some(f.file.as_raw_fd()),
+            Output::Device(f) => Some(f.as_raw_fd()),
+            Output::Stdout(_) => None,
+        }
+    }
+
+    /// Counts `n` bytes written to [`Output::raw_fd`] directly, so the file's length stays known.
+    pub fn wrote_directly(&mut self, n: usize) {
+        if let Output::File(f) = self {
+            f.written = f.written.saturating_add(n as u64);
+        }
+    }
+
     /// Like [`Output::commit`], leaving a file's directory fsync to `dirs`.
     pub fn commit_deferred(self, mtime: Option<SystemTime>, dirs: &DirSync) -> Result<()> {
         match self {

@@ -71,9 +71,38 @@ fn nlst_when_list_is_refused() {
         listing("NLST d", b"d/one\r\nd/two\r\n"),
         quit(),
     ]));
+    let (r, _d) = run("ftp-ls", &["--json", &srv.url("d")]);
+    assert_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_str(&r.stdout_str()).unwrap();
+    assert_eq!(v["entries"][0]["path"], "one");
+    assert_eq!(v["entries"][1]["path"], "two");
+    srv.finish();
+}
+
+#[test]
+fn names_only_asks_nlst_and_falls_back_to_list_when_refused() {
+    // Issue 19: without -l, -R or --json only names are printed, and NLST carries just those.
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("NLST d", b"d/one\r\nd/two\r\n"),
+        quit(),
+    ]));
     let (r, _d) = run("ftp-ls", &[&srv.url("d")]);
     assert_code(&r, 0);
     assert_eq!(r.stdout_str(), "one\ntwo\n");
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        vec![e("EPSV"), Epsv, e("NLST e"), s("550 No files found")],
+        listing(
+            "LIST e",
+            b"-rw-r--r--    1 0        0              12 Jan 01  2024 three\r\n",
+        ),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &[&srv.url("e")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "three\n");
     srv.finish();
 }
 

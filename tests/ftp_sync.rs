@@ -584,7 +584,6 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![
         anon_login(),
-        listing("LIST nope", &[]),
         listing("NLST nope", &[]),
         listing(
             "LIST",

@@ -63,15 +63,22 @@ pub fn read_lines(r: &mut impl Read) -> Result<Vec<String>> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::network("reading the listing", e)),
         };
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                push_line(&mut out, &mut line)?;
-            } else {
-                if line.len() >= LINE_CAP {
-                    return Err(Error::protocol("listing line longer than 64 KiB"));
-                }
-                line.push(b);
+        // Whole line pieces at a time (memchr), not byte by byte: a 10 000-entry listing is ~600 KB.
+        let mut rest = &buf[..n];
+        loop {
+            let (piece, end) = match memchr::memchr(b'\n', rest) {
+                Some(i) => (&rest[..i], true),
+                None => (rest, false),
+            };
+            if line.len().saturating_add(piece.len()) > LINE_CAP {
+                return Err(Error::protocol("listing line longer than 64 KiB"));
             }
+            line.extend_from_slice(piece);
+            if !end {
+                break;
+            }
+            push_line(&mut out, &mut line)?;
+            rest = &rest[piece.len() + 1..];
         }
     }
     if !line.is_empty() {

@@ -29,6 +29,9 @@ pub use reply::{FtpDialect, Reply, refused};
 #[cfg(test)]
 mod tests;
 
+/// How many commands [`Session::mdtm_many`] and [`Session::size_many`] send before reading replies.
+pub const PIPELINE: usize = 64;
+
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
@@ -297,6 +300,64 @@ impl<S: Wire> Session<S> {
             500..=599 => Ok(None),
             _ => Err(refused(&r, &format!("MDTM {path}"))),
         }
+    }
+
+    /// MDTM for many paths, pipelined ([`PIPELINE`] commands per write, then their replies in order): a
+    /// mirror's change check costs one round trip per batch instead of one per file. The outer error is
+    /// a connection that failed (out of step); an inner one is that path's refusal, as [`Session::mdtm`]
+    /// would return it.
+    pub fn mdtm_many(&mut self, paths: &[&str]) -> Result<Vec<Result<Option<SystemTime>>>> {
+        self.pipelined("MDTM", paths, |r, path| match r.code {
+            213 => list::parse_time_val(r.first().trim())
+                .map(Some)
+                .ok_or_else(|| Error::protocol(format!("MDTM: malformed time {:?}", r.first()))),
+            500..=599 => Ok(None),
+            _ => Err(refused(r, &format!("MDTM {path}"))),
+        })
+    }
+
+    /// SIZE for many paths, pipelined like [`Session::mdtm_many`].
+    pub fn size_many(&mut self, paths: &[&str]) -> Result<Vec<Result<Option<u64>>>> {
+        self.pipelined("SIZE", paths, |r, path| match r.code {
+            213 => r
+                .first()
+                .trim()
+                .parse()
+                .map(Some)
+                .map_err(|_| Error::protocol(format!("SIZE: malformed size {:?}", r.first()))),
+            500..=599 => Ok(None),
+            _ => Err(refused(r, &format!("SIZE {path}"))),
+        })
+    }
+
+    /// Sends `verb path` for every path in batches of [`PIPELINE`] (one write on plain TCP, one TLS record
+    /// per command under TLS) and maps each reply with `parse`. A
+    /// batch is small (at most 64 command lines out, 64 short replies back), so neither side's socket
+    /// buffer fills while the other is still writing, and the replies wait in our buffer, bounded.
+    fn pipelined<T>(
+        &mut self,
+        verb: &'static str,
+        paths: &[&str],
+        parse: impl Fn(&Reply, &str) -> Result<T>,
+    ) -> Result<Vec<Result<T>>> {
+        let mut out = Vec::with_capacity(paths.len());
+        for batch in paths.chunks(PIPELINE) {
+            let cmds: Vec<Command> = batch.iter().map(|p| Command::with(verb, *p)).collect();
+            if self.pp.is_tls() {
+                // One TLS record per command: a server that reads one record, answers the line in it and
+                // then waits on the socket (vsftpd) would never see commands left in its TLS buffer.
+                for cmd in &cmds {
+                    self.pp.send(cmd)?;
+                }
+            } else {
+                self.pp.send_batch(&cmds)?;
+            }
+            for path in batch {
+                let r = self.pp.read_reply()?;
+                out.push(parse(&r, path));
+            }
+        }
+        Ok(out)
     }
 
     /// DELE (RFC 959 §4.1.3).

@@ -576,3 +576,49 @@ fn list_a_shows_dotfiles_and_falls_back_when_refused() {
         "LIST pub",
     ]);
 }
+
+#[test]
+fn pipelined_mdtm_and_size_keep_replies_in_step() {
+    // Issue 19 / 14: a mirror's change check sends its MDTMs in batches of PIPELINE and reads the replies
+    // in order; a refusal is that path's own error, a missing time is None, and the next command still
+    // gets its own reply. 70 paths: one full batch and a second one.
+    let n = PIPELINE + 6;
+    let mut replies: Vec<String> = (0..n)
+        .map(|i| match i {
+            3 => "550 no such file\r\n".to_string(),
+            5 => "450 busy\r\n".to_string(),
+            _ => format!("213 2020010100{:02}{:02}\r\n", i / 60, i % 60),
+        })
+        .collect();
+    replies.push("213 42\r\n".into());
+    replies.push("213 7\r\n".into());
+    let refs: Vec<&str> = replies.iter().map(String::as_str).collect();
+    let (mut s, log) = opened(&refs);
+    let paths: Vec<String> = (0..n).map(|i| format!("d/f{i}")).collect();
+    let path_refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let times = s.mdtm_many(&path_refs).unwrap();
+    assert_eq!(times.len(), n);
+    let secs = |i: usize| -> u64 {
+        times[i]
+            .as_ref()
+            .unwrap()
+            .unwrap()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs()
+    };
+    assert_eq!(secs(0), 1_577_836_800);
+    assert_eq!(secs(69), 1_577_836_800 + 69);
+    assert!(matches!(times[3], Ok(None)));
+    let e = times[5].as_ref().unwrap_err();
+    assert!(e.to_string().contains("MDTM d/f5"), "{e}");
+    let sizes = s.size_many(&["a", "b"]).unwrap();
+    assert_eq!(
+        sizes.into_iter().map(|r| r.unwrap()).collect::<Vec<_>>(),
+        [Some(42), Some(7)]
+    );
+    let mut want: Vec<String> = paths.iter().map(|p| format!("MDTM {p}")).collect();
+    want.extend(["SIZE a".to_string(), "SIZE b".to_string()]);
+    let want: Vec<&str> = want.iter().map(String::as_str).collect();
+    log.after_opening(&want);
+}

@@ -88,7 +88,11 @@ fn list_into(
     out: &mut Vec<Listed>,
     problems: &mut usize,
 ) -> Result<()> {
-    let entries = list_dir(s, remote.as_str())?;
+    let entries = if names_only(opts, ui) {
+        names(s, remote.as_str())?
+    } else {
+        list_dir(s, remote.as_str())?
+    };
     // vsftpd answers LIST of a missing directory with an empty 226: an empty root is probed (defect 6
     // of issue 13), so a typo is exit 6, not silence.
     if depth == 0 && entries.is_empty() && !s.is_dir(remote.as_str())? {
@@ -138,6 +142,22 @@ fn list_into(
     Ok(())
 }
 
+/// Whether only names are printed (no `-l`, `-R` or `--json`): then NLST says all that is needed, and is
+/// smaller to send, read and parse than LIST or MLSD (issue 19).
+fn names_only(opts: &Options, ui: &Ui) -> bool {
+    !opts.long && !opts.recursive && !ui.json()
+}
+
+/// The names in `path` by NLST; the full listing ([`list_dir`]) when NLST is refused (5xx: some servers
+/// answer an empty NLST with 550). An empty root is probed by the caller as before.
+fn names(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
+    match s.nlst(path) {
+        Ok(names) => Ok(name_entries(names)),
+        Err(e) if e.kind() == crate::ErrorKind::Permanent => list_dir(s, path),
+        Err(e) => Err(e),
+    }
+}
+
 /// MLSD/LIST, falling back to NLST when LIST is refused or yields nothing parseable. A name listed twice
 /// counts once (the first entry wins): a server repeating an entry must not make `-R` or a glob fetch it
 /// again and again (defect 16 of issue 13).
@@ -149,8 +169,12 @@ pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
         Err(e) if mlsd || e.kind() != crate::ErrorKind::Permanent => return Err(e),
         Err(_) => {}
     }
-    let names = s.nlst(path)?;
-    Ok(dedup(
+    Ok(name_entries(s.nlst(path)?))
+}
+
+/// NLST's bare names as entries of unknown kind, each name once.
+fn name_entries(names: Vec<String>) -> Vec<Entry> {
+    dedup(
         names
             .into_iter()
             .map(|name| Entry {
@@ -162,7 +186,7 @@ pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
                 target: None,
             })
             .collect(),
-    ))
+    )
 }
 
 /// Keeps the first entry of each name, in listing order.

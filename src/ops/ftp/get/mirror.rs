@@ -76,6 +76,8 @@ pub fn plan_tree(
             remote: RemotePath::new(target.path.clone()).parent(),
             root: out,
             local,
+            sizes: HashMap::new(),
+            mtimes: HashMap::new(),
         };
         return m.file(w, &node, &target.path);
     }
@@ -109,10 +111,13 @@ pub fn plan_tree(
         remote,
         root,
         local,
+        sizes: HashMap::new(),
+        mtimes: HashMap::new(),
     };
     for p in &walked.problems {
         m.problem(p);
     }
+    m.prefetch(w, &walked.nodes)?;
     let mut blocked: Vec<String> = Vec::new();
     for node in &walked.nodes {
         if blocked.iter().any(|b| {
@@ -202,6 +207,10 @@ struct Mirror<'r> {
     remote: RemotePath,
     root: PathBuf,
     local: HashMap<String, Node>,
+    /// SIZE replies asked ahead, pipelined, by relative path ([`Mirror::prefetch`]).
+    sizes: HashMap<String, Result<Option<u64>>>,
+    /// MDTM replies asked ahead, pipelined, by relative path.
+    mtimes: HashMap<String, Result<Option<std::time::SystemTime>>>,
 }
 
 impl Mirror<'_> {
@@ -278,11 +287,19 @@ impl Mirror<'_> {
         let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
         let session_err = |e: Error| e.within(t.display());
         if src.size.is_none() && (dst.is_some() || sized) {
-            src.size = w.session()?.size(path).map_err(session_err)?;
+            src.size = match self.sizes.remove(&node.rel) {
+                Some(asked) => asked,
+                None => w.session()?.size(path),
+            }
+            .map_err(session_err)?;
         }
         let same_size = dst.is_some_and(|d| d.size.is_some() && d.size == src.size);
         if src.mtime.is_none() && ((same_size && needs_exact_time(sync.compare, node)) || timed) {
-            src.mtime = w.session()?.mdtm(path).map_err(session_err)?;
+            src.mtime = match self.mtimes.remove(&node.rel) {
+                Some(asked) => asked,
+                None => w.session()?.mdtm(path),
+            }
+            .map_err(session_err)?;
         }
         if let Some(why) = sync.filters.limited(src.size, src.mtime.or(node.mtime)) {
             self.skip(&t, &node.rel, &why);
@@ -299,6 +316,66 @@ impl Mirror<'_> {
                     size: src.size,
                     mtime: src.mtime,
                 });
+            }
+        }
+        Ok(())
+    }
+
+    /// Asks the server ahead, pipelined, what [`Mirror::file`] will need: SIZE for files the listing gave
+    /// no size (when compared or size-filtered), then MDTM for files whose size matches the local copy and
+    /// whose listed time is not exact (or for time filters). The same conditions as in `file`, so nothing
+    /// is asked that would not have been; a reply is used once, and a file without one asks on its own.
+    fn prefetch(&mut self, w: &mut Worker, nodes: &[Node]) -> Result<()> {
+        let sync = &self.opts.sync;
+        let timed = sync.filters.newer_than.is_some() || sync.filters.older_than.is_some();
+        let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
+        let files: Vec<&Node> = nodes
+            .iter()
+            .filter(|n| matches!(n.kind, Kind::File | Kind::Other))
+            .filter(|n| sync.filters.excluded(&n.rel, false).is_none())
+            .collect();
+        let need_size: Vec<&Node> = files
+            .iter()
+            .copied()
+            .filter(|n| n.size.is_none() && (self.local.contains_key(&n.rel) || sized))
+            .collect();
+        if !need_size.is_empty() {
+            let paths: Vec<String> = need_size
+                .iter()
+                .map(|n| self.remote.join(&n.rel).into_string())
+                .collect();
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let replies = w.session()?.size_many(&refs)?;
+            for (n, r) in need_size.iter().zip(replies) {
+                self.sizes.insert(n.rel.clone(), r);
+            }
+        }
+        let need_time: Vec<&Node> = files
+            .iter()
+            .copied()
+            .filter(|n| {
+                if n.mtime.is_some() && n.exact_time {
+                    return false;
+                }
+                let size = match self.sizes.get(&n.rel) {
+                    Some(Ok(s)) => *s,
+                    Some(Err(_)) => return false,
+                    None => n.size,
+                };
+                let dst = self.local.get(&n.rel).map(|d| d.size);
+                let same_size = dst.is_some_and(|d| d.is_some() && d == size);
+                (same_size && needs_exact_time(sync.compare, n)) || timed
+            })
+            .collect();
+        if !need_time.is_empty() {
+            let paths: Vec<String> = need_time
+                .iter()
+                .map(|n| self.remote.join(&n.rel).into_string())
+                .collect();
+            let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+            let replies = w.session()?.mdtm_many(&refs)?;
+            for (n, r) in need_time.iter().zip(replies) {
+                self.mtimes.insert(n.rel.clone(), r);
             }
         }
         Ok(())

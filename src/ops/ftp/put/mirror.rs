@@ -105,6 +105,7 @@ impl Planner<'_> {
                 self.refuse(&local.join(&p.rel), &remote.join(&p.rel), e);
             }
         }
+        let mut asked = remote_times(w, remote, &walked.nodes, &on_server, &self.opts.sync)?;
         let mut blocked: Vec<String> = Vec::new();
         for node in &walked.nodes {
             if blocked.iter().any(|b| {
@@ -162,7 +163,10 @@ impl Planner<'_> {
                                 && f.mtime.is_none()
                                 && needs_exact_time(sync.compare, n)
                             {
-                                f.mtime = w.session()?.mdtm(sub.as_str())?;
+                                f.mtime = match asked.remove(&node.rel) {
+                                    Some(t) => t?,
+                                    None => w.session()?.mdtm(sub.as_str())?,
+                                };
                             }
                             Some(f)
                         }
@@ -292,4 +296,42 @@ pub fn run_deletions(
         }
     }
     w.quit();
+}
+
+/// The remote times the comparison will need, asked ahead in one pipelined run ([`Session::mdtm_many`]):
+/// for every local file that a same-size remote file without an exact time faces, exactly when the loop
+/// in `mirror_tree` would ask MDTM itself. Keyed by relative path; each reply is used once.
+///
+/// [`Session::mdtm_many`]: crate::ftp::Session::mdtm_many
+fn remote_times(
+    w: &mut Worker,
+    remote: &RemotePath,
+    nodes: &[Node],
+    on_server: &HashMap<String, Node>,
+    sync: &sync::SyncOptions,
+) -> Result<HashMap<String, Result<Option<std::time::SystemTime>>>> {
+    let need: Vec<&Node> = nodes
+        .iter()
+        .filter(|n| n.kind == Kind::File)
+        .filter(|n| sync.filters.excluded(&n.rel, false).is_none())
+        .filter(|n| sync.filters.limited(n.size, n.mtime).is_none())
+        .filter(|n| {
+            on_server.get(&n.rel).is_some_and(|r| {
+                r.kind != Kind::Dir
+                    && r.size == n.size
+                    && !(r.mtime.is_some() && r.exact_time)
+                    && needs_exact_time(sync.compare, r)
+            })
+        })
+        .collect();
+    if need.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let paths: Vec<String> = need
+        .iter()
+        .map(|n| remote.join(&n.rel).into_string())
+        .collect();
+    let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
+    let replies = w.session()?.mdtm_many(&refs)?;
+    Ok(need.iter().map(|n| n.rel.clone()).zip(replies).collect())
 }

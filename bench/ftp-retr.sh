@@ -1,0 +1,50 @@
+#!/usr/bin/env bash
+# Issue 19 row "FTP RETR 1 GiB, plain": ftp-get vs lftp, curl, wget and ncftpget downloading one file
+# from the loopback vsftpd (tests/interop/start.sh vsftpd), in the same hyperfine run, to /dev/null, to a
+# file on tmpfs (/dev/shm) and to a file on disk (/var/tmp). ferry's file is durable (fsync + rename) and
+# size-checked; the peers' are not. Prints medians, ratios (peer / ferry time) and peak RSS.
+# Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/race.sh
+size_mib=${1:-1024}
+root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
+for p in hyperfine lftp curl wget ncftpget; do
+  command -v $p >/dev/null || apt-get install -y -qq hyperfine lftp curl wget ncftp >/dev/null
+done
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
+# shellcheck disable=SC1091
+. "$root/env.d/vsftpd"
+cargo build --release -q --bin ftp-get
+ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
+file=bench-$size_mib.bin
+if [ "$(stat -c %s "$root/anon/pub/$file" 2>/dev/null || echo 0)" != $((size_mib * 1048576)) ]; then
+  head -c $((size_mib * 1048576)) /dev/urandom > "$root/anon/pub/$file"
+fi
+url=ftp://$FERRY_FTP_PLAIN/pub/$file
+host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:}
+lftp_get() { echo "lftp -c 'set ftp:ssl-allow no; set xfer:clobber on; open ftp://$FERRY_FTP_PLAIN; get /pub/$file -o $1'"; }
+
+echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+race "to /dev/null" true \
+  ferry "$ferry -q $url -o /dev/null" \
+  lftp "$(lftp_get /dev/null)" \
+  curl "curl -s $url -o /dev/null" \
+  wget "wget -q $url -O /dev/null" \
+  ncftpget "ncftpget -P $port -c $host /pub/$file >/dev/null"
+for where in tmpfs disk; do
+  dir=/dev/shm/ferry-bench-retr; [ $where = disk ] && dir=/var/tmp/ferry-bench-retr
+  mkdir -p "$dir"
+  trap 'rm -rf /dev/shm/ferry-bench-retr /var/tmp/ferry-bench-retr' EXIT
+  out=$dir/$file
+  race "to a file on $where ($dir)" "rm -f $dir/* $dir/.*.ferry-tmp; sync" \
+    ferry "$ferry -q $url -o $out" \
+    lftp "$(lftp_get "$out")" \
+    curl "curl -s $url -o $out" \
+    wget "wget -q $url -O $out" \
+    ncftpget "ncftpget -P $port $host $dir /pub/$file"
+  cmp -s "$out" "$root/anon/pub/$file" || { echo "the last copy differs!"; exit 1; }
+  "$ferry" -q "$url" -o "$out" && cmp -s "$out" "$root/anon/pub/$file" || { echo "ferry's copy differs!"; exit 1; }
+  rm -rf "$dir"
+done

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Issue 19 row "FTP STOR 1 GiB, plain": ftp-put vs ncftpput, curl -T and lftp put uploading one file to the
+# loopback vsftpd (tests/interop/start.sh vsftpd, local user `ferry`), in the same hyperfine run, the
+# source on tmpfs (/dev/shm) and on disk (/var/tmp). ferry uploads to a temporary name, checks the size and
+# renames (the peers write the final name directly). `sync` before every run flushes the previous
+# upload's pages so it does not slow the next. Prints medians, ratios (peer / ferry time) and peak RSS.
+# Not a test: `bench/ftp-stor.sh [SIZE_MIB]` (RUNS=5 by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/race.sh
+size_mib=${1:-1024}
+root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
+for p in hyperfine lftp curl ncftpput; do
+  command -v $p >/dev/null || apt-get install -y -qq hyperfine lftp curl ncftp >/dev/null
+done
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
+# shellcheck disable=SC1091
+. "$root/env.d/vsftpd"
+cargo build --release -q --bin ftp-put
+ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-put
+remote=$FERRY_FTP_HOME/bench-stor
+mkdir -p "$remote" && chown ferry: "$remote"
+trap 'rm -rf "$remote" /dev/shm/ferry-bench-stor /var/tmp/ferry-bench-stor' EXIT
+host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:} pw=$FERRY_FTP_PASSWORD
+url="ftp://ferry:$pw@$FERRY_FTP_PLAIN/bench-stor"
+
+echo "FTP STOR $size_mib MiB to vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+for where in tmpfs disk; do
+  dir=/dev/shm/ferry-bench-stor; [ $where = disk ] && dir=/var/tmp/ferry-bench-stor
+  mkdir -p "$dir"
+  src=$dir/up.bin
+  head -c $((size_mib * 1048576)) /dev/urandom > "$src"
+  sync
+  race "source on $where ($dir)" "rm -f $remote/*; sync" \
+    ferry "$ferry -q $src $url/f.bin" \
+    ncftpput "ncftpput -u ferry -p $pw -P $port $host /bench-stor $src" \
+    curl "curl -s -T $src $url/c.bin" \
+    lftp "lftp -c 'set ftp:ssl-allow no; open -u ferry,$pw ftp://$FERRY_FTP_PLAIN; put $src -o /bench-stor/l.bin'"
+  "$ferry" -q "$src" "$url/f.bin" && cmp -s "$remote/f.bin" "$src" || { echo "ferry's upload differs!"; exit 1; }
+  rm -rf "$dir"
+done

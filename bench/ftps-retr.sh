@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Issue 19 row "FTPS RETR 1 GiB": ftp-get --starttls vs wget, lftp and curl --ssl-reqd downloading one
+# file from the loopback vsftpd over explicit FTPS (PROT P, TLS session reuse on the data connection), in
+# the same hyperfine run, to /dev/null, to tmpfs and to disk. Prints medians, ratios (peer / ferry time)
+# and peak RSS. Not a test: `bench/ftps-retr.sh [SIZE_MIB]` (RUNS=5 by default).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. bench/race.sh
+size_mib=${1:-1024}
+root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
+for p in hyperfine lftp curl wget; do
+  command -v $p >/dev/null || apt-get install -y -qq hyperfine lftp curl wget >/dev/null
+done
+[ -x /usr/bin/time ] || apt-get install -y -qq time >/dev/null
+[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
+# shellcheck disable=SC1091
+. "$root/env.d/vsftpd"
+cargo build --release -q --bin ftp-get
+ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
+file=bench-$size_mib.bin
+if [ "$(stat -c %s "$root/anon/pub/$file" 2>/dev/null || echo 0)" != $((size_mib * 1048576)) ]; then
+  head -c $((size_mib * 1048576)) /dev/urandom > "$root/anon/pub/$file"
+fi
+url=ftp://$FERRY_FTP_EXPLICIT/pub/$file
+lftp_get() {
+  echo "lftp -c 'set xfer:clobber on; set ssl:ca-file $FERRY_CA; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; open ftp://$FERRY_FTP_EXPLICIT; get /pub/$file -o $1'"
+}
+trap 'rm -rf /dev/shm/ferry-bench-ftps /var/tmp/ferry-bench-ftps' EXIT
+echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT (ratio = peer time / ferry time; >1: ferry faster)"
+for where in null tmpfs disk; do
+  case $where in
+    null) out=/dev/null prep=true ;;
+    tmpfs) mkdir -p /dev/shm/ferry-bench-ftps; out=/dev/shm/ferry-bench-ftps/$file prep="rm -f /dev/shm/ferry-bench-ftps/*; sync" ;;
+    disk) mkdir -p /var/tmp/ferry-bench-ftps; out=/var/tmp/ferry-bench-ftps/$file prep="rm -f /var/tmp/ferry-bench-ftps/*; sync" ;;
+  esac
+  race "to $out" "$prep" \
+    ferry "$ferry -q --starttls --cacert $FERRY_CA $url -o $out" \
+    wget "wget -q --ca-certificate=$FERRY_CA ftps://$FERRY_FTP_EXPLICIT/pub/$file -O $out" \
+    lftp "$(lftp_get "$out")" \
+    curl "curl -s --ssl-reqd --cacert $FERRY_CA $url -o $out"
+done

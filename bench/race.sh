@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Shared by the throughput benches (issue 19): `race LABEL PREPARE NAME CMD [NAME CMD]...` runs every
+# command in ONE hyperfine run (so the machine's load is the same for all), the first one being ferry,
+# (through a shell, so redirections work; hyperfine subtracts its start-up), then once more each under /usr/bin/time for the peak RSS, and prints one line per command: median time,
+# the ratio peer time / ferry time (> 1: ferry is faster) and peak RSS. Sourced, not run.
+# RUNS (default 5) sets the runs per command; the machine is shared, so only same-run ratios count.
+race() {
+  local label=$1 prepare=$2
+  shift 2
+  local args=() names=() cmds=()
+  while [ $# -gt 0 ]; do
+    names+=("$1") cmds+=("$2")
+    args+=(-n "$1" "$2")
+    shift 2
+  done
+  local json
+  json=$(mktemp)
+  hyperfine --warmup 1 --runs "${RUNS:-5}" --prepare "$prepare" --export-json "$json" "${args[@]}" >/dev/null
+  local rss=() i
+  for i in "${!cmds[@]}"; do
+    sh -c "$prepare" >/dev/null 2>&1
+    # shellcheck disable=SC2086
+    /usr/bin/time -f %M -o "$json.rss" ${cmds[$i]} >/dev/null 2>&1 || true
+    rss+=("$(tail -1 "$json.rss")")
+  done
+  python3 - "$json" "$label" "${rss[@]}" <<'PY'
+import json, sys
+res = json.load(open(sys.argv[1]))["results"]
+label, rss = sys.argv[2], sys.argv[3:]
+ferry = res[0]["median"]
+print(f"{label}")
+for r, m in zip(res, rss):
+    kib = int(m) if m.isdigit() else 0
+    print(f"  {r['command']:12} median {r['median']:8.3f} s  (min {r['min']:.3f})  ratio {r['median'] / ferry:5.2f}x"
+          f"  peak RSS {kib / 1024:6.1f} MiB")
+best = min(res[1:], key=lambda r: r["median"]) if len(res) > 1 else None
+if best:
+    print(f"  => ferry / fastest peer ({best['command']}) time: {ferry / best['median']:.2f}x (<= 1.00 is the goal)")
+PY
+  rm -f "$json" "$json.rss"
+}
