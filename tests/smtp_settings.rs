@@ -163,7 +163,8 @@ fn sendmail_queues_in_the_accounts_queue() {
         &[("XDG_CONFIG_HOME", &cfg), ("LOGNAME", "cron")],
         Some(b"Subject: s\n\nb\n".to_vec()),
     );
-    assert_ne!(r.code, 0, "{}", r.stderr);
+    // Queued is not failed in sendmail mode (exit 0, as sendmail does), and it is said.
+    assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stderr.contains("queued as"), "{}", r.stderr);
     let entries: Vec<_> = names_in(&queue)
         .into_iter()
@@ -384,8 +385,8 @@ fn dsn_parameters_when_offered_and_a_warning_when_not() {
     assert_code(&r, 0);
     assert_eq!(
         r.stderr,
-        "smtp-send: the server does not offer DSN: sending without --notify/--ret/--envid\n\
-         smtp-send: sent to 2 of 2 recipient(s): 250 ok\n"
+        "smtp-send: the server does not offer DSN: sending without --notify/--ret/--envid\n",
+        "the warning prints, the success summary does not (quiet success off a terminal)"
     );
     srv.finish();
 }
