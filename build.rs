@@ -10,6 +10,7 @@ const SERVERS: [&str; 6] = ["vsftpd", "dovecot", "postfix", "dns", "mx", "proxy"
 fn main() {
     println!("cargo::rerun-if-env-changed=FERRY_INTEROP_DIR");
     println!("cargo::rerun-if-env-changed=CI");
+    println!("cargo::rerun-if-env-changed=PATH");
     println!("cargo::rerun-if-changed=build.rs");
     let root = std::env::var("FERRY_INTEROP_DIR").unwrap_or_else(|_| "/tmp/ferry-interop".into());
     let envd = PathBuf::from(root).join("env.d");
@@ -22,6 +23,15 @@ fn main() {
         println!("cargo::rustc-check-cfg=cfg(ferry_interop_{server})");
         if ci || envd.join(server).is_file() {
             println!("cargo::rustc-cfg=ferry_interop_{server}");
+        }
+    }
+    // Peer tools some tests cross-check against (CI apt-installs them; elsewhere the test is ignored).
+    for peer in ["qprint"] {
+        println!("cargo::rustc-check-cfg=cfg(ferry_peer_{peer})");
+        let found = std::env::var_os("PATH")
+            .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(peer).is_file()));
+        if ci || found {
+            println!("cargo::rustc-cfg=ferry_peer_{peer}");
         }
     }
 }
