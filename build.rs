@@ -7,6 +7,9 @@ use std::path::PathBuf;
 
 const SERVERS: [&str; 6] = ["vsftpd", "dovecot", "postfix", "dns", "mx", "proxy"];
 
+/// Peer tools some tests cross-check against.
+const PEERS: [&str; 1] = ["qprint"];
+
 fn main() {
     println!("cargo::rerun-if-env-changed=FERRY_INTEROP_DIR");
     println!("cargo::rerun-if-env-changed=CI");
@@ -26,7 +29,7 @@ fn main() {
         }
     }
     // Peer tools some tests cross-check against (CI apt-installs them; elsewhere the test is ignored).
-    for peer in ["qprint"] {
+    for peer in PEERS {
         println!("cargo::rustc-check-cfg=cfg(ferry_peer_{peer})");
         let found = std::env::var_os("PATH")
             .is_some_and(|p| std::env::split_paths(&p).any(|d| d.join(peer).is_file()));
