@@ -554,10 +554,7 @@ impl TryFrom<Args> for Options {
             .as_ref()
             .and_then(|acc| acc.dead_letter.clone());
         Ok(Options {
-            mx: a
-                .smtp
-                .mx
-                .options(&server, a.smtp.all_or_nothing, a.flush_queue.is_some())?,
+            mx: a.smtp.mx.options(&server, a.smtp.all_or_nothing)?,
             action,
             queue,
             all_or_nothing: a.smtp.all_or_nothing,
