@@ -163,13 +163,14 @@ pub fn flush(
             |_| (String::new(), None),
             |j| (super::super::send::envelope_text(&j), Some(j.size())),
         );
-        let h = f.one(&path, &id).unwrap_or_else(|e| {
+        let (h, attempts) = f.one(&path, &id).unwrap_or_else(|e| {
             let e = e.within(&id);
-            Handled {
+            let h = Handled {
                 result: ItemResult::failed(&e),
                 sent: false,
                 reply: None,
-            }
+            };
+            (h, 0)
         });
         if let Some(e) = &h.result.error
             && h.result.is_failure()
@@ -190,7 +191,6 @@ pub fn flush(
             reply: h.reply.as_deref(),
             queue_id: Some(&id),
         });
-        let attempts = State::load(&path).map_or(0, |s| s.count);
         messages.push(EntryJson {
             entry: name,
             id,
@@ -216,8 +216,14 @@ pub fn flush(
 }
 
 impl Flusher<'_> {
-    fn one(&mut self, path: &Path, id: &str) -> Result<Handled> {
+    /// Handles one entry; also returns its attempts so far (the entry may be gone or renamed after).
+    fn one(&mut self, path: &Path, id: &str) -> Result<(Handled, u32)> {
         let mut st = State::load(path)?;
+        let h = self.handle(path, id, &mut st)?;
+        Ok((h, st.count))
+    }
+
+    fn handle(&mut self, path: &Path, id: &str, st: &mut State) -> Result<Handled> {
         let mut job = entry::load(path)?;
         let everyone = |reply: &str, st: &State| -> Vec<Failed> {
             job_rcpts(&job)
@@ -245,29 +251,29 @@ impl Flusher<'_> {
                     "the send was interrupted after it began; not sent again",
                     &st,
                 );
-                return self.give_up(path, &mut job, &mut st, id, Reason::Uncertain, failed);
+                return self.give_up(path, &mut job, st, id, Reason::Uncertain, failed);
             }
             Phase::Queued => {}
         }
         let sched = self.life.schedule;
-        if sched.expired(&st, self.now) {
+        if sched.expired(st, self.now) {
             let reply = st
                 .last()
                 .map_or_else(|| "never tried".to_string(), |a| a.reply.clone());
-            let failed = everyone(&reply, &st);
-            return self.give_up(path, &mut job, &mut st, id, Reason::Expired, failed);
+            let failed = everyone(&reply, st);
+            return self.give_up(path, &mut job, st, id, Reason::Expired, failed);
         }
-        if !sched.due(&st, self.now) {
+        if !sched.due(st, self.now) {
             return Ok(Handled {
                 result: ItemResult::skipped(format!(
                     "{id}: next attempt at {}",
-                    crate::time::rfc3339(sched.next_attempt(&st))
+                    crate::time::rfc3339(sched.next_attempt(st))
                 )),
                 sent: false,
                 reply: st.last().map(|a| a.reply.clone()),
             });
         }
-        self.attempt(path, &mut job, &mut st, id)
+        self.attempt(path, &mut job, st, id)
     }
 
     fn attempt(&mut self, path: &Path, job: &mut Job, st: &mut State, id: &str) -> Result<Handled> {
