@@ -184,7 +184,10 @@ fn every_domain_kind_each_copy_once_at_the_right_exchanger_and_the_deferred_queu
         ]
     );
     let q = dir.path().join("q");
-    let entries = names_in(&q);
+    let entries: Vec<String> = names_in(&q)
+        .into_iter()
+        .filter(|n| n.ends_with(".msg"))
+        .collect();
     assert_eq!(entries.len(), 1, "{entries:?}");
     let entry = std::fs::read_to_string(q.join(&entries[0])).unwrap();
     let rcpts: Vec<&str> = entry.lines().filter(|l| l.starts_with("to ")).collect();
