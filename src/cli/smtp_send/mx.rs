@@ -10,7 +10,9 @@ use crate::ops::smtp::options::Server;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MxArgs {
     /// Deliver directly to each recipient domain's mail exchangers (DNS MX records, port 25; the domain
-    /// itself when it has none), instead of a server URL. Also `mx = true` in the account.
+    /// itself when it has none), instead of a server URL. Also `mx = true` in the account. With
+    /// --flush-queue, each due entry is delivered the same way: recipients that take it leave the entry,
+    /// deferred ones stay in it.
     #[arg(long, help_heading = "Direct delivery")]
     pub mx: bool,
     /// TLS with --mx: opportunistic (STARTTLS when offered, any certificate; a failed upgrade is retried
