@@ -249,7 +249,7 @@ impl Flusher<'_> {
             Phase::Sending => {
                 let failed = everyone(
                     "the send was interrupted after it began; not sent again",
-                    &st,
+                    st,
                 );
                 return self.give_up(path, &mut job, st, id, Reason::Uncertain, failed);
             }
