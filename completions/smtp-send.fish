@@ -46,7 +46,7 @@ complete -c smtp-send -l retries -d 'Retry transient failures (connect, 4xx, tim
 complete -c smtp-send -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c smtp-send -s t -l read-recipients -d 'With --message: take recipients from the To, Cc and Bcc fields (groups, comments and quoted names understood) and remove the Bcc fields'
 complete -c smtp-send -l all-or-nothing -d 'When some recipients are refused, send nothing (RSET) and exit 6'
-complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account'
+complete -c smtp-send -l mx -d 'Deliver directly to each recipient domain\'s mail exchangers (DNS MX records, port 25; the domain itself when it has none), instead of a server URL. Also `mx = true` in the account. With --flush-queue, each due entry is delivered the same way: recipients that take it leave the entry, deferred ones stay in it'
 complete -c smtp-send -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'
 complete -c smtp-send -s k -l insecure -d 'Do not verify the server\'s certificate (says so on stderr)'
 complete -c smtp-send -s 4 -l ipv4 -d 'Connect over IPv4 only'

@@ -436,3 +436,259 @@ fn mx_usage_errors() {
         assert_eq!(r.stderr, why, "{args:?}");
     }
 }
+
+/// 2026-01-01T00:00:00Z, the test clock of the queue tests below.
+const T0: u64 = 1_767_225_600;
+
+/// `--flush-queue q --mx` against `dns`, exchangers on `port`, at `now`.
+fn flush_mx(dir: &Path, dns: &DnsServer, port: u16, now: u64, extra: &[&str]) -> Run {
+    let (dns, port, now) = (dns.arg(), port.to_string(), now.to_string());
+    let mut args = vec![
+        "--flush-queue",
+        "q",
+        "--mx",
+        "--dns-server",
+        &dns,
+        "--mx-port",
+        &port,
+        "--helo",
+        "test.invalid",
+        "--timeout",
+        "10",
+        "--connect-timeout",
+        "3",
+    ];
+    args.extend_from_slice(extra);
+    run_in(dir, "smtp-send", &args, &[("FERRY_TEST_NOW", &now)])
+}
+
+/// The queue's message files.
+fn entries(q: &Path) -> Vec<String> {
+    names_in(q)
+        .into_iter()
+        .filter(|n| n.ends_with(".msg"))
+        .collect()
+}
+
+/// An entry's envelope lines (`from ...`, `to ...`).
+fn envelope_of(q: &Path) -> Vec<String> {
+    let e = entries(q);
+    assert_eq!(e.len(), 1, "{e:?}");
+    std::fs::read_to_string(q.join(&e[0]))
+        .unwrap()
+        .lines()
+        .skip(1)
+        .take_while(|l| l.starts_with("from ") || l.starts_with("to "))
+        .map(String::from)
+        .collect()
+}
+
+/// Issue 16 × 15: a recipient deferred by `--mx --queue` is queued with the domain's DNS/TLS outcome as
+/// its last reply, skipped before its backoff, then delivered by `--flush-queue --mx` and removed; every
+/// run writes its `--log` line.
+#[test]
+fn a_deferred_domain_is_queued_then_flushed_directly() {
+    let dir = tempfile::tempdir().unwrap();
+    let dns = DnsServer::start(vec![("a.test", Rec::A("127.0.0.1"))]);
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            hello(&[]),
+            envelope(&[("x@a.test", "450 4.2.0 mailbox busy")]),
+        ]),
+        script(vec![hello(&[]), envelope(&[("x@a.test", "250 ok")])]),
+    ]);
+    std::fs::write(dir.path().join("m.eml"), MSG).unwrap();
+    let (dnsa, port, t0) = (dns.arg(), srv.addr.port().to_string(), T0.to_string());
+    let r = run_in(
+        dir.path(),
+        "smtp-send",
+        &[
+            "--mx",
+            "--dns-server",
+            &dnsa,
+            "--mx-port",
+            &port,
+            "--helo",
+            "test.invalid",
+            "--message",
+            "m.eml",
+            "--to",
+            "x@a.test",
+            "--queue",
+            "q",
+            "--log",
+            "log",
+        ],
+        &[("FERRY_TEST_NOW", &t0)],
+    );
+    assert_code(&r, 7);
+    let q = dir.path().join("q");
+    assert_eq!(envelope_of(&q), ["from ann@example.com", "to x@a.test"]);
+    // --queue-list --json: the last reply says what the domain came to, exchanger and TLS included.
+    let r = run_in(
+        dir.path(),
+        "smtp-send",
+        &["--queue-list", "q", "--json"],
+        &[("FERRY_TEST_NOW", &t0)],
+    );
+    assert_code(&r, 0);
+    let listed = json(&r);
+    assert_eq!(
+        listed[0]["history"][0]["reply"],
+        "a.test: deferred: refused <x@a.test>: 450 4.2.0 mailbox busy (last tried a.test [127.0.0.1], no TLS)"
+    );
+    assert_eq!(listed[0]["history"][0]["exit_code"], 7);
+    // Not due yet: skipped, nobody contacted.
+    let r = flush_mx(dir.path(), &dns, srv.addr.port(), T0 + 1799, &[]);
+    assert_code(&r, 0);
+    assert_eq!(entries(&q).len(), 1);
+    let r = flush_mx(
+        dir.path(),
+        &dns,
+        srv.addr.port(),
+        T0 + 1800,
+        &["--json", "--log", "log"],
+    );
+    let seen = srv.finish();
+    assert_code(&r, 0);
+    assert_eq!(entries(&q), Vec::<String>::new(), "sent and removed");
+    let j = json(&r);
+    assert_eq!(j["messages"][0]["status"], "ok");
+    assert_eq!(j["messages"][0]["attempts"], 2);
+    assert_eq!(j["messages"][0]["reply"], "250 2.0.0 queued as Q1", "{j}");
+    assert_eq!(
+        seen[seen.iter().position(|l| l == "--- session 1").unwrap()..],
+        [
+            "--- session 1",
+            "EHLO test.invalid",
+            "MAIL FROM:<ann@example.com>",
+            "RCPT TO:<x@a.test>",
+            "DATA",
+            "<124 body bytes>",
+            "QUIT"
+        ]
+    );
+    let log = std::fs::read_to_string(dir.path().join("log")).unwrap();
+    let lines: Vec<&str> = log.lines().collect();
+    assert_eq!(lines.len(), 2, "{log}");
+    // Each line after its time stamp; the queue ID is the entry's.
+    let id = listed[0]["id"].as_str().unwrap();
+    let rest: Vec<&str> = lines.iter().map(|l| l.split_once(' ').unwrap().1).collect();
+    assert_eq!(
+        rest,
+        [
+            format!(
+                "smtp-send account=- server=mx item=\"<ann@example.com> -> <x@a.test>\" size=124 result=failed reply=\"a.test: deferred: refused <x@a.test>: 450 4.2.0 mailbox busy (last tried a.test [127.0.0.1], no TLS)\" queue={id}"
+            ),
+            format!(
+                "smtp-send account=- server=mx item=\"<ann@example.com> -> <x@a.test>\" size=124 result=ok reply=\"250 2.0.0 queued as Q1\" queue={id}"
+            ),
+        ]
+    );
+}
+
+/// A flushed entry for two domains: the one that accepts leaves the entry, the one that still defers
+/// stays in it alone, with the attempt recorded.
+#[test]
+fn a_flush_keeps_only_the_domain_that_still_defers() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("q");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::write(
+        q.join("1.msg"),
+        [
+            b"ferry-smtp-queue 1\nfrom ann@example.com\nto x@a.test\nto y@b.test\n\n".as_slice(),
+            MSG,
+        ]
+        .concat(),
+    )
+    .unwrap();
+    std::fs::write(
+        q.join("1.state"),
+        format!("ferry-smtp-queue-state 1\nqueued {T0}\nphase queued\ncount 1\nattempt {T0} 7 not sent\n"),
+    )
+    .unwrap();
+    let dns = DnsServer::start(vec![
+        ("a.test", Rec::A("127.0.0.1")),
+        ("b.test", Rec::Mx(10, "mx.b.test")),
+        ("mx.b.test", Rec::A("127.0.0.1")),
+    ]);
+    let srv = Server::start_sessions(vec![
+        script(vec![hello(&[]), envelope(&[("x@a.test", "250 ok")])]),
+        script(vec![
+            hello(&[]),
+            envelope(&[("y@b.test", "451 4.3.0 greylisted")]),
+        ]),
+    ]);
+    let r = flush_mx(dir.path(), &dns, srv.addr.port(), T0 + 1800, &["--json"]);
+    srv.finish();
+    assert_code(&r, 7);
+    assert_eq!(envelope_of(&q), ["from ann@example.com", "to y@b.test"]);
+    let j = json(&r);
+    assert_eq!(j["messages"][0]["status"], "failed");
+    assert_eq!(j["messages"][0]["attempts"], 2);
+    let state = std::fs::read_to_string(q.join(entries(&q)[0].replace(".msg", ".state"))).unwrap();
+    assert!(
+        state.contains(&format!(
+            "attempt {} 7 b.test: deferred: refused <y@b.test>: 451 4.3.0 greylisted (last tried mx.b.test [127.0.0.1], no TLS); a.test: 1 recipient(s) via a.test [127.0.0.1] (no TLS): 250 2.0.0 queued as Q1\n",
+            T0 + 1800
+        )),
+        "{state}"
+    );
+    assert!(state.contains("phase queued\n"), "{state}");
+}
+
+/// An expired entry is given up: the notice goes from the null sender to the sender's own domain's
+/// exchanger (found through its MX), and the entry is removed.
+#[test]
+fn an_expired_entry_is_noticed_through_the_senders_exchanger() {
+    let dir = tempfile::tempdir().unwrap();
+    let q = dir.path().join("q");
+    std::fs::create_dir_all(&q).unwrap();
+    std::fs::write(
+        q.join("1.msg"),
+        [
+            b"ferry-smtp-queue 1\nfrom ann@example.com\nto x@a.test\n\n".as_slice(),
+            MSG,
+        ]
+        .concat(),
+    )
+    .unwrap();
+    std::fs::write(
+        q.join("1.state"),
+        format!("ferry-smtp-queue-state 1\nqueued {T0}\nphase queued\ncount 1\nattempt {T0} 7 451 4.3.0 greylisted\n"),
+    )
+    .unwrap();
+    let dns = DnsServer::start(vec![
+        ("example.com", Rec::Mx(10, "mx.example.com")),
+        ("mx.example.com", Rec::A("127.0.0.1")),
+    ]);
+    let srv = Server::start(script(vec![
+        hello(&[]),
+        vec![
+            e("MAIL FROM:<>"),
+            s("250 ok"),
+            e("RCPT TO:<ann@example.com>"),
+            s("250 ok"),
+            e("DATA"),
+            s("354 go"),
+            ReadDotBody,
+            s("250 2.0.0 notice queued"),
+            e("QUIT"),
+            s("221 bye"),
+        ],
+    ]));
+    let r = flush_mx(dir.path(), &dns, srv.addr.port(), T0 + 5 * 86_400, &[]);
+    srv.finish();
+    assert_code(&r, 6);
+    assert_eq!(
+        r.stderr,
+        "smtp-send: error: 1: expired; notice sent to <ann@example.com> (example.com: 1 recipient(s) via mx.example.com [127.0.0.1] (no TLS): 250 2.0.0 notice queued)\n"
+    );
+    assert_eq!(entries(&q), Vec::<String>::new());
+    assert!(
+        !dns.queries().iter().any(|q| q.contains("a.test")),
+        "the expired recipient's domain is not asked: {:?}",
+        dns.queries()
+    );
+}

@@ -66,8 +66,8 @@ pub mod sendmail;
         doubling after each further one up to 4h; entries not yet due are skipped. An entry queued longer \
         than --max-age (default 5d), or refused with a 5xx, is given up: an RFC 3464 non-delivery notice \
         (multipart/report: an explanation, message/delivery-status per recipient, the original header) is \
-        sent from the null sender to the envelope sender through the same server, and only then is the \
-        entry removed. No notice goes to a null sender or for a message that is itself a delivery report. \
+        sent from the null sender to the envelope sender through the same server (with --mx: to the \
+        sender's domain's exchangers), and only then is the entry removed. No notice goes to a null sender or for a message that is itself a delivery report. \
         When the notice cannot be sent it is delivered into the account's dead_letter mailbox (a Maildir \
         when the path ends in / or is a directory, else an mbox file); with neither, the entry stays \
         queued and the flush reports it. A crash between the server's 250 and the entry's removal never \
@@ -75,7 +75,8 @@ pub mod sendmail;
         The trade-off is at-most-once: an entry found \"sending\" (the server may or may not have it) is \
         not sent again; its sender gets a notice saying delivery is uncertain (status 4.4.0) -- a lost \
         message can be reported and resent by a person, a duplicate cannot be recalled. --queue-list DIR \
-        [--json] shows each entry (ID, age, attempts, next attempt, last reply); --queue-drop ID --queue \
+        [--json] shows each entry (ID, age, attempts, next attempt, last reply: with --mx, what each domain \
+        came to, its DNS, exchanger and TLS); --queue-drop ID --queue \
         DIR removes one. FERRY_TEST_NOW=SECONDS (since the epoch) replaces the clock of the queue \
         schedule, for tests.\n\n\
         Exit of a run that only queued: smtp-send exits 7 (the message is not delivered yet; scripts can \
@@ -274,6 +275,7 @@ const EXAMPLES: &str = "Examples:
   printf 'Subject: hi\\n\\nhello\\n' | smtp-send --account work --message - --to bob@example.org
   smtp-send smtp://mail.example.com --auth xoauth2 -u ann --password-command get-token --message m.eml -t
   smtp-send --queue ~/.mailq ... ; smtp-send --flush-queue ~/.mailq smtp://mail.example.com --starttls
+  smtp-send --mx --queue ~/.mailq ... ; smtp-send --flush-queue ~/.mailq --mx   # direct, from cron
   ln -s $(command -v smtp-send) /usr/sbin/sendmail   # cron: sendmail -t -i, default account";
 
 /// The envelope from `--from` and `--to/--cc/--bcc` (each one mailbox, each recipient once).
@@ -554,10 +556,7 @@ impl TryFrom<Args> for Options {
             .as_ref()
             .and_then(|acc| acc.dead_letter.clone());
         Ok(Options {
-            mx: a
-                .smtp
-                .mx
-                .options(&server, a.smtp.all_or_nothing, a.flush_queue.is_some())?,
+            mx: a.smtp.mx.options(&server, a.smtp.all_or_nothing)?,
             action,
             queue,
             all_or_nothing: a.smtp.all_or_nothing,

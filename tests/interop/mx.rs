@@ -184,7 +184,6 @@ fn every_domain_kind_each_copy_once_at_the_right_exchanger_and_the_deferred_queu
         ]
     );
     let q = dir.path().join("q");
-    // One entry: its message (.msg) beside its attempt record (.state).
     let entries: Vec<String> = names_in(&q)
         .into_iter()
         .filter(|n| n.ends_with(".msg"))
@@ -255,4 +254,101 @@ fn tls_verify_checks_the_exchanger_name() {
             "{a}"
         );
     }
+}
+
+/// Issue 16 × 15: recipients deferred because DNS did not answer (a resolver that is down) are queued by
+/// `--mx --queue`; once DNS answers, `--flush-queue --mx` delivers the one whose domain resolves to its
+/// real exchanger (exactly one copy) and keeps the SERVFAIL domain's recipient alone in the entry.
+#[test]
+#[cfg_attr(
+    not(all(ferry_interop_dns, ferry_interop_mx)),
+    ignore = "dnsmasq and the exchangers' Postfix are not running: tests/interop/start.sh dns mx starts them"
+)]
+fn deferred_by_dns_then_flushed_directly_once_it_answers() {
+    let Some(c) = cfg() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let token = unique("mxflush");
+    message(dir.path(), &token);
+    const T0: &str = "1767225600";
+    // No resolver on port 9: every lookup fails, transiently.
+    let r = run_in(
+        dir.path(),
+        "smtp-send",
+        &[
+            "--mx",
+            "--dns-server",
+            "127.0.0.1:9",
+            "--mx-port",
+            &c["FERRY_MX_PORT"],
+            "--helo",
+            "ferry-test.invalid",
+            "--connect-timeout",
+            "2",
+            "--message",
+            "m.eml",
+            "--to",
+            "f@mx.test",
+            "--to",
+            "s@servfail.test",
+            "--queue",
+            "q",
+        ],
+        &[("FERRY_TEST_NOW", T0)],
+    );
+    assert_code(&r, 7);
+    let q = dir.path().join("q");
+    let to = |q: &std::path::Path| -> Vec<String> {
+        let msgs: Vec<String> = names_in(q)
+            .into_iter()
+            .filter(|n| n.ends_with(".msg"))
+            .collect();
+        assert_eq!(msgs.len(), 1, "{msgs:?}");
+        std::fs::read_to_string(q.join(&msgs[0]))
+            .unwrap()
+            .lines()
+            .filter(|l| l.starts_with("to "))
+            .map(String::from)
+            .collect()
+    };
+    assert_eq!(to(&q), ["to f@mx.test", "to s@servfail.test"]);
+    let r = run_in(
+        dir.path(),
+        "smtp-send",
+        &[
+            "--flush-queue",
+            "q",
+            "--mx",
+            "--dns-server",
+            &c["FERRY_DNS_SERVER"],
+            "--mx-port",
+            &c["FERRY_MX_PORT"],
+            "--helo",
+            "ferry-test.invalid",
+            "--connect-timeout",
+            "2",
+            "--json",
+        ],
+        &[("FERRY_TEST_NOW", "1767227400")],
+    );
+    assert_code(&r, 7);
+    assert_eq!(copies(&c, &token, 1), ["f@mx.test -> mx1"]);
+    assert_eq!(
+        to(&q),
+        ["to s@servfail.test"],
+        "only the deferred one stays"
+    );
+    let r = run_in(
+        dir.path(),
+        "smtp-send",
+        &["--queue-list", "q", "--json"],
+        &[("FERRY_TEST_NOW", "1767227400")],
+    );
+    assert_code(&r, 0);
+    let j: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let last = j[0]["history"][1]["reply"].as_str().unwrap();
+    assert!(
+        last.starts_with("servfail.test: DNS MX lookup of servfail.test")
+            && last.contains("; mx.test: 1 recipient(s) via mx1.mx.test [127.0.0.2] (TLS, certificate not verified): 250 "),
+        "{last}"
+    );
 }

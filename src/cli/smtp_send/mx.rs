@@ -10,7 +10,9 @@ use crate::ops::smtp::options::Server;
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct MxArgs {
     /// Deliver directly to each recipient domain's mail exchangers (DNS MX records, port 25; the domain
-    /// itself when it has none), instead of a server URL. Also `mx = true` in the account.
+    /// itself when it has none), instead of a server URL. Also `mx = true` in the account. With
+    /// --flush-queue, each due entry is delivered the same way: recipients that take it leave the entry,
+    /// deferred ones stay in it.
     #[arg(long, help_heading = "Direct delivery")]
     pub mx: bool,
     /// TLS with --mx: opportunistic (STARTTLS when offered, any certificate; a failed upgrade is retried
@@ -35,13 +37,9 @@ impl MxArgs {
         self.mx || account.is_some_and(|a| a.mx == Some(true))
     }
 
-    /// The options of a direct-delivery run (`None` for delivery to `server`); `flush` for `--flush-queue`.
-    pub fn options(
-        &self,
-        server: &Server,
-        all_or_nothing: bool,
-        flush: bool,
-    ) -> Result<Option<MxOptions>> {
+    /// The options of a direct-delivery run (`None` for delivery to `server`): sending a message, or
+    /// flushing the queue (`--flush-queue DIR --mx` delivers each entry directly too).
+    pub fn options(&self, server: &Server, all_or_nothing: bool) -> Result<Option<MxOptions>> {
         let account = server.net.credentials.account.as_ref();
         if !self.wanted(account) {
             if self.tls.is_some() || self.dns_server.is_some() || self.mx_port.is_some() {
@@ -54,11 +52,6 @@ impl MxArgs {
         if all_or_nothing {
             return Err(Error::usage(
                 "--all-or-nothing cannot be kept across the domains of --mx",
-            ));
-        }
-        if flush {
-            return Err(Error::usage(
-                "--flush-queue does not deliver with --mx yet: flush through a server URL",
             ));
         }
         if server.net.starttls {
@@ -133,6 +126,11 @@ mod tests {
                 .is_none()
         );
         assert!(options(&["--mx", "--starttls", "--from", "a@x", "--to", "b@y"]).is_err());
-        assert!(options(&["--mx", "--flush-queue", "q"]).is_err());
+        let o = options(&["--mx", "--flush-queue", "q", "--tls", "none"]).unwrap();
+        assert!(matches!(
+            o.action,
+            crate::ops::smtp::options::Action::Flush(_)
+        ));
+        assert_eq!(o.mx.unwrap().tls, TlsPolicy::None);
     }
 }

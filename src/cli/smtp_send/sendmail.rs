@@ -175,7 +175,7 @@ pub fn options(args: &[OsString]) -> Result<(Options, OutputMode)> {
                 .flags
                 .smtp
                 .mx
-                .options(&server, s.flags.smtp.all_or_nothing, false)?,
+                .options(&server, s.flags.smtp.all_or_nothing)?,
             server,
             lifecycle: Default::default(),
         },

@@ -197,9 +197,19 @@ pub struct Report {
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     match &opts.action {
         Action::Flush(dir) => {
-            let conn = connector(&opts.server)?;
             let wait = opts.server.net.timeout.min(crate::state::LOCK_WAIT);
-            queue::flush(&conn, &opener(&opts.server), dir, wait, &opts.lifecycle, ui)
+            match &opts.mx {
+                Some(mx) => {
+                    let mut d = super::mx::Direct::new(opts, mx, ui)?;
+                    queue::flush(&mut d, dir, wait, &opts.lifecycle, ui)
+                }
+                None => {
+                    let conn = connector(&opts.server)?;
+                    let open = opener(&opts.server);
+                    let mut d = queue::Relay::new(&conn, &open);
+                    queue::flush(&mut d, dir, wait, &opts.lifecycle, ui)
+                }
+            }
         }
         Action::Send(m) => match &opts.mx {
             Some(mx) => super::mx::send(opts, m, mx, ui),

@@ -8,7 +8,7 @@
 //!   a 5xx greeting or end-of-DATA for every recipient still open).
 //! - Recipients still open when the exchangers run out are deferred with the last transient error.
 //!
-//! The transaction itself is the submission path's (`send::transact`); the session opening is
+//! The transaction itself is the submission path's (`send::transact_with`); the session opening is
 //! [`tls_policy::open`].
 
 use std::net::SocketAddr;
@@ -22,7 +22,7 @@ use crate::pingpong::SessionConfig;
 use crate::smtp::RcptResult;
 
 use super::super::job::Job;
-use super::super::send::{refusal, session_usable, transact};
+use super::super::send::{refusal, session_usable, transact_with};
 use super::order;
 use super::tls_policy::{self, Clients, TlsUse};
 
@@ -42,6 +42,8 @@ pub struct Context<'a> {
     pub rng: &'a mut fastrand::Rng,
     /// Warnings.
     pub ui: &'a Ui,
+    /// Runs before each DATA (a flush journals "sending" there); its error ends that transaction.
+    pub before_data: &'a mut dyn FnMut() -> crate::error::Result<()>,
 }
 
 /// One try at one exchanger address, for `--json`.
@@ -166,7 +168,7 @@ pub fn domain(cx: &mut Context<'_>, job: &mut Job, domain: &str, rcpts: Vec<Stri
                 };
             attempt.tls = Some(tls.clone());
             job.rcpts = pending.clone();
-            match transact(&mut s, job, false) {
+            match transact_with(&mut s, job, false, cx.before_data) {
                 Ok(t) => {
                     s.quit();
                     attempt.result = match (&t.sent, t.results.iter().find(|r| !r.accepted())) {

@@ -4,6 +4,8 @@
 //! - [`order`]: which exchangers, in which order (preference, shuffled ties, implicit MX, null MX).
 //! - [`tls_policy`]: `--tls opportunistic|verify|none` and what each connection used.
 //! - [`deliver`]: one domain's delivery: exchangers and addresses in turn, 4xx moves on, 5xx is final.
+//! - [`direct`]: one message to all its domains, and what a run shares.
+//! - [`flush`](mod@flush): `--flush-queue --mx`, the queue's flush delivering directly.
 //!
 //! This module groups the recipients by domain (A-labels), runs the domains one after another, queues
 //! the deferred recipients — only them, in one entry, so a retry never sends again to a domain that took
@@ -11,6 +13,8 @@
 //! the submission path's (`send::transact`).
 
 pub mod deliver;
+pub mod direct;
+pub mod flush;
 pub mod order;
 pub mod tls_policy;
 
@@ -18,21 +22,24 @@ use std::net::SocketAddr;
 
 use serde::Serialize;
 
-use crate::dns::{self, Resolver};
+use crate::dns;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
 use crate::ops::common::{ItemResult, Tally, Ui};
-use crate::pingpong::{SessionConfig, Transcript};
 
 use super::job;
 use super::options::{Message, Options};
 use super::queue;
 use super::send::RcptJson;
 
+pub use direct::{Delivered, Direct};
 pub use tls_policy::{TlsPolicy, TlsUse};
 
 /// The SMTP port of mail exchangers (RFC 5321 §4.5.4.2... and every MTA since).
 pub const MX_PORT: u16 = 25;
+
+/// What the transaction log and a flush name as the server of direct delivery.
+pub const SERVER: &str = "mx";
 
 /// `--mx` and its settings.
 #[derive(Debug, Clone)]
@@ -115,7 +122,7 @@ pub struct Report {
 }
 
 /// The recipients grouped by domain (A-labels, lower case), domains in the order first named.
-fn group(rcpts: &[String]) -> Vec<(std::result::Result<String, Error>, Vec<String>)> {
+pub(crate) fn group(rcpts: &[String]) -> Vec<(std::result::Result<String, Error>, Vec<String>)> {
     let mut groups: Vec<(std::result::Result<String, Error>, Vec<String>)> = Vec::new();
     for r in rcpts {
         let domain = match r.rsplit_once('@') {
@@ -141,105 +148,16 @@ fn group(rcpts: &[String]) -> Vec<(std::result::Result<String, Error>, Vec<Strin
     groups
 }
 
-fn describe(tls: &TlsUse) -> &'static str {
-    match (tls.used, tls.verified) {
-        (true, Some(true)) => "TLS, certificate verified",
-        (true, _) => "TLS, certificate not verified",
-        (false, _) => "no TLS",
-    }
-}
-
 /// Sends message `m` straight to its recipients' exchangers.
 pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outcome> {
     let mut job = job::prepare(m, opts.sendmail, &opts.local, &opts.dsn)?;
     let all = job.rcpts.clone();
-    let net = &opts.server.net;
-    let session = SessionConfig {
-        tls: None,
-        starttls: false,
-        connect_timeout: net.connect_timeout,
-        timeout: net.timeout,
-        transcript: Transcript::new(net.verbose),
-        // -4/-6 and --bind apply; exchangers are reached directly (a proxy is for a relay, not port 25).
-        route: crate::transport::Route {
-            family: net.family,
-            bind: net.bind,
-            proxy: None,
-        },
-    };
-    let helo = opts
-        .server
-        .helo
-        .clone()
-        .or_else(crate::host::fqdn)
-        .unwrap_or_default();
-    let clients = tls_policy::Clients::new(mx.tls, &net.tls)?;
-    let mut rng = mx
-        .seed
-        .map_or_else(fastrand::Rng::new, fastrand::Rng::with_seed);
-    let resolver = Resolver::new(mx.dns_server, net.connect_timeout);
-    let mut domains = Vec::new();
-    let mut fates: Vec<deliver::Fate> = Vec::new();
-    for (domain, rcpts) in group(&all) {
-        let failed = match (&resolver, domain) {
-            (Err(e), _) => Err(Error::new(e.kind(), e.to_string())),
-            (_, Err(e)) => Err(e),
-            (Ok(resolver), Ok(domain)) => Ok((resolver, domain)),
-        };
-        let d = match failed {
-            Err(e) => {
-                for a in rcpts {
-                    fates.push(deliver::Fate {
-                        address: a,
-                        reply: None,
-                        error: Some(Error::new(e.kind(), e.to_string())),
-                    });
-                }
-                continue;
-            }
-            Ok((resolver, domain)) => {
-                let mut cx = deliver::Context {
-                    resolver,
-                    clients: &clients,
-                    session: &session,
-                    helo: &helo,
-                    port: mx.port,
-                    rng: &mut rng,
-                    ui,
-                };
-                deliver::domain(&mut cx, &mut job, &domain, rcpts)
-            }
-        };
-        let ok = d.rcpts.iter().filter(|f| f.error.is_none()).count();
-        if let Some((host, ip, tls)) = &d.delivered_by
-            && !opts.sendmail
-        {
-            ui.note(&format!(
-                "{}: {ok} recipient(s) via {host} [{ip}] ({}): {}",
-                d.domain,
-                describe(tls),
-                d.reply.as_deref().unwrap_or("")
-            ));
-        }
-        domains.push(DomainJson {
-            status: match ok {
-                0 => "failed",
-                n if n == d.rcpts.len() => "ok",
-                _ => "partial",
-            },
-            recipients: d.rcpts.iter().map(|f| f.address.clone()).collect(),
-            exchanger: d.delivered_by.as_ref().map(|x| x.0.clone()),
-            address: d.delivered_by.as_ref().map(|x| x.1.clone()),
-            tls: d.delivered_by.as_ref().map(|x| x.2.clone()),
-            domain: d.domain,
-            exchangers: d.exchangers,
-            reply: d.reply,
-            attempts: d.attempts,
-        });
-        fates.extend(d.rcpts);
-    }
-    // Back to the order the recipients were given in.
-    fates.sort_by_key(|f| all.iter().position(|a| *a == f.address));
+    let Delivered {
+        domains,
+        fates,
+        summary,
+    } = Direct::new(opts, mx, ui)?.deliver(&mut job, &mut || Ok(()));
+    job.rcpts = all;
     let deferred: Vec<String> = fates
         .iter()
         .filter(|f| f.error.as_ref().is_some_and(|e| e.kind().is_transient()))
@@ -249,7 +167,7 @@ pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outc
     if let Some(dir) = &opts.queue
         && !deferred.is_empty()
     {
-        let path = queue::enqueue(dir, &mut job, &deferred)?;
+        let path = queue::enqueue_after(dir, &mut job, &deferred, &summary)?;
         ui.warn(&format!(
             "queued for {} deferred recipient(s) as {}",
             deferred.len(),
@@ -289,6 +207,23 @@ pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outc
         (0, _) => "failed",
         _ => "partial",
     };
+    // The transaction log: one line per message, as the submission path writes it; the server field
+    // says `mx`, the reply what each domain came to.
+    let result = recipients
+        .iter()
+        .find(|r| r.result.is_failure())
+        .map_or_else(ItemResult::ok, |r| r.result.clone());
+    let queue_id = queued
+        .as_deref()
+        .map(|q| queue::entry::id_of(std::path::Path::new(q)));
+    ui.log(&crate::ops::common::LogRecord {
+        server: SERVER,
+        item: &super::send::envelope_text(&job),
+        size: Some(job.size()),
+        result: &result,
+        reply: Some(&summary),
+        queue_id: queue_id.as_deref(),
+    });
     if ui.json() {
         ui.print_json(&Report {
             delivery: "mx",
@@ -300,7 +235,15 @@ pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outc
             queued,
         })?;
     }
-    tally.outcome(ui, "recipients", None)
+    let outcome = tally.outcome(ui, "recipients", None);
+    if opts.sendmail && status == "queued" {
+        // sendmail's contract, as for a smarthost (`send::send`): a safely queued message is accepted.
+        if let Err(e) = &outcome {
+            ui.warn(&e.to_string());
+        }
+        return Ok(Outcome::Success);
+    }
+    outcome
 }
 
 #[cfg(test)]

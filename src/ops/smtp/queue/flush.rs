@@ -13,16 +13,11 @@ use std::time::Duration;
 
 use serde::Serialize;
 
-use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ops::Outcome;
-use crate::ops::common::{Connector, ItemResult, Tally, Ui};
-use crate::pingpong::SessionConfig;
-use crate::smtp::{RcptResult, Session};
-use crate::url::Target;
+use crate::ops::common::{ItemResult, Tally, Ui};
 
 use super::super::job::Job;
-use super::super::send::{Transaction, refusal, session_usable, transact, transact_with};
 use super::Lifecycle;
 use super::entry;
 use super::journal::{self, Phase, State};
@@ -31,6 +26,62 @@ use super::schedule;
 
 /// The most header bytes of the original message a notice quotes.
 const HEADERS_MAX: usize = 64 * 1024;
+
+/// How a flush delivers: through the run's server ([`super::relay::Relay`]) or straight to each
+/// recipient domain's exchangers (`ops::smtp::mx::flush`). The schedule, the journal, the notices and
+/// the report are the flush's own, the same for both.
+pub trait Delivery {
+    /// What the log and messages name as the server (`smtp://host`, or `mx`).
+    fn server(&self) -> String;
+    /// Whether an attempt can be made at all (the server reachable); the error defers the entry.
+    fn ready(&mut self) -> Result<()>;
+    /// One try of `job` to its recipients; `before_data` runs (and must succeed) before any DATA.
+    /// An error decides the whole entry: permanent gives it up, transient keeps it, another after
+    /// `before_data` ran makes its delivery uncertain.
+    fn attempt(
+        &mut self,
+        job: &mut Job,
+        before_data: &mut dyn FnMut() -> Result<()>,
+    ) -> Result<Tried>;
+    /// Sends a notice (`job`: from the null sender to one recipient); returns the reply that took it.
+    fn notice(&mut self, job: &mut Job) -> Result<String>;
+    /// Ends the run (QUIT on an open session).
+    fn finish(&mut self);
+}
+
+/// How one recipient of a try ended.
+#[derive(Debug)]
+pub struct Fate {
+    /// The address.
+    pub address: String,
+    /// The server's reply to it (`550 5.1.1 no such user`), when it got that far.
+    pub reply: Option<String>,
+    /// `None`: the message went to it. Else why not (transient: deferred, kept in the queue).
+    pub error: Option<Error>,
+}
+
+impl Fate {
+    /// The reply, else what went wrong (for the notice and the state file).
+    fn why(&self) -> String {
+        match (&self.reply, &self.error) {
+            (Some(r), _) => r.clone(),
+            (None, Some(e)) => e.to_string(),
+            (None, None) => String::new(),
+        }
+    }
+}
+
+/// One try of an entry.
+#[derive(Debug)]
+pub struct Tried {
+    /// Per recipient.
+    pub rcpts: Vec<Fate>,
+    /// The reply to the message when it went (to some recipients).
+    pub sent: Option<String>,
+    /// What the attempt is recorded with, when more than one reply says it (direct delivery: per
+    /// domain, DNS and TLS); else the reply to the message or the first refusal.
+    pub summary: Option<String>,
+}
 
 /// One queue entry in the `--json` document of a flush.
 #[derive(Debug, Serialize)]
@@ -60,8 +111,6 @@ pub struct FlushReport {
     pub queued: Vec<String>,
 }
 
-type Open<'a> = &'a dyn Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>;
-
 /// What handling one entry came to.
 struct Handled {
     result: ItemResult,
@@ -79,23 +128,18 @@ impl Handled {
     }
 }
 
-/// One flush: the session (opened when first needed) and the schedule.
+/// One flush: the delivery and the schedule.
 struct Flusher<'a> {
-    conn: &'a Connector,
-    open: Open<'a>,
+    delivery: &'a mut dyn Delivery,
     life: &'a Lifecycle,
     ui: &'a Ui,
     now: u64,
-    session: Option<Session>,
-    /// Why the server could not be reached (then no further connection is tried in this run).
-    unreachable: Option<(ErrorKind, String)>,
 }
 
 /// `--flush-queue DIR` (see the module doc). One flush per queue at a time (`DIR/.lock`): a second waits
 /// up to `lock_wait`, then fails with exit 7. The exit code follows the common rule over the entries.
 pub fn flush(
-    conn: &Connector,
-    open: &impl Fn(&Target, &SessionConfig, Option<&Credentials>) -> Result<Session>,
+    delivery: &mut dyn Delivery,
     dir: &Path,
     lock_wait: Duration,
     life: &Lifecycle,
@@ -103,14 +147,12 @@ pub fn flush(
 ) -> Result<Outcome> {
     // One flush per queue: two would send the same entries twice.
     let _lock = crate::state::RunLock::dir(dir, lock_wait)?;
+    let server = delivery.server();
     let mut f = Flusher {
-        conn,
-        open,
+        delivery,
         life,
         ui,
         now: schedule::now(),
-        session: None,
-        unreachable: None,
     };
     let mut messages = Vec::new();
     let mut sent = Vec::new();
@@ -121,13 +163,14 @@ pub fn flush(
             |_| (String::new(), None),
             |j| (super::super::send::envelope_text(&j), Some(j.size())),
         );
-        let h = f.one(&path, &id).unwrap_or_else(|e| {
+        let (h, attempts) = f.one(&path, &id).unwrap_or_else(|e| {
             let e = e.within(&id);
-            Handled {
+            let h = Handled {
                 result: ItemResult::failed(&e),
                 sent: false,
                 reply: None,
-            }
+            };
+            (h, 0)
         });
         if let Some(e) = &h.result.error
             && h.result.is_failure()
@@ -141,14 +184,13 @@ pub fn flush(
             sent.push(name.clone());
         }
         ui.log(&crate::ops::common::LogRecord {
-            server: &conn.target.display(),
+            server: &server,
             item: &envelope,
             size,
             result: &h.result,
             reply: h.reply.as_deref(),
             queue_id: Some(&id),
         });
-        let attempts = State::load(&path).map_or(0, |s| s.count);
         messages.push(EntryJson {
             entry: name,
             id,
@@ -157,9 +199,7 @@ pub fn flush(
             reply: h.reply,
         });
     }
-    if let Some(s) = f.session.take() {
-        s.quit();
-    }
+    f.delivery.finish();
     let tally = Tally::of(messages.iter().map(|m| &m.result));
     if ui.json() {
         let queued = entry::entries(dir)?
@@ -176,40 +216,14 @@ pub fn flush(
 }
 
 impl Flusher<'_> {
-    /// The open session, opening it on first use; `None` once the server proved unreachable.
-    fn session(&mut self) -> Option<&mut Session> {
-        if self.session.is_none() && self.unreachable.is_none() {
-            match self.conn.open_once(self.open) {
-                Ok(s) => self.session = Some(s),
-                Err(e) => {
-                    let e = e.within("flushing the queue");
-                    self.unreachable = Some((e.kind(), e.to_string()));
-                }
-            }
-        }
-        self.session.as_mut()
-    }
-
-    /// Ends the session after `e`: QUIT when it is still in step, else just closed.
-    fn drop_session(&mut self, e: &Error) {
-        if let Some(s) = self.session.take() {
-            if session_usable(e) {
-                s.quit();
-            } else {
-                s.close();
-            }
-        }
-    }
-
-    fn unreachable_error(&self) -> Error {
-        match &self.unreachable {
-            Some((kind, msg)) => Error::new(*kind, msg.clone()),
-            None => Error::new(ErrorKind::Internal, "no session"),
-        }
-    }
-
-    fn one(&mut self, path: &Path, id: &str) -> Result<Handled> {
+    /// Handles one entry; also returns its attempts so far (the entry may be gone or renamed after).
+    fn one(&mut self, path: &Path, id: &str) -> Result<(Handled, u32)> {
         let mut st = State::load(path)?;
+        let h = self.handle(path, id, &mut st)?;
+        Ok((h, st.count))
+    }
+
+    fn handle(&mut self, path: &Path, id: &str, st: &mut State) -> Result<Handled> {
         let mut job = entry::load(path)?;
         let everyone = |reply: &str, st: &State| -> Vec<Failed> {
             job_rcpts(&job)
@@ -235,64 +249,54 @@ impl Flusher<'_> {
             Phase::Sending => {
                 let failed = everyone(
                     "the send was interrupted after it began; not sent again",
-                    &st,
+                    st,
                 );
-                return self.give_up(path, &mut job, &mut st, id, Reason::Uncertain, failed);
+                return self.give_up(path, &mut job, st, id, Reason::Uncertain, failed);
             }
             Phase::Queued => {}
         }
         let sched = self.life.schedule;
-        if sched.expired(&st, self.now) {
+        if sched.expired(st, self.now) {
             let reply = st
                 .last()
                 .map_or_else(|| "never tried".to_string(), |a| a.reply.clone());
-            let failed = everyone(&reply, &st);
-            return self.give_up(path, &mut job, &mut st, id, Reason::Expired, failed);
+            let failed = everyone(&reply, st);
+            return self.give_up(path, &mut job, st, id, Reason::Expired, failed);
         }
-        if !sched.due(&st, self.now) {
+        if !sched.due(st, self.now) {
             return Ok(Handled {
                 result: ItemResult::skipped(format!(
                     "{id}: next attempt at {}",
-                    crate::time::rfc3339(sched.next_attempt(&st))
+                    crate::time::rfc3339(sched.next_attempt(st))
                 )),
                 sent: false,
                 reply: st.last().map(|a| a.reply.clone()),
             });
         }
-        self.attempt(path, &mut job, &mut st, id)
+        self.attempt(path, &mut job, st, id)
     }
 
     fn attempt(&mut self, path: &Path, job: &mut Job, st: &mut State, id: &str) -> Result<Handled> {
         let now = self.now;
-        if self.session().is_none() {
-            let e = self.unreachable_error();
+        if let Err(e) = self.delivery.ready() {
             st.record(now, e.kind().exit_code(), &e.to_string());
             st.save(path)?;
             return Ok(self.deferred(st, id, e.kind(), &e.to_string(), None));
         }
+        let rcpts = job.rcpts.clone();
         let result = {
-            let Some(s) = self.session.as_mut() else {
-                return Err(self.unreachable_error());
-            };
             let mut mark = || {
                 st.phase = Phase::Sending;
                 st.save(path)
             };
-            transact_with(s, job, false, &mut mark)
+            self.delivery.attempt(job, &mut mark)
         };
+        // A delivery may narrow the envelope as it goes (per domain); the entry keeps its own.
+        job.rcpts = rcpts;
         match result {
             Ok(t) => self.settle(path, job, st, id, t),
             Err(e) => {
                 let sending = st.phase == Phase::Sending;
-                if session_usable(&e) {
-                    // A refusal leaves the session in step; RSET makes it ready for the next entry.
-                    let rset = self.session.as_mut().and_then(|s| s.rset().err());
-                    if let Some(re) = rset {
-                        self.drop_session(&re);
-                    }
-                } else {
-                    self.drop_session(&e);
-                }
                 let msg = e.to_string();
                 if e.kind() == ErrorKind::Permanent {
                     st.record(now, e.kind().exit_code(), &msg);
@@ -341,7 +345,7 @@ impl Flusher<'_> {
         job: &mut Job,
         st: &mut State,
         id: &str,
-        t: Transaction,
+        t: Tried,
     ) -> Result<Handled> {
         let now = self.now;
         if t.sent.is_some() {
@@ -350,24 +354,24 @@ impl Flusher<'_> {
             // "uncertain" rather than resent.
             let _ = st.save(path);
         }
-        let deferred: Vec<&RcptResult> = t
-            .results
-            .iter()
-            .filter(|r| (400..500).contains(&r.code))
-            .collect();
-        let refused: Vec<&RcptResult> = t
-            .results
-            .iter()
-            .filter(|r| !r.accepted() && !(400..500).contains(&r.code))
-            .collect();
-        for r in deferred.iter().chain(&refused) {
-            self.ui.warn(&format!("{id}: {}", refusal(r)));
+        let failing = |transient: bool| -> Vec<&Fate> {
+            t.rcpts
+                .iter()
+                .filter(|f| {
+                    f.error
+                        .as_ref()
+                        .is_some_and(|e| e.kind().is_transient() == transient)
+                })
+                .collect()
+        };
+        let deferred = failing(true);
+        let refused = failing(false);
+        for f in deferred.iter().chain(&refused) {
+            if let Some(e) = &f.error {
+                self.ui.warn(&format!("{id}: {e}"));
+            }
         }
-        let first_refusal = deferred
-            .iter()
-            .chain(&refused)
-            .next()
-            .map(|r| format!("{} {}", r.code, r.text));
+        let first_refusal = deferred.iter().chain(&refused).next().map(|f| f.why());
         let reply = t.sent.clone().or(first_refusal.clone());
         let exit = if !refused.is_empty() {
             ErrorKind::Permanent.exit_code()
@@ -376,15 +380,16 @@ impl Flusher<'_> {
         } else {
             0
         };
-        st.record(now, exit, reply.as_deref().unwrap_or(""));
-        let mut remaining: Vec<String> = deferred.iter().map(|r| r.address.clone()).collect();
+        let recorded = t.summary.clone().or(reply.clone());
+        st.record(now, exit, recorded.as_deref().unwrap_or(""));
+        let mut remaining: Vec<String> = deferred.iter().map(|f| f.address.clone()).collect();
         let mut notice_line = None;
         if !refused.is_empty() {
             let failed = refused
                 .iter()
-                .map(|r| Failed {
-                    rcpt: r.address.clone(),
-                    reply: format!("{} {}", r.code, r.text),
+                .map(|f| Failed {
+                    rcpt: f.address.clone(),
+                    reply: f.why(),
                     last_attempt: Some(now),
                 })
                 .collect();
@@ -392,7 +397,7 @@ impl Flusher<'_> {
                 Ok(how) => notice_line = Some(how),
                 Err(e) => {
                     self.ui.warn(&format!("{id}: {e}"));
-                    remaining.extend(refused.iter().map(|r| r.address.clone()));
+                    remaining.extend(refused.iter().map(|f| f.address.clone()));
                 }
             }
         }
@@ -521,7 +526,7 @@ impl Flusher<'_> {
         }
     }
 
-    /// Sends a notice from the null sender to `to` over the session; returns the server's reply.
+    /// Sends a notice from the null sender to `to` through the delivery; returns the reply.
     fn send_notice(&mut self, to: &str, bytes: &[u8]) -> Result<String> {
         let file = tempfile::tempfile().map_err(|e| Error::local("a temporary file", e))?;
         let mut job = Job {
@@ -536,26 +541,7 @@ impl Flusher<'_> {
             // A notice asks for no notices of its own (RFC 3464 §2: no loops).
             dsn: Default::default(),
         };
-        if self.session().is_none() {
-            return Err(self.unreachable_error());
-        }
-        let result = match self.session.as_mut() {
-            Some(s) => transact(s, &mut job, true),
-            None => return Err(self.unreachable_error()),
-        };
-        match result {
-            Ok(Transaction {
-                sent: Some(reply), ..
-            }) => Ok(reply),
-            Ok(t) => Err(t.results.first().map_or_else(
-                || Error::new(ErrorKind::Permanent, "the notice was refused"),
-                refusal,
-            )),
-            Err(e) => {
-                self.drop_session(&e);
-                Err(e)
-            }
-        }
+        self.delivery.notice(&mut job)
     }
 }
 

@@ -6,7 +6,8 @@
 //! - [`journal`]: the state file `ID.state` (attempts and the send journal, rewritten atomically).
 //! - [`schedule`]: backoff (`--retry-after`, doubling, 4 h cap) and expiry (`--max-age`); the test clock.
 //! - [`notice`]: the RFC 3464 non-delivery notice and its local fallback (`dead_letter`).
-//! - [`flush`](mod@flush): `--flush-queue`.
+//! - [`flush`](mod@flush): `--flush-queue`, over a [`Delivery`]: [`relay`] (the run's server) or direct
+//!   delivery (`ops::smtp::mx::flush`).
 //! - [`admin`](mod@admin): `--queue-list`, `--queue-drop`.
 //!
 //! Queueing needs no lock (each entry is written under a fresh name); a flush holds `DIR/.lock` for its
@@ -17,6 +18,7 @@ pub mod entry;
 pub mod flush;
 pub mod journal;
 pub mod notice;
+pub mod relay;
 pub mod schedule;
 
 use std::path::{Path, PathBuf};
@@ -26,7 +28,8 @@ use crate::error::Result;
 use super::job::Job;
 
 pub use admin::{Admin, admin};
-pub use flush::flush;
+pub use flush::{Delivery, flush};
+pub use relay::Relay;
 pub use schedule::Schedule;
 
 /// How a flush treats entries: its schedule, and where notices go when they cannot be sent.
