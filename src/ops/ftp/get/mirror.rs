@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::RemotePath;
 use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
-use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node};
@@ -345,7 +345,7 @@ impl Mirror<'_> {
                 .map(|n| self.remote.join(&n.rel).into_string())
                 .collect();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            let replies = w.session()?.size_many(&refs)?;
+            let replies = pool::spread(w, &refs, |s, p| s.size_many(p))?;
             for (n, r) in need_size.iter().zip(replies) {
                 self.sizes.insert(n.rel.clone(), r);
             }
@@ -373,7 +373,7 @@ impl Mirror<'_> {
                 .map(|n| self.remote.join(&n.rel).into_string())
                 .collect();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            let replies = w.session()?.mdtm_many(&refs)?;
+            let replies = pool::spread(w, &refs, |s, p| s.mdtm_many(p))?;
             for (n, r) in need_time.iter().zip(replies) {
                 self.mtimes.insert(n.rel.clone(), r);
             }

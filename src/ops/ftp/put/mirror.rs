@@ -332,6 +332,6 @@ fn remote_times(
         .map(|n| remote.join(&n.rel).into_string())
         .collect();
     let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let replies = w.session()?.mdtm_many(&refs)?;
+    let replies = crate::ops::ftp::pool::spread(w, &refs, |s, p| s.mdtm_many(p))?;
     Ok(need.iter().map(|n| n.rel.clone()).zip(replies).collect())
 }
