@@ -12,8 +12,8 @@
 //! the planning's listings and MDTM/SIZE questions out among them, and [`run`] then transfers on the
 //! sessions already open.
 
-use std::sync::{Condvar, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Condvar, Mutex};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::Session;
@@ -170,7 +170,9 @@ where
 {
     // Small batches are not worth another session's round trip.
     const MIN_CHUNK: usize = 16;
-    let sessions = (w.spare.len() + 1).min(items.len().div_ceil(MIN_CHUNK)).max(1);
+    let sessions = (w.spare.len() + 1)
+        .min(items.len().div_ceil(MIN_CHUNK))
+        .max(1);
     if sessions == 1 {
         return ask(w.session()?, items);
     }

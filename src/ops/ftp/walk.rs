@@ -126,15 +126,19 @@ pub fn walk_remote(
             .collect();
         Ok((l, more))
     })?;
-    let mut by_rel: HashMap<String, Listed> =
-        listed.into_iter().map(|(d, l)| (d.1, l)).collect();
+    let mut by_rel: HashMap<String, Listed> = listed.into_iter().map(|(d, l)| (d.1, l)).collect();
     let mut out = Walked::default();
     // Depth-first, in name order, as one session would have listed it.
     let mut stack = vec![top];
     while let Some(l) = stack.pop() {
         out.nodes.extend(l.nodes);
         out.problems.extend(l.problems);
-        stack.extend(l.subdirs.iter().rev().filter_map(|(_, rel)| by_rel.remove(rel)));
+        stack.extend(
+            l.subdirs
+                .iter()
+                .rev()
+                .filter_map(|(_, rel)| by_rel.remove(rel)),
+        );
     }
     // Children were appended after all of their parent's siblings; put every directory's subtree right
     // after it so parents always come first and the order is a stable pre-order.

@@ -167,7 +167,12 @@ pub fn send(opts: &Options, m: &Message, mx: &MxOptions, ui: &Ui) -> Result<Outc
             proxy: None,
         },
     };
-    let helo = opts.server.helo.clone().or_else(crate::host::fqdn).unwrap_or_default();
+    let helo = opts
+        .server
+        .helo
+        .clone()
+        .or_else(crate::host::fqdn)
+        .unwrap_or_default();
     let clients = tls_policy::Clients::new(mx.tls, &net.tls)?;
     let mut rng = mx
         .seed
