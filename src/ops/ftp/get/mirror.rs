@@ -88,7 +88,7 @@ pub fn plan_tree(
         out.join(&base)
     };
     let filters = &opts.sync.filters;
-    let walked = walk::walk_remote(w, &remote, &mut |rel| filters.excluded(rel, true).is_none())?;
+    let walked = walk::walk_remote(w, &remote, &|rel| filters.excluded(rel, true).is_none())?;
     if !opts.sync.dry_run {
         // The -O directory is the user's: created when missing, used as it is (even a symlink).
         std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;

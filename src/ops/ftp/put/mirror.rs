@@ -68,7 +68,7 @@ impl Planner<'_> {
         let filters = &sync.filters;
         let walked = walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?;
         let (target, exists) =
-            match walk_remote(w, remote, &mut |rel| filters.excluded(rel, true).is_none()) {
+            match walk_remote(w, remote, &|rel| filters.excluded(rel, true).is_none()) {
                 Ok(t) => (t, true),
                 // Not there yet: everything is new.
                 Err(e) if e.kind() == ErrorKind::Permanent => (walk::Walked::default(), false),
