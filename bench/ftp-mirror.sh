@@ -107,8 +107,8 @@ python3 - "$work" "$files" "$runs" <<'PY'
 import json, sys
 work, files, runs = sys.argv[1], sys.argv[2], sys.argv[3]
 def mean(name, sit):
-    return json.load(open(f"{work}/{name}-{sit}.json"))["results"][0]["mean"]
-print(f"mirror of {files} small files, vsftpd on 127.0.0.1, mean of {runs} runs "
+    return json.load(open(f"{work}/{name}-{sit}.json"))["results"][0]["median"]
+print(f"mirror of {files} small files, vsftpd on 127.0.0.1, median of {runs} runs "
       f"(ratio = lftp time / ferry time; >1: ferry is faster)")
 labels = {"a": "(a) first run", "b": "(b) nothing changed", "c": "(c) 10 files changed"}
 for d, what in (("get", "download: ftp-get -R vs lftp mirror --only-newer"),

@@ -671,3 +671,67 @@ fn output_dir_is_created_for_every_get_and_r_on_a_file_url_gets_the_file() {
     assert!(dir.path().join("m/f").is_file());
     srv.finish();
 }
+
+#[test]
+fn parallel_mirror_planning_lists_the_tree_on_both_sessions_in_the_same_plan_order() {
+    // Session 0 lists the root, then takes `t/a` and holds its listing until session 1 (opened while
+    // it waits) has listed `t/b`: each session lists part of the tree, the plan is as with one.
+    let dir_line = |name: &str| format!("type=dir;modify=20240101000000; {name}");
+    let (a, b) = (dir_line("a"), dir_line("b"));
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            login(MLSD_FEAT),
+            listing(
+                "MLSD t",
+                &[&b, &a, "type=file;size=3;modify=20240101000000; f"],
+            ),
+            vec![
+                e("EPSV"),
+                Epsv,
+                e("MLSD t/a"),
+                s("150 Here comes the directory listing."),
+                Sleep(std::time::Duration::from_millis(1500)),
+                DataSend(b"type=file;size=1;modify=20240101000000; x\r\n".to_vec()),
+                s("226 Directory send OK."),
+            ],
+            quit(),
+        ]),
+        script(vec![
+            login(MLSD_FEAT),
+            listing("MLSD t/b", &["type=file;size=2;modify=20240101000000; y"]),
+            quit(),
+        ]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &[
+            "-R",
+            "--parallel",
+            "2",
+            "--dry-run",
+            "-O",
+            "out",
+            &srv.url("t/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "mkdir    a (new directory)\ntransfer a/x (new)\nmkdir    b (new directory)\n\
+         transfer b/y (new)\ntransfer f (new)\n"
+    );
+    let seen = per_session(&srv.finish());
+    let lists = |n: usize| -> Vec<String> {
+        seen[n]
+            .iter()
+            .filter(|l| l.starts_with("MLSD"))
+            .cloned()
+            .collect()
+    };
+    assert_eq!(lists(0), ["MLSD t", "MLSD t/a"]);
+    assert_eq!(lists(1), ["MLSD t/b"]);
+    assert!(!dir.path().join("out").exists());
+}

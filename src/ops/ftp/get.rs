@@ -131,6 +131,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
         let session = conn.open(ui)?;
         let mut worker = Worker::new(&conn, Some(session));
+        worker.set_parallel(parallel);
         let mut slots = Vec::new();
         let mut jobs: Vec<Job> = Vec::new();
         for target in group {

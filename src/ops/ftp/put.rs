@@ -125,6 +125,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?;
     let session = conn.open(ui)?;
     let mut worker = Worker::new(&conn, Some(session));
+    worker.set_parallel(opts.parallel);
     let dir_url = is_dir_url(&target.path);
     let remote_dir = if dir_url {
         RemotePath::dir(&target.path)

@@ -7,13 +7,15 @@
 //! not UTF-8 locally) is never entered nor listed as a node: it becomes a [`Problem`], as does a
 //! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
 
+use std::collections::HashMap;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::RemotePath;
 use crate::ftp::list::{Entry, Kind};
-use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::pool::{Worker, drain_stack};
 use crate::sink::safe_name;
 use crate::terminal::escape;
 
@@ -84,95 +86,149 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
+/// One directory's share of a remote walk.
+#[derive(Default)]
+struct Listed {
+    nodes: Vec<Node>,
+    problems: Vec<Problem>,
+    /// The subdirectories to walk (remote path, relative path), in name order.
+    subdirs: Vec<(RemotePath, String)>,
+}
+
+/// A directory still to list: its path, its path relative to the root, its depth.
+type Dir = (RemotePath, String, usize);
+
 /// Walks the remote directory `root`. `enter(rel)` says whether to descend into a directory (filters).
 /// The root's own listing failing, or the root not existing (an empty listing of a path that is not a
 /// directory: vsftpd lists a missing directory as empty), is the walk's error.
+///
+/// The root is listed on `w`; its subdirectories are listed by whichever of `w` and its spare
+/// sessions ([`Worker::set_parallel`]) is free, and the results are put together in the order one
+/// session listing depth-first would have produced.
 pub fn walk_remote(
     w: &mut Worker,
     root: &RemotePath,
-    enter: &mut dyn FnMut(&str) -> bool,
+    enter: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Walked> {
+    let count = AtomicUsize::new(0);
+    let top = list_dir(w, &(root.clone(), String::new(), 0), enter, &count)?;
+    let start: Vec<Dir> = top
+        .subdirs
+        .iter()
+        .map(|(d, rel)| (d.clone(), rel.clone(), 1))
+        .collect();
+    let listed = drain_stack(w, start, |w, dir| {
+        let l = list_dir(w, dir, enter, &count)?;
+        let more = l
+            .subdirs
+            .iter()
+            .map(|(d, rel)| (d.clone(), rel.clone(), dir.2 + 1))
+            .collect();
+        Ok((l, more))
+    })?;
+    let mut by_rel: HashMap<String, Listed> = listed.into_iter().map(|(d, l)| (d.1, l)).collect();
     let mut out = Walked::default();
-    let mut stack: Vec<(RemotePath, String, usize)> = vec![(root.clone(), String::new(), 0)];
-    while let Some((dir, rel, depth)) = stack.pop() {
-        let listed = w
-            .session()
-            .and_then(|s| s.list_dir_all(dir.as_str()))
-            .map(crate::ops::ftp::ls::dedup);
-        let mut entries = match listed {
-            Ok(e) => e,
-            Err(e) if depth == 0 => return Err(e),
-            Err(e) => {
-                w.failed(&e);
-                out.problems.push(Problem {
-                    error: e.within(escape(&rel)),
-                    rel,
-                    unread: true,
-                });
-                continue;
-            }
-        };
-        if depth == 0 && entries.is_empty() && !w.session()?.is_dir(root.as_str())? {
-            return Err(Error::new(
-                ErrorKind::Permanent,
-                format!("{}: no such directory", escape(root.as_str())),
-            ));
+    // Depth-first, in name order, as one session would have listed it.
+    let mut stack = vec![top];
+    while let Some(l) = stack.pop() {
+        out.nodes.extend(l.nodes);
+        out.problems.extend(l.problems);
+        stack.extend(
+            l.subdirs
+                .iter()
+                .rev()
+                .filter_map(|(_, rel)| by_rel.remove(rel)),
+        );
+    }
+    // Children were appended after all of their parent's siblings; put every directory's subtree right
+    // after it so parents always come first and the order is a stable pre-order.
+    out.nodes
+        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    Ok(out)
+}
+
+/// Lists one directory of a remote walk. A failed listing below the root is a [`Problem`]; `count`
+/// is the walk's running total of entries.
+fn list_dir(
+    w: &mut Worker,
+    (dir, rel, depth): &Dir,
+    enter: &(dyn Fn(&str) -> bool + Sync),
+    count: &AtomicUsize,
+) -> Result<Listed> {
+    let (rel, depth) = (rel.clone(), *depth);
+    let mut out = Listed::default();
+    let listed = w
+        .session()
+        .and_then(|s| s.list_dir_all(dir.as_str()))
+        .map(crate::ops::ftp::ls::dedup);
+    let mut entries = match listed {
+        Ok(e) => e,
+        Err(e) if depth == 0 => return Err(e),
+        Err(e) => {
+            w.failed(&e);
+            out.problems.push(Problem {
+                error: e.within(escape(&rel)),
+                rel,
+                unread: true,
+            });
+            return Ok(out);
         }
-        if out.nodes.len().saturating_add(entries.len()) > MAX_ENTRIES {
-            return Err(Error::protocol(format!(
-                "the tree has more than {MAX_ENTRIES} entries"
-            )));
+    };
+    if depth == 0 && entries.is_empty() && !w.session()?.is_dir(dir.as_str())? {
+        return Err(Error::new(
+            ErrorKind::Permanent,
+            format!("{}: no such directory", escape(dir.as_str())),
+        ));
+    }
+    let before = count.fetch_add(entries.len(), Ordering::Relaxed);
+    if before.saturating_add(entries.len()) > MAX_ENTRIES {
+        return Err(Error::protocol(format!(
+            "the tree has more than {MAX_ENTRIES} entries"
+        )));
+    }
+    entries.sort_by(|a, b| a.name.cmp(&b.name));
+    let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
+    for e in entries {
+        let path = join(&rel, &e.name);
+        if let Err(why) = safe_name(&e.name) {
+            out.problems.push(Problem {
+                error: Error::new(
+                    ErrorKind::Partial,
+                    format!("skipping unsafe remote name {}: {why}", escape(&path)),
+                ),
+                rel: path,
+                unread: false,
+            });
+            continue;
         }
-        entries.sort_by(|a, b| a.name.cmp(&b.name));
-        let mut subdirs = Vec::new();
-        for e in entries {
-            let path = join(&rel, &e.name);
-            if let Err(why) = safe_name(&e.name) {
+        let exact = e.modified.is_some() && exact_listing;
+        if e.kind == Kind::Dir {
+            if depth + 1 >= MAX_DEPTH {
                 out.problems.push(Problem {
                     error: Error::new(
                         ErrorKind::Partial,
-                        format!("skipping unsafe remote name {}: {why}", escape(&path)),
+                        format!(
+                            "not entering {}: deeper than {MAX_DEPTH} levels",
+                            escape(&path)
+                        ),
                     ),
                     rel: path,
                     unread: false,
                 });
                 continue;
             }
-            let exact = e.modified.is_some() && w.session().is_ok_and(|s| s.features.mlst);
-            if e.kind == Kind::Dir {
-                if depth + 1 >= MAX_DEPTH {
-                    out.problems.push(Problem {
-                        error: Error::new(
-                            ErrorKind::Partial,
-                            format!(
-                                "not entering {}: deeper than {MAX_DEPTH} levels",
-                                escape(&path)
-                            ),
-                        ),
-                        rel: path,
-                        unread: false,
-                    });
-                    continue;
-                }
-                if enter(&path) {
-                    subdirs.push((dir.join(&e.name), path.clone(), depth + 1));
-                }
+            if enter(&path) {
+                out.subdirs.push((dir.join(&e.name), path.clone()));
             }
-            out.nodes.push(Node {
-                mtime: entry_time(&e),
-                exact_time: exact,
-                kind: e.kind,
-                size: e.size,
-                rel: path,
-            });
         }
-        // Depth-first, in name order: the stack pops the first subdirectory next.
-        stack.extend(subdirs.into_iter().rev());
+        out.nodes.push(Node {
+            mtime: entry_time(&e),
+            exact_time: exact,
+            kind: e.kind,
+            size: e.size,
+            rel: path,
+        });
     }
-    // Children were appended after all of their parent's siblings; put every directory's subtree right
-    // after it so parents always come first and the order is a stable pre-order.
-    out.nodes
-        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
     Ok(out)
 }
 

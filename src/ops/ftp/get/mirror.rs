@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::RemotePath;
 use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
-use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node};
@@ -88,7 +88,7 @@ pub fn plan_tree(
         out.join(&base)
     };
     let filters = &opts.sync.filters;
-    let walked = walk::walk_remote(w, &remote, &mut |rel| filters.excluded(rel, true).is_none())?;
+    let walked = walk::walk_remote(w, &remote, &|rel| filters.excluded(rel, true).is_none())?;
     if !opts.sync.dry_run {
         // The -O directory is the user's: created when missing, used as it is (even a symlink).
         std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
@@ -345,7 +345,7 @@ impl Mirror<'_> {
                 .map(|n| self.remote.join(&n.rel).into_string())
                 .collect();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            let replies = w.session()?.size_many(&refs)?;
+            let replies = pool::spread(w, &refs, |s, p| s.size_many(p))?;
             for (n, r) in need_size.iter().zip(replies) {
                 self.sizes.insert(n.rel.clone(), r);
             }
@@ -373,7 +373,7 @@ impl Mirror<'_> {
                 .map(|n| self.remote.join(&n.rel).into_string())
                 .collect();
             let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-            let replies = w.session()?.mdtm_many(&refs)?;
+            let replies = pool::spread(w, &refs, |s, p| s.mdtm_many(p))?;
             for (n, r) in need_time.iter().zip(replies) {
                 self.mtimes.insert(n.rel.clone(), r);
             }

@@ -68,7 +68,7 @@ impl Planner<'_> {
         let filters = &sync.filters;
         let walked = walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?;
         let (target, exists) =
-            match walk_remote(w, remote, &mut |rel| filters.excluded(rel, true).is_none()) {
+            match walk_remote(w, remote, &|rel| filters.excluded(rel, true).is_none()) {
                 Ok(t) => (t, true),
                 // Not there yet: everything is new.
                 Err(e) if e.kind() == ErrorKind::Permanent => (walk::Walked::default(), false),
@@ -332,6 +332,6 @@ fn remote_times(
         .map(|n| remote.join(&n.rel).into_string())
         .collect();
     let refs: Vec<&str> = paths.iter().map(String::as_str).collect();
-    let replies = w.session()?.mdtm_many(&refs)?;
+    let replies = crate::ops::ftp::pool::spread(w, &refs, |s, p| s.mdtm_many(p))?;
     Ok(need.iter().map(|n| n.rel.clone()).zip(replies).collect())
 }
