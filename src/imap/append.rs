@@ -30,6 +30,15 @@ pub struct AppendUid {
     pub uid: u32,
 }
 
+/// The `[APPENDUID uidvalidity uid-set]` of a MULTIAPPEND: one UID per message, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendUids {
+    /// The mailbox's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// The new messages' UIDs.
+    pub uids: Vec<u32>,
+}
+
 /// One message of a MULTIAPPEND ([`Session::multiappend`]).
 pub struct Item<'a> {
     /// Its flags.
@@ -150,7 +159,7 @@ impl<S: Wire> Session<S> {
         &mut self,
         mailbox: &str,
         items: &mut dyn Iterator<Item = Result<Item<'_>>>,
-    ) -> Result<Result<Option<(u32, Vec<u32>)>>> {
+    ) -> Result<Result<Option<AppendUids>>> {
         let tag = self.tags.next_tag();
         let mut buf: Vec<u8> = Vec::new();
         let mut count = 0usize;
@@ -248,10 +257,10 @@ fn appenduid(st: &super::StatusText) -> Option<AppendUid> {
 }
 
 /// The `[APPENDUID uidvalidity uid-set]` of a MULTIAPPEND, when the set holds exactly `count` UIDs.
-fn appenduids(st: &super::StatusText, count: usize) -> Option<(u32, Vec<u32>)> {
+fn appenduids(st: &super::StatusText, count: usize) -> Option<AppendUids> {
     let c = st.code.as_ref().filter(|c| c.name == "APPENDUID")?;
     let mut w = c.args.split_whitespace();
     let uidvalidity = w.next()?.parse().ok()?;
     let uids = super::set::expand(w.next()?, count)?;
-    (uids.len() == count).then_some((uidvalidity, uids))
+    (uids.len() == count).then_some(AppendUids { uidvalidity, uids })
 }

@@ -338,11 +338,11 @@ impl Uploader<'_> {
             Err(_) => return Ok(false),
         };
         for (i, r) in ready.iter().enumerate() {
-            let uid = uids.as_ref().and_then(|(_, u)| u.get(i).copied());
+            let uid = uids.as_ref().and_then(|a| a.uids.get(i).copied());
             if let Some(st) = self.st.as_mut() {
                 st.done.insert(r.msg.key.clone(), uid);
-                if let Some((v, _)) = &uids {
-                    st.uidvalidity = Some(*v);
+                if let Some(a) = &uids {
+                    st.uidvalidity = Some(a.uidvalidity);
                 }
             }
             self.record(r.msg, ItemResult::ok(), uid);
