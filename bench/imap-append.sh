@@ -3,9 +3,9 @@
 # per message): upload the same N messages (default 1000) into a fresh mailbox of the loopback Dovecot
 # (tests/interop/start.sh dovecot), all three in the same hyperfine run. Each command's --prepare deletes
 # and recreates its mailbox (and gives mbsync a fresh copy of the Maildir, since it renames what it
-# pushed). Prints the mean times and the ratios (other tool's time / ferry's time; > 1 means ferry is
+# pushed). Prints the median times and the ratios (other tool's time / ferry's time; > 1 means ferry is
 # faster). Not a test: run it by hand, `bench/imap-append.sh [MESSAGES]`. The machine is shared: timings
-# are noisy.
+# are noisy. FERRY_BASE_BIN=DIR adds DIR/imap-message (an earlier build) to the same run, as "before".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -80,27 +80,33 @@ for f in $out/seed/cur/*; do
   curl -s -T "\$f" "$base/Bench-curl" || exit 1
 done
 EOF
-for t in ferry mbsync curl; do
+base_bin=${FERRY_BASE_BIN:-}
+tools="ferry mbsync curl${base_bin:+ base}"
+for t in $tools; do
   printf '#!/bin/sh\n%s -q %s delete Bench-%s 2>/dev/null; %s -q %s create Bench-%s\n' \
     "$bin/imap-mailbox" "$base" "$t" "$bin/imap-mailbox" "$base" "$t" > "$out/prepare-$t.sh"
 done
 echo "rm -rf $out/mb && mkdir -p $out/mb && cp -a $out/seed $out/mb/INBOX" >> "$out/prepare-mbsync.sh"
 chmod +x "$out"/*.sh
+before=()
+[ -n "$base_bin" ] && before=(--prepare "$out/prepare-base.sh" -n before "$base_bin/imap-message -q $base/Bench-base append $out/seed")
 
 echo "imap-message append vs mbsync (push) vs a curl -T loop: $n messages ($size) into Dovecot on $FERRY_IMAP"
 hyperfine -N --warmup 0 --runs "$runs" --export-json "$out/r.json" \
   --prepare "$out/prepare-ferry.sh" -n imap-message "$bin/imap-message -q $base/Bench-ferry append $out/seed" \
   --prepare "$out/prepare-mbsync.sh" -n mbsync "mbsync -q -c $out/mbsyncrc bench" \
-  --prepare "$out/prepare-curl.sh" -n curl-loop "$out/curl-loop.sh"
-for t in ferry mbsync curl; do
+  --prepare "$out/prepare-curl.sh" -n curl-loop "$out/curl-loop.sh" "${before[@]}"
+for t in $tools; do
   got=$("$bin/imap-mailbox" -q "$base" status "Bench-$t" --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["messages"])')
   test "$got" = "$n" || { echo "Bench-$t holds $got messages, not $n" >&2; exit 1; }
 done
 python3 - "$out/r.json" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
 f, m, c = r["imap-message"], r["mbsync"], r["curl-loop"]
 print(f"imap-message {f:.3f} s   mbsync {m:.3f} s   curl loop {c:.3f} s")
 print(f"ratio vs mbsync    {m / f:.2f}x")
 print(f"ratio vs curl loop {c / f:.2f}x")
+if "before" in r:
+    print(f"before (FERRY_BASE_BIN) {r['before']:.3f} s   speed-up {r['before'] / f:.2f}x")
 PY

@@ -3,9 +3,10 @@
 # envelopes of the N messages (default 1000) of a seeded INBOX of the loopback Dovecot
 # (tests/interop/start.sh dovecot), in the same hyperfine run; ferry's text listing (FLAGS, INTERNALDATE,
 # RFC822.SIZE, ENVELOPE, decoded and escaped) and its --json (also BODYSTRUCTURE). curl prints the raw
-# responses undecoded. Prints the mean times and the ratios (curl's time / ferry's; > 1 means ferry is
+# responses undecoded. Prints the median times and the ratios (curl's time / ferry's; > 1 means ferry is
 # faster; curl exits 56 on Dovecot's large untagged output, so failures are ignored (-i)). Not a test: run it by hand, `bench/imap-list.sh [MESSAGES]`. The machine is shared: timings
 # are noisy.
+# FERRY_BASE_BIN=DIR adds DIR/imap-fetch (an earlier build) to the same run, as "before".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -46,16 +47,23 @@ test "$lines" = "$n" || { echo "imap-fetch --list printed $lines lines, not $n" 
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+before=()
+if [ -n "${FERRY_BASE_BIN:-}" ]; then
+  before=(-n list-before "$FERRY_BASE_BIN/imap-fetch -q $url --list"
+          -n list-json-before "$FERRY_BASE_BIN/imap-fetch -q $url --list --json")
+fi
 echo "imap-fetch --list vs curl UID FETCH ENVELOPE: $n messages in Dovecot on $FERRY_IMAP"
 hyperfine -N -i --warmup 1 --runs "${RUNS:-10}" --export-json "$out/r.json" \
   -n list "$bin/imap-fetch -q $url --list" \
   -n list-json "$bin/imap-fetch -q $url --list --json" \
-  -n curl "curl -s $url -X 'UID FETCH 1:* ENVELOPE'"
+  -n curl "curl -s $url -X 'UID FETCH 1:* ENVELOPE'" "${before[@]}"
 python3 - "$out/r.json" <<'PY'
 import json, sys
-r = {x["command"]: x["mean"] for x in json.load(open(sys.argv[1]))["results"]}
+r = {x["command"]: x["median"] for x in json.load(open(sys.argv[1]))["results"]}
 l, j, c = r["list"], r["list-json"], r["curl"]
 print(f"imap-fetch --list {l*1000:.1f} ms   --list --json {j*1000:.1f} ms   curl {c*1000:.1f} ms")
 print(f"ratio curl / --list        {c / l:.2f}x")
 print(f"ratio curl / --list --json {c / j:.2f}x")
+if "list-before" in r:
+    print(f"before: --list {r['list-before']*1000:.1f} ms   --list --json {r['list-json-before']*1000:.1f} ms")
 PY

@@ -18,10 +18,13 @@ pub struct ErrorJson {
 
 /// Prints `doc` as pretty JSON followed by a newline on stdout.
 pub fn print(doc: &impl Serialize) -> Result<()> {
-    let mut out = std::io::stdout().lock();
-    serde_json::to_writer_pretty(&mut out, doc)
+    // Rendered first, written in one go: stdout is line-buffered, and a pretty document written to it
+    // directly costs one write(2) per line (tens of thousands for a large listing).
+    let mut bytes = serde_json::to_vec_pretty(doc)
         .map_err(|e| Error::local("stdout", std::io::Error::from(e)))?;
-    out.write_all(b"\n")
+    bytes.push(b'\n');
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)
         .and_then(|_| out.flush())
         .map_err(|e| Error::local("stdout", e))
 }

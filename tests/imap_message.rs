@@ -1,7 +1,7 @@
 //! imap-message against scripted servers (issue 17, items 2 and 3): the exact commands of each action in
 //! compressed, length-bounded UID sets; UIDPLUS present/absent (refusal before any change,
 //! --expunge-all), MOVE present/absent, COPYUID mapped per UID, --dry-run read-only; append with
-//! LITERAL+ (pipelined), LITERAL- and synchronizing literals, flags and dates kept, CRLF normalised,
+//! MULTIAPPEND (one command per batch, a refusal sent again one by one), LITERAL+ (pipelined), LITERAL- and synchronizing literals, flags and dates kept, CRLF normalised,
 //! APPENDUID recorded and the state making a second run upload nothing.
 
 use crate::support::*;
@@ -452,6 +452,89 @@ fn append_pipelines_with_literal_plus_and_the_state_skips_a_second_run() {
     srv.finish();
     let skipped: Vec<String> = statuses_by_source(&r);
     assert_eq!(skipped, vec!["skipped", "skipped"]);
+}
+
+/// Both messages of [`maildir`] in one APPEND (RFC 3502), without the completion.
+fn multiappend_steps() -> Vec<Step> {
+    vec![
+        e("A0002 APPEND \"INBOX\" (\\Flagged \\Seen) \"05-Jan-2024 10:00:00 +0000\" {39+}"),
+        e("Subject: one"),
+        e("Message-ID: <1@h>"),
+        e(""),
+        e("hi"),
+        e(" () \"06-Jan-2024 10:00:00 +0000\" {20+}"),
+        e("Subject: two"),
+        e(""),
+        e("yo"),
+        e(""),
+    ]
+}
+
+#[test]
+fn append_sends_a_batch_as_one_multiappend_and_maps_the_appenduid_set() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = maildir(dir.path());
+    let state = dir.path().join("up.json");
+    let srv = Server::start(script(vec![
+        login("IMAP4rev1 UIDPLUS LITERAL+ MULTIAPPEND"),
+        multiappend_steps(),
+        vec![s("A0002 OK [APPENDUID 7 31:32] done")],
+        logout("A0003"),
+    ]));
+    let (r, _d) = run(
+        "imap-message",
+        &[
+            &url(&srv),
+            "append",
+            md.to_str().unwrap(),
+            "--state",
+            state.to_str().unwrap(),
+            "--json",
+        ],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&state).unwrap()).unwrap();
+    assert_eq!(
+        st["done"],
+        serde_json::json!({"maildir:100.a.h": 31, "maildir:200.b.h": 32})
+    );
+    assert_eq!(st["pending"], serde_json::json!([]));
+    assert_eq!(st["uidvalidity"], 7);
+}
+
+#[test]
+fn a_refused_multiappend_is_sent_again_message_by_message() {
+    let dir = tempfile::tempdir().unwrap();
+    let md = maildir(dir.path());
+    let srv = Server::start(script(vec![
+        login("IMAP4rev1 UIDPLUS LITERAL+ MULTIAPPEND"),
+        multiappend_steps(),
+        vec![s("A0002 NO [OVERQUOTA] too much at once")],
+        vec![
+            e("A0003 APPEND \"INBOX\" (\\Flagged \\Seen) \"05-Jan-2024 10:00:00 +0000\" {39+}"),
+            e("Subject: one"),
+            e("Message-ID: <1@h>"),
+            e(""),
+            e("hi"),
+            e(""),
+            e("A0004 APPEND \"INBOX\" () \"06-Jan-2024 10:00:00 +0000\" {20+}"),
+            e("Subject: two"),
+            e(""),
+            e("yo"),
+            e(""),
+            s("A0003 NO [OVERQUOTA] too big"),
+            s("A0004 OK [APPENDUID 7 32] done"),
+        ],
+        logout("A0005"),
+    ]));
+    let (r, _d) = run(
+        "imap-message",
+        &[&url(&srv), "append", md.to_str().unwrap(), "--json"],
+    );
+    assert_code(&r, 10);
+    srv.finish();
+    assert_eq!(statuses_by_source(&r), vec!["failed", "ok"]);
 }
 
 fn statuses_by_source(r: &Run) -> Vec<String> {

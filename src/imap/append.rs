@@ -30,6 +30,27 @@ pub struct AppendUid {
     pub uid: u32,
 }
 
+/// The `[APPENDUID uidvalidity uid-set]` of a MULTIAPPEND: one UID per message, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppendUids {
+    /// The mailbox's UIDVALIDITY.
+    pub uidvalidity: u32,
+    /// The new messages' UIDs.
+    pub uids: Vec<u32>,
+}
+
+/// One message of a MULTIAPPEND ([`Session::multiappend`]).
+pub struct Item<'a> {
+    /// Its flags.
+    pub flags: &'a [String],
+    /// Its IMAP date-time, if any.
+    pub date: Option<String>,
+    /// Its size after CRLF normalisation.
+    pub size: u64,
+    /// Its normalised bytes.
+    pub body: Box<dyn Read + 'a>,
+}
+
 /// What became of an APPEND that was sent.
 #[derive(Debug)]
 pub enum Sent {
@@ -79,6 +100,17 @@ impl<S: Wire> Session<S> {
                 return Ok(Sent::Refused(e));
             }
         }
+        self.stream_literal(&mut buf, size, body)?;
+        buf.extend_from_slice(b"\r\n");
+        self.pp.write_raw(&buf)?;
+        self.pp.transcript().sent(&format!("<{size} bytes>"));
+        Ok(Sent::Tag(tag))
+    }
+
+    /// Appends the `size` bytes of `body` to `buf`, writing whenever [`CHUNK`] bytes are gathered; what is
+    /// left stays in `buf` for the caller's next write. A body shorter or longer than `size` is a local
+    /// error, and the session cannot go on (the literal is cut).
+    fn stream_literal(&mut self, buf: &mut Vec<u8>, size: u64, body: &mut dyn Read) -> Result<()> {
         let mut left = size;
         let mut chunk = vec![0u8; CHUNK];
         while left > 0 {
@@ -95,7 +127,7 @@ impl<S: Wire> Session<S> {
             buf.extend_from_slice(&chunk[..n]);
             left -= n as u64;
             if buf.len() >= CHUNK {
-                self.pp.write_raw(&buf)?;
+                self.pp.write_raw(buf)?;
                 buf.clear();
             }
         }
@@ -110,10 +142,62 @@ impl<S: Wire> Session<S> {
                 "the message changed while it was sent (longer than counted)",
             ));
         }
+        Ok(())
+    }
+
+    /// Whether several messages may go in one APPEND (RFC 3502 MULTIAPPEND), each a non-synchronizing
+    /// literal (LITERAL+): one command, one server transaction.
+    pub fn can_multiappend(&self) -> bool {
+        self.caps.has_name("MULTIAPPEND") && self.caps.has(Capability::LiteralPlus)
+    }
+
+    /// One APPEND of all `items` (RFC 3502 §6.3.11): `APPEND mailbox (flags) "date" {n+} … (flags) "date"
+    /// {n+} …`, then its completion. The server stores all or none (RFC 3502 §6.3.11), so a refusal
+    /// (inner Err) leaves the mailbox as it was. Ok carries the UIDVALIDITY and one UID per item, in order,
+    /// when the APPENDUID (RFC 4315 §3) names exactly that many. Only when [`Session::can_multiappend`].
+    pub fn multiappend(
+        &mut self,
+        mailbox: &str,
+        items: &mut dyn Iterator<Item = Result<Item<'_>>>,
+    ) -> Result<Result<Option<AppendUids>>> {
+        let tag = self.tags.next_tag();
+        let mut buf: Vec<u8> = Vec::new();
+        let mut count = 0usize;
+        for item in items {
+            let mut item = item?;
+            for f in item.flags {
+                quote::check("flag", f)?;
+            }
+            let mut arg = format!("({})", item.flags.join(" "));
+            if let Some(d) = &item.date {
+                arg.push_str(&format!(" \"{d}\""));
+            }
+            arg.push_str(&format!(" {{{}+}}", item.size));
+            if count == 0 {
+                arg = format!("{} {arg}", quote::mailbox(mailbox)?);
+                let cmd = Command::with("APPEND", arg).tagged(tag.clone());
+                buf.extend_from_slice(&cmd.wire()?);
+                self.pp.transcript().sent(&cmd.redacted());
+            } else {
+                buf.extend_from_slice(format!(" {arg}\r\n").as_bytes());
+                self.pp.transcript().sent(&arg);
+            }
+            self.stream_literal(&mut buf, item.size, &mut item.body)?;
+            self.pp.transcript().sent(&format!("<{} bytes>", item.size));
+            count += 1;
+        }
         buf.extend_from_slice(b"\r\n");
         self.pp.write_raw(&buf)?;
-        self.pp.transcript().sent(&format!("<{size} bytes>"));
-        Ok(Sent::Tag(tag))
+        let deadline = self.pp.deadline();
+        loop {
+            let r = self.response_within(deadline)?;
+            if let Some(st) = self.untagged_or_done(&tag, "APPEND", r, &mut |_| Ok(()))? {
+                return Ok(match st.status {
+                    Status::Ok => Ok(appenduids(&st, count)),
+                    _ => Err(refused("APPEND", &st)),
+                });
+            }
+        }
     }
 
     /// Waits for the `+` of a synchronizing literal: None to go on, or the refusal.
@@ -170,4 +254,13 @@ fn appenduid(st: &super::StatusText) -> Option<AppendUid> {
         uidvalidity: w.next()?.parse().ok()?,
         uid: w.next()?.parse().ok()?,
     })
+}
+
+/// The `[APPENDUID uidvalidity uid-set]` of a MULTIAPPEND, when the set holds exactly `count` UIDs.
+fn appenduids(st: &super::StatusText, count: usize) -> Option<AppendUids> {
+    let c = st.code.as_ref().filter(|c| c.name == "APPENDUID")?;
+    let mut w = c.args.split_whitespace();
+    let uidvalidity = w.next()?.parse().ok()?;
+    let uids = super::set::expand(w.next()?, count)?;
+    (uids.len() == count).then_some(AppendUids { uidvalidity, uids })
 }

@@ -15,7 +15,7 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::imap::append::Sent;
+use crate::imap::append::{Item, Sent};
 use crate::imap::{FetchItems, Session, date, quote};
 use crate::ops::Outcome;
 use crate::ops::common::{Connector, ItemResult, Login, NetOptions, Tally, Ui};
@@ -287,6 +287,12 @@ impl Uploader<'_> {
                 .collect();
         }
         self.save()?;
+        if ready.len() > 1 && s.can_multiappend() && self.multi(s, &ready)? {
+            if let Some(st) = self.st.as_mut() {
+                st.pending.clear();
+            }
+            return self.save();
+        }
         let mut outstanding: Vec<(String, usize)> = Vec::new();
         for (i, r) in ready.iter().enumerate() {
             if !s.literal_non_sync(r.size) && !outstanding.is_empty() {
@@ -311,6 +317,37 @@ impl Uploader<'_> {
             st.pending.clear();
         }
         self.save()
+    }
+
+    /// The whole batch in one MULTIAPPEND (one server transaction instead of one per message, the
+    /// server's per-APPEND commit being what an upload waits for): true when stored. A refusal stores
+    /// nothing (RFC 3502 is all or none), so the caller sends the batch again message by message, and
+    /// each refused message gets its own error.
+    fn multi(&mut self, s: &mut Session, ready: &[Ready]) -> Result<bool> {
+        let mut items = ready.iter().map(|r| {
+            let (reader, mboxrd) = r.msg.open()?;
+            Ok(Item {
+                flags: &r.msg.flags,
+                date: r.msg.date.map(date::internal_from_unix),
+                size: r.size,
+                body: Box::new(Normalised::new(reader, mboxrd)),
+            })
+        });
+        let uids = match s.multiappend(&self.opts.mailbox, &mut items)? {
+            Ok(uids) => uids,
+            Err(_) => return Ok(false),
+        };
+        for (i, r) in ready.iter().enumerate() {
+            let uid = uids.as_ref().and_then(|a| a.uids.get(i).copied());
+            if let Some(st) = self.st.as_mut() {
+                st.done.insert(r.msg.key.clone(), uid);
+                if let Some(a) = &uids {
+                    st.uidvalidity = Some(a.uidvalidity);
+                }
+            }
+            self.record(r.msg, ItemResult::ok(), uid);
+        }
+        Ok(true)
     }
 
     /// Reads the completions of every outstanding APPEND.
