@@ -213,7 +213,7 @@ fn push(out: &mut Vec<String>, address: String, origin: &str) -> Result<()> {
 /// or a `|command`, `/file` or `:include:` kept as written (refused when used).
 fn split_targets(text: &str) -> std::result::Result<Vec<String>, String> {
     let mut out = Vec::new();
-    for piece in split_top_level(text) {
+    for piece in crate::smtp::address::split_commas(text, false).unwrap_or_default() {
         let piece = piece.trim();
         if piece.is_empty() {
             continue;
@@ -230,36 +230,6 @@ fn split_targets(text: &str) -> std::result::Result<Vec<String>, String> {
         out.extend(addrs);
     }
     Ok(out)
-}
-
-/// Splits at commas outside quotes, comments and angle brackets.
-fn split_top_level(text: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    let (mut quoted, mut angle, mut depth, mut escaped) = (false, false, 0usize, false);
-    for c in text.chars() {
-        if escaped {
-            escaped = false;
-            cur.push(c);
-            continue;
-        }
-        match c {
-            '\\' if quoted || depth > 0 => escaped = true,
-            '"' if depth == 0 => quoted = !quoted,
-            '(' if !quoted => depth += 1,
-            ')' if !quoted && depth > 0 => depth -= 1,
-            '<' if !quoted && depth == 0 => angle = true,
-            '>' if !quoted && depth == 0 => angle = false,
-            ',' if !quoted && depth == 0 && !angle => {
-                out.push(std::mem::take(&mut cur));
-                continue;
-            }
-            _ => {}
-        }
-        cur.push(c);
-    }
-    out.push(cur);
-    out
 }
 
 #[cfg(test)]

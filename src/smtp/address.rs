@@ -229,6 +229,13 @@ pub fn qualify(addr: &str, domain: &str) -> String {
 /// brackets, as written (display names and comments kept). None for a list with a group (`team: a, b;`)
 /// or a source route, whose colons make element-wise rewriting unsafe; the caller leaves those alone.
 pub fn split_elements(value: &str) -> Option<Vec<String>> {
+    split_commas(value, true)
+}
+
+/// [`split_elements`]' tokenizer: the pieces between top-level commas. With `refuse_groups`, a
+/// top-level `:` or `;` gives None; without it they are ordinary characters (an aliases file's
+/// `:include:` target).
+pub fn split_commas(value: &str, refuse_groups: bool) -> Option<Vec<String>> {
     let mut out = Vec::new();
     let mut cur = String::new();
     let (mut quoted, mut angle, mut depth, mut escaped) = (false, false, 0usize, false);
@@ -245,7 +252,7 @@ pub fn split_elements(value: &str) -> Option<Vec<String>> {
             ')' if !quoted && depth > 0 => depth -= 1,
             '<' if !quoted && depth == 0 => angle = true,
             '>' if !quoted && depth == 0 => angle = false,
-            ':' | ';' if !quoted && depth == 0 => return None,
+            ':' | ';' if refuse_groups && !quoted && depth == 0 => return None,
             ',' if !quoted && depth == 0 && !angle => {
                 out.push(std::mem::take(&mut cur));
                 continue;
