@@ -122,20 +122,10 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         };
         match conn.open(ui, opener(opts.auth)) {
             Err(e) => Some(e),
-            Ok(mut s) => match up.all(&mut s, &msgs) {
-                Ok(()) => {
-                    s.logout();
-                    None
-                }
-                Err(e) if e.kind() == ErrorKind::Permanent => {
-                    s.logout();
-                    Some(e)
-                }
-                Err(e) => {
-                    s.close();
-                    Some(e)
-                }
-            },
+            Ok(mut s) => {
+                let outcome = up.all(&mut s, &msgs);
+                super::message::end_session(s, outcome)
+            }
         }
     };
     let tally = Tally::of(results.iter().map(|r| &r.result));

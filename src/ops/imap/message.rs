@@ -150,21 +150,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
     let mut s = conn.open(ui, opener(opts.auth))?;
     let mut results: Vec<UidResult> = Vec::new();
-    let fatal = match act(opts, ui, &mut s, &mut results) {
-        Ok(()) => {
-            s.logout();
-            None
-        }
-        // A refusal leaves the session in step: say goodbye properly.
-        Err(e) if e.kind() == ErrorKind::Permanent => {
-            s.logout();
-            Some(e)
-        }
-        Err(e) => {
-            s.close();
-            Some(e)
-        }
-    };
+    let outcome = act(opts, ui, &mut s, &mut results);
+    let fatal = end_session(s, outcome);
     let tally = Tally::of(results.iter().map(|r| &r.result));
     if ui.json() {
         ui.print_json(&Doc {
@@ -300,6 +287,25 @@ fn dest_map(c: &CopyUid, members: &[u32]) -> Option<Vec<u32>> {
     }
     let pairs: std::collections::HashMap<u32, u32> = src.into_iter().zip(dst).collect();
     members.iter().map(|u| pairs.get(u).copied()).collect()
+}
+
+/// Ends a session after its work: LOGOUT when it is still in step (done, or a refusal), else just
+/// drops the connection; the work's error, if any, is handed back.
+pub(super) fn end_session(s: Session, outcome: Result<()>) -> Option<Error> {
+    match outcome {
+        Ok(()) => {
+            s.logout();
+            None
+        }
+        Err(e) if e.kind() == ErrorKind::Permanent => {
+            s.logout();
+            Some(e)
+        }
+        Err(e) => {
+            s.close();
+            Some(e)
+        }
+    }
 }
 
 #[cfg(test)]
