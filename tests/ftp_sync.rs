@@ -735,3 +735,41 @@ fn parallel_mirror_planning_lists_the_tree_on_both_sessions_in_the_same_plan_ord
     assert_eq!(lists(1), ["MLSD t/b"]);
     assert!(!dir.path().join("out").exists());
 }
+
+#[test]
+fn parallel_mirror_of_a_small_tree_opens_one_spare_session_not_all() {
+    // `--parallel 4` on a tree of two files: one spare logs in alongside the first session and takes
+    // the second file while the first holds its transfer; logins beyond that are not worth their cost
+    // (the server sees exactly two connections).
+    let mut held = retr_known("t/x", b"1");
+    held.insert(
+        held.len() - 1,
+        Sleep(std::time::Duration::from_millis(1500)),
+    );
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            login(MLSD_FEAT),
+            listing(
+                "MLSD t",
+                &[
+                    "type=file;size=1;modify=20240101000000; x",
+                    "type=file;size=2;modify=20240101000000; y",
+                ],
+            ),
+            held,
+            quit(),
+        ]),
+        script(vec![login(MLSD_FEAT), retr_known("t/y", b"22"), quit()]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--parallel", "4", "-O", "out", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("out/t/x")).unwrap(), b"1");
+    assert_eq!(std::fs::read(dir.path().join("out/t/y")).unwrap(), b"22");
+    srv.finish();
+}

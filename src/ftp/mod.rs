@@ -87,6 +87,18 @@ impl Session {
     /// protected control connection PBSZ 0 and PROT P follow the login (RFC 4217 §8-9) so data is protected
     /// too. FEAT is asked once the connection is in its final state.
     pub fn open(target: &Target, creds: &Credentials, config: &Config) -> Result<Session> {
+        Session::open_and(target, creds, config, &|| {})
+    }
+
+    /// [`Session::open`], calling `connected` as soon as the control connection is up, before the
+    /// greeting and login: a caller opening more sessions to the server starts them there, so their
+    /// logins overlap this one's and the server still sees this connection first.
+    pub fn open_and(
+        target: &Target,
+        creds: &Credentials,
+        config: &Config,
+        connected: &dyn Fn(),
+    ) -> Result<Session> {
         if config.mode == DataMode::Active && config.session.route.proxy.is_some() {
             return Err(Error::usage(
                 "--active cannot work through a proxy (the server would connect to us): use passive \
@@ -96,6 +108,7 @@ impl Session {
         let mut config = config.clone();
         config.session.tls = config.session.tls.map(|t| t.with_own_sessions());
         let pp = PingPong::open(target, &config.session, FtpDialect::default())?;
+        connected();
         Session::start(pp, &target.host, creds, config)
     }
 }

@@ -127,6 +127,11 @@ impl Server {
                     failure.get_or_insert(format!("session {n}: {e}"));
                 }
             }
+            // A connection beyond the scripted ones (a session the client did not need) is a failure.
+            listener.set_nonblocking(true).unwrap();
+            if let Ok((_, peer)) = listener.accept() {
+                failure.get_or_insert(format!("an unscripted extra connection from {peer}"));
+            }
             failure.map_or(Ok(()), Err)
         });
         Server {

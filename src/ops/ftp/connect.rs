@@ -36,6 +36,12 @@ impl FtpConnector {
 
     /// Opens one logged-in session, no retries.
     pub fn open_once(&self) -> Result<Session> {
+        self.open_once_and(&|| {})
+    }
+
+    /// [`FtpConnector::open_once`], calling `connected` once the control connection is up
+    /// ([`Session::open_and`]).
+    fn open_once_and(&self, connected: &dyn Fn()) -> Result<Session> {
         self.conn.open_once(|t, session, creds| {
             let creds =
                 creds.ok_or_else(|| Error::new(ErrorKind::Internal, "no FTP credentials"))?;
@@ -43,12 +49,18 @@ impl FtpConnector {
                 session: session.clone(),
                 mode: self.mode,
             };
-            Session::open(t, creds, &config)
+            Session::open_and(t, creds, &config, connected)
         })
     }
 
     /// Opens a logged-in session, retrying transient failures with `--retries`.
     pub fn open(&self, ui: &Ui) -> Result<Session> {
-        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once())
+        self.open_and(ui, &|| {})
+    }
+
+    /// [`FtpConnector::open`], calling `connected` each time a control connection is up, before its
+    /// login (where a run starts its spare sessions: [`crate::ops::ftp::spares`]).
+    pub fn open_and(&self, ui: &Ui, connected: &dyn Fn()) -> Result<Session> {
+        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once_and(connected))
     }
 }

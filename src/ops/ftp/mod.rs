@@ -8,5 +8,6 @@ pub mod pool;
 pub mod put;
 pub mod record;
 pub mod rm;
+pub mod spares;
 pub mod sync;
 pub mod walk;

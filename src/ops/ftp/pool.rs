@@ -1,24 +1,27 @@
-//! Sessions working through one list of transfers: `--parallel N` opens up to N sessions to the same
+//! Sessions working through one list of transfers: `--parallel N` uses up to N sessions to the same
 //! server, each with its own control and data connections, pulling the next job from a shared queue.
 //!
-//! The first [`Worker`] is the session the run already has (it listed and planned); the others open
-//! their own in their threads, and a session that cannot be opened just means fewer workers (the first
-//! one always drains the queue). Results come back in job order, so output and `--json` do not depend
-//! on scheduling. A worker whose last failure may have left its control connection unusable (timeout,
-//! cut connection, protocol error) reconnects before its next job. With one session nothing is spawned.
+//! The first [`Worker`] is the session the run already has (it listed and planned); the others are the
+//! run's [`Spares`], opened in the background and joining a loop as their logins complete, so no loop
+//! waits for a login (a spare that cannot be opened just means fewer workers: the first one always
+//! drains the queue). Results come back in job order, so output and `--json` do not depend on
+//! scheduling. A worker whose last failure may have left its control connection unusable (timeout, cut
+//! connection, protocol error) reconnects before its next job. With one session nothing is spawned.
 //!
-//! Planning uses the same sessions: [`Worker::set_parallel`] gives the first worker its spare
-//! workers (opened on first use, in the threads that use them), [`spread`] and [`drain_stack`] share
-//! the planning's listings and MDTM/SIZE questions out among them, and [`run`] then transfers on the
-//! sessions already open.
+//! Planning uses the same sessions: [`drain_stack`] (the tree walk) and [`spread`] (MDTM/SIZE
+//! questions) share their work out the same way, and [`run`] then transfers on the sessions already
+//! open. Each loop tells the spares its pace, so more are opened only while the work left is worth a
+//! login ([`Spares::consider`]).
 
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Condvar, Mutex};
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::Session;
 use crate::ops::common::Ui;
 use crate::ops::ftp::connect::FtpConnector;
+use crate::ops::ftp::spares::{Pace, Spares};
 
 /// The most sessions `--parallel` opens to one server.
 pub const MAX_PARALLEL: usize = 64;
@@ -29,10 +32,8 @@ pub struct Worker<'a> {
     pub conn: &'a FtpConnector,
     session: Option<Session>,
     broken: bool,
-    /// The other sessions of `--parallel` (session-less until first used).
-    spare: Vec<Worker<'a>>,
-    /// Whether opening this worker's session failed (a spare then sits out the planning).
-    dead: bool,
+    /// The run's other sessions (the first worker only).
+    spares: Option<Arc<Spares>>,
 }
 
 impl<'a> Worker<'a> {
@@ -42,27 +43,14 @@ impl<'a> Worker<'a> {
             conn,
             session,
             broken: false,
-            spare: Vec::new(),
-            dead: false,
+            spares: None,
         }
     }
 
-    /// Gives this (first) worker `parallel - 1` spare workers that planning and [`run`] share work with.
-    pub fn set_parallel(&mut self, parallel: usize) {
-        let extra = parallel.clamp(1, MAX_PARALLEL) - 1;
-        let conn = self.conn;
-        self.spare.resize_with(extra, || Worker::new(conn, None));
-    }
-
-    /// Opens a spare worker's session in its own thread; false (and never tried again while
-    /// planning) when that fails: the other sessions do its share.
-    fn ready(&mut self) -> bool {
-        if self.dead {
-            return false;
-        }
-        let ok = self.session().is_ok();
-        self.dead = !ok;
-        ok
+    /// Gives this (first) worker the run's spare sessions, which planning and [`run`] share work with.
+    pub fn with_spares(mut self, spares: Option<Arc<Spares>>) -> Worker<'a> {
+        self.spares = spares;
+        self
     }
 
     /// The session, first replaced by a fresh one when the last failure may have broken it.
@@ -87,10 +75,16 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Ends the session with QUIT (a dead connection fails the QUIT at once; the reply wait is bounded).
+    /// The session, unless the last failure may have broken it (for handing back to the spares).
+    fn into_session(self) -> Option<Session> {
+        if self.broken { None } else { self.session }
+    }
+
+    /// Ends the session with QUIT (a dead connection fails the QUIT at once; the reply wait is bounded),
+    /// and the run's spares with it.
     pub fn quit(self) {
-        for w in self.spare {
-            w.quit();
+        if let Some(spares) = &self.spares {
+            spares.close();
         }
         if let Some(s) = self.session {
             s.quit();
@@ -106,113 +100,139 @@ pub fn session_may_be_broken(e: &Error) -> bool {
     )
 }
 
-/// Runs `work` on every job with `first` plus up to `parallel - 1` more sessions, and returns the results
-/// in job order. An extra session that cannot be opened is noted through `ui`.
+/// Runs `drain(worker, false)` on each of `w`'s spares that is open or opens while `wanted()` says work
+/// is left and, at the same time, `drain(w, true)` on `w`, which works its loop's first item (claimed
+/// before any spare starts: the first session keeps the order one session would have). Returns when
+/// `w`'s drain has returned and the spares that joined have finished; they go back to the spares for
+/// the next loop.
+fn share<F>(w: &mut Worker, wanted: &(dyn Fn() -> bool + Sync), drain: &F)
+where
+    F: Fn(&mut Worker, bool) + Sync,
+{
+    let Some(spares) = w.spares.clone() else {
+        drain(w, true);
+        return;
+    };
+    std::thread::scope(|scope| {
+        for _ in 0..spares.max {
+            let spares = &spares;
+            scope.spawn(move || {
+                if let Some(s) = spares.take(wanted) {
+                    let mut h = Worker::new(&spares.conn, Some(s));
+                    drain(&mut h, false);
+                    spares.give_back(h.into_session());
+                }
+            });
+        }
+        drain(w, true);
+    });
+}
+
+/// Tells the spares of `w` how much work is left (`remaining` items) at the pace measured so far.
+fn pace(spares: Option<&Arc<Spares>>, pace: &Pace, took: Instant, remaining: usize) {
+    let mean = pace.add(took.elapsed());
+    if let Some(s) = spares {
+        s.consider(remaining, mean);
+    }
+}
+
+/// Runs `work` on every job with `first` and its spare sessions (up to `parallel` in all; `first`
+/// carries them), and returns the results in job order. A spare that could not be opened is noted
+/// through `ui`.
 pub fn run<J, R, F>(ui: &Ui, first: Worker, parallel: usize, jobs: &[J], work: F) -> Vec<R>
 where
     J: Sync,
     R: Send,
     F: Fn(&mut Worker, &J) -> R + Sync,
 {
-    let extra = parallel.clamp(1, MAX_PARALLEL).min(jobs.len().max(1)) - 1;
-    let next = AtomicUsize::new(0);
+    // Job 0 is the first worker's; the others are taken in turn.
+    let next = AtomicUsize::new(1);
     let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs.len()));
-    let drain = |w: &mut Worker| {
+    let spares = first.spares.clone();
+    let speed = Pace::default();
+    let drain = |w: &mut Worker, head: bool| {
+        let mut own = head.then_some(0);
         loop {
-            let i = next.fetch_add(1, Ordering::Relaxed);
+            let i = own
+                .take()
+                .unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
             let Some(job) = jobs.get(i) else { break };
+            let started = Instant::now();
             let r = work(w, job);
             if let Ok(mut d) = done.lock() {
                 d.push((i, r));
             }
+            let left = jobs.len().saturating_sub(next.load(Ordering::Relaxed));
+            pace(spares.as_ref(), &speed, started, left);
         }
     };
-    let conn = first.conn;
     let mut first = first;
-    // Sessions planning already opened are used first; more are opened only when planning had none.
-    let mut helpers = std::mem::take(&mut first.spare);
-    for w in helpers.drain(extra.min(helpers.len())..) {
-        w.quit();
+    if jobs.len() > 1 && parallel > 1 {
+        share(
+            &mut first,
+            &|| next.load(Ordering::Relaxed) < jobs.len(),
+            &drain,
+        );
+    } else {
+        drain(&mut first, true);
     }
-    helpers.resize_with(extra, || Worker::new(conn, None));
-    std::thread::scope(|scope| {
-        for (n, mut w) in helpers.into_iter().enumerate() {
-            let drain = &drain;
-            scope.spawn(move || {
-                w.dead = false;
-                if let Err(e) = w.session() {
-                    ui.warn(&format!(
-                        "note: session {} of {}: {e}; continuing with fewer",
-                        n + 2,
-                        extra + 1
-                    ));
-                    return;
-                }
-                drain(&mut w);
-                w.quit();
-            });
-        }
-        drain(&mut first);
-        first.quit();
-    });
+    first.quit();
+    if let Some(e) = spares.as_ref().and_then(|s| s.failure()) {
+        ui.warn(&format!(
+            "note: a parallel session could not be opened: {e}; continuing with fewer"
+        ));
+    }
     let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
     done.sort_by_key(|(i, _)| *i);
     done.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Asks `ask` about `items` in contiguous chunks, one per session (the first worker and its spares, in
-/// parallel), and returns the answers in item order. One chunk failing as a whole fails the call, as
-/// it would on one session; a spare that cannot be opened leaves its chunk to the first worker.
+/// Asks `ask` about `items` in pipelined chunks, on the first worker and whichever spare sessions are
+/// open, and returns the answers in item order. One chunk failing as a whole fails the call, as it
+/// would on one session.
 pub fn spread<T, A>(w: &mut Worker, items: &[&str], ask: A) -> Result<Vec<T>>
 where
     T: Send,
     A: Fn(&mut Session, &[&str]) -> Result<Vec<T>> + Sync,
 {
-    // Small batches are not worth another session's round trip.
-    const MIN_CHUNK: usize = 16;
-    let sessions = (w.spare.len() + 1)
-        .min(items.len().div_ceil(MIN_CHUNK))
-        .max(1);
-    if sessions == 1 {
+    // One pipelined batch of the session's (`mdtm_many`, `size_many`): smaller chunks are not worth
+    // another session's round trip.
+    const CHUNK: usize = 64;
+    if w.spares.is_none() || items.len() <= CHUNK {
         return ask(w.session()?, items);
     }
-    let chunk = items.len().div_ceil(sessions);
-    let mut chunks = items.chunks(chunk);
-    let mine = chunks.next().unwrap_or(&[]);
-    let rest: Vec<&[&str]> = chunks.collect();
-    let mut spare = std::mem::take(&mut w.spare);
-    let ask = &ask;
-    let (first, others) = std::thread::scope(|scope| {
-        let handles: Vec<_> = spare
-            .iter_mut()
-            .zip(rest.iter().copied())
-            .map(|(h, part)| {
-                scope.spawn(move || {
-                    if !h.ready() {
-                        return None;
-                    }
-                    let r = h.session().and_then(|s| ask(s, part));
-                    if let Err(e) = &r {
-                        h.failed(e);
-                    }
-                    Some(r)
-                })
-            })
-            .collect();
-        let first = w.session().and_then(|s| ask(s, mine));
-        let others: Vec<_> = handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or(None))
-            .collect();
-        (first, others)
-    });
-    w.spare = spare;
-    let mut out = first?;
-    for (part, r) in rest.iter().zip(others) {
-        match r {
+    let chunks: Vec<&[&str]> = items.chunks(CHUNK).collect();
+    // Chunk 0 is the first worker's.
+    let next = AtomicUsize::new(1);
+    let answers: Mutex<Vec<Option<Result<Vec<T>>>>> =
+        Mutex::new(chunks.iter().map(|_| None).collect());
+    let spares = w.spares.clone();
+    let speed = Pace::default();
+    let drain = |w: &mut Worker, head: bool| {
+        let mut own = head.then_some(0);
+        loop {
+            let i = own
+                .take()
+                .unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
+            let Some(part) = chunks.get(i) else { break };
+            let started = Instant::now();
+            let r = w.session().and_then(|s| ask(s, part));
+            if let Err(e) = &r {
+                w.failed(e);
+            }
+            if let Some(slot) = answers.lock().unwrap_or_else(|p| p.into_inner()).get_mut(i) {
+                *slot = Some(r);
+            }
+            let left = chunks.len().saturating_sub(next.load(Ordering::Relaxed));
+            pace(spares.as_ref(), &speed, started, left);
+        }
+    };
+    share(w, &|| next.load(Ordering::Relaxed) < chunks.len(), &drain);
+    let mut out = Vec::with_capacity(items.len());
+    for a in answers.into_inner().unwrap_or_else(|p| p.into_inner()) {
+        match a {
             Some(r) => out.extend(r?),
-            // Its session never opened: the first worker asks instead.
-            None => out.extend(ask(w.session()?, part)?),
+            None => return Err(Error::new(ErrorKind::Internal, "a chunk was never asked")),
         }
     }
     Ok(out)
@@ -244,21 +264,42 @@ where
     });
     let cv = Condvar::new();
     let lock = || q.lock().unwrap_or_else(|p| p.into_inner());
-    let drain = |w: &mut Worker| {
+    let spares = w.spares.clone();
+    let speed = Pace::default();
+    // The first job is the first worker's (counted busy from here).
+    let head = {
+        let mut g = lock();
+        let job = g.stack.pop();
+        g.busy += usize::from(job.is_some());
+        Mutex::new(job)
+    };
+    let drain = |w: &mut Worker, first: bool| {
+        let mut own = if first {
+            head.lock().unwrap_or_else(|p| p.into_inner()).take()
+        } else {
+            None
+        };
         let mut g = lock();
         loop {
-            if g.failed.is_some() {
-                break;
-            }
-            let Some(job) = g.stack.pop() else {
-                if g.busy == 0 {
-                    break;
+            let job = match own.take() {
+                Some(job) => job,
+                None => {
+                    if g.failed.is_some() {
+                        break;
+                    }
+                    let Some(job) = g.stack.pop() else {
+                        if g.busy == 0 {
+                            break;
+                        }
+                        g = cv.wait(g).unwrap_or_else(|p| p.into_inner());
+                        continue;
+                    };
+                    g.busy += 1;
+                    job
                 }
-                g = cv.wait(g).unwrap_or_else(|p| p.into_inner());
-                continue;
             };
-            g.busy += 1;
             drop(g);
+            let started = Instant::now();
             let r = work(w, &job);
             g = lock();
             g.busy -= 1;
@@ -271,21 +312,17 @@ where
                 Err(e) => g.failed = Some(e),
             }
             cv.notify_all();
+            let left = g.stack.len();
+            drop(g);
+            pace(spares.as_ref(), &speed, started, left);
+            g = lock();
         }
     };
-    let mut spare = std::mem::take(&mut w.spare);
-    std::thread::scope(|scope| {
-        for h in spare.iter_mut() {
-            let drain = &drain;
-            scope.spawn(move || {
-                if h.ready() {
-                    drain(h);
-                }
-            });
-        }
-        drain(w);
-    });
-    w.spare = spare;
+    let wanted = || {
+        let g = lock();
+        g.failed.is_none() && (!g.stack.is_empty() || g.busy > 0)
+    };
+    share(w, &wanted, &drain);
     let q = q.into_inner().unwrap_or_else(|p| p.into_inner());
     match q.failed {
         Some(e) => Err(e),

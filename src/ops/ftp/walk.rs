@@ -103,7 +103,7 @@ type Dir = (RemotePath, String, usize);
 /// directory: vsftpd lists a missing directory as empty), is the walk's error.
 ///
 /// The root is listed on `w`; its subdirectories are listed by whichever of `w` and its spare
-/// sessions ([`Worker::set_parallel`]) is free, and the results are put together in the order one
+/// sessions ([`crate::ops::ftp::spares`]) is free, and the results are put together in the order one
 /// session listing depth-first would have produced.
 pub fn walk_remote(
     w: &mut Worker,

@@ -88,7 +88,16 @@ pub fn plan_tree(
         out.join(&base)
     };
     let filters = &opts.sync.filters;
-    let walked = walk::walk_remote(w, &remote, &|rel| filters.excluded(rel, true).is_none())?;
+    let enter = |rel: &str| filters.excluded(rel, true).is_none();
+    // The local tree is read while the server lists the remote one (a thread: disk against network).
+    let (walked, scanned) = std::thread::scope(|scope| {
+        let scan = root
+            .is_dir()
+            .then(|| scope.spawn(|| local_nodes(&root, &mut |rel| enter(rel))));
+        let walked = walk::walk_remote(w, &remote, &enter);
+        (walked, scan.map(|h| h.join()))
+    });
+    let walked = walked?;
     if !opts.sync.dry_run {
         // The -O directory is the user's: created when missing, used as it is (even a symlink).
         std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
@@ -96,10 +105,11 @@ pub fn plan_tree(
             local_dir(&root)?;
         }
     }
-    let local = if root.is_dir() {
-        local_nodes(&root, &mut |rel| filters.excluded(rel, true).is_none())?
-    } else {
-        HashMap::new()
+    let local = match scanned {
+        Some(Ok(nodes)) => nodes?,
+        Some(Err(_)) => return Err(Error::new(ErrorKind::Internal, "the local scan failed")),
+        // Missing at the start (created above, so empty).
+        None => HashMap::new(),
     };
     let mut m = Mirror {
         opts,

@@ -1,0 +1,227 @@
+//! The extra sessions of `--parallel N`: opened in the background, each by its own detached thread, so
+//! a run never waits for a login it does not need.
+//!
+//! What it owns: when a spare session is opened, lending the open ones to the pool's work loops, and
+//! ending them. The first session of a run plans and works on its own; spares join whatever work is
+//! queued as their logins complete ([`crate::ops::ftp::pool`] runs the loops). How many are opened:
+//!
+//! * one at the start of a run that will have several items ([`Spares::start`], called once the first
+//!   session's control connection is up), so its login overlaps the first session's;
+//! * then one more at a time (never two logins in flight), and only while the queued work would keep
+//!   the sessions already there busy for longer than a login takes ([`Spares::consider`]: the measured
+//!   login time against the measured time per item).
+//!
+//! A server whose logins cost tens of milliseconds of password hashing so gets one or two sessions for
+//! a tree that is already in sync, and all N for a tree to transfer. A login still in progress when the
+//! run ends is abandoned (its connection closes at exit); an open spare ends with QUIT. The first failed
+//! opening stops further ones: the sessions already open do the work.
+
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use crate::error::Error;
+use crate::ftp::Session;
+use crate::ops::ftp::connect::FtpConnector;
+
+/// How long a loop waiting for a spare sleeps between looks at its own queue.
+const POLL: Duration = Duration::from_millis(2);
+
+/// The spare sessions of one run against one server.
+pub struct Spares {
+    /// How the spares are opened (a copy of the run's connector, owned: openers outlive no run but are
+    /// detached from it).
+    pub conn: Arc<FtpConnector>,
+    /// The most spares (`--parallel` minus the first session).
+    pub max: usize,
+    state: Mutex<State>,
+    ready: Condvar,
+}
+
+#[derive(Default)]
+struct State {
+    /// Open sessions no loop is using.
+    idle: Vec<Session>,
+    /// Logins in progress.
+    opening: usize,
+    /// Openings started (done, failed or in progress).
+    launched: usize,
+    /// Spares lent to a loop.
+    lent: usize,
+    /// The run has ended: late logins quit at once.
+    closed: bool,
+    /// The first opening that failed; none is tried after it.
+    failed: Option<Error>,
+    /// How long the last spare's login took.
+    login: Option<Duration>,
+}
+
+impl Spares {
+    /// Spares for a run of `parallel` sessions (`None` for one); none is opened yet.
+    pub fn new(conn: &FtpConnector, parallel: usize) -> Option<Arc<Spares>> {
+        let max = parallel.clamp(1, crate::ops::ftp::pool::MAX_PARALLEL) - 1;
+        if max == 0 {
+            return None;
+        }
+        let spares = Arc::new(Spares {
+            conn: Arc::new(FtpConnector {
+                conn: conn.conn.with_target(conn.target().clone()),
+                mode: conn.mode,
+            }),
+            max,
+            state: Mutex::new(State::default()),
+            ready: Condvar::new(),
+        });
+        Some(spares)
+    }
+
+    /// Starts opening the first spare (for a run that will have several items: called once the first
+    /// session's control connection is up, so the two logins overlap).
+    pub fn start(self: &Arc<Self>) {
+        self.launch();
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Starts one more opening, unless one is in progress, all are started, one failed or the run ended.
+    fn launch(self: &Arc<Self>) {
+        {
+            let mut g = self.lock();
+            if g.closed || g.failed.is_some() || g.opening > 0 || g.launched >= self.max {
+                return;
+            }
+            g.opening += 1;
+            g.launched += 1;
+        }
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("ftp-spare".into())
+            .spawn(move || me.open_one());
+        if spawned.is_err() {
+            let mut g = self.lock();
+            g.opening -= 1;
+            g.launched = self.max;
+        }
+    }
+
+    /// An opener thread: logs in and hands the session over (or QUITs it when the run has ended).
+    fn open_one(&self) {
+        let started = Instant::now();
+        let opened = self.conn.open_once();
+        let mut g = self.lock();
+        g.opening -= 1;
+        match opened {
+            Ok(s) if g.closed => {
+                drop(g);
+                s.quit();
+                return;
+            }
+            Ok(s) => {
+                g.login = Some(started.elapsed());
+                g.idle.push(s);
+            }
+            Err(e) => {
+                g.failed.get_or_insert(e);
+            }
+        }
+        drop(g);
+        self.ready.notify_all();
+    }
+
+    /// Opens one more spare when `remaining` items at `per_item` each would keep the sessions now at
+    /// work (the first, the lent spares and the ones opening) busy for longer than a login takes. Known
+    /// only once one spare has logged in.
+    pub fn consider(self: &Arc<Self>, remaining: usize, per_item: Duration) {
+        let due = {
+            let g = self.lock();
+            let Some(login) = g.login else {
+                return;
+            };
+            let sessions = 1 + g.lent + g.idle.len() + g.opening;
+            let work = per_item.saturating_mul(u32::try_from(remaining).unwrap_or(u32::MAX));
+            work / u32::try_from(sessions).unwrap_or(u32::MAX) > login
+        };
+        if due {
+            self.launch();
+        }
+    }
+
+    /// Lends an open spare to a loop: one that is idle, or the next to finish its login, as long as
+    /// `wanted()` says the loop still has work. `None` when the work is done or no spare will come.
+    pub fn take(&self, wanted: &(dyn Fn() -> bool + Sync)) -> Option<Session> {
+        loop {
+            {
+                let mut g = self.lock();
+                if g.closed {
+                    return None;
+                }
+                if let Some(s) = g.idle.pop() {
+                    g.lent += 1;
+                    return Some(s);
+                }
+                let more = g.opening > 0 || (g.failed.is_none() && g.launched < self.max);
+                if !more {
+                    return None;
+                }
+            }
+            if !wanted() {
+                return None;
+            }
+            let g = self.lock();
+            if g.idle.is_empty() && !g.closed {
+                drop(self.ready.wait_timeout(g, POLL));
+            }
+        }
+    }
+
+    /// Takes back a lent spare (`None`: its session broke and was dropped).
+    pub fn give_back(&self, session: Option<Session>) {
+        let mut g = self.lock();
+        g.lent = g.lent.saturating_sub(1);
+        if let Some(s) = session {
+            if g.closed {
+                drop(g);
+                s.quit();
+                return;
+            }
+            g.idle.push(s);
+        }
+        drop(g);
+        self.ready.notify_all();
+    }
+
+    /// The first opening that failed, if any (for one note at the end of the run).
+    pub fn failure(&self) -> Option<String> {
+        self.lock().failed.as_ref().map(ToString::to_string)
+    }
+
+    /// Ends the run's use of spares: the idle ones QUIT, logins in progress QUIT when they complete.
+    pub fn close(&self) {
+        let idle = {
+            let mut g = self.lock();
+            g.closed = true;
+            std::mem::take(&mut g.idle)
+        };
+        self.ready.notify_all();
+        for s in idle {
+            s.quit();
+        }
+    }
+}
+
+/// The mean time per item of one work loop, for [`Spares::consider`].
+#[derive(Default)]
+pub struct Pace {
+    state: Mutex<(u32, Duration)>,
+}
+
+impl Pace {
+    /// Records one item that took `took`, and returns the mean so far.
+    pub fn add(&self, took: Duration) -> Duration {
+        let mut g = self.state.lock().unwrap_or_else(|p| p.into_inner());
+        g.0 = g.0.saturating_add(1);
+        g.1 = g.1.saturating_add(took);
+        g.1 / g.0.max(1)
+    }
+}
