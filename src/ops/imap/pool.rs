@@ -1,6 +1,8 @@
 //! Parallel commits for imap-fetch into a Maildir or a `--dir`: a few threads, each with its own
-//! [`Store`], receive a message's bytes in chunks and commit it (fsync, link, directory fsync) while the
-//! session goes on reading the next one.
+//! [`Store`], receive a message's bytes in chunks and commit it (fsync, move into `new/`) while the
+//! session goes on reading the next one. A Maildir's `new/` is fsynced once for many commits, by
+//! [`Pool::sync`]: a [`Done`] says the message's bytes are durable and its name is in `new/`, and only
+//! after [`Pool::sync`] is that name durable too.
 //!
 //! A durable commit is two waits for the disk; done one after another they, not the network, bound a
 //! fetch (about 7 ms a message here). Commits running side by side share the filesystem's journal
@@ -36,6 +38,8 @@ pub struct Done {
 
 /// The commit threads.
 pub struct Pool {
+    /// The output, for [`Pool::sync`].
+    store: Store,
     senders: Vec<SyncSender<Job>>,
     handles: Vec<JoinHandle<()>>,
     results: Receiver<Done>,
@@ -51,12 +55,14 @@ impl Pool {
         let mut handles = Vec::new();
         for _ in 0..threads {
             let mut store = Store::open(target.clone())?;
+            store.defer_dir_sync();
             let (tx, rx) = sync_channel::<Job>(DEPTH);
             let done = done_tx.clone();
             handles.push(std::thread::spawn(move || work(&mut store, &rx, &done)));
             senders.push(tx);
         }
         Ok(Pool {
+            store: Store::open(target.clone())?,
             senders,
             handles,
             results,
@@ -102,6 +108,12 @@ impl Pool {
         let d = self.results.try_recv().ok()?;
         self.in_flight -= 1;
         Some(d)
+    }
+
+    /// Makes the names of every commit finished so far durable (one fsync of a Maildir's `new/`): call it
+    /// after [`Pool::wait`] and before any of those messages counts as stored.
+    pub fn sync(&self) -> Result<()> {
+        self.store.sync()
     }
 
     /// Every commit still running, as it finishes.
@@ -196,6 +208,7 @@ mod tests {
         pool.data(w, b"whole\n").unwrap();
         pool.commit(w).unwrap();
         let done = pool.wait();
+        pool.sync().unwrap();
         assert_eq!(done.len(), 1);
         assert_eq!(done[0].uid, 2);
         let (bytes, path) = done[0].result.as_ref().unwrap();
