@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# imap-fetch vs mbsync (to a Maildir) and a curl loop (one `imap://…/INBOX;UID=n` per message): fetch the
-# 1000 messages of a seeded INBOX from the loopback Dovecot (tests/interop/start.sh dovecot), in the same
-# run. Prints the mean times and the ratios (other tool's time / ferry's time; > 1 means ferry is faster).
-# Not a test: run it by hand, `bench/imap-fetch.sh [MESSAGES]`.
+# imap-fetch vs mbsync, both into a Maildir: fetch the N messages (default 1000) of a seeded INBOX from the
+# loopback Dovecot (tests/interop/start.sh dovecot), in the same hyperfine run, once with the Maildir on
+# tmpfs (/dev/shm) and once on disk (under $TMPDIR, else /var/tmp). Prints the median times, the ratio
+# ferry time / mbsync time (<= 1.0 means ferry is faster) and the peak RSS of one separate run of each.
+# CURL=1 adds a curl loop (one `imap://…/INBOX;UID=n` per message; slow, so off by default).
+# FERRY_BASE_BIN=DIR adds DIR/imap-fetch (an earlier build) to the same runs, as "before".
+# Not a test: run it by hand, `bench/imap-fetch.sh [MESSAGES]`. The machine is shared: timings are noisy.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-1000}
@@ -13,7 +16,7 @@ done
 [ -f "$root/env.d/dovecot" ] || tests/interop/start.sh dovecot
 # shellcheck disable=SC1091
 . "$root/env.d/dovecot"
-cargo build --release -q --bins
+cargo build --release -q --bin imap-fetch
 ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/imap-fetch
 
 user=imap-bench pass=imap-bench-pw home=$FERRY_DOVECOT_MAIL/imap-bench
@@ -45,10 +48,16 @@ url="imap://$user:$pass@$FERRY_IMAP/INBOX"
 "$ferry" -q "$url" --search 'UID 1' >/dev/null 2>&1 || { echo "Dovecot refuses $user" >&2; exit 1; }
 size=$(du -sh "$home/Maildir/new" "$home/Maildir/cur" 2>/dev/null | awk '{print $1}' | paste -sd+)
 
-out=$(mktemp -d)
-trap 'rm -rf "$out"' EXIT
+work=$(mktemp -d)
+shm=/dev/shm/ferry-imap-bench.$$
+disk=$(mktemp -d "${TMPDIR:-/var/tmp}/ferry-imap-bench.XXXXXX")
+trap 'rm -rf "$work" "$shm" "$disk"' EXIT
+mkdir -p "$shm"
 host=${FERRY_IMAP%:*} port=${FERRY_IMAP##*:}
-cat > "$out/mbsyncrc" <<EOF
+echo "imap-fetch vs mbsync: $n messages ($size) from Dovecot on $FERRY_IMAP, into a Maildir"
+for place in tmpfs disk; do
+  if [ $place = tmpfs ]; then out=$shm; else out=$disk; fi
+  cat > "$out/mbsyncrc" <<EOF
 IMAPAccount bench
 Host $host
 Port $port
@@ -71,39 +80,56 @@ Sync Pull
 Create Near
 SyncState *
 EOF
-# mbsync 1.4 spells TLSType as SSLType.
-mbsync -v --version 2>/dev/null | grep -q ' 1\.[0-4]' && sed -i 's/^TLSType/SSLType/' "$out/mbsyncrc"
-cat > "$out/curl-loop.sh" <<EOF
+  # mbsync 1.4 spells TLSType as SSLType.
+  mbsync -v --version 2>/dev/null | grep -q ' 1\.[0-4]' && sed -i 's/^TLSType/SSLType/' "$out/mbsyncrc"
+  prep=$work/prepare-$place.sh
+  printf '#!/bin/sh\nrm -rf "%s/f" "%s/b" "%s/m" "%s/c" && mkdir -p "%s/m"\n' "$out" "$out" "$out" "$out" "$out" \
+    > "$prep"
+  chmod +x "$prep"
+  extra=()
+  if [ -n "${FERRY_BASE_BIN:-}" ]; then
+    extra+=(-n imap-fetch-before "$FERRY_BASE_BIN/imap-fetch -q $url --maildir $out/b")
+  fi
+  if [ -n "${CURL:-}" ]; then
+    cat > "$work/curl-loop.sh" <<EOF
 #!/bin/sh
-mkdir -p $out/c
+mkdir -p "\$1/c"
 i=1
 while [ \$i -le $n ]; do
-  curl -s -o $out/c/\$i "imap://$user:$pass@$FERRY_IMAP/INBOX;UID=\$i" || exit 1
+  curl -s -o "\$1/c/\$i" "imap://$user:$pass@$FERRY_IMAP/INBOX;UID=\$i" || exit 1
   i=\$((i + 1))
 done
 EOF
-chmod +x "$out/curl-loop.sh"
-printf '#!/bin/sh\nrm -rf %s/f %s/m && mkdir -p %s/m\n' "$out" "$out" "$out" > "$out/prepare.sh"
-chmod +x "$out/prepare.sh"
-
-echo "imap-fetch vs mbsync vs a curl loop: $n messages ($size) from Dovecot on $FERRY_IMAP, into a Maildir"
-hyperfine -N --warmup 1 --runs 5 --export-json "$out/fast.json" \
-  --prepare "$out/prepare.sh" \
-  -n imap-fetch "$ferry -q $url --maildir $out/f" \
-  -n mbsync "mbsync -q -c $out/mbsyncrc bench"
-hyperfine --warmup 0 --runs 2 --export-json "$out/curl.json" \
-  --prepare "rm -rf $out/c" \
-  -n curl-loop "$out/curl-loop.sh"
-"$ferry" -q "$url" --maildir "$out/check"
-test "$(ls "$out/check/new" | wc -l)" = "$n" || { echo "imap-fetch stored $(ls "$out/check/new" | wc -l) messages, not $n"; exit 1; }
-rm -rf "$out/m" && mkdir -p "$out/m" && mbsync -q -c "$out/mbsyncrc" bench
-test "$(ls "$out/m/INBOX/new" "$out/m/INBOX/cur" | grep -vc ':$' )" -ge "$n" || { echo "mbsync stored too few"; exit 1; }
-python3 - "$out/fast.json" "$out/curl.json" <<'PY'
+    chmod +x "$work/curl-loop.sh"
+    extra+=(-n curl-loop "$work/curl-loop.sh $out")
+  fi
+  echo "== $place ($out)"
+  hyperfine -N --warmup 1 --runs "${RUNS:-5}" --export-json "$work/$place.json" --prepare "$prep" \
+    -n imap-fetch "$ferry -q $url --maildir $out/f" \
+    -n mbsync "mbsync -q -c $out/mbsyncrc bench" "${extra[@]}"
+  # Peak RSS (KiB): one separate run of each, since hyperfine does not measure it.
+  "$prep"
+  rss_f=$(/usr/bin/time -f %M "$ferry" -q "$url" --maildir "$out/f" 2>&1 >/dev/null | tail -1)
+  rss_m=$(/usr/bin/time -f %M mbsync -q -c "$out/mbsyncrc" bench 2>&1 >/dev/null | tail -1)
+  got=$(find "$out/f/new" -type f | wc -l)
+  test "$got" = "$n" || { echo "imap-fetch stored $got messages, not $n" >&2; exit 1; }
+  got=$(find "$out/m/INBOX/new" "$out/m/INBOX/cur" -type f | wc -l)
+  test "$got" -ge "$n" || { echo "mbsync stored $got messages, not $n" >&2; exit 1; }
+  echo "$rss_f $rss_m" > "$work/$place.rss"
+done
+python3 - "$work" <<'PY'
 import json, sys
-fast = {r["command"]: r["mean"] for r in json.load(open(sys.argv[1]))["results"]}
-curl = json.load(open(sys.argv[2]))["results"][0]["mean"]
-f, m = fast["imap-fetch"], fast["mbsync"]
-print(f"imap-fetch {f:.3f} s   mbsync {m:.3f} s   curl loop {curl:.3f} s")
-print(f"ratio vs mbsync    {m / f:.2f}x (target >= 1.0)")
-print(f"ratio vs curl loop {curl / f:.2f}x (target >= 20)")
+w = sys.argv[1]
+print()
+print("| place | imap-fetch | mbsync | ferry / mbsync | before (/ mbsync) | RSS ferry | RSS mbsync |")
+print("|---|---|---|---|---|---|---|")
+for place in ["tmpfs", "disk"]:
+    r = {x["command"]: x["median"] for x in json.load(open(f"{w}/{place}.json"))["results"]}
+    rf, rm = open(f"{w}/{place}.rss").read().split()
+    f, m = r["imap-fetch"], r["mbsync"]
+    b = r.get("imap-fetch-before")
+    before = f"{b:.3f} s ({b / m:.2f}x)" if b else "-"
+    curl = f" curl loop {r['curl-loop']:.3f} s" if "curl-loop" in r else ""
+    print(f"| {place} | {f:.3f} s | {m:.3f} s | {f / m:.2f}x | {before} | {int(rf) / 1024:.1f} MiB "
+          f"| {int(rm) / 1024:.1f} MiB |{curl}")
 PY

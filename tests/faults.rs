@@ -494,6 +494,109 @@ fn imap_fetch_deletes_only_durable_mail() {
     }
 }
 
+/// imap-fetch into a Maildir fsyncs `new/` once per batch (not once per message), after every message of
+/// the batch is in `new/` and before the state records them as stored; with that one fsync failing,
+/// nothing is deleted on the server and the state still lists both messages as pending only.
+#[test]
+fn imap_fetch_syncs_the_maildir_once_per_batch_before_state_and_delete() {
+    let args = |url: &str| {
+        vec![
+            url.to_string(),
+            "--timeout".into(),
+            "10".into(),
+            "--maildir".into(),
+            "out".into(),
+            "--delete".into(),
+            "--new-only".into(),
+            "--state".into(),
+            "st".into(),
+        ]
+    };
+    // A clean run, traced.
+    let srv = Server::start(imap_script());
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace");
+    let url = format!("imap://ann:pw@{}/", srv.addr);
+    let a = args(&url);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(
+        dir.path(),
+        "imap-fetch",
+        &a,
+        &[("FERRY_FAULT_TRACE", trace.to_str().unwrap())],
+    );
+    srv.finish();
+    assert_code(&r, 0);
+    let mut ops: Vec<(u64, String, String)> = std::fs::read_to_string(&trace)
+        .unwrap()
+        .lines()
+        .map(|l| {
+            let mut w = l.splitn(3, ' ');
+            let n = w.next().unwrap().parse().unwrap();
+            (
+                n,
+                w.next().unwrap().to_string(),
+                w.next().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    ops.sort();
+    // The run's own paths, relative to its working directory.
+    let new_dir = "out/new";
+    let moves: Vec<u64> = ops
+        .iter()
+        .filter(|(_, op, p)| (op == "rename" || op == "link") && p.starts_with("out/new/"))
+        .map(|(n, ..)| *n)
+        .collect();
+    let syncs: Vec<u64> = ops
+        .iter()
+        .filter(|(_, op, p)| op == "sync_dir" && p == new_dir)
+        .map(|(n, ..)| *n)
+        .collect();
+    assert_eq!(moves.len(), 2, "{ops:?}");
+    assert_eq!(syncs.len(), 1, "one fsync of new/ for the batch: {ops:?}");
+    let sync = syncs[0];
+    assert!(moves.iter().all(|&m| m < sync), "{ops:?}");
+    assert!(
+        ops.iter()
+            .any(|(n, op, p)| *n > sync && op == "rename" && p == "st"),
+        "the state is saved after the sync: {ops:?}"
+    );
+
+    // The same run with that fsync failing: no removal on the server, nothing recorded as stored.
+    let srv = Server::start(imap_script());
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("imap://ann:pw@{}/", srv.addr);
+    let a = args(&url);
+    let a: Vec<&str> = a.iter().map(String::as_str).collect();
+    let r = run_in(
+        dir.path(),
+        "imap-fetch",
+        &a,
+        &[("FERRY_FAULT_AT", &fault_env(sync))],
+    );
+    assert!(fired(&r, sync), "{}", r.stderr);
+    assert_code(&r, 8);
+    for line in srv.seen_now() {
+        assert!(
+            !line.contains("STORE") && !line.contains("EXPUNGE") && !line.contains("CLOSE"),
+            "{line} after a failed fsync of new/"
+        );
+    }
+    let st: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("st")).unwrap()).unwrap();
+    let text = st.to_string();
+    assert!(text.contains("\"last_uid\":0"), "{text}");
+    assert!(
+        !text.contains("\"stored\":[1") && !text.contains("\"stored\":[2"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"uid\":1") && text.contains("\"uid\":2"),
+        "both pending: {text}"
+    );
+}
+
 #[test]
 fn smtp_send_queue() {
     let msg = b"From: ann@example.com\r\nTo: bob@example.org\r\nDate: Thu, 01 Jan 2026 00:00:00 +0000\r\nMessage-ID: <f@t>\r\nSubject: q\r\n\r\nqueued\r\n";

@@ -1,7 +1,12 @@
 //! Maildir delivery (the qmail maildir(5) protocol): a unique name, written in `tmp/`, fsynced, then
-//! linked into `new/` — link(2) never replaces an existing message — and `tmp/` unlinked; `new/` is
-//! fsynced so the message survives a crash once `commit` returns. A signal that stops the process removes
-//! the `tmp/` file (see `crate::signals`); every filesystem operation goes through `crate::fsys`.
+//! moved into `new/` by `renameat2(RENAME_NOREPLACE)` — one call that, like the protocol's link(2) and
+//! unlink, never replaces an existing message; link + unlink where the filesystem cannot do it — and
+//! `new/` fsynced so the message survives a crash. A signal that stops the process removes the `tmp/`
+//! file (see `crate::signals`); every filesystem operation goes through `crate::fsys`.
+//!
+//! The fsync of `new/` is per message unless the store defers it ([`Maildir::defer_dir_sync`]): then
+//! `commit` returns with the file's bytes durable and its name in `new/` not yet, and the caller makes
+//! every name durable at once with [`Maildir::sync`] before it counts any of those messages as stored.
 
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
@@ -18,6 +23,10 @@ static COUNTER: AtomicU64 = AtomicU64::new(0);
 pub struct Maildir {
     dir: PathBuf,
     host: String,
+    /// Asked once: the unique names carry it.
+    pid: u32,
+    /// `commit` leaves the fsync of `new/` to [`Maildir::sync`].
+    defer: bool,
 }
 
 impl Maildir {
@@ -29,7 +38,23 @@ impl Maildir {
         Ok(Maildir {
             dir: dir.to_path_buf(),
             host: crate::host::name().unwrap_or_else(|| "localhost".to_string()),
+            pid: std::process::id(),
+            defer: false,
         })
+    }
+
+    /// From now on `commit` does not fsync `new/`: the caller must call [`Maildir::sync`] before it
+    /// records any message committed since as stored, or deletes it on the server.
+    pub fn defer_dir_sync(&mut self) {
+        self.defer = true;
+    }
+
+    /// fsyncs `new/`: every name committed into it before this call (by any store of this Maildir, in
+    /// any thread of this process) survives a crash once it returns, since fsync(2) of a directory
+    /// writes that directory's entries, whichever descriptor made them.
+    pub fn sync(&self) -> Result<()> {
+        let new_dir = self.dir.join("new");
+        crate::fsys::sync_dir(&new_dir).map_err(|e| Error::local(new_dir.display(), e))
     }
 
     /// A unique base name: seconds, microseconds, pid and a per-process counter, then the host.
@@ -41,7 +66,7 @@ impl Maildir {
             "{}.M{}P{}Q{}.{}",
             now.as_secs(),
             now.subsec_micros(),
-            std::process::id(),
+            self.pid,
             COUNTER.fetch_add(1, Ordering::Relaxed),
             self.host
         )
@@ -98,7 +123,8 @@ pub struct Pending<'a> {
 }
 
 impl Pending<'_> {
-    /// fsync, link into `new/` as `NAME,S=SIZE`, unlink from `tmp/`, fsync `new/`.
+    /// fsync, move into `new/` as `NAME,S=SIZE` (never replacing a message there), fsync `new/` unless
+    /// deferred (see [`Maildir::defer_dir_sync`]).
     pub fn commit(mut self) -> Result<String> {
         let local = |e| Error::local(self.tmp.display(), e);
         crate::fsys::sync(&self.file).map_err(local)?;
@@ -106,7 +132,7 @@ impl Pending<'_> {
         let mut target = new_dir.join(format!("{},S={}", self.name, self.size));
         let mut n = 0;
         loop {
-            match crate::fsys::link(&self.tmp, &target) {
+            match place(&self.tmp, &target) {
                 Ok(()) => break,
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists && n < 100 => {
                     n += 1;
@@ -116,10 +142,23 @@ impl Pending<'_> {
             }
         }
         self.done = true;
-        let _ = std::fs::remove_file(&self.tmp);
-        crate::fsys::sync_dir(&new_dir).map_err(|e| Error::local(new_dir.display(), e))?;
+        if !self.maildir.defer {
+            self.maildir.sync()?;
+        }
         Ok(target.display().to_string())
     }
+}
+
+/// Moves `tmp` to `target`, never replacing `target`: one rename where the filesystem can refuse to
+/// replace, else the maildir(5) link and unlink (a leftover `tmp/` name is only clutter: the message is
+/// in `new/`).
+fn place(tmp: &Path, target: &Path) -> io::Result<()> {
+    if crate::fsys::rename_noreplace(tmp, target)? {
+        return Ok(());
+    }
+    crate::fsys::link(tmp, target)?;
+    let _ = std::fs::remove_file(tmp);
+    Ok(())
 }
 
 impl Write for Pending<'_> {

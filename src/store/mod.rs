@@ -4,7 +4,8 @@
 //! only in [`Delivery::commit`], and that leaves no trace when dropped uncommitted. Only after `commit`
 //! returns may a tool record the message in its state or delete it on the server.
 //!
-//! - Maildir: written in `tmp/`, fsynced, linked into `new/` (never replacing), directory fsynced.
+//! - Maildir: written in `tmp/`, fsynced, moved into `new/` (never replacing), directory fsynced — per
+//!   message, or once for many with [`Store::defer_dir_sync`] and [`Store::sync`].
 //! - mbox (mboxrd): appended under `fcntl` and `flock` locks, fsynced; any failure truncates the file back
 //!   to its length before the message, so it is byte-identical to before. `-` writes mboxrd to stdout.
 //! - dir: one `NAME.eml` per message, NAME from the UIDL/UID made safe, never overwriting.
@@ -65,6 +66,24 @@ impl Store {
             maildir,
             names: UniqueNames::default(),
         })
+    }
+
+    /// Lets a Maildir's commits skip the fsync of `new/` (one per message), leaving it to
+    /// [`Store::sync`], which the caller must call before it records as stored, or deletes on the server,
+    /// any message committed since. No effect on other outputs: their commits stay durable alone.
+    pub fn defer_dir_sync(&mut self) {
+        if let Some(m) = &mut self.maildir {
+            m.defer_dir_sync();
+        }
+    }
+
+    /// Makes durable what [`Store::defer_dir_sync`] left out: fsyncs a Maildir's `new/`, which holds the
+    /// names committed by every store of that Maildir in this process. Nothing to do for other outputs.
+    pub fn sync(&self) -> Result<()> {
+        match &self.maildir {
+            Some(m) => m.sync(),
+            None => Ok(()),
+        }
     }
 
     /// The output this store writes to.

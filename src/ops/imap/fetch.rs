@@ -4,8 +4,8 @@
 //! Order of events per batch of UIDs (one `UID FETCH` each, so a thousand messages are a handful of round
 //! trips): each body literal streams into a fresh [`Delivery`] — for a Maildir or `--dir` on one of the
 //! commit threads of `pool`, so disk waits overlap; with `--new-only` the state is written with the
-//! message as `pending` (see `state`), the delivery is committed, and once the commit has returned
-//! the message counts as stored. After the batch, every commit is awaited, the stored UIDs are flagged
+//! message as `pending` (see `state`) and the delivery is committed. After the batch, every commit is awaited, a Maildir's `new/` is fsynced
+//! once for all of them (only then do they count as stored), the stored UIDs are flagged
 //! \Deleted and expunged (or moved), and the state forgets them. A FETCH for a UID not asked for, or a
 //! second one for the same UID, is read and dropped. A UID asked for and not sent is asked about with
 //! `UID SEARCH UID ...`: gone, it is skipped; still there, it failed, and `last_uid` never passes it, so
@@ -509,6 +509,8 @@ impl<'a> Fetcher<'a> {
         let cap = self.opts.max_size.unwrap_or(u64::MAX);
         let decode = self.decoded_part().is_some();
         let mut pool = self.pool.take();
+        // Commits finished on the commit threads, not yet durable in name (see below).
+        let mut unsynced: Vec<Done> = Vec::new();
         let result = (|| -> Result<()> {
             loop {
                 let mut slot = Slot {
@@ -559,20 +561,42 @@ impl<'a> Fetcher<'a> {
                 let done = self.store_one(uid, &f, slot)?;
                 got.insert(uid);
                 if let Some(done) = done {
+                    // Committed here (mbox, MDA, stdout): durable on its own.
                     self.record(done)?;
                 }
                 while let Some(done) = pool.as_mut().and_then(Pool::try_done) {
-                    self.record(done)?;
+                    match done.result {
+                        Err(e) => return Err(e.within(format!("UID {}", done.uid))),
+                        Ok(_) => unsynced.push(done),
+                    }
                 }
             }
             Ok(())
         })();
         // Every commit under way finishes (or fails) before anything else happens.
-        let finished = pool.as_mut().map(Pool::wait).unwrap_or_default();
+        unsynced.extend(pool.as_mut().map(Pool::wait).unwrap_or_default());
+        // Durability: a commit thread's Done means the message's bytes are fsynced and its name is in
+        // `new/`, but that name is durable only once `new/` is fsynced — here, once for the whole batch.
+        // Nothing below this sync (record: `stored` in the state, `to_remove`; then the state save, and
+        // the \Deleted/EXPUNGE or MOVE in `remove`) sees a message of this batch before it; a failed sync
+        // records none of them, so none is deleted and a later run fetches them again (a state's
+        // `pending` entry finds the copy if it survived). The per-message state save in `store_one`
+        // comes before the commit and lists the message only as `pending`.
+        let synced = match (&pool, unsynced.is_empty()) {
+            (Some(p), false) => p.sync(),
+            _ => Ok(()),
+        };
         self.pool = pool;
         let mut first_err = result.err();
-        for done in finished {
-            if let Err(e) = self.record(done) {
+        match synced {
+            Ok(()) => {
+                for done in unsynced {
+                    if let Err(e) = self.record(done) {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            Err(e) => {
                 first_err.get_or_insert(e);
             }
         }

@@ -149,7 +149,7 @@ impl Slot<'_> {
             Out::Local(d) => d
                 .write_all(bytes)
                 .map_err(|e| Error::local("writing the message", e)),
-            Out::Remote(w) => match &self.pool {
+            Out::Remote(w) => match self.pool.as_deref_mut() {
                 Some(p) => p.data(*w, bytes),
                 None => Ok(()),
             },
@@ -157,8 +157,8 @@ impl Slot<'_> {
     }
 
     /// Drops a body that turned out not to be wanted.
-    pub(super) fn abandon(self) {
-        if let (Out::Remote(w), Some(p)) = (&self.out, &self.pool) {
+    pub(super) fn abandon(mut self) {
+        if let (Out::Remote(w), Some(p)) = (&self.out, self.pool.as_deref_mut()) {
             let _ = p.abort(*w);
         }
     }
