@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 19 row "FTP LIST of 10 000 entries, names only": ftp-ls vs curl -l (NLST), ncftpls and lftp nlist
 # on one directory of ENTRIES files served by the loopback vsftpd, in the same hyperfine run. Prints
-# medians, ratios (peer / ferry time) and peak RSS. Not a test: `bench/ftp-list.sh [ENTRIES]` (RUNS=10).
+# medians, ratios (ferry time / peer time) and peak RSS. Not a test: `bench/ftp-list.sh [ENTRIES]` (RUNS=10).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/race.sh
@@ -24,7 +24,7 @@ if [ "$(find "$dir" -type f 2>/dev/null | wc -l)" != "$n" ]; then
 fi
 url=ftp://$FERRY_FTP_PLAIN/pub/bench-list-$n/
 test "$("$ferry" -q "$url" | wc -l)" = "$n" || { echo "ftp-ls lists $("$ferry" -q "$url" | wc -l), not $n"; exit 1; }
-echo "names of $n entries from vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+echo "names of $n entries from vsftpd on $FERRY_FTP_PLAIN (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
 race "names only" true \
   ferry "$ferry -q $url" \
   curl "curl -s -l $url" \

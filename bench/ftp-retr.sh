@@ -2,7 +2,7 @@
 # Issue 19 row "FTP RETR 1 GiB, plain": ftp-get vs lftp, curl, wget and ncftpget downloading one file
 # from the loopback vsftpd (tests/interop/start.sh vsftpd), in the same hyperfine run, to /dev/null, to a
 # file on tmpfs (/dev/shm) and to a file on disk (/var/tmp). ferry's file is durable (fsync + rename) and
-# size-checked; the peers' are not. Prints medians, ratios (peer / ferry time) and peak RSS.
+# size-checked; the peers' are not. Prints medians, ratios (ferry time / peer time) and peak RSS.
 # Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ url=ftp://$FERRY_FTP_PLAIN/pub/$file
 host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:}
 lftp_get() { echo "lftp -c 'set ftp:ssl-allow no; set xfer:clobber on; open ftp://$FERRY_FTP_PLAIN; get /pub/$file -o $1'"; }
 
-echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
 race "to /dev/null" true \
   ferry "$ferry -q $url -o /dev/null" \
   lftp "$(lftp_get /dev/null)" \

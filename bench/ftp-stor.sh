@@ -3,7 +3,7 @@
 # loopback vsftpd (tests/interop/start.sh vsftpd, local user `ferry`), in the same hyperfine run, the
 # source on tmpfs (/dev/shm) and on disk (/var/tmp). ferry uploads to a temporary name, checks the size and
 # renames (the peers write the final name directly). `sync` before every run flushes the previous
-# upload's pages so it does not slow the next. Prints medians, ratios (peer / ferry time) and peak RSS.
+# upload's pages so it does not slow the next. Prints medians, ratios (ferry time / peer time) and peak RSS.
 # Not a test: `bench/ftp-stor.sh [SIZE_MIB]` (RUNS=5 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,7 +25,7 @@ trap 'rm -rf "$remote" /dev/shm/ferry-bench-stor /var/tmp/ferry-bench-stor' EXIT
 host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:} pw=$FERRY_FTP_PASSWORD
 url="ftp://ferry:$pw@$FERRY_FTP_PLAIN/bench-stor"
 
-echo "FTP STOR $size_mib MiB to vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+echo "FTP STOR $size_mib MiB to vsftpd on $FERRY_FTP_PLAIN (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
 for where in tmpfs disk; do
   dir=/dev/shm/ferry-bench-stor; [ $where = disk ] && dir=/var/tmp/ferry-bench-stor
   mkdir -p "$dir"

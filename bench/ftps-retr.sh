@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Issue 19 row "FTPS RETR 1 GiB": ftp-get --starttls vs wget, lftp and curl --ssl-reqd downloading one
 # file from the loopback vsftpd over explicit FTPS (PROT P, TLS session reuse on the data connection), in
-# the same hyperfine run, to /dev/null, to tmpfs and to disk. Prints medians, ratios (peer / ferry time)
+# the same hyperfine run, to /dev/null, to tmpfs and to disk. Prints medians, ratios (ferry time / peer time)
 # and peak RSS. Not a test: `bench/ftps-retr.sh [SIZE_MIB]` (RUNS=5 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -26,7 +26,7 @@ lftp_get() {
   echo "lftp -c 'set xfer:clobber on; set ssl:ca-file $FERRY_CA; set ftp:ssl-force yes; set ftp:ssl-protect-data yes; open ftp://$FERRY_FTP_EXPLICIT; get /pub/$file -o $1'"
 }
 trap 'rm -rf /dev/shm/ferry-bench-ftps /var/tmp/ferry-bench-ftps' EXIT
-echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT (ratio = peer time / ferry time; >1: ferry faster)"
+echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
 for where in null tmpfs disk; do
   case $where in
     null) out=/dev/null prep=true ;;
