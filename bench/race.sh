@@ -35,11 +35,16 @@ for r, m in zip(res, rss):
     kib = int(m) if m.isdigit() else 0
     print(f"  {r['command']:12} median {r['median']:8.3f} s  (min {r['min']:.3f})  ferry/this {ferry / r['median']:5.2f}x"
           f"  peak RSS {kib / 1024:6.1f} MiB")
-best = min(res[1:], key=lambda r: r["median"]) if len(res) > 1 else None
+# Other ferry builds (ferry-before) are not peers.
+peers_res = [(r, m) for r, m in zip(res[1:], rss[1:]) if not r["command"].startswith("ferry")]
+best = min((r for r, _ in peers_res), key=lambda r: r["median"]) if peers_res else None
 if best:
     print(f"  => ferry / fastest peer ({best['command']}) time: {ferry / best['median']:.2f}x (<= 1.00 is the goal)")
     peers = ", ".join(f"{r['command']} {r['median']:.3f} s ({int(m) / 1024 if m.isdigit() else 0:.1f} MiB)"
-                      for r, m in zip(res[1:], rss[1:]))
+                      for r, m in peers_res)
+    for r in res[1:]:
+        if r["command"].startswith("ferry"):
+            print(f"  => {r['command']} / fastest peer time: {r['median'] / best['median']:.2f}x")
     fr = int(rss[0]) / 1024 if rss[0].isdigit() else 0
     print(f"  | {label} | {ferry:.3f} s ({fr:.1f} MiB) | {peers} | {ferry / best['median']:.2f}x |")
 PY
