@@ -2,7 +2,7 @@
 # Issue 19 row "FTP RETR 1 GiB, plain": ftp-get vs lftp, curl, wget and ncftpget downloading one file
 # from the loopback vsftpd (tests/interop/start.sh vsftpd), in the same hyperfine run, to /dev/null, to a
 # file on tmpfs (/dev/shm) and to a file on disk (/var/tmp). ferry's file is durable (fsync + rename) and
-# size-checked; the peers' are not. Prints medians, ratios (peer / ferry time) and peak RSS.
+# size-checked; the peers' are not. Prints medians, ratios (ferry time / peer time) and peak RSS.
 # Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,8 +16,13 @@ done
 [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
 . "$root/env.d/vsftpd"
-cargo build --release -q --bin ftp-get
-ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
+# FERRY_BIN_DIR: run the binaries there instead of building; FERRY_BEFORE_DIR: also race an older build
+# of the same tool (named ferry-before) for a before/after table from one run.
+if [ -n "${FERRY_BIN_DIR:-}" ]; then ferry=$FERRY_BIN_DIR/ftp-get; else
+  cargo build --release -q --bin ftp-get
+  ferry=${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-get
+fi
+before=${FERRY_BEFORE_DIR:+$FERRY_BEFORE_DIR/ftp-get}
 file=bench-$size_mib.bin
 if [ "$(stat -c %s "$root/anon/pub/$file" 2>/dev/null || echo 0)" != $((size_mib * 1048576)) ]; then
   head -c $((size_mib * 1048576)) /dev/urandom > "$root/anon/pub/$file"
@@ -26,9 +31,11 @@ url=ftp://$FERRY_FTP_PLAIN/pub/$file
 host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:}
 lftp_get() { echo "lftp -c 'set ftp:ssl-allow no; set xfer:clobber on; open ftp://$FERRY_FTP_PLAIN; get /pub/$file -o $1'"; }
 
-echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = peer time / ferry time; >1: ferry faster)"
+echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
+was() { [ -z "$before" ] || printf '%s\0%s\0' ferry-before "$before $1"; }
+mapfile -d '' extra < <(was "-q $url -o /dev/null")
 race "to /dev/null" true \
-  ferry "$ferry -q $url -o /dev/null" \
+  ferry "$ferry -q $url -o /dev/null" "${extra[@]}" \
   lftp "$(lftp_get /dev/null)" \
   curl "curl -s $url -o /dev/null" \
   wget "wget -q $url -O /dev/null" \
@@ -38,8 +45,9 @@ for where in tmpfs disk; do
   mkdir -p "$dir"
   trap 'rm -rf /dev/shm/ferry-bench-retr /var/tmp/ferry-bench-retr' EXIT
   out=$dir/$file
+  mapfile -d '' extra < <(was "-q $url -o $out")
   race "to a file on $where ($dir)" "rm -f $dir/* $dir/.*.ferry-tmp; sync" \
-    ferry "$ferry -q $url -o $out" \
+    ferry "$ferry -q $url -o $out" "${extra[@]}" \
     lftp "$(lftp_get "$out")" \
     curl "curl -s $url -o $out" \
     wget "wget -q $url -O $out" \

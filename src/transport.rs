@@ -237,7 +237,7 @@ pub enum Stream {
     Plain(TcpStream),
     /// TLS via rustls.
     #[cfg(feature = "rustls")]
-    Rustls(Box<rustls::StreamOwned<rustls::ClientConnection, TcpStream>>),
+    Rustls(Box<rustls::StreamOwned<rustls::ClientConnection, BufSock>>),
     /// TLS via native-tls.
     #[cfg(feature = "native-tls")]
     Native(Box<native_tls::TlsStream<TcpStream>>),
@@ -249,7 +249,7 @@ impl Stream {
         match self {
             Stream::Plain(s) => s,
             #[cfg(feature = "rustls")]
-            Stream::Rustls(s) => &s.sock,
+            Stream::Rustls(s) => &s.sock.tcp,
             #[cfg(feature = "native-tls")]
             Stream::Native(s) => s.get_ref(),
         }
@@ -347,6 +347,64 @@ impl Write for Stream {
             #[cfg(feature = "native-tls")]
             Stream::Native(s) => s.flush(),
         }
+    }
+}
+
+/// The TCP socket under a rustls stream, read in large steps (issue 19). rustls asks its socket for at
+/// most 4 KiB (up to one 16 KiB record) per read; a bulk FTPS download then costs one `recvfrom` per
+/// record or less. This reads up to [`BufSock::CAPACITY`] per syscall and hands rustls the bytes from
+/// memory. Every byte on the socket belongs to TLS, so holding some here reorders nothing; nothing polls
+/// the descriptor of a TLS stream for readability (which would miss bytes already held here).
+#[cfg(feature = "rustls")]
+pub struct BufSock {
+    tcp: TcpStream,
+    buf: Box<[u8]>,
+    start: usize,
+    end: usize,
+}
+
+#[cfg(feature = "rustls")]
+impl BufSock {
+    /// Bytes read from the socket at most per syscall: several TLS records.
+    pub const CAPACITY: usize = 128 * 1024;
+
+    fn new(tcp: TcpStream) -> BufSock {
+        BufSock {
+            tcp,
+            buf: vec![0u8; BufSock::CAPACITY].into_boxed_slice(),
+            start: 0,
+            end: 0,
+        }
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl Read for BufSock {
+    fn read(&mut self, out: &mut [u8]) -> io::Result<usize> {
+        if self.start == self.end {
+            // A caller asking for at least a whole buffer gains nothing from the copy.
+            if out.len() >= self.buf.len() {
+                return self.tcp.read(out);
+            }
+            self.end = self.tcp.read(&mut self.buf)?;
+            self.start = 0;
+        }
+        let held = self.buf.get(self.start..self.end).unwrap_or_default();
+        let n = held.len().min(out.len());
+        out[..n].copy_from_slice(&held[..n]);
+        self.start += n;
+        Ok(n)
+    }
+}
+
+#[cfg(feature = "rustls")]
+impl Write for BufSock {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
     }
 }
 
@@ -602,7 +660,8 @@ mod backend {
                 .map_err(|e| Error::network(format!("TLS handshake with {host}"), e))?;
         }
         Ok(Stream::Rustls(Box::new(rustls::StreamOwned::new(
-            conn, tcp,
+            conn,
+            BufSock::new(tcp),
         ))))
     }
 
@@ -754,5 +813,57 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Usage);
         assert!(e.to_string().contains("[possible values: 1.2, 1.3]"), "{e}");
         assert!(TlsVersion::V1_2 < TlsVersion::V1_3);
+    }
+
+    /// A connected loopback pair: (our end, the peer's end).
+    fn pair() -> (TcpStream, TcpStream) {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let ours = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        (ours, l.accept().unwrap().0)
+    }
+
+    #[cfg(feature = "rustls")]
+    #[test]
+    fn buffered_tls_socket_reads_large_steps_and_keeps_every_byte_in_order() {
+        let (ours, mut peer) = pair();
+        let data: Vec<u8> = (0..3 * BufSock::CAPACITY + 12345)
+            .map(|i| (i % 251) as u8)
+            .collect();
+        let sent = data.clone();
+        let writer = std::thread::spawn(move || {
+            for chunk in sent.chunks(7000) {
+                peer.write_all(chunk).unwrap();
+            }
+        });
+        let mut sock = BufSock::new(ours);
+        let mut got = Vec::new();
+        let mut small = [0u8; 4096];
+        let mut big = vec![0u8; BufSock::CAPACITY];
+        let mut step = 0;
+        loop {
+            // rustls's small reads, and now and then a read as large as the buffer (passed through).
+            let n = if step % 5 == 4 && sock.start == sock.end {
+                sock.read(&mut big).map(|n| (n, &big[..n]))
+            } else {
+                sock.read(&mut small).map(|n| (n, &small[..n]))
+            };
+            let (n, bytes) = n.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(bytes);
+            step += 1;
+        }
+        writer.join().unwrap();
+        assert_eq!(got.len(), data.len());
+        assert!(got == data, "bytes reordered or lost");
+        // Writes go straight to the socket.
+        let (ours, mut peer) = pair();
+        let mut sock = BufSock::new(ours);
+        sock.write_all(b"ping").unwrap();
+        sock.flush().unwrap();
+        let mut four = [0u8; 4];
+        peer.read_exact(&mut four).unwrap();
+        assert_eq!(&four, b"ping");
     }
 }

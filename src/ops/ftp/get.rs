@@ -685,12 +685,15 @@ fn transfer(
             out,
             &progress,
             written,
+            BUF,
         )
     } else if limit.is_none() && out.raw_fd().is_some() {
         // No rate limit to meter and a descriptor to write: the kernel moves the bytes (splice).
         splice_copy(data, out, &progress, written)
     } else {
-        copy(Limited::new(data, limit), out, &progress, written)
+        // A rate-limited stream is written as it comes (the progress moves at the metered pace).
+        let gather = if limit.is_some() { 1 } else { BUF };
+        copy(Limited::new(data, limit), out, &progress, written, gather)
     };
     *received = received.saturating_add(written.saturating_sub(before));
     drop(progress);
@@ -718,7 +721,7 @@ fn splice_copy(
     written: &mut u64,
 ) -> Result<()> {
     let (Some(fd), Ok(pipe)) = (out.raw_fd(), Pipe::new()) else {
-        return copy(data, out, progress, written);
+        return copy(data, out, progress, written, BUF);
     };
     // Only touched when the output refuses splice and the pipe's contents are copied instead.
     let mut buf = vec![0u8; BUF];
@@ -738,7 +741,7 @@ fn splice_copy(
             .ok_or_else(|| Error::protocol("the download is longer than 2^64 bytes"))?;
         progress.inc(n as u64);
         if plain {
-            return copy(data, direct.out, progress, written);
+            return copy(data, direct.out, progress, written, BUF);
         }
     }
 }
@@ -769,33 +772,106 @@ impl SpliceOut for Direct<'_> {
     }
 }
 
-/// Streams the data to the output, counting what was written.
+/// Streams the data to the output, counting what was written; each write waits for `gather` bytes (or
+/// the end of the data).
 fn copy(
     mut data: impl Read,
     out: &mut Output,
     progress: &FileBar,
     written: &mut u64,
+    gather: usize,
 ) -> Result<()> {
     let mut buf = vec![0u8; BUF];
     loop {
-        let n = match data.read(&mut buf) {
-            Ok(0) => return Ok(()),
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::network("reading data", e)),
-        };
-        out.write_all(&buf[..n])
-            .map_err(|e| Error::local("writing output", e))?;
-        *written = written
-            .checked_add(n as u64)
-            .ok_or_else(|| Error::protocol("the download is longer than 2^64 bytes"))?;
-        progress.inc(n as u64);
+        // Fill the buffer before writing: a TLS stream yields one 16 KiB record per read, and one write
+        // per record costs more syscalls than the decryption saves (issue 19).
+        let (n, end) = fill(&mut data, &mut buf, gather);
+        if n > 0 {
+            out.write_all(&buf[..n])
+                .map_err(|e| Error::local("writing output", e))?;
+            *written = written
+                .checked_add(n as u64)
+                .ok_or_else(|| Error::protocol("the download is longer than 2^64 bytes"))?;
+            progress.inc(n as u64);
+        }
+        match end {
+            Some(Ok(())) => return Ok(()),
+            Some(Err(e)) => return Err(Error::network("reading data", e)),
+            None => {}
+        }
     }
+}
+
+/// Reads into `buf` until it holds `gather` bytes (or is full), the data ends or a read fails. Returns
+/// the bytes read and, when the data ended (`Ok`) or failed (`Err`), how; the bytes read before a
+/// failure are still returned, so they are written (a resumable partial keeps them).
+fn fill(
+    data: &mut impl Read,
+    buf: &mut [u8],
+    gather: usize,
+) -> (usize, Option<std::io::Result<()>>) {
+    let mut n = 0;
+    while n < gather.min(buf.len()) {
+        match data.read(&mut buf[n..]) {
+            Ok(0) => return (n, Some(Ok(()))),
+            Ok(m) => n += m,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return (n, Some(Err(e))),
+        }
+    }
+    (n, None)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Yields the scripted reads in turn: bytes, or an error.
+    struct Script(std::collections::VecDeque<std::io::Result<Vec<u8>>>);
+
+    impl Read for Script {
+        fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+            match self.0.pop_front() {
+                None => Ok(0),
+                Some(Err(e)) => Err(e),
+                Some(Ok(b)) => {
+                    buf[..b.len()].copy_from_slice(&b);
+                    Ok(b.len())
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn fill_gathers_reads_and_keeps_the_bytes_before_an_error() {
+        use std::io::{Error, ErrorKind};
+        let mut buf = [0u8; 10];
+        // Gathers small reads (retrying an interruption) until the buffer is full.
+        let mut r = Script(
+            vec![
+                Ok(b"abc".to_vec()),
+                Err(Error::from(ErrorKind::Interrupted)),
+                Ok(b"defg".to_vec()),
+                Ok(b"hij".to_vec()),
+                Ok(b"k".to_vec()),
+            ]
+            .into(),
+        );
+        let (n, end) = fill(&mut r, &mut buf, 10);
+        assert_eq!((&buf[..n], end.is_none()), (&b"abcdefghij"[..], true));
+        // The end of the data returns what was read with it.
+        let (n, end) = fill(&mut r, &mut buf, 10);
+        assert_eq!((&buf[..n], matches!(end, Some(Ok(())))), (&b"k"[..], true));
+        // A failure keeps the bytes read before it.
+        let mut r = Script(vec![Ok(b"xy".to_vec()), Err(Error::from(ErrorKind::TimedOut))].into());
+        let (n, end) = fill(&mut r, &mut buf, 10);
+        assert_eq!(&buf[..n], b"xy");
+        assert_eq!(end.unwrap().unwrap_err().kind(), ErrorKind::TimedOut);
+        // gather 1 (a rate-limited stream): every read is written as it comes.
+        let mut r = Script(vec![Ok(b"ab".to_vec()), Ok(b"cd".to_vec())].into());
+        let (n, end) = fill(&mut r, &mut buf, 1);
+        assert_eq!((&buf[..n], end.is_none()), (&b"ab"[..], true));
+    }
 
     #[test]
     fn globs_only_in_the_last_segment() {
