@@ -289,19 +289,44 @@ fn refused_rename_is_exit_6_naming_the_kept_temporary_file() {
 }
 
 #[test]
-fn mkdirs_creates_missing_levels_and_accepts_existing_ones() {
+fn mkdirs_checks_only_the_last_existing_level() {
     let srv = Server::start(script(vec![
         anon_login(),
         vec![
             e("MKD a"),
             s("550 Create directory operation failed."),
-            // vsftpd does not say why: the parent's listing shows that a exists as a directory.
+            e("MKD a/b"),
+            s("550 Create directory operation failed."),
             e("EPSV"),
             Epsv,
-            e("LIST"),
+            e("LIST a"),
             s("150 Here comes the directory listing."),
-            DataSend(b"drwxr-xr-x    2 0        0            4096 Jan 01  2024 a\r\n".to_vec()),
+            DataSend(b"drwxr-xr-x    2 0        0            4096 Jan 01  2024 b\r\n".to_vec()),
             s("226 Directory send OK."),
+        ],
+        upload("STOR", "a/b/f"),
+        quit(),
+    ]));
+    let dir = dir_with(&[("f", b"x")]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["--mkdirs", "f", &srv.url("a/b/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+#[test]
+fn mkdirs_creates_a_missing_last_level_below_existing_ones() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            // vsftpd does not say why: a level that exists and one in the way look alike. Only the
+            // last level is checked (a directory there means its parents are directories).
+            e("MKD a"),
+            s("550 Create directory operation failed."),
             e("MKD a/b"),
             s("257 \"/a/b\" created"),
         ],

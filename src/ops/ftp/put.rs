@@ -212,6 +212,7 @@ pub fn is_dir_url(path: &str) -> bool {
 /// is fine.
 fn mkdirs(s: &mut Session, dir: &RemotePath) -> Result<()> {
     let mut prefix = RemotePath::default();
+    let mut levels = Vec::new();
     for part in dir.as_str().split('/') {
         if part.is_empty() {
             if prefix.as_str().is_empty() && dir.as_str().starts_with('/') {
@@ -220,9 +221,21 @@ fn mkdirs(s: &mut Session, dir: &RemotePath) -> Result<()> {
             continue;
         }
         prefix = prefix.join(part);
-        ensure_dir(s, prefix.as_str())?;
+        levels.push(prefix.clone());
     }
-    Ok(())
+    // A level that exists refuses MKD (vsftpd does not say why); only the last one is checked: when it
+    // is a directory, so are its parents, and a level that is a file makes every MKD below it fail.
+    let Some((last, parents)) = levels.split_last() else {
+        return Ok(());
+    };
+    for level in parents {
+        match s.mkd(level.as_str()) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::Permanent => {}
+            Err(e) => return Err(e),
+        }
+    }
+    ensure_dir(s, last.as_str())
 }
 
 /// MKD, treating "already exists" as success: a refused MKD is followed by a check that `dir` is a
