@@ -27,7 +27,6 @@ use crate::ops::common::{NetOptions, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::{self, FileRecord};
-use crate::ops::ftp::spares::Spares;
 use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
 use crate::ratelimit::Limited;
@@ -132,18 +131,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
         // A tree, a glob or several URLs will have several files: a spare logs in alongside.
         let several = opts.recursive || group.len() > 1 || group.iter().any(|t| has_glob(&t.path));
-        let spares = Spares::new(&conn, parallel);
-        let start = || {
-            if let (true, Some(s)) = (several, &spares) {
-                s.start();
-            }
-        };
-        let session = conn.open_and(ui, &start).inspect_err(|_| {
-            if let Some(s) = &spares {
-                s.close();
-            }
-        })?;
-        let mut worker = Worker::new(&conn, Some(session)).with_spares(spares);
+        let mut worker = Worker::open(&conn, ui, parallel, several)?;
         let mut slots = Vec::new();
         let mut jobs: Vec<Job> = Vec::new();
         for target in group {

@@ -47,10 +47,29 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// Gives this (first) worker the run's spare sessions, which planning and [`run`] share work with.
-    pub fn with_spares(mut self, spares: Option<Arc<Spares>>) -> Worker<'a> {
-        self.spares = spares;
-        self
+    /// Opens a run's first session (with `--retries`) and its spares: with `several` items to come
+    /// (a tree, a glob, several files), the first spare starts logging in as soon as the first
+    /// session's control connection is up.
+    pub fn open(
+        conn: &'a FtpConnector,
+        ui: &Ui,
+        parallel: usize,
+        several: bool,
+    ) -> Result<Worker<'a>> {
+        let spares = Spares::new(conn, parallel);
+        let start = || {
+            if let (true, Some(s)) = (several, &spares) {
+                s.start();
+            }
+        };
+        let session = conn.open_and(ui, &start).inspect_err(|_| {
+            if let Some(s) = &spares {
+                s.close();
+            }
+        })?;
+        let mut w = Worker::new(conn, Some(session));
+        w.spares = spares;
+        Ok(w)
     }
 
     /// The session, first replaced by a fresh one when the last failure may have broken it.
@@ -128,6 +147,26 @@ where
     });
 }
 
+/// Works items `0..count` in turn, each taken from `next` (item 0 is the first worker's: `head`).
+fn in_turn(
+    w: &mut Worker,
+    head: bool,
+    next: &AtomicUsize,
+    count: usize,
+    each: &dyn Fn(&mut Worker, usize),
+) {
+    let mut own = head.then_some(0);
+    loop {
+        let i = own
+            .take()
+            .unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
+        if i >= count {
+            break;
+        }
+        each(w, i);
+    }
+}
+
 /// Tells the spares of `w` how much work is left (`remaining` items) at the pace measured so far.
 fn pace(spares: Option<&Arc<Spares>>, pace: &Pace, took: Instant, remaining: usize) {
     let mean = pace.add(took.elapsed());
@@ -151,12 +190,8 @@ where
     let spares = first.spares.clone();
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {
-        let mut own = head.then_some(0);
-        loop {
-            let i = own
-                .take()
-                .unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
-            let Some(job) = jobs.get(i) else { break };
+        in_turn(w, head, &next, jobs.len(), &|w, i| {
+            let Some(job) = jobs.get(i) else { return };
             let started = Instant::now();
             let r = work(w, job);
             if let Ok(mut d) = done.lock() {
@@ -164,7 +199,7 @@ where
             }
             let left = jobs.len().saturating_sub(next.load(Ordering::Relaxed));
             pace(spares.as_ref(), &speed, started, left);
-        }
+        });
     };
     let mut first = first;
     if jobs.len() > 1 && parallel > 1 {
@@ -209,12 +244,8 @@ where
     let spares = w.spares.clone();
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {
-        let mut own = head.then_some(0);
-        loop {
-            let i = own
-                .take()
-                .unwrap_or_else(|| next.fetch_add(1, Ordering::Relaxed));
-            let Some(part) = chunks.get(i) else { break };
+        in_turn(w, head, &next, chunks.len(), &|w, i| {
+            let Some(part) = chunks.get(i) else { return };
             let started = Instant::now();
             let r = w.session().and_then(|s| ask(s, part));
             if let Err(e) = &r {
@@ -225,7 +256,7 @@ where
             }
             let left = chunks.len().saturating_sub(next.load(Ordering::Relaxed));
             pace(spares.as_ref(), &speed, started, left);
-        }
+        });
     };
     share(w, &|| next.load(Ordering::Relaxed) < chunks.len(), &drain);
     let mut out = Vec::with_capacity(items.len());

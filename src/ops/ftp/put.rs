@@ -24,7 +24,6 @@ use crate::ops::common::{NetOptions, RetryPolicy, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::record::{self, FileRecord};
-use crate::ops::ftp::spares::Spares;
 use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
 use crate::terminal::escape;
@@ -126,18 +125,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?;
     // A tree or several files: a spare logs in alongside the first session.
     let several = opts.recursive || opts.sources.len() > 1;
-    let spares = Spares::new(&conn, opts.parallel);
-    let start = || {
-        if let (true, Some(s)) = (several, &spares) {
-            s.start();
-        }
-    };
-    let session = conn.open_and(ui, &start).inspect_err(|_| {
-        if let Some(s) = &spares {
-            s.close();
-        }
-    })?;
-    let mut worker = Worker::new(&conn, Some(session)).with_spares(spares);
+    let mut worker = Worker::open(&conn, ui, opts.parallel, several)?;
     let dir_url = is_dir_url(&target.path);
     let remote_dir = if dir_url {
         RemotePath::dir(&target.path)
