@@ -2,7 +2,8 @@
 # Issue 19 row "FTPS RETR 1 GiB": ftp-get --starttls vs wget, lftp and curl --ssl-reqd downloading one
 # file from the loopback vsftpd over explicit FTPS (PROT P, TLS session reuse on the data connection), in
 # the same hyperfine run, to /dev/null, to tmpfs and to disk. Prints medians, ratios (ferry time / peer time)
-# and peak RSS. Not a test: `bench/ftps-retr.sh [SIZE_MIB]` (RUNS=5 by default).
+# and peak RSS. Not a test: `bench/ftps-retr.sh [SIZE_MIB]` (RUNS=5 by default; PIN=1: server and clients
+# on separate cores, see race.sh; WHERE="tmpfs disk" picks the rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/race.sh
@@ -30,9 +31,10 @@ url=ftp://$FERRY_FTP_EXPLICIT/pub/$file
 lftp_get() {
   echo "lftp -c 'set xfer:clobber on; set ssl:ca-file $FERRY_CA; set ftp:ssl-force yes; set ftp:ssl-allow-anonymous yes; set ftp:ssl-protect-data yes; open ftp://$FERRY_FTP_EXPLICIT; get /pub/$file -o $1'"
 }
-trap 'rm -rf /dev/shm/ferry-bench-ftps /var/tmp/ferry-bench-ftps' EXIT
-echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
-for where in null tmpfs disk; do
+trap 'unpin_server; rm -rf /dev/shm/ferry-bench-ftps /var/tmp/ferry-bench-ftps' EXIT
+pin_server vsftpd-explicit.conf
+echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT${PIN:+, server on CPU 0 and clients on CPU 1} (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
+for where in ${WHERE:-null tmpfs disk}; do
   case $where in
     null) out=/dev/null prep=true ;;
     tmpfs) mkdir -p /dev/shm/ferry-bench-ftps; out=/dev/shm/ferry-bench-ftps/$file prep="rm -f /dev/shm/ferry-bench-ftps/*; sync" ;;

@@ -6,13 +6,32 @@
 # this command's time (<= 1: ferry is as fast or faster) and peak RSS, then ferry / the fastest peer and
 # one markdown table row. Sourced, not run.
 # RUNS (default 5) sets the runs per command; the machine is shared, so only same-run ratios count.
+# PIN=1 gives each side its own core, as when the server is another machine: the calling script pins the
+# server with `pin_server PATTERN` (to CPU 0, undone by `unpin_server`) and race runs every client on
+# CPU 1. Unpinned, client and server share the 2 cores as the scheduler places them.
+pinned_pids=()
+pin_server() {
+  [ -n "${PIN:-}" ] || return 0
+  local pid
+  for pid in $(pgrep -f "$1"); do
+    taskset -p 1 "$pid" >/dev/null && pinned_pids+=("$pid")
+  done
+}
+unpin_server() {
+  local pid all
+  all=$(printf '%x' $(( (1 << $(nproc --all)) - 1 )))
+  for pid in "${pinned_pids[@]}"; do taskset -p "$all" "$pid" >/dev/null 2>&1 || true; done
+  pinned_pids=()
+}
 race() {
   local label=$1 prepare=$2
   shift 2
   local args=() names=() cmds=()
+  local pin=
+  [ -z "${PIN:-}" ] || pin="taskset -c 1 "
   while [ $# -gt 0 ]; do
-    names+=("$1") cmds+=("$2")
-    args+=(-n "$1" "$2")
+    names+=("$1") cmds+=("$pin$2")
+    args+=(-n "$1" "$pin$2")
     shift 2
   done
   local json

@@ -12,6 +12,7 @@
 //! unsafe name is skipped and the run ends with exit 10.
 
 mod mirror;
+mod writeback;
 
 use std::collections::HashSet;
 use std::io::{Read, Write};
@@ -33,6 +34,7 @@ use crate::ratelimit::Limited;
 use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
 use crate::terminal::escape;
 use crate::url::Target;
+use writeback::Writeback;
 
 const BUF: usize = 256 * 1024;
 
@@ -718,7 +720,7 @@ fn splice_copy(
     loop {
         let (n, plain) = match data.splice_to(&pipe, &mut direct, PIPE_SIZE, &mut buf) {
             None => (0, true),
-            Some(Spliced::Bytes(0)) => return Ok(()),
+            Some(Spliced::Bytes(0)) => return finish(writeback),
             Some(Spliced::Bytes(n)) => (n, false),
             Some(Spliced::Unsupported(n)) => (n, true),
             Some(Spliced::Net(e)) if e.kind() == std::io::ErrorKind::Interrupted => continue,
@@ -731,46 +733,13 @@ fn splice_copy(
         progress.inc(n as u64);
         writeback.wrote(n);
         if plain {
+            finish(writeback)?;
             return copy(data, direct.out, progress, written, BUF);
         }
     }
 }
 
 /// An [`Output`] seen by [`DataStream::splice_to`]: its descriptor, and its length kept up to date.
-/// Starts the kernel writing a downloaded file's pages to disk every [`Writeback::STEP`] bytes, so the
-/// fsync before the rename finds little left to do and the disk works while the network does. Only a
-/// hint (`sync_file_range(2)` without waiting, errors ignored: a device or a pipe refuses it); the
-/// fsync is still what makes the file durable.
-struct Writeback {
-    fd: Option<std::os::fd::RawFd>,
-    pending: usize,
-}
-
-impl Writeback {
-    const STEP: usize = 8 << 20;
-
-    fn new(fd: Option<std::os::fd::RawFd>) -> Writeback {
-        Writeback { fd, pending: 0 }
-    }
-
-    fn wrote(&mut self, n: usize) {
-        self.pending = self.pending.saturating_add(n);
-        if self.pending < Self::STEP {
-            return;
-        }
-        self.pending = 0;
-        if let Some(fd) = self.fd {
-            // SAFETY: `fd` is the output's open descriptor for the whole copy; offset 0 and length 0
-            // cover the whole file; SYNC_FILE_RANGE_WRITE only starts write-out of dirty pages.
-            let r = unsafe { libc::sync_file_range(fd, 0, 0, libc::SYNC_FILE_RANGE_WRITE) };
-            if r != 0 {
-                // A pipe, a device or a filesystem without it: no hint again.
-                self.fd = None;
-            }
-        }
-    }
-}
-
 struct Direct<'a> {
     out: &'a mut Output,
     fd: std::os::fd::RawFd,
@@ -821,11 +790,18 @@ fn copy(
             writeback.wrote(n);
         }
         match end {
-            Some(Ok(())) => return Ok(()),
+            Some(Ok(())) => return finish(writeback),
             Some(Err(e)) => return Err(Error::network("reading data", e)),
             None => {}
         }
     }
+}
+
+/// Ends a copy's write-back: the error of a background flush is an error writing the output.
+fn finish(writeback: Writeback) -> Result<()> {
+    writeback
+        .finish()
+        .map_err(|e| Error::local("writing output", e))
 }
 
 /// Reads into `buf` until it holds `gather` bytes (or is full), the data ends or a read fails. Returns
@@ -850,24 +826,6 @@ fn fill(
 
 #[cfg(test)]
 mod tests {
-
-    #[test]
-    fn writeback_hints_a_file_and_gives_up_on_a_pipe() {
-        use std::os::fd::AsRawFd;
-        let f = tempfile::tempfile().unwrap();
-        let mut w = Writeback::new(Some(f.as_raw_fd()));
-        w.wrote(Writeback::STEP - 1);
-        assert_eq!(
-            (w.fd, w.pending),
-            (Some(f.as_raw_fd()), Writeback::STEP - 1)
-        );
-        w.wrote(1);
-        assert_eq!((w.fd, w.pending), (Some(f.as_raw_fd()), 0));
-        let (r, _w) = std::io::pipe().unwrap();
-        let mut w = Writeback::new(Some(r.as_raw_fd()));
-        w.wrote(Writeback::STEP);
-        assert_eq!(w.fd, None);
-    }
 
     use super::*;
 
