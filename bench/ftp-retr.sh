@@ -3,7 +3,8 @@
 # from the loopback vsftpd (tests/interop/start.sh vsftpd), in the same hyperfine run, to /dev/null, to a
 # file on tmpfs (/dev/shm) and to a file on disk (/var/tmp). ferry's file is durable (fsync + rename) and
 # size-checked; the peers' are not. Prints medians, ratios (ferry time / peer time) and peak RSS.
-# Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default).
+# Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default; PIN=1: server and clients on separate
+# cores, see race.sh; WHERE="null tmpfs disk" picks the rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/race.sh
@@ -31,19 +32,24 @@ url=ftp://$FERRY_FTP_PLAIN/pub/$file
 host=${FERRY_FTP_PLAIN%:*} port=${FERRY_FTP_PLAIN##*:}
 lftp_get() { echo "lftp -c 'set ftp:ssl-allow no; set xfer:clobber on; open ftp://$FERRY_FTP_PLAIN; get /pub/$file -o $1'"; }
 
-echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
+echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN${PIN:+, server on CPU 0 and clients on CPU 1} (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
 was() { [ -z "$before" ] || printf '%s\0%s\0' ferry-before "$before $1"; }
-mapfile -d '' extra < <(was "-q $url -o /dev/null")
-race "to /dev/null" true \
-  ferry "$ferry -q $url -o /dev/null" "${extra[@]}" \
-  lftp "$(lftp_get /dev/null)" \
-  curl "curl -s $url -o /dev/null" \
-  wget "wget -q $url -O /dev/null" \
-  ncftpget "ncftpget -P $port -c $host /pub/$file >/dev/null"
+trap 'unpin_server; rm -rf /dev/shm/ferry-bench-retr /var/tmp/ferry-bench-retr' EXIT
+pin_server vsftpd-plain.conf
+wanted() { case " ${WHERE:-null tmpfs disk} " in *" $1 "*) return 0 ;; esac; return 1; }
+if wanted null; then
+  mapfile -d '' extra < <(was "-q $url -o /dev/null")
+  race "to /dev/null" true \
+    ferry "$ferry -q $url -o /dev/null" "${extra[@]}" \
+    lftp "$(lftp_get /dev/null)" \
+    curl "curl -s $url -o /dev/null" \
+    wget "wget -q $url -O /dev/null" \
+    ncftpget "ncftpget -P $port -c $host /pub/$file >/dev/null"
+fi
 for where in tmpfs disk; do
+  wanted $where || continue
   dir=/dev/shm/ferry-bench-retr; [ $where = disk ] && dir=/var/tmp/ferry-bench-retr
   mkdir -p "$dir"
-  trap 'rm -rf /dev/shm/ferry-bench-retr /var/tmp/ferry-bench-retr' EXIT
   out=$dir/$file
   mapfile -d '' extra < <(was "-q $url -o $out")
   race "to a file on $where ($dir)" "rm -f $dir/* $dir/.*.ferry-tmp; sync" \
