@@ -4,7 +4,7 @@
 # file on tmpfs (/dev/shm) and to a file on disk (/var/tmp). ferry's file is durable (fsync + rename) and
 # size-checked; the peers' are not. Prints medians, ratios (ferry time / peer time) and peak RSS.
 # Not a test: `bench/ftp-retr.sh [SIZE_MIB]` (RUNS=5 by default; PIN=1: server and clients on separate
-# cores, see race.sh; WHERE="null tmpfs disk" picks the rows).
+# cores, see race.sh; WHERE="null tmpfs disk durable" picks the rows).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/race.sh
@@ -36,7 +36,7 @@ echo "FTP RETR $size_mib MiB from vsftpd on $FERRY_FTP_PLAIN${PIN:+, server on C
 was() { [ -z "$before" ] || printf '%s\0%s\0' ferry-before "$before $1"; }
 trap 'unpin_server; rm -rf /dev/shm/ferry-bench-retr /var/tmp/ferry-bench-retr' EXIT
 pin_server vsftpd-plain.conf
-wanted() { case " ${WHERE:-null tmpfs disk} " in *" $1 "*) return 0 ;; esac; return 1; }
+wanted() { case " ${WHERE:-null tmpfs disk durable} " in *" $1 "*) return 0 ;; esac; return 1; }
 if wanted null; then
   mapfile -d '' extra < <(was "-q $url -o /dev/null")
   race "to /dev/null" true \
@@ -46,18 +46,21 @@ if wanted null; then
     wget "wget -q $url -O /dev/null" \
     ncftpget "ncftpget -P $port -c $host /pub/$file >/dev/null"
 fi
-for where in tmpfs disk; do
+# durable: the disk row again at the same guarantee, each peer followed by `sync FILE` (an fsync of the
+# file it wrote), since ferry's file is on the disk when it exits and the peers' is only in the page cache.
+for where in tmpfs disk durable; do
   wanted $where || continue
-  dir=/dev/shm/ferry-bench-retr; [ $where = disk ] && dir=/var/tmp/ferry-bench-retr
+  dir=/dev/shm/ferry-bench-retr; [ $where = tmpfs ] || dir=/var/tmp/ferry-bench-retr
+  then=; [ $where = durable ] && then=" && sync $dir/$file"
   mkdir -p "$dir"
   out=$dir/$file
   mapfile -d '' extra < <(was "-q $url -o $out")
-  race "to a file on $where ($dir)" "rm -f $dir/* $dir/.*.ferry-tmp; sync" \
+  race "to a file on $where ($dir)${then:+, peers then sync FILE}" "rm -f $dir/* $dir/.*.ferry-tmp; sync" \
     ferry "$ferry -q $url -o $out" "${extra[@]}" \
-    lftp "$(lftp_get "$out")" \
-    curl "curl -s $url -o $out" \
-    wget "wget -q $url -O $out" \
-    ncftpget "ncftpget -P $port $host $dir /pub/$file"
+    lftp${then:++sync} "$(lftp_get "$out")$then" \
+    curl${then:++sync} "curl -s $url -o $out$then" \
+    wget${then:++sync} "wget -q $url -O $out$then" \
+    ncftpget${then:++sync} "ncftpget -P $port $host $dir /pub/$file$then"
   cmp -s "$out" "$root/anon/pub/$file" || { echo "the last copy differs!"; exit 1; }
   "$ferry" -q "$url" -o "$out" && cmp -s "$out" "$root/anon/pub/$file" || { echo "ferry's copy differs!"; exit 1; }
   rm -rf "$dir"

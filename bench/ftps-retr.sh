@@ -3,7 +3,7 @@
 # file from the loopback vsftpd over explicit FTPS (PROT P, TLS session reuse on the data connection), in
 # the same hyperfine run, to /dev/null, to tmpfs and to disk. Prints medians, ratios (ferry time / peer time)
 # and peak RSS. Not a test: `bench/ftps-retr.sh [SIZE_MIB]` (RUNS=5 by default; PIN=1: server and clients
-# on separate cores, see race.sh; WHERE="tmpfs disk" picks the rows).
+# on separate cores, see race.sh; WHERE="tmpfs disk" picks the rows: null tmpfs disk durable).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . bench/race.sh
@@ -34,17 +34,22 @@ lftp_get() {
 trap 'unpin_server; rm -rf /dev/shm/ferry-bench-ftps /var/tmp/ferry-bench-ftps' EXIT
 pin_server vsftpd-explicit.conf
 echo "FTPS RETR $size_mib MiB from vsftpd on $FERRY_FTP_EXPLICIT${PIN:+, server on CPU 0 and clients on CPU 1} (ratio = ferry time / peer time; <=1: ferry as fast or faster)"
-for where in ${WHERE:-null tmpfs disk}; do
+# durable: the disk row again at the same guarantee, each peer followed by `sync FILE` (an fsync of the
+# file it wrote), since ferry's file is on the disk when it exits and the peers' is only in the page cache.
+for where in ${WHERE:-null tmpfs disk durable}; do
+  then=
   case $where in
     null) out=/dev/null prep=true ;;
     tmpfs) mkdir -p /dev/shm/ferry-bench-ftps; out=/dev/shm/ferry-bench-ftps/$file prep="rm -f /dev/shm/ferry-bench-ftps/*; sync" ;;
-    disk) mkdir -p /var/tmp/ferry-bench-ftps; out=/var/tmp/ferry-bench-ftps/$file prep="rm -f /var/tmp/ferry-bench-ftps/*; sync" ;;
+    disk | durable)
+      mkdir -p /var/tmp/ferry-bench-ftps; out=/var/tmp/ferry-bench-ftps/$file prep="rm -f /var/tmp/ferry-bench-ftps/*; sync"
+      [ $where = disk ] || then=" && sync $out" ;;
   esac
   extra=()
   [ -z "$before" ] || extra=(ferry-before "$before -q --starttls --cacert $FERRY_CA $url -o $out")
-  race "to $out" "$prep" \
+  race "to $out${then:+ (peers then sync FILE)}" "$prep" \
     ferry "$ferry -q --starttls --cacert $FERRY_CA $url -o $out" "${extra[@]}" \
-    wget "wget -q --ca-certificate=$FERRY_CA ftps://$FERRY_FTP_EXPLICIT/pub/$file -O $out" \
-    lftp "$(lftp_get "$out")" \
-    curl "curl -s --ssl-reqd --cacert $FERRY_CA $url -o $out"
+    wget${then:++sync} "wget -q --ca-certificate=$FERRY_CA ftps://$FERRY_FTP_EXPLICIT/pub/$file -O $out$then" \
+    lftp${then:++sync} "$(lftp_get "$out")$then" \
+    curl${then:++sync} "curl -s --ssl-reqd --cacert $FERRY_CA $url -o $out$then"
 done
