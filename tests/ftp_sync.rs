@@ -331,6 +331,43 @@ fn put_mirror_without_time_setting_says_so_once_and_compares_by_age() {
 }
 
 #[test]
+fn put_mirror_without_time_setting_asks_mdtm_only_where_the_listed_date_cannot_settle_it() {
+    // Both local files date from 2024-01-01 00:00 UTC. a is listed two days later: even read as the
+    // earliest time that listing can mean (a day's rounding, the widest timezone), it is not older, so
+    // it is unchanged without MDTM. b is listed on the same day: only MDTM can say (it is older).
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a up/tree",
+            &[
+                "-rw-r--r--    1 0        0               1 Jan 03  2024 a",
+                "-rw-r--r--    1 0        0               2 Jan 01  2024 b",
+            ],
+        ),
+        vec![e("MDTM up/tree/b"), s("213 20231231000000")],
+        stor("up/tree/b"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/a"), b"A", jan_2024());
+    write_at(&dir.path().join("tree/b"), b"bb", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--json", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(
+        r.stdout_str().contains("same size, target not older"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(srv.data_received(), b"bb");
+    srv.finish();
+}
+
+#[test]
 fn put_resume_never_appends_onto_a_remote_part_older_than_the_local_file() {
     // Regression (issue 14): the remote had "file 1\n" from an earlier upload; the local file changed
     // since. -c used to APPE the tail, leaving "file 1\nNO CHANGED" on the server.

@@ -31,7 +31,8 @@ pub struct SyncArgs {
     /// -R every named file is transferred unless this is given). Times are kept: downloads get the
     /// server's time (as --preserve), uploads set the remote time with MFMT or SITE UTIME; a server with
     /// neither keeps the upload time, and a same-size file counts as unchanged there when the remote copy
-    /// is not older than the local one (said once per run).
+    /// is not older than the local one (said once per run; MDTM asked only when the listing's date, to
+    /// the minute or day in the server's zone, is within a day of the local time).
     #[arg(long, help_heading = "Mirroring")]
     pub newer: bool,
     /// Transfer every file, changed or not.

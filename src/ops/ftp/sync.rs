@@ -123,6 +123,21 @@ pub fn decide(compare: Compare, src: Facts, dst: Option<Facts>, times_set: bool)
     }
 }
 
+/// How far a LIST date can be from the file's real time: listings show the server's local time (UTC-12
+/// to UTC+14) and only to the minute (recent files) or the day (older ones). 26 hours covers both.
+const LIST_SLACK: u64 = 26 * 3600;
+
+/// Whether a LIST date alone proves the target is not older than the source: the listed time minus
+/// [`LIST_SLACK`] is still at or after the source's. That is the one time question [`decide`] asks of an
+/// upload to a server that cannot set times, so such a file needs no MDTM (issue 14: a nightly upload of
+/// an unchanged tree to vsftpd otherwise asks MDTM for every file). Unknown times prove nothing.
+pub fn listed_not_older(src: Option<SystemTime>, listed: Option<SystemTime>) -> bool {
+    match (src.and_then(secs), listed.and_then(secs)) {
+        (Some(src), Some(listed)) => listed.checked_sub(LIST_SLACK).is_some_and(|t| t >= src),
+        _ => false,
+    }
+}
+
 /// Whether `-c` may append to a target holding `have` bytes of a source of `len` bytes: only a target
 /// not older than the source can be an earlier, cut copy of it (a source changed after the partial copy
 /// was written would otherwise get its tail glued onto the old head). Unknown times allow it.
@@ -251,6 +266,21 @@ mod tests {
             size: Some(size),
             mtime: t(mtime),
         }
+    }
+
+    #[test]
+    fn a_listed_date_settles_not_older_only_beyond_the_slack() {
+        let day = 86_400;
+        let src = t(10 * day);
+        assert!(listed_not_older(src, t(10 * day + LIST_SLACK)));
+        assert!(!listed_not_older(src, t(10 * day + LIST_SLACK - 1)));
+        assert!(
+            !listed_not_older(src, t(11 * day)),
+            "within the slack: MDTM decides"
+        );
+        assert!(!listed_not_older(src, t(1)), "older, or before the slack");
+        assert!(!listed_not_older(None, t(20 * day)));
+        assert!(!listed_not_older(src, None));
     }
 
     #[test]

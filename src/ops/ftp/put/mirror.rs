@@ -105,7 +105,14 @@ impl Planner<'_> {
                 self.refuse(&local.join(&p.rel), &remote.join(&p.rel), e);
             }
         }
-        let mut asked = remote_times(w, remote, &walked.nodes, &on_server, &self.opts.sync)?;
+        let mut asked = remote_times(
+            w,
+            remote,
+            &walked.nodes,
+            &on_server,
+            &self.opts.sync,
+            times_set,
+        )?;
         let mut blocked: Vec<String> = Vec::new();
         for node in &walked.nodes {
             if blocked.iter().any(|b| {
@@ -159,10 +166,10 @@ impl Planner<'_> {
                                 size: n.size,
                                 mtime: n.mtime.filter(|_| n.exact_time),
                             };
-                            if f.size == src.size
-                                && f.mtime.is_none()
-                                && needs_exact_time(sync.compare, n)
-                            {
+                            if !times_set && settled_by_listing(node, n) {
+                                // Not older by the LIST date alone (see `sync::listed_not_older`).
+                                f.mtime = n.mtime;
+                            } else if asks_mdtm(sync.compare, times_set, node, n) {
                                 f.mtime = match asked.remove(&node.rel) {
                                     Some(t) => t?,
                                     None => w.session()?.mdtm(sub.as_str())?,
@@ -298,9 +305,25 @@ pub fn run_deletions(
     w.quit();
 }
 
+/// Whether the comparison of `local` with the same-named `remote` file needs the remote time from MDTM:
+/// same size, no exact time from the listing, a time comparison wanted, and (on a server that cannot
+/// set times) a LIST date that does not already settle it. The prefetch and the plan loop both ask this.
+fn asks_mdtm(compare: sync::Compare, times_set: bool, local: &Node, remote: &Node) -> bool {
+    remote.kind != Kind::Dir
+        && remote.size == local.size
+        && !(remote.mtime.is_some() && remote.exact_time)
+        && needs_exact_time(compare, remote)
+        && (times_set || !settled_by_listing(local, remote))
+}
+
+/// Whether the remote file's LIST date alone shows it is not older than the local one.
+fn settled_by_listing(local: &Node, remote: &Node) -> bool {
+    remote.size == local.size && sync::listed_not_older(local.mtime, remote.mtime)
+}
+
 /// The remote times the comparison will need, asked ahead in one pipelined run ([`Session::mdtm_many`]):
-/// for every local file that a same-size remote file without an exact time faces, exactly when the loop
-/// in `mirror_tree` would ask MDTM itself. Keyed by relative path; each reply is used once.
+/// for every local file for which [`asks_mdtm`] holds, exactly when the loop in `mirror_tree` would ask
+/// MDTM itself. Keyed by relative path; each reply is used once.
 ///
 /// [`Session::mdtm_many`]: crate::ftp::Session::mdtm_many
 fn remote_times(
@@ -309,6 +332,7 @@ fn remote_times(
     nodes: &[Node],
     on_server: &HashMap<String, Node>,
     sync: &sync::SyncOptions,
+    times_set: bool,
 ) -> Result<HashMap<String, Result<Option<std::time::SystemTime>>>> {
     let need: Vec<&Node> = nodes
         .iter()
@@ -316,12 +340,9 @@ fn remote_times(
         .filter(|n| sync.filters.excluded(&n.rel, false).is_none())
         .filter(|n| sync.filters.limited(n.size, n.mtime).is_none())
         .filter(|n| {
-            on_server.get(&n.rel).is_some_and(|r| {
-                r.kind != Kind::Dir
-                    && r.size == n.size
-                    && !(r.mtime.is_some() && r.exact_time)
-                    && needs_exact_time(sync.compare, r)
-            })
+            on_server
+                .get(&n.rel)
+                .is_some_and(|r| asks_mdtm(sync.compare, times_set, n, r))
         })
         .collect();
     if need.is_empty() {
