@@ -147,12 +147,15 @@ where
     });
 }
 
-/// Works items `0..count` in turn, each taken from `next` (item 0 is the first worker's: `head`).
+/// Works items `0..count` in turn, each taken from `next` (item 0 is the first worker's: `head`), and
+/// after each one tells the run's `spares` how much is left at the pace measured in `speed` (see
+/// [`pace`]; a spare worker has no spares of its own, so the run's are passed in).
 fn in_turn(
     w: &mut Worker,
     head: bool,
     next: &AtomicUsize,
     count: usize,
+    (spares, speed): (Option<&Arc<Spares>>, &Pace),
     each: &dyn Fn(&mut Worker, usize),
 ) {
     let mut own = head.then_some(0);
@@ -163,7 +166,10 @@ fn in_turn(
         if i >= count {
             break;
         }
+        let started = Instant::now();
         each(w, i);
+        let left = count.saturating_sub(next.load(Ordering::Relaxed));
+        pace(spares, speed, started, left);
     }
 }
 
@@ -190,16 +196,20 @@ where
     let spares = first.spares.clone();
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {
-        in_turn(w, head, &next, jobs.len(), &|w, i| {
-            let Some(job) = jobs.get(i) else { return };
-            let started = Instant::now();
-            let r = work(w, job);
-            if let Ok(mut d) = done.lock() {
-                d.push((i, r));
-            }
-            let left = jobs.len().saturating_sub(next.load(Ordering::Relaxed));
-            pace(spares.as_ref(), &speed, started, left);
-        });
+        in_turn(
+            w,
+            head,
+            &next,
+            jobs.len(),
+            (spares.as_ref(), &speed),
+            &|w, i| {
+                let Some(job) = jobs.get(i) else { return };
+                let r = work(w, job);
+                if let Ok(mut d) = done.lock() {
+                    d.push((i, r));
+                }
+            },
+        );
     };
     let mut first = first;
     if jobs.len() > 1 && parallel > 1 {
@@ -244,19 +254,23 @@ where
     let spares = w.spares.clone();
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {
-        in_turn(w, head, &next, chunks.len(), &|w, i| {
-            let Some(part) = chunks.get(i) else { return };
-            let started = Instant::now();
-            let r = w.session().and_then(|s| ask(s, part));
-            if let Err(e) = &r {
-                w.failed(e);
-            }
-            if let Some(slot) = answers.lock().unwrap_or_else(|p| p.into_inner()).get_mut(i) {
-                *slot = Some(r);
-            }
-            let left = chunks.len().saturating_sub(next.load(Ordering::Relaxed));
-            pace(spares.as_ref(), &speed, started, left);
-        });
+        in_turn(
+            w,
+            head,
+            &next,
+            chunks.len(),
+            (spares.as_ref(), &speed),
+            &|w, i| {
+                let Some(part) = chunks.get(i) else { return };
+                let r = w.session().and_then(|s| ask(s, part));
+                if let Err(e) = &r {
+                    w.failed(e);
+                }
+                if let Some(slot) = answers.lock().unwrap_or_else(|p| p.into_inner()).get_mut(i) {
+                    *slot = Some(r);
+                }
+            },
+        );
     };
     share(w, &|| next.load(Ordering::Relaxed) < chunks.len(), &drain);
     let mut out = Vec::with_capacity(items.len());
