@@ -27,6 +27,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
+use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::{self, FileRecord};
 use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
@@ -133,18 +134,25 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
         // A tree, a glob or several URLs will have several files: a spare logs in alongside.
         let several = opts.recursive || group.len() > 1 || group.iter().any(|t| has_glob(&t.path));
+        // Each tree's local side is read while the server checks the password.
+        let mut scans: Vec<Option<Prescan>> = group
+            .iter()
+            .map(|t| {
+                let root = mirror::local_root(opts, t).filter(|_| opts.recursive)?;
+                Some(Prescan::start(root, &opts.sync.filters))
+            })
+            .collect();
         let mut worker = Worker::open(&conn, ui, parallel, several)?;
         let mut slots = Vec::new();
         let mut jobs: Vec<Job> = Vec::new();
-        for target in group {
+        for (target, scan) in group.iter().zip(scans.iter_mut()) {
             plan(
                 opts,
                 ui,
                 &mut worker,
                 target,
-                &mut slots,
-                &mut jobs,
-                &mut planned,
+                (&mut slots, &mut jobs, &mut planned),
+                scan.take(),
             );
         }
         if opts.sync.dry_run {
@@ -276,9 +284,8 @@ fn plan(
     ui: &Ui,
     w: &mut Worker,
     target: &Target,
-    slots: &mut Vec<Slot>,
-    jobs: &mut Vec<Job>,
-    planned: &mut mirror::Planned,
+    (slots, jobs, planned): (&mut Vec<Slot>, &mut Vec<Job>, &mut mirror::Planned),
+    scan: Option<Prescan>,
 ) {
     let failed = |w: &mut Worker, slots: &mut Vec<Slot>, e: Error| {
         w.failed(&e);
@@ -290,7 +297,7 @@ fn plan(
         )));
     };
     if opts.recursive {
-        if let Err(e) = mirror::plan_tree(opts, ui, w, target, slots, jobs, planned) {
+        if let Err(e) = mirror::plan_tree(opts, ui, w, target, (slots, jobs, planned), scan) {
             failed(w, slots, e);
         }
         return;

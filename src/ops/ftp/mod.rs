@@ -5,6 +5,7 @@ pub mod filter;
 pub mod get;
 pub mod ls;
 pub mod pool;
+pub mod prescan;
 pub mod put;
 pub mod record;
 pub mod rm;

@@ -23,6 +23,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, RetryPolicy, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::{self, Worker};
+use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::{self, FileRecord};
 use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
 use crate::progress::{FileBar, Progress};
@@ -125,6 +126,17 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?;
     // A tree or several files: a spare logs in alongside the first session.
     let several = opts.recursive || opts.sources.len() > 1;
+    // Each tree is read while the server checks the password.
+    let mut scans: Vec<Option<Prescan>> = opts
+        .sources
+        .iter()
+        .map(|s| match s {
+            Source::File(p) if opts.recursive && p.is_dir() => {
+                Some(Prescan::start(p.clone(), &opts.sync.filters))
+            }
+            _ => None,
+        })
+        .collect();
     let mut worker = Worker::open(&conn, ui, opts.parallel, several)?;
     let dir_url = is_dir_url(&target.path);
     let remote_dir = if dir_url {
@@ -148,8 +160,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         jobs: &mut jobs,
         planned: &mut planned,
     };
-    for source in &opts.sources {
-        planner.plan(&mut worker, source, dir_url, &remote_dir);
+    for (source, scan) in opts.sources.iter().zip(scans.iter_mut()) {
+        planner.plan(&mut worker, source, (dir_url, &remote_dir), scan.take());
     }
     if opts.sync.dry_run {
         worker.quit();
@@ -253,7 +265,13 @@ struct Planner<'a> {
 }
 
 impl Planner<'_> {
-    fn plan(&mut self, w: &mut Worker, source: &Source, dir_url: bool, remote_dir: &RemotePath) {
+    fn plan(
+        &mut self,
+        w: &mut Worker,
+        source: &Source,
+        (dir_url, remote_dir): (bool, &RemotePath),
+        scan: Option<Prescan>,
+    ) {
         let url_path = RemotePath::new(self.opts.target.path.clone());
         let path = match source {
             Source::Stdin => return self.job(Source::Stdin, url_path, None),
@@ -282,7 +300,7 @@ impl Planner<'_> {
                 );
                 return self.fail(&path, &remote, e);
             }
-            self.mirror(w, &path, &remote);
+            self.mirror(w, &path, &remote, scan);
         } else if meta.is_file() {
             let mtime = meta.modified().ok();
             self.file(w, path, remote, Some(meta.len()), mtime);

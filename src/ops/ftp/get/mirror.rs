@@ -13,6 +13,7 @@ use crate::ftp::RemotePath;
 use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
 use crate::ops::ftp::pool::{self, Worker};
+use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node};
@@ -36,20 +37,17 @@ pub struct Planned {
     pub deletions: Vec<Deletion>,
 }
 
-/// Plans one `-R` URL.
+/// Plans one `-R` URL into the run's results, jobs and plan; `scan` is the local tree's walk started
+/// before the login ([`local_root`]), if any.
 pub fn plan_tree(
     opts: &Options,
     ui: &Ui,
     w: &mut Worker,
     target: &Target,
-    slots: &mut Vec<Slot>,
-    jobs: &mut Vec<Job>,
-    planned: &mut Planned,
+    (slots, jobs, planned): (&mut Vec<Slot>, &mut Vec<Job>, &mut Planned),
+    scan: Option<Prescan>,
 ) -> Result<()> {
-    let out = match &opts.dest {
-        Dest::Dir(d) => d.clone(),
-        Dest::File(_) | Dest::Stdout => PathBuf::from("."),
-    };
+    let out = out_dir(opts);
     let remote = RemotePath::dir(&target.path);
     let base = remote.last().to_string();
     // A URL without a trailing "/" may name a file: that file is downloaded (issue 14 item 7).
@@ -89,14 +87,13 @@ pub fn plan_tree(
     };
     let filters = &opts.sync.filters;
     let enter = |rel: &str| filters.excluded(rel, true).is_none();
-    // The local tree is read while the server lists the remote one (a thread: disk against network).
-    let (walked, scanned) = std::thread::scope(|scope| {
-        let scan = root
-            .is_dir()
-            .then(|| scope.spawn(|| local_nodes(&root, &mut |rel| enter(rel))));
-        let walked = walk::walk_remote(w, &remote, &enter);
-        (walked, scan.map(|h| h.join()))
-    });
+    // The local tree is read in a thread, started before the login when the run could ([`local_root`]).
+    let scan = match scan {
+        Some(s) if s.root() == root => s,
+        _ => Prescan::start(root.clone(), filters),
+    };
+    let walked = walk::walk_remote(w, &remote, &enter);
+    let scanned = scan.take();
     let walked = walked?;
     if !opts.sync.dry_run {
         // The -O directory is the user's: created when missing, used as it is (even a symlink).
@@ -106,8 +103,7 @@ pub fn plan_tree(
         }
     }
     let local = match scanned {
-        Some(Ok(nodes)) => nodes?,
-        Some(Err(_)) => return Err(Error::new(ErrorKind::Internal, "the local scan failed")),
+        Some(walked) => by_rel(walked?),
         // Missing at the start (created above, so empty).
         None => HashMap::new(),
     };
@@ -199,12 +195,36 @@ fn local_nodes(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<HashM
     if !root.is_dir() {
         return Ok(HashMap::new());
     }
-    let walked = walk::walk_local(root, enter)?;
-    Ok(walked
+    Ok(by_rel(walk::walk_local(root, enter)?))
+}
+
+fn by_rel(walked: walk::Walked) -> HashMap<String, Node> {
+    walked
         .nodes
         .into_iter()
         .map(|n| (n.rel.clone(), n))
-        .collect())
+        .collect()
+}
+
+/// Where downloads go: `-O DIR`, else the current directory.
+fn out_dir(opts: &Options) -> PathBuf {
+    match &opts.dest {
+        Dest::Dir(d) => d.clone(),
+        Dest::File(_) | Dest::Stdout => PathBuf::from("."),
+    }
+}
+
+/// The local directory `-R` mirrors `target` into (`-O DIR` plus the URL's last directory name), known
+/// before any login so its scan can start early ([`Prescan`]); `None` when that name is no safe local
+/// name (planning reports it).
+pub fn local_root(opts: &Options, target: &Target) -> Option<PathBuf> {
+    let out = out_dir(opts);
+    let base = RemotePath::dir(&target.path).last().to_string();
+    if base.is_empty() {
+        return Some(out);
+    }
+    safe(&base).ok()?;
+    Some(out.join(base))
 }
 
 struct Mirror<'r> {

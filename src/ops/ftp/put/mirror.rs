@@ -15,6 +15,7 @@ use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::pool::Worker;
+use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node, walk_local, walk_remote};
@@ -56,17 +57,34 @@ impl Planner<'_> {
     }
 
     /// Plans the local directory `local` onto the remote directory `remote`.
-    pub(super) fn mirror(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath) {
-        if let Err(e) = self.mirror_tree(w, local, remote) {
+    /// `scan` is the walk of `local` started before the login, if any.
+    pub(super) fn mirror(
+        &mut self,
+        w: &mut Worker,
+        local: &Path,
+        remote: &RemotePath,
+        scan: Option<Prescan>,
+    ) {
+        if let Err(e) = self.mirror_tree(w, local, remote, scan) {
             w.failed(&e);
             self.fail(local, remote, e);
         }
     }
 
-    fn mirror_tree(&mut self, w: &mut Worker, local: &Path, remote: &RemotePath) -> Result<()> {
+    fn mirror_tree(
+        &mut self,
+        w: &mut Worker,
+        local: &Path,
+        remote: &RemotePath,
+        scan: Option<Prescan>,
+    ) -> Result<()> {
         let sync = &self.opts.sync;
         let filters = &sync.filters;
-        let walked = walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?;
+        let walked = match scan.filter(|s| s.root() == local).and_then(Prescan::take) {
+            Some(walked) => walked?,
+            // Not scanned ahead, or no directory then: walked now (which says why it cannot be).
+            None => walk_local(local, &mut |rel| filters.excluded(rel, true).is_none())?,
+        };
         let (target, exists) =
             match walk_remote(w, remote, &|rel| filters.excluded(rel, true).is_none()) {
                 Ok(t) => (t, true),
