@@ -441,6 +441,7 @@ fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
                 "-rw-r--r--    1 0        0               1 Jan 01  2024 x\\y",
             ],
         ),
+        rest_without_echo(),
         list(
             "pub/tree/sub",
             &["-rw-r--r--    1 0        0               2 Jan 01  2024 b"],
@@ -471,6 +472,7 @@ fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
             "t",
             &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"],
         ),
+        rest_without_echo(),
         list(
             "t/sub",
             &["-rw-r--r--    1 0        0               1 Jan 01  2024 f"],
@@ -493,14 +495,113 @@ fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
 }
 
 #[test]
+fn a_walk_lists_subdirectories_by_stat_once_the_server_shows_its_stat_lists_alike() {
+    // vsftpd: REST echoes its offset, and STAT -a of the root lists what LIST -a listed, so the
+    // subdirectory is listed on the control connection (no EPSV, no data connection).
+    let root = [
+        "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+        "drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub",
+    ];
+    let sub = ["-rw-r--r--    1 0        0               2 Jan 01  2024 .b"];
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list("t", &root),
+        rest_echo(),
+        stat_listing("t", &[&[".", ".."][..], &root[..]].concat()),
+        stat_listing("t/sub", &sub),
+        retr_listed("t/a", b"A"),
+        retr_listed("t/sub/.b", b"BB"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["-R", &srv.url("t/")]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("t/sub/.b")).unwrap(), b"BB");
+    srv.finish();
+}
+
+#[test]
+fn a_stat_listing_that_differs_from_list_on_the_root_is_never_used() {
+    // A server whose STAT ignores its argument (a status text, no listing): LIST goes on.
+    let root = ["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"];
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list("t", &root),
+        rest_echo(),
+        vec![
+            e("STAT -a t"),
+            s("211-FTP server status:"),
+            s("     Connected to 127.0.0.1"),
+            s("211 End of status"),
+        ],
+        rest_echo(),
+        list(
+            "t/sub",
+            &["-rw-r--r--    1 0        0               1 Jan 01  2024 f"],
+        ),
+        retr_listed("t/sub/f", b"F"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["-R", &srv.url("t/")]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("t/sub/f")).unwrap(), b"F");
+    srv.finish();
+}
+
+#[test]
+fn a_name_that_ends_a_stat_listing_early_is_caught_by_the_rest_echo() {
+    // A file name holding CRLF + "213 End of status" ends the STAT reply early; the rest of the listing
+    // then stands where the REST echo must be. The session is dropped (it is out of step), STAT is off,
+    // and the directory is listed again with LIST on a new session: nothing is lost or misread.
+    let root = ["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"];
+    let sub = [
+        "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+        "-rw-r--r--    1 0        0               1 Jan 01  2024 z",
+    ];
+    let first = script(vec![
+        anon_login(),
+        list("t", &root),
+        rest_echo(),
+        stat_listing("t", &root),
+        vec![
+            e("STAT -a t/sub"),
+            s("213-Status follows:"),
+            s("-rw-r--r--    1 0        0               1 Jan 01  2024 a"),
+            s("213 End of status"),
+            s("-rw-r--r--    1 0        0               1 Jan 01  2024 z"),
+            s("213 End of status"),
+            ExpectPrefix("REST ".into()),
+            SendArg("350 Restart position accepted ({}).".into()),
+            e("REST 0"),
+            s("350 Restart position accepted (0)."),
+            Drain,
+        ],
+    ]);
+    let second = script(vec![
+        anon_login(),
+        list("t/sub", &sub),
+        retr_listed("t/sub/a", b"A"),
+        retr_listed("t/sub/z", b"Z"),
+        quit(),
+    ]);
+    let srv = Server::start_sessions(vec![first, second]);
+    let (r, dir) = run("ftp-get", &["-R", &srv.url("t/")]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("t/sub")), ["a", "z"]);
+    srv.finish();
+}
+
+#[test]
 fn recursive_depth_is_capped_at_64() {
     let mut steps = anon_login();
     let mut path = String::from("d");
-    for _ in 0..64 {
+    for level in 0..64 {
         steps.extend(list(
             &path,
             &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 d"],
         ));
+        if level == 0 {
+            steps.extend(rest_without_echo());
+        }
         path.push_str("/d");
     }
     steps.extend(quit());

@@ -11,9 +11,10 @@ pub mod data;
 pub mod list;
 pub mod path;
 pub mod reply;
+pub mod stat;
 pub mod sync;
 
-use std::time::SystemTime;
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::credentials::Credentials;
 use crate::error::{Error, ErrorKind, Result};
@@ -31,6 +32,9 @@ mod tests;
 
 /// How many commands [`Session::mdtm_many`] and [`Session::size_many`] send before reading replies.
 pub const PIPELINE: usize = 64;
+
+/// The longest [`Session::pipelined`] waits before reading a batch's replies.
+const NAP_CAP: Duration = Duration::from_millis(5);
 
 /// How to reach and log in to a server.
 #[derive(Clone)]
@@ -67,6 +71,8 @@ pub struct Session<S: Wire = Stream> {
     config: Config,
     protected: bool,
     epsv_failed: bool,
+    /// How long the server took per reply in the last pipelined batch (see [`Session::pipelined`]).
+    reply_pace: Option<Duration>,
     /// What the server announced.
     pub features: Features,
 }
@@ -127,6 +133,7 @@ impl<S: Wire> Session<S> {
             host: host.to_string(),
             protected: false,
             epsv_failed: config.mode == DataMode::PassiveNoEpsv,
+            reply_pace: None,
             features: Features::default(),
             config,
         };
@@ -344,9 +351,17 @@ impl<S: Wire> Session<S> {
     }
 
     /// Sends `verb path` for every path in batches of [`PIPELINE`] (one write on plain TCP, one TLS record
-    /// per command under TLS) and maps each reply with `parse`. A
-    /// batch is small (at most 64 command lines out, 64 short replies back), so neither side's socket
-    /// buffer fills while the other is still writing, and the replies wait in our buffer, bounded.
+    /// per command under TLS) and maps each reply with `parse`. The next batch goes out before the
+    /// current one's replies are read, so the server always has commands waiting and never idles for a
+    /// round trip between batches. At most two batches are in flight (128 command lines out, 128 short
+    /// replies back), so neither side's socket buffer fills while the other is still writing, and the
+    /// replies wait in our buffer, bounded.
+    ///
+    /// Replies are read in bursts: before reading a batch, the session waits half the time the server
+    /// took per reply in the last batch times the batch's length (at most [`NAP_CAP`]), so the replies
+    /// pile up in the socket instead of each waking us (and the server paying for the wakeup). The server
+    /// is never kept waiting: the next batch is already queued. Waking early only means reading as
+    /// before; the pace is measured again on every batch.
     fn pipelined<T>(
         &mut self,
         verb: &'static str,
@@ -354,23 +369,46 @@ impl<S: Wire> Session<S> {
         parse: impl Fn(&Reply, &str) -> Result<T>,
     ) -> Result<Vec<Result<T>>> {
         let mut out = Vec::with_capacity(paths.len());
-        for batch in paths.chunks(PIPELINE) {
-            let cmds: Vec<Command> = batch.iter().map(|p| Command::with(verb, *p)).collect();
-            if self.pp.is_tls() {
-                // One TLS record per command: a server that reads one record, answers the line in it and
-                // then waits on the socket (vsftpd) would never see commands left in its TLS buffer.
-                for cmd in &cmds {
-                    self.pp.send(cmd)?;
-                }
-            } else {
-                self.pp.send_batch(&cmds)?;
+        let mut batches = paths.chunks(PIPELINE).peekable();
+        if let Some(first) = batches.peek() {
+            self.send_each(verb, first)?;
+        }
+        // When the server could start on the batch being read: when it was sent, or when the batch
+        // before it was answered.
+        let mut ready = Instant::now();
+        while let Some(batch) = batches.next() {
+            if let Some(next) = batches.peek() {
+                self.send_each(verb, next)?;
+            }
+            let n = u32::try_from(batch.len()).unwrap_or(u32::MAX).max(1);
+            if let Some(per) = self.reply_pace {
+                let due = ready + (per * n / 2).min(NAP_CAP);
+                std::thread::sleep(due.saturating_duration_since(Instant::now()));
             }
             for path in batch {
                 let r = self.pp.read_reply()?;
                 out.push(parse(&r, path));
             }
+            let done = Instant::now();
+            self.reply_pace = Some(done.duration_since(ready) / n);
+            ready = done;
         }
         Ok(out)
+    }
+
+    /// Sends `verb path` for each path of one pipelined batch.
+    fn send_each(&mut self, verb: &'static str, paths: &[&str]) -> Result<()> {
+        let cmds: Vec<Command> = paths.iter().map(|p| Command::with(verb, *p)).collect();
+        if self.pp.is_tls() {
+            // One TLS record per command: a server that reads one record, answers the line in it and
+            // then waits on the socket (vsftpd) would never see commands left in its TLS buffer.
+            for cmd in &cmds {
+                self.pp.send(cmd)?;
+            }
+            Ok(())
+        } else {
+            self.pp.send_batch(&cmds)
+        }
     }
 
     /// DELE (RFC 959 §4.1.3).

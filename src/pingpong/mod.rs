@@ -264,16 +264,30 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
         literal_cap: u64,
         deadline: Instant,
     ) -> Result<D::Reply> {
+        self.read_capped(sink, literal_cap, deadline, REPLY_CAP)
+    }
+
+    /// Reads one complete reply of at most `cap` bytes instead of [`REPLY_CAP`]: for the one reply a
+    /// command is expected to make long (FTP's STAT listing of a directory), within one timeout.
+    pub fn read_long_reply(&mut self, cap: usize) -> Result<D::Reply> {
+        let deadline = self.deadline();
+        self.read_capped(&mut NoLiterals, 0, deadline, cap)
+    }
+
+    fn read_capped(
+        &mut self,
+        sink: &mut dyn LiteralSink<D>,
+        literal_cap: u64,
+        deadline: Instant,
+        cap: usize,
+    ) -> Result<D::Reply> {
         let mut deadline = deadline;
         let mut total = 0usize;
         loop {
             let (s, e) = self.read_line(deadline)?;
-            total += e - s + 2;
-            if total > REPLY_CAP {
-                return Err(Error::protocol(format!(
-                    "reply longer than {} bytes",
-                    REPLY_CAP
-                )));
+            total = total.saturating_add(e - s + 2);
+            if total > cap {
+                return Err(Error::protocol(format!("reply longer than {cap} bytes")));
             }
             let bytes = &self.buf[s..e];
             self.transcript.received(bytes);

@@ -20,6 +20,9 @@ pub enum Step {
     Expect(String),
     /// Expect a client line starting with this prefix (for arguments chosen at run time, like EPRT's port).
     ExpectPrefix(String),
+    /// Send a line made from this template, `{}` replaced by the argument of the last line the client
+    /// sent (what follows its first space): echoes of values chosen at run time, like REST's nonce.
+    SendArg(String),
     /// Open a passive data listener and announce it with 229 (EPSV).
     Epsv,
     /// Open a passive data listener on 127.0.0.1 but announce it in a 227 naming `ip` (a lie).
@@ -200,11 +203,17 @@ fn run_session(
     let mut w = ctl;
     let mut data_listener: Option<TcpListener> = None;
     let mut active: Option<SocketAddr> = None;
+    let mut last_arg = String::new();
     for step in script {
         match step {
             Send(line) => w
                 .write_all(format!("{line}\r\n").as_bytes())
                 .map_err(|e| format!("sending {line:?}: {e}"))?,
+            SendArg(template) => {
+                let line = template.replace("{}", &last_arg);
+                w.write_all(format!("{line}\r\n").as_bytes())
+                    .map_err(|e| format!("sending {line:?}: {e}"))?
+            }
             Expect(ref want) | ExpectPrefix(ref want) => {
                 let exact = matches!(step, Expect(_));
                 let mut line = String::new();
@@ -218,6 +227,7 @@ fn run_session(
                     return Err(format!("line without CRLF: {line:?}"));
                 }
                 let got = line.trim_end_matches("\r\n").to_string();
+                last_arg = got.split_once(' ').map_or("", |(_, a)| a).to_string();
                 seen.lock().unwrap().push(got.clone());
                 if (exact && got != *want) || (!exact && !got.starts_with(want.as_str())) {
                     return Err(format!("expected {want:?}, got {got:?}"));
@@ -385,6 +395,37 @@ pub fn quit() -> Vec<Step> {
 }
 
 /// Concatenates script pieces.
+/// The REST probe a walk of a LIST-only server makes after listing a root that has subdirectories
+/// (`REST n`, `REST 0`), answered without echoing n: STAT listings are never used, the walk goes on with
+/// LIST.
+pub fn rest_without_echo() -> Vec<Step> {
+    vec![
+        ExpectPrefix("REST ".into()),
+        s("350 Restart position accepted."),
+        e("REST 0"),
+        s("350 Restart position accepted."),
+    ]
+}
+
+/// The same probe answered as vsftpd does, echoing n.
+pub fn rest_echo() -> Vec<Step> {
+    vec![
+        ExpectPrefix("REST ".into()),
+        SendArg("350 Restart position accepted ({}).".into()),
+        e("REST 0"),
+        s("350 Restart position accepted (0)."),
+    ]
+}
+
+/// `STAT -a path` answered with `lines` as vsftpd does, then its pipelined REST guard echoed.
+pub fn stat_listing(path: &str, lines: &[&str]) -> Vec<Step> {
+    let mut v = vec![e(&format!("STAT -a {path}")), s("213-Status follows:")];
+    v.extend(lines.iter().map(|l| s(l)));
+    v.push(s("213 End of status"));
+    v.extend(rest_echo());
+    v
+}
+
 pub fn script(parts: Vec<Vec<Step>>) -> Vec<Step> {
     parts.into_iter().flatten().collect()
 }

@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::SystemTime;
 
 use crate::error::{Error, ErrorKind, Result};
@@ -111,14 +111,23 @@ pub fn walk_remote(
     enter: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Walked> {
     let count = AtomicUsize::new(0);
-    let top = list_dir(w, &(root.clone(), String::new(), 0), enter, &count)?;
+    let stat = AtomicBool::new(false);
+    let top_dir = (root.clone(), String::new(), 0);
+    let entries = fetch(w, root.as_str(), &stat)?;
+    if entries.iter().any(|e| e.kind == Kind::Dir) && !w.session()?.features.mlst {
+        stat.store(
+            stat_lists_alike(w, root.as_str(), &entries),
+            Ordering::Relaxed,
+        );
+    }
+    let top = to_listed(w, &top_dir, entries, enter, &count)?;
     let start: Vec<Dir> = top
         .subdirs
         .iter()
         .map(|(d, rel)| (d.clone(), rel.clone(), 1))
         .collect();
     let listed = drain_stack(w, start, |w, dir| {
-        let l = list_dir(w, dir, enter, &count)?;
+        let l = list_dir(w, dir, enter, &count, &stat)?;
         let more = l
             .subdirs
             .iter()
@@ -147,33 +156,89 @@ pub fn walk_remote(
     Ok(out)
 }
 
+/// One directory's entries: by STAT on the control connection once the walk has seen that the server's
+/// STAT lists what its LIST lists (`stat`, see [`stat_lists_alike`]), else by MLSD or `LIST -a`. A STAT
+/// that fails drops the session (it may be out of step), turns STAT off for the rest of the walk, and
+/// the directory is listed again the usual way.
+fn fetch(w: &mut Worker, dir: &str, stat: &AtomicBool) -> Result<Vec<Entry>> {
+    if stat.load(Ordering::Relaxed) {
+        match w.session().and_then(|s| s.stat_list(dir)) {
+            Ok(Some(entries)) => return Ok(crate::ops::ftp::ls::dedup(entries)),
+            Ok(None) => {}
+            Err(e) => {
+                w.failed(&Error::protocol(e.to_string()));
+                stat.store(false, Ordering::Relaxed);
+            }
+        }
+    }
+    w.session()
+        .and_then(|s| s.list_dir_all(dir))
+        .map(crate::ops::ftp::ls::dedup)
+}
+
+/// Whether STAT may list the rest of a walk: the server echoes REST (the guard of every STAT listing)
+/// and its STAT listing of the root is the LIST listing `listed` already read, entry for entry. Any
+/// failure is a no.
+fn stat_lists_alike(w: &mut Worker, root: &str, listed: &[Entry]) -> bool {
+    let Ok(s) = w.session() else { return false };
+    let by_stat = match s.rest_echoes() {
+        Ok(true) => s.stat_list(root),
+        Ok(false) => return false,
+        Err(e) => Err(e),
+    };
+    match by_stat {
+        Ok(Some(entries)) => {
+            let sorted = |v: &[Entry]| {
+                let mut v = v.to_vec();
+                v.sort_by(|a, b| a.name.cmp(&b.name));
+                v
+            };
+            sorted(&crate::ops::ftp::ls::dedup(entries)) == sorted(listed)
+        }
+        Ok(None) => false,
+        Err(e) => {
+            w.failed(&Error::protocol(e.to_string()));
+            false
+        }
+    }
+}
+
 /// Lists one directory of a remote walk. A failed listing below the root is a [`Problem`]; `count`
 /// is the walk's running total of entries.
 fn list_dir(
     w: &mut Worker,
+    dir: &Dir,
+    enter: &(dyn Fn(&str) -> bool + Sync),
+    count: &AtomicUsize,
+    stat: &AtomicBool,
+) -> Result<Listed> {
+    match fetch(w, dir.0.as_str(), stat) {
+        Ok(entries) => to_listed(w, dir, entries, enter, count),
+        Err(e) => {
+            w.failed(&e);
+            let rel = dir.1.clone();
+            Ok(Listed {
+                problems: vec![Problem {
+                    error: e.within(escape(&rel)),
+                    rel,
+                    unread: true,
+                }],
+                ..Listed::default()
+            })
+        }
+    }
+}
+
+/// One listed directory's entries as the walk's nodes, problems and subdirectories to walk.
+fn to_listed(
+    w: &mut Worker,
     (dir, rel, depth): &Dir,
+    mut entries: Vec<Entry>,
     enter: &(dyn Fn(&str) -> bool + Sync),
     count: &AtomicUsize,
 ) -> Result<Listed> {
     let (rel, depth) = (rel.clone(), *depth);
     let mut out = Listed::default();
-    let listed = w
-        .session()
-        .and_then(|s| s.list_dir_all(dir.as_str()))
-        .map(crate::ops::ftp::ls::dedup);
-    let mut entries = match listed {
-        Ok(e) => e,
-        Err(e) if depth == 0 => return Err(e),
-        Err(e) => {
-            w.failed(&e);
-            out.problems.push(Problem {
-                error: e.within(escape(&rel)),
-                rel,
-                unread: true,
-            });
-            return Ok(out);
-        }
-    };
     if depth == 0 && entries.is_empty() && !w.session()?.is_dir(dir.as_str())? {
         return Err(Error::new(
             ErrorKind::Permanent,
