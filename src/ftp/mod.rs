@@ -387,6 +387,11 @@ impl<S: Wire> Session<S> {
             }
             for path in batch {
                 let r = self.pp.read_reply()?;
+                // MDTM and SIZE answer 213 or a refusal; anything else is another command's reply (a
+                // connection out of step), and every reply after it would be misattributed.
+                if r.code != 213 && !(400..600).contains(&r.code) {
+                    return Err(r.refused_as(&format!("{verb} {path}"), ErrorKind::Protocol));
+                }
                 out.push(parse(&r, path));
             }
             let done = Instant::now();

@@ -578,6 +578,20 @@ fn list_a_shows_dotfiles_and_falls_back_when_refused() {
 }
 
 #[test]
+fn a_pipelined_reply_of_another_command_fails_the_whole_batch() {
+    // A 200 where MDTM answers 213 or a refusal: the connection is out of step (a reply left over from
+    // an earlier command), so no reply of the batch may be used.
+    let (mut s, _log) = opened(&[
+        "213 20200101000000\r\n",
+        "200 NOOP ok.\r\n",
+        "213 20200101000000\r\n",
+    ]);
+    let e = s.mdtm_many(&["a", "b", "c"]).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert!(e.to_string().contains("MDTM b"), "{e}");
+}
+
+#[test]
 fn pipelined_mdtm_and_size_keep_replies_in_step() {
     // Issue 19 / 14: a mirror's change check sends its MDTMs in batches of PIPELINE and reads the replies
     // in order; a refusal is that path's own error, a missing time is None, and the next command still
