@@ -8,7 +8,8 @@
 #   (b) second run, nothing changed since the last run;
 #   (c) second run with 10 source files changed (new content, new size, newer mtime) before each run.
 # Prints the times and the ratios lftp time / ferry time (>1: ferry is faster), all from this run.
-# Not a test: run it by hand, `bench/ftp-mirror.sh [FILES] [RUNS]`.
+# Not a test: run it by hand, `bench/ftp-mirror.sh [FILES] [RUNS]`. The local trees live under $TMPDIR
+# (mktemp): `TMPDIR=/dev/shm bench/ftp-mirror.sh` runs the local side on tmpfs instead of the disk.
 #
 # What it relies on (issue 14): `ftp-get -R` and `ftp-put -R` skip files whose size and mtime are
 # unchanged by default (mirror mode; no flag is passed for it). Before that landed, (b) and (c) measure
