@@ -1,6 +1,11 @@
-//! Tree walkers shared by the FTP tools: a remote directory (depth-first on one session, MLSD or
-//! `LIST -a` so dotfiles are seen) or a local one, each into a flat list of [`Node`]s with paths relative
-//! to the root, parents before their children, names sorted within a directory.
+//! Tree walkers shared by the FTP tools: a remote directory (its subdirectories shared out over the
+//! run's sessions; MLSD or `LIST -a` so dotfiles are seen) or a local one, each into a flat list of
+//! [`Node`]s with paths relative to the root, parents before their children, names sorted within a
+//! directory.
+//!
+//! A server without MLSD whose `STAT -a` lists the root exactly as `LIST -a` did, and which echoes REST
+//! (the guard of every STAT listing, see [`crate::ftp::stat`]), has the rest of the tree listed by STAT
+//! on the control connection: no data connection per directory.
 //!
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
 //! and [`MAX_ENTRIES`] entries. A name that cannot be one path component (`/`, `..`, control characters,
