@@ -404,15 +404,20 @@ impl<S: Wire> Session<S> {
     /// Sends `verb path` for each path of one pipelined batch.
     fn send_each(&mut self, verb: &'static str, paths: &[&str]) -> Result<()> {
         let cmds: Vec<Command> = paths.iter().map(|p| Command::with(verb, *p)).collect();
+        self.send_pipelined(&cmds)
+    }
+
+    /// Sends `cmds` pipelined: one write on plain TCP, one TLS record per command under TLS (a server
+    /// that reads one record, answers the line in it and then waits on the socket, as vsftpd does, would
+    /// never see commands left in its TLS buffer).
+    fn send_pipelined(&mut self, cmds: &[Command]) -> Result<()> {
         if self.pp.is_tls() {
-            // One TLS record per command: a server that reads one record, answers the line in it and
-            // then waits on the socket (vsftpd) would never see commands left in its TLS buffer.
-            for cmd in &cmds {
+            for cmd in cmds {
                 self.pp.send(cmd)?;
             }
             Ok(())
         } else {
-            self.pp.send_batch(&cmds)
+            self.pp.send_batch(cmds)
         }
     }
 

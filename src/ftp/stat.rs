@@ -19,19 +19,6 @@ use crate::pingpong::{Command, Wire};
 pub const STAT_LISTING_CAP: usize = 16 * 1024 * 1024;
 
 impl<S: Wire> Session<S> {
-    /// Sends `cmds` pipelined: one write on plain TCP, one TLS record per command under TLS (a server
-    /// that answers the line of one record and then waits on the socket would not see the others).
-    fn send_pipelined(&mut self, cmds: &[Command]) -> Result<()> {
-        if self.pp.is_tls() {
-            for cmd in cmds {
-                self.pp.send(cmd)?;
-            }
-            Ok(())
-        } else {
-            self.pp.send_batch(cmds)
-        }
-    }
-
     /// REST (RFC 3659 §5) with a random offset, then `REST 0`: whether the server echoes the offset
     /// (vsftpd: `350 Restart position accepted (n).`), which [`Session::stat_list`] relies on. Both
     /// replies must be 350; any other leaves the answer no.
