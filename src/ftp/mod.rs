@@ -322,8 +322,8 @@ impl<S: Wire> Session<S> {
         }
     }
 
-    /// MDTM for many paths, pipelined ([`PIPELINE`] commands per write, then their replies in order): a
-    /// mirror's change check costs one round trip per batch instead of one per file. The outer error is
+    /// MDTM for many paths, pipelined in batches of [`PIPELINE`] (see [`Session::pipelined`]): a mirror's
+    /// change check costs no round trip per file. The outer error is
     /// a connection that failed (out of step); an inner one is that path's refusal, as [`Session::mdtm`]
     /// would return it.
     pub fn mdtm_many(&mut self, paths: &[&str]) -> Result<Vec<Result<Option<SystemTime>>>> {
