@@ -5,7 +5,7 @@
 //! What it owns: starting that thread and handing its result over once. A tree that is not a
 //! directory when the scan starts is reported as such ([`Prescan::take`] → `None`); the caller decides
 //! what that means (an empty target for a download, an error for an upload). A scan whose thread could
-//! not be started runs in the caller's thread when taken.
+//! not be started runs in the caller's thread at once.
 
 use std::path::{Path, PathBuf};
 use std::thread::JoinHandle;
@@ -14,11 +14,15 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::ops::ftp::filter::Filters;
 use crate::ops::ftp::walk::{Walked, walk_local};
 
-/// A local walk in progress (or to do on [`Prescan::take`]).
+/// A local walk in progress, or its result when it ran in the caller's thread.
 pub struct Prescan {
     root: PathBuf,
-    filters: Filters,
-    running: Option<JoinHandle<Option<Result<Walked>>>>,
+    state: State,
+}
+
+enum State {
+    Running(JoinHandle<Option<Result<Walked>>>),
+    Done(Option<Result<Walked>>),
 }
 
 /// Walks `root` when it is a directory.
@@ -29,18 +33,17 @@ fn scan(root: &Path, filters: &Filters) -> Option<Result<Walked>> {
 
 impl Prescan {
     /// Starts walking `root` in the background, entering only the directories `filters` does not
-    /// exclude.
+    /// exclude (walked here and now when no thread can be started).
     pub fn start(root: PathBuf, filters: &Filters) -> Prescan {
         let (r, f) = (root.clone(), filters.clone());
-        let running = std::thread::Builder::new()
+        let state = match std::thread::Builder::new()
             .name("local-scan".into())
             .spawn(move || scan(&r, &f))
-            .ok();
-        Prescan {
-            root,
-            filters: filters.clone(),
-            running,
-        }
+        {
+            Ok(h) => State::Running(h),
+            Err(_) => State::Done(scan(&root, filters)),
+        };
+        Prescan { root, state }
     }
 
     /// The directory being walked.
@@ -50,14 +53,14 @@ impl Prescan {
 
     /// The walk, waiting for it to end: `None` when the root was not a directory.
     pub fn take(self) -> Option<Result<Walked>> {
-        match self.running {
-            Some(h) => h.join().unwrap_or_else(|_| {
+        match self.state {
+            State::Running(h) => h.join().unwrap_or_else(|_| {
                 Some(Err(Error::new(
                     ErrorKind::Internal,
                     "the local scan failed",
                 )))
             }),
-            None => scan(&self.root, &self.filters),
+            State::Done(walked) => walked,
         }
     }
 }
