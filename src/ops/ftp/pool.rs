@@ -144,6 +144,8 @@ where
             });
         }
         drain(w, true);
+        // The loop's work is over: the spares' waiters return now, not at their next look.
+        spares.wake();
     });
 }
 

@@ -23,8 +23,9 @@ use crate::error::Error;
 use crate::ftp::Session;
 use crate::ops::ftp::connect::FtpConnector;
 
-/// How long a loop waiting for a spare sleeps between looks at its own queue.
-const POLL: Duration = Duration::from_millis(2);
+/// How long a loop waiting for a spare sleeps at most between looks at its own queue (a backstop: the
+/// end of the work and every login wake it at once).
+const POLL: Duration = Duration::from_millis(50);
 
 /// The spare sessions of one run against one server.
 pub struct Spares {
@@ -33,6 +34,8 @@ pub struct Spares {
     pub conn: Arc<FtpConnector>,
     /// The most spares (`--parallel` minus the first session).
     pub max: usize,
+    /// The backstop of a wait in [`Spares::take`] ([`POLL`]).
+    poll: Duration,
     state: Mutex<State>,
     ready: Condvar,
 }
@@ -68,6 +71,7 @@ impl Spares {
                 mode: conn.mode,
             }),
             max,
+            poll: POLL,
             state: Mutex::new(State::default()),
             ready: Condvar::new(),
         });
@@ -149,30 +153,34 @@ impl Spares {
 
     /// Lends an open spare to a loop: one that is idle, or the next to finish its login, as long as
     /// `wanted()` says the loop still has work. `None` when the work is done or no spare will come.
+    /// `wanted()` is asked with the lock held, so the [`Spares::wake`] that follows the end of the work
+    /// is never missed: a waiting loop returns at once, not after its next look.
     pub fn take(&self, wanted: &(dyn Fn() -> bool + Sync)) -> Option<Session> {
+        let mut g = self.lock();
         loop {
-            {
-                let mut g = self.lock();
-                if g.closed {
-                    return None;
-                }
-                if let Some(s) = g.idle.pop() {
-                    g.lent += 1;
-                    return Some(s);
-                }
-                let more = g.opening > 0 || (g.failed.is_none() && g.launched < self.max);
-                if !more {
-                    return None;
-                }
-            }
-            if !wanted() {
+            if g.closed {
                 return None;
             }
-            let g = self.lock();
-            if g.idle.is_empty() && !g.closed {
-                drop(self.ready.wait_timeout(g, POLL));
+            if let Some(s) = g.idle.pop() {
+                g.lent += 1;
+                return Some(s);
             }
+            let more = g.opening > 0 || (g.failed.is_none() && g.launched < self.max);
+            if !more || !wanted() {
+                return None;
+            }
+            g = match self.ready.wait_timeout(g, self.poll) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
         }
+    }
+
+    /// Wakes the loops waiting in [`Spares::take`] to look at their work again (called when a loop's
+    /// work has ended, after the state `wanted()` reads has changed).
+    pub fn wake(&self) {
+        drop(self.lock());
+        self.ready.notify_all();
     }
 
     /// Takes back a lent spare (`None`: its session broke and was dropped).
@@ -223,5 +231,44 @@ impl Pace {
         g.0 = g.0.saturating_add(1);
         g.1 = g.1.saturating_add(took);
         g.1 / g.0.max(1)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    #[test]
+    fn a_wait_for_a_spare_ends_when_the_work_ends() {
+        let target =
+            crate::url::Target::parse("ftp://127.0.0.1/", &[crate::url::Scheme::Ftp]).unwrap();
+        let conn = FtpConnector::new(
+            target,
+            &crate::ops::common::NetOptions::default(),
+            crate::ftp::DataMode::Passive,
+        )
+        .unwrap();
+        let spares = Arc::new(Spares {
+            poll: Duration::from_secs(3600),
+            ..Arc::into_inner(Spares::new(&conn, 4).unwrap()).unwrap()
+        });
+        // A login in progress that never completes: only the end of the work can end the wait.
+        spares.lock().opening = 1;
+        let work_left = AtomicBool::new(true);
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                let got = spares.take(&|| work_left.load(Ordering::SeqCst));
+                tx.send(got.is_none()).unwrap();
+            });
+            std::thread::sleep(Duration::from_millis(20));
+            work_left.store(false, Ordering::SeqCst);
+            spares.wake();
+            let woken = rx.recv_timeout(Duration::from_secs(60));
+            // A missed wake-up must fail the test, not hang it for the hour.
+            spares.close();
+            assert_eq!(woken, Ok(true));
+        });
     }
 }
