@@ -591,6 +591,55 @@ fn a_name_that_ends_a_stat_listing_early_is_caught_by_the_rest_echo() {
 }
 
 #[test]
+fn subdirectories_are_listed_by_one_pipelined_stat_batch_and_a_forged_end_relists_the_rest() {
+    // Both subdirectories' STATs go out in one write. The first listing ends early (a name holding
+    // CRLF + "213 End of status"), so its REST echo is missing: the session is dropped before the
+    // second STAT's reply is read, and both directories are listed again by LIST on a new session.
+    let root = [
+        "drwxr-xr-x    2 0        0            4096 Jan 01  2024 a",
+        "drwxr-xr-x    2 0        0            4096 Jan 01  2024 b",
+    ];
+    let a = ["-rw-r--r--    1 0        0               1 Jan 01  2024 x"];
+    let b = ["-rw-r--r--    1 0        0               1 Jan 01  2024 y"];
+    let first = script(vec![
+        anon_login(),
+        list("t", &root),
+        rest_echo(),
+        stat_listing("t", &root),
+        vec![
+            e("STAT -a t/a"),
+            ExpectPrefix("REST ".into()),
+            e("REST 0"),
+            e("STAT -a t/b"),
+            ExpectPrefix("REST ".into()),
+            e("REST 0"),
+            s("213-Status follows:"),
+            s("-rw-r--r--    1 0        0               1 Jan 01  2024 x"),
+            s("213 End of status"),
+            s("-rw-r--r--    1 0        0               1 Jan 01  2024 forged"),
+            s("213 End of status"),
+            s("350 Restart position accepted (1)."),
+            s("350 Restart position accepted (0)."),
+            Drain,
+        ],
+    ]);
+    let second = script(vec![
+        anon_login(),
+        list("t/a", &a),
+        list("t/b", &b),
+        retr_listed("t/a/x", b"X"),
+        retr_listed("t/b/y", b"Y"),
+        quit(),
+    ]);
+    let srv = Server::start_sessions(vec![first, second]);
+    let (r, dir) = run("ftp-get", &["-R", &srv.url("t/")]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(&dir.path().join("t/a")), ["x"]);
+    assert_eq!(names_in(&dir.path().join("t/b")), ["y"]);
+    srv.finish();
+}
+
+#[test]
 fn recursive_depth_is_capped_at_64() {
     let mut steps = anon_login();
     let mut path = String::from("d");

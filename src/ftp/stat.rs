@@ -35,20 +35,59 @@ impl<S: Wire> Session<S> {
     /// multi-line 211-213 (refused, or a status line instead of a listing: LIST is the way then). A
     /// missing echo is a protocol error (the control connection is out of step and must be dropped).
     pub fn stat_list(&mut self, path: &str) -> Result<Option<Vec<list::Entry>>> {
-        let arg = if path.is_empty() {
-            "-a".to_string()
-        } else {
-            format!("-a {path}")
-        };
-        let nonce = nonce();
-        self.send_pipelined(&[
-            Command::with("STAT", arg),
-            Command::with("REST", &nonce),
-            Command::with("REST", "0"),
-        ])?;
-        let listing = self.pp.read_long_reply(STAT_LISTING_CAP)?;
+        self.stat_list_many(&[path])
+            .pop()
+            .unwrap_or_else(|| Err(Error::protocol("no STAT reply")))
+    }
+
+    /// [`Session::stat_list`] of every path in `paths`, pipelined: every STAT and its guard go out in
+    /// one write, and the replies are read in order. The answers come back in path order and stop
+    /// after the first error (the session is out of step then: the paths after it have no answer).
+    /// All the listings of one call together take at most [`STAT_LISTING_CAP`] bytes.
+    pub fn stat_list_many(&mut self, paths: &[&str]) -> Vec<Result<Option<Vec<list::Entry>>>> {
+        let nonces: Vec<String> = paths.iter().map(|_| nonce()).collect();
+        let mut cmds = Vec::with_capacity(paths.len().saturating_mul(3));
+        for (path, nonce) in paths.iter().zip(&nonces) {
+            let arg = if path.is_empty() {
+                "-a".to_string()
+            } else {
+                format!("-a {path}")
+            };
+            cmds.push(Command::with("STAT", arg));
+            cmds.push(Command::with("REST", nonce));
+            cmds.push(Command::with("REST", "0"));
+        }
+        if let Err(e) = self.send_pipelined(&cmds) {
+            return vec![Err(e)];
+        }
+        let mut budget = STAT_LISTING_CAP;
+        let mut out = Vec::with_capacity(paths.len());
+        for (path, nonce) in paths.iter().zip(&nonces) {
+            let r = self.read_stat_listing(path, nonce, &mut budget);
+            let failed = r.is_err();
+            out.push(r);
+            if failed {
+                break;
+            }
+        }
+        out
+    }
+
+    /// Reads one STAT listing and its REST guard; `budget` is what the call's listings may still take.
+    fn read_stat_listing(
+        &mut self,
+        path: &str,
+        nonce: &str,
+        budget: &mut usize,
+    ) -> Result<Option<Vec<list::Entry>>> {
+        let listing = self.pp.read_long_reply(*budget)?;
+        let size = listing
+            .lines
+            .iter()
+            .fold(0usize, |n, l| n.saturating_add(l.len()).saturating_add(2));
+        *budget = budget.saturating_sub(size);
         let echo = self.pp.read_reply()?;
-        if echo.code != 350 || !echoes(&echo.text(), &nonce) {
+        if echo.code != 350 || !echoes(&echo.text(), nonce) {
             return Err(Error::protocol(format!(
                 "the listing of {} by STAT did not end where the server ended it (a name with a line \
                  break?)",

@@ -5,7 +5,8 @@
 //!
 //! A server without MLSD whose `STAT -a` lists the root exactly as `LIST -a` did, and which echoes REST
 //! (the guard of every STAT listing, see [`crate::ftp::stat`]), has the rest of the tree listed by STAT
-//! on the control connection: no data connection per directory.
+//! on the control connection: no data connection per directory, and up to [`STAT_BATCH`] directories
+//! asked in one pipelined write (a batch is also the unit the run's sessions share out).
 //!
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
 //! and [`MAX_ENTRIES`] entries. A name that cannot be one path component (`/`, `..`, control characters,
@@ -126,21 +127,30 @@ pub fn walk_remote(
         );
     }
     let top = to_listed(w, &top_dir, entries, enter, &count)?;
-    let start: Vec<Dir> = top
-        .subdirs
-        .iter()
-        .map(|(d, rel)| (d.clone(), rel.clone(), 1))
-        .collect();
-    let listed = drain_stack(w, start, |w, dir| {
-        let l = list_dir(w, dir, enter, &count, &stat)?;
-        let more = l
-            .subdirs
+    let start = batches(
+        top.subdirs
             .iter()
-            .map(|(d, rel)| (d.clone(), rel.clone(), dir.2 + 1))
+            .map(|(d, rel)| (d.clone(), rel.clone(), 1))
+            .collect(),
+        stat.load(Ordering::Relaxed),
+    );
+    let listed = drain_stack(w, start, |w, batch| {
+        let ls = list_dirs(w, batch, enter, &count, &stat)?;
+        let found = batch
+            .iter()
+            .zip(&ls)
+            .flat_map(|(dir, l)| {
+                l.subdirs
+                    .iter()
+                    .map(|(d, rel)| (d.clone(), rel.clone(), dir.2 + 1))
+            })
             .collect();
-        Ok((l, more))
+        Ok((ls, batches(found, stat.load(Ordering::Relaxed))))
     })?;
-    let mut by_rel: HashMap<String, Listed> = listed.into_iter().map(|(d, l)| (d.1, l)).collect();
+    let listed = listed
+        .into_iter()
+        .flat_map(|(batch, ls)| batch.into_iter().map(|d| d.1).zip(ls));
+    let mut by_rel: HashMap<String, Listed> = listed.collect();
     let mut out = Walked::default();
     // Depth-first, in name order, as one session would have listed it.
     let mut stack = vec![top];
@@ -162,23 +172,59 @@ pub fn walk_remote(
 }
 
 /// One directory's entries: by STAT on the control connection once the walk has seen that the server's
-/// STAT lists what its LIST lists (`stat`, see [`stat_lists_alike`]), else by MLSD or `LIST -a`. A STAT
-/// that fails drops the session (it may be out of step), turns STAT off for the rest of the walk, and
-/// the directory is listed again the usual way.
+/// STAT lists what its LIST lists (`stat`, see [`stat_lists_alike`]), else by MLSD or `LIST -a`.
 fn fetch(w: &mut Worker, dir: &str, stat: &AtomicBool) -> Result<Vec<Entry>> {
-    if stat.load(Ordering::Relaxed) {
-        match w.session().and_then(|s| s.stat_list(dir)) {
-            Ok(Some(entries)) => return Ok(crate::ops::ftp::ls::dedup(entries)),
-            Ok(None) => {}
-            Err(e) => {
-                w.failed(&Error::protocol(e.to_string()));
-                stat.store(false, Ordering::Relaxed);
+    fetch_many(w, &[dir], stat)
+        .pop()
+        .unwrap_or_else(|| Err(Error::new(ErrorKind::Internal, "no listing")))
+}
+
+/// The entries of each of `dirs`, in order: with STAT, all asked in one pipelined write
+/// ([`crate::ftp::Session::stat_list_many`]). A STAT that fails drops the session (it may be out of
+/// step) and turns STAT off for the rest of the walk; that directory and the ones after it in the batch
+/// (never answered) are listed again the usual way, as is one whose STAT gave no listing.
+fn fetch_many(w: &mut Worker, dirs: &[&str], stat: &AtomicBool) -> Vec<Result<Vec<Entry>>> {
+    let mut by_stat: Vec<Option<Vec<Entry>>> = Vec::new();
+    if stat.load(Ordering::Relaxed)
+        && let Ok(s) = w.session()
+    {
+        for r in s.stat_list_many(dirs) {
+            match r {
+                Ok(listing) => by_stat.push(listing.map(crate::ops::ftp::ls::dedup)),
+                Err(e) => {
+                    w.failed(&Error::protocol(e.to_string()));
+                    stat.store(false, Ordering::Relaxed);
+                }
             }
         }
     }
-    w.session()
-        .and_then(|s| s.list_dir_all(dir))
-        .map(crate::ops::ftp::ls::dedup)
+    by_stat.resize_with(dirs.len(), || None);
+    dirs.iter()
+        .zip(by_stat)
+        .map(|(dir, listed)| match listed {
+            Some(entries) => Ok(entries),
+            None => w
+                .session()
+                .and_then(|s| s.list_dir_all(dir))
+                .map(crate::ops::ftp::ls::dedup),
+        })
+        .collect()
+}
+
+/// The most directories listed by one pipelined write of STAT commands (and the unit the walk's sessions
+/// share out).
+const STAT_BATCH: usize = 16;
+
+/// `dirs` as the walk's units of work: batches of [`STAT_BATCH`] with STAT, one by one without (each
+/// LIST has its own data connection: nothing to pipeline).
+fn batches(dirs: Vec<Dir>, stat: bool) -> Vec<Vec<Dir>> {
+    let size = if stat { STAT_BATCH } else { 1 };
+    let mut out = Vec::with_capacity(dirs.len().div_ceil(size));
+    let mut dirs = dirs.into_iter().peekable();
+    while dirs.peek().is_some() {
+        out.push(dirs.by_ref().take(size).collect());
+    }
+    out
 }
 
 /// Whether STAT may list the rest of a walk: the server echoes REST (the guard of every STAT listing)
@@ -208,30 +254,36 @@ fn stat_lists_alike(w: &mut Worker, root: &str, listed: &[Entry]) -> bool {
     }
 }
 
-/// Lists one directory of a remote walk. A failed listing below the root is a [`Problem`]; `count`
-/// is the walk's running total of entries.
-fn list_dir(
+/// Lists a batch of directories of a remote walk. A failed listing below the root is a [`Problem`];
+/// `count` is the walk's running total of entries.
+fn list_dirs(
     w: &mut Worker,
-    dir: &Dir,
+    batch: &[Dir],
     enter: &(dyn Fn(&str) -> bool + Sync),
     count: &AtomicUsize,
     stat: &AtomicBool,
-) -> Result<Listed> {
-    match fetch(w, dir.0.as_str(), stat) {
-        Ok(entries) => to_listed(w, dir, entries, enter, count),
-        Err(e) => {
-            w.failed(&e);
-            let rel = dir.1.clone();
-            Ok(Listed {
-                problems: vec![Problem {
-                    error: e.within(escape(&rel)),
-                    rel,
-                    unread: true,
-                }],
-                ..Listed::default()
-            })
-        }
-    }
+) -> Result<Vec<Listed>> {
+    let paths: Vec<&str> = batch.iter().map(|d| d.0.as_str()).collect();
+    let fetched = fetch_many(w, &paths, stat);
+    batch
+        .iter()
+        .zip(fetched)
+        .map(|(dir, r)| match r {
+            Ok(entries) => to_listed(w, dir, entries, enter, count),
+            Err(e) => {
+                w.failed(&e);
+                let rel = dir.1.clone();
+                Ok(Listed {
+                    problems: vec![Problem {
+                        error: e.within(escape(&rel)),
+                        rel,
+                        unread: true,
+                    }],
+                    ..Listed::default()
+                })
+            }
+        })
+        .collect()
 }
 
 /// One listed directory's entries as the walk's nodes, problems and subdirectories to walk.
