@@ -54,7 +54,7 @@ fn url_naming_the_file_and_several_files_in_one_session() {
     let srv = Server::start(script(vec![
         anon_login(),
         upload("STOR", "x"),
-        upload("STOR", "y"),
+        same_type(upload("STOR", "y")),
         quit(),
     ]));
     let dir = dir_with(&[("x", b"1"), ("y", b"22")]);
@@ -189,7 +189,7 @@ fn resume_of_a_complete_file_sends_nothing_and_a_larger_one_is_refused() {
             e("SIZE f"),
             s("213 3"),
         ],
-        vec![e("TYPE I"), s("200 ok"), e("SIZE g"), s("213 99")],
+        vec![e("SIZE g"), s("213 99")],
         quit(),
     ]));
     let dir = dir_with(&[("f", b"abc"), ("g", b"abc")]);
@@ -377,8 +377,6 @@ fn delete_after_removes_the_local_file_only_after_226() {
         anon_login(),
         upload("STOR", "done"),
         vec![
-            e("TYPE I"),
-            s("200 ok"),
             e("EPSV"),
             Epsv,
             e("STOR cut"),
@@ -477,7 +475,7 @@ fn recursive_upload_creates_directories_and_skips_symlinks() {
             s("257 created"),
         ],
         upload("STOR", "up/tree/a"),
-        upload("STOR", "up/tree/sub/b"),
+        same_type(upload("STOR", "up/tree/sub/b")),
         quit(),
     ]));
     let dir = dir_with(&[("tree/a", b"A"), ("tree/sub/b", b"BB")]);

@@ -160,7 +160,7 @@ fn get_mirror_skips_unchanged_catches_a_same_size_change_and_deletes_what_vanish
         login(MLSD_FEAT),
         listing("MLSD t", TREE),
         retr_known("t/changed", b"NEW"),
-        retr_known("t/new", b"new"),
+        same_type(retr_known("t/new", b"new")),
         quit(),
     ]));
     let dir = tempfile::tempdir().unwrap();
@@ -251,7 +251,7 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
                 e("MFMT 20240101000000 up/tree/b"),
                 s("213 Modify=20240101000000; up/tree/b"),
             ],
-            stor("up/tree/c"),
+            same_type(stor("up/tree/c")),
             vec![
                 e("MFMT 20240101000000 up/tree/c"),
                 s("213 Modify=20240101000000; up/tree/c"),

@@ -39,8 +39,6 @@ fn ftp_get_logs_each_file() {
             s("150 Opening BINARY mode data connection."),
             DataSend(b"hello\n".to_vec()),
             s("226 Transfer complete."),
-            e("TYPE I"),
-            s("200 Switching to Binary mode."),
             e("SIZE pub/gone"),
             s("550 No such file."),
             e("EPSV"),

@@ -73,6 +73,8 @@ pub struct Session<S: Wire = Stream> {
     epsv_failed: bool,
     /// How long the server took per reply in the last pipelined batch (see [`Session::pipelined`]).
     reply_pace: Option<Duration>,
+    /// The representation type the server accepted last (TYPE holds for the session, RFC 959 §4.1.2).
+    ttype: Option<TransferType>,
     /// What the server announced.
     pub features: Features,
 }
@@ -134,6 +136,7 @@ impl<S: Wire> Session<S> {
             protected: false,
             epsv_failed: config.mode == DataMode::PassiveNoEpsv,
             reply_pace: None,
+            ttype: None,
             features: Features::default(),
             config,
         };
@@ -284,13 +287,19 @@ impl<S: Wire> Session<S> {
         let _ = self.cmd(Command::with("OPTS", "UTF8 ON"));
     }
 
-    /// TYPE I or TYPE A (RFC 959 §4.1.2).
+    /// TYPE I or TYPE A (RFC 959 §4.1.2); not sent again when the server already accepted that type on
+    /// this session (the type holds until changed), so a run of files costs one TYPE, not one each.
     pub fn type_(&mut self, t: TransferType) -> Result<()> {
+        if self.ttype == Some(t) {
+            return Ok(());
+        }
         let arg = match t {
             TransferType::Binary => "I",
             TransferType::Ascii => "A",
         };
+        self.ttype = None;
         self.require(Command::with("TYPE", arg), &[200])?;
+        self.ttype = Some(t);
         Ok(())
     }
 

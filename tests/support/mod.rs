@@ -63,6 +63,17 @@ pub fn e(line: &str) -> Step {
     Expect(line.to_string())
 }
 
+/// `steps` without their leading `TYPE I` and its reply: a later transfer on a session that already
+/// set the type (the client sends TYPE only when it changes).
+pub fn same_type(mut steps: Vec<Step>) -> Vec<Step> {
+    assert!(
+        matches!(steps.first(), Some(Expect(l)) if l == "TYPE I"),
+        "no TYPE I to leave out"
+    );
+    steps.drain(..2);
+    steps
+}
+
 /// A server running a script on 127.0.0.1.
 pub struct Server {
     pub addr: SocketAddr,
