@@ -194,6 +194,20 @@ impl FileSink {
         }
     }
 
+    /// Where the file is being written (the temporary or partial file).
+    pub fn path(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// The file written so far, opened again for reading (`-c` hashes the part it would continue).
+    pub fn read_back(&self) -> Result<File> {
+        OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NOFOLLOW)
+            .open(&self.tmp)
+            .map_err(|e| Error::local(self.tmp.display(), e))
+    }
+
     /// Throws away what was written, to start over from byte 0.
     pub fn truncate(&mut self) -> Result<()> {
         self.file

@@ -428,6 +428,115 @@ fn put_resume_compares_the_servers_md5_of_the_remote_part() {
 }
 
 #[test]
+fn put_resume_reads_a_multi_line_hash_reply_as_proftpd_sends_it() {
+    // ProFTPD: `213-Computing MD5 digest`, then the digest on the last line. md5("file 2\n") matches the
+    // local file's first 7 bytes: the rest is appended.
+    let srv = Server::start(script(vec![
+        login(&[
+            "EPSV",
+            "HASH CRC32;MD5;SHA-1*;SHA-256;SHA-512;",
+            "MDTM",
+            "SIZE",
+        ]),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 7"),
+            e("OPTS HASH MD5"),
+            s("200 MD5"),
+            e("HASH f"),
+            s("213-Computing MD5 digest"),
+            s("213 MD5 0-7 4349cfeff8e2eb74dffc369bb5fd084e f"),
+            e("EPSV"),
+            Epsv,
+            e("APPE f"),
+            s("150 Ok to send data."),
+            DataRecv,
+            s("226 Transfer complete."),
+            e("SIZE f"),
+            s("213 16"),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"file 2\nO CHANGED").unwrap();
+    let r = run_in(dir.path(), "ftp-put", &["-c", "f", &srv.url("")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(srv.data_received(), b"O CHANGED");
+    srv.finish();
+}
+
+/// `ftp-get -c f` of a 10-byte file over a 4-byte local partial copy, up to the server's digest of the
+/// remote file's first 4 bytes (`XMD5 f 0 4`, ProFTPD's multi-line answer) being `md5`.
+fn get_resume_asking_xmd5(md5: &str) -> Vec<Step> {
+    script(vec![
+        login(&["EPSV", "MDTM", "REST STREAM", "SIZE", "XMD5"]),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 10"),
+            // The partial copy is older than the remote file: the time rule alone would start over.
+            e("MDTM f"),
+            s("213 20990101000000"),
+            e("XMD5 f 0 4"),
+            s("250-Computing MD5 digest"),
+            s(&format!("250 {md5}")),
+            e("EPSV"),
+            Epsv,
+        ],
+    ])
+}
+
+#[test]
+fn get_resume_continues_a_partial_copy_whose_bytes_the_servers_xmd5_confirms() {
+    let mut steps = get_resume_asking_xmd5("EB62F6B9306DB575C2D596B1279627A4"); // md5("0123")
+    steps.extend(vec![
+        e("REST 4"),
+        s("350 Restart position accepted (4)."),
+        e("RETR f"),
+        s("150 ok"),
+        DataSend(b"456789".to_vec()),
+        s("226 ok"),
+    ]);
+    steps.extend(quit());
+    let srv = Server::start(steps);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"0123").unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-c", &srv.url("f")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
+    srv.finish();
+}
+
+#[test]
+fn get_resume_starts_over_when_the_servers_xmd5_of_the_start_differs() {
+    // The local "0XY3" is no copy of the remote start "0123": the whole file comes again.
+    let mut steps = get_resume_asking_xmd5("eb62f6b9306db575c2d596b1279627a4");
+    steps.extend(vec![
+        e("RETR f"),
+        s("150 ok"),
+        DataSend(b"0123456789".to_vec()),
+        s("226 ok"),
+    ]);
+    steps.extend(quit());
+    let srv = Server::start(steps);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"0XY3").unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-v", "-c", &srv.url("f")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
+    assert!(
+        r.stderr
+            .contains("not resuming f: the partial copy differs"),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}
+
+#[test]
 fn delete_refuses_after_a_failed_listing_an_empty_source_or_too_many() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("t");

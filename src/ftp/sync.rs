@@ -12,9 +12,6 @@ use super::{Session, list, refused};
 use crate::error::{Error, Result};
 use crate::pingpong::{Command, Wire};
 
-/// The longest digest reply accepted (a SHA-512 in hex is 128 characters).
-const DIGEST_CAP: usize = 128;
-
 /// The mirroring extensions FEAT announced.
 #[derive(Debug, Clone, Default)]
 pub struct SyncFeatures {
@@ -108,25 +105,39 @@ impl<S: Wire> Session<S> {
         } else {
             return Ok(None);
         };
-        let hex = match r.code {
-            213 => r.first().split_whitespace().nth(2),
-            250 | 251 => r.first().split_whitespace().next(),
-            500..=599 => return Ok(None),
-            _ => return Err(refused(&r, &format!("digest of {path}"))),
-        };
-        match hex {
-            Some(h)
-                if h.len() == 32
-                    && h.len() <= DIGEST_CAP
-                    && h.bytes().all(|b| b.is_ascii_hexdigit()) =>
-            {
-                Ok(Some(h.to_ascii_lowercase()))
-            }
-            _ => Err(Error::protocol(format!(
-                "malformed digest reply: {}",
-                crate::terminal::escape(&r.text())
-            ))),
+        digest(&r, path)
+    }
+
+    /// The MD5 of the first `len` bytes of `path` in lower-case hex: XMD5 with a range (`XMD5 path
+    /// start end`, end excluded: ProFTPD's mod_digest, Serv-U). `None` when the server offers no XMD5,
+    /// when `path` holds whitespace (the range would read as part of the name), or when it refuses
+    /// (5xx). A server that ignores the range answers the whole file's digest, which can only differ.
+    pub fn md5_head(&mut self, path: &str, len: u64) -> Result<Option<String>> {
+        if !self.features.sync.xmd5 || len == 0 || path.contains(char::is_whitespace) {
+            return Ok(None);
         }
+        let r = self.cmd(Command::with("XMD5", format!("{path} 0 {len}")))?;
+        digest(&r, path)
+    }
+}
+
+/// The hex digest in a HASH (`213 MD5 0-N HEX NAME`) or XMD5 (`250 HEX`, `251 HEX`) reply, read from its
+/// last line (ProFTPD answers `213-Computing MD5 digest` first); `None` for a refusal (5xx).
+fn digest(r: &crate::pingpong::CodedReply, path: &str) -> Result<Option<String>> {
+    let hex = match r.code {
+        213 => r.last().split_whitespace().nth(2),
+        250 | 251 => r.last().split_whitespace().next(),
+        500..=599 => return Ok(None),
+        _ => return Err(refused(r, &format!("digest of {path}"))),
+    };
+    match hex {
+        Some(h) if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) => {
+            Ok(Some(h.to_ascii_lowercase()))
+        }
+        _ => Err(Error::protocol(format!(
+            "malformed digest reply: {}",
+            crate::terminal::escape(&r.text())
+        ))),
     }
 }
 

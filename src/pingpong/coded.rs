@@ -69,6 +69,12 @@ impl CodedReply {
         self.lines.first().map(String::as_str).unwrap_or("")
     }
 
+    /// The text of the last line, as sent (where a multi-line reply puts its result: ProFTPD's
+    /// `213-Computing MD5 digest` / `213 MD5 0-20 HEX name`).
+    pub fn last(&self) -> &str {
+        self.lines.last().map(String::as_str).unwrap_or("")
+    }
+
     /// Whether this is a positive completion (2xx).
     pub fn is_ok(&self) -> bool {
         self.class() == Some(Class::Completion)

@@ -655,16 +655,17 @@ fn transfer(
         if *written == size && opts.resume {
             return Ok(mtime);
         }
-        // A local file longer than the remote one is no partial copy of it; nor is one written before
-        // the remote file last changed (its bytes may differ): both start over (issue 14).
-        let stale = resuming && !sync::may_resume(remote_time, partial_time);
-        if stale {
-            ui.note(&format!(
-                "not resuming {}: the remote file changed after the partial copy was written",
-                escape(path)
-            ));
+        // A local file longer than the remote one is no partial copy of it; nor is one whose bytes
+        // differ from the remote file's start: both start over (issue 14).
+        let stale = if resuming {
+            not_resumable(s, out, path, *written, (remote_time, partial_time))?
+        } else {
+            None
+        };
+        if let Some(why) = stale {
+            ui.note(&format!("not resuming {}: {why}", escape(path)));
         }
-        if (*written > size || stale)
+        if (*written > size || stale.is_some())
             && let Output::File(f) = out
         {
             f.truncate()?;
@@ -706,6 +707,30 @@ fn transfer(
     }
     out.flush().map_err(|e| Error::local("output", e))?;
     Ok(mtime)
+}
+
+/// Why `-c` must not continue the partial copy holding the first `have` bytes of `path`, if it must
+/// not: the server's MD5 of its first `have` bytes (XMD5 with a range) differs from the partial copy's,
+/// or, when the server gives no such digest, the remote file changed after the partial copy was last
+/// written (`times`: the remote modification time, the partial copy's).
+fn not_resumable(
+    s: &mut Session,
+    out: &Output,
+    path: &str,
+    have: u64,
+    times: (Option<SystemTime>, Option<SystemTime>),
+) -> Result<Option<&'static str>> {
+    if let Output::File(f) = out
+        && let Some(theirs) = s.md5_head(path, have)?
+    {
+        let mut partial = f.read_back()?;
+        let ours = sync::md5_prefix(&mut partial, f.path(), have)?;
+        return Ok(
+            (ours != theirs).then_some("the partial copy differs from the remote file's start")
+        );
+    }
+    Ok((!sync::may_resume(times.0, times.1))
+        .then_some("the remote file changed after the partial copy was written"))
 }
 
 /// Streams a binary download into a file or device with `splice(2)` (socket to pipe to output, no copy

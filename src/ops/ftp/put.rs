@@ -638,31 +638,11 @@ fn resumable(
     if s.features.sync.can_hash()
         && let Some(theirs) = s.md5(remote)?
     {
-        return Ok(md5_prefix(file, path, have)? == theirs);
+        return Ok(sync::md5_prefix(file, path, have)? == theirs);
     }
     let local = file.metadata().and_then(|m| m.modified()).ok();
     let remote_time = s.mdtm(remote)?;
     Ok(sync::may_resume(local, remote_time))
-}
-
-/// The MD5 (lower-case hex) of the first `n` bytes of `file`.
-fn md5_prefix(file: &mut File, path: &Path, n: u64) -> Result<String> {
-    use md5::{Digest, Md5};
-    let local = |e| Error::local(path.display(), e);
-    file.seek(SeekFrom::Start(0)).map_err(local)?;
-    let mut h = Md5::new();
-    let mut buf = vec![0u8; BUF];
-    let mut left = n;
-    while left > 0 {
-        let want = usize::try_from(left.min(BUF as u64)).unwrap_or(BUF);
-        let got = file.read(&mut buf[..want]).map_err(local)?;
-        if got == 0 {
-            break;
-        }
-        h.update(&buf[..got]);
-        left = left.saturating_sub(got as u64);
-    }
-    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A

@@ -9,6 +9,9 @@
 //! when it is not older than the source (it was written after the source last changed).
 
 use std::collections::HashSet;
+use std::fs::File;
+use std::io::{Read, Seek, SeekFrom};
+use std::path::Path;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
@@ -250,6 +253,27 @@ pub fn refuse_delete(
 /// again exactly (MDTM) before comparing.
 pub fn needs_exact_time(compare: Compare, node: &Node) -> bool {
     compare == Compare::Newer && !node.exact_time
+}
+
+/// The MD5 (lower-case hex) of the first `n` bytes of `file` (read from its start), for `-c` to compare
+/// with the server's digest of the same bytes.
+pub fn md5_prefix(file: &mut File, path: &Path, n: u64) -> Result<String> {
+    use md5::{Digest, Md5};
+    let local = |e| Error::local(path.display(), e);
+    file.seek(SeekFrom::Start(0)).map_err(local)?;
+    let mut h = Md5::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut left = n;
+    while left > 0 {
+        let want = usize::try_from(left.min(buf.len() as u64)).unwrap_or(buf.len());
+        let got = file.read(&mut buf[..want]).map_err(local)?;
+        if got == 0 {
+            break;
+        }
+        h.update(&buf[..got]);
+        left = left.saturating_sub(got as u64);
+    }
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 #[cfg(test)]
