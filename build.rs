@@ -5,7 +5,9 @@
 
 use std::path::PathBuf;
 
-const SERVERS: [&str; 6] = ["vsftpd", "dovecot", "postfix", "dns", "mx", "proxy"];
+const SERVERS: [&str; 7] = [
+    "vsftpd", "proftpd", "dovecot", "postfix", "dns", "mx", "proxy",
+];
 
 /// Peer tools some tests cross-check against.
 const PEERS: [&str; 1] = ["qprint"];

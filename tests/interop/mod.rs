@@ -13,6 +13,7 @@ mod imap_message;
 mod mailbox;
 mod mx;
 mod pop3;
+mod proftpd;
 mod proxy;
 mod recipes;
 mod smtp;
