@@ -56,13 +56,18 @@ run_bg() {
   echo $! > "$root/run/$name/$!.pid"
 }
 
-# stop_server NAME — kills what run_bg started for NAME and removes its settings.
+# stop_server NAME — kills what run_bg started for NAME, waits (up to 5 s) for it to exit so its ports
+# are free for a restart, and removes its settings.
 stop_server() {
-  local f
+  local f pid pids=()
   for f in "$root/run/$1"/*.pid; do
     [ -e "$f" ] || continue
-    kill "$(cat "$f")" 2>/dev/null || true
+    pid=$(cat "$f")
+    kill "$pid" 2>/dev/null && pids+=("$pid")
     rm -f "$f"
+  done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.05; done
   done
   rm -f "$root/env.d/$1"
 }

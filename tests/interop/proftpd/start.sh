@@ -8,7 +8,23 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/../lib.sh"
 port=$((${FERRY_INTEROP_PORT:-22100} + 10))
 pasv_min=$((${FERRY_INTEROP_PORT:-22100} + 400))
-need proftpd-core:proftpd openssl:openssl passwd:useradd
+need openssl:openssl passwd:useradd
+# proftpd-core conflicts with vsftpd (both provide ftp-server), so it is unpacked under $root, not installed;
+# only the libraries it links are installed.
+pkg=$root/proftpd-pkg
+if [ ! -x "$pkg/usr/sbin/proftpd" ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  tmp=$(mktemp -d)
+  (cd "$tmp" && apt-get download -qq proftpd-core >/dev/null 2>&1)
+  deb=$(echo "$tmp"/proftpd-core_*.deb)
+  # shellcheck disable=SC2046
+  apt-get install -y -qq $(dpkg-deb -f "$deb" Depends | tr ',' '\n' | sed -e 's/(.*)//' -e 's/|.*//' -e 's/ //g' |
+    grep -E '^(lib|zlib)') >/dev/null
+  rm -rf "$pkg"
+  dpkg -x "$deb" "$pkg"
+  rm -rf "$tmp"
+fi
 stop_server proftpd
 mkdir -p "$root"/{conf,run/proftpd,proftpd-home}
 if ! id ferry >/dev/null 2>&1; then
@@ -22,10 +38,10 @@ printf 'ferry:%s:%s:%s::%s:/bin/bash\n' "$(openssl passwd -6 ferry-secret)" "$ui
 printf 'ferry:x:%s:\n' "$gid" > "$root/conf/proftpd.group"
 chmod 600 "$root/conf/proftpd.passwd" "$root/conf/proftpd.group"
 conf=$root/conf/proftpd.conf
-sed -e "s#@ROOT@#$root#g" -e "s#@PORT@#$port#g" -e "s#@PASV_MIN@#$pasv_min#g" \
+sed -e "s#@ROOT@#$root#g" -e "s#@PKG@#$pkg#g" -e "s#@PORT@#$port#g" -e "s#@PASV_MIN@#$pasv_min#g" \
   -e "s#@PASV_MAX@#$((pasv_min + 49))#g" "$here/proftpd.conf" > "$conf"
 chmod 600 "$conf"
-run_bg proftpd /usr/sbin/proftpd --nodaemon --config "$conf"
+run_bg proftpd "$pkg/usr/sbin/proftpd" --nodaemon --config "$conf"
 wait_port proftpd "$port"
 
 cat > "$root/env.d/proftpd" <<ENV
