@@ -18,6 +18,7 @@ fn config(starttls: bool) -> Config {
     Config {
         session: mock::session_config(starttls),
         mode: DataMode::Passive,
+        limit: None,
     }
 }
 
@@ -252,6 +253,17 @@ fn type_size_mdtm() {
         "MDTM a.csv",
         "MDTM a.csv",
     ]);
+}
+
+#[test]
+fn type_is_sent_only_when_it_changes_and_again_after_a_refusal() {
+    let (mut s, log) = opened(&["200 binary\r\n", "504 no\r\n", "200 binary\r\n"]);
+    s.type_(TransferType::Binary).unwrap();
+    s.type_(TransferType::Binary).unwrap();
+    assert_eq!(kind(s.type_(TransferType::Ascii)), ErrorKind::Permanent);
+    // After a refusal the server's type is not known for sure: asked again.
+    s.type_(TransferType::Binary).unwrap();
+    log.after_opening(&["TYPE I", "TYPE A", "TYPE I"]);
 }
 
 #[test]
