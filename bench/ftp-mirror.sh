@@ -17,6 +17,11 @@
 # mtime is the upload time: every change made in (c) changes the size too, which a size fallback sees,
 # and gets a local mtime in the future, which lftp's --only-newer (local newer than remote) sees.
 #
+# The server: by default a vsftpd of its own (port 22150), from the interop configuration but logging as
+# Debian's vsftpd.conf does (the transfer log only); the interop instance also logs every command and reply
+# (log_ftp_protocol, for debugging tests), two locked writes per command that make vsftpd's MDTM about twice
+# as slow. `VSFTPD_LOG=protocol bench/ftp-mirror.sh` measures against the interop instance instead.
+#
 # Each tool and session count has its own target (so each one's "second run" follows its own first
 # run); every target is compared with the source (diff -r) at the end.
 set -euo pipefail
@@ -44,13 +49,24 @@ for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && 
 [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
 . "$root/env.d/vsftpd"
+if [ "${VSFTPD_LOG:-debian}" != protocol ]; then
+  conf=$(mktemp)
+  sed -e "s#@ROOT@#$root#g" -e "s#@NAME@#vsftpd-bench#g" -e "s#@PASV_MIN@#22500#g" -e "s#@PASV_MAX@#22549#g" \
+    -e '/^log_ftp_protocol=/d' -e '/^dual_log_enable=/d' tests/interop/vsftpd/common.conf > "$conf"
+  echo "listen_port=22150" >> "$conf"
+  /usr/sbin/vsftpd "$conf" > /dev/null 2>&1 &
+  bench_vsftpd=$!
+  trap 'kill $bench_vsftpd 2>/dev/null; rm -f "$conf"' EXIT
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/22150) 2>/dev/null && break; sleep 0.1; done
+  FERRY_FTP_PLAIN=127.0.0.1:22150
+fi
 cargo build --release -q --bins
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release
 self=$PWD/bench/ftp-mirror.sh
 
 base=$FERRY_FTP_HOME/bench-mirror
 work=$(mktemp -d)
-trap 'rm -rf "$work" "$base"' EXIT
+trap 'rm -rf "$work" "$base"; [ -z "${bench_vsftpd:-}" ] || kill "$bench_vsftpd" 2>/dev/null; rm -f "${conf:-}"' EXIT
 rm -rf "$base"
 old=1577836800 # 2020-01-01: every source file starts with this mtime
 make_tree() { # dir
@@ -104,12 +120,13 @@ for dir in get put; do
   done
 done
 
-python3 - "$work" "$files" "$runs" <<'PY'
+python3 - "$work" "$files" "$runs" "${VSFTPD_LOG:-debian}" <<'PY'
 import json, sys
 work, files, runs = sys.argv[1], sys.argv[2], sys.argv[3]
+log = "interop instance, protocol log" if sys.argv[4] == "protocol" else "Debian's logging: transfers only"
 def mean(name, sit):
     return json.load(open(f"{work}/{name}-{sit}.json"))["results"][0]["median"]
-print(f"mirror of {files} small files, vsftpd on 127.0.0.1, median of {runs} runs "
+print(f"mirror of {files} small files, vsftpd on 127.0.0.1 ({log}), median of {runs} runs "
       f"(ratio = lftp time / ferry time; >1: ferry is faster)")
 labels = {"a": "(a) first run", "b": "(b) nothing changed", "c": "(c) 10 files changed"}
 for d, what in (("get", "download: ftp-get -R vs lftp mirror --only-newer"),
