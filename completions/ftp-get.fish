@@ -9,7 +9,7 @@ complete -c ftp-get -l newer-than -d 'Only files modified after WHEN: a date (20
 complete -c ftp-get -l older-than -d 'Only files modified before WHEN (as --newer-than)' -r
 complete -c ftp-get -l min-size -d 'Only files of at least SIZE bytes (64k, 10M, 1G)' -r
 complete -c ftp-get -l max-size -d 'Only files of at most SIZE bytes' -r
-complete -c ftp-get -l limit-rate -d 'Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
+complete -c ftp-get -l limit-rate -d 'Limit every FTP transfer (files and directory listings) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
 complete -c ftp-get -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-get -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"

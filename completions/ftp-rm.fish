@@ -1,4 +1,4 @@
-complete -c ftp-rm -l limit-rate -d 'Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
+complete -c ftp-rm -l limit-rate -d 'Limit every FTP transfer (files and directory listings) to RATE bytes per second in total across all --parallel sessions: 500000, 500K, 10M' -r
 complete -c ftp-rm -l cacert -d 'Add the PEM trust anchors in FILE to the system store' -r -F
 complete -c ftp-rm -l tls-min -d 'Lowest TLS version to accept' -r -f -a "1.2\t'TLS 1.2'
 1.3\t'TLS 1.3'"

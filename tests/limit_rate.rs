@@ -1,4 +1,4 @@
-//! `--limit-rate` on ftp-get and ftp-put against the scripted server: the transcript and the bytes are
+//! `--limit-rate` on ftp-get, ftp-put and ftp-ls against the scripted server: the transcript and the bytes are
 //! those of an unlimited transfer, and the transfer cannot finish sooner than the rate allows. (The rate
 //! arithmetic itself is unit-tested on a fake clock in `src/ratelimit.rs`; the lower bound here cannot
 //! flake, since a sleep never ends early.)
@@ -78,4 +78,35 @@ fn limit_rate_zero_or_nonsense_is_a_usage_error() {
         let (r, _d) = run("ftp-get", &["--limit-rate", bad, "ftp://127.0.0.1:9/f"]);
         assert_code(&r, 2);
     }
+}
+
+#[test]
+fn ftp_ls_limit_rate_meters_the_listing() {
+    // A listing of at least BODY bytes: listings are transfers too.
+    let lines: Vec<String> = (0..BODY / 60 + 1)
+        .map(|i| format!("-rw-r--r--    1 0        0            1234 Mar 05  2021 file-{i:06}\r\n"))
+        .collect();
+    let body = lines.concat();
+    assert!(body.len() >= BODY);
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("500 FEAT not understood"),
+            e("EPSV"),
+            Epsv,
+            e("LIST pub"),
+            s("150 Here comes the listing."),
+            DataSend(body.into_bytes()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-l", "--limit-rate", RATE, &srv.url("pub/")]);
+    srv.finish();
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str().lines().count(), lines.len());
+    assert!(r.elapsed >= AT_LEAST, "{:?}", r.elapsed);
 }

@@ -252,8 +252,8 @@ pub struct FtpArgs {
     /// Active mode: the server connects to us (EPRT, PORT on IPv4).
     #[arg(long, conflicts_with = "no_epsv", help_heading = "FTP")]
     pub active: bool,
-    /// Limit file transfers (ftp-get, ftp-put) to RATE bytes per second in total across all
-    /// --parallel sessions: 500000, 500K, 10M.
+    /// Limit every FTP transfer (files and directory listings) to RATE bytes per second in total
+    /// across all --parallel sessions: 500000, 500K, 10M.
     #[arg(long, value_name = "RATE", value_parser = parse_size, help_heading = "FTP")]
     pub limit_rate: Option<u64>,
 }

@@ -56,6 +56,7 @@ impl TryFrom<Args> for Options {
             long: a.long,
             recursive: a.recursive,
             mode: a.ftp.mode(),
+            limit: a.ftp.limit()?,
             net: a.net.options()?,
         })
     }

@@ -89,6 +89,7 @@ impl TryFrom<Args> for Options {
             recursive: a.recursive,
             dry_run: a.dry_run,
             mode: a.ftp.mode(),
+            limit: a.ftp.limit()?,
             net: a.net.options()?,
         })
     }

@@ -43,6 +43,9 @@ pub struct Config {
     pub session: SessionConfig,
     /// Passive (EPSV/PASV) or active.
     pub mode: DataMode,
+    /// `--limit-rate`: the run's one bucket, which listings draw on too (file transfers meter their
+    /// own streams with the same bucket).
+    pub limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
 }
 
 /// What FEAT announced (RFC 2389).
@@ -732,7 +735,8 @@ impl<S: Wire> Session<S> {
             Command::with(verb, path)
         };
         let what = cmd.redacted();
-        let mut stream = self.transfer(cmd, None)?;
+        let mut stream =
+            crate::ratelimit::Limited::new(self.transfer(cmd, None)?, self.config.limit.clone());
         let lines = list::read_lines(&mut stream);
         drop(stream);
         let done = self.transfer_complete(&what);

@@ -145,6 +145,7 @@ pub fn ftp_session(data: &[u8]) {
     let config = Config {
         session,
         mode: DataMode::Passive,
+        limit: None,
     };
     let s = Session::start(pp, "ftp.example", &creds(), config);
     check_tls(

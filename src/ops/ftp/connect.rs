@@ -4,9 +4,12 @@
 //! What it owns: only that adapter. TLS client, credentials and retries are the common connector's; the
 //! opening sequence (greeting, AUTH TLS, login, PBSZ/PROT, FEAT) is [`Session::open`]'s.
 
+use std::sync::Arc;
+
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::{Config, DataMode, Session};
 use crate::ops::common::{Connector, Login, NetOptions, Ui};
+use crate::ratelimit::RateLimit;
 use crate::url::{Scheme, Target};
 
 /// The FTP schemes.
@@ -18,6 +21,8 @@ pub struct FtpConnector {
     pub conn: Connector,
     /// Passive (EPSV/PASV) or active.
     pub mode: DataMode,
+    /// `--limit-rate`'s bucket, shared by every session opened (their listings draw on it).
+    pub limit: Option<Arc<RateLimit>>,
 }
 
 impl FtpConnector {
@@ -26,7 +31,13 @@ impl FtpConnector {
         Ok(FtpConnector {
             conn: Connector::for_target(target, net, Login::AnonymousOk)?,
             mode,
+            limit: None,
         })
+    }
+
+    /// The same connector with `--limit-rate`'s bucket for the sessions it opens.
+    pub fn limited(self, limit: Option<Arc<RateLimit>>) -> FtpConnector {
+        FtpConnector { limit, ..self }
     }
 
     /// The server and path this connector opens sessions to.
@@ -48,6 +59,7 @@ impl FtpConnector {
             let config = Config {
                 session: session.clone(),
                 mode: self.mode,
+                limit: self.limit.clone(),
             };
             Session::open_and(t, creds, &config, connected)
         })

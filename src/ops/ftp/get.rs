@@ -131,7 +131,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             .count();
         let (group, later) = rest.split_at(n);
         rest = later;
-        let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
+        let conn =
+            FtpConnector::new(first.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
         // A tree, a glob or several URLs will have several files: a spare logs in alongside.
         let several = opts.recursive || group.len() > 1 || group.iter().any(|t| has_glob(&t.path));
         // Each tree's local side is read while the server checks the password.

@@ -32,6 +32,8 @@ pub struct Options {
     pub recursive: bool,
     /// `--active` / `--no-epsv`.
     pub mode: DataMode,
+    /// `--limit-rate`: the listings' bytes per second.
+    pub limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
     /// Connection, TLS, credentials (`--retries` is not used: a listing is opened once).
     pub net: NetOptions,
 }
@@ -48,7 +50,8 @@ pub struct Listed {
 
 /// Runs ftp-ls.
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
-    let conn = FtpConnector::new(opts.target.clone(), &opts.net, opts.mode)?;
+    let conn =
+        FtpConnector::new(opts.target.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
     let mut session = conn.open_once()?;
     let root = RemotePath::dir(&opts.target.path);
     let mut out = Vec::new();

@@ -123,7 +123,7 @@ enum Slot {
 /// Runs ftp-put.
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let target = &opts.target;
-    let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?;
+    let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
     // A tree or several files: a spare logs in alongside the first session.
     let several = opts.recursive || opts.sources.len() > 1;
     // Each tree is read while the server checks the password.

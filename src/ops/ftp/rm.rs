@@ -43,6 +43,8 @@ pub struct Options {
     pub dry_run: bool,
     /// `--active` / `--no-epsv` (for the listings).
     pub mode: DataMode,
+    /// `--limit-rate`: the listings' bytes per second.
+    pub limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
     /// Connection, TLS, credentials, retries.
     pub net: NetOptions,
 }
@@ -87,7 +89,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         let n = rest.iter().take_while(|t| same_server(t, first)).count();
         let (group, later) = rest.split_at(n);
         rest = later;
-        let conn = FtpConnector::new(first.clone(), &opts.net, opts.mode)?;
+        let conn =
+            FtpConnector::new(first.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
         let session = match conn.open(ui) {
             Ok(s) => s,
             // The first server unreachable and no other: the run's error, as for every tool.

@@ -69,6 +69,7 @@ impl Spares {
             conn: Arc::new(FtpConnector {
                 conn: conn.conn.with_target(conn.target().clone()),
                 mode: conn.mode,
+                limit: conn.limit.clone(),
             }),
             max,
             poll: POLL,
