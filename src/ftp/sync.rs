@@ -108,15 +108,15 @@ impl<S: Wire> Session<S> {
         digest(&r, path)
     }
 
-    /// The MD5 of the first `len` bytes of `path` in lower-case hex: XMD5 with a range (`XMD5 path
-    /// start end`, end excluded: ProFTPD's mod_digest, Serv-U). `None` when the server offers no XMD5,
-    /// when `path` holds whitespace (the range would read as part of the name), or when it refuses
-    /// (5xx). A server that ignores the range answers the whole file's digest, which can only differ.
-    pub fn md5_head(&mut self, path: &str, len: u64) -> Result<Option<String>> {
-        if !self.features.sync.xmd5 || len == 0 || path.contains(char::is_whitespace) {
+    /// The MD5 of bytes `start..end` of `path` in lower-case hex: XMD5 with a range (`XMD5 path start
+    /// end`, end excluded: ProFTPD's mod_digest, Serv-U). `None` when the server offers no XMD5, when
+    /// `path` holds whitespace (the range would read as part of the name), or when it refuses (5xx). A
+    /// server that ignores the range answers the whole file's digest, which can only differ.
+    pub fn md5_range(&mut self, path: &str, start: u64, end: u64) -> Result<Option<String>> {
+        if !self.features.sync.xmd5 || start >= end || path.contains(char::is_whitespace) {
             return Ok(None);
         }
-        let r = self.cmd(Command::with("XMD5", format!("{path} 0 {len}")))?;
+        let r = self.cmd(Command::with("XMD5", format!("{path} {start} {end}")))?;
         digest(&r, path)
     }
 }

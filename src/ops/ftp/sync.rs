@@ -258,9 +258,14 @@ pub fn needs_exact_time(compare: Compare, node: &Node) -> bool {
 /// The MD5 (lower-case hex) of the first `n` bytes of `file` (read from its start), for `-c` to compare
 /// with the server's digest of the same bytes.
 pub fn md5_prefix(file: &mut File, path: &Path, n: u64) -> Result<String> {
+    md5_range(file, path, 0, n)
+}
+
+/// The MD5 (lower-case hex) of the `n` bytes of `file` from `start` on (fewer at its end).
+pub fn md5_range(file: &mut File, path: &Path, start: u64, n: u64) -> Result<String> {
     use md5::{Digest, Md5};
     let local = |e| Error::local(path.display(), e);
-    file.seek(SeekFrom::Start(0)).map_err(local)?;
+    file.seek(SeekFrom::Start(start)).map_err(local)?;
     let mut h = Md5::new();
     let mut buf = vec![0u8; 64 * 1024];
     let mut left = n;
