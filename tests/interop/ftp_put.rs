@@ -369,27 +369,6 @@ fn recursive_get_never_creates_local_symlinks() {
     assert_eq!(names_in(&out.path().join("t")), vec!["real.txt"]);
 }
 
-/// Every file under `root`: relative path, contents and modification time (whole seconds).
-fn tree_of(root: &Path) -> Vec<(String, Vec<u8>, u64)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>, u64)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let t = std::fs::metadata(&p).unwrap().modified().unwrap();
-                let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read(&p).unwrap(), secs));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
-}
-
 fn set_mtime(path: &Path, t: std::time::SystemTime) {
     std::fs::File::options()
         .write(true)

@@ -38,38 +38,6 @@ fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-fn write_at(path: &Path, body: &[u8], t: SystemTime) {
-    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
-    std::fs::write(path, body).unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
-}
-
-/// Every file under `root`: relative path, contents and modification time (whole seconds).
-fn tree_of(root: &Path) -> Vec<(String, Vec<u8>, u64)> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>, u64)>) {
-        for entry in std::fs::read_dir(dir).unwrap() {
-            let p = entry.unwrap().path();
-            if p.is_dir() {
-                walk(root, &p, out);
-            } else {
-                let t = std::fs::metadata(&p).unwrap().modified().unwrap();
-                let secs = t.duration_since(UNIX_EPOCH).unwrap().as_secs();
-                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
-                out.push((rel, std::fs::read(&p).unwrap(), secs));
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(root, root, &mut out);
-    out.sort();
-    out
-}
-
 /// How many files a `--json` run reports as transferred.
 fn transferred(r: &Run) -> usize {
     let compact: String = r.stdout_str().split_whitespace().collect();
@@ -148,13 +116,7 @@ fn mirror_both_ways_keeps_exact_times_and_catches_a_one_second_same_size_change(
     // Locally, a same-size change one second later and a removal: mirrored up with --delete.
     write_at(&local.join("a"), b"2222", at(t0 + 1));
     std::fs::remove_file(local.join("sub/c")).unwrap();
-    std::fs::write(local.join("sub/b"), b"BBBB").unwrap();
-    std::fs::File::options()
-        .write(true)
-        .open(local.join("sub/b"))
-        .unwrap()
-        .set_modified(at(t0 + 3))
-        .unwrap();
+    write_at(&local.join("sub/b"), b"BBBB", at(t0 + 3));
     let r = run_in(
         work.path(),
         "ftp-put",

@@ -912,3 +912,38 @@ pub fn without_transcript(stderr: &str) -> String {
         .map(|l| format!("{l}\n"))
         .collect()
 }
+
+/// Writes `body` to `path` (creating its directory) with the modification time `t`.
+pub fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
+    if let Some(parent) = path.parent() {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    std::fs::write(path, body).unwrap();
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(t)
+        .unwrap();
+}
+
+/// Every file under `root`: relative path, contents and modification time (whole seconds).
+pub fn tree_of(root: &std::path::Path) -> Vec<(String, Vec<u8>, u64)> {
+    fn walk(root: &std::path::Path, dir: &std::path::Path, out: &mut Vec<(String, Vec<u8>, u64)>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let p = entry.unwrap().path();
+            if p.is_dir() {
+                walk(root, &p, out);
+            } else {
+                let t = std::fs::metadata(&p).unwrap().modified().unwrap();
+                let secs = t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs();
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, std::fs::read(&p).unwrap(), secs));
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, root, &mut out);
+    out.sort();
+    out
+}
