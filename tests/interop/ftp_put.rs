@@ -369,15 +369,6 @@ fn recursive_get_never_creates_local_symlinks() {
     assert_eq!(names_in(&out.path().join("t")), vec!["real.txt"]);
 }
 
-fn set_mtime(path: &Path, t: std::time::SystemTime) {
-    std::fs::File::options()
-        .write(true)
-        .open(path)
-        .unwrap()
-        .set_modified(t)
-        .unwrap();
-}
-
 #[test]
 #[cfg_attr(
     not(ferry_interop_vsftpd),

@@ -919,6 +919,11 @@ pub fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
         std::fs::create_dir_all(parent).unwrap();
     }
     std::fs::write(path, body).unwrap();
+    set_mtime(path, t);
+}
+
+/// Sets `path`'s modification time to `t`.
+pub fn set_mtime(path: &std::path::Path, t: std::time::SystemTime) {
     std::fs::File::options()
         .write(true)
         .open(path)
