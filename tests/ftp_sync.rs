@@ -524,6 +524,44 @@ fn get_resume_starts_over_when_the_servers_xmd5_of_the_start_differs() {
 }
 
 #[test]
+fn get_resume_falls_back_to_the_time_rule_when_xmd5_refuses_a_range() {
+    // A server with XMD5 of whole files only: the range is refused (501), so the times decide, and a
+    // partial copy older than the remote file is not continued.
+    let steps = script(vec![
+        login(&["EPSV", "MDTM", "REST STREAM", "SIZE", "XMD5"]),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 10"),
+            e("MDTM f"),
+            s("213 20990101000000"),
+            e("XMD5 f 0 4"),
+            s("501 Invalid number of parameters"),
+            e("EPSV"),
+            Epsv,
+            e("RETR f"),
+            s("150 ok"),
+            DataSend(b"0123456789".to_vec()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]);
+    let srv = Server::start(steps);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("f"), b"0123").unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-v", "-c", &srv.url("f")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
+    assert!(
+        r.stderr.contains("not resuming f: the remote file changed"),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}
+
+#[test]
 fn delete_refuses_after_a_failed_listing_an_empty_source_or_too_many() {
     let dir = tempfile::tempdir().unwrap();
     let root = dir.path().join("t");
