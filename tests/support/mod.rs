@@ -74,6 +74,15 @@ pub fn same_type(mut steps: Vec<Step>) -> Vec<Step> {
     steps
 }
 
+/// A spare session's script that starts 300 ms late (its greeting waits), so that the first connection
+/// logs in first and plans the run: a run goes on with whichever of its first two sessions logs in
+/// first, and a test that gives the planning to connection 0 must not lose that race.
+pub fn late(steps: Vec<Step>) -> Vec<Step> {
+    let mut v = vec![Sleep(std::time::Duration::from_millis(300))];
+    v.extend(steps);
+    v
+}
+
 /// A server running a script on 127.0.0.1.
 pub struct Server {
     pub addr: SocketAddr,

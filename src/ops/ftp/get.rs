@@ -710,18 +710,10 @@ fn transfer(
     Ok(mtime)
 }
 
-/// The longest partial copy `-c` compares whole with the server's digest; a longer one is compared on
-/// its first and last [`DIGEST_WINDOW`] bytes (the server reads what it hashes, and a reply may take
-/// at most `--timeout`), and must pass the time rule too.
-const DIGEST_WHOLE_MAX: u64 = 512 << 20;
-/// See [`DIGEST_WHOLE_MAX`].
-const DIGEST_WINDOW: u64 = 64 << 20;
-
 /// Why `-c` must not continue the partial copy holding the first `have` bytes of `path`, if it must
-/// not: the server's MD5 of those bytes (XMD5 with a range; of two windows of them past
-/// [`DIGEST_WHOLE_MAX`]) differs from the partial copy's, or the remote file changed after the partial
-/// copy was last written (`times`: the remote modification time, the partial copy's), which decides
-/// alone when the server gives no digest.
+/// not: the server's MD5 of those bytes differs from the partial copy's ([`sync::check_part`]), or,
+/// when no digest proves the copy, the remote file changed after the partial copy was last written
+/// (`times`: the remote modification time, the partial copy's).
 fn not_resumable(
     s: &mut Session,
     out: &Output,
@@ -734,27 +726,13 @@ fn not_resumable(
     let Output::File(f) = out else {
         return Ok(changed);
     };
-    let ranges = if have <= DIGEST_WHOLE_MAX {
-        vec![(0, have)]
-    } else {
-        vec![(0, DIGEST_WINDOW), (have - DIGEST_WINDOW, have)]
-    };
-    let mut partial = None;
-    for (start, end) in &ranges {
-        let Some(theirs) = s.md5_range(path, *start, *end)? else {
-            return Ok(changed);
-        };
-        let file = match &mut partial {
-            Some(file) => file,
-            None => partial.insert(f.read_back()?),
-        };
-        if sync::md5_range(file, f.path(), *start, end - start)? != theirs {
-            return Ok(Some(
-                "the partial copy differs from the remote file's start",
-            ));
-        }
-    }
-    Ok(if ranges.len() == 1 { None } else { changed })
+    Ok(
+        match sync::check_part(s, path, have, false, f.path(), || f.read_back())? {
+            sync::Part::Same => None,
+            sync::Part::Differs => Some("the partial copy differs from the remote file's start"),
+            sync::Part::Unproven => changed,
+        },
+    )
 }
 
 /// Streams a binary download into a file or device with `splice(2)` (socket to pipe to output, no copy

@@ -625,9 +625,9 @@ fn resume(ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
 }
 
 /// Whether the `have` bytes on the server are the start of the local file, so appending the rest is
-/// safe: the server's MD5 of them (HASH, XMD5) against ours when it offers one, else their times (the
-/// remote part must not be older than the local file: a file changed after the cut upload would get its
-/// new tail glued onto its old head).
+/// safe: the server's MD5 of them (HASH, XMD5; [`sync::check_part`]) against ours, and when no digest
+/// proves them, their times (the remote part must not be older than the local file: a file changed
+/// after the cut upload would get its new tail glued onto its old head).
 fn resumable(
     s: &mut Session,
     file: &mut File,
@@ -635,10 +635,14 @@ fn resumable(
     remote: &str,
     have: u64,
 ) -> Result<bool> {
-    if s.features.sync.can_hash()
-        && let Some(theirs) = s.md5(remote)?
-    {
-        return Ok(sync::md5_prefix(file, path, have)? == theirs);
+    let open = || {
+        file.try_clone()
+            .map_err(|e| Error::local(path.display(), e))
+    };
+    match sync::check_part(s, remote, have, true, path, open)? {
+        sync::Part::Same => return Ok(true),
+        sync::Part::Differs => return Ok(false),
+        sync::Part::Unproven => {}
     }
     let local = file.metadata().and_then(|m| m.modified()).ok();
     let remote_time = s.mdtm(remote)?;

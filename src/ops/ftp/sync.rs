@@ -17,6 +17,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use serde::Serialize;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::ftp::Session;
 use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
 use crate::ops::ftp::filter::Filters;
@@ -194,32 +195,38 @@ fn is_ferry_temp(rel: &str) -> bool {
 /// The target entries `--delete` removes: those not in `source`, children before their directories.
 /// An excluded entry is kept unless `--delete-excluded`; a directory keeping anything is kept.
 pub fn deletions(target: &[Node], source: &HashSet<String>, opts: &SyncOptions) -> Vec<Node> {
-    let mut keep: HashSet<&str> = HashSet::new();
+    // Sets, not scans: a tree of 100 000 vanished files would otherwise compare each with every other.
+    let mut gone_dirs: HashSet<&str> = HashSet::new();
+    let mut kept_under: HashSet<&str> = HashSet::new();
     let mut gone = Vec::new();
     for n in target {
         let excluded = opts.filters.excluded(&n.rel, n.kind == Kind::Dir).is_some();
         let parent_gone = n
             .rel
             .rsplit_once('/')
-            .is_some_and(|(p, _)| gone.iter().any(|g: &Node| g.rel == p));
+            .is_some_and(|(p, _)| gone_dirs.contains(p));
         // Excluded entries are kept unless --delete-excluded, which removes them even when the source
         // has them.
         let spared = (excluded && !opts.delete_excluded) || is_ferry_temp(&n.rel);
         let delete = !spared && (!source.contains(&n.rel) || excluded);
         if delete || (parent_gone && !spared) {
+            if n.kind == Kind::Dir {
+                gone_dirs.insert(&n.rel);
+            }
             gone.push(n.clone());
         } else {
-            keep.insert(&n.rel);
+            // Every directory above a kept entry stays.
+            let mut rel = n.rel.as_str();
+            while let Some((parent, _)) = rel.rsplit_once('/') {
+                if !kept_under.insert(parent) {
+                    break;
+                }
+                rel = parent;
+            }
         }
     }
     // A directory that keeps something (an excluded file, a temp file) stays.
-    gone.retain(|n| {
-        n.kind != Kind::Dir
-            || !keep.iter().any(|k| {
-                k.strip_prefix(n.rel.as_str())
-                    .is_some_and(|rest| rest.starts_with('/'))
-            })
-    });
+    gone.retain(|n| n.kind != Kind::Dir || !kept_under.contains(n.rel.as_str()));
     gone.reverse();
     gone
 }
@@ -255,10 +262,64 @@ pub fn needs_exact_time(compare: Compare, node: &Node) -> bool {
     compare == Compare::Newer && !node.exact_time
 }
 
-/// The MD5 (lower-case hex) of the first `n` bytes of `file` (read from its start), for `-c` to compare
-/// with the server's digest of the same bytes.
-pub fn md5_prefix(file: &mut File, path: &Path, n: u64) -> Result<String> {
-    md5_range(file, path, 0, n)
+/// The longest part `-c` has the server hash whole; a longer one is compared on its first and last
+/// [`DIGEST_WINDOW`] bytes (the server reads what it hashes, and its reply may take at most `--timeout`),
+/// and must pass the time rule too.
+const DIGEST_WHOLE_MAX: u64 = 512 << 20;
+/// See [`DIGEST_WHOLE_MAX`].
+const DIGEST_WINDOW: u64 = 64 << 20;
+
+/// What the server's digest says of the part `-c` would continue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Part {
+    /// Every byte of the part matches: continue it.
+    Same,
+    /// Some byte differs: start over.
+    Differs,
+    /// No digest proves it (the server has none, refuses, or only windows of a long part were
+    /// compared): the time rule ([`may_resume`]) decides.
+    Unproven,
+}
+
+/// Compares a part of `have` bytes, held locally in the file at `path` (opened by `open`, only when the
+/// server has a digest to compare with), with the server's MD5 of the same bytes of `remote`.
+/// `remote_is_part`: the remote file is the part (an upload's), so a digest of the whole remote file
+/// (HASH, XMD5) covers it; a download's part is the start of a longer remote file, which only a range
+/// (`XMD5 path start end`) covers. Past [`DIGEST_WHOLE_MAX`] two windows are compared, by range, and at
+/// best leave the part [`Part::Unproven`].
+pub fn check_part(
+    s: &mut Session,
+    remote: &str,
+    have: u64,
+    remote_is_part: bool,
+    path: &Path,
+    mut open: impl FnMut() -> Result<File>,
+) -> Result<Part> {
+    let whole = have <= DIGEST_WHOLE_MAX;
+    let ranges = if whole {
+        vec![(0, have)]
+    } else {
+        vec![(0, DIGEST_WINDOW), (have - DIGEST_WINDOW, have)]
+    };
+    let mut local = None;
+    for (start, end) in ranges {
+        let theirs = if whole && remote_is_part {
+            s.md5(remote)?
+        } else {
+            s.md5_range(remote, start, end)?
+        };
+        let Some(theirs) = theirs else {
+            return Ok(Part::Unproven);
+        };
+        let file = match &mut local {
+            Some(file) => file,
+            None => local.insert(open()?),
+        };
+        if md5_range(file, path, start, end - start)? != theirs {
+            return Ok(Part::Differs);
+        }
+    }
+    Ok(if whole { Part::Same } else { Part::Unproven })
 }
 
 /// The MD5 (lower-case hex) of the `n` bytes of `file` from `start` on (fewer at its end).
@@ -390,6 +451,10 @@ mod tests {
             node("e", Kind::Dir),
             node("e/f", Kind::File),
             node(".f.ferry-tmp", Kind::File),
+            // An excluded file two levels down keeps both directories above it.
+            node("k", Kind::Dir),
+            node("k/l", Kind::Dir),
+            node("k/l/m.log", Kind::File),
         ];
         let source: HashSet<String> = ["a".to_string()].into();
         let mut opts = SyncOptions::default();
@@ -404,7 +469,10 @@ mod tests {
             .into_iter()
             .map(|n| n.rel)
             .collect();
-        assert_eq!(rels, ["e/f", "e", "d/y.log", "d/x", "d"]);
+        assert_eq!(
+            rels,
+            ["k/l/m.log", "k/l", "k", "e/f", "e", "d/y.log", "d/x", "d"]
+        );
     }
 
     #[test]
