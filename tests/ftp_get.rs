@@ -667,6 +667,33 @@ fn recursive_depth_is_capped_at_64() {
 }
 
 #[test]
+fn a_run_goes_on_with_the_session_that_logs_in_first() {
+    // The first connection's password check takes 2 s (a busy server's PAM); the second connection,
+    // opened as a spare, logs in at once. The run plans and downloads both files on the second and does
+    // not wait for the first, whose connection closes unused when the run ends.
+    let mut slow = anon_login();
+    slow.truncate(4); // greeting, USER, 331, PASS
+    slow.push(Sleep(Duration::from_secs(2)));
+    let srv = Server::start_sessions(vec![
+        slow,
+        script(vec![
+            anon_login(),
+            retr("x", b"1"),
+            same_type(retr("y", b"22")),
+            quit(),
+        ]),
+    ]);
+    let (r, dir) = run(
+        "ftp-get",
+        &["--parallel", "2", &srv.url("x"), &srv.url("y")],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("x")).unwrap(), b"1");
+    assert_eq!(std::fs::read(dir.path().join("y")).unwrap(), b"22");
+    srv.finish();
+}
+
+#[test]
 fn parallel_sessions_download_from_one_queue() {
     // Session 0 (the planning one) takes job 0 and holds its 226 until session 1 has taken job 1.
     let srv = Server::start_sessions(vec![
@@ -687,7 +714,7 @@ fn parallel_sessions_download_from_one_queue() {
             ],
             quit(),
         ]),
-        script(vec![anon_login(), retr("y", b"22"), quit()]),
+        late(script(vec![anon_login(), retr("y", b"22"), quit()])),
     ]);
     let (r, dir) = run(
         "ftp-get",

@@ -534,7 +534,7 @@ fn parallel_sessions_share_the_queue_and_report_in_order() {
             ],
             quit(),
         ]),
-        script(vec![anon_login(), upload("STOR", "y"), quit()]),
+        late(script(vec![anon_login(), upload("STOR", "y"), quit()])),
     ]);
     let dir = dir_with(&[("x", b"1"), ("y", b"22")]);
     let r = run_in(

@@ -51,8 +51,9 @@ impl FtpConnector {
     }
 
     /// [`FtpConnector::open_once`], calling `connected` once the control connection is up
-    /// ([`Session::open_and`]).
-    fn open_once_and(&self, connected: &dyn Fn()) -> Result<Session> {
+    /// ([`Session::open_and`]; where a run's first login starts its first spare:
+    /// [`crate::ops::ftp::spares::Spares::open_first`]).
+    pub(crate) fn open_once_and(&self, connected: &dyn Fn()) -> Result<Session> {
         self.conn.open_once(|t, session, creds| {
             let creds =
                 creds.ok_or_else(|| Error::new(ErrorKind::Internal, "no FTP credentials"))?;
@@ -67,12 +68,6 @@ impl FtpConnector {
 
     /// Opens a logged-in session, retrying transient failures with `--retries`.
     pub fn open(&self, ui: &Ui) -> Result<Session> {
-        self.open_and(ui, &|| {})
-    }
-
-    /// [`FtpConnector::open`], calling `connected` each time a control connection is up, before its
-    /// login (where a run starts its spare sessions: [`crate::ops::ftp::spares`]).
-    pub fn open_and(&self, ui: &Ui, connected: &dyn Fn()) -> Result<Session> {
-        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once_and(connected))
+        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once())
     }
 }

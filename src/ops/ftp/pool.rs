@@ -49,7 +49,8 @@ impl<'a> Worker<'a> {
 
     /// Opens a run's first session (with `--retries`) and its spares: with `several` items to come
     /// (a tree, a glob, several files), the first spare starts logging in as soon as the first
-    /// session's control connection is up.
+    /// session's control connection is up, and the run goes on with whichever logs in first
+    /// ([`Spares::open_first`]).
     pub fn open(
         conn: &'a FtpConnector,
         ui: &Ui,
@@ -57,12 +58,11 @@ impl<'a> Worker<'a> {
         several: bool,
     ) -> Result<Worker<'a>> {
         let spares = Spares::new(conn, parallel);
-        let start = || {
-            if let (true, Some(s)) = (several, &spares) {
-                s.start();
-            }
+        let opened = match (several, &spares) {
+            (true, Some(s)) => s.open_first(ui),
+            _ => conn.open(ui),
         };
-        let session = conn.open_and(ui, &start).inspect_err(|_| {
+        let session = opened.inspect_err(|_| {
             if let Some(s) = &spares {
                 s.close();
             }
@@ -70,6 +70,11 @@ impl<'a> Worker<'a> {
         let mut w = Worker::new(conn, Some(session));
         w.spares = spares;
         Ok(w)
+    }
+
+    /// How many sessions the run may have at most: this one and its spares.
+    pub fn sessions(&self) -> usize {
+        1 + self.spares.as_ref().map_or(0, |s| s.max)
     }
 
     /// The session, first replaced by a fresh one when the last failure may have broken it.

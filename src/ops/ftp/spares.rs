@@ -3,7 +3,9 @@
 //!
 //! What it owns: when a spare session is opened, lending the open ones to the pool's work loops, and
 //! ending them. The first session of a run plans and works on its own; spares join whatever work is
-//! queued as their logins complete ([`crate::ops::ftp::pool`] runs the loops). How many are opened:
+//! queued as their logins complete ([`crate::ops::ftp::pool`] runs the loops). Which session is the
+//! first is a race ([`Spares::open_first`]): the run goes on with whichever of its first login and the
+//! first spare's logs in first, and the other becomes a spare. How many are opened:
 //!
 //! * one at the start of a run that will have several items ([`Spares::start`], called once the first
 //!   session's control connection is up), so its login overlaps the first session's;
@@ -19,7 +21,7 @@
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crate::error::Error;
+use crate::error::{Error, Result};
 use crate::ftp::Session;
 use crate::ops::ftp::connect::FtpConnector;
 
@@ -56,6 +58,20 @@ struct State {
     failed: Option<Error>,
     /// How long the last spare's login took.
     login: Option<Duration>,
+    /// The run's first login while [`Spares::open_first`] races it against the first spare's.
+    first: First,
+}
+
+/// Where the run's first login stands in [`Spares::open_first`].
+#[derive(Default)]
+enum First {
+    /// Not racing (or the race is over and the first login became a spare opening).
+    #[default]
+    Idle,
+    /// The run waits for it (or for a spare).
+    Waiting,
+    /// It ended before the run took a spare.
+    Done(Box<Result<Session>>),
 }
 
 impl Spares {
@@ -83,6 +99,61 @@ impl Spares {
     /// session's control connection is up, so the two logins overlap).
     pub fn start(self: &Arc<Self>) {
         self.launch();
+    }
+
+    /// Opens the run's first session (with `--retries`), starting the first spare once its control
+    /// connection is up, and goes on with whichever of the two logs in first: a server's password check
+    /// can keep one connection tens of milliseconds longer than the other (vsftpd's PAM, on a busy
+    /// machine), and the run need not wait for the slower one. The login that finishes second becomes a
+    /// spare. When the first login fails but a spare is open, the run goes on with the spare.
+    pub fn open_first(self: &Arc<Self>, ui: &crate::ops::common::Ui) -> Result<Session> {
+        crate::ops::common::with_retries(&self.conn.conn.retry, ui, |_| self.race())
+    }
+
+    /// One attempt of [`Spares::open_first`]: the first login in a thread of its own, while this one
+    /// waits for it or for an idle spare.
+    fn race(self: &Arc<Self>) -> Result<Session> {
+        self.lock().first = First::Waiting;
+        let me = Arc::clone(self);
+        let spawned = std::thread::Builder::new()
+            .name("ftp-login".into())
+            .spawn(move || me.open_main());
+        if spawned.is_err() {
+            self.lock().first = First::Idle;
+            return self.conn.open_once_and(&|| self.start());
+        }
+        let mut g = self.lock();
+        loop {
+            match std::mem::take(&mut g.first) {
+                First::Done(done) => return done.or_else(|e| g.idle.pop().ok_or(e)),
+                waiting => g.first = waiting,
+            }
+            if let Some(s) = g.idle.pop() {
+                // The first login goes on as a spare's opening.
+                g.first = First::Idle;
+                g.opening += 1;
+                return Ok(s);
+            }
+            g = match self.ready.wait_timeout(g, self.poll) {
+                Ok((g, _)) => g,
+                Err(p) => p.into_inner().0,
+            };
+        }
+    }
+
+    /// The thread of the run's first login: hands the session to the waiting run, or, when the run went
+    /// on with a spare, to the spares.
+    fn open_main(self: &Arc<Self>) {
+        let started = Instant::now();
+        let opened = self.conn.open_once_and(&|| self.start());
+        let mut g = self.lock();
+        if matches!(g.first, First::Waiting) {
+            g.first = First::Done(Box::new(opened));
+            drop(g);
+            self.ready.notify_all();
+            return;
+        }
+        self.arrived(g, opened, started);
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
@@ -114,7 +185,12 @@ impl Spares {
     fn open_one(&self) {
         let started = Instant::now();
         let opened = self.conn.open_once();
-        let mut g = self.lock();
+        self.arrived(self.lock(), opened, started);
+    }
+
+    /// A spare's login ended (`started` when it began): the session joins the idle ones (or QUITs when
+    /// the run has ended), a failure stops further openings.
+    fn arrived(&self, mut g: MutexGuard<'_, State>, opened: Result<Session>, started: Instant) {
         g.opening -= 1;
         match opened {
             Ok(s) if g.closed => {

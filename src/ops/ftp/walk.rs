@@ -127,12 +127,14 @@ pub fn walk_remote(
         );
     }
     let top = to_listed(w, &top_dir, entries, enter, &count)?;
+    let sessions = w.sessions();
     let start = batches(
         top.subdirs
             .iter()
             .map(|(d, rel)| (d.clone(), rel.clone(), 1))
             .collect(),
         stat.load(Ordering::Relaxed),
+        sessions,
     );
     let listed = drain_stack(w, start, |w, batch| {
         let ls = list_dirs(w, batch, enter, &count, &stat)?;
@@ -145,7 +147,7 @@ pub fn walk_remote(
                     .map(|(d, rel)| (d.clone(), rel.clone(), dir.2 + 1))
             })
             .collect();
-        Ok((ls, batches(found, stat.load(Ordering::Relaxed))))
+        Ok((ls, batches(found, stat.load(Ordering::Relaxed), sessions)))
     })?;
     let listed = listed
         .into_iter()
@@ -215,10 +217,16 @@ fn fetch_many(w: &mut Worker, dirs: &[&str], stat: &AtomicBool) -> Vec<Result<Ve
 /// share out).
 const STAT_BATCH: usize = 16;
 
-/// `dirs` as the walk's units of work: batches of [`STAT_BATCH`] with STAT, one by one without (each
-/// LIST has its own data connection: nothing to pipeline).
-fn batches(dirs: Vec<Dir>, stat: bool) -> Vec<Vec<Dir>> {
-    let size = if stat { STAT_BATCH } else { 1 };
+/// `dirs` as the walk's units of work: without STAT one by one (each LIST has its own data connection:
+/// nothing to pipeline); with STAT in batches of at most [`STAT_BATCH`], and small enough that the run's
+/// `sessions` all get one (20 directories over 4 sessions: 4 batches of 5, not 16 and 4, which would
+/// leave one session listing 16 directories while the others wait).
+fn batches(dirs: Vec<Dir>, stat: bool, sessions: usize) -> Vec<Vec<Dir>> {
+    let size = if stat {
+        dirs.len().div_ceil(sessions.max(1)).clamp(1, STAT_BATCH)
+    } else {
+        1
+    };
     let mut out = Vec::with_capacity(dirs.len().div_ceil(size));
     let mut dirs = dirs.into_iter().peekable();
     while dirs.peek().is_some() {
@@ -476,6 +484,22 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn stat_batches_share_the_directories_out_over_the_sessions() {
+        let dirs = |n: usize| -> Vec<Dir> {
+            (0..n)
+                .map(|i| (RemotePath::new(format!("d{i}")), format!("d{i}"), 1))
+                .collect()
+        };
+        let sizes = |b: Vec<Vec<Dir>>| b.iter().map(Vec::len).collect::<Vec<_>>();
+        assert_eq!(sizes(batches(dirs(20), true, 4)), [5, 5, 5, 5]);
+        assert_eq!(sizes(batches(dirs(20), true, 1)), [16, 4]);
+        assert_eq!(sizes(batches(dirs(40), true, 2)), [16, 16, 8]);
+        assert_eq!(sizes(batches(dirs(3), true, 4)), [1, 1, 1]);
+        assert_eq!(sizes(batches(dirs(3), false, 1)), [1, 1, 1]);
+        assert!(batches(dirs(0), true, 4).is_empty());
+    }
 
     #[test]
     fn local_walk_is_a_sorted_preorder_without_following_links() {
