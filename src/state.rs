@@ -1,6 +1,7 @@
 //! State-file primitives for the incremental fetch tools: whole-file atomic replacement, an append-only
 //! journal, both durable when they return, and [`RunLock`], the lock one run holds on its state file (or
-//! smtp-send on its queue) so that two overlapping runs never fetch or send the same mail twice. The formats (which UIDLs, which UIDVALIDITY) stay
+//! smtp-send on its queue, ftp-get -R on its target tree) so that two overlapping runs never fetch or
+//! send the same mail twice, nor write the same files at once. The formats (which UIDLs, which UIDVALIDITY) stay
 //! with each tool; this module only guarantees that a reader sees the old state or the new one, never a
 //! torn file, and that an acknowledged record survives a crash. Writes go through `crate::fsys`; a
 //! signal that stops the process removes a replacement's temporary file (see `crate::signals`).
@@ -115,24 +116,64 @@ impl RunLock {
             .custom_flags(libc::O_NOFOLLOW | libc::O_CLOEXEC)
             .open(lock)
             .map_err(|e| Error::local(lock.display(), e))?;
-        let deadline = Instant::now() + wait;
-        loop {
-            // SAFETY: flock on a descriptor `file` owns; no memory is shared.
-            if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
-                return Ok(RunLock { _file: file });
-            }
-            let err = std::io::Error::last_os_error();
-            if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
-                return Err(Error::local(lock.display(), err));
-            }
-            if Instant::now() >= deadline {
-                return Err(Error::new(
-                    ErrorKind::Transient,
-                    format!("another run holds the lock on {}", what.display()),
-                ));
-            }
-            std::thread::sleep(Duration::from_millis(50));
+        match flock_within(&file, what, wait)? {
+            Locked::Free | Locked::AfterWaiting => Ok(RunLock { _file: file }),
+            Locked::Unsupported(err) => Err(Error::local(lock.display(), err)),
         }
+    }
+
+    /// Locks the directory `dir` itself (`flock(2)` on the directory: no file is added to it, so a
+    /// mirror's target holds only what it mirrors), waiting as [`RunLock::take`] does. `Ok(None)` where
+    /// the file system cannot lock (the run goes on unlocked); the bool says whether another run held the
+    /// lock first, so that what the caller read of the tree before may be out of date.
+    pub fn tree(dir: &Path, wait: Duration) -> Result<Option<(RunLock, bool)>> {
+        let file = OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_CLOEXEC)
+            .open(dir)
+            .map_err(|e| Error::local(dir.display(), e))?;
+        Ok(match flock_within(&file, dir, wait)? {
+            Locked::Free => Some((RunLock { _file: file }, false)),
+            Locked::AfterWaiting => Some((RunLock { _file: file }, true)),
+            Locked::Unsupported(_) => None,
+        })
+    }
+}
+
+/// How [`flock_within`] ended.
+enum Locked {
+    Free,
+    AfterWaiting,
+    /// `flock` failed for another reason than another holder (a file system without locks).
+    Unsupported(std::io::Error),
+}
+
+/// An exclusive `flock` on `file`, tried every 50 ms for up to `wait`; still held by another run after
+/// that, a temporary failure (exit 7) naming `what`.
+fn flock_within(file: &File, what: &Path, wait: Duration) -> Result<Locked> {
+    let deadline = Instant::now() + wait;
+    let mut waited = false;
+    loop {
+        // SAFETY: flock on a descriptor `file` owns; no memory is shared.
+        if unsafe { libc::flock(file.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) } == 0 {
+            return Ok(if waited {
+                Locked::AfterWaiting
+            } else {
+                Locked::Free
+            });
+        }
+        let err = std::io::Error::last_os_error();
+        if err.raw_os_error() != Some(libc::EWOULDBLOCK) {
+            return Ok(Locked::Unsupported(err));
+        }
+        if Instant::now() >= deadline {
+            return Err(Error::new(
+                ErrorKind::Transient,
+                format!("another run holds the lock on {}", what.display()),
+            ));
+        }
+        waited = true;
+        std::thread::sleep(Duration::from_millis(50));
     }
 }
 

@@ -843,6 +843,79 @@ fn output_dir_is_created_for_every_get_and_r_on_a_file_url_gets_the_file() {
     srv.finish();
 }
 
+/// Two overlapping mirrors into one tree (a nightly run still going when the next starts): the second
+/// waits for the first's lock on the tree (up to `--timeout`, at most 10 s), then fails with exit 7
+/// having written nothing; when the lock comes free in time, it reads the tree again (what the first
+/// run wrote meanwhile is not downloaded twice).
+#[test]
+fn a_second_mirror_into_a_locked_tree_waits_then_reads_the_tree_again_or_fails_with_exit_7() {
+    const TWO: &[&str] = &[
+        "type=file;size=3;modify=20240101000000; new",
+        "type=file;size=3;modify=20240101000000; same",
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("out/t");
+    std::fs::create_dir_all(&root).unwrap();
+    let held = ferry::state::RunLock::tree(&root, std::time::Duration::ZERO)
+        .unwrap()
+        .unwrap();
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TWO),
+        quit(),
+    ]));
+    let args = ["-R", "--timeout", "1", "-O", "out"];
+    let started = std::time::Instant::now();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &[&args[..], &[&srv.url("t/")]].concat(),
+        &[],
+    );
+    assert_code(&r, 7);
+    assert!(started.elapsed() >= std::time::Duration::from_secs(1));
+    assert!(
+        r.stderr.contains("another run holds the lock on out/t"),
+        "{}",
+        r.stderr
+    );
+    assert!(names_in(&root).is_empty());
+    srv.finish();
+    // The other run writes `same` while this one waits, then ends.
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TWO),
+        retr_known("t/new", b"new"),
+        quit(),
+    ]));
+    let other = {
+        let root = root.clone();
+        std::thread::spawn(move || {
+            std::thread::sleep(std::time::Duration::from_millis(300));
+            write_at(&root.join("same"), b"old", jan_2024());
+            drop(held);
+        })
+    };
+    let args = ["-R", "--json", "--timeout", "5", "-O", "out"];
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &[&args[..], &[&srv.url("t/")]].concat(),
+        &[],
+    );
+    other.join().unwrap();
+    assert_code(&r, 0);
+    assert_eq!(
+        records(&json(&r)),
+        [
+            ("out/t/new", "ok", ""),
+            ("out/t/same", "skipped", "unchanged (same size and time)"),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    srv.finish();
+}
+
 #[test]
 fn parallel_mirror_planning_lists_the_tree_on_both_sessions_in_the_same_plan_order() {
     // Session 0 lists the root, then takes `t/a` and holds its listing until session 1 (opened while

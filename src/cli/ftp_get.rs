@@ -33,7 +33,9 @@ use crate::url::Target;
         Mirroring (-R): a file is skipped when the local copy has the server's size and modification time \
         (MLSD facts, else MDTM when the sizes match); downloaded files get the server's time, so the next run \
         can compare. Dotfiles are included (MLSD, or LIST -a). --dry-run prints the plan first. Exit 0 when \
-        everything is in sync, 10 when some files failed or a --delete was refused.",
+        everything is in sync, 10 when some files failed or a --delete was refused. The local tree is locked \
+        for the whole run: a second run into it waits for the first (up to --timeout, at most 10 s), then \
+        exits 7.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]

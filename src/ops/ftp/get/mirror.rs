@@ -3,9 +3,11 @@
 //! becomes a job or a skip with its reason ([`decide`]); local directories are created as the plan goes
 //! (not with `--dry-run`), and `--delete` candidates are collected, checked for safety, and run by
 //! [`run_deletions`] only after every transfer succeeded. A URL that names a file downloads that file.
+//! Each local tree is locked for the whole run ([`Planned::lock`]).
 
 use std::collections::{HashMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use super::{Dest, Job, Options, Slot, local_dir};
 use crate::error::{Error, ErrorKind, Result};
@@ -18,6 +20,7 @@ use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node};
 use crate::sink::safe_name;
+use crate::state::{LOCK_WAIT, RunLock};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -35,6 +38,27 @@ pub struct Planned {
     pub plan: Vec<PlanItem>,
     /// `--delete`'s removals, in order (children first).
     pub deletions: Vec<Deletion>,
+    /// The local trees this run mirrors into, each locked until the run ends ([`Planned::lock`]).
+    locks: Vec<(PathBuf, RunLock)>,
+}
+
+impl Planned {
+    /// Locks the local tree `root` for the rest of the run, so that two overlapping runs (a nightly
+    /// mirror still going when the next starts) never write, resume or delete in the same tree at once;
+    /// another run's lock is waited for up to `wait`, then the tree fails with exit 7. Whether another
+    /// run held it first (what was read of the tree before may be out of date).
+    fn lock(&mut self, root: &Path, wait: Duration) -> Result<bool> {
+        if self.locks.iter().any(|(p, _)| p == root) {
+            return Ok(false);
+        }
+        Ok(match RunLock::tree(root, wait)? {
+            Some((lock, waited)) => {
+                self.locks.push((root.to_path_buf(), lock));
+                waited
+            }
+            None => false,
+        })
+    }
 }
 
 /// Plans one `-R` URL into the run's results, jobs and plan; `scan` is the local tree's walk started
@@ -102,7 +126,11 @@ pub fn plan_tree(
             local_dir(&root)?;
         }
     }
+    let wait = opts.net.timeout.min(LOCK_WAIT);
+    let waited = !opts.sync.dry_run && planned.lock(&root, wait)?;
     let local = match scanned {
+        // Read while another run was changing it: read again.
+        _ if waited => local_nodes(&root, &mut |rel| enter(rel))?,
         Some(walked) => by_rel(walked?),
         // Missing at the start (created above, so empty).
         None => HashMap::new(),
