@@ -3,7 +3,7 @@ complete -c ftp-put -l parallel -d 'Upload with N sessions at once (several file
 complete -c ftp-put -l max-delete -d 'With --delete: refuse to delete anything when more than N entries would go' -r
 complete -c ftp-put -l include -d 'Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/" matches the name at any depth; with "/" the path relative to the mirrored directory ("/" at the start anchors it); "**" crosses directories, "*" does not; a trailing "/" matches directories only' -r
 complete -c ftp-put -l exclude -d 'Leave out paths matching GLOB (repeatable; see --include). An excluded directory is not entered' -r
-complete -c ftp-put -l exclude-from -d 'Read exclude patterns from FILE, one per line, after the flags\' rules ("# comment"; "+ GLOB" includes, "- GLOB" excludes)' -r -F
+complete -c ftp-put -l exclude-from -d 'Read exclude patterns from FILE, one per line, tried where the flag stands among --include and --exclude ("# comment"; "+ GLOB" includes, "- GLOB" excludes)' -r
 complete -c ftp-put -l newer-than -d 'Only files modified after WHEN: a date (2024-05-01, 2024-05-01T12:00:00Z; UTC) or a duration ago (90s, 30m, 12h, 7d, 2w)' -r
 complete -c ftp-put -l older-than -d 'Only files modified before WHEN (as --newer-than)' -r
 complete -c ftp-put -l min-size -d 'Only files of at least SIZE bytes (64k, 10M, 1G)' -r

@@ -297,6 +297,43 @@ mod tests {
         assert!(o.sync.filters.excluded(".x", false).is_some());
         assert!(o.sync.delete && o.sync.delete_excluded && o.sync.dry_run);
         assert_eq!(o.sync.max_delete, Some(5));
+        // An --exclude-from file's rules stand where the flag does, as in rsync.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("rules");
+        std::fs::write(&file, "# logs\n*.log\n+ x.tmp\n").unwrap();
+        let file = file.to_str().unwrap();
+        let o = opts(&[
+            "-R",
+            "--exclude-from",
+            file,
+            "--include",
+            "keep.log",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_some());
+        let o = opts(&[
+            "-R",
+            "--include",
+            "keep.log",
+            "--exclude-from",
+            file,
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("keep.log", false).is_none());
+        assert!(o.sync.filters.excluded("other.log", false).is_some());
+        let o = opts(&[
+            "-R",
+            "--exclude-from",
+            file,
+            "--exclude",
+            "*.tmp",
+            "ftp://h/d/",
+        ])
+        .unwrap();
+        assert!(o.sync.filters.excluded("x.tmp", false).is_none());
+        assert!(o.sync.filters.excluded("y.tmp", false).is_some());
     }
 
     #[test]

@@ -1,10 +1,11 @@
 //! The mirroring flags ftp-get and ftp-put share (issue 14): change detection, `--delete`, filters and
 //! `--dry-run`, turned into [`SyncOptions`].
 //!
-//! `--include` and `--exclude` are separate flags whose order matters (the first matching rule wins), so
-//! each value is numbered as clap parses it, in command-line order, and the two lists are merged by number.
+//! `--include`, `--exclude` and `--exclude-from` are separate flags whose order matters (the first
+//! matching rule wins, as in rsync), so each value is numbered as clap parses it, in command-line order,
+//! and the three lists are merged by number.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use clap::Args;
@@ -22,6 +23,17 @@ static NEXT: AtomicU64 = AtomicU64::new(0);
 
 fn ordered(s: &str) -> std::result::Result<Ordered, String> {
     Ok(Ordered(NEXT.fetch_add(1, Ordering::Relaxed), s.to_string()))
+}
+
+/// An `--exclude-from` file with its position on the command line.
+#[derive(Debug, Clone)]
+pub struct OrderedFile(u64, PathBuf);
+
+fn ordered_file(s: &str) -> std::result::Result<OrderedFile, String> {
+    Ok(OrderedFile(
+        NEXT.fetch_add(1, Ordering::Relaxed),
+        PathBuf::from(s),
+    ))
 }
 
 /// Mirroring flags.
@@ -70,10 +82,10 @@ pub struct SyncArgs {
     /// Leave out paths matching GLOB (repeatable; see --include). An excluded directory is not entered.
     #[arg(long, value_name = "GLOB", value_parser = ordered, help_heading = "Mirroring")]
     pub exclude: Vec<Ordered>,
-    /// Read exclude patterns from FILE, one per line, after the flags' rules ("# comment"; "+ GLOB"
-    /// includes, "- GLOB" excludes).
-    #[arg(long, value_name = "FILE", help_heading = "Mirroring")]
-    pub exclude_from: Vec<PathBuf>,
+    /// Read exclude patterns from FILE, one per line, tried where the flag stands among --include and
+    /// --exclude ("# comment"; "+ GLOB" includes, "- GLOB" excludes).
+    #[arg(long, value_name = "FILE", value_parser = ordered_file, help_heading = "Mirroring")]
+    pub exclude_from: Vec<OrderedFile>,
     /// Only files modified after WHEN: a date (2024-05-01, 2024-05-01T12:00:00Z; UTC) or a duration ago
     /// (90s, 30m, 12h, 7d, 2w).
     #[arg(long, value_name = "WHEN", help_heading = "Mirroring")]
@@ -114,18 +126,27 @@ impl SyncArgs {
             Compare::Overwrite
         };
         let mut filters = Filters::default();
-        let mut rules: Vec<(u64, bool, &str)> = self
+        enum Rule<'a> {
+            Glob(bool, &'a str),
+            File(&'a Path),
+        }
+        let mut rules: Vec<(u64, Rule)> = self
             .include
             .iter()
-            .map(|o| (o.0, true, o.1.as_str()))
-            .chain(self.exclude.iter().map(|o| (o.0, false, o.1.as_str())))
+            .map(|o| (o.0, Rule::Glob(true, o.1.as_str())))
+            .chain(
+                self.exclude
+                    .iter()
+                    .map(|o| (o.0, Rule::Glob(false, o.1.as_str()))),
+            )
+            .chain(self.exclude_from.iter().map(|o| (o.0, Rule::File(&o.1))))
             .collect();
         rules.sort_by_key(|r| r.0);
-        for (_, include, glob) in rules {
-            filters.push(include, glob)?;
-        }
-        for path in &self.exclude_from {
-            filters.push_file(&read_exclude_file(path)?)?;
+        for (_, rule) in rules {
+            match rule {
+                Rule::Glob(include, glob) => filters.push(include, glob)?,
+                Rule::File(path) => filters.push_file(&read_exclude_file(path)?)?,
+            }
         }
         let now = std::time::SystemTime::now();
         let when = |flag: &str, v: &Option<String>| -> Result<_> {
