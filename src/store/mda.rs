@@ -1,6 +1,7 @@
 //! Delivery through a mail delivery agent: `sh -c CMD` with the message on its stdin and its stdout sent
 //! to our stderr (so `--json` on stdout stays clean). Exit status 0 means delivered; anything else — or an
-//! MDA that stops reading early, or does not finish within five minutes — means not delivered.
+//! MDA that stops reading early, or does not finish within five minutes — means not delivered. A
+//! delivery dropped unfinished kills the MDA before it can see the end of its input.
 
 use std::io::{self, Write};
 use std::os::fd::AsFd;
@@ -117,10 +118,13 @@ impl Write for Mda {
 }
 
 impl Drop for Mda {
+    /// An undelivered message (the server hung up mid-message, a local error): the MDA is killed
+    /// *before* its stdin closes. In the other order it reads end-of-file first and delivers the
+    /// truncated message (`cat >> box` appends it) before the kill lands.
     fn drop(&mut self) {
         if !self.done {
-            drop(self.stdin.take());
             let _ = self.child.kill();
+            drop(self.stdin.take());
             let _ = self.child.wait();
         }
     }
