@@ -216,8 +216,13 @@ impl Error {
         self
     }
 
-    /// Whether this error was caused by a closed pipe on our output (`ftp-get -o - | head`).
+    /// Whether this error was caused by a closed pipe on our output (`ftp-get -o - | head`). Only a
+    /// local write counts: EPIPE on a socket is the server hanging up mid-conversation (a message not
+    /// delivered, a file not uploaded), never a quiet success.
     pub fn is_broken_pipe(&self) -> bool {
+        if self.kind != ErrorKind::LocalIo {
+            return false;
+        }
         let mut cur: Option<&(dyn std::error::Error + 'static)> = self
             .source
             .as_deref()
@@ -334,5 +339,13 @@ mod tests {
         let e = Error::local("stdout", io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(e.is_broken_pipe());
         assert_eq!(e.to_string(), "stdout: broken pipe");
+        let e = Error::network(
+            "sending the message",
+            io::Error::from(io::ErrorKind::BrokenPipe),
+        );
+        assert!(
+            !e.is_broken_pipe(),
+            "a server hanging up is no closed stdout"
+        );
     }
 }

@@ -4,7 +4,8 @@
 //! `signal-hook`, whose handler only wakes that thread). Writers register what must be undone if the
 //! process is stopped mid-write — [`remove_on_signal`] for a temporary file (a `FileSink`'s `.ferry-tmp`,
 //! a Maildir `tmp/` file, a state file's temporary), [`truncate_on_signal`] for an mbox append — and drop
-//! the returned [`Cleanup`] once the file is committed or cleaned up by its own `Drop`. A resumable
+//! the returned [`Cleanup`] once the file is committed or cleaned up by its own `Drop`; an MDA fed a
+//! message registers [`kill_on_signal`], so that it dies before our exit closes its input. A resumable
 //! partial (`.NAME.ferry-part`, `ftp-get -c`) is deliberately not registered: it stays for the next `-c`.
 //!
 //! On a signal the thread records it ([`received`]), runs every registered action under the registry's
@@ -36,6 +37,7 @@ static REMOTE: AtomicUsize = AtomicUsize::new(0);
 enum Action {
     Unlink(PathBuf),
     Truncate(File, u64),
+    Kill(u32),
 }
 
 #[derive(Default)]
@@ -114,8 +116,22 @@ pub fn truncate_on_signal(file: &File, len: u64) -> io::Result<Cleanup> {
     register(Action::Truncate(file.try_clone()?, len))
 }
 
+/// Kills process `pid` (SIGKILL) if a signal stops the process before the returned [`Cleanup`] is
+/// dropped: an MDA that is fed a message must die before our exit closes its stdin, or it reads the
+/// end of a message cut off by the stop and delivers it truncated. Drop the [`Cleanup`] before the
+/// child is reaped, so that `pid` cannot name another process by then.
+pub fn kill_on_signal(pid: u32) -> io::Result<Cleanup> {
+    register(Action::Kill(pid))
+}
+
 fn run(action: Action) {
     match action {
+        Action::Kill(pid) => {
+            if let Ok(pid) = libc::pid_t::try_from(pid) {
+                // SAFETY: kill(2) takes plain integers; the pid is our unreaped child's.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+        }
         Action::Unlink(p) => {
             let _ = std::fs::remove_file(p);
         }

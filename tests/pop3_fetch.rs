@@ -931,3 +931,34 @@ fn delete_after_days_deletes_stored_mail_n_days_later() {
         )
     );
 }
+
+/// A server that hangs up in the middle of a message: the MDA is killed before it sees the end of its
+/// input, so one that reads the whole message and then delivers it (as procmail and dovecot-lda do)
+/// never delivers the truncated message. (Killed after its stdin closed, it raced to deliver it.)
+#[test]
+fn a_message_cut_off_mid_body_never_reaches_the_mda() {
+    let mut part = b"+OK message follows\r\nSubject: cut\r\n\r\n".to_vec();
+    for _ in 0..50_000 {
+        part.extend_from_slice(b"line\r\n");
+    }
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(400_000, "a")]),
+        vec![
+            e("RETR 1"),
+            Raw(part),
+            Sleep(std::time::Duration::from_millis(300)),
+        ],
+    ]));
+    let mda = r#"m=$(cat); printf '%s\n' "$m" >> box"#;
+    let (r, d) = fetch(&srv, &["--delete", "--mda", mda]);
+    assert_code(&r, 9);
+    let got = std::fs::read(d.path().join("box")).unwrap_or_default();
+    assert!(
+        got.is_empty(),
+        "{} bytes of a truncated message delivered",
+        got.len()
+    );
+    srv.finish();
+}

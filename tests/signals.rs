@@ -325,3 +325,66 @@ fn an_interrupted_atomic_upload_deletes_its_temporary_name() {
     assert_eq!(stor["STOR ".len()..], dele["DELE ".len()..], "{seen:?}");
     assert!(!seen.iter().any(|l| l.starts_with("RNFR")), "{seen:?}");
 }
+
+/// SIGTERM while an MDA is fed a message: the MDA is killed before our exit closes its stdin, so one
+/// that reads the whole message and then delivers it never delivers the truncated one.
+#[test]
+fn sigterm_during_an_mda_delivery_delivers_nothing() {
+    let srv = Server::start(vec![
+        s("+OK ready"),
+        e("CAPA"),
+        s("+OK"),
+        s("UIDL"),
+        s("USER"),
+        s("."),
+        e("USER ann"),
+        s("+OK"),
+        e("PASS pw"),
+        s("+OK Logged in."),
+        e("CAPA"),
+        s("+OK"),
+        s("UIDL"),
+        s("."),
+        e("STAT"),
+        s("+OK 1 90000"),
+        e("LIST"),
+        s("+OK"),
+        s("1 90000"),
+        s("."),
+        e("UIDL"),
+        s("+OK"),
+        s("1 u1"),
+        s("."),
+        e("RETR 1"),
+        s("+OK message follows"),
+        s("Subject: big"),
+        s(""),
+        Raw(b"0123456789012345678901234567890123456789\r\n".repeat(2000)),
+        Sleep(Duration::from_secs(8)),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("pop3://ann@{}", srv.addr);
+    let mda = r#"m=$(cat); printf '%s\n' "$m" >> box"#;
+    let mut child = spawn_in(
+        dir.path(),
+        "pop3-fetch",
+        &[&url, "--timeout", "30", "--mda", mda],
+        &[("FERRY_PASSWORD", "pw")],
+        false,
+    );
+    assert!(
+        wait_until(Duration::from_secs(10), || srv
+            .seen_now()
+            .iter()
+            .any(|l| l == "RETR 1")),
+        "the fetch never started"
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let (code, err) = signal_and_wait(&mut child, libc::SIGTERM);
+    assert_eq!(code, Some(143), "stderr: {err}");
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(
+        !dir.path().join("box").exists(),
+        "a truncated message was delivered"
+    );
+}

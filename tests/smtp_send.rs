@@ -1095,3 +1095,28 @@ fn size_counts_the_message_as_sent() {
     );
     srv.finish();
 }
+
+/// A server that hangs up after its 354: the message is not delivered, so the run fails (exit 9) with a
+/// message, never the silent exit 0 a closed pipe on our own stdout (`| head`) earns.
+#[test]
+fn a_server_hanging_up_during_data_is_a_failure_not_a_closed_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut msg = simple_msg();
+    msg.extend(std::iter::repeat_n(b'x', 8 << 20));
+    let path = write_msg(dir.path(), "m.eml", &msg);
+    let srv = Server::start(script(vec![
+        hello(&[]),
+        vec![
+            e("MAIL FROM:<ann@example.com>"),
+            s("250 ok"),
+            e("RCPT TO:<bob@example.org>"),
+            s("250 ok"),
+            e("DATA"),
+            s("354 go"),
+        ],
+    ]));
+    let r = run_smtp(dir.path(), &[&url(&srv), "--message", &path, "-t"], &[]);
+    assert_code(&r, 9);
+    assert!(r.stderr.starts_with("smtp-send: "), "{}", r.stderr);
+    srv.finish();
+}

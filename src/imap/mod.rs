@@ -50,6 +50,11 @@ mod tests;
 /// thousands; each entry is kept in memory, so a server streaming `* LIST` forever must stop somewhere.
 pub const MAX_MAILBOXES: usize = 100_000;
 
+/// The most bytes of names and attributes one LIST may return (16 MiB): a hundred thousand real names
+/// take a few MiB, while entries the size of the line cap would make [`MAX_MAILBOXES`] of them
+/// gigabytes of memory.
+pub const MAX_LIST_BYTES: usize = 16 * 1024 * 1024;
+
 /// How to reach and log in to a server.
 #[derive(Clone)]
 pub struct Config {
@@ -614,9 +619,11 @@ impl<S: Wire> Session<S> {
     }
 
     /// LIST (RFC 9051 §6.3.9) with reference "" and `pattern` (UTF-8; `*` and `%` wildcards). More than
-    /// [`MAX_MAILBOXES`] entries is a protocol violation (exit 9).
+    /// [`MAX_MAILBOXES`] entries, or more than [`MAX_LIST_BYTES`] of them, is a protocol violation
+    /// (exit 9).
     pub fn list(&mut self, pattern: &str) -> Result<Vec<ListEntry>> {
         let mut out = Vec::new();
+        let mut bytes = 0usize;
         let pat = quote::mailbox(pattern)?;
         let tag = self.send("LIST", vec![Part::Text(format!("\"\" {pat}"))])?;
         self.complete(&tag, "LIST", &mut |r| {
@@ -624,6 +631,14 @@ impl<S: Wire> Session<S> {
                 if out.len() >= MAX_MAILBOXES {
                     return Err(Error::protocol(format!(
                         "LIST: the server listed more than {MAX_MAILBOXES} mailboxes"
+                    )));
+                }
+                bytes = bytes
+                    .saturating_add(e.wire_name.len())
+                    .saturating_add(e.attributes.iter().map(String::len).sum());
+                if bytes > MAX_LIST_BYTES {
+                    return Err(Error::protocol(format!(
+                        "LIST: the server listed more than {MAX_LIST_BYTES} bytes of mailbox names"
                     )));
                 }
                 out.push(e);

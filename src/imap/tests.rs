@@ -565,4 +565,13 @@ fn search_and_list_totals_are_capped_across_responses() {
         err.to_string().contains("more than 100000 mailboxes"),
         "{err}"
     );
+
+    // Few entries, each as long as a line may be: the bytes are capped too (6 GB of names before).
+    let long = "n".repeat(60_000);
+    let lines = format!("* LIST () \"/\" \"{long}\"\r\n").repeat(300);
+    let done = format!("{lines}A0002 OK\r\n");
+    let (mut s, _log) = opened(CAPS, &[&done]);
+    let err = s.list("*").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert!(err.to_string().contains("bytes of mailbox names"), "{err}");
 }

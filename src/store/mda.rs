@@ -1,6 +1,8 @@
 //! Delivery through a mail delivery agent: `sh -c CMD` with the message on its stdin and its stdout sent
 //! to our stderr (so `--json` on stdout stays clean). Exit status 0 means delivered; anything else — or an
-//! MDA that stops reading early, or does not finish within five minutes — means not delivered.
+//! MDA that stops reading early, or does not finish within five minutes — means not delivered. A
+//! delivery dropped unfinished, or stopped by a signal, kills the MDA before it can see the end of its
+//! input.
 
 use std::io::{self, Write};
 use std::os::fd::AsFd;
@@ -18,6 +20,8 @@ pub struct Mda {
     stdin: Option<ChildStdin>,
     broken: bool,
     done: bool,
+    /// Kills the MDA if a signal stops ferry while it is fed the message.
+    kill: Option<crate::signals::Cleanup>,
 }
 
 impl Mda {
@@ -35,17 +39,26 @@ impl Mda {
             .spawn()
             .map_err(|e| Error::local(format!("starting the MDA `{cmd}`"), e))?;
         let stdin = child.stdin.take();
-        Ok(Mda {
+        let mut mda = Mda {
             cmd: cmd.to_string(),
             child,
             stdin,
             broken: false,
             done: false,
-        })
+            kill: None,
+        };
+        // Fails (the MDA already killed) when a signal is being handled: `mda` is dropped unfinished.
+        mda.kill = Some(
+            crate::signals::kill_on_signal(mda.child.id())
+                .map_err(|e| Error::local(format!("starting the MDA `{cmd}`"), e))?,
+        );
+        Ok(mda)
     }
 
     /// Closes the MDA's stdin and waits for it; delivered only on exit status 0 after reading everything.
     pub fn wait(mut self) -> Result<()> {
+        // The whole message was written: from here a signal lets the MDA deliver it.
+        drop(self.kill.take());
         drop(self.stdin.take());
         let deadline = Instant::now() + WAIT;
         // Most MDAs finish within a millisecond of their input's end: poll from 20 µs, doubling to 5 ms.
@@ -117,10 +130,14 @@ impl Write for Mda {
 }
 
 impl Drop for Mda {
+    /// An undelivered message (the server hung up mid-message, a local error): the MDA is killed
+    /// *before* its stdin closes. In the other order it reads end-of-file first and delivers the
+    /// truncated message (`cat >> box` appends it) before the kill lands.
     fn drop(&mut self) {
         if !self.done {
-            drop(self.stdin.take());
             let _ = self.child.kill();
+            drop(self.kill.take());
+            drop(self.stdin.take());
             let _ = self.child.wait();
         }
     }
