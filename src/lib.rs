@@ -14,7 +14,7 @@
 //! command/reply engine) → `transport` (TCP, TLS). Beside them: `sink` and `store` (durable local
 //! writes, through the `fsys` seam that tests fail on demand; `signals` undoes them on SIGINT/SIGTERM),
 //! `state`, `mime`, `credentials` and `secret`, `url`, `netrc`, `config`, `sasl`, `progress`,
-//! `error`.
+//! `ratelimit` and `stall` (the fastest and the slowest a transfer may go), `error`.
 //!
 //! ## Adding a protocol
 //! A new session (say LMTP or ManageSieve) touches, in order:
@@ -63,6 +63,7 @@ pub mod secret;
 pub mod signals;
 pub mod sink;
 pub mod smtp;
+pub mod stall;
 pub mod state;
 pub mod store;
 pub mod terminal;

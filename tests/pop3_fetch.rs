@@ -962,3 +962,37 @@ fn a_message_cut_off_mid_body_never_reaches_the_mda() {
     );
     srv.finish();
 }
+
+/// A body dripped a byte every 200 ms never lets one read wait the whole `--timeout`, but it falls below
+/// the minimum rate over the timeout (1 KiB/s): exit 11 after about a second, not 20 s later, and no
+/// message is stored.
+#[test]
+fn a_body_trickled_below_the_minimum_rate_times_out() {
+    let srv = Server::start(script(vec![
+        greet(FULL),
+        login(AFTER),
+        listing(&[(3000, "u1")]),
+        vec![
+            e("RETR 1"),
+            s("+OK message follows"),
+            s("Subject: slow"),
+            s(""),
+        ],
+        vec![Trickle(
+            "x".repeat(100),
+            std::time::Duration::from_millis(200),
+        )],
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let u = url(&srv);
+    let args = [u.as_str(), "--timeout", "1", "--maildir", "M"];
+    let r = run_in(dir.path(), "pop3-fetch", &args, &[("FERRY_PASSWORD", "pw")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.contains("the server trickles"), "{}", r.stderr);
+    assert!(
+        r.elapsed < std::time::Duration::from_secs(6),
+        "took {:?}",
+        r.elapsed
+    );
+    assert!(maildir_messages(&dir.path().join("M")).is_empty());
+}

@@ -45,6 +45,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
             .note(&format!("{len} bytes of literal data"));
         sink.begin(&mut self.dialect, len)?;
         let mut left = len;
+        let mut trickle = crate::stall::Trickle::new(self.timeout);
         while left > 0 {
             if self.start == self.end {
                 self.start = 0;
@@ -63,6 +64,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                     )));
                 }
                 self.end = n;
+                trickle.add(n, "reading a literal")?;
             }
             let avail = (self.end - self.start) as u64;
             let take = avail.min(left) as usize;
@@ -152,6 +154,44 @@ mod tests {
             Transcript::new(false),
         )
         .unwrap()
+    }
+
+    /// A literal dripped a byte every 20 ms never makes one read wait the 300 ms timeout, but it stays
+    /// below the minimum rate over the timeout: a timeout error, not a wait of 2 s per 100 bytes.
+    #[test]
+    fn a_literal_trickled_below_the_minimum_rate_times_out() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = l.local_addr().unwrap();
+        std::thread::spawn(move || {
+            let (mut s, _) = l.accept().unwrap();
+            let _ = s.write_all(b"* 1 FETCH (BODY[] {100000}\r\n");
+            for _ in 0..500 {
+                if s.write_all(b"x").is_err() {
+                    break;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        });
+        let tcp = TcpStream::connect(addr).unwrap();
+        let timeout = Duration::from_millis(300);
+        let mut pp = PingPong::new(
+            Stream::Plain(tcp),
+            Lit::default(),
+            timeout,
+            Transcript::new(false),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let e = pp
+            .read_reply_with(&mut Collect::default(), 1 << 20)
+            .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Timeout);
+        assert!(e.to_string().contains("the server trickles"), "{e}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{:?}",
+            started.elapsed()
+        );
     }
 
     #[test]

@@ -399,11 +399,13 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
 
     /// Reads a dot-terminated multi-line body (RFC 1939 §3, after the `+OK` line) into `out`, un-stuffed,
     /// line endings as received, without the terminating `.` line. Lines of any length are passed through
-    /// in pieces; each read may wait at most the timeout (a long body is not one reply). More than `limit`
-    /// body bytes, or a connection that ends before the `.`, is a protocol error. Returns the bytes written.
+    /// in pieces; each read may wait at most the timeout (a long body is not one reply), and the body must
+    /// keep up [`crate::stall::MIN_RATE`] over every timeout. More than `limit` body bytes, or a connection
+    /// that ends before the `.`, is a protocol error. Returns the bytes written.
     pub fn read_dot_body(&mut self, out: &mut dyn Write, limit: u64) -> Result<u64> {
         let mut total = 0u64;
         let mut at_line_start = true;
+        let mut trickle = crate::stall::Trickle::new(self.timeout);
         loop {
             // Drain what is buffered.
             while self.start < self.end {
@@ -462,6 +464,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                 ));
             }
             self.end += n;
+            trickle.add(n, "receiving a multi-line response")?;
         }
     }
 
