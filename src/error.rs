@@ -187,11 +187,11 @@ impl Error {
                 None => ErrorKind::Protocol,
             },
         };
-        let what = match kind {
-            ErrorKind::Timeout => format!("{what}: timed out"),
-            _ => what.to_string(),
-        };
-        Error::new(kind, what).with_source(err)
+        match kind {
+            // The OS's words for a read timeout ("Resource temporarily unavailable") only mislead.
+            ErrorKind::Timeout => Error::new(kind, format!("{what}: timed out")),
+            _ => Error::new(kind, what.to_string()).with_source(err),
+        }
     }
 
     /// The same error with another kind (e.g. a handshake's I/O failure is a TLS failure).
@@ -335,6 +335,9 @@ mod tests {
     #[test]
     fn timeouts_and_broken_pipes_are_recognised() {
         let e = Error::network("reading reply", io::Error::from(io::ErrorKind::TimedOut));
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        let e = Error::network("reading", io::Error::from(io::ErrorKind::WouldBlock));
+        assert_eq!(e.to_string(), "reading: timed out");
         assert_eq!(e.kind(), ErrorKind::Timeout);
         let e = Error::local("stdout", io::Error::from(io::ErrorKind::BrokenPipe));
         assert!(e.is_broken_pipe());

@@ -413,3 +413,40 @@ fn idle_with_delete_removes_only_what_was_delivered() {
     );
     assert!(r.stderr.contains("UID 2: the MDA"), "{}", r.stderr);
 }
+
+/// A mailbox whose name is not valid modified UTF-7 fails alone, named once in its error line.
+#[test]
+fn a_mailbox_name_that_is_not_modified_utf7_is_named_once_in_its_error() {
+    let srv = Server::start(script(vec![
+        login(CAPS),
+        vec![
+            e("A0002 LIST \"\" \"*\""),
+            s("* LIST (\\HasNoChildren) \"/\" \"Bad&Jjo\""),
+            s("A0002 OK done"),
+            e("A0003 LOGOUT"),
+            s("* BYE"),
+            s("A0003 OK done"),
+        ],
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "imap-fetch",
+        &[
+            &format!("imap://ann:pw@{}", srv.addr),
+            "--mailbox",
+            "*",
+            "--maildir",
+            "M",
+        ],
+        &[],
+    );
+    srv.finish();
+    assert_ne!(r.code, 0);
+    assert_eq!(r.stderr.matches("Bad&Jjo").count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("the name is not valid modified UTF-7"),
+        "{}",
+        r.stderr
+    );
+}

@@ -237,10 +237,8 @@ fn list(s: &mut Session, opts: &Options) -> Result<Vec<Folder>> {
         let Some(name) = utf7::decode(&e.wire_name) else {
             let shown = utf7::display(&e.wire_name);
             out.push(Folder {
-                output: Err(Error::protocol(format!(
-                    "{}: the name is not valid modified UTF-7",
-                    crate::terminal::escape(&shown)
-                ))),
+                // Reported with the folder's name in front (see `run`).
+                output: Err(Error::protocol("the name is not valid modified UTF-7")),
                 name: shown,
             });
             continue;
@@ -252,8 +250,7 @@ fn list(s: &mut Session, opts: &Options) -> Result<Vec<Folder>> {
                 Err(Error::new(
                     ErrorKind::LocalIo,
                     format!(
-                        "{}: its local name {} is another mailbox's already",
-                        crate::terminal::escape(&name),
+                        "its local name {} is another mailbox's already",
                         p.display()
                     ),
                 ))
