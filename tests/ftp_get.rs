@@ -740,3 +740,19 @@ fn recursive_usage_errors() {
         assert_code(&r, 2);
     }
 }
+
+#[test]
+fn a_server_that_falls_silent_costs_one_timeout_not_two() {
+    // Hostile-server pass: after SIZE timed out, the session was ended with a QUIT whose reply the
+    // silent server never sent, so the run waited out --timeout twice. A timed-out session is dropped.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("TYPE I"), s("200 ok"), e("SIZE x"), Drain],
+    ]));
+    let (r, _dir) = run("ftp-get", &["--timeout", "2", &srv.url("x")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.starts_with("ftp-get: "), "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_millis(3500), "{:?}", r.elapsed);
+    let seen = srv.finish();
+    assert!(!seen.iter().any(|l| l == "QUIT"), "{seen:?}");
+}
