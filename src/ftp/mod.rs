@@ -721,8 +721,11 @@ impl<S: Wire> Session<S> {
             .collect())
     }
 
-    /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` and returns its lines. The final reply is
-    /// read even when the data failed, so the control connection stays in step.
+    /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` and returns its lines. The listing must
+    /// arrive whole within one timeout, as a reply must ([`DataStream::set_deadline`]). The final reply
+    /// is read even when the data failed, so the control connection stays in step, except after a
+    /// timeout: the server that kept the listing from ending would keep its reply too (the session is
+    /// dropped then).
     fn listing(&mut self, verb: &'static str, path: &str) -> Result<Vec<String>> {
         self.listing_with(verb, path)
     }
@@ -735,10 +738,16 @@ impl<S: Wire> Session<S> {
             Command::with(verb, path)
         };
         let what = cmd.redacted();
-        let mut stream =
-            crate::ratelimit::Limited::new(self.transfer(cmd, None)?, self.config.limit.clone());
+        let mut data = self.transfer(cmd, None)?;
+        data.set_deadline(Instant::now() + self.config.session.timeout);
+        let mut stream = crate::ratelimit::Limited::new(data, self.config.limit.clone());
         let lines = list::read_lines(&mut stream);
         drop(stream);
+        if let Err(e) = &lines
+            && e.kind() == ErrorKind::Timeout
+        {
+            return lines.map_err(|e| e.within(&what));
+        }
         let done = self.transfer_complete(&what);
         let lines = lines?;
         done?;
