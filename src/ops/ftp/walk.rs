@@ -9,7 +9,8 @@
 //! asked in one pipelined write (a batch is also the unit the run's sessions share out).
 //!
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
-//! and [`MAX_ENTRIES`] entries. A name that cannot be one path component (`/`, `..`, control characters,
+//! and [`MAX_ENTRIES`] entries, and a remote walk at [`MAX_PATH_BYTES`] bytes of paths (a server's names
+//! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component (`/`, `..`, control characters,
 //! not UTF-8 locally) is never entered nor listed as a node: it becomes a [`Problem`], as does a
 //! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
 
@@ -29,6 +30,8 @@ use crate::terminal::escape;
 pub const MAX_DEPTH: usize = 64;
 /// The most entries one walk may list.
 pub const MAX_ENTRIES: usize = 1_000_000;
+/// The most bytes the relative paths of one remote walk may take in all.
+pub const MAX_PATH_BYTES: usize = 256 * 1024 * 1024;
 
 /// One entry of a walked tree.
 #[derive(Debug, Clone)]
@@ -92,6 +95,46 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
+/// A remote walk's running totals, shared by its sessions.
+#[derive(Default)]
+struct Totals {
+    entries: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Totals {
+    /// Counts one directory's `entries` (listed in `rel`): an error once the walk has more than
+    /// [`MAX_ENTRIES`] entries or its paths more than [`MAX_PATH_BYTES`] bytes.
+    fn charge(&self, rel: &str, entries: &[Entry]) -> Result<()> {
+        let n = entries.len();
+        if self
+            .entries
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n)
+            > MAX_ENTRIES
+        {
+            return Err(Error::protocol(format!(
+                "the tree has more than {MAX_ENTRIES} entries"
+            )));
+        }
+        let bytes = entries.iter().fold(0usize, |b, e| {
+            b.saturating_add(rel.len().saturating_add(1).saturating_add(e.name.len()))
+        });
+        if self
+            .bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes)
+            > MAX_PATH_BYTES
+        {
+            return Err(Error::protocol(format!(
+                "the tree's paths take more than {} MiB",
+                MAX_PATH_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// One directory's share of a remote walk.
 #[derive(Default)]
 struct Listed {
@@ -116,7 +159,7 @@ pub fn walk_remote(
     root: &RemotePath,
     enter: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Walked> {
-    let count = AtomicUsize::new(0);
+    let count = Totals::default();
     let stat = AtomicBool::new(false);
     let top_dir = (root.clone(), String::new(), 0);
     let entries = fetch(w, root.as_str(), &stat)?;
@@ -263,12 +306,12 @@ fn stat_lists_alike(w: &mut Worker, root: &str, listed: &[Entry]) -> bool {
 }
 
 /// Lists a batch of directories of a remote walk. A failed listing below the root is a [`Problem`];
-/// `count` is the walk's running total of entries.
+/// `count` is the walk's running totals.
 fn list_dirs(
     w: &mut Worker,
     batch: &[Dir],
     enter: &(dyn Fn(&str) -> bool + Sync),
-    count: &AtomicUsize,
+    count: &Totals,
     stat: &AtomicBool,
 ) -> Result<Vec<Listed>> {
     let paths: Vec<&str> = batch.iter().map(|d| d.0.as_str()).collect();
@@ -300,7 +343,7 @@ fn to_listed(
     (dir, rel, depth): &Dir,
     mut entries: Vec<Entry>,
     enter: &(dyn Fn(&str) -> bool + Sync),
-    count: &AtomicUsize,
+    count: &Totals,
 ) -> Result<Listed> {
     let (rel, depth) = (rel.clone(), *depth);
     let mut out = Listed::default();
@@ -310,12 +353,7 @@ fn to_listed(
             format!("{}: no such directory", escape(dir.as_str())),
         ));
     }
-    let before = count.fetch_add(entries.len(), Ordering::Relaxed);
-    if before.saturating_add(entries.len()) > MAX_ENTRIES {
-        return Err(Error::protocol(format!(
-            "the tree has more than {MAX_ENTRIES} entries"
-        )));
-    }
+    count.charge(&rel, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
     for e in entries {
@@ -484,6 +522,34 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_walk_is_bounded_in_path_bytes() {
+        // Hostile-server pass: a million 60 KiB names over a few hundred directories were all kept.
+        let entry = |name: String| Entry {
+            name,
+            kind: Kind::File,
+            size: None,
+            modified: None,
+            perm: None,
+            target: None,
+        };
+        let t = Totals::default();
+        let long: Vec<Entry> = (0..1000).map(|i| entry(format!("{i:0>60000}"))).collect();
+        let mut charged = 0;
+        let e = loop {
+            match t.charge("d", &long) {
+                Ok(()) => charged += 1,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(charged, 4);
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(
+            e.to_string().contains("paths take more than 256 MiB"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn stat_batches_share_the_directories_out_over_the_sessions() {
