@@ -95,9 +95,9 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
-/// A remote walk's running totals, shared by its sessions.
+/// A remote walk's running totals, shared by its sessions (and `ftp-ls -R`'s).
 #[derive(Default)]
-struct Totals {
+pub(crate) struct Totals {
     entries: AtomicUsize,
     bytes: AtomicUsize,
 }
@@ -105,7 +105,7 @@ struct Totals {
 impl Totals {
     /// Counts one directory's `entries` (listed in `rel`): an error once the walk has more than
     /// [`MAX_ENTRIES`] entries or its paths more than [`MAX_PATH_BYTES`] bytes.
-    fn charge(&self, rel: &str, entries: &[Entry]) -> Result<()> {
+    pub(crate) fn charge(&self, rel: &str, entries: &[Entry]) -> Result<()> {
         let n = entries.len();
         if self
             .entries
