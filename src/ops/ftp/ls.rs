@@ -18,7 +18,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::walk::Totals;
-use crate::sink::safe_name;
+use crate::ops::ftp::walk::safe_remote_name;
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -129,7 +129,7 @@ fn list_into(
         if !recurse {
             continue;
         }
-        if let Err(why) = safe_name(&name) {
+        if let Err(why) = safe_remote_name(&name) {
             ui.warn(&format!("not entering {}: {why}", escape(&path)));
             *problems += 1;
             continue;

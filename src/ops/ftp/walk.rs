@@ -11,7 +11,8 @@
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
 //! and [`MAX_ENTRIES`] entries, and a remote walk at [`MAX_PATH_BYTES`] bytes of paths (a server's names
 //! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component (`/`, `..`, control characters,
-//! not UTF-8 locally) is never entered nor listed as a node: it becomes a [`Problem`], as does a
+//! not UTF-8 locally) or that the server did not send as UTF-8 ([`safe_remote_name`]) is never entered
+//! nor listed as a node: it becomes a [`Problem`], as does a
 //! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
 
 use std::collections::HashMap;
@@ -93,6 +94,18 @@ fn join(rel: &str, name: &str) -> String {
     } else {
         format!("{rel}/{name}")
     }
+}
+
+/// Checks a name from a listing before it becomes a local path component or is sent back to the
+/// server: [`safe_name`], and valid UTF-8 as the server sent it. A listing's names are made UTF-8
+/// lossily (each bad byte becomes U+FFFD, see [`crate::ftp::list`]), so RETR, DELE or LIST of such a
+/// name would name another file than the one listed, or none.
+pub fn safe_remote_name(name: &str) -> std::result::Result<(), &'static str> {
+    safe_name(name)?;
+    if name.contains(char::REPLACEMENT_CHARACTER) {
+        return Err("not valid UTF-8 (it could not be sent back as listed)");
+    }
+    Ok(())
 }
 
 /// A remote walk's running totals, shared by its sessions (and `ftp-ls -R`'s).
@@ -358,7 +371,7 @@ fn to_listed(
     let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
     for e in entries {
         let path = join(&rel, &e.name);
-        if let Err(why) = safe_name(&e.name) {
+        if let Err(why) = safe_remote_name(&e.name) {
             out.problems.push(Problem {
                 error: Error::new(
                     ErrorKind::Partial,
@@ -522,6 +535,14 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_name_must_have_been_utf8() {
+        assert!(safe_remote_name("caf\u{e9}.txt").is_ok());
+        assert!(safe_remote_name("caf\u{fffd}.txt").is_err());
+        assert!(safe_remote_name("..").is_err());
+        assert!(safe_remote_name("a/b").is_err());
+    }
 
     #[test]
     fn a_remote_walk_is_bounded_in_path_bytes() {
