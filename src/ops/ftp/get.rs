@@ -498,7 +498,11 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
             .filter(|e| e.kind != Kind::Dir)
             .map(|e| e.name)
             .collect(),
-        Ok(_) | Err(_) => session.nlst(dir.as_str())?,
+        // NLST only where LIST gave nothing or was refused: after a timeout or a cut connection the
+        // session is out of step, and NLST would read the listing's late final reply as its own.
+        Ok(_) => session.nlst(dir.as_str())?,
+        Err(e) if e.kind() == ErrorKind::Permanent => session.nlst(dir.as_str())?,
+        Err(e) => return Err(e),
     };
     names.retain(|n| pattern.matches_with(n, opts));
     names.sort();
