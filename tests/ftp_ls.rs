@@ -163,3 +163,19 @@ fn a_trickled_listing_ends_at_the_timeout() {
     );
     srv.finish();
 }
+
+#[test]
+fn a_directory_named_like_an_option_is_listed_as_a_path() {
+    // Hostile-server pass: a directory `-R` in the login directory was listed with `LIST -R`, which
+    // servers may read as an ls option (a recursive listing of the whole tree, under that name).
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST", b"drwxr-xr-x 2 0 0 4096 Mar 05  2021 -R\r\n"),
+        listing("LIST ./-R", b"-rw-r--r-- 1 0 0 1 Mar 05  2021 x\r\n"),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-R", &srv.url("")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "-R\n-R/x\n");
+    srv.finish();
+}
