@@ -740,3 +740,48 @@ fn recursive_usage_errors() {
         assert_code(&r, 2);
     }
 }
+
+#[test]
+fn a_server_that_falls_silent_costs_one_timeout_not_two() {
+    // Hostile-server pass: after SIZE timed out, the session was ended with a QUIT whose reply the
+    // silent server never sent, so the run waited out --timeout twice. A timed-out session is dropped.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("TYPE I"), s("200 ok"), e("SIZE x"), Drain],
+    ]));
+    let (r, _dir) = run("ftp-get", &["--timeout", "2", &srv.url("x")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.starts_with("ftp-get: "), "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_millis(3500), "{:?}", r.elapsed);
+    let seen = srv.finish();
+    assert!(!seen.iter().any(|l| l == "QUIT"), "{seen:?}");
+}
+
+#[test]
+fn a_glob_whose_listing_times_out_is_not_listed_again_by_nlst() {
+    // Hostile-server pass: any failure of the glob's LIST fell back to NLST on the same session, so a
+    // LIST that timed out (the server trickling it) was followed by EPSV, which read the LIST's late
+    // 226 as its reply: exit 9 and a confusing message instead of the timeout.
+    let line = b"-rw-r--r-- 1 0 0 1 Jan 01 2024 slow.csv\r\n".repeat(2);
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST pub"),
+            s("150 Here comes the directory listing."),
+            DataTrickle(line, Duration::from_millis(100)),
+            s("226 Directory send OK."),
+            Drain,
+        ],
+    ]));
+    let (r, _dir) = run("ftp-get", &["--timeout", "2", &srv.url("pub/*.csv")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.starts_with("ftp-get: "), "{}", r.stderr);
+    let seen = srv.finish();
+    assert_eq!(
+        seen.last().map(String::as_str),
+        Some("LIST pub"),
+        "{seen:?}"
+    );
+}

@@ -134,3 +134,48 @@ fn recursive_mlsd_with_escaped_names() {
     assert_eq!(r.stdout_str(), "sub\nsub/inner\nevil\\x1b]0;x\\x07\n");
     srv.finish();
 }
+
+#[test]
+fn a_trickled_listing_ends_at_the_timeout() {
+    // Hostile-server pass: each read of a listing waited at most --timeout, so a server sending it a
+    // byte at a time (or forever) held the client as long as it liked. The whole listing gets one
+    // --timeout, as a reply does.
+    let line = b"-rw-r--r-- 1 0 0 1 Jan 01 2024 slow\r\n".repeat(2);
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST pub"),
+            s("150 Here comes the listing."),
+            DataTrickle(line, std::time::Duration::from_millis(100)),
+            Drain,
+        ],
+    ]));
+    let (r, _d) = run("ftp-ls", &["-l", "--timeout", "2", &srv.url("pub/")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.starts_with("ftp-ls: error: "), "{}", r.stderr);
+    assert!(r.stderr.contains("timed out"), "{}", r.stderr);
+    assert!(
+        r.elapsed < std::time::Duration::from_millis(4500),
+        "{:?}",
+        r.elapsed
+    );
+    srv.finish();
+}
+
+#[test]
+fn a_directory_named_like_an_option_is_listed_as_a_path() {
+    // Hostile-server pass: a directory `-R` in the login directory was listed with `LIST -R`, which
+    // servers may read as an ls option (a recursive listing of the whole tree, under that name).
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST", b"drwxr-xr-x 2 0 0 4096 Mar 05  2021 -R\r\n"),
+        listing("LIST ./-R", b"-rw-r--r-- 1 0 0 1 Mar 05  2021 x\r\n"),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-R", &srv.url("")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "-R\n-R/x\n");
+    srv.finish();
+}

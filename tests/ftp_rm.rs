@@ -251,3 +251,34 @@ fn json_for_a_glob() {
     assert_eq!(entries[1]["error"]["exit_code"], 7);
     srv.finish();
 }
+
+#[test]
+fn a_name_the_server_did_not_send_as_utf8_is_never_sent_back() {
+    // Hostile-server pass: listed names are made UTF-8 lossily, so `bad\xffname` became
+    // `bad\u{fffd}name` and `ftp-rm 'pub/*'` sent DELE for that other name, which may be another file.
+    let mut body =
+        b"-rw-r--r--    1 1000     1000           12 Mar 05  2021 bad\xffname\r\n".to_vec();
+    body.extend_from_slice(file("ok.log").as_bytes());
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST pub"),
+            s("150 Here comes the directory listing."),
+            DataSend(body),
+            s("226 Directory send OK."),
+        ],
+        ok("DELE pub/ok.log"),
+        quit(),
+    ]));
+    let r = rm(&[&srv.url("pub/*")]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.starts_with("ftp-rm: error: not removing pub/bad"),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("not valid UTF-8"), "{}", r.stderr);
+    srv.finish();
+}

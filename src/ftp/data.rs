@@ -51,7 +51,10 @@ impl Pending {
                 .wrap(tcp, host, timeout)
                 .map_err(|e| e.within("TLS on the data connection"))?,
         };
-        Ok(DataStream { stream })
+        Ok(DataStream {
+            stream,
+            deadline: None,
+        })
     }
 }
 
@@ -163,9 +166,18 @@ pub fn port_arg(addr: SocketAddr) -> Option<String> {
 /// An established data connection.
 pub struct DataStream {
     stream: Stream,
+    /// When reading must have ended ([`DataStream::set_deadline`]).
+    deadline: Option<Instant>,
 }
 
 impl DataStream {
+    /// Makes every read after `deadline` fail with a timeout, and each read before it wait at most until
+    /// then: a listing, like a reply, must arrive whole within `--timeout`, so a server trickling it a byte
+    /// at a time (each read well within the timeout) or sending it forever cannot hold the client.
+    pub fn set_deadline(&mut self, deadline: Instant) {
+        self.deadline = Some(deadline);
+    }
+
     /// Whether the TLS session of the control connection was resumed.
     pub fn resumed(&self) -> bool {
         self.stream.resumed()
@@ -401,6 +413,16 @@ impl Read for DataStream {
     /// A TLS peer that closes TCP without close_notify reads as end of data; the caller checks the byte
     /// count against SIZE and the server's final reply, which decide whether the transfer was complete.
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if let Some(deadline) = self.deadline {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "not all sent within --timeout",
+                ));
+            }
+            self.stream.set_read_timeout(Some(left))?;
+        }
         match self.stream.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
             other => other,
@@ -491,6 +513,7 @@ mod splice_tests {
         });
         let mut ds = DataStream {
             stream: Stream::Plain(TcpStream::connect(addr).unwrap()),
+            deadline: None,
         };
         let pipe = Pipe::new().unwrap();
         let mut out = Out { file, spliced: 0 };

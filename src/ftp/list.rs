@@ -1,6 +1,6 @@
 //! Directory listings: MLSD facts (RFC 3659 §7), Unix `ls -l` style LIST and DOS/IIS style LIST.
 //!
-//! Listing data is read with a bound on each line and on the number of lines. Parsers return `None` for
+//! Listing data is read with a bound on each line, on the number of lines and on the bytes in all. Parsers return `None` for
 //! lines they do not recognise (totals, blank lines, `.` and `..`); names are kept byte-for-byte as the
 //! server sent them (lossily made UTF-8). Times become UTC ISO 8601; a Unix listing's year-less recent
 //! date gets the year that puts it not in the future.
@@ -17,6 +17,9 @@ use crate::time::{civil_from_days, days_from_civil};
 pub const LINE_CAP: usize = 64 * 1024;
 /// The most entries one listing may have.
 pub const ENTRY_CAP: usize = 1_000_000;
+/// The most bytes one listing may take (a million lines of 256 bytes): each line's cap times the entry
+/// cap would be 64 GiB, all of it kept in memory.
+pub const LISTING_CAP: usize = 256 * 1024 * 1024;
 
 /// What kind of entry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,11 +54,18 @@ pub struct Entry {
     pub target: Option<String>,
 }
 
-/// Reads a listing's lines, each at most [`LINE_CAP`] bytes, at most [`ENTRY_CAP`] of them.
+/// Reads a listing's lines, each at most [`LINE_CAP`] bytes, at most [`ENTRY_CAP`] of them and at most
+/// [`LISTING_CAP`] bytes in all.
 pub fn read_lines(r: &mut impl Read) -> Result<Vec<String>> {
+    read_lines_capped(r, LISTING_CAP)
+}
+
+/// [`read_lines`] with `cap` bytes in all.
+fn read_lines_capped(r: &mut impl Read, cap: usize) -> Result<Vec<String>> {
     let mut out = Vec::new();
     let mut line = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0usize;
     loop {
         let n = match r.read(&mut buf) {
             Ok(0) => break,
@@ -63,6 +73,13 @@ pub fn read_lines(r: &mut impl Read) -> Result<Vec<String>> {
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
             Err(e) => return Err(Error::network("reading the listing", e)),
         };
+        total = total.saturating_add(n);
+        if total > cap {
+            return Err(Error::protocol(format!(
+                "listing longer than {} MiB",
+                cap / (1024 * 1024)
+            )));
+        }
         // Whole line pieces at a time (memchr), not byte by byte: a 10 000-entry listing is ~600 KB.
         let mut rest = &buf[..n];
         loop {
@@ -394,6 +411,22 @@ mod tests {
         assert_eq!(e.kind(), crate::ErrorKind::Protocol);
         let ok = read_lines(&mut &b"a\r\nb\n\nc"[..]).unwrap();
         assert_eq!(ok, vec!["a", "b", "c"]);
+    }
+
+    #[test]
+    fn a_listing_of_long_lines_is_bounded_in_all() {
+        // Hostile-server pass: a million lines just under the line cap were all kept (64 GiB).
+        let mut line = vec![b'x'; LINE_CAP - 2];
+        line.extend_from_slice(b"\r\n");
+        let body = line.repeat(32);
+        let e = read_lines_capped(&mut &body[..], 31 * LINE_CAP).unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+        assert_eq!(
+            read_lines_capped(&mut &body[..], 32 * LINE_CAP)
+                .unwrap()
+                .len(),
+            32
+        );
     }
 
     #[test]

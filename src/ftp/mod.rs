@@ -82,6 +82,17 @@ pub struct Session<S: Wire = Stream> {
     pub features: Features,
 }
 
+/// `path` as the argument of LIST, NLST or STAT: servers hand that to `ls`, which reads a leading `-` as
+/// options, so a directory named `-R` would be listed recursively and one named `-l` not at all
+/// (the current directory instead); `./` goes in front of such a path.
+fn list_arg(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.starts_with('-') {
+        format!("./{path}").into()
+    } else {
+        path.into()
+    }
+}
+
 /// Representation type (RFC 959 §3.1.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TransferType {
@@ -721,10 +732,13 @@ impl<S: Wire> Session<S> {
             .collect())
     }
 
-    /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` and returns its lines. The final reply is
-    /// read even when the data failed, so the control connection stays in step.
+    /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` ([`list_arg`]) and returns its lines. The listing must
+    /// arrive whole within one timeout, as a reply must ([`DataStream::set_deadline`]). The final reply
+    /// is read even when the data failed, so the control connection stays in step, except after a
+    /// timeout: the server that kept the listing from ending would keep its reply too (the session is
+    /// dropped then).
     fn listing(&mut self, verb: &'static str, path: &str) -> Result<Vec<String>> {
-        self.listing_with(verb, path)
+        self.listing_with(verb, &list_arg(path))
     }
 
     /// [`Session::listing`] with the command's whole argument (`LIST -a dir`).
@@ -735,10 +749,16 @@ impl<S: Wire> Session<S> {
             Command::with(verb, path)
         };
         let what = cmd.redacted();
-        let mut stream =
-            crate::ratelimit::Limited::new(self.transfer(cmd, None)?, self.config.limit.clone());
+        let mut data = self.transfer(cmd, None)?;
+        data.set_deadline(Instant::now() + self.config.session.timeout);
+        let mut stream = crate::ratelimit::Limited::new(data, self.config.limit.clone());
         let lines = list::read_lines(&mut stream);
         drop(stream);
+        if let Err(e) = &lines
+            && e.kind() == ErrorKind::Timeout
+        {
+            return lines.map_err(|e| e.within(&what));
+        }
         let done = self.transfer_complete(&what);
         let lines = lines?;
         done?;

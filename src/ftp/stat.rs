@@ -51,7 +51,7 @@ impl<S: Wire> Session<S> {
             let arg = if path.is_empty() {
                 "-a".to_string()
             } else {
-                format!("-a {path}")
+                format!("-a {}", super::list_arg(path))
             };
             cmds.push(Command::with("STAT", arg));
             cmds.push(Command::with("REST", nonce));

@@ -151,7 +151,7 @@ impl<S: Wire> Session<S> {
         let arg = if path.is_empty() {
             "-a".to_string()
         } else {
-            format!("-a {path}")
+            format!("-a {}", super::list_arg(path))
         };
         match self.listing_with("LIST", &arg) {
             Ok(lines) => Ok(lines.iter().filter_map(|l| list::parse_list(l)).collect()),

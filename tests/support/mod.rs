@@ -29,6 +29,9 @@ pub enum Step {
     PasvClaiming(String),
     /// Accept the data connection, send these bytes, close it.
     DataSend(Vec<u8>),
+    /// Accept the data connection and send these bytes one per `interval` (until the client goes away),
+    /// then close it.
+    DataTrickle(Vec<u8>, Duration),
     /// Accept the data connection and read it to the end (recorded in `data_received`).
     DataRecv,
     /// Accept the data connection, read at most this many bytes, then close it while the client may still
@@ -284,6 +287,15 @@ fn run_session(
                 let mut d = accept(data_listener.as_ref().ok_or("no data listener")?)?;
                 let _ = d.write_all(&bytes);
                 drop(d);
+            }
+            DataTrickle(bytes, interval) => {
+                let mut d = accept(data_listener.as_ref().ok_or("no data listener")?)?;
+                for b in bytes {
+                    if d.write_all(&[b]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(interval);
+                }
             }
             DataRecv => {
                 let mut d = accept(data_listener.as_ref().ok_or("no data listener")?)?;

@@ -7,7 +7,7 @@
 //! bar into an [`Output`]: a temporary file beside the target that is committed (fsync, rename) only after
 //! the server's 226 and a size check against SIZE, so a cut transfer never leaves a file at the target name
 //! (exit 9). `-c` and `--retries` continue from the bytes already written with REST. `--delete-after`
-//! sends DELE only after the commit. Server-provided names are checked with [`safe_name`] before they
+//! sends DELE only after the commit. Server-provided names are checked with [`safe_remote_name`] before they
 //! become local paths, and local directories are created by us or refused when they are symlinks; an
 //! unsafe name is skipped and the run ends with exit 10.
 
@@ -30,9 +30,10 @@ use crate::ops::ftp::pool::{self, Worker};
 use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::{self, FileRecord};
 use crate::ops::ftp::sync::{self, Compare, Facts, PlanItem, SyncOptions, Verdict};
+use crate::ops::ftp::walk::safe_remote_name;
 use crate::progress::{FileBar, Progress};
 use crate::ratelimit::Limited;
-use crate::sink::{Committer, DirSync, Output, Ticket, safe_name};
+use crate::sink::{Committer, DirSync, Output, Ticket};
 use crate::terminal::escape;
 use crate::url::Target;
 use writeback::Writeback;
@@ -497,7 +498,11 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
             .filter(|e| e.kind != Kind::Dir)
             .map(|e| e.name)
             .collect(),
-        Ok(_) | Err(_) => session.nlst(dir.as_str())?,
+        // NLST only where LIST gave nothing or was refused: after a timeout or a cut connection the
+        // session is out of step, and NLST would read the listing's late final reply as its own.
+        Ok(_) => session.nlst(dir.as_str())?,
+        Err(e) if e.kind() == ErrorKind::Permanent => session.nlst(dir.as_str())?,
+        Err(e) => return Err(e),
     };
     names.retain(|n| pattern.matches_with(n, opts));
     names.sort();
@@ -519,7 +524,7 @@ fn local_path(opts: &Options, name: &str) -> Result<PathBuf> {
         Dest::Stdout => return Ok(PathBuf::from("-")),
         Dest::Dir(d) => d,
     };
-    safe_name(name).map_err(|why| {
+    safe_remote_name(name).map_err(|why| {
         Error::new(
             ErrorKind::Partial,
             format!("skipping unsafe remote name {}: {why}", escape(name)),

@@ -2,7 +2,10 @@
 //!
 //! MLSD when FEAT offered MLST, else LIST parsed (Unix and DOS formats), else NLST names. Recursion follows
 //! directories only (never symlinks), skips names that could not be a single path component, and stops at
-//! depth 64, reporting what it did not enter (exit 10).
+//! depth 64, reporting what it did not enter (exit 10). A tree of more than a million entries or 256 MiB
+//! of paths is an error (exit 9), as for the other tools' walks ([`Totals`]): every entry is kept until
+//! the end (sorted output, `--json`), and a server listing a directory inside itself would otherwise
+//! fill memory.
 
 use std::io::Write;
 
@@ -14,7 +17,8 @@ use crate::ftp::{DataMode, RemotePath, Session};
 use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui};
 use crate::ops::ftp::connect::FtpConnector;
-use crate::sink::safe_name;
+use crate::ops::ftp::walk::Totals;
+use crate::ops::ftp::walk::safe_remote_name;
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -56,6 +60,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let root = RemotePath::dir(&opts.target.path);
     let mut out = Vec::new();
     let mut problems = 0usize;
+    let totals = Totals::default();
     let listed = list_into(
         opts,
         ui,
@@ -64,6 +69,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         "",
         0,
         &mut out,
+        &totals,
         &mut problems,
     );
     // A refusal leaves the session usable: it is ended politely either way.
@@ -89,6 +95,7 @@ fn list_into(
     rel: &str,
     depth: usize,
     out: &mut Vec<Listed>,
+    totals: &Totals,
     problems: &mut usize,
 ) -> Result<()> {
     let entries = if names_only(opts, ui) {
@@ -104,6 +111,9 @@ fn list_into(
             format!("{}: no such directory", opts.target.display()),
         ));
     }
+    // Counted as listed, not as printed: the listings of the directories above this one are still
+    // held, their entries not yet in `out`.
+    totals.charge(rel, &entries)?;
     for entry in entries {
         let path = if rel.is_empty() {
             entry.name.clone()
@@ -119,7 +129,7 @@ fn list_into(
         if !recurse {
             continue;
         }
-        if let Err(why) = safe_name(&name) {
+        if let Err(why) = safe_remote_name(&name) {
             ui.warn(&format!("not entering {}: {why}", escape(&path)));
             *problems += 1;
             continue;
@@ -133,7 +143,7 @@ fn list_into(
             continue;
         }
         let sub = remote.join(&name);
-        if let Err(e) = list_into(opts, ui, s, &sub, &path, depth + 1, out, problems) {
+        if let Err(e) = list_into(opts, ui, s, &sub, &path, depth + 1, out, totals, problems) {
             if !e.kind().is_transient() || e.kind() == crate::ErrorKind::Transient {
                 ui.error(&e.within(escape(&path)));
                 *problems += 1;

@@ -32,6 +32,8 @@ pub struct Worker<'a> {
     pub conn: &'a FtpConnector,
     session: Option<Session>,
     broken: bool,
+    /// Whether the failure that broke the session was a timeout (the server may still say nothing).
+    timed_out: bool,
     /// The run's other sessions (the first worker only).
     spares: Option<Arc<Spares>>,
 }
@@ -43,6 +45,7 @@ impl<'a> Worker<'a> {
             conn,
             session,
             broken: false,
+            timed_out: false,
             spares: None,
         }
     }
@@ -83,6 +86,7 @@ impl<'a> Worker<'a> {
             // A broken control connection is only dropped: a QUIT could wait out the whole timeout.
             self.session = None;
             self.broken = false;
+            self.timed_out = false;
         }
         if self.session.is_none() {
             self.session = Some(self.conn.open_once()?);
@@ -96,6 +100,7 @@ impl<'a> Worker<'a> {
     pub fn failed(&mut self, e: &Error) {
         if session_may_be_broken(e) {
             self.broken = true;
+            self.timed_out |= e.kind() == ErrorKind::Timeout;
         }
     }
 
@@ -105,12 +110,14 @@ impl<'a> Worker<'a> {
     }
 
     /// Ends the session with QUIT (a dead connection fails the QUIT at once; the reply wait is bounded),
-    /// and the run's spares with it.
+    /// and the run's spares with it. A session whose last failure was a timeout is only dropped: a server
+    /// that still says nothing (or still streams the reply that timed out) would make the QUIT wait out a
+    /// second whole timeout.
     pub fn quit(self) {
         if let Some(spares) = &self.spares {
             spares.close();
         }
-        if let Some(s) = self.session {
+        if let Some(s) = self.session.filter(|_| !(self.broken && self.timed_out)) {
             s.quit();
         }
     }

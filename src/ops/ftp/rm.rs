@@ -12,7 +12,7 @@
 //! the same way, then RMD of the directory itself — bottom-up. A directory something inside could not be
 //! removed from is not attempted (it is reported, exit 10). The login or root directory is emptied but
 //! never removed; `cli` refuses `-r` on it without `--force`. Server names that could not be one path
-//! component (`..`, `a/b`, control characters) are never sent back: they are reported and the directory
+//! component (`..`, `a/b`, control characters) or were not UTF-8 are never sent back: they are reported and the directory
 //! holding them stays.
 
 use std::io::Write;
@@ -28,7 +28,7 @@ use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::get::{MAX_DEPTH, MAX_ENTRIES, glob_pattern, has_glob};
 use crate::ops::ftp::ls::list_dir;
 use crate::ops::ftp::pool::Worker;
-use crate::sink::safe_name;
+use crate::ops::ftp::walk::safe_remote_name;
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -222,7 +222,7 @@ impl Remover<'_, '_> {
         }
         for entry in entries {
             let sub = dir.join(&entry.name);
-            if let Err(why) = safe_name(&entry.name) {
+            if let Err(why) = safe_remote_name(&entry.name) {
                 let e = Error::new(
                     ErrorKind::Partial,
                     format!("not removing {}: {why}", escape(sub.as_str())),
@@ -299,7 +299,7 @@ impl Remover<'_, '_> {
         listed.sort_by(|a, b| a.name.cmp(&b.name));
         let mut dirs = Vec::new();
         for entry in listed {
-            if let Err(why) = safe_name(&entry.name) {
+            if let Err(why) = safe_remote_name(&entry.name) {
                 return Err(Error::new(
                     ErrorKind::Partial,
                     format!(

@@ -9,8 +9,10 @@
 //! asked in one pipelined write (a batch is also the unit the run's sessions share out).
 //!
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
-//! and [`MAX_ENTRIES`] entries. A name that cannot be one path component (`/`, `..`, control characters,
-//! not UTF-8 locally) is never entered nor listed as a node: it becomes a [`Problem`], as does a
+//! and [`MAX_ENTRIES`] entries, and a remote walk at [`MAX_PATH_BYTES`] bytes of paths (a server's names
+//! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component (`/`, `..`, control characters,
+//! not UTF-8 locally) or that the server did not send as UTF-8 ([`safe_remote_name`]) is never entered
+//! nor listed as a node: it becomes a [`Problem`], as does a
 //! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
 
 use std::collections::HashMap;
@@ -29,6 +31,8 @@ use crate::terminal::escape;
 pub const MAX_DEPTH: usize = 64;
 /// The most entries one walk may list.
 pub const MAX_ENTRIES: usize = 1_000_000;
+/// The most bytes the relative paths of one remote walk may take in all.
+pub const MAX_PATH_BYTES: usize = 256 * 1024 * 1024;
 
 /// One entry of a walked tree.
 #[derive(Debug, Clone)]
@@ -92,6 +96,58 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
+/// Checks a name from a listing before it becomes a local path component or is sent back to the
+/// server: [`safe_name`], and valid UTF-8 as the server sent it. A listing's names are made UTF-8
+/// lossily (each bad byte becomes U+FFFD, see [`crate::ftp::list`]), so RETR, DELE or LIST of such a
+/// name would name another file than the one listed, or none.
+pub fn safe_remote_name(name: &str) -> std::result::Result<(), &'static str> {
+    safe_name(name)?;
+    if name.contains(char::REPLACEMENT_CHARACTER) {
+        return Err("not valid UTF-8 (it could not be sent back as listed)");
+    }
+    Ok(())
+}
+
+/// A remote walk's running totals, shared by its sessions (and `ftp-ls -R`'s).
+#[derive(Default)]
+pub(crate) struct Totals {
+    entries: AtomicUsize,
+    bytes: AtomicUsize,
+}
+
+impl Totals {
+    /// Counts one directory's `entries` (listed in `rel`): an error once the walk has more than
+    /// [`MAX_ENTRIES`] entries or its paths more than [`MAX_PATH_BYTES`] bytes.
+    pub(crate) fn charge(&self, rel: &str, entries: &[Entry]) -> Result<()> {
+        let n = entries.len();
+        if self
+            .entries
+            .fetch_add(n, Ordering::Relaxed)
+            .saturating_add(n)
+            > MAX_ENTRIES
+        {
+            return Err(Error::protocol(format!(
+                "the tree has more than {MAX_ENTRIES} entries"
+            )));
+        }
+        let bytes = entries.iter().fold(0usize, |b, e| {
+            b.saturating_add(rel.len().saturating_add(1).saturating_add(e.name.len()))
+        });
+        if self
+            .bytes
+            .fetch_add(bytes, Ordering::Relaxed)
+            .saturating_add(bytes)
+            > MAX_PATH_BYTES
+        {
+            return Err(Error::protocol(format!(
+                "the tree's paths take more than {} MiB",
+                MAX_PATH_BYTES >> 20
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// One directory's share of a remote walk.
 #[derive(Default)]
 struct Listed {
@@ -116,7 +172,7 @@ pub fn walk_remote(
     root: &RemotePath,
     enter: &(dyn Fn(&str) -> bool + Sync),
 ) -> Result<Walked> {
-    let count = AtomicUsize::new(0);
+    let count = Totals::default();
     let stat = AtomicBool::new(false);
     let top_dir = (root.clone(), String::new(), 0);
     let entries = fetch(w, root.as_str(), &stat)?;
@@ -263,12 +319,12 @@ fn stat_lists_alike(w: &mut Worker, root: &str, listed: &[Entry]) -> bool {
 }
 
 /// Lists a batch of directories of a remote walk. A failed listing below the root is a [`Problem`];
-/// `count` is the walk's running total of entries.
+/// `count` is the walk's running totals.
 fn list_dirs(
     w: &mut Worker,
     batch: &[Dir],
     enter: &(dyn Fn(&str) -> bool + Sync),
-    count: &AtomicUsize,
+    count: &Totals,
     stat: &AtomicBool,
 ) -> Result<Vec<Listed>> {
     let paths: Vec<&str> = batch.iter().map(|d| d.0.as_str()).collect();
@@ -300,7 +356,7 @@ fn to_listed(
     (dir, rel, depth): &Dir,
     mut entries: Vec<Entry>,
     enter: &(dyn Fn(&str) -> bool + Sync),
-    count: &AtomicUsize,
+    count: &Totals,
 ) -> Result<Listed> {
     let (rel, depth) = (rel.clone(), *depth);
     let mut out = Listed::default();
@@ -310,17 +366,12 @@ fn to_listed(
             format!("{}: no such directory", escape(dir.as_str())),
         ));
     }
-    let before = count.fetch_add(entries.len(), Ordering::Relaxed);
-    if before.saturating_add(entries.len()) > MAX_ENTRIES {
-        return Err(Error::protocol(format!(
-            "the tree has more than {MAX_ENTRIES} entries"
-        )));
-    }
+    count.charge(&rel, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
     for e in entries {
         let path = join(&rel, &e.name);
-        if let Err(why) = safe_name(&e.name) {
+        if let Err(why) = safe_remote_name(&e.name) {
             out.problems.push(Problem {
                 error: Error::new(
                     ErrorKind::Partial,
@@ -484,6 +535,42 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_remote_name_must_have_been_utf8() {
+        assert!(safe_remote_name("caf\u{e9}.txt").is_ok());
+        assert!(safe_remote_name("caf\u{fffd}.txt").is_err());
+        assert!(safe_remote_name("..").is_err());
+        assert!(safe_remote_name("a/b").is_err());
+    }
+
+    #[test]
+    fn a_remote_walk_is_bounded_in_path_bytes() {
+        // Hostile-server pass: a million 60 KiB names over a few hundred directories were all kept.
+        let entry = |name: String| Entry {
+            name,
+            kind: Kind::File,
+            size: None,
+            modified: None,
+            perm: None,
+            target: None,
+        };
+        let t = Totals::default();
+        let long: Vec<Entry> = (0..1000).map(|i| entry(format!("{i:0>60000}"))).collect();
+        let mut charged = 0;
+        let e = loop {
+            match t.charge("d", &long) {
+                Ok(()) => charged += 1,
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(charged, 4);
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(
+            e.to_string().contains("paths take more than 256 MiB"),
+            "{e}"
+        );
+    }
 
     #[test]
     fn stat_batches_share_the_directories_out_over_the_sessions() {
