@@ -10,7 +10,7 @@ complete -c ftp-ls -l password-command -d 'Run CMD (with /bin/sh) and use its st
 complete -c ftp-ls -l netrc-file -d 'Read credentials from FILE instead of ~/.netrc' -r -F
 complete -c ftp-ls -l account -d 'Take user and password settings from account NAME of the config file ($XDG_CONFIG_HOME/ferry/config.toml, then /etc/ferry/config.toml)' -r
 complete -c ftp-ls -l connect-timeout -d 'Seconds to wait for a TCP connection' -r
-complete -c ftp-ls -l timeout -d 'Seconds any one reply, or any one data read, may take in total. A message body must also arrive at 1 KiB/s or more on average over each such span (a server dripping bytes is a timeout)' -r
+complete -c ftp-ls -l timeout -d 'Seconds any one reply, or any one data read or write, may take in total. A file, message body or literal must also move at 1 KiB/s or more on average over each such span (half a lower --limit-rate): a server dripping bytes is a timeout' -r
 complete -c ftp-ls -l bind -d 'Connect from the local address ADDR (to the server, or to the proxy)' -r
 complete -c ftp-ls -l proxy -d 'Connect through the proxy URL: socks5h://[USER:PASS@]HOST[:PORT] (the proxy resolves names), socks5://… (names resolved here) or http://[USER:PASS@]HOST[:PORT] (HTTP CONNECT); port 1080 by default. Overrides the <scheme>_proxy and ALL_PROXY variables; \'\' connects directly. FTP data connections go through it too (passive mode only)' -r
 complete -c ftp-ls -l noproxy -d 'Connect directly to the hosts in LIST (commas: names with their subdomains, addresses, CIDR blocks; \'*\' for all), replacing NO_PROXY' -r

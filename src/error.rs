@@ -187,7 +187,14 @@ impl Error {
                 None => ErrorKind::Protocol,
             },
         };
+        let trickled = err
+            .get_ref()
+            .and_then(|e| e.downcast_ref::<crate::stall::Trickled>());
         match kind {
+            // A transfer below its minimum rate says so (`crate::stall`).
+            ErrorKind::Timeout if let Some(t) = trickled => {
+                Error::new(kind, format!("{what}: {t}"))
+            }
             // The OS's words for a read timeout ("Resource temporarily unavailable") only mislead.
             ErrorKind::Timeout => Error::new(kind, format!("{what}: timed out")),
             _ => Error::new(kind, what.to_string()).with_source(err),

@@ -311,6 +311,33 @@ fn trickled_reply_times_out_within_the_deadline() {
     assert!(r.elapsed < Duration::from_secs(6), "took {:?}", r.elapsed);
 }
 
+/// A file sent a byte every 100 ms never makes one read wait `--timeout`, but it stays below the minimum
+/// rate (1 KiB/s) over the timeout: exit 11 after about one timeout, not 10 000 bytes (17 minutes) later,
+/// and nothing at the target name.
+#[test]
+fn a_file_trickled_below_the_minimum_rate_times_out() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 Switching to Binary mode."),
+            e("SIZE f"),
+            s("213 10000"),
+            e("EPSV"),
+            Epsv,
+            e("RETR f"),
+            s("150 Opening BINARY mode data connection."),
+            DataTrickle(vec![b'x'; 10_000], Duration::from_millis(100)),
+            Drain,
+        ],
+    ]));
+    let (r, d) = run("ftp-get", &["--timeout", "1", &srv.url("f")]);
+    assert_code(&r, 11);
+    assert!(r.stderr.contains("the server trickles"), "{}", r.stderr);
+    assert!(r.elapsed < Duration::from_secs(5), "took {:?}", r.elapsed);
+    assert!(!d.path().join("f").exists());
+}
+
 #[test]
 fn malformed_reply_is_exit_9() {
     let srv = Server::start(vec![s("hello, I am not FTP")]);

@@ -68,8 +68,9 @@ pub struct NetArgs {
         help_heading = "Connection"
     )]
     pub connect_timeout: f64,
-    /// Seconds any one reply, or any one data read, may take in total. A message body must also arrive at
-    /// 1 KiB/s or more on average over each such span (a server dripping bytes is a timeout).
+    /// Seconds any one reply, or any one data read or write, may take in total. A file, message body or
+    /// literal must also move at 1 KiB/s or more on average over each such span (half a lower
+    /// --limit-rate): a server dripping bytes is a timeout.
     #[arg(
         long,
         value_name = "SECS",

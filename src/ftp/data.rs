@@ -54,6 +54,7 @@ impl Pending {
         Ok(DataStream {
             stream,
             deadline: None,
+            trickle: None,
         })
     }
 }
@@ -168,6 +169,8 @@ pub struct DataStream {
     stream: Stream,
     /// When reading must have ended ([`DataStream::set_deadline`]).
     deadline: Option<Instant>,
+    /// The file's minimum rate ([`DataStream::set_min_rate`]).
+    trickle: Option<crate::stall::Trickle>,
 }
 
 impl DataStream {
@@ -176,6 +179,21 @@ impl DataStream {
     /// at a time (each read well within the timeout) or sending it forever cannot hold the client.
     pub fn set_deadline(&mut self, deadline: Instant) {
         self.deadline = Some(deadline);
+    }
+
+    /// Makes a file transfer (reads, writes and splices) fail with a timeout once it moves less than the
+    /// minimum rate of `trickle` over a whole timeout ([`crate::stall`]): each call waits at most the
+    /// timeout, so a server taking or giving a byte a minute could hold the client for years.
+    pub fn set_min_rate(&mut self, trickle: crate::stall::Trickle) {
+        self.trickle = Some(trickle);
+    }
+
+    /// Counts `n` bytes moved against the minimum rate, if one is set.
+    fn moved(&mut self, n: usize) -> io::Result<()> {
+        match &mut self.trickle {
+            Some(t) => t.add(n).map_err(crate::stall::Trickled::into_io),
+            None => Ok(()),
+        }
     }
 
     /// Whether the TLS session of the control connection was resumed.
@@ -254,6 +272,9 @@ impl DataStream {
             });
         }
         let n = n as usize;
+        if let Err(e) = self.moved(n) {
+            return Some(Spliced::Net(e));
+        }
         let mut left = n;
         while left > 0 {
             // SAFETY: as above; `out` is open for writing.
@@ -425,6 +446,7 @@ impl Read for DataStream {
         }
         match self.stream.read(buf) {
             Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => Ok(0),
+            Ok(n) => self.moved(n).map(|()| n),
             other => other,
         }
     }
@@ -432,7 +454,8 @@ impl Read for DataStream {
 
 impl Write for DataStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.stream.write(buf)
+        let n = self.stream.write(buf)?;
+        self.moved(n).map(|()| n)
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -514,6 +537,7 @@ mod splice_tests {
         let mut ds = DataStream {
             stream: Stream::Plain(TcpStream::connect(addr).unwrap()),
             deadline: None,
+            trickle: None,
         };
         let pipe = Pipe::new().unwrap();
         let mut out = Out { file, spliced: 0 };

@@ -460,18 +460,30 @@ impl<S: Wire> Session<S> {
     /// of `path` from `offset` on. The caller reads the stream (through [`AsciiReader`] after TYPE A),
     /// drops it, then calls [`Session::transfer_complete`].
     pub fn retr(&mut self, path: &str, offset: u64) -> Result<DataStream> {
-        self.transfer(Command::with("RETR", path), Some(offset))
+        self.file_transfer(Command::with("RETR", path), Some(offset))
     }
 
     /// STOR (RFC 959 §4.1.3): opens the upload of `path`, replacing any file of that name. The caller
     /// writes the data, then [`DataStream::close_write`], then [`Session::transfer_complete`].
     pub fn stor(&mut self, path: &str) -> Result<DataStream> {
-        self.transfer(Command::with("STOR", path), None)
+        self.file_transfer(Command::with("STOR", path), None)
     }
 
     /// APPE (RFC 959 §4.1.3): opens an upload appended to `path` (created when missing).
     pub fn appe(&mut self, path: &str) -> Result<DataStream> {
-        self.transfer(Command::with("APPE", path), None)
+        self.file_transfer(Command::with("APPE", path), None)
+    }
+
+    /// [`Session::transfer`] of a file's bytes, which must keep up the minimum rate over every timeout
+    /// ([`crate::stall`]; half of a lower `--limit-rate`).
+    fn file_transfer(&mut self, cmd: Command, rest: Option<u64>) -> Result<DataStream> {
+        let mut data = self.transfer(cmd, rest)?;
+        let limit = self.config.limit.as_ref().map(|l| l.rate());
+        data.set_min_rate(crate::stall::Trickle::new(
+            self.config.session.timeout,
+            limit,
+        ));
+        Ok(data)
     }
 
     /// MKD (RFC 959 §4.1.3): creates a directory; 257 (some servers say 250).

@@ -45,7 +45,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
             .note(&format!("{len} bytes of literal data"));
         sink.begin(&mut self.dialect, len)?;
         let mut left = len;
-        let mut trickle = crate::stall::Trickle::new(self.timeout);
+        let mut trickle = crate::stall::Trickle::new(self.timeout, None);
         while left > 0 {
             if self.start == self.end {
                 self.start = 0;
@@ -64,7 +64,9 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                     )));
                 }
                 self.end = n;
-                trickle.add(n, "reading a literal")?;
+                trickle.add(n).map_err(|t| {
+                    Error::new(crate::ErrorKind::Timeout, format!("reading a literal: {t}"))
+                })?;
             }
             let avail = (self.end - self.start) as u64;
             let take = avail.min(left) as usize;

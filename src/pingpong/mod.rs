@@ -366,9 +366,10 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
 
     /// Writes bytes the transcript does not show (an IMAP literal's payload).
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        self.stream
-            .write_all(bytes)
-            .and_then(|_| self.stream.flush())
+        let trickle = crate::stall::Trickle::new(self.timeout, None);
+        let mut w = crate::stall::Watched::new(&mut self.stream, trickle);
+        w.write_all(bytes)
+            .and_then(|_| w.flush())
             .map_err(|e| Error::network("sending data", e))
     }
 
@@ -376,7 +377,10 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
     /// terminating `.` line. Returns the message bytes read from `body`. A failure to read `body` is a local
     /// error; a failure to send is a network one.
     pub fn send_dot_body(&mut self, body: &mut dyn Read) -> Result<u64> {
-        let mut w = dot::DotWriter::new(&mut self.stream);
+        // A server that takes the message a byte a minute fails the minimum rate (`crate::stall`).
+        let trickle = crate::stall::Trickle::new(self.timeout, None);
+        let mut watched = crate::stall::Watched::new(&mut self.stream, trickle);
+        let mut w = dot::DotWriter::new(&mut watched);
         let mut chunk = vec![0u8; 128 * 1024];
         let mut total = 0u64;
         loop {
@@ -405,7 +409,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
     pub fn read_dot_body(&mut self, out: &mut dyn Write, limit: u64) -> Result<u64> {
         let mut total = 0u64;
         let mut at_line_start = true;
-        let mut trickle = crate::stall::Trickle::new(self.timeout);
+        let mut trickle = crate::stall::Trickle::new(self.timeout, None);
         loop {
             // Drain what is buffered.
             while self.start < self.end {
@@ -464,7 +468,12 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
                 ));
             }
             self.end += n;
-            trickle.add(n, "receiving a multi-line response")?;
+            trickle.add(n).map_err(|t| {
+                Error::new(
+                    ErrorKind::Timeout,
+                    format!("receiving a multi-line response: {t}"),
+                )
+            })?;
         }
     }
 
