@@ -219,6 +219,46 @@ fn get_mirror_over_list_asks_mdtm_once_for_same_size_files() {
     srv.finish();
 }
 
+/// A garbled MDTM reply for one file fails that file alone (exit 10, the others mirrored), and a run
+/// with a failure deletes nothing.
+#[test]
+fn get_mirror_fails_only_the_file_whose_mdtm_reply_is_garbled() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a t",
+            &[
+                "-rw-r--r--    1 0        0               3 Jan 01  2024 f",
+                "-rw-r--r--    1 0        0               3 Jan 01  2024 g",
+            ],
+        ),
+        vec![
+            e("MDTM t/f"),
+            s("213 99999999999999999999"),
+            e("MDTM t/g"),
+            s("213 20240202000000"),
+        ],
+        retr_known("t/g", b"GGG"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("t/f"), b"fff", jan_2024());
+    write_at(&dir.path().join("t/g"), b"ggg", jan_2024());
+    write_at(&dir.path().join("t/gone"), b"x", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert!(r.stderr.contains("MDTM: malformed time"), "{}", r.stderr);
+    assert_eq!(std::fs::read(dir.path().join("t/f")).unwrap(), b"fff");
+    assert_eq!(std::fs::read(dir.path().join("t/g")).unwrap(), b"GGG");
+    assert!(dir.path().join("t/gone").exists());
+    srv.finish();
+}
+
 #[test]
 fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
     let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
@@ -349,6 +389,41 @@ fn put_mirror_without_time_setting_asks_mdtm_only_where_the_listed_date_cannot_s
         r.stdout_str().contains("same size, target not older"),
         "{}",
         r.stdout_str()
+    );
+    assert_eq!(srv.data_received(), b"bb");
+    srv.finish();
+}
+
+/// A garbled MDTM reply for one remote file fails that file alone (exit 10); the others are mirrored.
+#[test]
+fn put_mirror_fails_only_the_file_whose_mdtm_reply_is_garbled() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a up/tree",
+            &[
+                "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+                "-rw-r--r--    1 0        0               2 Jan 01  2024 b",
+            ],
+        ),
+        vec![
+            e("MDTM up/tree/a"),
+            s("213 not a time"),
+            e("MDTM up/tree/b"),
+            s("213 20231231000000"),
+        ],
+        stor("up/tree/b"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/a"), b"A", jan_2024());
+    write_at(&dir.path().join("tree/b"), b"bb", jan_2024());
+    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("up/")], &[]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains("up/tree/a: MDTM: malformed time"),
+        "{}",
+        r.stderr
     );
     assert_eq!(srv.data_received(), b"bb");
     srv.finish();

@@ -289,6 +289,16 @@ impl Mirror<'_> {
         )));
     }
 
+    /// A file that cannot be planned: reported, and the run ends with exit 10 (deleting nothing).
+    fn fail(&mut self, t: &Target, rel: &str, e: &Error) {
+        self.ui.item_error(e);
+        self.slots.push(Slot::Done(FileRecord::failed(
+            t.display(),
+            self.root.join(rel).display().to_string(),
+            e,
+        )));
+    }
+
     fn problem(&mut self, p: &walk::Problem) {
         let t = self
             .target
@@ -344,20 +354,28 @@ impl Mirror<'_> {
         let timed = sync.filters.newer_than.is_some() || sync.filters.older_than.is_some();
         let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
         let session_err = |e: Error| e.within(t.display());
+        // A reply of a pipelined batch that is bad (a malformed MDTM, say) is this file's failure alone:
+        // the reply was read whole, the session is in step. One asked here may have broken the session.
         if src.size.is_none() && (dst.is_some() || sized) {
             src.size = match self.sizes.remove(&node.rel) {
-                Some(asked) => asked,
-                None => w.session()?.size(path),
-            }
-            .map_err(session_err)?;
+                Some(Err(e)) => {
+                    self.fail(&t, &node.rel, &session_err(e));
+                    return Ok(());
+                }
+                Some(Ok(size)) => size,
+                None => w.session()?.size(path).map_err(session_err)?,
+            };
         }
         let same_size = dst.is_some_and(|d| d.size.is_some() && d.size == src.size);
         if src.mtime.is_none() && ((same_size && needs_exact_time(sync.compare, node)) || timed) {
             src.mtime = match self.mtimes.remove(&node.rel) {
-                Some(asked) => asked,
-                None => w.session()?.mdtm(path),
-            }
-            .map_err(session_err)?;
+                Some(Err(e)) => {
+                    self.fail(&t, &node.rel, &session_err(e));
+                    return Ok(());
+                }
+                Some(Ok(mtime)) => mtime,
+                None => w.session()?.mdtm(path).map_err(session_err)?,
+            };
         }
         if let Some(why) = sync.filters.limited(src.size, src.mtime.or(node.mtime)) {
             self.skip(&t, &node.rel, &why);

@@ -189,7 +189,13 @@ impl Planner<'_> {
                                 f.mtime = n.mtime;
                             } else if asks_mdtm(sync.compare, times_set, node, n) {
                                 f.mtime = match asked.remove(&node.rel) {
-                                    Some(t) => t?,
+                                    // One reply of a pipelined batch, read whole: a bad one (a
+                                    // malformed MDTM) fails this file alone.
+                                    Some(Err(e)) => {
+                                        self.fail(&path, &sub, e.within(self.url(&sub)));
+                                        continue;
+                                    }
+                                    Some(Ok(t)) => t,
                                     None => w.session()?.mdtm(sub.as_str())?,
                                 };
                             }
