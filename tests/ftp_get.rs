@@ -94,6 +94,36 @@ fn truncated_retr_is_exit_9_and_leaves_no_file() {
 }
 
 #[test]
+fn a_download_longer_than_its_size_is_exit_9_and_says_so() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE f"),
+            s("213 3"),
+            e("EPSV"),
+            Epsv,
+            e("RETR f"),
+            s("150 here it comes"),
+            DataSend(b"12345".to_vec()),
+            s("226 Transfer complete."),
+        ],
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("f")]);
+    assert_code(&r, 9);
+    assert!(
+        r.stderr
+            .contains("the server sent 5 bytes, more than the 3 its SIZE said"),
+        "{}",
+        r.stderr
+    );
+    assert!(names_in(dir.path()).is_empty());
+    srv.finish();
+}
+
+#[test]
 fn pasv_address_is_ignored_and_the_control_peer_used() {
     // EPSV is not understood; PASV claims 10.255.255.1, which must never be contacted: the transfer only
     // succeeds if the client connects to 127.0.0.1, where the listener really is.

@@ -707,9 +707,11 @@ fn transfer(
     if let Some(size) = size
         && *written != size
     {
-        return Err(Error::protocol(format!(
-            "truncated transfer: {written} of {size} bytes"
-        )));
+        return Err(Error::protocol(if *written < size {
+            format!("truncated transfer: {written} of {size} bytes")
+        } else {
+            format!("the server sent {written} bytes, more than the {size} its SIZE said")
+        }));
     }
     out.flush().map_err(|e| Error::local("output", e))?;
     Ok(mtime)
