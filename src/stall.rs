@@ -84,12 +84,12 @@ impl Trickle {
 /// the write with a timeout (`write_all` alone would loop on such progress for ever).
 pub struct Watched<'a, W: std::io::Write + ?Sized> {
     inner: &'a mut W,
-    trickle: Trickle,
+    trickle: &'a mut Trickle,
 }
 
 impl<'a, W: std::io::Write + ?Sized> Watched<'a, W> {
-    /// Watches writes to `inner` with `trickle`.
-    pub fn new(inner: &'a mut W, trickle: Trickle) -> Self {
+    /// Watches writes to `inner` with `trickle` (which may go on watching the next writer's calls).
+    pub fn new(inner: &'a mut W, trickle: &'a mut Trickle) -> Self {
         Watched { inner, trickle }
     }
 }
@@ -127,7 +127,8 @@ mod tests {
     fn a_peer_taking_a_byte_at_a_time_fails_a_watched_write_all() {
         use std::io::Write;
         let mut slow = Slow;
-        let mut w = Watched::new(&mut slow, Trickle::new(Duration::from_millis(50), None));
+        let mut trickle = Trickle::new(Duration::from_millis(50), None);
+        let mut w = Watched::new(&mut slow, &mut trickle);
         let e = w.write_all(&[0u8; 100_000]).unwrap_err();
         assert_eq!(e.kind(), std::io::ErrorKind::TimedOut);
         let err = crate::error::Error::network("sending the message", e);

@@ -1,8 +1,8 @@
 //! Directory listings: MLSD facts (RFC 3659 §7), Unix `ls -l` style LIST and DOS/IIS style LIST.
 //!
-//! Listing data is read with a bound on each line, on the number of lines and on the bytes in all. Parsers return `None` for
-//! lines they do not recognise (totals, blank lines, `.` and `..`); names are kept byte-for-byte as the
-//! server sent them (lossily made UTF-8). Times become UTC ISO 8601; a Unix listing's year-less recent
+//! Listing data is read with a bound on each line, on the number of lines and on the bytes in all.
+//! Parsers return `None` for lines they do not recognise (totals, blank lines, `.` and `..`); names are
+//! kept byte-for-byte as the server sent them (lossily made UTF-8). Times become UTC ISO 8601; a Unix listing's year-less recent
 //! date gets the year that puts it not in the future.
 
 use std::io::Read;

@@ -79,6 +79,9 @@ pub struct PingPong<D: Dialect, S: Wire = Stream> {
     greeting_wait: Duration,
     /// The first bytes received, for recognising a server of another protocol.
     first: Vec<u8>,
+    /// The minimum rate of raw data being sent ([`PingPong::write_raw`]): kept across the calls that
+    /// send one literal in chunks, ended by the next reply read.
+    sending: Option<crate::stall::Trickle>,
 }
 
 /// How many received bytes are kept for [`PingPong::greeting_error`].
@@ -144,6 +147,7 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
             scheme: None,
             greeting_wait: timeout,
             first: Vec::new(),
+            sending: None,
         })
     }
 
@@ -309,6 +313,8 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
 
     /// Finds the next line in the buffer, reading as needed; returns its range without the line ending.
     fn read_line(&mut self, deadline: Instant) -> Result<(usize, usize)> {
+        // Waiting for a reply: whatever was being sent has ended.
+        self.sending = None;
         let mut scanned = self.start;
         loop {
             if let Some(i) = memchr::memchr(b'\n', &self.buf[scanned..self.end]) {
@@ -365,8 +371,13 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
     }
 
     /// Writes bytes the transcript does not show (an IMAP literal's payload).
+    /// Bytes sent in several calls (a literal in chunks) keep up the minimum rate together: a server
+    /// reading each chunk just within the timeout is still a trickle ([`crate::stall`]).
     pub fn write_raw(&mut self, bytes: &[u8]) -> Result<()> {
-        let trickle = crate::stall::Trickle::new(self.timeout, None);
+        let timeout = self.timeout;
+        let trickle = self
+            .sending
+            .get_or_insert_with(|| crate::stall::Trickle::new(timeout, None));
         let mut w = crate::stall::Watched::new(&mut self.stream, trickle);
         w.write_all(bytes)
             .and_then(|_| w.flush())
@@ -378,8 +389,8 @@ impl<D: Dialect, S: Wire> PingPong<D, S> {
     /// error; a failure to send is a network one.
     pub fn send_dot_body(&mut self, body: &mut dyn Read) -> Result<u64> {
         // A server that takes the message a byte a minute fails the minimum rate (`crate::stall`).
-        let trickle = crate::stall::Trickle::new(self.timeout, None);
-        let mut watched = crate::stall::Watched::new(&mut self.stream, trickle);
+        let mut trickle = crate::stall::Trickle::new(self.timeout, None);
+        let mut watched = crate::stall::Watched::new(&mut self.stream, &mut trickle);
         let mut w = dot::DotWriter::new(&mut watched);
         let mut chunk = vec![0u8; 128 * 1024];
         let mut total = 0u64;
@@ -532,6 +543,73 @@ mod tests {
         fn feed(&mut self, line: &[u8]) -> Result<Step<Vec<u8>>> {
             Ok(Step::Done(line.to_vec()))
         }
+    }
+
+    /// A peer that takes one byte per write, 2 ms apart (500 bytes/s).
+    struct SlowReader;
+
+    impl Read for SlowReader {
+        fn read(&mut self, _: &mut [u8]) -> std::io::Result<usize> {
+            Ok(0)
+        }
+    }
+
+    impl Write for SlowReader {
+        fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+            std::thread::sleep(Duration::from_millis(2));
+            Ok(buf.len().min(1))
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Wire for SlowReader {
+        fn set_read_timeout(&self, _: Option<Duration>) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn set_write_timeout(&self, _: Option<Duration>) -> std::io::Result<()> {
+            Ok(())
+        }
+        fn peer_addr(&self) -> std::io::Result<SocketAddr> {
+            Err(std::io::ErrorKind::NotConnected.into())
+        }
+        fn local_addr(&self) -> std::io::Result<SocketAddr> {
+            Err(std::io::ErrorKind::NotConnected.into())
+        }
+        fn is_tls(&self) -> bool {
+            false
+        }
+        fn tls_description(&self) -> Option<String> {
+            None
+        }
+        fn upgrade(self, _: &Tls, _: &str, _: Duration) -> Result<Self> {
+            Err(Error::protocol("no TLS here"))
+        }
+        fn close(self) {}
+    }
+
+    /// A literal sent in chunks, each taken within the 60 ms timeout, still falls below the minimum rate
+    /// over the whole literal: the rate is kept across `write_raw` calls.
+    #[test]
+    fn raw_chunks_taken_slowly_fail_the_minimum_rate_together() {
+        let mut pp = PingPong::new(
+            SlowReader,
+            OneLine,
+            Duration::from_millis(60),
+            Transcript::new(false),
+        )
+        .unwrap();
+        let mut calls = 0;
+        let e = loop {
+            calls += 1;
+            assert!(calls <= 10, "ten chunks of 20 bytes at 500 bytes/s passed");
+            if let Err(e) = pp.write_raw(&[b'x'; 20]) {
+                break e;
+            }
+        };
+        assert_eq!(e.kind(), ErrorKind::Timeout);
+        assert!(e.to_string().contains("the server trickles"), "{e}");
     }
 
     /// A connection whose server writes `wire` in pieces of `chunk` bytes, then closes.

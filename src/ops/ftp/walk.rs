@@ -10,9 +10,9 @@
 //!
 //! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
 //! and [`MAX_ENTRIES`] entries, and a remote walk at [`MAX_PATH_BYTES`] bytes of paths (a server's names
-//! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component (`/`, `..`, control characters,
-//! not UTF-8 locally) or that the server did not send as UTF-8 ([`safe_remote_name`]) is never entered
-//! nor listed as a node: it becomes a [`Problem`], as does a
+//! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component
+//! (`/`, `..`, control characters, not UTF-8 locally) or that the server did not send as UTF-8
+//! ([`safe_remote_name`]) is never entered nor listed as a node: it becomes a [`Problem`], as does a
 //! subdirectory whose listing failed, so a caller can refuse to delete anything after an incomplete walk.
 
 use std::collections::HashMap;
