@@ -13,6 +13,23 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::Path;
 
+/// The process umask, read once from `/proc/self/status` (setting and restoring it with umask(2)
+/// would race the run's other threads creating files); `0o077`, the strictest usual one, when that
+/// cannot be read.
+pub fn umask() -> u32 {
+    static UMASK: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    *UMASK.get_or_init(|| {
+        std::fs::read_to_string("/proc/self/status")
+            .ok()
+            .and_then(|s| {
+                s.lines()
+                    .find_map(|l| l.strip_prefix("Umask:"))
+                    .and_then(|v| u32::from_str_radix(v.trim(), 8).ok())
+            })
+            .map_or(0o077, |m| m & 0o777)
+    })
+}
+
 /// Creates or opens `path` with `opts`.
 pub fn create(opts: &OpenOptions, path: &Path) -> io::Result<File> {
     fault("create", Some(path))?;

@@ -217,6 +217,14 @@ impl FileSink {
         Ok(())
     }
 
+    /// Gives the file `mode` (permission bits) before it gets its name, so it never shows another.
+    pub fn set_mode(&self, mode: u32) -> Result<()> {
+        use std::os::unix::fs::PermissionsExt;
+        self.file
+            .set_permissions(std::fs::Permissions::from_mode(mode))
+            .map_err(|e| Error::local(self.tmp.display(), e))
+    }
+
     /// Makes the file durable and gives it its name: fsync, mtime, rename, fsync of the directory.
     pub fn commit(self, mtime: Option<SystemTime>) -> Result<()> {
         let dirs = DirSync::default();
@@ -760,6 +768,13 @@ mod tests {
         s.write_all(b"new").unwrap();
         s.commit(None).unwrap();
         assert_eq!(mode(&private), 0o600);
+        // A mirror's mode (ftp-get -R) is set on the temporary file, and the name appears with it.
+        let mut s = FileSink::create(&private).unwrap();
+        s.write_all(b"newer").unwrap();
+        s.set_mode(0o751).unwrap();
+        s.commit(None).unwrap();
+        assert_eq!(mode(&private), 0o751);
+        assert_eq!(crate::fsys::umask(), umask(), "the umask read from /proc");
     }
 
     #[test]

@@ -474,11 +474,22 @@ fn recursive_upload_creates_directories_and_skips_symlinks() {
             e("MKD up/tree/sub"),
             s("257 created"),
         ],
+        // Each upload then gets its local mode (the empty listing showed none).
         upload("STOR", "up/tree/a"),
+        vec![
+            e("SITE CHMOD 644 up/tree/a"),
+            s("200 SITE CHMOD command ok."),
+        ],
         same_type(upload("STOR", "up/tree/sub/b")),
+        vec![
+            e("SITE CHMOD 750 up/tree/sub/b"),
+            s("200 SITE CHMOD command ok."),
+        ],
         quit(),
     ]));
     let dir = dir_with(&[("tree/a", b"A"), ("tree/sub/b", b"BB")]);
+    chmod(&dir.path().join("tree/a"), 0o644);
+    chmod(&dir.path().join("tree/sub/b"), 0o750);
     std::os::unix::fs::symlink("/etc/passwd", dir.path().join("tree/link")).unwrap();
     let r = run_in(
         dir.path(),

@@ -269,7 +269,7 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
                 "MLSD up/tree",
                 &[
                     "type=file;size=1;modify=20240101000000; a",
-                    "type=file;size=2;modify=20231201000000; b",
+                    "type=file;size=2;modify=20231201000000;UNIX.mode=0644; b",
                     "type=file;size=9;modify=20240101000000; old",
                 ],
             ),
@@ -282,6 +282,9 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
             vec![
                 e("MFMT 20240101000000 up/tree/c"),
                 s("213 Modify=20240101000000; up/tree/c"),
+                // New: its mode is the server's until set (b's, listed as the local one, stays).
+                e("SITE CHMOD 644 up/tree/c"),
+                s("200 SITE CHMOD command ok."),
             ],
             quit(),
         ]),
@@ -294,6 +297,7 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
     let dir = tempfile::tempdir().unwrap();
     for (name, body) in [("a", &b"A"[..]), ("b", b"BB"), ("c", b"CCC")] {
         write_at(&dir.path().join("tree").join(name), body, jan_2024());
+        chmod(&dir.path().join("tree").join(name), 0o644);
     }
     let r = run_in(
         dir.path(),
@@ -823,6 +827,220 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     assert_eq!(v["plan"][3]["path"], "gone");
     assert_eq!(v["plan"][3]["reason"], "not in the source");
     assert_eq!(names_in(&root), ["changed", "gone", "same"]);
+    srv.finish();
+}
+
+/// The test process's umask (the tools it starts inherit it).
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
+        .unwrap()
+}
+
+const MODES: &[&str] = &[
+    "type=file;size=3;modify=20240101000000;UNIX.mode=0000; none",
+    "type=file;size=3;modify=20240101000000;UNIX.mode=0751; run",
+    "type=file;size=3;modify=20240101000000;UNIX.mode=0600; same",
+    "type=file;size=3;modify=20240101000000;UNIX.mode=04755; suid",
+    "type=file;size=3;modify=20240101000000; unknown",
+];
+
+/// A mirror gives each download the listed mode less the umask (never set-id, always readable by its
+/// owner), and an unchanged file only its mode; `--no-perms` and `--dry-run` change no mode.
+#[test]
+fn get_mirror_gives_files_the_listed_mode_and_an_unchanged_file_only_its_mode() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    write_at(&root.join("same"), b"old", jan_2024());
+    chmod(&root.join("same"), 0o644);
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", MODES),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--dry-run", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(
+        r.stdout_str()
+            .contains("chmod    same (unchanged (same size and time); mode 644 becomes 600)\n"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(mode_of(&root.join("same")), 0o644);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", MODES),
+        retr_known("t/none", b"nnn"),
+        same_type(retr_known("t/run", b"rrr")),
+        same_type(retr_known("t/suid", b"sss")),
+        same_type(retr_known("t/unknown", b"uuu")),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--json", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    let u = umask();
+    assert_eq!(mode_of(&root.join("none")), 0o400);
+    assert_eq!(mode_of(&root.join("run")), 0o751 & !u | 0o400);
+    assert_eq!(mode_of(&root.join("suid")), 0o755 & !u | 0o400);
+    assert_eq!(mode_of(&root.join("unknown")), 0o666 & !u);
+    assert_eq!(mode_of(&root.join("same")), 0o600);
+    assert_eq!(std::fs::read(root.join("same")).unwrap(), b"old");
+    assert!(
+        records(&json(&r)).contains(&(
+            "./t/same".into(),
+            "skipped".into(),
+            "unchanged (same size and time); mode set to 600".into()
+        )),
+        "{}",
+        r.stdout_str()
+    );
+    srv.finish();
+    // --no-perms: the unchanged file keeps the mode it has.
+    chmod(&root.join("same"), 0o644);
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", MODES),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--no-perms", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(mode_of(&root.join("same")), 0o644);
+    srv.finish();
+}
+
+/// A put mirror gives each uploaded file its local mode (SITE CHMOD after the upload) unless the
+/// listing shows the remote file has it, and an unchanged file whose listed mode differs only its mode.
+#[test]
+fn put_mirror_sets_local_modes_with_site_chmod_where_the_listing_shows_another() {
+    let feat = [
+        "EPSV",
+        "MDTM",
+        "MFMT",
+        "MLST type*;size*;modify*;UNIX.mode;",
+        "SIZE",
+    ];
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &[
+                "type=file;size=9;modify=20240101000000;UNIX.mode=0644; chg",
+                "type=file;size=1;modify=20240101000000;UNIX.mode=0600; kept",
+                "type=file;size=1;modify=20240101000000;UNIX.mode=0644; same",
+            ],
+        ),
+        vec![
+            e("SITE CHMOD 755 up/tree/same"),
+            s("200 SITE CHMOD command ok."),
+        ],
+        stor("up/tree/chg"),
+        vec![
+            e("MFMT 20240101000000 up/tree/chg"),
+            s("213 Modify=20240101000000; up/tree/chg"),
+        ],
+        same_type(stor("up/tree/new")),
+        vec![
+            e("MFMT 20240101000000 up/tree/new"),
+            s("213 Modify=20240101000000; up/tree/new"),
+            e("SITE CHMOD 640 up/tree/new"),
+            s("200 SITE CHMOD command ok."),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body, mode) in [
+        ("chg", &b"CC"[..], 0o644),
+        ("kept", b"K", 0o600),
+        ("new", b"N", 0o640),
+        ("same", b"S", 0o755),
+    ] {
+        write_at(&dir.path().join("tree").join(name), body, jan_2024());
+        chmod(&dir.path().join("tree").join(name), mode);
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--json", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        records(&json(&r)),
+        [
+            ("tree/chg", "ok", ""),
+            ("tree/kept", "skipped", "unchanged (same size and time)"),
+            ("tree/new", "ok", ""),
+            (
+                "tree/same",
+                "skipped",
+                "unchanged (same size and time); mode set to 755"
+            ),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    srv.finish();
+}
+
+/// A server without SITE CHMOD is said once, asked once, and the uploads stand (exit 0).
+#[test]
+fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=file;size=1;modify=20240101000000; x"],
+        ),
+        stor("up/tree/a"),
+        vec![
+            e("MFMT 20240101000000 up/tree/a"),
+            s("213 Modify=20240101000000; up/tree/a"),
+            e("SITE CHMOD 644 up/tree/a"),
+            s("500 Unknown SITE command."),
+        ],
+        same_type(stor("up/tree/b")),
+        vec![
+            e("MFMT 20240101000000 up/tree/b"),
+            s("213 Modify=20240101000000; up/tree/b"),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b", "x"] {
+        write_at(&dir.path().join("tree").join(name), b"1", jan_2024());
+        chmod(&dir.path().join("tree").join(name), 0o644);
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "-q", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr,
+        "ftp-put: the server has no SITE CHMOD (SITE CHMOD 644 up/tree/a: 500 Unknown SITE \
+         command.): remote files keep the modes it gives them (--no-perms says not to try)\n"
+    );
     srv.finish();
 }
 

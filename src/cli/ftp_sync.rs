@@ -102,7 +102,14 @@ pub struct SyncArgs {
     /// Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a).
     #[arg(long, help_heading = "Mirroring")]
     pub no_dotfiles: bool,
-    /// Print the plan (transfer, skip, mkdir, delete, each with its reason) and change nothing; with
+    /// With -R: leave file modes alone. A mirror otherwise gives each file its source's permission bits
+    /// (read, write, execute for user, group and others; never set-id or sticky): a download the mode
+    /// the listing shows, less the umask (the owner can always read it), an upload the local file's mode
+    /// with SITE CHMOD (a server without it is said once). An unchanged file whose mode differs gets its
+    /// mode alone. Directories keep theirs.
+    #[arg(long, help_heading = "Mirroring")]
+    pub no_perms: bool,
+    /// Print the plan (transfer, skip, mkdir, chmod, delete, each with its reason) and change nothing; with
     /// --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}]}.
     #[arg(long, help_heading = "Mirroring")]
     pub dry_run: bool,
@@ -168,6 +175,7 @@ impl SyncArgs {
             max_delete: self.max_delete,
             dry_run: self.dry_run,
             filters,
+            perms: recursive && !self.no_perms,
         })
     }
 }

@@ -49,6 +49,9 @@ pub struct Entry {
     pub modified: Option<String>,
     /// Permissions as the server gave them (`rwxr-xr-x` or MLSD `perm=` facts).
     pub perm: Option<String>,
+    /// The Unix permission bits (`0o7777` at most), from a Unix LIST line's mode or MLSD's `UNIX.mode`.
+    #[serde(skip)]
+    pub mode: Option<u32>,
     /// A symlink's target, when LIST shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
@@ -130,6 +133,7 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
         size: None,
         modified: None,
         perm: None,
+        mode: None,
         target: None,
     };
     for fact in facts.split(';').filter(|f| !f.is_empty()) {
@@ -147,10 +151,47 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
             "size" => e.size = v.parse().ok(),
             "modify" => e.modified = parse_time_val(v).map(iso8601),
             "perm" => e.perm = Some(v.to_string()),
+            "unix.mode" => e.mode = parse_octal_mode(v),
             _ => {}
         }
     }
     Some(e)
+}
+
+/// An octal mode such as MLSD's `UNIX.mode=0755`: at most `0o7777`.
+fn parse_octal_mode(v: &str) -> Option<u32> {
+    if v.is_empty() || v.len() > 6 || !v.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
+        return None;
+    }
+    u32::from_str_radix(v, 8).ok().filter(|m| *m <= 0o7777)
+}
+
+/// The bits of `ls -l`'s nine mode characters (`rwxr-s--T`): `s`/`t` are set-id or sticky with execute,
+/// `S`/`T` without. `None` when a character is anything else (a listing that only looks like Unix).
+fn unix_mode(rwx: &str) -> Option<u32> {
+    let b = rwx.as_bytes();
+    if b.len() != 9 {
+        return None;
+    }
+    let mut mode = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let (shift, slot) = (6 - 3 * (i / 3) as u32, i % 3);
+        // The set-id or sticky bit this triplet's execute slot carries.
+        let special = [0o4000, 0o2000, 0o1000][i / 3];
+        let bits = match (slot, c) {
+            (_, b'-') => 0,
+            (0, b'r') => 4 << shift,
+            (1, b'w') => 2 << shift,
+            (2, b'x') => 1 << shift,
+            (2, b's') if i < 6 => (1 << shift) | special,
+            (2, b'S') if i < 6 => special,
+            (2, b't') if i == 8 => 1 | special,
+            (2, b'T') if i == 8 => special,
+            _ => return None,
+        };
+        mode |= bits;
+    }
+    Some(mode)
 }
 
 /// Parses one LIST line in Unix or DOS format.
@@ -230,6 +271,7 @@ fn parse_unix(line: &str) -> Option<Entry> {
         size,
         modified,
         perm: Some(perm[1..].to_string()),
+        mode: unix_mode(&perm[1..]),
         target,
     })
 }
@@ -300,6 +342,7 @@ fn parse_dos(line: &str) -> Option<Entry> {
         size,
         modified: Some(format!("{y:04}-{mo:02}-{d:02}T{h:02}:{m:02}:00Z")),
         perm: None,
+        mode: None,
         target: None,
     })
 }
@@ -382,6 +425,31 @@ mod tests {
         assert_eq!((e.name.as_str(), e.kind), (" two spaces", Kind::Dir));
         assert!(parse_list("total 12").is_none());
         assert!(parse_list("drwxr-xr-x 2 ftp ftp 4096 Dec 31 2020 ..").is_none());
+    }
+
+    #[test]
+    fn modes_come_from_the_mode_string_or_unix_mode() {
+        let mode = |l: &str| parse_list(l).and_then(|e| e.mode);
+        assert_eq!(mode("-rw-r--r-- 1 a b 1 Mar 05 2021 f"), Some(0o644));
+        assert_eq!(mode("-rwxr-x--- 1 a b 1 Mar 05 2021 f"), Some(0o750));
+        assert_eq!(mode("-rwsr-Sr-t 1 a b 1 Mar 05 2021 f"), Some(0o7745));
+        assert_eq!(mode("drwxrwxrwT 1 a b 1 Mar 05 2021 d"), Some(0o1776));
+        assert_eq!(mode("---------- 1 a b 1 Mar 05 2021 f"), Some(0));
+        // Not a mode: an 's' where no set-id bit can be, a letter out of place.
+        assert_eq!(mode("-rw-r--r-s 1 a b 1 Mar 05 2021 f"), None);
+        assert_eq!(mode("-wr-r--r-- 1 a b 1 Mar 05 2021 f"), None);
+        assert_eq!(mode("-rw-r--r-? 1 a b 1 Mar 05 2021 f"), None);
+        let mlsd = |l: &str| parse_mlsd(l).and_then(|e| e.mode);
+        assert_eq!(mlsd("type=file;UNIX.mode=0755; f"), Some(0o755));
+        assert_eq!(mlsd("type=file;unix.mode=644; f"), Some(0o644));
+        assert_eq!(mlsd("type=file;UNIX.mode=0789; f"), None);
+        assert_eq!(mlsd("type=file;UNIX.mode=77777; f"), None);
+        assert_eq!(mlsd("type=file;UNIX.mode=; f"), None);
+        assert_eq!(mlsd("type=file;perm=rw; f"), None);
+        assert_eq!(
+            parse_list("01-02-23  10:00PM  12 a").and_then(|e| e.mode),
+            None
+        );
     }
 
     #[test]

@@ -478,3 +478,93 @@ fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
     assert!(diff.success());
     let _ = std::fs::remove_dir_all(&remote);
 }
+
+/// The process umask (the tools started here inherit it).
+fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
+        .unwrap()
+}
+
+#[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
+fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
+    let Some(c) = cfg() else { return };
+    let remote = remote_dir(&c, "modes");
+    let base = url(&c, "FERRY_FTP_PLAIN", "ftp", &remote);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("tree");
+    std::fs::create_dir_all(&local).unwrap();
+    for (name, mode) in [("run.sh", 0o750), ("secret", 0o600), ("pub", 0o644)] {
+        std::fs::write(local.join(name), name).unwrap();
+        chmod(&local.join(name), mode);
+    }
+    // Up: vsftpd creates files 0644 (local_umask=022); SITE CHMOD gives each its local mode.
+    let r = run_in(work.path(), "ftp-put", &["-R", "tree", &base], &[]);
+    assert_code(&r, 0);
+    let rt = remote.join("tree");
+    assert_eq!(
+        [
+            mode_of(&rt.join("run.sh")),
+            mode_of(&rt.join("secret")),
+            mode_of(&rt.join("pub"))
+        ],
+        [0o750, 0o600, 0o644]
+    );
+    // A mode changed alone is mended alone: nothing uploaded.
+    chmod(&local.join("pub"), 0o755);
+    let r = run_in(
+        work.path(),
+        "ftp-put",
+        &["-R", "--json", "tree", &base],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
+    assert!(
+        r.stdout_str().contains("mode set to 755"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(mode_of(&rt.join("pub")), 0o755);
+    // Down: the listed modes, less the umask.
+    let tree_url = format!("{base}tree/");
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    let down = work.path().join("down/tree");
+    let u = umask();
+    for (name, mode) in [("run.sh", 0o750), ("secret", 0o600), ("pub", 0o755)] {
+        assert_eq!(mode_of(&down.join(name)), mode & !u | 0o400, "{name}");
+    }
+    // A mode changed on the server alone is mended alone; --no-perms leaves it.
+    chmod(&rt.join("secret"), 0o640);
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--no-perms", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(mode_of(&down.join("secret")), 0o600);
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--json", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
+    assert_eq!(mode_of(&down.join("secret")), 0o640 & !u | 0o400);
+    let _ = std::fs::remove_dir_all(&remote);
+}

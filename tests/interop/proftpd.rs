@@ -78,6 +78,7 @@ fn mirror_both_ways_keeps_exact_times_and_catches_a_one_second_same_size_change(
     {
         write_at(&local.join(name), body, at(t0 + i as u64));
     }
+    chmod(&local.join("sub/c"), 0o750);
     // Up: MFMT gives every remote file the local time, to the second.
     let r = run_in(work.path(), "ftp-put", &["-R", "tree", &base], &[]);
     assert_code(&r, 0);
@@ -93,6 +94,9 @@ fn mirror_both_ways_keeps_exact_times_and_catches_a_one_second_same_size_change(
     assert_code(&r, 0);
     let down = work.path().join("down/tree");
     assert_eq!(tree_of(&down), tree_of(&local));
+    // Modes both ways: SITE CHMOD up, MLSD's UNIX.mode down (this umask leaves 0750 as it is).
+    assert_eq!(mode_of(&remote.join("tree/sub/c")), 0o750);
+    assert_eq!(mode_of(&down.join("sub/c")) & 0o700, 0o700);
     // Nothing changed: nothing moves either way.
     let r = run_in(
         work.path(),

@@ -943,6 +943,18 @@ pub fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
     set_mtime(path, t);
 }
 
+/// Gives `path` the permission bits `mode`.
+pub fn chmod(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The permission bits of `path`.
+pub fn mode_of(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o7777
+}
+
 /// Sets `path`'s modification time to `t`.
 pub fn set_mtime(path: &std::path::Path, t: std::time::SystemTime) {
     std::fs::File::options()

@@ -102,6 +102,8 @@ struct Job {
     size: Option<u64>,
     /// The remote modification time, when planning asked it exactly.
     mtime: Option<SystemTime>,
+    /// The permission bits the local file gets (a mirror's, see [`mirror::local_mode`]).
+    mode: Option<u32>,
 }
 
 /// A result in URL order: known at planning time, or the outcome of job `n`.
@@ -344,6 +346,7 @@ fn plan(
                     local,
                     size: facts.size,
                     mtime: facts.mtime,
+                    mode: None,
                 });
             }
             Ok((Verdict::Skip(why), _)) => {
@@ -599,6 +602,9 @@ fn get_one(
         }
     })
     .map_err(|e| e.within(t.display()))??;
+    if let (Some(mode), Output::File(f)) = (job.mode, &out) {
+        f.set_mode(mode)?;
+    }
     // DELE only once the new name is durable, directory included.
     if opts.delete_after {
         out.commit(mtime).map_err(|e| e.within(local.display()))?;

@@ -196,6 +196,7 @@ fn name_entries(names: Vec<String>) -> Vec<Entry> {
                 size: None,
                 modified: None,
                 perm: None,
+                mode: None,
                 target: None,
             })
             .collect(),

@@ -16,6 +16,7 @@ use crate::hint::Hint;
 use std::fs::File;
 use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::{DataMode, DataStream, RemotePath, Session, TransferType};
@@ -112,6 +113,8 @@ struct Job {
     size: Option<u64>,
     /// The local modification time, set on the remote file after the upload.
     mtime: Option<std::time::SystemTime>,
+    /// The local permission bits, set on the remote file after the upload (a mirror's SITE CHMOD).
+    mode: Option<u32>,
 }
 
 /// A result in argument order: known at planning time, or the outcome of the next job.
@@ -180,8 +183,9 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
+    let no_chmod = AtomicBool::new(planned.no_chmod);
     let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
-        let r = upload(opts, ui, w, job, total.as_ref());
+        let r = upload(opts, ui, w, job, (total.as_ref(), &no_chmod));
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             t.file_done(n, jobs.len());
@@ -366,6 +370,7 @@ impl Planner<'_> {
                     remote,
                     size,
                     mtime,
+                    mode: None,
                 });
             }
             Ok(Verdict::Skip(why)) => self.skip_item(&path, &remote, &rel, &why),
@@ -387,6 +392,7 @@ impl Planner<'_> {
             remote,
             size,
             mtime: None,
+            mode: None,
         });
     }
 
@@ -444,7 +450,7 @@ fn upload(
     ui: &Ui,
     w: &mut Worker,
     job: &Job,
-    total: Option<&Progress>,
+    (total, no_chmod): (Option<&Progress>, &AtomicBool),
 ) -> FileRecord {
     let url = opts.target.with_path(job.remote.to_string()).display();
     let local = job.source.display();
@@ -455,7 +461,11 @@ fn upload(
             visible: ui.progress(),
             limit: opts.limit.as_deref(),
         };
-        put_one(opts, ui, conn, s, job, bar)
+        put_one(opts, ui, conn, s, job, bar).inspect(|_| {
+            if let Some(mode) = job.mode {
+                keep_mode(ui, s, job.remote.as_str(), mode, no_chmod);
+            }
+        })
     });
     let result = result.and_then(|bytes| {
         if let (true, Source::File(p)) = (opts.delete_after, &job.source) {
@@ -553,6 +563,28 @@ fn set_time(opts: &Options, ui: &Ui, s: &mut Session, job: &Job) {
             escape(job.remote.as_str())
         ));
     }
+}
+
+/// Gives a remote file the local file's permission bits (a mirror's SITE CHMOD, once its upload is
+/// confirmed). The file stands either way: a refusal is a warning, and a server without SITE CHMOD
+/// (500, 502, 504) is said once per run and asked no more (`unsupported`). Whether the mode was set.
+fn keep_mode(ui: &Ui, s: &mut Session, path: &str, mode: u32, unsupported: &AtomicBool) -> bool {
+    if unsupported.load(Ordering::Relaxed) {
+        return false;
+    }
+    match s.site_chmod(&format!("{mode:03o}"), path) {
+        Ok(()) => return true,
+        Err(e) if matches!(e.reply_code(), Some(500 | 502 | 504)) => {
+            if !unsupported.swap(true, Ordering::Relaxed) {
+                ui.warn(&format!(
+                    "the server has no SITE CHMOD ({e}): remote files keep the modes it gives them \
+                     (--no-perms says not to try)"
+                ));
+            }
+        }
+        Err(e) => ui.warn(&format!("setting the mode of {} failed: {e}", escape(path))),
+    }
+    false
 }
 
 /// `-c`: SIZE says how much the server has (550: nothing yet), APPE sends the rest, SIZE confirms the

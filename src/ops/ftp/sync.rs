@@ -52,6 +52,8 @@ pub struct SyncOptions {
     pub dry_run: bool,
     /// `--include`, `--exclude`, `--no-dotfiles`, size and time limits.
     pub filters: Filters,
+    /// A mirror (`-R`) without `--no-perms`: files get their source's permission bits.
+    pub perms: bool,
 }
 
 impl Default for SyncOptions {
@@ -63,6 +65,7 @@ impl Default for SyncOptions {
             max_delete: None,
             dry_run: false,
             filters: Filters::default(),
+            perms: false,
         }
     }
 }
@@ -438,6 +441,7 @@ mod tests {
             size: None,
             mtime: None,
             exact_time: true,
+            mode: None,
         }
     }
 

@@ -47,6 +47,8 @@ pub struct Node {
     pub mtime: Option<SystemTime>,
     /// Whether `mtime` is exact to the second (MLSD, local files), not a LIST date.
     pub exact_time: bool,
+    /// The permission bits (`0o7777` at most), when the listing or the file system gives them.
+    pub mode: Option<u32>,
 }
 
 /// Something a walk could not list or would not enter.
@@ -405,6 +407,7 @@ fn to_listed(
         out.nodes.push(Node {
             mtime: entry_time(&e),
             exact_time: exact,
+            mode: e.mode,
             kind: e.kind,
             size: e.size,
             rel: path,
@@ -523,6 +526,7 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
                 size: (kind == Kind::File).then_some(meta.len()),
                 mtime: meta.modified().ok(),
                 exact_time: true,
+                mode: Some(std::os::unix::fs::PermissionsExt::mode(&meta.permissions()) & 0o7777),
             });
         }
         stack.extend(subdirs);
@@ -553,6 +557,7 @@ mod tests {
             size: None,
             modified: None,
             perm: None,
+            mode: None,
             target: None,
         };
         let t = Totals::default();

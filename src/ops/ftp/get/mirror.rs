@@ -3,6 +3,7 @@
 //! becomes a job or a skip with its reason ([`decide`]); local directories are created as the plan goes
 //! (not with `--dry-run`), and `--delete` candidates are collected, checked for safety, and run by
 //! [`run_deletions`] only after every transfer succeeded. A URL that names a file downloads that file.
+//! Files get the listed mode ([`local_mode`]; an unchanged file whose mode differs gets its mode alone).
 //! Each local tree is locked for the whole run ([`Planned::lock`]).
 
 use std::collections::{HashMap, HashSet};
@@ -86,6 +87,7 @@ pub fn plan_tree(
             size: None,
             mtime: None,
             exact_time: false,
+            mode: None,
         };
         let local = local_nodes(&out, &mut |_| false)?;
         let mut m = Mirror {
@@ -242,6 +244,13 @@ fn out_dir(opts: &Options) -> PathBuf {
     }
 }
 
+/// The mode a mirror gives a downloaded file whose listing showed `remote`: its read, write and execute
+/// bits (never set-id or sticky) less the umask, as lftp's mirror does, and always readable by its owner
+/// (a listing showing `----------` would otherwise leave a file its owner cannot read).
+pub fn local_mode(remote: Option<u32>) -> Option<u32> {
+    remote.map(|m| (m & 0o777 & !crate::fsys::umask()) | 0o400)
+}
+
 /// The local directory `-R` mirrors `target` into (`-O DIR` plus the URL's last directory name), known
 /// before any login so its scan can start early ([`Prescan`]); `None` when that name is no safe local
 /// name (planning reports it).
@@ -381,8 +390,15 @@ impl Mirror<'_> {
             self.skip(&t, &node.rel, &why);
             return Ok(());
         }
+        let mode = local_mode(node.mode).filter(|_| sync.perms);
         match sync::decide(sync.compare, src, dst, true) {
-            Verdict::Skip(why) => self.skip(&t, &node.rel, &why),
+            Verdict::Skip(why) => {
+                let have = self.local.get(&node.rel).and_then(|n| n.mode);
+                match mode.zip(have).filter(|(want, have)| *want != have & 0o777) {
+                    Some((want, have)) => self.chmod(&t, &node.rel, &why, (have, want)),
+                    None => self.skip(&t, &node.rel, &why),
+                }
+            }
             Verdict::Transfer(why) => {
                 self.plan("transfer", &node.rel, why);
                 self.slots.push(Slot::Job(self.jobs.len()));
@@ -391,10 +407,38 @@ impl Mirror<'_> {
                     local: self.root.join(&node.rel),
                     size: src.size,
                     mtime: src.mtime,
+                    mode,
                 });
             }
         }
         Ok(())
+    }
+
+    /// An unchanged file whose mode is not the source's: given the source's mode, nothing transferred.
+    fn chmod(&mut self, t: &Target, rel: &str, why: &str, (have, want): (u32, u32)) {
+        self.plan(
+            "chmod",
+            rel,
+            format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
+        );
+        let path = self.root.join(rel);
+        if !self.opts.sync.dry_run {
+            use std::os::unix::fs::PermissionsExt;
+            let set = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(want));
+            if let Err(e) = set {
+                self.fail(
+                    t,
+                    rel,
+                    &Error::local(format!("chmod {}", path.display()), e),
+                );
+                return;
+            }
+        }
+        self.slots.push(Slot::Done(FileRecord::skipped(
+            t.display(),
+            path.display().to_string(),
+            &format!("{why}; mode set to {want:03o}"),
+        )));
     }
 
     /// Asks the server ahead, pipelined, what [`Mirror::file`] will need: SIZE for files the listing gave

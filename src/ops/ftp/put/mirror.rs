@@ -3,10 +3,12 @@
 //! target that does not exist yet is empty), each local file becomes a job or a skip with its reason
 //! ([`decide`]), missing remote directories are created as the plan goes (MKD, not with `--dry-run`), and
 //! `--delete` candidates are collected, checked for safety, and removed by [`run_deletions`] (DELE, RMD)
-//! only after every upload succeeded.
+//! only after every upload succeeded. Files get their local mode (SITE CHMOD after the upload, or alone for
+//! an unchanged file whose listed mode differs).
 
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Job, Planner, Slot, Source, ensure_dir};
 use crate::error::{Error, ErrorKind, Result};
@@ -36,6 +38,8 @@ pub struct Planned {
     pub deletions: Vec<Deletion>,
     /// Whether the "cannot set times" note was given.
     pub noted_times: bool,
+    /// Whether the server turned out to have no SITE CHMOD (said once; see `keep_mode`).
+    pub no_chmod: bool,
 }
 
 impl Planner<'_> {
@@ -203,8 +207,19 @@ impl Planner<'_> {
                         }
                         _ => None,
                     };
+                    // The local mode, unless the remote file is known to have it.
+                    let listed = on_server.get(&node.rel).and_then(|n| n.mode);
+                    let mode = node
+                        .mode
+                        .map(|m| m & 0o777)
+                        .filter(|m| self.keeps_modes() && listed.map(|l| l & 0o777) != Some(*m));
                     match sync::decide(sync.compare, src, dst, times_set) {
-                        Verdict::Skip(why) => self.skip_item(&path, &sub, &node.rel, &why),
+                        Verdict::Skip(why) => match (mode, listed) {
+                            (Some(want), Some(have)) => {
+                                self.chmod(w, (&path, &sub, &node.rel), &why, (have, want));
+                            }
+                            _ => self.skip_item(&path, &sub, &node.rel, &why),
+                        },
                         Verdict::Transfer(why) => {
                             self.plan_item("transfer", &node.rel, why);
                             self.slots.push(Slot::Job);
@@ -213,6 +228,7 @@ impl Planner<'_> {
                                 remote: sub,
                                 size: node.size,
                                 mtime: node.mtime,
+                                mode,
                             });
                         }
                     }
@@ -235,6 +251,43 @@ impl Planner<'_> {
             self.plan_deletions(local, remote, &walked, &target);
         }
         Ok(())
+    }
+
+    /// Whether files get the local permission bits: a mirror without `--no-perms` or `--chmod`, on a
+    /// server not yet found without SITE CHMOD.
+    fn keeps_modes(&self) -> bool {
+        self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.no_chmod
+    }
+
+    /// An unchanged file whose remote mode is not the local one: SITE CHMOD alone, nothing uploaded.
+    fn chmod(
+        &mut self,
+        w: &mut Worker,
+        (path, remote, rel): (&Path, &RemotePath, &str),
+        why: &str,
+        (have, want): (u32, u32),
+    ) {
+        self.plan_item(
+            "chmod",
+            rel,
+            format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
+        );
+        if !self.opts.sync.dry_run {
+            let no_chmod = AtomicBool::new(false);
+            let set = match w.session() {
+                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, &no_chmod),
+                Err(e) => return self.fail(path, remote, e),
+            };
+            self.planned.no_chmod |= no_chmod.load(Ordering::Relaxed);
+            if !set {
+                return self.skip_item(path, remote, rel, why);
+            }
+        }
+        self.slots.push(Slot::Done(FileRecord::skipped(
+            self.url(remote),
+            path.display().to_string(),
+            &format!("{why}; mode set to {want:03o}"),
+        )));
     }
 
     fn plan_deletions(
