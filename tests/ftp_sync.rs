@@ -1000,7 +1000,7 @@ fn put_mirror_sets_local_modes_with_site_chmod_where_the_listing_shows_another()
     srv.finish();
 }
 
-/// A server without SITE CHMOD is said once, asked once, and the uploads stand (exit 0).
+/// A server refusing SITE CHMOD is said once, asked once, and the uploads stand (exit 0).
 #[test]
 fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
     let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
@@ -1038,7 +1038,7 @@ fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
     assert_code(&r, 0);
     assert_eq!(
         r.stderr,
-        "ftp-put: the server has no SITE CHMOD (SITE CHMOD 644 up/tree/a: 500 Unknown SITE \
+        "ftp-put: the server refused SITE CHMOD (SITE CHMOD 644 up/tree/a: 500 Unknown SITE \
          command.): remote files keep the modes it gives them (--no-perms says not to try)\n"
     );
     srv.finish();

@@ -105,7 +105,7 @@ pub struct SyncArgs {
     /// With -R: leave file modes alone. A mirror otherwise gives each file its source's permission bits
     /// (read, write, execute for user, group and others; never set-id or sticky): a download the mode
     /// the listing shows, less the umask (the owner can always read it), an upload the local file's mode
-    /// with SITE CHMOD (a server without it is said once). An unchanged file whose mode differs gets its
+    /// with SITE CHMOD (a server refusing it is said once). An unchanged file whose mode differs gets its
     /// mode alone. Directories keep theirs.
     #[arg(long, help_heading = "Mirroring")]
     pub no_perms: bool,

@@ -183,9 +183,9 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let no_chmod = AtomicBool::new(planned.no_chmod);
+    let chmod_refused = AtomicBool::new(planned.chmod_refused);
     let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
-        let r = upload(opts, ui, w, job, (total.as_ref(), &no_chmod));
+        let r = upload(opts, ui, w, job, (total.as_ref(), &chmod_refused));
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             t.file_done(n, jobs.len());
@@ -450,7 +450,7 @@ fn upload(
     ui: &Ui,
     w: &mut Worker,
     job: &Job,
-    (total, no_chmod): (Option<&Progress>, &AtomicBool),
+    (total, chmod_refused): (Option<&Progress>, &AtomicBool),
 ) -> FileRecord {
     let url = opts.target.with_path(job.remote.to_string()).display();
     let local = job.source.display();
@@ -463,7 +463,7 @@ fn upload(
         };
         put_one(opts, ui, conn, s, job, bar).inspect(|_| {
             if let Some(mode) = job.mode {
-                keep_mode(ui, s, job.remote.as_str(), mode, no_chmod);
+                keep_mode(ui, s, job.remote.as_str(), mode, chmod_refused);
             }
         })
     });
@@ -566,18 +566,20 @@ fn set_time(opts: &Options, ui: &Ui, s: &mut Session, job: &Job) {
 }
 
 /// Gives a remote file the local file's permission bits (a mirror's SITE CHMOD, once its upload is
-/// confirmed). The file stands either way: a refusal is a warning, and a server without SITE CHMOD
-/// (500, 502, 504) is said once per run and asked no more (`unsupported`). Whether the mode was set.
-fn keep_mode(ui: &Ui, s: &mut Session, path: &str, mode: u32, unsupported: &AtomicBool) -> bool {
-    if unsupported.load(Ordering::Relaxed) {
+/// confirmed). The file stands either way. A refusal (5xx: no SITE CHMOD, or chmod not allowed) is said
+/// once per run and SITE CHMOD asked no more (`refused`), so a server that never allows it costs one
+/// round trip and one line, not one per file every night; anything else is a warning for this file.
+/// Whether the mode was set.
+fn keep_mode(ui: &Ui, s: &mut Session, path: &str, mode: u32, refused: &AtomicBool) -> bool {
+    if refused.load(Ordering::Relaxed) {
         return false;
     }
     match s.site_chmod(&format!("{mode:03o}"), path) {
         Ok(()) => return true,
-        Err(e) if matches!(e.reply_code(), Some(500 | 502 | 504)) => {
-            if !unsupported.swap(true, Ordering::Relaxed) {
+        Err(e) if e.kind() == ErrorKind::Permanent => {
+            if !refused.swap(true, Ordering::Relaxed) {
                 ui.warn(&format!(
-                    "the server has no SITE CHMOD ({e}): remote files keep the modes it gives them \
+                    "the server refused SITE CHMOD ({e}): remote files keep the modes it gives them \
                      (--no-perms says not to try)"
                 ));
             }

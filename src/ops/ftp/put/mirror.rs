@@ -38,8 +38,8 @@ pub struct Planned {
     pub deletions: Vec<Deletion>,
     /// Whether the "cannot set times" note was given.
     pub noted_times: bool,
-    /// Whether the server turned out to have no SITE CHMOD (said once; see `keep_mode`).
-    pub no_chmod: bool,
+    /// Whether the server refused SITE CHMOD (said once; see `keep_mode`).
+    pub chmod_refused: bool,
 }
 
 impl Planner<'_> {
@@ -254,9 +254,9 @@ impl Planner<'_> {
     }
 
     /// Whether files get the local permission bits: a mirror without `--no-perms` or `--chmod`, on a
-    /// server not yet found without SITE CHMOD.
+    /// server that has not refused SITE CHMOD.
     fn keeps_modes(&self) -> bool {
-        self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.no_chmod
+        self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.chmod_refused
     }
 
     /// An unchanged file whose remote mode is not the local one: SITE CHMOD alone, nothing uploaded.
@@ -273,12 +273,12 @@ impl Planner<'_> {
             format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
         );
         if !self.opts.sync.dry_run {
-            let no_chmod = AtomicBool::new(false);
+            let chmod_refused = AtomicBool::new(false);
             let set = match w.session() {
-                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, &no_chmod),
+                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, &chmod_refused),
                 Err(e) => return self.fail(path, remote, e),
             };
-            self.planned.no_chmod |= no_chmod.load(Ordering::Relaxed);
+            self.planned.chmod_refused |= chmod_refused.load(Ordering::Relaxed);
             if !set {
                 return self.skip_item(path, remote, rel, why);
             }
