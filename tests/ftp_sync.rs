@@ -1044,6 +1044,166 @@ fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
     srv.finish();
 }
 
+const TURNED: &[&str] = &[
+    "type=dir;modify=20240101000000; x",
+    "type=file;size=3;modify=20240101000000; y",
+];
+
+/// A file that became a directory on the server is replaced by it; a directory that became a file is
+/// replaced only with --delete (within --max-delete, counting what it holds), once the file is down.
+#[test]
+fn get_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    write_at(&root.join("x"), b"old", jan_2024());
+    write_at(&root.join("y/z"), b"z", jan_2024());
+    let x = || listing("MLSD t/x", &["type=file;size=1;modify=20240101000000; f"]);
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TURNED),
+        x(),
+        retr_known("t/x/f", b"f"),
+        quit(),
+    ]));
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr
+            .contains("t/y is a directory where the server has a file (--delete replaces it)"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(root.join("x/f")).unwrap(), b"f");
+    assert_eq!(names_in(&root.join("y")), ["z"]);
+    srv.finish();
+    // More than --max-delete would go (y and y/z): nothing is deleted, y fails as before.
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TURNED),
+        x(),
+        quit(),
+    ]));
+    let args = ["-R", "--delete", "--max-delete", "1", &srv.url("t/")];
+    let r = run_in(dir.path(), "ftp-get", &args, &[]);
+    assert_code(&r, 10);
+    assert_eq!(names_in(&root.join("y")), ["z"]);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TURNED),
+        x(),
+        quit(),
+    ]));
+    let args = ["-R", "--delete", "--dry-run", &srv.url("t/")];
+    let r = run_in(dir.path(), "ftp-get", &args, &[]);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "skip     x/f (unchanged (same size and time))\n\
+         transfer y (a file in place of a directory)\n\
+         delete   y/z (in a directory a file replaces)\n"
+    );
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", TURNED),
+        x(),
+        retr_known("t/y", b"yyy"),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(root.join("y")).unwrap(), b"yyy");
+    assert_eq!(names_in(&root), ["x", "y"]);
+    srv.finish();
+}
+
+/// Uploads mirror type changes as downloads do: a remote file in the way of a directory is replaced
+/// (DELE, MKD), a remote directory in the way of a file only with --delete (emptied, then RMD, just
+/// before the upload).
+#[test]
+fn put_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned_file() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let walk = || {
+        let mut v = listing(
+            "MLSD up/tree",
+            &[
+                "type=file;size=3;modify=20240101000000; x",
+                "type=dir;modify=20240101000000; y",
+            ],
+        );
+        v.extend(listing(
+            "MLSD up/tree/y",
+            &["type=file;size=1;modify=20240101000000; w"],
+        ));
+        v
+    };
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/x/n"), b"n", jan_2024());
+    write_at(&dir.path().join("tree/y"), b"y", jan_2024());
+    let made_x = vec![
+        e("DELE up/tree/x"),
+        s("250 Delete operation successful."),
+        e("MKD up/tree/x"),
+        s("257 created"),
+    ];
+    let stor_n = || {
+        let mut v = stor("up/tree/x/n");
+        v.extend([
+            e("MFMT 20240101000000 up/tree/x/n"),
+            s("213 Modify=20240101000000; up/tree/x/n"),
+        ]);
+        v
+    };
+    let srv = Server::start(script(vec![
+        login(&feat),
+        walk(),
+        made_x.clone(),
+        stor_n(),
+        quit(),
+    ]));
+    let args = ["-R", "--no-perms", "tree", &srv.url("up/")];
+    let r = run_in(dir.path(), "ftp-put", &args, &[]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains(
+            "up/tree/y is a directory on the server where the local tree has a file (--delete \
+             replaces it)"
+        ),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login(&feat),
+        walk(),
+        made_x,
+        stor_n(),
+        vec![
+            e("DELE up/tree/y/w"),
+            s("250 Delete operation successful."),
+            e("RMD up/tree/y"),
+            s("250 Remove directory operation successful."),
+        ],
+        same_type(stor("up/tree/y")),
+        vec![
+            e("MFMT 20240101000000 up/tree/y"),
+            s("213 Modify=20240101000000; up/tree/y"),
+        ],
+        quit(),
+    ]));
+    let args = ["-R", "--delete", "--no-perms", "tree", &srv.url("up/")];
+    let r = run_in(dir.path(), "ftp-put", &args, &[]);
+    assert_code(&r, 0);
+    assert_eq!(srv.data_received(), b"ny");
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

@@ -59,7 +59,10 @@ pub struct SyncArgs {
     /// With -R: remove target files and directories that are not in the source (local ones for ftp-get,
     /// remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when
     /// part of the source could not be listed, when the source is empty and the target is not, or when
-    /// more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept.
+    /// more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept. A target
+    /// directory where the source now has a file goes too, with all it holds, just before that file
+    /// lands (without --delete that file fails); a target file where the source has a directory is
+    /// always replaced, a symlink never.
     #[arg(long, help_heading = "Mirroring")]
     pub delete: bool,
     /// With --delete: also remove target entries that --exclude/--no-dotfiles leave out.

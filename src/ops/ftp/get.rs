@@ -104,6 +104,9 @@ struct Job {
     mtime: Option<SystemTime>,
     /// The permission bits the local file gets (a mirror's, see [`mirror::local_mode`]).
     mode: Option<u32>,
+    /// A mirror with `--delete` where a local directory stands in the file's place: removed, with all
+    /// it holds, once the file is downloaded.
+    replaces_dir: bool,
 }
 
 /// A result in URL order: known at planning time, or the outcome of job `n`.
@@ -347,6 +350,7 @@ fn plan(
                     size: facts.size,
                     mtime: facts.mtime,
                     mode: None,
+                    replaces_dir: false,
                 });
             }
             Ok((Verdict::Skip(why), _)) => {
@@ -555,7 +559,12 @@ fn get_one(
     } else {
         None
     };
-    let mut out = Output::open(local, opts.resume)?;
+    let mut out = if job.replaces_dir {
+        // The directory in the way goes just before the rename (below), not before the download.
+        crate::sink::FileSink::create(local).map(Output::File)?
+    } else {
+        Output::open(local, opts.resume)?
+    };
     if let Output::File(f) = &mut out {
         f.keep_partial(opts.resume);
     }
@@ -604,6 +613,10 @@ fn get_one(
     .map_err(|e| e.within(t.display()))??;
     if let (Some(mode), Output::File(f)) = (job.mode, &out) {
         f.set_mode(mode)?;
+    }
+    if job.replaces_dir {
+        std::fs::remove_dir_all(local)
+            .map_err(|e| Error::local(format!("replacing the directory {}", local.display()), e))?;
     }
     // DELE only once the new name is durable, directory included.
     if opts.delete_after {

@@ -115,6 +115,9 @@ struct Job {
     mtime: Option<std::time::SystemTime>,
     /// The local permission bits, set on the remote file after the upload (a mirror's SITE CHMOD).
     mode: Option<u32>,
+    /// A mirror with `--delete` where a remote directory stands in the file's place: its entries,
+    /// children first, removed (DELE, RMD) just before the upload.
+    replaces: Vec<(RemotePath, bool)>,
 }
 
 /// A result in argument order: known at planning time, or the outcome of the next job.
@@ -371,6 +374,7 @@ impl Planner<'_> {
                     size,
                     mtime,
                     mode: None,
+                    replaces: Vec::new(),
                 });
             }
             Ok(Verdict::Skip(why)) => self.skip_item(&path, &remote, &rel, &why),
@@ -393,6 +397,7 @@ impl Planner<'_> {
             size,
             mtime: None,
             mode: None,
+            replaces: Vec::new(),
         });
     }
 
@@ -461,6 +466,14 @@ fn upload(
             visible: ui.progress(),
             limit: opts.limit.as_deref(),
         };
+        for (path, dir) in &job.replaces {
+            if *dir {
+                s.rmd(path.as_str())
+            } else {
+                s.dele(path.as_str())
+            }
+            .map_err(|e| e.within(format!("replacing the remote directory {}", job.remote)))?;
+        }
         put_one(opts, ui, conn, s, job, bar).inspect(|_| {
             if let Some(mode) = job.mode {
                 keep_mode(ui, s, job.remote.as_str(), mode, chmod_refused);

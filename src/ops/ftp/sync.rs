@@ -195,6 +195,16 @@ fn is_ferry_temp(rel: &str) -> bool {
         && (name.ends_with(".ferry-tmp") || (name.contains(".ferry-") && name.ends_with(".tmp")))
 }
 
+/// Whether `rel` is one of the directories `dirs` or lies under one (ancestors looked up, so a long
+/// list of directories costs nothing per path).
+pub fn within(dirs: &HashSet<String>, rel: &str) -> bool {
+    !dirs.is_empty()
+        && (dirs.contains(rel)
+            || rel
+                .match_indices('/')
+                .any(|(i, _)| dirs.contains(&rel[..i])))
+}
+
 /// The target entries `--delete` removes: those not in `source`, children before their directories.
 /// An excluded entry is kept unless `--delete-excluded`; a directory keeping anything is kept.
 pub fn deletions(target: &[Node], source: &HashSet<String>, opts: &SyncOptions) -> Vec<Node> {
@@ -443,6 +453,16 @@ mod tests {
             exact_time: true,
             mode: None,
         }
+    }
+
+    #[test]
+    fn within_is_the_directory_itself_or_below_it_never_a_sibling_of_the_same_prefix() {
+        let dirs = HashSet::from(["a/b".to_string()]);
+        assert!(within(&dirs, "a/b"));
+        assert!(within(&dirs, "a/b/c/d"));
+        assert!(!within(&dirs, "a/bc"));
+        assert!(!within(&dirs, "a"));
+        assert!(!within(&HashSet::new(), "a/b"));
     }
 
     #[test]

@@ -102,6 +102,7 @@ pub fn plan_tree(
             local,
             sizes: HashMap::new(),
             mtimes: HashMap::new(),
+            replaced: HashSet::new(),
         };
         return m.file(w, &node, &target.path);
     }
@@ -149,6 +150,7 @@ pub fn plan_tree(
         local,
         sizes: HashMap::new(),
         mtimes: HashMap::new(),
+        replaced: HashSet::new(),
     };
     for p in &walked.problems {
         m.problem(p);
@@ -278,6 +280,8 @@ struct Mirror<'r> {
     sizes: HashMap<String, Result<Option<u64>>>,
     /// MDTM replies asked ahead, pipelined, by relative path.
     mtimes: HashMap<String, Result<Option<std::time::SystemTime>>>,
+    /// Local directories that downloaded files replace (`--delete`), by relative path.
+    replaced: HashSet<String>,
 }
 
 impl Mirror<'_> {
@@ -330,18 +334,28 @@ impl Mirror<'_> {
             self.skip(&t, &node.rel, &why);
             return Ok(());
         }
-        let exists = self
-            .local
-            .get(&node.rel)
-            .is_some_and(|n| n.kind == Kind::Dir);
-        if exists {
-            return Ok(());
+        let path = self.root.join(&node.rel);
+        match self.local.get(&node.rel).map(|n| n.kind) {
+            Some(Kind::Dir) => return Ok(()),
+            // A file that became a directory on the server: the file goes (as a changed file would be
+            // replaced). A symlink stays, and fails below: it may be the user's (a subtree on another
+            // disk), and it is never followed.
+            Some(Kind::File) => {
+                self.plan("mkdir", &node.rel, "new directory, in place of a file");
+                if self.opts.sync.dry_run {
+                    return Ok(());
+                }
+                std::fs::remove_file(&path)
+                    .map_err(|e| Error::local(format!("replacing {}", path.display()), e))?;
+            }
+            _ => {
+                self.plan("mkdir", &node.rel, "new directory");
+                if self.opts.sync.dry_run {
+                    return Ok(());
+                }
+            }
         }
-        self.plan("mkdir", &node.rel, "new directory");
-        if self.opts.sync.dry_run {
-            return Ok(());
-        }
-        local_dir(&self.root.join(&node.rel))
+        local_dir(&path)
     }
 
     /// A remote file: filtered, compared with the local one, then a job or a skip.
@@ -352,10 +366,31 @@ impl Mirror<'_> {
             self.skip(&t, &node.rel, &why);
             return Ok(());
         }
-        let dst = self.local.get(&node.rel).map(|n| Facts {
-            size: n.size,
-            mtime: n.mtime,
-        });
+        // A directory that became a file on the server: with --delete it goes, with all it holds, once
+        // the file is downloaded (just before its rename); without, the file fails saying so.
+        let dir_in_the_way = self
+            .local
+            .get(&node.rel)
+            .is_some_and(|n| n.kind == Kind::Dir);
+        if dir_in_the_way && !sync.delete {
+            let e = Error::new(
+                ErrorKind::LocalIo,
+                format!(
+                    "{} is a directory where the server has a file (--delete replaces it)",
+                    self.root.join(&node.rel).display()
+                ),
+            );
+            self.fail(&t, &node.rel, &e);
+            return Ok(());
+        }
+        let dst = self
+            .local
+            .get(&node.rel)
+            .filter(|_| !dir_in_the_way)
+            .map(|n| Facts {
+                size: n.size,
+                mtime: n.mtime,
+            });
         let mut src = Facts {
             size: node.size,
             mtime: node.mtime.filter(|_| node.exact_time),
@@ -400,7 +435,15 @@ impl Mirror<'_> {
                 }
             }
             Verdict::Transfer(why) => {
+                let why = if dir_in_the_way {
+                    "a file in place of a directory".to_string()
+                } else {
+                    why
+                };
                 self.plan("transfer", &node.rel, why);
+                if dir_in_the_way {
+                    self.replaced.insert(node.rel.clone());
+                }
                 self.slots.push(Slot::Job(self.jobs.len()));
                 self.jobs.push(Job {
                     target: t,
@@ -408,6 +451,7 @@ impl Mirror<'_> {
                     size: src.size,
                     mtime: src.mtime,
                     mode,
+                    replaces_dir: dir_in_the_way,
                 });
             }
         }
@@ -514,8 +558,10 @@ impl Mirror<'_> {
         source.extend(walked.problems.iter().map(|p| p.rel.clone()));
         let mut target: Vec<Node> = self.local.values().cloned().collect();
         target.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+        // A directory a downloaded file replaces goes with that file's job (with all it holds).
+        let replaced = std::mem::take(&mut self.replaced);
         let doomed = sync::deletions(&target, &source, &self.opts.sync);
-        if doomed.is_empty() {
+        if doomed.is_empty() && replaced.is_empty() {
             return;
         }
         if let Some(e) = sync::refuse_delete(
@@ -523,8 +569,12 @@ impl Mirror<'_> {
             walked.incomplete(),
             walked.nodes.len(),
             target.len(),
-            doomed.len(),
+            doomed.len() + replaced.len(),
         ) {
+            // Nothing deleted: a file whose place a directory holds fails instead.
+            for j in self.jobs.iter_mut() {
+                j.replaces_dir = false;
+            }
             self.ui.item_error(&e);
             self.slots.push(Slot::Done(FileRecord::refused(
                 self.target.display(),
@@ -534,6 +584,10 @@ impl Mirror<'_> {
             return;
         }
         for n in doomed {
+            if sync::within(&replaced, &n.rel) {
+                self.plan("delete", &n.rel, "in a directory a file replaces");
+                continue;
+            }
             let url = self
                 .target
                 .with_path(self.remote.join(&n.rel).into_string())

@@ -136,6 +136,7 @@ impl Planner<'_> {
             times_set,
         )?;
         let mut blocked: Vec<String> = Vec::new();
+        let mut replaced: HashSet<String> = HashSet::new();
         for node in &walked.nodes {
             if blocked.iter().any(|b| {
                 node.rel
@@ -153,17 +154,29 @@ impl Planner<'_> {
                         blocked.push(node.rel.clone());
                         continue;
                     }
-                    if on_server
-                        .get(&node.rel)
-                        .is_some_and(|n| n.kind == Kind::Dir)
-                    {
-                        continue;
-                    }
-                    self.plan_item("mkdir", &node.rel, "new directory");
+                    let in_place = match on_server.get(&node.rel).map(|n| n.kind) {
+                        Some(Kind::Dir) => continue,
+                        // A file that became a directory here: the remote file goes (as a changed
+                        // file would be replaced).
+                        Some(Kind::File) => true,
+                        _ => false,
+                    };
+                    let why = if in_place {
+                        "new directory, in place of a file"
+                    } else {
+                        "new directory"
+                    };
+                    self.plan_item("mkdir", &node.rel, why);
                     if sync.dry_run {
                         continue;
                     }
-                    if let Err(e) = w.session().and_then(|s| ensure_dir(s, sub.as_str())) {
+                    let made = w.session().and_then(|s| {
+                        if in_place {
+                            s.dele(sub.as_str())?;
+                        }
+                        ensure_dir(s, sub.as_str())
+                    });
+                    if let Err(e) = made {
                         w.failed(&e);
                         self.fail(&path, &sub, e);
                         blocked.push(node.rel.clone());
@@ -182,6 +195,23 @@ impl Planner<'_> {
                         size: node.size,
                         mtime: node.mtime,
                     };
+                    // A directory that became a file here: with --delete it goes, with all it holds,
+                    // just before the upload; without, the file fails saying so.
+                    let dir_in_the_way = on_server
+                        .get(&node.rel)
+                        .is_some_and(|n| n.kind == Kind::Dir);
+                    if dir_in_the_way && !sync.delete {
+                        let e = Error::new(
+                            ErrorKind::Permanent,
+                            format!(
+                                "{} is a directory on the server where the local tree has a file \
+                                 (--delete replaces it)",
+                                sub
+                            ),
+                        );
+                        self.fail(&path, &sub, e);
+                        continue;
+                    }
                     let dst = match on_server.get(&node.rel) {
                         Some(n) if n.kind != Kind::Dir => {
                             let mut f = Facts {
@@ -221,6 +251,14 @@ impl Planner<'_> {
                             _ => self.skip_item(&path, &sub, &node.rel, &why),
                         },
                         Verdict::Transfer(why) => {
+                            let mut replaces = Vec::new();
+                            let why = if dir_in_the_way {
+                                replaced.insert(node.rel.clone());
+                                replaces = subtree(&target, &node.rel, remote);
+                                "a file in place of a directory".to_string()
+                            } else {
+                                why
+                            };
                             self.plan_item("transfer", &node.rel, why);
                             self.slots.push(Slot::Job);
                             self.jobs.push(Job {
@@ -229,6 +267,7 @@ impl Planner<'_> {
                                 size: node.size,
                                 mtime: node.mtime,
                                 mode,
+                                replaces,
                             });
                         }
                     }
@@ -248,7 +287,7 @@ impl Planner<'_> {
             }
         }
         if sync.delete {
-            self.plan_deletions(local, remote, &walked, &target);
+            self.plan_deletions((local, remote), &walked, &target, &replaced);
         }
         Ok(())
     }
@@ -292,10 +331,10 @@ impl Planner<'_> {
 
     fn plan_deletions(
         &mut self,
-        local: &Path,
-        remote: &RemotePath,
+        (local, remote): (&Path, &RemotePath),
         source: &walk::Walked,
         target: &walk::Walked,
+        replaced: &HashSet<String>,
     ) {
         let filters = &self.opts.sync.filters;
         let mut names: HashSet<String> = source
@@ -317,7 +356,7 @@ impl Planner<'_> {
                 })
             })
             .collect();
-        if doomed.is_empty() {
+        if doomed.is_empty() && replaced.is_empty() {
             return;
         }
         if let Some(e) = sync::refuse_delete(
@@ -325,12 +364,21 @@ impl Planner<'_> {
             source.incomplete(),
             source.nodes.len(),
             target.nodes.len(),
-            doomed.len(),
+            doomed.len() + replaced.len(),
         ) {
+            // Nothing deleted: a file whose place a directory holds fails at its upload instead.
+            for j in self.jobs.iter_mut() {
+                j.replaces.clear();
+            }
             self.refuse(local, remote, e);
             return;
         }
         for n in doomed {
+            // A directory a file replaces goes with that file's upload, with all it holds.
+            if sync::within(replaced, &n.rel) {
+                self.plan_item("delete", &n.rel, "in a directory a file replaces");
+                continue;
+            }
             self.plan_item("delete", &n.rel, "not in the source");
             self.planned.deletions.push(Deletion {
                 remote: remote.join(&n.rel),
@@ -380,6 +428,19 @@ pub fn run_deletions(
         }
     }
     w.quit();
+}
+
+/// The remote entries at and under `rel` in a walked target, children first (the walk lists parents
+/// first), as paths under `remote` with whether each is a directory.
+fn subtree(target: &walk::Walked, rel: &str, remote: &RemotePath) -> Vec<(RemotePath, bool)> {
+    let dirs = HashSet::from([rel.to_string()]);
+    target
+        .nodes
+        .iter()
+        .rev()
+        .filter(|n| sync::within(&dirs, &n.rel))
+        .map(|n| (remote.join(&n.rel), n.kind == Kind::Dir))
+        .collect()
 }
 
 /// Whether the comparison of `local` with the same-named `remote` file needs the remote time from MDTM:
