@@ -1204,6 +1204,51 @@ fn put_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned
     srv.finish();
 }
 
+/// A mirror holding its tree's lock removes the temporary files a killed run left (an hour untouched),
+/// never a fresh one (a plain ftp-get may be writing it), and --delete does not count them.
+#[test]
+fn a_locked_mirror_removes_temporary_files_killed_runs_left() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(7200);
+    write_at(&root.join("same"), b"old", jan_2024());
+    write_at(&root.join(".same.Ab12Cd.ferry-tmp"), b"ol", old);
+    write_at(&root.join("sub/.x.Zz99Yy.ferry-tmp"), b"x", old);
+    write_at(
+        &root.join(".new.Qq11Rr.ferry-tmp"),
+        b"n",
+        std::time::SystemTime::now(),
+    );
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &[
+                "type=file;size=3;modify=20240101000000; same",
+                "type=dir;modify=20240101000000; sub",
+            ],
+        ),
+        listing("MLSD t/sub", &[]),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "-v", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(
+        r.stderr
+            .contains(".same.Ab12Cd.ferry-tmp, left by an interrupted run"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(names_in(&root), [".new.Qq11Rr.ferry-tmp", "same", "sub"]);
+    assert!(names_in(&root.join("sub")).is_empty());
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

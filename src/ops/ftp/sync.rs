@@ -191,8 +191,14 @@ pub fn print_plan(ui: &Ui, plan: &[PlanItem]) -> Result<()> {
 /// upload's `.NAME.ferry-*.tmp`): never deleted by a mirror, which would race a concurrent run.
 fn is_ferry_temp(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
-    name.starts_with('.')
-        && (name.ends_with(".ferry-tmp") || (name.contains(".ferry-") && name.ends_with(".tmp")))
+    is_download_temp(name)
+        || (name.starts_with('.') && name.contains(".ferry-") && name.ends_with(".tmp"))
+}
+
+/// Whether a name is a download's temporary file (`.NAME.XXXXXX.ferry-tmp`, see [`crate::sink`]).
+pub fn is_download_temp(rel: &str) -> bool {
+    let name = rel.rsplit('/').next().unwrap_or(rel);
+    name.starts_with('.') && name.ends_with(".ferry-tmp")
 }
 
 /// Whether `rel` is one of the directories `dirs` or lies under one (ancestors looked up, so a long

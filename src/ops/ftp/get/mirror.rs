@@ -60,6 +60,48 @@ impl Planned {
             None => false,
         })
     }
+
+    /// Whether this run holds the lock of the local tree `root`.
+    fn holds(&self, root: &Path) -> bool {
+        self.locks.iter().any(|(p, _)| p == root)
+    }
+}
+
+/// How old a download's temporary file must be before a later mirror holding the tree's lock takes it
+/// for the leftover of a run that was killed (a live download writes to its file at least every
+/// `--timeout`; a plain `ftp-get` into the tree takes no lock).
+const STALE_TEMP: Duration = Duration::from_secs(3600);
+
+/// Removes the temporary files (`.NAME.XXXXXX.ferry-tmp`) that killed runs left in the locked tree
+/// `root`, untouched for [`STALE_TEMP`]; they leave `local` too, so `--delete` does not count them.
+fn sweep_stale_temps(ui: &Ui, root: &Path, local: &mut HashMap<String, Node>) {
+    let now = std::time::SystemTime::now();
+    let stale: Vec<String> = local
+        .values()
+        .filter(|n| n.kind == Kind::File && sync::is_download_temp(&n.rel))
+        .filter(|n| {
+            n.mtime
+                .and_then(|t| now.duration_since(t).ok())
+                .is_some_and(|age| age >= STALE_TEMP)
+        })
+        .map(|n| n.rel.clone())
+        .collect();
+    for rel in stale {
+        let path = root.join(&rel);
+        match std::fs::remove_file(&path) {
+            Ok(()) => {
+                ui.note(&format!(
+                    "removed {}, left by an interrupted run",
+                    escape(&path.display().to_string())
+                ));
+                local.remove(&rel);
+            }
+            Err(e) => ui.warn(&format!(
+                "cannot remove the stale temporary file {}: {e}",
+                escape(&path.display().to_string())
+            )),
+        }
+    }
 }
 
 /// Plans one `-R` URL into the run's results, jobs and plan; `scan` is the local tree's walk started
@@ -131,13 +173,16 @@ pub fn plan_tree(
     }
     let wait = opts.net.timeout.min(LOCK_WAIT);
     let waited = !opts.sync.dry_run && planned.lock(&root, wait)?;
-    let local = match scanned {
+    let mut local = match scanned {
         // Read while another run was changing it: read again.
         _ if waited => local_nodes(&root, &mut |rel| enter(rel))?,
         Some(walked) => by_rel(walked?),
         // Missing at the start (created above, so empty).
         None => HashMap::new(),
     };
+    if planned.holds(&root) {
+        sweep_stale_temps(ui, &root, &mut local);
+    }
     let mut m = Mirror {
         opts,
         ui,
