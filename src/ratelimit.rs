@@ -106,8 +106,8 @@ impl RateLimit {
         usize::try_from(self.burst).unwrap_or(usize::MAX)
     }
 
-    /// Accounts for `n` bytes moved, sleeping as long as the rate requires.
-    pub fn take(&self, n: u64) {
+    /// Accounts for `n` bytes moved, sleeping as long as the rate requires; how long it slept.
+    pub fn take(&self, n: u64) -> Duration {
         let wait = {
             let mut st = self.state.lock().unwrap_or_else(|p| p.into_inner());
             let now = self.clock.now();
@@ -131,6 +131,7 @@ impl RateLimit {
         if !wait.is_zero() {
             self.clock.sleep(wait);
         }
+        wait
     }
 }
 

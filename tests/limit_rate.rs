@@ -110,3 +110,43 @@ fn ftp_ls_limit_rate_meters_the_listing() {
     assert_eq!(r.stdout_str().lines().count(), lines.len());
     assert!(r.elapsed >= AT_LEAST, "{:?}", r.elapsed);
 }
+
+/// A listing that takes longer than --timeout only because of --limit-rate is no timeout: the
+/// limiter's waits are the client's (a listing must otherwise arrive whole within --timeout).
+#[test]
+fn a_listing_slowed_by_limit_rate_beyond_the_timeout_is_no_timeout() {
+    let lines: Vec<String> = (0..500)
+        .map(|i| format!("-rw-r--r--    1 0        0            1234 Mar 05  2021 file-{i:06}\r\n"))
+        .collect();
+    let body = lines.concat();
+    assert!(body.len() >= 30_000);
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("500 FEAT not understood"),
+            e("EPSV"),
+            Epsv,
+            e("LIST pub"),
+            s("150 Here comes the listing."),
+            DataSend(body.into_bytes()),
+            s("226 ok"),
+        ],
+        quit(),
+    ]));
+    let args = [
+        "-l",
+        "--timeout",
+        "1",
+        "--limit-rate",
+        "10000",
+        &srv.url("pub/"),
+    ];
+    let (r, _d) = run("ftp-ls", &args);
+    srv.finish();
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str().lines().count(), lines.len());
+    assert!(r.elapsed >= Duration::from_secs(2), "{:?}", r.elapsed);
+}

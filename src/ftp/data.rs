@@ -430,6 +430,38 @@ impl Pipe {
     }
 }
 
+/// A listing read under `--limit-rate` ([`DataStream::paced`]).
+pub struct PacedListing {
+    data: DataStream,
+    limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>,
+}
+
+impl DataStream {
+    /// The stream read through `--limit-rate`'s bucket, each wait of the limiter moving the deadline
+    /// ([`DataStream::set_deadline`]) back by as long: the waits are the client's, not the server's, so
+    /// a large listing under a low rate is no timeout, while a server trickling it still is.
+    pub fn paced(self, limit: Option<std::sync::Arc<crate::ratelimit::RateLimit>>) -> PacedListing {
+        PacedListing { data: self, limit }
+    }
+}
+
+impl Read for PacedListing {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let len = match &self.limit {
+            Some(l) => buf.len().min(l.chunk()),
+            None => buf.len(),
+        };
+        let n = self.data.read(&mut buf[..len])?;
+        if let Some(l) = &self.limit {
+            let waited = l.take(n as u64);
+            if let Some(d) = &mut self.data.deadline {
+                *d += waited;
+            }
+        }
+        Ok(n)
+    }
+}
+
 impl Read for DataStream {
     /// A TLS peer that closes TCP without close_notify reads as end of data; the caller checks the byte
     /// count against SIZE and the server's final reply, which decide whether the transfer was complete.

@@ -763,7 +763,7 @@ impl<S: Wire> Session<S> {
         let what = cmd.redacted();
         let mut data = self.transfer(cmd, None)?;
         data.set_deadline(Instant::now() + self.config.session.timeout);
-        let mut stream = crate::ratelimit::Limited::new(data, self.config.limit.clone());
+        let mut stream = data.paced(self.config.limit.clone());
         let lines = list::read_lines(&mut stream);
         drop(stream);
         if let Err(e) = &lines
