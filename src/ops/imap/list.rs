@@ -2,8 +2,9 @@
 //! INTERNALDATE RFC822.SIZE ENVELOPE [BODYSTRUCTURE])` per batch of UIDs; human output is one line per
 //! message — `UID  date  size  flags  From  Subject`, tab-separated, the subject and names decoded from
 //! RFC 2047 and escaped for the terminal — printed batch by batch; `--json` prints one document with
-//! the envelope fields, flags, INTERNALDATE, size and the BODYSTRUCTURE part tree of each message. The
-//! mailbox is opened read-only (EXAMINE) and nothing on the server changes.
+//! the envelope fields, flags, INTERNALDATE, size and the BODYSTRUCTURE part tree of each message
+//! (spooled to a temporary file as they come, so memory stays flat). The mailbox is opened read-only
+//! (EXAMINE) and nothing on the server changes.
 //!
 //! With `--retries`, a broken session is opened again and the listing goes on with the UIDs not yet
 //! listed (a UID is never printed twice).
@@ -96,7 +97,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let conn = Connector::for_target(opts.target.clone(), &opts.net, Login::Required)?;
     let open = opener(opts.auth);
     let json = ui.json();
-    let mut listed: Vec<Listed> = Vec::new();
+    let mut spool = if json { Some(Spool::new()?) } else { None };
     let mut done: HashSet<u32> = HashSet::new();
     let mut plan: Option<Vec<u32>> = None;
     let mut uidvalidity = None;
@@ -108,13 +109,9 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             &mut plan,
             &mut done,
             &mut uidvalidity,
-            &mut |batch| {
-                if json {
-                    listed.extend(batch);
-                    Ok(())
-                } else {
-                    print(&batch)
-                }
+            &mut |batch| match &mut spool {
+                Some(spool) => batch.iter().try_for_each(|l| spool.push(l)),
+                None => print(&batch),
             },
         );
         match r {
@@ -128,14 +125,85 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             }
         }
     })?;
-    if json {
-        ui.print_json(&ListJson {
-            mailbox: &opts.mailbox,
-            uidvalidity,
-            messages: &listed,
-        })?;
+    if let Some(spool) = spool {
+        spool.print(&opts.mailbox, uidvalidity)?;
     }
     Ok(Outcome::Success)
+}
+
+/// `--list --json`'s messages, spooled as they come to an unnamed temporary file (pretty JSON, indented
+/// as inside the document), so memory stays flat however large the mailbox; the document is written out
+/// whole, as `--json` documents are, once the listing is complete.
+struct Spool {
+    file: std::io::BufWriter<std::fs::File>,
+    count: usize,
+}
+
+impl Spool {
+    fn new() -> Result<Spool> {
+        let file = tempfile::tempfile()
+            .map_err(|e| Error::local("a temporary file for the --json listing", e))?;
+        Ok(Spool {
+            file: std::io::BufWriter::new(file),
+            count: 0,
+        })
+    }
+
+    fn push(&mut self, l: &Listed) -> Result<()> {
+        let text = serde_json::to_string_pretty(l)
+            .map_err(|e| Error::local("--json", std::io::Error::from(e)))?;
+        let mut out = String::with_capacity(text.len() + text.len() / 8 + 8);
+        out.push_str(if self.count == 0 { "\n" } else { ",\n" });
+        for (i, line) in text.lines().enumerate() {
+            if i > 0 {
+                out.push('\n');
+            }
+            out.push_str("    ");
+            out.push_str(line);
+        }
+        self.count += 1;
+        self.file
+            .write_all(out.as_bytes())
+            .map_err(|e| Error::local("the --json spool", e))
+    }
+
+    /// Writes the document to `out`: what [`crate::json::print`] would print for all the messages.
+    fn write_to(self, mailbox: &str, uidvalidity: Option<u32>, out: &mut dyn Write) -> Result<()> {
+        let head = serde_json::to_string_pretty(&ListJson {
+            mailbox,
+            uidvalidity,
+            messages: &[],
+        })
+        .map_err(|e| Error::local("--json", std::io::Error::from(e)))?;
+        let io = |e| Error::local("stdout", e);
+        if self.count == 0 {
+            return out
+                .write_all(head.as_bytes())
+                .and_then(|()| out.write_all(b"\n"))
+                .and_then(|()| out.flush())
+                .map_err(io);
+        }
+        // `messages` is the last field: its `[]` opens the spooled elements.
+        let head = head.strip_suffix("[]\n}").unwrap_or(&head);
+        let mut file = self
+            .file
+            .into_inner()
+            .map_err(|e| Error::local("the --json spool", e.into_error()))?;
+        use std::io::Seek;
+        file.rewind()
+            .map_err(|e| Error::local("the --json spool", e))?;
+        out.write_all(head.as_bytes())
+            .and_then(|()| out.write_all(b"["))
+            .and_then(|()| std::io::copy(&mut file, out).map(|_| ()))
+            .and_then(|()| out.write_all(b"\n  ]\n}\n"))
+            .and_then(|()| out.flush())
+            .map_err(io)
+    }
+
+    fn print(self, mailbox: &str, uidvalidity: Option<u32>) -> Result<()> {
+        let mut out = std::io::BufWriter::with_capacity(256 * 1024, std::io::stdout().lock());
+        self.write_to(mailbox, uidvalidity, &mut out)
+    }
 }
 
 fn session(
@@ -201,4 +269,45 @@ fn print(batch: &[Listed]) -> Result<()> {
     out.write_all(text.as_bytes())
         .and_then(|_| out.flush())
         .map_err(|e| Error::local("stdout", e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(uid: u32) -> Listed {
+        Listed {
+            uid,
+            internal_date: Some("01-Jan-2024 00:00:00 +0000".into()),
+            size: Some(u64::from(uid) * 10),
+            flags: vec!["\\Seen".into(), "odd \"quoted\"\nflag".into()],
+            envelope: None,
+            structure: None,
+        }
+    }
+
+    #[test]
+    fn the_spooled_document_is_what_one_pretty_document_would_be() {
+        for n in [0, 1, 3] {
+            let all: Vec<Listed> = (1..=n).map(listed).collect();
+            let mut spool = Spool::new().unwrap();
+            for l in &all {
+                spool.push(l).unwrap();
+            }
+            let mut out = Vec::new();
+            spool.write_to("INBOX", Some(7), &mut out).unwrap();
+            let whole = ListJson {
+                mailbox: "INBOX",
+                uidvalidity: Some(7),
+                messages: &all,
+            };
+            let mut want = serde_json::to_vec_pretty(&whole).unwrap();
+            want.push(b'\n');
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                String::from_utf8(want).unwrap(),
+                "{n}"
+            );
+        }
+    }
 }
