@@ -1249,6 +1249,55 @@ fn a_locked_mirror_removes_temporary_files_killed_runs_left() {
     srv.finish();
 }
 
+/// A FIFO, device or socket in a server's listing is skipped, never fetched (RETR of it fails or never
+/// ends).
+#[test]
+fn get_mirror_skips_what_is_not_a_regular_file() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a t",
+            &[
+                "-rw-r--r--    1 0        0               3 Jan 01  2024 f",
+                "prw-r--r--    1 0        0               0 Jan 01  2024 fifo",
+                "crw-rw-rw-    1 0        0          1,   3 Jan 01  2024 null",
+            ],
+        ),
+        vec![
+            e("TYPE I"),
+            s("200 Switching to Binary mode."),
+            e("MDTM t/f"),
+            s("213 20240101000000"),
+            e("EPSV"),
+            Epsv,
+            e("RETR t/f"),
+            s("150 Opening BINARY mode data connection."),
+            DataSend(b"fff".to_vec()),
+            s("226 Transfer complete."),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--json", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    let got = records(&json(&r));
+    assert!(
+        got.contains(&(
+            "./t/fifo".into(),
+            "skipped".into(),
+            "not a regular file".into()
+        )),
+        "{got:?}"
+    );
+    assert_eq!(names_in(&dir.path().join("t")), ["f"]);
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

@@ -144,7 +144,11 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
                     "file" => Kind::File,
                     "dir" => Kind::Dir,
                     "cdir" | "pdir" => return None,
-                    t if t.contains("slink") => Kind::Link,
+                    // `OS.unix=slink:/target` (RFC 3659 §7.5.1's example, Pure-FTPd) and
+                    // `OS.unix=symlink` (ProFTPD).
+                    t if t.starts_with("os.") && (t.contains("slink") || t.contains("symlink")) => {
+                        Kind::Link
+                    }
                     _ => Kind::Other,
                 }
             }
@@ -403,6 +407,19 @@ mod tests {
         assert_eq!(
             parse_mlsd("type=OS.unix=slink:/x; l").unwrap().kind,
             Kind::Link
+        );
+        // ProFTPD's form.
+        assert_eq!(
+            parse_mlsd(
+                "modify=20261201091331;perm=adfrw;size=2;type=OS.unix=symlink;UNIX.mode=0777; up"
+            )
+            .unwrap()
+            .kind,
+            Kind::Link
+        );
+        assert_eq!(
+            parse_mlsd("type=OS.unix=blockdev; sda").unwrap().kind,
+            Kind::Other
         );
     }
 

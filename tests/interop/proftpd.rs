@@ -174,3 +174,39 @@ fn resume_both_ways_appends_only_onto_bytes_the_servers_digest_confirms() {
     assert_eq!(std::fs::read(work.path().join("g")).unwrap(), whole);
     let _ = std::fs::remove_dir_all(&remote);
 }
+
+/// ProFTPD's MLSD names a symlink `type=OS.unix=symlink` (not RFC 3659's `slink`): a mirror skips it
+/// (it was fetched with RETR, "550 Not a regular file", and every run failed with exit 10), and a link
+/// back up the tree is no loop.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_proftpd),
+    ignore = "proftpd is not running: tests/interop/start.sh starts it"
+)]
+fn mirror_skips_symlinks_as_proftpd_lists_them() {
+    let Some(c) = cfg() else { return };
+    let (remote, base) = remote_dir(&c, "links");
+    std::fs::create_dir_all(remote.join("t/a")).unwrap();
+    std::fs::write(remote.join("t/a/f"), b"real").unwrap();
+    std::os::unix::fs::symlink("..", remote.join("t/a/up")).unwrap();
+    std::os::unix::fs::symlink(remote.join("t"), remote.join("t/abs")).unwrap();
+    std::os::unix::fs::symlink("a/f", remote.join("t/file-link")).unwrap();
+    chown(&remote);
+    let work = tempfile::tempdir().unwrap();
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--json", &format!("{base}t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str().matches("symlink (not followed)").count(),
+        3,
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(names_in(&work.path().join("t")), ["a"]);
+    assert_eq!(names_in(&work.path().join("t/a")), ["f"]);
+    let _ = std::fs::remove_dir_all(&remote);
+}

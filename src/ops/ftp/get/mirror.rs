@@ -231,7 +231,17 @@ pub fn plan_tree(
                 m.ui.note(&format!("not following symlink {}", escape(&node.rel)));
                 m.skip(&t, &node.rel, "symlink (not followed)");
             }
-            Kind::File | Kind::Other => m.file(w, node, &path)?,
+            // A device, FIFO or socket on the server (LIST's b, c, p, s; an MLSD OS type): RETR of it
+            // fails or never ends.
+            Kind::Other => {
+                let t = target.with_path(path);
+                m.ui.note(&format!(
+                    "skipping {}: not a regular file",
+                    escape(&node.rel)
+                ));
+                m.skip(&t, &node.rel, "not a regular file");
+            }
+            Kind::File => m.file(w, node, &path)?,
         }
     }
     if opts.sync.delete {
@@ -540,7 +550,7 @@ impl Mirror<'_> {
         let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
         let files: Vec<&Node> = nodes
             .iter()
-            .filter(|n| matches!(n.kind, Kind::File | Kind::Other))
+            .filter(|n| n.kind == Kind::File)
             .filter(|n| sync.filters.excluded(&n.rel, false).is_none())
             .collect();
         let need_size: Vec<&Node> = files
