@@ -1298,6 +1298,50 @@ fn get_mirror_skips_what_is_not_a_regular_file() {
     srv.finish();
 }
 
+/// A symlink on the server where the local tree has a file is deleted before the upload: STOR would
+/// write through it into its target.
+#[test]
+fn put_mirror_replaces_a_remote_symlink_instead_of_writing_through_it() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=OS.unix=symlink;size=9;modify=20240101000000; f"],
+        ),
+        vec![e("DELE up/tree/f"), s("250 Delete operation successful.")],
+        stor("up/tree/f"),
+        vec![
+            e("MFMT 20240101000000 up/tree/f"),
+            s("213 Modify=20240101000000; up/tree/f"),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/f"), b"f", jan_2024());
+    let srv_dry = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=OS.unix=symlink;size=9;modify=20240101000000; f"],
+        ),
+        quit(),
+    ]));
+    let dry = ["-R", "--no-perms", "--dry-run", "tree", &srv_dry.url("up/")];
+    let r = run_in(dir.path(), "ftp-put", &dry, &[]);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "transfer f (a file in place of a symlink)\n"
+    );
+    srv_dry.finish();
+    let real = ["-R", "--no-perms", "tree", &srv.url("up/")];
+    let r = run_in(dir.path(), "ftp-put", &real, &[]);
+    assert_code(&r, 0);
+    assert_eq!(srv.data_received(), b"f");
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

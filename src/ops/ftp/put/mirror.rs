@@ -212,8 +212,13 @@ impl Planner<'_> {
                         self.fail(&path, &sub, e);
                         continue;
                     }
+                    // A symlink on the server where the local tree has a file: STOR would write
+                    // through it (into its target, wherever that is); it is deleted first.
+                    let link_in_the_way = on_server
+                        .get(&node.rel)
+                        .is_some_and(|n| n.kind == Kind::Link);
                     let dst = match on_server.get(&node.rel) {
-                        Some(n) if n.kind != Kind::Dir => {
+                        Some(n) if n.kind != Kind::Dir && n.kind != Kind::Link => {
                             let mut f = Facts {
                                 size: n.size,
                                 mtime: n.mtime.filter(|_| n.exact_time),
@@ -256,6 +261,9 @@ impl Planner<'_> {
                                 replaced.insert(node.rel.clone());
                                 replaces = subtree(&target, &node.rel, remote);
                                 "a file in place of a directory".to_string()
+                            } else if link_in_the_way {
+                                replaces = vec![(sub.clone(), false)];
+                                "a file in place of a symlink".to_string()
                             } else {
                                 why
                             };
