@@ -1342,6 +1342,34 @@ fn put_mirror_replaces_a_remote_symlink_instead_of_writing_through_it() {
     srv.finish();
 }
 
+/// A symlink on the server where the local tree has a directory is neither written through (its target
+/// was never walked, so all under it would go up every run) nor replaced: that directory fails.
+#[test]
+fn put_mirror_never_uploads_through_a_remote_symlink_to_a_directory() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=OS.unix=symlink;size=4;modify=20240101000000; d"],
+        ),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/d/x"), b"x", jan_2024());
+    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("up/")], &[]);
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains(
+            "up/tree/d is a symlink on the server (not followed) where the local tree has a directory"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(srv.data_received(), b"");
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

@@ -472,7 +472,7 @@ fn upload(
             } else {
                 s.dele(path.as_str())
             }
-            .map_err(|e| e.within(format!("replacing the remote directory {}", job.remote)))?;
+            .map_err(|e| e.within(format!("replacing what stands at {}", job.remote)))?;
         }
         put_one(opts, ui, conn, s, job, bar).inspect(|_| {
             if let Some(mode) = job.mode {

@@ -159,6 +159,20 @@ impl Planner<'_> {
                         // A file that became a directory here: the remote file goes (as a changed
                         // file would be replaced).
                         Some(Kind::File) => true,
+                        // Never written through (its target was not walked, so everything under it
+                        // would go up again every run), nor replaced (it may be the server's own).
+                        Some(Kind::Link) => {
+                            let e = Error::new(
+                                ErrorKind::Partial,
+                                format!(
+                                    "{sub} is a symlink on the server (not followed) where the local \
+                                     tree has a directory"
+                                ),
+                            );
+                            self.fail(&path, &sub, e);
+                            blocked.push(node.rel.clone());
+                            continue;
+                        }
                         _ => false,
                     };
                     let why = if in_place {
@@ -202,7 +216,7 @@ impl Planner<'_> {
                         .is_some_and(|n| n.kind == Kind::Dir);
                     if dir_in_the_way && !sync.delete {
                         let e = Error::new(
-                            ErrorKind::Permanent,
+                            ErrorKind::Partial,
                             format!(
                                 "{} is a directory on the server where the local tree has a file \
                                  (--delete replaces it)",
