@@ -830,16 +830,6 @@ fn dry_run_prints_the_plan_and_changes_nothing() {
     srv.finish();
 }
 
-/// The test process's umask (the tools it starts inherit it).
-fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Umask:"))
-        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
-        .unwrap()
-}
-
 const MODES: &[&str] = &[
     "type=file;size=3;modify=20240101000000;UNIX.mode=0000; none",
     "type=file;size=3;modify=20240101000000;UNIX.mode=0751; run",

@@ -479,16 +479,6 @@ fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
     let _ = std::fs::remove_dir_all(&remote);
 }
 
-/// The process umask (the tools started here inherit it).
-fn umask() -> u32 {
-    std::fs::read_to_string("/proc/self/status")
-        .unwrap()
-        .lines()
-        .find_map(|l| l.strip_prefix("Umask:"))
-        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
-        .unwrap()
-}
-
 #[test]
 #[cfg_attr(
     not(ferry_interop_vsftpd),

@@ -943,6 +943,16 @@ pub fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
     set_mtime(path, t);
 }
 
+/// The test process's umask (the tools it starts inherit it).
+pub fn umask() -> u32 {
+    std::fs::read_to_string("/proc/self/status")
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .map(|v| u32::from_str_radix(v.trim(), 8).unwrap())
+        .unwrap()
+}
+
 /// Gives `path` the permission bits `mode`.
 pub fn chmod(path: &std::path::Path, mode: u32) {
     use std::os::unix::fs::PermissionsExt;
