@@ -838,6 +838,54 @@ const MODES: &[&str] = &[
     "type=file;size=3;modify=20240101000000; unknown",
 ];
 
+/// An unchanged file whose mode cannot be set (here: immutable) is still in sync: one warning for the
+/// run, exit 0.
+#[test]
+fn get_mirror_warns_once_when_a_mode_cannot_be_set_and_stays_in_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    for name in ["a", "b"] {
+        write_at(&root.join(name), b"old", jan_2024());
+        chmod(&root.join(name), 0o644);
+    }
+    let immutable = |on: bool| {
+        std::process::Command::new("chattr")
+            .arg(if on { "+i" } else { "-i" })
+            .arg(root.join("a"))
+            .arg(root.join("b"))
+            .status()
+            .is_ok_and(|s| s.success())
+    };
+    if !immutable(true) {
+        eprintln!(
+            "skipped: chattr +i does not work here (needs root and a file system with attributes)"
+        );
+        return;
+    }
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &[
+                "type=file;size=3;modify=20240101000000;UNIX.mode=0600; a",
+                "type=file;size=3;modify=20240101000000;UNIX.mode=0600; b",
+            ],
+        ),
+        quit(),
+    ]));
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    immutable(false);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr.matches("cannot set the mode of").count(),
+        1,
+        "{}",
+        r.stderr
+    );
+    assert_eq!(mode_of(&root.join("a")), 0o644);
+    srv.finish();
+}
+
 /// A mirror gives each download the listed mode less the umask (never set-id, always readable by its
 /// owner), and an unchanged file only its mode; `--no-perms` and `--dry-run` change no mode.
 #[test]

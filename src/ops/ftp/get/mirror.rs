@@ -145,6 +145,7 @@ pub fn plan_tree(
             sizes: HashMap::new(),
             mtimes: HashMap::new(),
             replaced: HashSet::new(),
+            chmod_failed: false,
         };
         return m.file(w, &node, &target.path);
     }
@@ -196,6 +197,7 @@ pub fn plan_tree(
         sizes: HashMap::new(),
         mtimes: HashMap::new(),
         replaced: HashSet::new(),
+        chmod_failed: false,
     };
     for p in &walked.problems {
         m.problem(p);
@@ -337,6 +339,8 @@ struct Mirror<'r> {
     mtimes: HashMap<String, Result<Option<std::time::SystemTime>>>,
     /// Local directories that downloaded files replace (`--delete`), by relative path.
     replaced: HashSet<String>,
+    /// Whether setting an unchanged file's mode failed already (said once).
+    chmod_failed: bool,
 }
 
 impl Mirror<'_> {
@@ -521,21 +525,27 @@ impl Mirror<'_> {
             format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
         );
         let path = self.root.join(rel);
+        let local = path.display().to_string();
         if !self.opts.sync.dry_run {
             use std::os::unix::fs::PermissionsExt;
             let set = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(want));
+            // The file itself is in sync: a mode that cannot be set (a file someone else owns) is a
+            // warning, given once a run (it would otherwise be one line per file every night).
             if let Err(e) = set {
-                self.fail(
-                    t,
-                    rel,
-                    &Error::local(format!("chmod {}", path.display()), e),
-                );
+                if !std::mem::replace(&mut self.chmod_failed, true) {
+                    self.ui.warn(&format!(
+                        "cannot set the mode of {} ({e}); files whose modes cannot be set keep \
+                         theirs (--no-perms says not to try)",
+                        escape(&local)
+                    ));
+                }
+                self.skip(t, rel, why);
                 return;
             }
         }
         self.slots.push(Slot::Done(FileRecord::skipped(
             t.display(),
-            path.display().to_string(),
+            local,
             &format!("{why}; mode set to {want:03o}"),
         )));
     }
