@@ -179,3 +179,36 @@ fn a_directory_named_like_an_option_is_listed_as_a_path() {
     assert_eq!(r.stdout_str(), "-R\n-R/x\n");
     srv.finish();
 }
+
+/// `-l` shows the Unix mode where the server gives one (MLSD's UNIX.mode), and a server's permission
+/// text, which carried control characters to the terminal as they came, escaped.
+#[test]
+fn long_listing_shows_unix_modes_and_escapes_the_servers_perm_text() {
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;modify*;perm*;UNIX.mode*;"),
+            s("211 End"),
+        ],
+        listing(
+            "MLSD top",
+            b"type=file;size=1;modify=20240101000000;perm=r;UNIX.mode=04751; a\r\n\
+              type=file;size=2;modify=20240101000000;perm=r\x1b[2J\x07; b\r\n",
+        ),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-l", &srv.url("top")]);
+    assert_code(&r, 0);
+    let line = |perm: &str, size: u64, name: &str| {
+        format!("- {perm:<10} {size:>12} 2024-01-01T00:00:00Z {name}\n")
+    };
+    assert_eq!(
+        r.stdout_str(),
+        line("rwsr-x--x", 1, "a") + &line("r\\x1b[2J\\x07", 2, "b")
+    );
+    srv.finish();
+}

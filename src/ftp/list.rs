@@ -198,6 +198,23 @@ fn unix_mode(rwx: &str) -> Option<u32> {
     Some(mode)
 }
 
+/// `ls -l`'s nine mode characters for `mode` (the inverse of [`unix_mode`]).
+pub fn rwx(mode: u32) -> String {
+    let mut out = String::with_capacity(9);
+    for (i, special) in [(0, 0o4000), (1, 0o2000), (2, 0o1000)] {
+        let bits = (mode >> (6 - 3 * i)) & 7;
+        out.push(if bits & 4 != 0 { 'r' } else { '-' });
+        out.push(if bits & 2 != 0 { 'w' } else { '-' });
+        let (set, unset) = match (i, mode & special != 0) {
+            (2, true) => ('t', 'T'),
+            (_, true) => ('s', 'S'),
+            _ => ('x', '-'),
+        };
+        out.push(if bits & 1 != 0 { set } else { unset });
+    }
+    out
+}
+
 /// Parses one LIST line in Unix or DOS format.
 pub fn parse_list(line: &str) -> Option<Entry> {
     parse_unix(line).or_else(|| parse_dos(line))
@@ -467,6 +484,15 @@ mod tests {
             parse_list("01-02-23  10:00PM  12 a").and_then(|e| e.mode),
             None
         );
+        for m in [
+            "rw-r--r--",
+            "rwxr-x---",
+            "rwsr-Sr-t",
+            "rwxrwxrwT",
+            "---------",
+        ] {
+            assert_eq!(rwx(unix_mode(m).unwrap()), m);
+        }
     }
 
     #[test]

@@ -225,7 +225,12 @@ fn print_human(opts: &Options, list: &[Listed]) -> Result<()> {
             };
             let size = e.size.map(|s| s.to_string()).unwrap_or_else(|| "-".into());
             let modified = e.modified.as_deref().unwrap_or("-");
-            let perm = e.perm.as_deref().unwrap_or("-");
+            // The Unix mode when the server gave one (MLSD's UNIX.mode, LIST), else MLSD's perm facts;
+            // escaped, as every byte from the server is.
+            let perm = match e.mode {
+                Some(m) => crate::ftp::list::rwx(m),
+                None => escape(e.perm.as_deref().unwrap_or("-")).into_owned(),
+            };
             let target = e
                 .target
                 .as_ref()
