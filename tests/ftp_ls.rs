@@ -212,3 +212,36 @@ fn long_listing_shows_unix_modes_and_escapes_the_servers_perm_text() {
     );
     srv.finish();
 }
+
+/// `-R` does not walk a symlink the server lists as a directory (its MLSD `unique` fact is an
+/// ancestor's): it is shown as the link it is.
+#[test]
+fn recursion_stops_at_a_loop_the_unique_fact_shows() {
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;modify*;unique*;"),
+            s("211 End"),
+        ],
+        listing(
+            "MLSD top",
+            b"type=cdir;unique=T; .\r\ntype=dir;unique=A; a\r\n",
+        ),
+        listing(
+            "MLSD top/a",
+            b"type=dir;unique=B; b\r\ntype=dir;unique=T; up\r\n",
+        ),
+        listing("MLSD top/a/b", b"type=dir;unique=A; back\r\n"),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-R", "-l", &srv.url("top")]);
+    assert_code(&r, 0);
+    let out = r.stdout_str();
+    let kinds: Vec<&str> = out.lines().map(|l| &l[..1]).collect();
+    assert_eq!(kinds, ["d", "d", "l", "l"], "{out}");
+    srv.finish();
+}

@@ -282,3 +282,38 @@ fn a_name_the_server_did_not_send_as_utf8_is_never_sent_back() {
     assert!(r.stderr.contains("not valid UTF-8"), "{}", r.stderr);
     srv.finish();
 }
+
+/// A symlink the server lists as a directory (MLSD `type=dir` whose `unique` fact is an ancestor's) is
+/// removed as the link it is, never walked (the walk went 64 levels down the loop).
+#[test]
+fn a_loop_listed_as_a_directory_is_removed_as_a_link() {
+    let srv = Server::start(script(vec![
+        vec![
+            s("220 hi"),
+            e("USER anonymous"),
+            s("331 pw"),
+            e("PASS ferry@"),
+            s("230 ok"),
+            e("FEAT"),
+            s("211-Features:"),
+            s(" MLST type*;size*;modify*;unique*;"),
+            s("211 End"),
+        ],
+        listing(
+            "MLSD top",
+            "type=cdir;unique=T; .\r\ntype=dir;unique=A; a\r\n",
+        ),
+        listing(
+            "MLSD top/a",
+            "type=cdir;unique=A; .\r\ntype=dir;unique=T; up\r\ntype=file;size=1;unique=F; f\r\n",
+        ),
+        ok("DELE top/a/f"),
+        ok("DELE top/a/up"),
+        ok("RMD top/a"),
+        ok("RMD top"),
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("top/")]);
+    assert_code(&r, 0);
+    srv.finish();
+}

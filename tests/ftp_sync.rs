@@ -1408,6 +1408,59 @@ fn put_mirror_never_uploads_through_a_remote_symlink_to_a_directory() {
     srv.finish();
 }
 
+/// A server that lists a symlink back up the tree as a directory (MLSD `type=dir`) would have the
+/// mirror walk it 64 levels deep, fetching the tree once per level: a directory whose `unique` fact is
+/// its own or an ancestor's is taken for the symlink it is.
+#[test]
+fn get_mirror_does_not_walk_a_directory_loop_the_unique_fact_shows() {
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &[
+                "type=cdir;unique=T; .",
+                "type=dir;modify=20240101000000;unique=A; a",
+                "type=file;size=1;modify=20240101000000;unique=F; f",
+            ],
+        ),
+        listing(
+            "MLSD t/a",
+            &[
+                "type=cdir;unique=A; .",
+                "type=dir;modify=20240101000000;unique=B; b",
+                "type=dir;modify=20240101000000;unique=T; up",
+            ],
+        ),
+        listing(
+            "MLSD t/a/b",
+            &["type=dir;modify=20240101000000;unique=A; back"],
+        ),
+        retr_known("t/f", b"f"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--json", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    let got = records(&json(&r));
+    for loop_dir in ["./t/a/up", "./t/a/b/back"] {
+        assert!(
+            got.contains(&(
+                loop_dir.into(),
+                "skipped".into(),
+                "symlink (not followed)".into()
+            )),
+            "{got:?}"
+        );
+    }
+    assert_eq!(names_in(&dir.path().join("t/a")), ["b"]);
+    srv.finish();
+}
+
 #[test]
 fn issue_13_defect_6_ftp_ls_of_a_missing_directory_is_exit_6() {
     let srv = Server::start(script(vec![

@@ -55,6 +55,9 @@ pub struct Entry {
     /// A symlink's target, when LIST shows it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub target: Option<String>,
+    /// MLSD's `unique` fact (RFC 3659 §7.5.2): the same for two names of one object.
+    #[serde(skip)]
+    pub unique: Option<String>,
 }
 
 /// Reads a listing's lines, each at most [`LINE_CAP`] bytes, at most [`ENTRY_CAP`] of them and at most
@@ -135,6 +138,7 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
         perm: None,
         mode: None,
         target: None,
+        unique: None,
     };
     for fact in facts.split(';').filter(|f| !f.is_empty()) {
         let (k, v) = fact.split_once('=')?;
@@ -156,6 +160,7 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
             "modify" => e.modified = parse_time_val(v).map(iso8601),
             "perm" => e.perm = Some(v.to_string()),
             "unix.mode" => e.mode = parse_octal_mode(v),
+            "unique" if !v.is_empty() && v.len() <= 256 => e.unique = Some(v.to_string()),
             _ => {}
         }
     }
@@ -213,6 +218,21 @@ pub fn rwx(mode: u32) -> String {
         out.push(if bits & 1 != 0 { set } else { unset });
     }
     out
+}
+
+/// The `unique` fact of an MLSD `type=cdir` line (the listed directory itself), if it is one.
+pub fn cdir_unique(line: &str) -> Option<String> {
+    let (facts, _) = line.split_once(' ')?;
+    let mut cdir = false;
+    let mut unique = None;
+    for (k, v) in facts.split(';').filter_map(|f| f.split_once('=')) {
+        if k.eq_ignore_ascii_case("type") {
+            cdir = v.eq_ignore_ascii_case("cdir");
+        } else if k.eq_ignore_ascii_case("unique") && !v.is_empty() && v.len() <= 256 {
+            unique = Some(v.to_string());
+        }
+    }
+    unique.filter(|_| cdir)
 }
 
 /// Parses one LIST line in Unix or DOS format.
@@ -294,6 +314,7 @@ fn parse_unix(line: &str) -> Option<Entry> {
         perm: Some(perm[1..].to_string()),
         mode: unix_mode(&perm[1..]),
         target,
+        unique: None,
     })
 }
 
@@ -365,6 +386,7 @@ fn parse_dos(line: &str) -> Option<Entry> {
         perm: None,
         mode: None,
         target: None,
+        unique: None,
     })
 }
 
@@ -425,6 +447,15 @@ mod tests {
             parse_mlsd("type=OS.unix=slink:/x; l").unwrap().kind,
             Kind::Link
         );
+        let e = parse_mlsd("type=dir;unique=FE00U990011; a").unwrap();
+        assert_eq!(e.unique.as_deref(), Some("FE00U990011"));
+        assert_eq!(
+            cdir_unique("modify=20261201091331;type=cdir;unique=FE00U99000A; ."),
+            Some("FE00U99000A".into())
+        );
+        assert_eq!(cdir_unique("type=pdir;unique=X; .."), None);
+        assert_eq!(cdir_unique("type=dir;unique=X; a"), None);
+        assert_eq!(cdir_unique("type=cdir; ."), None);
         // ProFTPD's form.
         assert_eq!(
             parse_mlsd(

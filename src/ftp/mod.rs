@@ -78,6 +78,8 @@ pub struct Session<S: Wire = Stream> {
     reply_pace: Option<Duration>,
     /// The representation type the server accepted last (TYPE holds for the session, RFC 959 §4.1.2).
     ttype: Option<TransferType>,
+    /// The `unique` fact of the directory the last MLSD listed (its `type=cdir` line).
+    cdir_unique: Option<String>,
     /// What the server announced.
     pub features: Features,
 }
@@ -151,6 +153,7 @@ impl<S: Wire> Session<S> {
             epsv_failed: config.mode == DataMode::PassiveNoEpsv,
             reply_pace: None,
             ttype: None,
+            cdir_unique: None,
             features: Features::default(),
             config,
         };
@@ -719,6 +722,9 @@ impl<S: Wire> Session<S> {
             ("LIST", false)
         };
         let lines = self.listing(verb, path)?;
+        if mlsd {
+            self.cdir_unique = lines.iter().find_map(|l| list::cdir_unique(l));
+        }
         Ok(lines
             .iter()
             .filter_map(|l| {
@@ -729,6 +735,11 @@ impl<S: Wire> Session<S> {
                 }
             })
             .collect())
+    }
+
+    /// The `unique` fact (RFC 3659 §7.5.2) the last MLSD gave the listed directory itself, once.
+    pub fn take_cdir_unique(&mut self) -> Option<String> {
+        self.cdir_unique.take()
     }
 
     /// NLST (RFC 959 §4.1.3): bare names.

@@ -210,3 +210,40 @@ fn mirror_skips_symlinks_as_proftpd_lists_them() {
     assert_eq!(names_in(&work.path().join("t/a")), ["f"]);
     let _ = std::fs::remove_dir_all(&remote);
 }
+
+/// ProFTPD with `ShowSymlinks off` (the second port) lists a symlink as what it points to: a link back
+/// up the tree is a `type=dir` whose MLSD `unique` fact is an ancestor's. The mirror takes it for the
+/// link it is; it walked the loop 64 levels deep (4285 local entries for a 3-entry tree, exit 10).
+#[test]
+#[cfg_attr(
+    not(ferry_interop_proftpd),
+    ignore = "proftpd is not running: tests/interop/start.sh starts it"
+)]
+fn mirror_does_not_walk_a_loop_a_server_lists_as_directories() {
+    let Some(c) = cfg() else { return };
+    let (remote, base) = remote_dir(&c, "loop");
+    std::fs::create_dir_all(remote.join("t/a/b")).unwrap();
+    std::fs::write(remote.join("t/a/f"), b"f").unwrap();
+    std::os::unix::fs::symlink("..", remote.join("t/a/up")).unwrap();
+    std::os::unix::fs::symlink("../../a", remote.join("t/a/b/back")).unwrap();
+    chown(&remote);
+    let base = base.replace(&c["FERRY_PROFTPD"], &c["FERRY_PROFTPD_LINKS_AS_TARGETS"]);
+    let work = tempfile::tempdir().unwrap();
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "--json", &format!("{base}t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str().matches("symlink (not followed)").count(),
+        2,
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(names_in(&work.path().join("t")), ["a"]);
+    assert_eq!(names_in(&work.path().join("t/a")), ["b", "f"]);
+    assert!(names_in(&work.path().join("t/a/b")).is_empty());
+    let _ = std::fs::remove_dir_all(&remote);
+}

@@ -18,7 +18,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::walk::Totals;
-use crate::ops::ftp::walk::safe_remote_name;
+use crate::ops::ftp::walk::{loops_back, safe_remote_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -65,9 +65,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         opts,
         ui,
         &mut session,
-        &root,
-        "",
-        0,
+        (&root, "", 0, &[]),
         &mut out,
         &totals,
         &mut problems,
@@ -86,14 +84,13 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     Ok(Outcome::from_failures(problems))
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Lists `remote` (at `rel` below the root, `depth` levels down; `chain` the MLSD `unique` facts of the
+/// directories above it) into `out`, and with `-R` what is below it.
 fn list_into(
     opts: &Options,
     ui: &Ui,
     s: &mut Session,
-    remote: &RemotePath,
-    rel: &str,
-    depth: usize,
+    (remote, rel, depth, chain): (&RemotePath, &str, usize, &[String]),
     out: &mut Vec<Listed>,
     totals: &Totals,
     problems: &mut usize,
@@ -103,6 +100,8 @@ fn list_into(
     } else {
         list_dir(s, remote.as_str())?
     };
+    let mut chain = chain.to_vec();
+    chain.extend(s.take_cdir_unique());
     // vsftpd answers LIST of a missing directory with an empty 226: an empty root is probed (defect 6
     // of issue 13), so a typo is exit 6, not silence.
     if depth == 0 && entries.is_empty() && !s.is_dir(remote.as_str())? {
@@ -114,7 +113,10 @@ fn list_into(
     // Counted as listed, not as printed: the listings of the directories above this one are still
     // held, their entries not yet in `out`.
     totals.charge(rel, &entries)?;
-    for entry in entries {
+    for mut entry in entries {
+        if loops_back(&entry, &chain) {
+            entry.kind = Kind::Link;
+        }
         let path = if rel.is_empty() {
             entry.name.clone()
         } else {
@@ -122,6 +124,8 @@ fn list_into(
         };
         let recurse = opts.recursive && entry.kind == Kind::Dir;
         let name = entry.name.clone();
+        let mut below = chain.clone();
+        below.extend(entry.unique.clone());
         out.push(Listed {
             path: path.clone(),
             entry,
@@ -143,7 +147,8 @@ fn list_into(
             continue;
         }
         let sub = remote.join(&name);
-        if let Err(e) = list_into(opts, ui, s, &sub, &path, depth + 1, out, totals, problems) {
+        let at = (&sub, path.as_str(), depth + 1, below.as_slice());
+        if let Err(e) = list_into(opts, ui, s, at, out, totals, problems) {
             if !e.kind().is_transient() || e.kind() == crate::ErrorKind::Transient {
                 ui.error(&e.within(escape(&path)));
                 *problems += 1;
@@ -198,6 +203,7 @@ fn name_entries(names: Vec<String>) -> Vec<Entry> {
                 perm: None,
                 mode: None,
                 target: None,
+                unique: None,
             })
             .collect(),
     )

@@ -28,7 +28,7 @@ use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::get::{MAX_DEPTH, MAX_ENTRIES, glob_pattern, has_glob};
 use crate::ops::ftp::ls::list_dir;
 use crate::ops::ftp::pool::Worker;
-use crate::ops::ftp::walk::safe_remote_name;
+use crate::ops::ftp::walk::{loops_back, safe_remote_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -251,7 +251,7 @@ impl Remover<'_, '_> {
         let mut plan = Vec::new();
         let mut entries = 0usize;
         let keep = matches!(dir.as_str(), "" | "/");
-        match self.walk(t, dir, 0, &mut entries, &mut plan) {
+        match self.walk(t, dir, (0, &[]), &mut entries, &mut plan) {
             Ok(()) => {
                 plan.push(Action {
                     path: dir.clone(),
@@ -271,7 +271,7 @@ impl Remover<'_, '_> {
         &mut self,
         t: &Target,
         dir: &RemotePath,
-        depth: usize,
+        (depth, chain): (usize, &[String]),
         entries: &mut usize,
         plan: &mut Vec<Action>,
     ) -> Result<()> {
@@ -279,6 +279,9 @@ impl Remover<'_, '_> {
             self.w.failed(&e);
             e.within(escape(dir.as_str()))
         })?;
+        // The MLSD `unique` facts of this directory and those above it ([`loops_back`]).
+        let mut chain = chain.to_vec();
+        chain.extend(self.w.session()?.take_cdir_unique());
         // Some servers (vsftpd) list a missing directory as empty.
         if depth == 0 && listed.is_empty() && !self.w.session()?.is_dir(dir.as_str())? {
             return Err(Error::new(
@@ -298,7 +301,10 @@ impl Remover<'_, '_> {
         listed.retain(|e| e.name != "." && e.name != "..");
         listed.sort_by(|a, b| a.name.cmp(&b.name));
         let mut dirs = Vec::new();
-        for entry in listed {
+        for mut entry in listed {
+            if loops_back(&entry, &chain) {
+                entry.kind = Kind::Link;
+            }
             if let Err(why) = safe_remote_name(&entry.name) {
                 return Err(Error::new(
                     ErrorKind::Partial,
@@ -311,19 +317,21 @@ impl Remover<'_, '_> {
             }
             let sub = dir.join(&entry.name);
             match entry.kind {
-                Kind::Dir => dirs.push(sub),
+                Kind::Dir => dirs.push((sub, entry.unique)),
                 // A symlink is an entry of its own: DELE removes the link, never what it points to.
                 Kind::File | Kind::Link | Kind::Other => plan.push(file(sub)),
             }
         }
-        for sub in dirs {
+        for (sub, unique) in dirs {
             if depth + 1 >= MAX_DEPTH {
                 return Err(Error::new(
                     ErrorKind::Partial,
                     format!("{}: deeper than {MAX_DEPTH} levels", escape(sub.as_str())),
                 ));
             }
-            self.walk(t, &sub, depth + 1, entries, plan)?;
+            let mut below = chain.clone();
+            below.extend(unique);
+            self.walk(t, &sub, (depth + 1, &below), entries, plan)?;
             plan.push(Action {
                 path: sub,
                 kind: EntryType::Dir,

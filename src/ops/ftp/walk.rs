@@ -8,7 +8,9 @@
 //! on the control connection: no data connection per directory, and up to [`STAT_BATCH`] directories
 //! asked in one pipelined write (a batch is also the unit the run's sessions share out).
 //!
-//! Neither walker follows symlinks (they are listed as [`Kind::Link`]); both stop at [`MAX_DEPTH`] levels
+//! Neither walker follows symlinks (they are listed as [`Kind::Link`], as is a remote directory whose MLSD
+//! `unique` fact is its own or an ancestor's: a link the server lists as a directory); both stop at
+//! [`MAX_DEPTH`] levels
 //! and [`MAX_ENTRIES`] entries, and a remote walk at [`MAX_PATH_BYTES`] bytes of paths (a server's names
 //! may be 64 KiB each: a million of them would hold 64 GiB). A name that cannot be one path component
 //! (`/`, `..`, control characters, not UTF-8 locally) or that the server did not send as UTF-8
@@ -17,6 +19,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::SystemTime;
 
@@ -98,6 +101,13 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
+/// Whether a listed directory loops back up the tree: its MLSD `unique` fact is in `chain` (those of the
+/// directory listed and its ancestors), so it is a symlink the server lists as a directory. Every remote
+/// walker (the mirror's, `ftp-ls -R`, `ftp-rm -r`) takes such an entry for the link it is.
+pub fn loops_back(e: &Entry, chain: &[String]) -> bool {
+    e.kind == Kind::Dir && e.unique.as_ref().is_some_and(|u| chain.contains(u))
+}
+
 /// Checks a name from a listing before it becomes a local path component or is sent back to the
 /// server: [`safe_name`], and valid UTF-8 as the server sent it. A listing's names are made UTF-8
 /// lossily (each bad byte becomes U+FFFD, see [`crate::ftp::list`]), so RETR, DELE or LIST of such a
@@ -155,12 +165,28 @@ impl Totals {
 struct Listed {
     nodes: Vec<Node>,
     problems: Vec<Problem>,
-    /// The subdirectories to walk (remote path, relative path), in name order.
-    subdirs: Vec<(RemotePath, String)>,
+    /// The subdirectories to walk (remote path, relative path, MLSD `unique` fact), in name order.
+    subdirs: Vec<(RemotePath, String, Option<String>)>,
 }
 
-/// A directory still to list: its path, its path relative to the root, its depth.
-type Dir = (RemotePath, String, usize);
+/// The MLSD `unique` facts of a directory and its ancestors, as far as known.
+type Chain = Arc<Vec<String>>;
+
+/// A directory still to list: its path, its path relative to the root, its depth, its [`Chain`].
+type Dir = (RemotePath, String, usize, Chain);
+
+/// `parent`'s chain with a child's `unique` fact (the same chain when the child has none).
+fn chain_with(parent: &Chain, unique: &Option<String>) -> Chain {
+    match unique {
+        Some(u) => {
+            let mut v = Vec::with_capacity(parent.len() + 1);
+            v.extend(parent.iter().cloned());
+            v.push(u.clone());
+            Arc::new(v)
+        }
+        None => Arc::clone(parent),
+    }
+}
 
 /// Walks the remote directory `root`. `enter(rel)` says whether to descend into a directory (filters).
 /// The root's own listing failing, or the root not existing (an empty listing of a path that is not a
@@ -176,8 +202,14 @@ pub fn walk_remote(
 ) -> Result<Walked> {
     let count = Totals::default();
     let stat = AtomicBool::new(false);
-    let top_dir = (root.clone(), String::new(), 0);
     let entries = fetch(w, root.as_str(), &stat)?;
+    let root_unique = w.session()?.take_cdir_unique();
+    let top_dir = (
+        root.clone(),
+        String::new(),
+        0,
+        chain_with(&Chain::default(), &root_unique),
+    );
     if entries.iter().any(|e| e.kind == Kind::Dir) && !w.session()?.features.mlst {
         stat.store(
             stat_lists_alike(w, root.as_str(), &entries),
@@ -189,7 +221,7 @@ pub fn walk_remote(
     let start = batches(
         top.subdirs
             .iter()
-            .map(|(d, rel)| (d.clone(), rel.clone(), 1))
+            .map(|(d, rel, u)| (d.clone(), rel.clone(), 1, chain_with(&top_dir.3, u)))
             .collect(),
         stat.load(Ordering::Relaxed),
         sessions,
@@ -202,7 +234,7 @@ pub fn walk_remote(
             .flat_map(|(dir, l)| {
                 l.subdirs
                     .iter()
-                    .map(|(d, rel)| (d.clone(), rel.clone(), dir.2 + 1))
+                    .map(|(d, rel, u)| (d.clone(), rel.clone(), dir.2 + 1, chain_with(&dir.3, u)))
             })
             .collect();
         Ok((ls, batches(found, stat.load(Ordering::Relaxed), sessions)))
@@ -221,7 +253,7 @@ pub fn walk_remote(
             l.subdirs
                 .iter()
                 .rev()
-                .filter_map(|(_, rel)| by_rel.remove(rel)),
+                .filter_map(|(_, rel, _)| by_rel.remove(rel)),
         );
     }
     // Children were appended after all of their parent's siblings; put every directory's subtree right
@@ -355,7 +387,7 @@ fn list_dirs(
 /// One listed directory's entries as the walk's nodes, problems and subdirectories to walk.
 fn to_listed(
     w: &mut Worker,
-    (dir, rel, depth): &Dir,
+    (dir, rel, depth, chain): &Dir,
     mut entries: Vec<Entry>,
     enter: &(dyn Fn(&str) -> bool + Sync),
     count: &Totals,
@@ -371,8 +403,13 @@ fn to_listed(
     count.charge(&rel, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
-    for e in entries {
+    for mut e in entries {
         let path = join(&rel, &e.name);
+        // A directory whose MLSD `unique` fact is its own or an ancestor's is a loop back up the tree
+        // (a symlink the server lists as a directory): walked as the symlink it is, never entered.
+        if loops_back(&e, chain) {
+            e.kind = Kind::Link;
+        }
         if let Err(why) = safe_remote_name(&e.name) {
             out.problems.push(Problem {
                 error: Error::new(
@@ -401,7 +438,8 @@ fn to_listed(
                 continue;
             }
             if enter(&path) {
-                out.subdirs.push((dir.join(&e.name), path.clone()));
+                out.subdirs
+                    .push((dir.join(&e.name), path.clone(), e.unique.clone()));
             }
         }
         out.nodes.push(Node {
@@ -559,6 +597,7 @@ mod tests {
             perm: None,
             mode: None,
             target: None,
+            unique: None,
         };
         let t = Totals::default();
         let long: Vec<Entry> = (0..1000).map(|i| entry(format!("{i:0>60000}"))).collect();
@@ -581,7 +620,10 @@ mod tests {
     fn stat_batches_share_the_directories_out_over_the_sessions() {
         let dirs = |n: usize| -> Vec<Dir> {
             (0..n)
-                .map(|i| (RemotePath::new(format!("d{i}")), format!("d{i}"), 1))
+                .map(|i| {
+                    let path = RemotePath::new(format!("d{i}"));
+                    (path, format!("d{i}"), 1, Chain::default())
+                })
                 .collect()
         };
         let sizes = |b: Vec<Vec<Dir>>| b.iter().map(Vec::len).collect::<Vec<_>>();

@@ -39,13 +39,16 @@ printf 'ferry:x:%s:\n' "$gid" > "$root/conf/proftpd.group"
 chmod 600 "$root/conf/proftpd.passwd" "$root/conf/proftpd.group"
 conf=$root/conf/proftpd.conf
 sed -e "s#@ROOT@#$root#g" -e "s#@PKG@#$pkg#g" -e "s#@PORT@#$port#g" -e "s#@PASV_MIN@#$pasv_min#g" \
-  -e "s#@PASV_MAX@#$((pasv_min + 49))#g" "$here/proftpd.conf" > "$conf"
+  -e "s#@PASV_MAX@#$((pasv_min + 49))#g" -e "s#@PORT2@#$((port + 1))#g" \
+  -e "s#@PASV_MIN2@#$((pasv_min + 50))#g" -e "s#@PASV_MAX2@#$((pasv_min + 99))#g" \
+  "$here/proftpd.conf" > "$conf"
 chmod 600 "$conf"
 run_bg proftpd "$pkg/usr/sbin/proftpd" --nodaemon --config "$conf"
-wait_port proftpd "$port"
+wait_port proftpd "$port" "$((port + 1))"
 
 cat > "$root/env.d/proftpd" <<ENV
 FERRY_PROFTPD=127.0.0.1:$port
+FERRY_PROFTPD_LINKS_AS_TARGETS=127.0.0.1:$((port + 1))
 FERRY_PROFTPD_HOME=$home
 ENV
 echo "proftpd up on 127.0.0.1:$port"
