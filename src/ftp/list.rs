@@ -140,10 +140,12 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
         target: None,
         unique: None,
     };
+    let mut typed = false;
     for fact in facts.split(';').filter(|f| !f.is_empty()) {
         let (k, v) = fact.split_once('=')?;
         match k.to_ascii_lowercase().as_str() {
             "type" => {
+                typed = true;
                 e.kind = match v.to_ascii_lowercase().as_str() {
                     "file" => Kind::File,
                     "dir" => Kind::Dir,
@@ -163,6 +165,10 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
             "unique" if !v.is_empty() && v.len() <= 256 => e.unique = Some(v.to_string()),
             _ => {}
         }
+    }
+    // A server that leaves out the type fact but gives a size lists a file (directories have none).
+    if !typed && e.size.is_some() {
+        e.kind = Kind::File;
     }
     Some(e)
 }
@@ -446,6 +452,14 @@ mod tests {
         assert_eq!(
             parse_mlsd("type=OS.unix=slink:/x; l").unwrap().kind,
             Kind::Link
+        );
+        assert_eq!(
+            parse_mlsd("size=3;modify=20230102030405; f").unwrap().kind,
+            Kind::File
+        );
+        assert_eq!(
+            parse_mlsd("modify=20230102030405; d").unwrap().kind,
+            Kind::Other
         );
         let e = parse_mlsd("type=dir;unique=FE00U990011; a").unwrap();
         assert_eq!(e.unique.as_deref(), Some("FE00U990011"));

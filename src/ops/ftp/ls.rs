@@ -18,7 +18,7 @@ use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui};
 use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::walk::Totals;
-use crate::ops::ftp::walk::{loops_back, safe_remote_name};
+use crate::ops::ftp::walk::{mark_loops, safe_remote_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -95,7 +95,7 @@ fn list_into(
     totals: &Totals,
     problems: &mut usize,
 ) -> Result<()> {
-    let entries = if names_only(opts, ui) {
+    let mut entries = if names_only(opts, ui) {
         names(s, remote.as_str())?
     } else {
         list_dir(s, remote.as_str())?
@@ -113,10 +113,8 @@ fn list_into(
     // Counted as listed, not as printed: the listings of the directories above this one are still
     // held, their entries not yet in `out`.
     totals.charge(rel, &entries)?;
-    for mut entry in entries {
-        if loops_back(&entry, &chain) {
-            entry.kind = Kind::Link;
-        }
+    mark_loops(&mut entries, &chain);
+    for entry in entries {
         let path = if rel.is_empty() {
             entry.name.clone()
         } else {

@@ -28,7 +28,7 @@ use crate::ops::ftp::connect::FtpConnector;
 use crate::ops::ftp::get::{MAX_DEPTH, MAX_ENTRIES, glob_pattern, has_glob};
 use crate::ops::ftp::ls::list_dir;
 use crate::ops::ftp::pool::Worker;
-use crate::ops::ftp::walk::{loops_back, safe_remote_name};
+use crate::ops::ftp::walk::{mark_loops, safe_remote_name};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -279,7 +279,7 @@ impl Remover<'_, '_> {
             self.w.failed(&e);
             e.within(escape(dir.as_str()))
         })?;
-        // The MLSD `unique` facts of this directory and those above it ([`loops_back`]).
+        // The MLSD `unique` facts of this directory and those above it ([`mark_loops`]).
         let mut chain = chain.to_vec();
         chain.extend(self.w.session()?.take_cdir_unique());
         // Some servers (vsftpd) list a missing directory as empty.
@@ -300,11 +300,9 @@ impl Remover<'_, '_> {
         }
         listed.retain(|e| e.name != "." && e.name != "..");
         listed.sort_by(|a, b| a.name.cmp(&b.name));
+        mark_loops(&mut listed, &chain);
         let mut dirs = Vec::new();
-        for mut entry in listed {
-            if loops_back(&entry, &chain) {
-                entry.kind = Kind::Link;
-            }
+        for entry in listed {
             if let Err(why) = safe_remote_name(&entry.name) {
                 return Err(Error::new(
                     ErrorKind::Partial,

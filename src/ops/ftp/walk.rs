@@ -101,11 +101,34 @@ fn join(rel: &str, name: &str) -> String {
     }
 }
 
-/// Whether a listed directory loops back up the tree: its MLSD `unique` fact is in `chain` (those of the
-/// directory listed and its ancestors), so it is a symlink the server lists as a directory. Every remote
-/// walker (the mirror's, `ftp-ls -R`, `ftp-rm -r`) takes such an entry for the link it is.
-pub fn loops_back(e: &Entry, chain: &[String]) -> bool {
-    e.kind == Kind::Dir && e.unique.as_ref().is_some_and(|u| chain.contains(u))
+/// Marks as symlinks the directories of one listing that loop back up the tree: their MLSD `unique`
+/// fact is in `chain` (those of the directory listed and its ancestors), so each is a link the server
+/// lists as a directory. Every remote walker (the mirror's, `ftp-ls -R`, `ftp-rm -r`) calls it on each
+/// listing. A `unique` value that two entries of the listing share proves nothing (RFC 3659 §7.5.2 says
+/// no two objects have one; a server that gives every entry the same value would otherwise have every
+/// directory taken for a loop).
+pub fn mark_loops(entries: &mut [Entry], chain: &[String]) {
+    if chain.is_empty() || entries.iter().all(|e| e.unique.is_none()) {
+        return;
+    }
+    let mut seen: HashMap<&str, usize> = HashMap::new();
+    for u in entries.iter().filter_map(|e| e.unique.as_deref()) {
+        *seen.entry(u).or_default() += 1;
+    }
+    let looping: Vec<bool> = entries
+        .iter()
+        .map(|e| {
+            e.kind == Kind::Dir
+                && e.unique
+                    .as_deref()
+                    .is_some_and(|u| seen.get(u) == Some(&1) && chain.iter().any(|c| c == u))
+        })
+        .collect();
+    for (e, looping) in entries.iter_mut().zip(looping) {
+        if looping {
+            e.kind = Kind::Link;
+        }
+    }
 }
 
 /// Checks a name from a listing before it becomes a local path component or is sent back to the
@@ -403,13 +426,11 @@ fn to_listed(
     count.charge(&rel, &entries)?;
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let exact_listing = w.session().is_ok_and(|s| s.features.mlst);
-    for mut e in entries {
+    // A directory whose MLSD `unique` fact is its own or an ancestor's is a loop back up the tree (a
+    // symlink the server lists as a directory): walked as the symlink it is, never entered.
+    mark_loops(&mut entries, chain);
+    for e in entries {
         let path = join(&rel, &e.name);
-        // A directory whose MLSD `unique` fact is its own or an ancestor's is a loop back up the tree
-        // (a symlink the server lists as a directory): walked as the symlink it is, never entered.
-        if loops_back(&e, chain) {
-            e.kind = Kind::Link;
-        }
         if let Err(why) = safe_remote_name(&e.name) {
             out.problems.push(Problem {
                 error: Error::new(
@@ -577,6 +598,38 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_loop_is_a_directory_whose_unique_fact_is_an_ancestors_and_no_one_elses() {
+        let entry = |name: &str, kind: Kind, unique: &str| Entry {
+            name: name.into(),
+            kind,
+            size: None,
+            modified: None,
+            perm: None,
+            mode: None,
+            target: None,
+            unique: Some(unique.into()),
+        };
+        let chain = ["T".to_string(), "A".to_string()];
+        let mut listed = vec![
+            entry("up", Kind::Dir, "T"),
+            entry("sub", Kind::Dir, "B"),
+            entry("f", Kind::File, "A"),
+        ];
+        mark_loops(&mut listed, &chain);
+        let kinds: Vec<Kind> = listed.iter().map(|e| e.kind).collect();
+        // `f` shares A with nothing here, but is a file: files are never loops (hard links share).
+        assert_eq!(kinds, [Kind::Link, Kind::Dir, Kind::File]);
+        // A server giving every entry one value: no directory is taken for a loop.
+        let mut same = vec![entry("a", Kind::Dir, "T"), entry("b", Kind::Dir, "T")];
+        mark_loops(&mut same, &chain);
+        assert!(same.iter().all(|e| e.kind == Kind::Dir));
+        // Nothing known above: nothing marked.
+        let mut top = vec![entry("a", Kind::Dir, "T")];
+        mark_loops(&mut top, &[]);
+        assert_eq!(top[0].kind, Kind::Dir);
+    }
 
     #[test]
     fn a_remote_name_must_have_been_utf8() {
