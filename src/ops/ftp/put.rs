@@ -186,9 +186,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let chmod_refused = AtomicBool::new(planned.chmod_refused);
     let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
-        let r = upload(opts, ui, w, job, (total.as_ref(), &chmod_refused));
+        let r = upload(opts, ui, w, job, (total.as_ref(), &planned.chmod_refused));
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             t.file_done(n, jobs.len());

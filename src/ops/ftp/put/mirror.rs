@@ -39,7 +39,7 @@ pub struct Planned {
     /// Whether the "cannot set times" note was given.
     pub noted_times: bool,
     /// Whether the server refused SITE CHMOD (said once; see `keep_mode`).
-    pub chmod_refused: bool,
+    pub chmod_refused: AtomicBool,
 }
 
 impl Planner<'_> {
@@ -317,7 +317,9 @@ impl Planner<'_> {
     /// Whether files get the local permission bits: a mirror without `--no-perms` or `--chmod`, on a
     /// server that has not refused SITE CHMOD.
     fn keeps_modes(&self) -> bool {
-        self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.chmod_refused
+        self.opts.sync.perms
+            && self.opts.chmod.is_none()
+            && !self.planned.chmod_refused.load(Ordering::Relaxed)
     }
 
     /// An unchanged file whose remote mode is not the local one: SITE CHMOD alone, nothing uploaded.
@@ -334,12 +336,11 @@ impl Planner<'_> {
             format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
         );
         if !self.opts.sync.dry_run {
-            let chmod_refused = AtomicBool::new(false);
+            let refused = &self.planned.chmod_refused;
             let set = match w.session() {
-                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, &chmod_refused),
+                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, refused),
                 Err(e) => return self.fail(path, remote, e),
             };
-            self.planned.chmod_refused |= chmod_refused.load(Ordering::Relaxed);
             if !set {
                 return self.skip_item(path, remote, rel, why);
             }
