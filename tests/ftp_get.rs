@@ -264,6 +264,32 @@ fn ascii_mode_converts_line_endings() {
     srv.finish();
 }
 
+/// Only a pattern starting with a dot matches a dotfile, and vsftpd's plain LIST hides them: such a
+/// glob lists with `LIST -a` (the plain `*` still never matches one).
+#[test]
+fn a_dotfile_glob_lists_with_a() {
+    let body = b"-rw-r--r--    1 1000     1000            1 Mar 05  2021 .env\r\n\
+-rw-r--r--    1 1000     1000            1 Mar 05  2021 a.env\r\n"
+        .to_vec();
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a d"),
+            s("150 Here comes the directory listing."),
+            DataSend(body),
+            s("226 Directory send OK."),
+        ],
+        retr("d/.env", b"x"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &[&srv.url("d/.*env")]);
+    assert_code(&r, 0);
+    assert_eq!(names_in(dir.path()), vec![".env"]);
+    srv.finish();
+}
+
 #[test]
 fn glob_skips_unsafe_names_with_exit_10() {
     let listing = b"type=file;size=1; good.csv\r\ntype=file;size=1; ..\r\ntype=file;size=1; evil\x1b[2J.csv\r\ntype=dir; sub.csv\r\ntype=file;size=1; other.txt\r\n";

@@ -27,6 +27,11 @@ fn listing(cmd: &str, body: &str) -> Vec<Step> {
     ]
 }
 
+/// A listing body's lines (for a STAT reply).
+fn lines(body: &str) -> Vec<&str> {
+    body.lines().collect()
+}
+
 fn file(name: &str) -> String {
     format!("-rw-r--r--    1 1000     1000           12 Mar 05  2021 {name}\r\n")
 }
@@ -105,14 +110,18 @@ fn a_glob_removes_matching_files_and_leaves_directories_without_r() {
 
 #[test]
 fn a_tree_goes_files_first_then_directories_bottom_up() {
+    // The mirrors' walk: `LIST -a` of the top, then (vsftpd echoing REST, its STAT listing the same
+    // entries) the directories below by STAT on the control connection.
+    let top = [dir("sub"), file("z"), link("ln", "/etc"), file("a")].concat();
+    let sub = [dir("deeper"), file("f")].concat();
+    let x = file("x");
     let srv = Server::start(script(vec![
         anon_login(),
-        listing(
-            "LIST top",
-            &[dir("sub"), file("z"), link("ln", "/etc"), file("a")].concat(),
-        ),
-        listing("LIST top/sub", &[dir("deeper"), file("f")].concat()),
-        listing("LIST top/sub/deeper", &file("x")),
+        listing("LIST -a top", &top),
+        rest_echo(),
+        stat_listing("top", &lines(&top)),
+        stat_listing("top/sub", &lines(&sub)),
+        stat_listing("top/sub/deeper", &lines(&x)),
         ok("DELE top/a"),
         ok("DELE top/ln"),
         ok("DELE top/z"),
@@ -135,7 +144,7 @@ fn r_on_a_name_tries_dele_then_removes_the_directory() {
         anon_login(),
         vec![e("DELE d"), s("550 Delete operation failed.")],
         listing("LIST", &[file("f"), dir("d")].concat()),
-        listing("LIST d", &file("inner")),
+        listing("LIST -a d", &file("inner")),
         ok("DELE d/inner"),
         ok("RMD d"),
         quit(),
@@ -149,7 +158,7 @@ fn r_on_a_name_tries_dele_then_removes_the_directory() {
 fn a_directory_with_a_failed_entry_stays() {
     let srv = Server::start(script(vec![
         anon_login(),
-        listing("LIST t", &[file("a"), file("b")].concat()),
+        listing("LIST -a t", &[file("a"), file("b")].concat()),
         vec![e("DELE t/a"), s("550 Permission denied.")],
         ok("DELE t/b"),
         quit(),
@@ -167,6 +176,52 @@ fn a_directory_with_a_failed_entry_stays() {
     ]});
     assert_eq!(got, want);
     assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
+/// What the walk cannot read or name safely stays, and so does every directory above it; the rest of
+/// the tree goes (as `rm -r` removes what it can), and the run is exit 10.
+#[test]
+fn a_tree_loses_all_but_what_could_not_be_read_or_named() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing(
+            "LIST -a t",
+            &[dir("bad"), dir("locked"), dir("ok"), file("f")].concat(),
+        ),
+        rest_without_echo(),
+        listing("LIST -a t/bad", &[file("x\x1b[2J"), file("y")].concat()),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a t/locked"),
+            s("550 Permission denied."),
+            // A refused `LIST -a` is asked again without the option.
+            e("EPSV"),
+            Epsv,
+            e("LIST t/locked"),
+            s("550 Permission denied."),
+        ],
+        listing("LIST -a t/ok", &file("z")),
+        ok("DELE t/f"),
+        ok("DELE t/bad/y"),
+        ok("DELE t/ok/z"),
+        ok("RMD t/ok"),
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("t/")]);
+    assert_code(&r, 10);
+    let u = srv.url("t");
+    assert_eq!(
+        r.stderr,
+        format!(
+            "ftp-rm: error: skipping unsafe remote name bad/x\\x1b[2J: contains control characters\n\
+             ftp-rm: error: locked: LIST t/locked: 550 Permission denied.\n\
+             ftp-rm: error: not removing {u}/bad: something inside it could not be removed\n\
+             ftp-rm: error: not removing {u}: something inside it could not be removed\n\
+             ftp-rm: 4 of 8 entries failed\n"
+        )
+    );
     srv.finish();
 }
 
@@ -188,10 +243,9 @@ fn the_login_root_is_refused_without_force() {
     // With --force the login directory is emptied, never removed itself.
     let srv = Server::start(script(vec![
         anon_login(),
-        listing("LIST", &[file("a"), dir("d")].concat()),
-        // An empty LIST is asked again with NLST (ftp-ls's listing rule).
-        listing("LIST d", ""),
-        listing("NLST d", ""),
+        listing("LIST -a", &[file("a"), dir("d")].concat()),
+        rest_without_echo(),
+        listing("LIST -a d", ""),
         ok("DELE a"),
         ok("RMD d"),
         quit(),
@@ -206,7 +260,7 @@ fn dry_run_sends_no_dele_or_rmd() {
     let srv = Server::start(script(vec![
         anon_login(),
         listing("LIST", &[file("one"), dir("t")].concat()),
-        listing("LIST t", &[file("x"), link("l", "x")].concat()),
+        listing("LIST -a t", &[file("x"), link("l", "x")].concat()),
         listing("LIST", &[file("one"), dir("t")].concat()),
         quit(),
     ]));

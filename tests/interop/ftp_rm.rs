@@ -1,5 +1,6 @@
-//! ftp-rm against the real vsftpd (local user `ferry`, writable home): a glob, a tree holding a symlink to a
-//! directory outside it (the link goes, what it points to stays), a dry run, and a missing file.
+//! ftp-rm against the real vsftpd (local user `ferry`, writable home): a glob, a dotfile glob, a tree holding
+//! dotfiles (vsftpd's plain LIST hides them: the RMD above them failed) and a symlink to a directory
+//! outside it (the link goes, what it points to stays), a dry run, and a missing file.
 
 use std::path::Path;
 use std::process::Command;
@@ -34,7 +35,11 @@ fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
         "g1.log",
         "g2.log",
         "g.txt",
+        ".g.log",
+        ".hide",
         "tree/a.txt",
+        "tree/.htaccess",
+        "tree/sub/.b",
         "tree/sub/b.txt",
         "tree/sub/deeper/c.txt",
         "keep/k.txt",
@@ -51,6 +56,11 @@ fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
     crate::support::assert_code(&r, 0);
     assert!(!base.join("g1.log").exists() && !base.join("g2.log").exists());
     assert!(base.join("g.txt").exists());
+    // `*` never matches a dotfile; `.*` does, though vsftpd's plain LIST hides them.
+    assert!(base.join(".g.log").exists());
+    let r = ftp_rm(&[&format!("{u}.*.log")]);
+    crate::support::assert_code(&r, 0);
+    assert!(!base.join(".g.log").exists() && base.join(".hide").exists());
 
     let r = ftp_rm(&["-r", "--dry-run", &format!("{u}tree/")]);
     crate::support::assert_code(&r, 0);
@@ -68,7 +78,9 @@ fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
     assert_eq!(
         lines,
         [
+            "would remove file tree/.htaccess",
             "would remove file tree/a.txt",
+            "would remove file tree/sub/.b",
             "would remove file tree/sub/b.txt",
             "would remove file tree/sub/link",
             "would remove file tree/sub/deeper/c.txt",

@@ -499,7 +499,13 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
         require_literal_separator: true,
         require_literal_leading_dot: true,
     };
-    let mut names: Vec<String> = match session.list_dir(dir.as_str()) {
+    // Only a pattern starting with a dot matches a dotfile, and vsftpd's plain LIST hides them.
+    let listed = if last.starts_with('.') {
+        session.list_dir_all(dir.as_str())
+    } else {
+        session.list_dir(dir.as_str())
+    };
+    let mut names: Vec<String> = match listed {
         Ok(entries) if !entries.is_empty() => entries
             .into_iter()
             .filter(|e| e.kind != Kind::Dir)

@@ -188,6 +188,17 @@ pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     Ok(name_entries(s.nlst(path)?))
 }
 
+/// The entries of `path` among which `name` (a name or a glob's last segment) is looked for: the
+/// usual listing ([`list_dir`]), or `LIST -a` when `name` starts with a dot. Only such a name or
+/// pattern can be a dotfile (a glob matches a leading dot literally), and vsftpd's plain LIST hides
+/// dotfiles.
+pub fn list_for(s: &mut Session, path: &str, name: &str) -> Result<Vec<Entry>> {
+    if name.starts_with('.') {
+        return Ok(dedup(s.list_dir_all(path)?));
+    }
+    list_dir(s, path)
+}
+
 /// NLST's bare names as entries of unknown kind, each name once.
 fn name_entries(names: Vec<String>) -> Vec<Entry> {
     dedup(

@@ -7,14 +7,18 @@
 //! - any other URL is a file: DELE at once. With `-r`, a refused DELE of something the parent listing
 //!   shows as a directory makes it a tree instead (so the common case costs one command).
 //!
-//! A tree is listed depth-first before anything is removed, then emptied in that order: a directory's
-//! files (and symlinks, which are removed as entries and never followed) first, then its subdirectories
-//! the same way, then RMD of the directory itself — bottom-up. A directory something inside could not be
-//! removed from is not attempted (it is reported, exit 10). The login or root directory is emptied but
-//! never removed; `cli` refuses `-r` on it without `--force`. Server names that could not be one path
-//! component (`..`, `a/b`, control characters) or were not UTF-8 are never sent back: they are reported and the directory
-//! holding them stays.
+//! A tree is walked whole before anything is removed, by the walk the mirrors use
+//! ([`walk_remote`]: MLSD or `LIST -a`, so dotfiles go too; STAT listings where the server allows;
+//! loops a server lists as directories taken for the links they are). Then it is emptied: a
+//! directory's files (and symlinks, which are removed as entries and never followed) first, then its
+//! subdirectories the same way, then RMD of the directory itself — bottom-up. What the walk could not
+//! read, and server names that could not be one path component (`..`, `a/b`, control characters) or
+//! were not UTF-8, are reported and never sent back; they stay, and so does every directory above them
+//! (exit 10), while the rest goes, as `rm -r` removes what it can. A tree whose top cannot be listed
+//! loses nothing. The login or root directory is emptied but never removed; `cli` refuses `-r` on it
+//! without `--force`.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use serde::Serialize;
@@ -25,10 +29,10 @@ use crate::ftp::{DataMode, RemotePath};
 use crate::ops::Outcome;
 use crate::ops::common::{ItemResult, NetOptions, Tally, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
-use crate::ops::ftp::get::{MAX_DEPTH, MAX_ENTRIES, glob_pattern, has_glob};
-use crate::ops::ftp::ls::list_dir;
+use crate::ops::ftp::get::{glob_pattern, has_glob};
+use crate::ops::ftp::ls::list_for;
 use crate::ops::ftp::pool::Worker;
-use crate::ops::ftp::walk::{mark_loops, safe_remote_name};
+use crate::ops::ftp::walk::{Node, safe_remote_name, walk_remote};
 use crate::terminal::escape;
 use crate::url::Target;
 
@@ -199,7 +203,7 @@ impl Remover<'_, '_> {
     fn glob(&mut self, t: &Target, path: &RemotePath) {
         let (dir, last) = path.split();
         let listed = glob_pattern(last).and_then(|p| {
-            let entries = list_dir(self.w.session()?, dir.as_str())?;
+            let entries = list_for(self.w.session()?, dir.as_str(), last)?;
             Ok((p, entries))
         });
         let (pattern, mut entries) = match listed {
@@ -246,103 +250,48 @@ impl Remover<'_, '_> {
         }
     }
 
-    /// Lists the tree under `dir`, then removes it bottom-up.
+    /// Lists the tree under `dir` with the mirror's walk ([`walk_remote`]: `LIST -a` or MLSD, so
+    /// dotfiles are seen; STAT listings where the server allows), then removes it bottom-up. What the
+    /// walk could not read or name safely is reported and stays, and so does every directory above
+    /// it; the rest goes, as `rm -r` removes what it can.
     fn tree(&mut self, t: &Target, dir: &RemotePath) {
-        let mut plan = Vec::new();
-        let mut entries = 0usize;
-        let keep = matches!(dir.as_str(), "" | "/");
-        match self.walk(t, dir, (0, &[]), &mut entries, &mut plan) {
-            Ok(()) => {
-                plan.push(Action {
-                    path: dir.clone(),
-                    kind: EntryType::Dir,
-                    keep,
-                });
-                self.execute(t, plan);
-            }
-            // Nothing is removed from a tree that could not be listed whole.
-            Err(e) => self.failed(t, dir, EntryType::Dir, e),
+        let walked = match walk_remote(&mut self.w, dir, &|_| true) {
+            Ok(w) => w,
+            // Nothing is removed from a tree whose top could not be listed (or that is too big).
+            Err(e) => return self.failed(t, dir, EntryType::Dir, e),
+        };
+        let mut stays = Vec::with_capacity(walked.problems.len());
+        for p in walked.problems {
+            let path = dir.join(&p.rel);
+            let (kind, result) = if p.unread {
+                (EntryType::Dir, ItemResult::failed(&p.error))
+            } else {
+                (EntryType::File, ItemResult::refused(&p.error))
+            };
+            self.ui.item_error(&p.error);
+            self.done(t, &path, kind, result);
+            stays.push(path);
         }
-    }
-
-    /// Appends the removals of what `dir` holds, depth-first: files, then each subdirectory's contents and
-    /// the subdirectory itself.
-    fn walk(
-        &mut self,
-        t: &Target,
-        dir: &RemotePath,
-        (depth, chain): (usize, &[String]),
-        entries: &mut usize,
-        plan: &mut Vec<Action>,
-    ) -> Result<()> {
-        let mut listed = list_dir(self.w.session()?, dir.as_str()).map_err(|e| {
-            self.w.failed(&e);
-            e.within(escape(dir.as_str()))
-        })?;
-        // The MLSD `unique` facts of this directory and those above it ([`mark_loops`]).
-        let mut chain = chain.to_vec();
-        chain.extend(self.w.session()?.take_cdir_unique());
-        // Some servers (vsftpd) list a missing directory as empty.
-        if depth == 0 && listed.is_empty() && !self.w.session()?.is_dir(dir.as_str())? {
-            return Err(Error::new(
-                ErrorKind::Permanent,
-                format!(
-                    "{}: no such directory",
-                    t.with_path(dir.as_str().into()).display()
-                ),
-            ));
-        }
-        *entries = entries.saturating_add(listed.len());
-        if *entries > MAX_ENTRIES {
-            return Err(Error::protocol(format!(
-                "the tree has more than {MAX_ENTRIES} entries"
-            )));
-        }
-        listed.retain(|e| e.name != "." && e.name != "..");
-        listed.sort_by(|a, b| a.name.cmp(&b.name));
-        mark_loops(&mut listed, &chain);
-        let mut dirs = Vec::new();
-        for entry in listed {
-            if let Err(why) = safe_remote_name(&entry.name) {
-                return Err(Error::new(
-                    ErrorKind::Partial,
-                    format!(
-                        "{} holds the unsafe name {}: {why}",
-                        escape(dir.as_str()),
-                        escape(&entry.name)
-                    ),
-                ));
-            }
-            let sub = dir.join(&entry.name);
-            match entry.kind {
-                Kind::Dir => dirs.push((sub, entry.unique)),
-                // A symlink is an entry of its own: DELE removes the link, never what it points to.
-                Kind::File | Kind::Link | Kind::Other => plan.push(file(sub)),
-            }
-        }
-        for (sub, unique) in dirs {
-            if depth + 1 >= MAX_DEPTH {
-                return Err(Error::new(
-                    ErrorKind::Partial,
-                    format!("{}: deeper than {MAX_DEPTH} levels", escape(sub.as_str())),
-                ));
-            }
-            let mut below = chain.clone();
-            below.extend(unique);
-            self.walk(t, &sub, (depth + 1, &below), entries, plan)?;
-            plan.push(Action {
-                path: sub,
-                kind: EntryType::Dir,
-                keep: false,
-            });
-        }
-        Ok(())
+        // A directory that could not be read is not attempted (its problem is its report).
+        let mut plan = removal_order(dir, &walked.nodes);
+        plan.retain(|a| !stays.contains(&a.path));
+        plan.push(Action {
+            path: dir.clone(),
+            kind: EntryType::Dir,
+            keep: matches!(dir.as_str(), "" | "/"),
+        });
+        self.execute_after(t, plan, stays);
     }
 
     /// Carries out (or prints, with `--dry-run`) planned removals in order. A directory is removed only
     /// when nothing inside it failed.
     fn execute(&mut self, t: &Target, plan: Vec<Action>) {
-        let mut failed: Vec<RemotePath> = Vec::new();
+        self.execute_after(t, plan, Vec::new());
+    }
+
+    /// [`Remover::execute`], with `failed` already holding paths that stay (a directory above one of
+    /// them is not attempted).
+    fn execute_after(&mut self, t: &Target, plan: Vec<Action>, mut failed: Vec<RemotePath>) {
         for a in plan {
             let url = t.with_path(a.path.as_str().into()).display();
             if a.kind == EntryType::Dir && failed.iter().any(|f| within(&a.path, f)) {
@@ -416,7 +365,7 @@ impl Remover<'_, '_> {
     fn parent_kind(&mut self, path: &RemotePath) -> Option<Kind> {
         let (dir, name) = path.split();
         let session = self.w.session().ok()?;
-        match list_dir(session, dir.as_str()) {
+        match list_for(session, dir.as_str(), name) {
             Ok(entries) => entries.into_iter().find(|e| e.name == name).map(|e| e.kind),
             Err(e) => {
                 self.w.failed(&e);
@@ -433,6 +382,46 @@ impl Remover<'_, '_> {
         self.ui.item_error(&e);
         self.done(t, path, kind, ItemResult::failed(&e));
     }
+}
+
+/// The removals of a walked tree's `nodes` (relative to `dir`, parents before children), bottom-up: in
+/// each directory its files (and symlinks, removed as entries and never followed) in name order, then
+/// each subdirectory's contents and the subdirectory itself.
+fn removal_order(dir: &RemotePath, nodes: &[Node]) -> Vec<Action> {
+    let mut children: HashMap<&str, Vec<&Node>> = HashMap::new();
+    for n in nodes {
+        let parent = n.rel.rsplit_once('/').map_or("", |(p, _)| p);
+        children.entry(parent).or_default().push(n);
+    }
+    let mut out = Vec::with_capacity(nodes.len());
+    // Depth-first with an explicit stack: (directory, whether its contents were already pushed).
+    let mut stack = vec![("", false)];
+    while let Some((rel, expanded)) = stack.pop() {
+        if expanded {
+            if !rel.is_empty() {
+                out.push(Action {
+                    path: dir.join(rel),
+                    kind: EntryType::Dir,
+                    keep: false,
+                });
+            }
+            continue;
+        }
+        stack.push((rel, true));
+        let kids = children.get(rel).map_or(&[][..], Vec::as_slice);
+        out.extend(
+            kids.iter()
+                .filter(|n| n.kind != Kind::Dir)
+                .map(|n| file(dir.join(&n.rel))),
+        );
+        stack.extend(
+            kids.iter()
+                .rev()
+                .filter(|n| n.kind == Kind::Dir)
+                .map(|n| (n.rel.as_str(), false)),
+        );
+    }
+    out
 }
 
 fn file(path: RemotePath) -> Action {
