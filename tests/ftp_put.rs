@@ -468,13 +468,17 @@ fn recursive_upload_creates_directories_and_skips_symlinks() {
             DataSend(Vec::new()),
             s("226 Directory send OK."),
         ],
+        // Each directory made gets its local mode, as does each upload (the empty listing showed none).
         vec![
             e("MKD up/tree"),
             s("257 created"),
+            e("SITE CHMOD 755 up/tree"),
+            s("200 SITE CHMOD command ok."),
             e("MKD up/tree/sub"),
             s("257 created"),
+            e("SITE CHMOD 700 up/tree/sub"),
+            s("200 SITE CHMOD command ok."),
         ],
-        // Each upload then gets its local mode (the empty listing showed none).
         upload("STOR", "up/tree/a"),
         vec![
             e("SITE CHMOD 644 up/tree/a"),
@@ -490,6 +494,9 @@ fn recursive_upload_creates_directories_and_skips_symlinks() {
     let dir = dir_with(&[("tree/a", b"A"), ("tree/sub/b", b"BB")]);
     chmod(&dir.path().join("tree/a"), 0o644);
     chmod(&dir.path().join("tree/sub/b"), 0o750);
+    chmod(&dir.path().join("tree"), 0o755);
+    // A private directory stays private; one without rights for its owner gets them.
+    chmod(&dir.path().join("tree/sub"), 0o500);
     std::os::unix::fs::symlink("/etc/passwd", dir.path().join("tree/link")).unwrap();
     let r = run_in(
         dir.path(),

@@ -838,6 +838,52 @@ const MODES: &[&str] = &[
     "type=file;size=3;modify=20240101000000; unknown",
 ];
 
+/// Directories get their listed mode less the umask, always with all rights for their owner: a new one
+/// as it is made, an existing one whose mode differs alone (planned as `chmod`).
+#[test]
+fn get_mirror_gives_directories_the_listed_mode_with_owner_rights() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    std::fs::create_dir_all(root.join("old")).unwrap();
+    chmod(&root.join("old"), 0o755);
+    let lines = [
+        "type=dir;modify=20240101000000;UNIX.mode=0700; old",
+        "type=dir;modify=20240101000000;UNIX.mode=0550; ro",
+    ];
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", &lines),
+        listing("MLSD t/old", &[]),
+        listing("MLSD t/ro", &[]),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--dry-run", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "chmod    old (mode 755 becomes 700)\nmkdir    ro (new directory)\n"
+    );
+    assert_eq!(mode_of(&root.join("old")), 0o755);
+    srv.finish();
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", &lines),
+        listing("MLSD t/old", &[]),
+        listing("MLSD t/ro", &[]),
+        quit(),
+    ]));
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    assert_code(&r, 0);
+    assert_eq!(mode_of(&root.join("old")), 0o700);
+    assert_eq!(mode_of(&root.join("ro")), 0o750 & !umask());
+    srv.finish();
+}
+
 /// An unchanged file whose mode cannot be set (here: immutable) is still in sync: one warning for the
 /// run, exit 0.
 #[test]

@@ -109,7 +109,8 @@ pub struct SyncArgs {
     /// (read, write, execute for user, group and others; never set-id or sticky): a download the mode
     /// the listing shows, less the umask (the owner can always read it), an upload the local file's mode
     /// with SITE CHMOD (a server refusing it is said once). An unchanged file whose mode differs gets its
-    /// mode alone. Directories keep theirs.
+    /// mode alone. Directories get their source's bits too, always with all rights for their owner (so
+    /// the next run can write into them).
     #[arg(long, help_heading = "Mirroring")]
     pub no_perms: bool,
     /// Print the plan (transfer, skip, mkdir, chmod, delete, each with its reason) and change nothing; with

@@ -484,7 +484,7 @@ fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
     not(ferry_interop_vsftpd),
     ignore = "vsftpd is not running: tests/interop/start.sh starts it"
 )]
-fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
+fn mirror_both_ways_keeps_modes_and_mends_a_mode_alone() {
     let Some(c) = cfg() else { return };
     let remote = remote_dir(&c, "modes");
     let base = url(&c, "FERRY_FTP_PLAIN", "ftp", &remote);
@@ -493,6 +493,12 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
     std::fs::create_dir_all(&local).unwrap();
     for (name, mode) in [("run.sh", 0o750), ("secret", 0o600), ("pub", 0o644)] {
         std::fs::write(local.join(name), name).unwrap();
+        chmod(&local.join(name), mode);
+    }
+    // Directories too: a private one stays private, a read-only one stays writable by its owner.
+    for (name, mode) in [("private", 0o700), ("ro", 0o555)] {
+        std::fs::create_dir(local.join(name)).unwrap();
+        std::fs::write(local.join(name).join("f"), name).unwrap();
         chmod(&local.join(name), mode);
     }
     // Up: vsftpd creates files 0644 (local_umask=022); SITE CHMOD gives each its local mode.
@@ -507,8 +513,13 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
         ],
         [0o750, 0o600, 0o644]
     );
+    assert_eq!(
+        [mode_of(&rt.join("private")), mode_of(&rt.join("ro"))],
+        [0o700, 0o755]
+    );
     // A mode changed alone is mended alone: nothing uploaded.
     chmod(&local.join("pub"), 0o755);
+    chmod(&local.join("private"), 0o750);
     let r = run_in(
         work.path(),
         "ftp-put",
@@ -523,6 +534,7 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
         r.stdout_str()
     );
     assert_eq!(mode_of(&rt.join("pub")), 0o755);
+    assert_eq!(mode_of(&rt.join("private")), 0o750);
     // Down: the listed modes, less the umask.
     let tree_url = format!("{base}tree/");
     let r = run_in(
@@ -537,8 +549,12 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
     for (name, mode) in [("run.sh", 0o750), ("secret", 0o600), ("pub", 0o755)] {
         assert_eq!(mode_of(&down.join(name)), mode & !u | 0o400, "{name}");
     }
+    for (name, mode) in [("private", 0o750), ("ro", 0o755)] {
+        assert_eq!(mode_of(&down.join(name)), mode & !u | 0o700, "{name}");
+    }
     // A mode changed on the server alone is mended alone; --no-perms leaves it.
     chmod(&rt.join("secret"), 0o640);
+    chmod(&rt.join("private"), 0o700);
     let r = run_in(
         work.path(),
         "ftp-get",
@@ -547,6 +563,7 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
     );
     assert_code(&r, 0);
     assert_eq!(mode_of(&down.join("secret")), 0o600);
+    assert_eq!(mode_of(&down.join("private")), 0o750 & !u | 0o700);
     let r = run_in(
         work.path(),
         "ftp-get",
@@ -556,5 +573,6 @@ fn mirror_both_ways_keeps_file_modes_and_mends_a_mode_alone() {
     assert_code(&r, 0);
     assert!(!r.stdout_str().contains("\"ok\""), "{}", r.stdout_str());
     assert_eq!(mode_of(&down.join("secret")), 0o640 & !u | 0o400);
+    assert_eq!(mode_of(&down.join("private")), 0o700);
     let _ = std::fs::remove_dir_all(&remote);
 }

@@ -195,6 +195,13 @@ fn is_ferry_temp(rel: &str) -> bool {
         || (name.starts_with('.') && name.contains(".ferry-") && name.ends_with(".tmp"))
 }
 
+/// The mode a mirror gives a directory whose source has `mode`: its read, write and execute bits, and
+/// always all three for its owner (a directory copied as `r-x` could take no new file on the next run,
+/// nor lose one).
+pub fn dir_mode(mode: u32) -> u32 {
+    mode & 0o777 | 0o700
+}
+
 /// Whether a name is a download's temporary file (`.NAME.XXXXXX.ferry-tmp`, see [`crate::sink`]).
 pub fn is_download_temp(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);

@@ -394,8 +394,23 @@ impl Mirror<'_> {
             return Ok(());
         }
         let path = self.root.join(&node.rel);
-        match self.local.get(&node.rel).map(|n| n.kind) {
-            Some(Kind::Dir) => return Ok(()),
+        let want = node
+            .mode
+            .filter(|_| self.opts.sync.perms)
+            .map(|m| sync::dir_mode(m & !crate::fsys::umask()));
+        let local = self.local.get(&node.rel);
+        match local.map(|n| n.kind) {
+            Some(Kind::Dir) => {
+                let have = local.and_then(|n| n.mode).unwrap_or(0);
+                if let Some(want) = want.filter(|w| *w != have & 0o777) {
+                    let why = format!("mode {:03o} becomes {want:03o}", have & 0o777);
+                    self.plan("chmod", &node.rel, why);
+                    if !self.opts.sync.dry_run {
+                        self.set_mode(&path, want);
+                    }
+                }
+                return Ok(());
+            }
             // A file that became a directory on the server: the file goes (as a changed file would be
             // replaced). A symlink stays, and fails below: it may be the user's (a subtree on another
             // disk), and it is never followed.
@@ -414,7 +429,29 @@ impl Mirror<'_> {
                 }
             }
         }
-        local_dir(&path)
+        local_dir(&path)?;
+        if let Some(want) = want {
+            self.set_mode(&path, want);
+        }
+        Ok(())
+    }
+
+    /// Gives `path` the mode `want`. The content is in sync whatever its mode: a mode that cannot be set
+    /// (someone else's file) is a warning, given once a run (it would otherwise be one line per entry
+    /// every night). Whether it was set.
+    fn set_mode(&mut self, path: &Path, want: u32) -> bool {
+        use std::os::unix::fs::PermissionsExt;
+        let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(want)) else {
+            return true;
+        };
+        if !std::mem::replace(&mut self.chmod_failed, true) {
+            self.ui.warn(&format!(
+                "cannot set the mode of {} ({e}); what cannot be given its mode keeps its own \
+                 (--no-perms says not to try)",
+                escape(&path.display().to_string())
+            ));
+        }
+        false
     }
 
     /// A remote file: filtered, compared with the local one, then a job or a skip.
@@ -526,22 +563,9 @@ impl Mirror<'_> {
         );
         let path = self.root.join(rel);
         let local = path.display().to_string();
-        if !self.opts.sync.dry_run {
-            use std::os::unix::fs::PermissionsExt;
-            let set = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(want));
-            // The file itself is in sync: a mode that cannot be set (a file someone else owns) is a
-            // warning, given once a run (it would otherwise be one line per file every night).
-            if let Err(e) = set {
-                if !std::mem::replace(&mut self.chmod_failed, true) {
-                    self.ui.warn(&format!(
-                        "cannot set the mode of {} ({e}); files whose modes cannot be set keep \
-                         theirs (--no-perms says not to try)",
-                        escape(&local)
-                    ));
-                }
-                self.skip(t, rel, why);
-                return;
-            }
+        if !self.opts.sync.dry_run && !self.set_mode(&path, want) {
+            self.skip(t, rel, why);
+            return;
         }
         self.slots.push(Slot::Done(FileRecord::skipped(
             t.display(),

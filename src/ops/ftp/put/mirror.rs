@@ -4,9 +4,11 @@
 //! ([`decide`]), missing remote directories are created as the plan goes (MKD, not with `--dry-run`), and
 //! `--delete` candidates are collected, checked for safety, and removed by [`run_deletions`] (DELE, RMD)
 //! only after every upload succeeded. Files get their local mode (SITE CHMOD after the upload, or alone for
-//! an unchanged file whose listed mode differs).
+//! an unchanged file whose listed mode differs), directories theirs with all rights for the owner
+//! ([`sync::dir_mode`]: SITE CHMOD after MKD, or when the listed mode differs).
 
 use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -105,6 +107,12 @@ impl Planner<'_> {
             self.plan_item("mkdir", ".", "new directory");
             if !sync.dry_run {
                 w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
+                let mode = std::fs::metadata(local).map(|m| m.permissions().mode());
+                if let Ok(mode) = mode.map(sync::dir_mode)
+                    && self.keeps_modes()
+                {
+                    self.dir_mode(w, local, remote, mode);
+                }
             }
         }
         let times_set = w.session()?.features.sync.can_set_time();
@@ -154,8 +162,22 @@ impl Planner<'_> {
                         blocked.push(node.rel.clone());
                         continue;
                     }
-                    let in_place = match on_server.get(&node.rel).map(|n| n.kind) {
-                        Some(Kind::Dir) => continue,
+                    let want = node.mode.filter(|_| self.keeps_modes()).map(sync::dir_mode);
+                    let listed = on_server.get(&node.rel);
+                    let in_place = match listed.map(|n| n.kind) {
+                        Some(Kind::Dir) => {
+                            let have = listed.and_then(|n| n.mode).map(|m| m & 0o777);
+                            if let Some((want, have)) =
+                                want.zip(have).filter(|(want, have)| want != have)
+                            {
+                                let why = format!("mode {have:03o} becomes {want:03o}");
+                                self.plan_item("chmod", &node.rel, why);
+                                if !sync.dry_run {
+                                    self.dir_mode(w, &path, &sub, want);
+                                }
+                            }
+                            continue;
+                        }
                         // A file that became a directory here: the remote file goes (as a changed
                         // file would be replaced).
                         Some(Kind::File) => true,
@@ -190,10 +212,17 @@ impl Planner<'_> {
                         }
                         ensure_dir(s, sub.as_str())
                     });
-                    if let Err(e) = made {
-                        w.failed(&e);
-                        self.fail(&path, &sub, e);
-                        blocked.push(node.rel.clone());
+                    match made {
+                        Ok(()) => {
+                            if let Some(want) = want {
+                                self.dir_mode(w, &path, &sub, want);
+                            }
+                        }
+                        Err(e) => {
+                            w.failed(&e);
+                            self.fail(&path, &sub, e);
+                            blocked.push(node.rel.clone());
+                        }
                     }
                 }
                 Kind::File => {
@@ -320,6 +349,22 @@ impl Planner<'_> {
         self.opts.sync.perms
             && self.opts.chmod.is_none()
             && !self.planned.chmod_refused.load(Ordering::Relaxed)
+    }
+
+    /// SITE CHMOD of a remote directory (a refusal is said once and ends the asking, as for files).
+    fn dir_mode(&mut self, w: &mut Worker, path: &Path, remote: &RemotePath, want: u32) {
+        match w.session() {
+            Ok(s) => {
+                super::keep_mode(
+                    self.ui,
+                    s,
+                    remote.as_str(),
+                    want,
+                    &self.planned.chmod_refused,
+                );
+            }
+            Err(e) => self.fail(path, remote, e),
+        }
     }
 
     /// An unchanged file whose remote mode is not the local one: SITE CHMOD alone, nothing uploaded.
