@@ -225,6 +225,34 @@ fn a_tree_loses_all_but_what_could_not_be_read_or_named() {
     srv.finish();
 }
 
+/// vsftpd answers `LIST path` of a file with that file's line: a file named as a directory (`dd/ff/`)
+/// is no directory holding a file `ff` (SIZE tells them apart), and nothing is removed.
+#[test]
+fn a_file_named_as_a_directory_is_not_a_tree() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST -a dd/ff", &file("ff")),
+        vec![e("SIZE dd/ff"), s("213 12")],
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("dd/ff/")]);
+    assert_code(&r, 6);
+    assert_eq!(r.stderr, "ftp-rm: error: dd/ff: a file, not a directory\n");
+    srv.finish();
+    // A directory that holds one file of its own name is one.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        listing("LIST -a logs", &file("logs")),
+        vec![e("SIZE logs"), s("550 Could not get file size.")],
+        ok("DELE logs/logs"),
+        ok("RMD logs"),
+        quit(),
+    ]));
+    let r = rm(&["-r", &srv.url("logs/")]);
+    assert_code(&r, 0);
+    srv.finish();
+}
+
 #[test]
 fn the_login_root_is_refused_without_force() {
     for url in [

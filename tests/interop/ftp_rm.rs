@@ -62,6 +62,12 @@ fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
     crate::support::assert_code(&r, 0);
     assert!(!base.join(".g.log").exists() && base.join(".hide").exists());
 
+    // A file named as a directory is none (vsftpd lists a file as itself).
+    let r = ftp_rm(&["-r", &format!("{u}g.txt/")]);
+    crate::support::assert_code(&r, 6);
+    assert!(r.stderr.contains("a file, not a directory"), "{}", r.stderr);
+    assert!(base.join("g.txt").exists());
+
     let r = ftp_rm(&["-r", "--dry-run", &format!("{u}tree/")]);
     crate::support::assert_code(&r, 0);
     // The printed URLs carry no password.

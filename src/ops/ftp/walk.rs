@@ -226,6 +226,12 @@ pub fn walk_remote(
     let count = Totals::default();
     let stat = AtomicBool::new(false);
     let entries = fetch(w, root.as_str(), &stat)?;
+    if lists_itself(w, root, &entries)? {
+        return Err(Error::new(
+            ErrorKind::Permanent,
+            format!("{}: a file, not a directory", escape(root.as_str())),
+        ));
+    }
     let root_unique = w.session()?.take_cdir_unique();
     let top_dir = (
         root.clone(),
@@ -284,6 +290,25 @@ pub fn walk_remote(
     out.nodes
         .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
     Ok(out)
+}
+
+/// Whether `root` is a file its LIST listed as itself: a LIST server (vsftpd) answers `LIST path` of a
+/// file with that file's line, which a walk would take for a directory holding one file of its own
+/// name (and RETR, DELE `path/name`). Such a listing is checked with SIZE, which servers answer for
+/// files only (a directory that does hold one file of its name stays a directory). MLSD refuses a
+/// file, so an MLSD listing needs no check.
+fn lists_itself(w: &mut Worker, root: &RemotePath, entries: &[Entry]) -> Result<bool> {
+    let [only] = entries else { return Ok(false) };
+    let name = root.as_str().trim_end_matches('/');
+    let own = name.rsplit('/').next().unwrap_or(name);
+    if only.kind == Kind::Dir || own.is_empty() || (only.name != own && only.name != name) {
+        return Ok(false);
+    }
+    let s = w.session()?;
+    if s.features.mlst {
+        return Ok(false);
+    }
+    Ok(s.size(name)?.is_some())
 }
 
 /// One directory's entries: by STAT on the control connection once the walk has seen that the server's
