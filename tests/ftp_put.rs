@@ -449,6 +449,47 @@ fn stor_refused_is_exit_6_and_busy_is_exit_7() {
     }
 }
 
+/// A mirror whose target cannot be made because its parent is missing says what fixes it.
+#[test]
+fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a no/tree"),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+            e("EPSV"),
+            Epsv,
+            e("LIST no"),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+            e("MKD no/tree"),
+            s("550 Create directory operation failed."),
+            // Made meanwhile by someone else? Listed again.
+            e("EPSV"),
+            Epsv,
+            e("LIST no"),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+        ],
+        quit(),
+    ]));
+    let dir = dir_with(&[("tree/a", b"A")]);
+    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("no/")], &[]);
+    assert_code(&r, 6);
+    assert_eq!(
+        r.stderr,
+        "ftp-put: error: MKD no/tree: 550 Create directory operation failed.; hint: if the remote \
+         directory does not exist, --mkdirs creates it\n"
+    );
+    srv.finish();
+}
+
 #[test]
 fn recursive_upload_creates_directories_and_skips_symlinks() {
     let srv = Server::start(script(vec![

@@ -437,9 +437,10 @@ fn local_name(path: &Path) -> Result<String> {
     Ok(name.to_string())
 }
 
-/// A STOR or APPE refused with 550/553 in a subdirectory: the directory may be missing, which
-/// `--mkdirs` fixes (vsftpd says "553 Could not create file.", Pure-FTPd and ProFTPD 550).
-fn store_refused(opts: &Options, remote: &str, e: Error) -> Error {
+/// A STOR, APPE or a mirror's MKD of its target refused with 550/553 in a subdirectory: the directory
+/// may be missing, which `--mkdirs` fixes (vsftpd says "553 Could not create file.", Pure-FTPd and
+/// ProFTPD 550).
+fn refused_here(opts: &Options, remote: &str, e: Error) -> Error {
     let in_subdir = remote.trim_start_matches('/').contains('/');
     if !opts.mkdirs && in_subdir && matches!(e.reply_code(), Some(550 | 553)) {
         e.with_hint(Hint::Mkdirs)
@@ -541,11 +542,11 @@ fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) ->
     let remote = job.remote.as_str();
     let sent = match opts.write {
         WriteMode::Replace => {
-            let data = s.stor(remote).map_err(|e| store_refused(opts, remote, e))?;
+            let data = s.stor(remote).map_err(|e| refused_here(opts, remote, e))?;
             send(s, data, &mut input, job, 0, bar, &format!("STOR {remote}"))?
         }
         WriteMode::Append => {
-            let data = s.appe(remote).map_err(|e| store_refused(opts, remote, e))?;
+            let data = s.appe(remote).map_err(|e| refused_here(opts, remote, e))?;
             send(s, data, &mut input, job, 0, bar, &format!("APPE {remote}"))?
         }
         WriteMode::Resume => resume(ui, s, job, bar)?,
@@ -704,7 +705,7 @@ fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Ba
     let _hold = crate::signals::RemoteCleanup::hold();
     let stored = s
         .stor(tmp.as_str())
-        .map_err(|e| store_refused(opts, tmp.as_str(), e))
+        .map_err(|e| refused_here(opts, tmp.as_str(), e))
         .and_then(|data| {
             let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
             if let Some(m) = &opts.chmod {

@@ -106,7 +106,9 @@ impl Planner<'_> {
         if !exists {
             self.plan_item("mkdir", ".", "new directory");
             if !sync.dry_run {
-                w.session().and_then(|s| ensure_dir(s, remote.as_str()))?;
+                w.session()
+                    .and_then(|s| ensure_dir(s, remote.as_str()))
+                    .map_err(|e| super::refused_here(self.opts, remote.as_str(), e))?;
                 let mode = std::fs::metadata(local).map(|m| m.permissions().mode());
                 if let Ok(mode) = mode.map(sync::dir_mode)
                     && self.keeps_modes()
