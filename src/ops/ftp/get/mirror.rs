@@ -20,7 +20,6 @@ use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node};
-use crate::sink::safe_name;
 use crate::state::{LOCK_WAIT, RunLock};
 use crate::terminal::escape;
 use crate::url::Target;
@@ -271,7 +270,7 @@ fn names_a_file(w: &mut Worker, path: &str) -> Result<bool> {
 }
 
 fn safe(name: &str) -> Result<()> {
-    safe_name(name).map_err(|why| {
+    walk::safe_remote_name(name).map_err(|why| {
         Error::new(
             ErrorKind::LocalIo,
             format!("{} cannot be a local name: {why}", escape(name)),
