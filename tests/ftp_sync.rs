@@ -1128,6 +1128,59 @@ fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
     srv.finish();
 }
 
+/// Once SITE CHMOD has worked, a refusal is that file's (ProFTPD cuts a trailing space off the name and
+/// finds no such file): a warning for it, and the next file still gets its mode.
+#[test]
+fn put_mirror_after_a_site_chmod_that_worked_a_refusal_is_one_files() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let mut steps = vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=file;size=1;modify=20240101000000; x"],
+        ),
+    ];
+    for (name, reply) in [
+        ("a", "200 SITE CHMOD command successful"),
+        ("b ", "550 up/tree/b: No such file or directory"),
+        ("c", "200 SITE CHMOD command successful"),
+    ] {
+        let path = format!("up/tree/{name}");
+        let stored = stor(&path);
+        steps.push(if name == "a" {
+            stored
+        } else {
+            same_type(stored)
+        });
+        steps.push(vec![
+            e(&format!("MFMT 20240101000000 {path}")),
+            s(&format!("213 Modify=20240101000000; {path}")),
+            e(&format!("SITE CHMOD 644 {path}")),
+            s(reply),
+        ]);
+    }
+    steps.push(quit());
+    let srv = Server::start(script(steps));
+    let dir = tempfile::tempdir().unwrap();
+    for name in ["a", "b ", "c", "x"] {
+        write_at(&dir.path().join("tree").join(name), b"1", jan_2024());
+        chmod(&dir.path().join("tree").join(name), 0o644);
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "-q", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stderr,
+        "ftp-put: setting the mode of up/tree/b  failed: SITE CHMOD 644 up/tree/b : 550 up/tree/b: \
+         No such file or directory\n"
+    );
+    srv.finish();
+}
+
 const TURNED: &[&str] = &[
     "type=dir;modify=20240101000000; x",
     "type=file;size=3;modify=20240101000000; y",

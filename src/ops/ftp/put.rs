@@ -187,7 +187,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
     let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
-        let r = upload(opts, ui, w, job, (total.as_ref(), &planned.chmod_refused));
+        let r = upload(opts, ui, w, job, (total.as_ref(), &planned.chmod));
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;
             t.file_done(n, jobs.len());
@@ -455,7 +455,7 @@ fn upload(
     ui: &Ui,
     w: &mut Worker,
     job: &Job,
-    (total, chmod_refused): (Option<&Progress>, &AtomicBool),
+    (total, chmod): (Option<&Progress>, &Chmod),
 ) -> FileRecord {
     let url = opts.target.with_path(job.remote.to_string()).display();
     let local = job.source.display();
@@ -476,7 +476,7 @@ fn upload(
         }
         put_one(opts, ui, conn, s, job, bar).inspect(|_| {
             if let Some(mode) = job.mode {
-                keep_mode(ui, s, job.remote.as_str(), mode, chmod_refused);
+                keep_mode(ui, s, job.remote.as_str(), mode, chmod);
             }
         })
     });
@@ -578,19 +578,39 @@ fn set_time(opts: &Options, ui: &Ui, s: &mut Session, job: &Job) {
     }
 }
 
+/// What a run has learnt of the server's SITE CHMOD ([`keep_mode`]), shared by planning and uploads.
+#[derive(Default)]
+pub struct Chmod {
+    /// Refused before it ever worked: asked no more this run.
+    refused: AtomicBool,
+    /// Worked at least once: a later refusal is that file's.
+    worked: AtomicBool,
+}
+
+impl Chmod {
+    /// Whether the server refused SITE CHMOD (said once; not asked again).
+    pub fn refused(&self) -> bool {
+        self.refused.load(Ordering::Relaxed)
+    }
+}
+
 /// Gives a remote file the local file's permission bits (a mirror's SITE CHMOD, once its upload is
-/// confirmed). The file stands either way. A refusal (5xx: no SITE CHMOD, or chmod not allowed) is said
-/// once per run and SITE CHMOD asked no more (`refused`), so a server that never allows it costs one
-/// round trip and one line, not one per file every night; anything else is a warning for this file.
-/// Whether the mode was set.
-fn keep_mode(ui: &Ui, s: &mut Session, path: &str, mode: u32, refused: &AtomicBool) -> bool {
-    if refused.load(Ordering::Relaxed) {
+/// confirmed). The file stands either way. A refusal (5xx: no SITE CHMOD, or chmod not allowed) before
+/// any SITE CHMOD worked is said once per run and SITE CHMOD asked no more, so a server that never
+/// allows it costs one round trip and one line, not one per file every night. Once one has worked, a
+/// refusal is that file's (ProFTPD cuts a trailing space off the name, then finds no such file), a
+/// warning for it alone, as is anything else. Whether the mode was set.
+fn keep_mode(ui: &Ui, s: &mut Session, path: &str, mode: u32, chmod: &Chmod) -> bool {
+    if chmod.refused() {
         return false;
     }
     match s.site_chmod(&format!("{mode:03o}"), path) {
-        Ok(()) => return true,
-        Err(e) if e.kind() == ErrorKind::Permanent => {
-            if !refused.swap(true, Ordering::Relaxed) {
+        Ok(()) => {
+            chmod.worked.store(true, Ordering::Relaxed);
+            return true;
+        }
+        Err(e) if e.kind() == ErrorKind::Permanent && !chmod.worked.load(Ordering::Relaxed) => {
+            if !chmod.refused.swap(true, Ordering::Relaxed) {
                 ui.warn(&format!(
                     "the server refused SITE CHMOD ({e}): remote files keep the modes it gives them \
                      (--no-perms says not to try)"

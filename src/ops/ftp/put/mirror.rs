@@ -10,7 +10,6 @@
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 
 use super::{Job, Planner, Slot, Source, ensure_dir};
 use crate::error::{Error, ErrorKind, Result};
@@ -40,8 +39,8 @@ pub struct Planned {
     pub deletions: Vec<Deletion>,
     /// Whether the "cannot set times" note was given.
     pub noted_times: bool,
-    /// Whether the server refused SITE CHMOD (said once; see `keep_mode`).
-    pub chmod_refused: AtomicBool,
+    /// What the run knows of the server's SITE CHMOD (see `keep_mode`).
+    pub chmod: super::Chmod,
 }
 
 impl Planner<'_> {
@@ -348,22 +347,14 @@ impl Planner<'_> {
     /// Whether files get the local permission bits: a mirror without `--no-perms` or `--chmod`, on a
     /// server that has not refused SITE CHMOD.
     fn keeps_modes(&self) -> bool {
-        self.opts.sync.perms
-            && self.opts.chmod.is_none()
-            && !self.planned.chmod_refused.load(Ordering::Relaxed)
+        self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.chmod.refused()
     }
 
     /// SITE CHMOD of a remote directory (a refusal is said once and ends the asking, as for files).
     fn dir_mode(&mut self, w: &mut Worker, path: &Path, remote: &RemotePath, want: u32) {
         match w.session() {
             Ok(s) => {
-                super::keep_mode(
-                    self.ui,
-                    s,
-                    remote.as_str(),
-                    want,
-                    &self.planned.chmod_refused,
-                );
+                super::keep_mode(self.ui, s, remote.as_str(), want, &self.planned.chmod);
             }
             Err(e) => self.fail(path, remote, e),
         }
@@ -383,9 +374,9 @@ impl Planner<'_> {
             format!("{why}; mode {:03o} becomes {want:03o}", have & 0o777),
         );
         if !self.opts.sync.dry_run {
-            let refused = &self.planned.chmod_refused;
+            let chmod = &self.planned.chmod;
             let set = match w.session() {
-                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, refused),
+                Ok(s) => super::keep_mode(self.ui, s, remote.as_str(), want, chmod),
                 Err(e) => return self.fail(path, remote, e),
             };
             if !set {
