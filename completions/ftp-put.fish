@@ -36,6 +36,7 @@ complete -c ftp-put -l newer -d 'Skip a file whose target has the same size and 
 complete -c ftp-put -l overwrite -d 'Transfer every file, changed or not'
 complete -c ftp-put -l size-only -d 'Skip a file whose target has the same size, whatever its time (times are still kept)'
 complete -c ftp-put -l ignore-time -d 'Compare sizes only, and neither ask, compare nor set modification times (fewer round trips)'
+complete -c ftp-put -l only-missing -l ignore-existing -d 'Transfer only files the target lacks: an existing one is left as it is, whatever its size or time (lftp\'s --only-missing, rsync\'s --ignore-existing)'
 complete -c ftp-put -l delete -d 'With -R: remove target files and directories that are not in the source (local ones for ftp-get, remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when part of the source could not be listed, when the source is empty and the target is not, or when more than --max-delete entries would go (exit 10 saying why). Excluded entries are kept. A target directory where the source now has a file goes too, with all it holds, just before that file lands (without --delete that file fails); a target file where the source has a directory is always replaced, a symlink never'
 complete -c ftp-put -l delete-excluded -d 'With --delete: also remove target entries that --exclude/--no-dotfiles leave out'
 complete -c ftp-put -l no-dotfiles -d 'Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a)'

@@ -1181,6 +1181,41 @@ fn put_mirror_after_a_site_chmod_that_worked_a_refusal_is_one_files() {
     srv.finish();
 }
 
+/// `--only-missing` fetches what the target lacks and leaves an existing file alone whatever its size
+/// or time (no SIZE, no MDTM asked for it).
+#[test]
+fn get_mirror_only_missing_leaves_existing_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("t");
+    write_at(&root.join("old"), b"local, longer", jan_2024());
+    let lines = [
+        "type=file;size=3;modify=20250101000000; old",
+        "type=file;size=3;modify=20240101000000; new",
+    ];
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing("MLSD t", &lines),
+        retr_known("t/new", b"NEW"),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--only-missing", "--json", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert!(
+        r.stdout_str().contains("exists (--only-missing)"),
+        "{}",
+        r.stdout_str()
+    );
+    assert_eq!(std::fs::read(root.join("old")).unwrap(), b"local, longer");
+    assert_eq!(std::fs::read(root.join("new")).unwrap(), b"NEW");
+    assert_eq!(mtime(&root.join("new")), jan_2024());
+    srv.finish();
+}
+
 const TURNED: &[&str] = &[
     "type=dir;modify=20240101000000; x",
     "type=file;size=3;modify=20240101000000; y",

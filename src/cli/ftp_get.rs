@@ -266,6 +266,12 @@ mod tests {
         let o = opts(&["-R", "--ignore-time", "ftp://h/d/"]).unwrap();
         assert_eq!(o.sync.compare, Compare::IgnoreTime);
         assert!(!o.keeps_time());
+        for flag in ["--only-missing", "--ignore-existing"] {
+            let o = opts(&["-R", flag, "ftp://h/d/"]).unwrap();
+            assert_eq!(o.sync.compare, Compare::Missing);
+            assert!(o.keeps_time());
+        }
+        assert!(opts(&["-R", "--only-missing", "--overwrite", "ftp://h/d/"]).is_err());
         assert!(opts(&["-R", "ftp://h/d/"]).unwrap().keeps_time());
         assert!(!opts(&["ftp://h/a"]).unwrap().keeps_time());
         // Include and exclude rules keep their command-line order.

@@ -56,6 +56,10 @@ pub struct SyncArgs {
     /// Compare sizes only, and neither ask, compare nor set modification times (fewer round trips).
     #[arg(long, conflicts_with = "newer", help_heading = "Mirroring")]
     pub ignore_time: bool,
+    /// Transfer only files the target lacks: an existing one is left as it is, whatever its size or
+    /// time (lftp's --only-missing, rsync's --ignore-existing).
+    #[arg(long, visible_alias = "ignore-existing", conflicts_with_all = ["newer", "overwrite", "size_only", "ignore_time"], help_heading = "Mirroring")]
+    pub only_missing: bool,
     /// With -R: remove target files and directories that are not in the source (local ones for ftp-get,
     /// remote ones with DELE/RMD for ftp-put), only after every transfer succeeded. Nothing is deleted when
     /// part of the source could not be listed, when the source is empty and the target is not, or when
@@ -125,7 +129,9 @@ impl SyncArgs {
         if self.delete && !recursive {
             return Err(Error::usage("--delete mirrors a tree: use it with -R"));
         }
-        let compare = if self.overwrite {
+        let compare = if self.only_missing {
+            Compare::Missing
+        } else if self.overwrite {
             Compare::Overwrite
         } else if self.size_only {
             Compare::SizeOnly

@@ -35,6 +35,9 @@ pub enum Compare {
     SizeOnly,
     /// `--ignore-time`: skip a target of the same size; times are neither asked, compared nor set.
     IgnoreTime,
+    /// `--only-missing`: transfer only what the target lacks; an existing target is left as it is,
+    /// whatever its size or time (new files still get their times).
+    Missing,
 }
 
 /// What mirroring adds to a transfer run.
@@ -109,6 +112,9 @@ pub fn decide(compare: Compare, src: Facts, dst: Option<Facts>, times_set: bool)
     };
     if compare == Compare::Overwrite {
         return Verdict::Transfer("--overwrite".into());
+    }
+    if compare == Compare::Missing {
+        return Verdict::Skip("exists (--only-missing)".into());
     }
     match (src.size, dst.size) {
         (Some(a), Some(b)) if a != b => {
@@ -397,6 +403,21 @@ mod tests {
         assert!(!listed_not_older(src, t(1)), "older, or before the slack");
         assert!(!listed_not_older(None, t(20 * day)));
         assert!(!listed_not_older(src, None));
+    }
+
+    #[test]
+    fn only_missing_leaves_any_existing_target() {
+        let m = Compare::Missing;
+        assert_eq!(
+            decide(m, f(1, 1), None, true),
+            Verdict::Transfer("new".into())
+        );
+        for dst in [f(2, 1), f(1, 90), f(1, 1)] {
+            assert_eq!(
+                decide(m, f(1, 1), Some(dst), true),
+                Verdict::Skip("exists (--only-missing)".into())
+            );
+        }
     }
 
     #[test]
