@@ -1216,6 +1216,54 @@ fn get_mirror_only_missing_leaves_existing_files() {
     srv.finish();
 }
 
+/// A mirror with `--atomic` gives the temporary file its mode before the rename: the target's name
+/// never shows the server's default mode (which may be wider than a private file's).
+#[test]
+fn put_mirror_atomic_sets_the_mode_before_the_rename() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=file;size=1;modify=20240101000000; x"],
+        ),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("EPSV"),
+            Epsv,
+            ExpectPrefix("STOR up/tree/.key.ferry-".into()),
+            s("150 Ok to send data."),
+            DataRecv,
+            s("226 Transfer complete."),
+            ExpectPrefix("SITE CHMOD 600 up/tree/.key.ferry-".into()),
+            s("200 SITE CHMOD command ok."),
+            ExpectPrefix("RNFR up/tree/.key.ferry-".into()),
+            s("350 Ready for RNTO."),
+            e("RNTO up/tree/key"),
+            s("250 Rename successful."),
+            e("MFMT 20240101000000 up/tree/key"),
+            s("213 Modify=20240101000000; up/tree/key"),
+        ],
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    for (name, mode) in [("key", 0o600), ("x", 0o644)] {
+        write_at(&dir.path().join("tree").join(name), b"1", jan_2024());
+        chmod(&dir.path().join("tree").join(name), mode);
+    }
+    // `x` is unchanged (same size and time; the listing shows no mode): nothing sent for it.
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--atomic", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
 const TURNED: &[&str] = &[
     "type=dir;modify=20240101000000; x",
     "type=file;size=3;modify=20240101000000; y",

@@ -474,11 +474,7 @@ fn upload(
             }
             .map_err(|e| e.within(format!("replacing what stands at {}", job.remote)))?;
         }
-        put_one(opts, ui, conn, s, job, bar).inspect(|_| {
-            if let Some(mode) = job.mode {
-                keep_mode(ui, s, job.remote.as_str(), mode, chmod);
-            }
-        })
+        put_one(opts, ui, conn, s, job, bar, chmod)
     });
     let result = result.and_then(|bytes| {
         if let (true, Source::File(p)) = (opts.delete_after, &job.source) {
@@ -510,6 +506,7 @@ fn put_one(
     session: &mut Session,
     job: &Job,
     bar: Bar,
+    chmod: &Chmod,
 ) -> Result<u64> {
     let policy = match (&job.source, opts.write) {
         (Source::Stdin, _) | (_, WriteMode::Append) => RetryPolicy {
@@ -527,13 +524,21 @@ fn put_one(
                 Err(e) => return Ok(Err(e)),
             }
         }
-        attempt_one(opts, ui, session, job, bar).map(Ok)
+        attempt_one(opts, ui, session, job, bar, chmod).map(Ok)
     })
     .map_err(|e| e.within(escape(&job.source.display())))?
 }
 
-/// One attempt: TYPE I, the upload in its write mode, then chmod and (atomic) the rename.
-fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
+/// One attempt: TYPE I, the upload in its write mode, then chmod (`--chmod`, or a mirror's local mode)
+/// and (atomic) the rename.
+fn attempt_one(
+    opts: &Options,
+    ui: &Ui,
+    s: &mut Session,
+    job: &Job,
+    bar: Bar,
+    chmod: &Chmod,
+) -> Result<u64> {
     s.type_(TransferType::Binary)?;
     let mut input = match &job.source {
         Source::Stdin => Input::Stdin(std::io::stdin().lock()),
@@ -551,7 +556,7 @@ fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) ->
         }
         WriteMode::Resume => resume(ui, s, job, bar)?,
         WriteMode::Atomic => {
-            let sent = atomic(opts, s, job, &mut input, bar)?;
+            let sent = atomic(opts, (ui, chmod), s, job, &mut input, bar)?;
             set_time(opts, ui, s, job);
             return Ok(sent);
         }
@@ -560,6 +565,9 @@ fn attempt_one(opts: &Options, ui: &Ui, s: &mut Session, job: &Job, bar: Bar) ->
         s.site_chmod(m, remote)?;
     }
     set_time(opts, ui, s, job);
+    if let Some(mode) = job.mode {
+        keep_mode(ui, s, remote, mode, chmod);
+    }
     Ok(sent)
 }
 
@@ -716,9 +724,18 @@ fn resumable(
     Ok(sync::may_resume(local, remote_time))
 }
 
-/// `--atomic`: STOR to a temporary name beside the target, chmod it, then RNFR/RNTO over the target. A
-/// failed upload or chmod removes the temporary file (it is ours); a refused rename keeps and names it.
-fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Bar) -> Result<u64> {
+/// `--atomic`: STOR to a temporary name beside the target, chmod it (`--chmod`, or a mirror's local
+/// mode: the target's name never shows the server's default mode, which may be wider), then RNFR/RNTO
+/// over the target. A failed upload or `--chmod` removes the temporary file (it is ours); a refused
+/// rename keeps and names it.
+fn atomic(
+    opts: &Options,
+    (ui, chmod): (&Ui, &Chmod),
+    s: &mut Session,
+    job: &Job,
+    input: &mut Input,
+    bar: Bar,
+) -> Result<u64> {
     let remote = job.remote.as_str();
     let tmp = temp_name(&job.remote);
     // On a signal the process waits (a bounded time) for the DELE below to remove the temporary name.
@@ -730,6 +747,9 @@ fn atomic(opts: &Options, s: &mut Session, job: &Job, input: &mut Input, bar: Ba
             let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
             if let Some(m) = &opts.chmod {
                 s.site_chmod(m, tmp.as_str())?;
+            }
+            if let Some(mode) = job.mode {
+                keep_mode(ui, s, tmp.as_str(), mode, chmod);
             }
             Ok(sent)
         });
