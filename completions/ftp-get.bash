@@ -23,7 +23,7 @@ _ftp__get() {
 
     case "${cmd}" in
         ftp__get)
-            opts="-o -O -c -R -k -u -4 -6 -v -q -h -V --output --output-dir --resume --ascii --preserve --delete-after --recursive --parallel --newer --overwrite --size-only --ignore-time --ignore-existing --only-missing --delete --delete-excluded --max-delete --include --exclude --exclude-from --newer-than --older-than --min-size --max-size --no-dotfiles --no-perms --dry-run --no-epsv --active --limit-rate --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
+            opts="-o -O -c -R -k -u -4 -6 -v -q -h -V --output --output-dir --resume --ascii --preserve --delete-after --recursive --parallel --newer --overwrite --size-only --ignore-time --ignore-existing --only-missing --delete --delete-excluded --max-delete --include --exclude --exclude-from --newer-than --older-than --min-size --max-size --no-empty-dirs --prune-empty-dirs --no-dotfiles --no-perms --dry-run --no-epsv --active --limit-rate --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -1264,6 +1264,145 @@ fn put_mirror_atomic_sets_the_mode_before_the_rename() {
     srv.finish();
 }
 
+/// `--prune-empty-dirs` makes a directory only when a file goes into it: with the classic filter
+/// (every directory, PDFs only) the directories without a PDF are not made.
+#[test]
+fn get_mirror_prunes_empty_dirs() {
+    let dir = tempfile::tempdir().unwrap();
+    let script_for = |fetch: bool| {
+        let mut v = vec![
+            login(MLSD_FEAT),
+            listing(
+                "MLSD t",
+                &[
+                    "type=dir;modify=20240101000000; a",
+                    "type=dir;modify=20240101000000; b",
+                    "type=dir;modify=20240101000000; c",
+                    "type=dir;modify=20240101000000; e",
+                ],
+            ),
+            listing(
+                "MLSD t/a",
+                &["type=file;size=1;modify=20240101000000; x.pdf"],
+            ),
+            listing(
+                "MLSD t/b",
+                &["type=file;size=1;modify=20240101000000; y.txt"],
+            ),
+            listing("MLSD t/c", &["type=dir;modify=20240101000000; d"]),
+            listing(
+                "MLSD t/c/d",
+                &["type=file;size=1;modify=20240101000000; z.pdf"],
+            ),
+            listing("MLSD t/e", &[]),
+        ];
+        if fetch {
+            v.push(retr_known("t/a/x.pdf", b"X"));
+            v.push(same_type(retr_known("t/c/d/z.pdf", b"Z")));
+        }
+        v.push(quit());
+        script(v)
+    };
+    let args = |dry: bool| {
+        let mut a = vec![
+            "-R",
+            "--prune-empty-dirs",
+            "--include",
+            "*/",
+            "--include",
+            "*.pdf",
+            "--exclude",
+            "*",
+        ];
+        if dry {
+            a.push("--dry-run");
+        }
+        a
+    };
+    let srv = Server::start(script_for(false));
+    let mut a = args(true);
+    let url = srv.url("t/");
+    a.push(&url);
+    let r = run_in(dir.path(), "ftp-get", &a, &[]);
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "mkdir    a (new directory)\ntransfer a/x.pdf (new)\n\
+         skip     b/y.txt (excluded by --exclude *)\nmkdir    c (new directory)\n\
+         mkdir    c/d (new directory)\ntransfer c/d/z.pdf (new)\n"
+    );
+    srv.finish();
+    let srv = Server::start(script_for(true));
+    let mut a = args(false);
+    let url = srv.url("t/");
+    a.push(&url);
+    let r = run_in(dir.path(), "ftp-get", &a, &[]);
+    assert_code(&r, 0);
+    let root = dir.path().join("t");
+    assert_eq!(names_in(&root), ["a", "c"]);
+    assert_eq!(std::fs::read(root.join("c/d/z.pdf")).unwrap(), b"Z");
+    srv.finish();
+}
+
+/// `--prune-empty-dirs` on upload: MKD only for directories a file goes into.
+#[test]
+fn put_mirror_prunes_empty_dirs() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let mfmt = |path: &str| {
+        vec![
+            e(&format!("MFMT 20240101000000 {path}")),
+            s(&format!("213 Modify=20240101000000; {path}")),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=file;size=1;modify=20240101000000; old"],
+        ),
+        vec![
+            e("MKD up/tree/a"),
+            s("257 created"),
+            e("MKD up/tree/c"),
+            s("257 created"),
+            e("MKD up/tree/c/d"),
+            s("257 created"),
+        ],
+        stor("up/tree/a/x.pdf"),
+        mfmt("up/tree/a/x.pdf"),
+        same_type(stor("up/tree/c/d/z.pdf")),
+        mfmt("up/tree/c/d/z.pdf"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let tree = dir.path().join("tree");
+    for f in ["a/x.pdf", "b/y.txt", "c/d/z.pdf"] {
+        write_at(&tree.join(f), b"1", jan_2024());
+    }
+    std::fs::create_dir_all(tree.join("e")).unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &[
+            "-R",
+            "--no-perms",
+            "--no-empty-dirs",
+            "--include",
+            "*/",
+            "--include",
+            "*.pdf",
+            "--exclude",
+            "*",
+            "tree",
+            &srv.url("up/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
 const TURNED: &[&str] = &[
     "type=dir;modify=20240101000000; x",
     "type=file;size=3;modify=20240101000000; y",

@@ -106,6 +106,11 @@ pub struct SyncArgs {
     /// Only files of at most SIZE bytes.
     #[arg(long, value_name = "SIZE", value_parser = parse_size, help_heading = "Mirroring")]
     pub max_size: Option<u64>,
+    /// With -R: make a target directory only when a file goes into it (lftp's --no-empty-dirs, rsync's
+    /// --prune-empty-dirs): with filters such as --include '*/' --include '*.pdf' --exclude '*', the
+    /// directories without a PDF are not made. Directories that exist are left as they are.
+    #[arg(long, visible_alias = "no-empty-dirs", help_heading = "Mirroring")]
+    pub prune_empty_dirs: bool,
     /// Leave out names starting with "." (dotfiles are mirrored by default: MLSD, or LIST -a).
     #[arg(long, help_heading = "Mirroring")]
     pub no_dotfiles: bool,
@@ -186,6 +191,7 @@ impl SyncArgs {
             dry_run: self.dry_run,
             filters,
             perms: recursive && !self.no_perms,
+            prune_empty_dirs: self.prune_empty_dirs,
         })
     }
 }

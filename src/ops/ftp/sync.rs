@@ -57,6 +57,8 @@ pub struct SyncOptions {
     pub filters: Filters,
     /// A mirror (`-R`) without `--no-perms`: files get their source's permission bits.
     pub perms: bool,
+    /// `--prune-empty-dirs`: a target directory is made only when a file goes into it.
+    pub prune_empty_dirs: bool,
 }
 
 impl Default for SyncOptions {
@@ -69,6 +71,7 @@ impl Default for SyncOptions {
             dry_run: false,
             filters: Filters::default(),
             perms: false,
+            prune_empty_dirs: false,
         }
     }
 }
@@ -199,6 +202,56 @@ fn is_ferry_temp(rel: &str) -> bool {
     let name = rel.rsplit('/').next().unwrap_or(rel);
     is_download_temp(name)
         || (name.starts_with('.') && name.contains(".ferry-") && name.ends_with(".tmp"))
+}
+
+/// A target directory a mirror makes.
+#[derive(Debug, Clone)]
+pub struct NewDir {
+    /// Its path relative to the mirrored directory.
+    pub rel: String,
+    /// Its mode ([`dir_mode`]), when modes are kept.
+    pub mode: Option<u32>,
+    /// It replaces a file of its name.
+    pub in_place: bool,
+}
+
+impl NewDir {
+    /// The plan's reason for making it.
+    pub fn why(&self) -> &'static str {
+        if self.in_place {
+            "new directory, in place of a file"
+        } else {
+            "new directory"
+        }
+    }
+}
+
+/// `--prune-empty-dirs`: new target directories held back until a file goes into them.
+#[derive(Debug, Default)]
+pub struct Pending(Vec<NewDir>);
+
+impl Pending {
+    /// Holds back a new directory.
+    pub fn hold(&mut self, dir: NewDir) {
+        self.0.push(dir);
+    }
+
+    /// The walk (in pre-order) has come to `rel`: a held directory it has left got no file, and is
+    /// dropped.
+    pub fn walked_to(&mut self, rel: &str) {
+        self.0.retain(|d| within_dir(&d.rel, rel));
+    }
+
+    /// The held directories, outermost first, for a file about to be transferred: each one is an
+    /// ancestor of it (the others were dropped as the walk left them).
+    pub fn take(&mut self) -> Vec<NewDir> {
+        std::mem::take(&mut self.0)
+    }
+}
+
+/// Whether the relative path `rel` lies below the relative directory `dir`.
+pub fn within_dir(dir: &str, rel: &str) -> bool {
+    rel.strip_prefix(dir).is_some_and(|r| r.starts_with('/'))
 }
 
 /// The mode a mirror gives a directory whose source has `mode`: its read, write and execute bits, and

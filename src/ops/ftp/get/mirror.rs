@@ -145,6 +145,8 @@ pub fn plan_tree(
             mtimes: HashMap::new(),
             replaced: HashSet::new(),
             chmod_failed: false,
+            pending: sync::Pending::default(),
+            blocked: Vec::new(),
         };
         return m.file(w, &node, &target.path);
     }
@@ -197,34 +199,25 @@ pub fn plan_tree(
         mtimes: HashMap::new(),
         replaced: HashSet::new(),
         chmod_failed: false,
+        pending: sync::Pending::default(),
+        blocked: Vec::new(),
     };
     for p in &walked.problems {
         m.problem(p);
     }
     m.prefetch(w, &walked.nodes)?;
-    let mut blocked: Vec<String> = Vec::new();
     for node in &walked.nodes {
-        if blocked.iter().any(|b| {
-            node.rel
-                .strip_prefix(b.as_str())
-                .is_some_and(|r| r.starts_with('/'))
-        }) {
+        m.pending.walked_to(&node.rel);
+        if m.blocked.iter().any(|b| sync::within_dir(b, &node.rel)) {
             continue;
         }
         let path = m.remote.join(&node.rel).into_string();
         match node.kind {
             Kind::Dir => {
                 if let Err(e) = m.dir(node) {
-                    let t = target.with_path(path);
-                    m.ui.item_error(&e);
-                    m.slots.push(Slot::Done(FileRecord::failed(
-                        t.display(),
-                        m.root.join(&node.rel).display().to_string(),
-                        &e,
-                    )));
-                    blocked.push(node.rel.clone());
+                    m.dir_failed(&node.rel, &e);
                 } else if filters.excluded(&node.rel, true).is_some() {
-                    blocked.push(node.rel.clone());
+                    m.blocked.push(node.rel.clone());
                 }
             }
             Kind::Link => {
@@ -340,6 +333,10 @@ struct Mirror<'r> {
     replaced: HashSet<String>,
     /// Whether setting an unchanged file's mode failed already (said once).
     chmod_failed: bool,
+    /// `--prune-empty-dirs`: new directories made only once a file goes into them.
+    pending: sync::Pending,
+    /// Directories (relative) whose entries are not planned: excluded, or not made.
+    blocked: Vec<String>,
 }
 
 impl Mirror<'_> {
@@ -398,7 +395,7 @@ impl Mirror<'_> {
             .filter(|_| self.opts.sync.perms)
             .map(|m| sync::dir_mode(m & !crate::fsys::umask()));
         let local = self.local.get(&node.rel);
-        match local.map(|n| n.kind) {
+        let in_place = match local.map(|n| n.kind) {
             Some(Kind::Dir) => {
                 let have = local.and_then(|n| n.mode).unwrap_or(0);
                 if let Some(want) = want.filter(|w| *w != have & 0o777) {
@@ -411,28 +408,59 @@ impl Mirror<'_> {
                 return Ok(());
             }
             // A file that became a directory on the server: the file goes (as a changed file would be
-            // replaced). A symlink stays, and fails below: it may be the user's (a subtree on another
-            // disk), and it is never followed.
-            Some(Kind::File) => {
-                self.plan("mkdir", &node.rel, "new directory, in place of a file");
-                if self.opts.sync.dry_run {
-                    return Ok(());
-                }
-                std::fs::remove_file(&path)
-                    .map_err(|e| Error::local(format!("replacing {}", path.display()), e))?;
-            }
-            _ => {
-                self.plan("mkdir", &node.rel, "new directory");
-                if self.opts.sync.dry_run {
-                    return Ok(());
-                }
-            }
+            // replaced). A symlink stays, and fails in `local_dir`: it may be the user's (a subtree on
+            // another disk), and it is never followed.
+            Some(Kind::File) => true,
+            _ => false,
+        };
+        let new = sync::NewDir {
+            rel: node.rel.clone(),
+            mode: want,
+            in_place,
+        };
+        if self.opts.sync.prune_empty_dirs {
+            self.pending.hold(new);
+            return Ok(());
+        }
+        self.make_dir(&new)
+    }
+
+    /// Makes (or, with `--dry-run`, plans) a new local directory.
+    fn make_dir(&mut self, new: &sync::NewDir) -> Result<()> {
+        self.plan("mkdir", &new.rel, new.why());
+        if self.opts.sync.dry_run {
+            return Ok(());
+        }
+        let path = self.root.join(&new.rel);
+        if new.in_place {
+            std::fs::remove_file(&path)
+                .map_err(|e| Error::local(format!("replacing {}", path.display()), e))?;
         }
         local_dir(&path)?;
-        if let Some(want) = want {
+        if let Some(want) = new.mode {
             self.set_mode(&path, want);
         }
         Ok(())
+    }
+
+    /// `--prune-empty-dirs`: makes the held directories a file about to be transferred goes into.
+    /// One that cannot be made is reported as [`Mirror::dir`]'s failures are, and nothing below it is
+    /// planned. Whether all were made.
+    fn make_pending(&mut self) -> bool {
+        for new in self.pending.take() {
+            if let Err(e) = self.make_dir(&new) {
+                self.dir_failed(&new.rel, &e);
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A directory that could not be made: reported, and nothing below it planned.
+    fn dir_failed(&mut self, rel: &str, e: &Error) {
+        let t = self.target.with_path(self.remote.join(rel).into_string());
+        self.fail(&t, rel, e);
+        self.blocked.push(rel.to_string());
     }
 
     /// Gives `path` the mode `want`. The content is in sync whatever its mode: a mode that cannot be set
@@ -530,6 +558,9 @@ impl Mirror<'_> {
                 }
             }
             Verdict::Transfer(why) => {
+                if !self.make_pending() {
+                    return Ok(());
+                }
                 let why = if dir_in_the_way {
                     "a file in place of a directory".to_string()
                 } else {

@@ -146,12 +146,10 @@ impl Planner<'_> {
         )?;
         let mut blocked: Vec<String> = Vec::new();
         let mut replaced: HashSet<String> = HashSet::new();
+        let mut pending = sync::Pending::default();
         for node in &walked.nodes {
-            if blocked.iter().any(|b| {
-                node.rel
-                    .strip_prefix(b.as_str())
-                    .is_some_and(|r| r.starts_with('/'))
-            }) {
+            pending.walked_to(&node.rel);
+            if blocked.iter().any(|b| sync::within_dir(b, &node.rel)) {
                 continue;
             }
             let path = local.join(&node.rel);
@@ -198,32 +196,15 @@ impl Planner<'_> {
                         }
                         _ => false,
                     };
-                    let why = if in_place {
-                        "new directory, in place of a file"
-                    } else {
-                        "new directory"
+                    let new = sync::NewDir {
+                        rel: node.rel.clone(),
+                        mode: want,
+                        in_place,
                     };
-                    self.plan_item("mkdir", &node.rel, why);
-                    if sync.dry_run {
-                        continue;
-                    }
-                    let made = w.session().and_then(|s| {
-                        if in_place {
-                            s.dele(sub.as_str())?;
-                        }
-                        ensure_dir(s, sub.as_str())
-                    });
-                    match made {
-                        Ok(()) => {
-                            if let Some(want) = want {
-                                self.dir_mode(w, &path, &sub, want);
-                            }
-                        }
-                        Err(e) => {
-                            w.failed(&e);
-                            self.fail(&path, &sub, e);
-                            blocked.push(node.rel.clone());
-                        }
+                    if sync.prune_empty_dirs {
+                        pending.hold(new);
+                    } else if !self.make_dir(w, (local, remote), &new) {
+                        blocked.push(node.rel.clone());
                     }
                 }
                 Kind::File => {
@@ -300,6 +281,14 @@ impl Planner<'_> {
                             _ => self.skip_item(&path, &sub, &node.rel, &why),
                         },
                         Verdict::Transfer(why) => {
+                            if let Some(failed) = pending
+                                .take()
+                                .into_iter()
+                                .find(|new| !self.make_dir(w, (local, remote), new))
+                            {
+                                blocked.push(failed.rel);
+                                continue;
+                            }
                             let mut replaces = Vec::new();
                             let why = if dir_in_the_way {
                                 replaced.insert(node.rel.clone());
@@ -348,6 +337,41 @@ impl Planner<'_> {
     /// server that has not refused SITE CHMOD.
     fn keeps_modes(&self) -> bool {
         self.opts.sync.perms && self.opts.chmod.is_none() && !self.planned.chmod.refused()
+    }
+
+    /// Makes (or, with `--dry-run`, plans) a new remote directory under `remote` (mirroring `local`),
+    /// replacing a file of its name where the local tree turned it into a directory, and gives it its
+    /// mode. A failure is reported (nothing below it is planned then). Whether it was made.
+    fn make_dir(
+        &mut self,
+        w: &mut Worker,
+        (local, remote): (&Path, &RemotePath),
+        new: &sync::NewDir,
+    ) -> bool {
+        self.plan_item("mkdir", &new.rel, new.why());
+        if self.opts.sync.dry_run {
+            return true;
+        }
+        let (path, sub) = (local.join(&new.rel), remote.join(&new.rel));
+        let made = w.session().and_then(|s| {
+            if new.in_place {
+                s.dele(sub.as_str())?;
+            }
+            ensure_dir(s, sub.as_str())
+        });
+        match made {
+            Ok(()) => {
+                if let Some(want) = new.mode {
+                    self.dir_mode(w, &path, &sub, want);
+                }
+                true
+            }
+            Err(e) => {
+                w.failed(&e);
+                self.fail(&path, &sub, e);
+                false
+            }
+        }
     }
 
     /// SITE CHMOD of a remote directory (a refusal is said once and ends the asking, as for files).
