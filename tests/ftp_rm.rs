@@ -253,6 +253,41 @@ fn a_file_named_as_a_directory_is_not_a_tree() {
     srv.finish();
 }
 
+/// A tree's files go pipelined: a DELE refused for now (4xx) is asked again on its own, and when the
+/// connection breaks mid-batch the unanswered files go from a new session; none is reported removed
+/// that was not, none failed that was removed.
+#[test]
+fn a_trees_deletes_are_pipelined_and_survive_a_broken_session() {
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            anon_login(),
+            listing(
+                "LIST -a t",
+                &[file("a"), file("b"), file("c"), file("d")].concat(),
+            ),
+            ok("DELE t/a"),
+            vec![e("DELE t/b"), s("450 busy, try later")],
+            // The connection breaks here: c and d are unanswered.
+            vec![e("DELE t/c")],
+        ]),
+        script(vec![
+            anon_login(),
+            ok("DELE t/b"),
+            ok("DELE t/c"),
+            ok("DELE t/d"),
+            ok("RMD t"),
+            quit(),
+        ]),
+    ]);
+    let r = rm(&["-r", "--retries", "2", "--json", &srv.url("t/")]);
+    assert_code(&r, 0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let entries = v["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 5, "{v}");
+    assert!(entries.iter().all(|e| e["status"] == "ok"), "{v}");
+    srv.finish();
+}
+
 #[test]
 fn the_login_root_is_refused_without_force() {
     for url in [

@@ -353,7 +353,7 @@ impl<S: Wire> Session<S> {
     /// a connection that failed (out of step); an inner one is that path's refusal, as [`Session::mdtm`]
     /// would return it.
     pub fn mdtm_many(&mut self, paths: &[&str]) -> Result<Vec<Result<Option<SystemTime>>>> {
-        self.pipelined("MDTM", paths, |r, path| match r.code {
+        self.pipelined("MDTM", paths, &[213], |r, path| match r.code {
             213 => list::parse_time_val(r.first().trim())
                 .map(Some)
                 .ok_or_else(|| Error::protocol(format!("MDTM: malformed time {:?}", r.first()))),
@@ -364,7 +364,7 @@ impl<S: Wire> Session<S> {
 
     /// SIZE for many paths, pipelined like [`Session::mdtm_many`].
     pub fn size_many(&mut self, paths: &[&str]) -> Result<Vec<Result<Option<u64>>>> {
-        self.pipelined("SIZE", paths, |r, path| match r.code {
+        self.pipelined("SIZE", paths, &[213], |r, path| match r.code {
             213 => r
                 .first()
                 .trim()
@@ -392,9 +392,25 @@ impl<S: Wire> Session<S> {
         &mut self,
         verb: &'static str,
         paths: &[&str],
+        done: &[u16],
         parse: impl Fn(&Reply, &str) -> Result<T>,
     ) -> Result<Vec<Result<T>>> {
         let mut out = Vec::with_capacity(paths.len());
+        self.pipelined_into(verb, paths, done, parse, &mut out)?;
+        Ok(out)
+    }
+
+    /// [`Session::pipelined`], appending each answer to `out` as it is read: after an outer error, `out`
+    /// still holds the answers of the first `out.len()` paths (which a command with effects, DELE, must
+    /// not lose).
+    fn pipelined_into<T>(
+        &mut self,
+        verb: &'static str,
+        paths: &[&str],
+        done: &[u16],
+        parse: impl Fn(&Reply, &str) -> Result<T>,
+        out: &mut Vec<Result<T>>,
+    ) -> Result<()> {
         let mut batches = paths.chunks(PIPELINE).peekable();
         if let Some(first) = batches.peek() {
             self.send_each(verb, first)?;
@@ -413,18 +429,19 @@ impl<S: Wire> Session<S> {
             }
             for path in batch {
                 let r = self.pp.read_reply()?;
-                // MDTM and SIZE answer 213 or a refusal; anything else is another command's reply (a
-                // connection out of step), and every reply after it would be misattributed.
-                if r.code != 213 && !(400..600).contains(&r.code) {
+                // The verb's completion (`done`: MDTM and SIZE 213, DELE 250) or a refusal; anything
+                // else is another command's reply (a connection out of step), and every reply after
+                // it would be misattributed.
+                if !done.contains(&r.code) && !(400..600).contains(&r.code) {
                     return Err(r.refused_as(&format!("{verb} {path}"), ErrorKind::Protocol));
                 }
                 out.push(parse(&r, path));
             }
-            let done = Instant::now();
-            self.reply_pace = Some(done.duration_since(ready) / n);
-            ready = done;
+            let now = Instant::now();
+            self.reply_pace = Some(now.duration_since(ready) / n);
+            ready = now;
         }
-        Ok(out)
+        Ok(())
     }
 
     /// Sends `verb path` for each path of one pipelined batch.
@@ -445,6 +462,23 @@ impl<S: Wire> Session<S> {
         } else {
             self.pp.send_batch(cmds)
         }
+    }
+
+    /// DELE for many paths, pipelined like [`Session::mdtm_many`] (a tree's files go without a round
+    /// trip each), each answer appended to `out`: an inner error is that path's refusal, as
+    /// [`Session::dele`] would return it. The outer error is a connection that failed (out of step);
+    /// `out` then holds the answers read before it, and the paths after them have none.
+    pub fn dele_many(&mut self, paths: &[&str], out: &mut Vec<Result<()>>) -> Result<()> {
+        self.pipelined_into(
+            "DELE",
+            paths,
+            &[250, 200],
+            |r, path| match r.code {
+                250 | 200 => Ok(()),
+                _ => Err(refused(r, &format!("DELE {path}"))),
+            },
+            out,
+        )
     }
 
     /// DELE (RFC 959 §4.1.3).

@@ -18,7 +18,7 @@
 //! loses nothing. The login or root directory is emptied but never removed; `cli` refuses `-r` on it
 //! without `--force`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::io::Write;
 
 use serde::Serialize;
@@ -292,7 +292,9 @@ impl Remover<'_, '_> {
     /// [`Remover::execute`], with `failed` already holding paths that stay (a directory above one of
     /// them is not attempted).
     fn execute_after(&mut self, t: &Target, plan: Vec<Action>, mut failed: Vec<RemotePath>) {
-        for a in plan {
+        // The answers of the DELEs sent ahead for the run of files the loop is in.
+        let mut ahead: VecDeque<Result<()>> = VecDeque::new();
+        for (i, a) in plan.iter().enumerate() {
             let url = t.with_path(a.path.as_str().into()).display();
             if a.kind == EntryType::Dir && failed.iter().any(|f| within(&a.path, f)) {
                 let e = Error::new(
@@ -317,8 +319,16 @@ impl Remover<'_, '_> {
                 self.done(t, &a.path, a.kind, ItemResult::skipped("dry run"));
                 continue;
             }
+            if a.kind == EntryType::File && ahead.is_empty() {
+                ahead = self.dele_ahead(&plan[i..]);
+            }
             let r = match a.kind {
-                EntryType::File => self.dele(&a.path),
+                EntryType::File => match ahead.pop_front() {
+                    Some(Ok(())) => Ok(()),
+                    Some(Err(e)) if !e.kind().is_transient() => Err(e),
+                    // Refused for now (4xx, retried), or not answered (the session broke).
+                    _ => self.dele(&a.path),
+                },
                 EntryType::Dir => self.rmd(&a.path),
             };
             match r {
@@ -334,6 +344,28 @@ impl Remover<'_, '_> {
                 }
             }
         }
+    }
+
+    /// DELE sent ahead, pipelined ([`crate::ftp::Session::dele_many`]), for the files `plan` starts
+    /// with (two or more: one goes on its own): their answers in order, as far as read before any
+    /// failure of the session (the files after those are sent ahead again, from a new session).
+    fn dele_ahead(&mut self, plan: &[Action]) -> VecDeque<Result<()>> {
+        let paths: Vec<&str> = plan
+            .iter()
+            .take_while(|a| a.kind == EntryType::File && !a.keep)
+            .map(|a| a.path.as_str())
+            .collect();
+        let mut answers = Vec::with_capacity(paths.len());
+        if paths.len() >= 2 {
+            let sent = self
+                .w
+                .session()
+                .and_then(|s| s.dele_many(&paths, &mut answers));
+            if let Err(e) = sent {
+                self.w.failed(&e);
+            }
+        }
+        answers.into()
     }
 
     /// DELE, retried with `--retries` on a session replaced when the failure may have broken it.
