@@ -491,24 +491,44 @@ pub fn run_deletions(
         return;
     }
     let mut w = Worker::new(conn, None);
-    for d in deletions {
+    // The answers of the DELEs sent ahead, pipelined, for the run of files the loop is in.
+    let mut ahead: std::collections::VecDeque<Result<()>> = Default::default();
+    for (i, d) in deletions.iter().enumerate() {
         let url = target.with_path(d.remote.to_string()).display();
-        let removed = w.session().and_then(|s| {
-            if d.dir {
-                s.rmd(d.remote.as_str())
-            } else {
-                s.dele(d.remote.as_str())
+        if !d.dir && ahead.is_empty() {
+            let paths: Vec<&str> = deletions[i..]
+                .iter()
+                .take_while(|d| !d.dir)
+                .map(|d| d.remote.as_str())
+                .collect();
+            let mut answers = Vec::with_capacity(paths.len());
+            if paths.len() >= 2
+                && let Err(e) = w.session().and_then(|s| s.dele_many(&paths, &mut answers))
+            {
+                w.failed(&e);
             }
-        });
+            ahead = answers.into();
+        }
+        let removed = match ahead.pop_front() {
+            Some(answer) => answer,
+            // A directory, a lone file, or one a broken session left unanswered.
+            None => w.session().and_then(|s| {
+                if d.dir {
+                    s.rmd(d.remote.as_str())
+                } else {
+                    s.dele(d.remote.as_str())
+                }
+            }),
+        };
         match removed {
             Ok(()) => {
                 ui.line(&format!("{url}: deleted"));
-                results.push(FileRecord::deleted(url, d.local));
+                results.push(FileRecord::deleted(url, d.local.clone()));
             }
             Err(e) => {
                 w.failed(&e);
                 ui.item_error(&e);
-                results.push(FileRecord::failed(url, d.local, &e));
+                results.push(FileRecord::failed(url, d.local.clone(), &e));
             }
         }
     }
