@@ -104,6 +104,22 @@ impl<'a> Worker<'a> {
         }
     }
 
+    /// DELE of `paths` sent ahead, pipelined ([`Session::dele_many`]), for two or more (one goes on
+    /// its own, empty here): their answers in order, as far as read before any failure of the session
+    /// (recorded: the next use opens a new one, and the files after those are the caller's to ask
+    /// again).
+    pub fn dele_ahead(&mut self, paths: &[&str]) -> std::collections::VecDeque<Result<()>> {
+        let mut answers = Vec::with_capacity(paths.len());
+        if paths.len() >= 2
+            && let Err(e) = self
+                .session()
+                .and_then(|s| s.dele_many(paths, &mut answers))
+        {
+            self.failed(&e);
+        }
+        answers.into()
+    }
+
     /// The session, unless the last failure may have broken it (for handing back to the spares).
     fn into_session(self) -> Option<Session> {
         if self.broken { None } else { self.session }

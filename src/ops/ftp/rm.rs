@@ -346,26 +346,14 @@ impl Remover<'_, '_> {
         }
     }
 
-    /// DELE sent ahead, pipelined ([`crate::ftp::Session::dele_many`]), for the files `plan` starts
-    /// with (two or more: one goes on its own): their answers in order, as far as read before any
-    /// failure of the session (the files after those are sent ahead again, from a new session).
+    /// DELE sent ahead, pipelined ([`Worker::dele_ahead`]), for the files `plan` starts with.
     fn dele_ahead(&mut self, plan: &[Action]) -> VecDeque<Result<()>> {
         let paths: Vec<&str> = plan
             .iter()
             .take_while(|a| a.kind == EntryType::File && !a.keep)
             .map(|a| a.path.as_str())
             .collect();
-        let mut answers = Vec::with_capacity(paths.len());
-        if paths.len() >= 2 {
-            let sent = self
-                .w
-                .session()
-                .and_then(|s| s.dele_many(&paths, &mut answers));
-            if let Err(e) = sent {
-                self.w.failed(&e);
-            }
-        }
-        answers.into()
+        self.w.dele_ahead(&paths)
     }
 
     /// DELE, retried with `--retries` on a session replaced when the failure may have broken it.

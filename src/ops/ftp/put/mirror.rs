@@ -501,13 +501,7 @@ pub fn run_deletions(
                 .take_while(|d| !d.dir)
                 .map(|d| d.remote.as_str())
                 .collect();
-            let mut answers = Vec::with_capacity(paths.len());
-            if paths.len() >= 2
-                && let Err(e) = w.session().and_then(|s| s.dele_many(&paths, &mut answers))
-            {
-                w.failed(&e);
-            }
-            ahead = answers.into();
+            ahead = w.dele_ahead(&paths);
         }
         let removed = match ahead.pop_front() {
             Some(answer) => answer,
