@@ -490,6 +490,46 @@ fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
     srv.finish();
 }
 
+/// The plan of a mirror whose target's parent is missing would not hold: `--dry-run` says so, as the
+/// real run would.
+#[test]
+fn recursive_dry_run_into_a_missing_parent_says_so() {
+    let empty = |cmd: &str| {
+        vec![
+            e("EPSV"),
+            Epsv,
+            e(cmd),
+            s("150 Here comes the directory listing."),
+            DataSend(Vec::new()),
+            s("226 Directory send OK."),
+        ]
+    };
+    let srv = Server::start(script(vec![
+        anon_login(),
+        empty("LIST -a no/tree"),
+        empty("LIST no"),
+        empty("LIST"),
+        quit(),
+    ]));
+    let dir = dir_with(&[("tree/a", b"A")]);
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--dry-run", "tree", &srv.url("no/")],
+        &[],
+    );
+    assert_ne!(r.code, 0);
+    assert!(
+        r.stderr.starts_with(
+            "ftp-put: error: no: no such directory to make no/tree in; hint: if the remote \
+             directory does not exist, --mkdirs creates it"
+        ),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}
+
 #[test]
 fn recursive_upload_creates_directories_and_skips_symlinks() {
     let srv = Server::start(script(vec![

@@ -104,6 +104,19 @@ impl Planner<'_> {
             .collect();
         if !exists {
             self.plan_item("mkdir", ".", "new directory");
+            let parent = remote.parent();
+            // The plan would not hold: the real run's MKD fails where the parent is missing.
+            if sync.dry_run
+                && !self.opts.mkdirs
+                && !matches!(parent.as_str(), "" | "/")
+                && !w.session()?.is_dir(parent.as_str())?
+            {
+                let e = Error::new(
+                    ErrorKind::Permanent,
+                    format!("{parent}: no such directory to make {remote} in"),
+                );
+                return Err(e.with_hint(crate::hint::Hint::Mkdirs));
+            }
             if !sync.dry_run {
                 w.session()
                     .and_then(|s| ensure_dir(s, remote.as_str()))
