@@ -1403,6 +1403,39 @@ fn put_mirror_prunes_empty_dirs() {
     srv.finish();
 }
 
+/// `--parallel` on a tree with nothing to send logs in once: the spare waits for the first upload the
+/// plan finds (a login is the costliest command a server answers; vsftpd's PAM check takes ~45 ms).
+#[test]
+fn put_mirror_in_sync_with_parallel_logs_in_once() {
+    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+    let srv = Server::start_sessions(vec![script(vec![
+        login(&feat),
+        listing(
+            "MLSD up/tree",
+            &["type=file;size=1;modify=20240101000000; x"],
+        ),
+        quit(),
+    ])]);
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/x"), b"1", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &[
+            "-R",
+            "--no-perms",
+            "--parallel",
+            "4",
+            "tree",
+            &srv.url("up/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
 const TURNED: &[&str] = &[
     "type=dir;modify=20240101000000; x",
     "type=file;size=3;modify=20240101000000; y",

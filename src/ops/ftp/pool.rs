@@ -75,6 +75,13 @@ impl<'a> Worker<'a> {
         Ok(w)
     }
 
+    /// Starts the first spare's login now, unless one was started already ([`Spares::start`]).
+    pub fn start_spares(&self) {
+        if let Some(s) = &self.spares {
+            s.start();
+        }
+    }
+
     /// How many sessions the run may have at most: this one and its spares.
     pub fn sessions(&self) -> usize {
         1 + self.spares.as_ref().map_or(0, |s| s.max)

@@ -130,8 +130,9 @@ enum Slot {
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let target = &opts.target;
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
-    // A tree or several files: a spare logs in alongside the first session.
-    let several = opts.recursive || opts.sources.len() > 1;
+    // Several files: a spare logs in alongside the first session. A tree: once its plan has found a
+    // file to send (mirror::Planner), as an unchanged tree needs no second login.
+    let several = !opts.recursive && opts.sources.len() > 1;
     // Each tree is read while the server checks the password.
     let mut scans: Vec<Option<Prescan>> = opts
         .sources
@@ -177,6 +178,10 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             .filter(|s| matches!(s, Slot::Done(r) if r.result.is_failure()))
             .count();
         return Ok(Outcome::from_failures(failed));
+    }
+    // A tree's plan started the first spare at its first upload; files named beside it start it here.
+    if jobs.len() > 1 {
+        worker.start_spares();
     }
     let parallel = opts.parallel;
     let total = (parallel > 1).then(|| {

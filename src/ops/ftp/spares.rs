@@ -8,7 +8,9 @@
 //! first spare's logs in first, and the other becomes a spare. How many are opened:
 //!
 //! * one at the start of a run that will have several items ([`Spares::start`], called once the first
-//!   session's control connection is up), so its login overlaps the first session's;
+//!   session's control connection is up), so its login overlaps the first session's; a mirror upload
+//!   starts it only once its plan has found a file to send (an unchanged tree needs no second login,
+//!   the costliest command a server answers);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
 //!   the sessions already there busy for longer than a login takes ([`Spares::consider`]: the measured
 //!   login time against the measured time per item).
@@ -95,10 +97,13 @@ impl Spares {
         Some(spares)
     }
 
-    /// Starts opening the first spare (for a run that will have several items: called once the first
-    /// session's control connection is up, so the two logins overlap).
+    /// Starts opening the first spare, unless one was started already (for a run that will have several
+    /// items: called once the first session's control connection is up, so the two logins overlap; or,
+    /// by a mirror upload, once its plan has found a file to send).
     pub fn start(self: &Arc<Self>) {
-        self.launch();
+        if self.lock().launched == 0 {
+            self.launch();
+        }
     }
 
     /// Opens the run's first session (with `--retries`), starting the first spare once its control
