@@ -82,9 +82,14 @@ impl<'a> Worker<'a> {
         }
     }
 
-    /// How many sessions the run may have at most: this one and its spares.
+    /// How many sessions the run may have at most: this one and its spares, once any was started (a
+    /// mirror upload starts them only when its plan finds a file to send: until then, this one).
     pub fn sessions(&self) -> usize {
-        1 + self.spares.as_ref().map_or(0, |s| s.max)
+        1 + self
+            .spares
+            .as_ref()
+            .filter(|s| s.started())
+            .map_or(0, |s| s.max)
     }
 
     /// The session, first replaced by a fresh one when the last failure may have broken it.

@@ -97,6 +97,11 @@ impl Spares {
         Some(spares)
     }
 
+    /// Whether a spare's opening was ever started.
+    pub fn started(&self) -> bool {
+        self.lock().launched > 0
+    }
+
     /// Starts opening the first spare, unless one was started already (for a run that will have several
     /// items: called once the first session's control connection is up, so the two logins overlap; or,
     /// by a mirror upload, once its plan has found a file to send).
