@@ -449,34 +449,31 @@ fn stor_refused_is_exit_6_and_busy_is_exit_7() {
     }
 }
 
+/// A listing command answered with nothing (vsftpd's answer for a missing directory too).
+fn empty(cmd: &str) -> Vec<Step> {
+    vec![
+        e("EPSV"),
+        Epsv,
+        e(cmd),
+        s("150 Here comes the directory listing."),
+        DataSend(Vec::new()),
+        s("226 Directory send OK."),
+    ]
+}
+
 /// A mirror whose target cannot be made because its parent is missing says what fixes it.
 #[test]
 fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
     let srv = Server::start(script(vec![
         anon_login(),
+        empty("LIST -a no/tree"),
+        empty("LIST no"),
         vec![
-            e("EPSV"),
-            Epsv,
-            e("LIST -a no/tree"),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
-            e("EPSV"),
-            Epsv,
-            e("LIST no"),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
             e("MKD no/tree"),
             s("550 Create directory operation failed."),
-            // Made meanwhile by someone else? Listed again.
-            e("EPSV"),
-            Epsv,
-            e("LIST no"),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
         ],
+        // Made meanwhile by someone else? Listed again.
+        empty("LIST no"),
         quit(),
     ]));
     let dir = dir_with(&[("tree/a", b"A")]);
@@ -494,16 +491,6 @@ fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
 /// real run would.
 #[test]
 fn recursive_dry_run_into_a_missing_parent_says_so() {
-    let empty = |cmd: &str| {
-        vec![
-            e("EPSV"),
-            Epsv,
-            e(cmd),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
-        ]
-    };
     let srv = Server::start(script(vec![
         anon_login(),
         empty("LIST -a no/tree"),
@@ -535,20 +522,8 @@ fn recursive_upload_creates_directories_and_skips_symlinks() {
     let srv = Server::start(script(vec![
         anon_login(),
         // The target is listed first (empty: vsftpd's answer for a missing directory), then probed.
-        vec![
-            e("EPSV"),
-            Epsv,
-            e("LIST -a up/tree"),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
-            e("EPSV"),
-            Epsv,
-            e("LIST up"),
-            s("150 Here comes the directory listing."),
-            DataSend(Vec::new()),
-            s("226 Directory send OK."),
-        ],
+        empty("LIST -a up/tree"),
+        empty("LIST up"),
         // Each directory made gets its local mode, as does each upload (the empty listing showed none).
         vec![
             e("MKD up/tree"),
