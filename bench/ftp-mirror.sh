@@ -80,6 +80,10 @@ make_tree() { # dir
 }
 make_tree "$base/tree"     # the download source, on the server
 make_tree "$work/up/tree"  # the upload source, local
+# Each upload command gets a copy of its own: (c) gives changed files mtimes in the future, which a
+# server that cannot set times never catches up with, so a shared source made every later command's
+# "(b) nothing changed" upload those files again each run.
+for t in ferry-1 ferry-4 lftp-1 lftp-4; do cp -a "$work/up" "$work/up-$t"; done
 mkdir -p "$base/put"
 chown -R ferry: "$base"
 url="ftp://ferry:$FERRY_FTP_PASSWORD@$FERRY_FTP_PLAIN"
@@ -95,9 +99,9 @@ for p in 1 4; do
   target[get-lftp-$p]=$work/get-lftp-$p/tree
   cmd[get-lftp-$p]=$(lftp_c --only-newer --parallel=$p bench-mirror/tree "$work/get-lftp-$p/tree")
   target[put-ferry-$p]=$base/put/ferry-$p/tree
-  cmd[put-ferry-$p]="$bin/ftp-put -q -R --mkdirs $par $work/up/tree $url/bench-mirror/put/ferry-$p/"
+  cmd[put-ferry-$p]="$bin/ftp-put -q -R --mkdirs $par $work/up-ferry-$p/tree $url/bench-mirror/put/ferry-$p/"
   target[put-lftp-$p]=$base/put/lftp-$p/tree
-  cmd[put-lftp-$p]=$(lftp_c -R --only-newer --parallel=$p "$work/up/tree" bench-mirror/put/lftp-$p/tree)
+  cmd[put-lftp-$p]=$(lftp_c -R --only-newer --parallel=$p "$work/up-lftp-$p/tree" bench-mirror/put/lftp-$p/tree)
 done
 
 bench() { # name situation prepare
@@ -105,13 +109,14 @@ bench() { # name situation prepare
     -n "$1-$2" "${cmd[$1]}" >/dev/null
 }
 for dir in get put; do
-  src=$base/tree; [ $dir = put ] && src=$work/up/tree
+  src=$base/tree
   # The download source changes on the server (dates in the past, newer than the originals); the
   # upload source locally (dates in the future, newer than any upload time).
   epoch=$((old + 86400)); [ $dir = put ] && epoch=$(($(date +%s) + 86400))
   for tool in ferry lftp; do
     for p in 1 4; do
       name=$dir-$tool-$p t=${target[$dir-$tool-$p]}
+      [ $dir = get ] || src=$work/up-$tool-$p/tree
       bench "$name" a "rm -rf $t; mkdir -p $(dirname "$t"); chown ferry: $(dirname "$t")"
       bench "$name" b "true"
       bench "$name" c "$self --change $src $work/counter $epoch; chown -R ferry: $base"
