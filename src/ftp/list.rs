@@ -173,8 +173,10 @@ pub fn parse_mlsd(line: &str) -> Option<Entry> {
     Some(e)
 }
 
-/// An octal mode such as MLSD's `UNIX.mode=0755`: at most `0o7777`.
+/// An octal mode such as MLSD's `UNIX.mode=0755` (pyftpdlib writes Python's `0o755`): at most
+/// `0o7777`.
 fn parse_octal_mode(v: &str) -> Option<u32> {
+    let v = v.strip_prefix("0o").unwrap_or(v);
     if v.is_empty() || v.len() > 6 || !v.bytes().all(|b| (b'0'..=b'7').contains(&b)) {
         return None;
     }
@@ -521,6 +523,9 @@ mod tests {
         let mlsd = |l: &str| parse_mlsd(l).and_then(|e| e.mode);
         assert_eq!(mlsd("type=file;UNIX.mode=0755; f"), Some(0o755));
         assert_eq!(mlsd("type=file;unix.mode=644; f"), Some(0o644));
+        assert_eq!(mlsd("type=file;unix.mode=0o600; f"), Some(0o600));
+        assert_eq!(mlsd("type=file;unix.mode=0o; f"), None);
+        assert_eq!(mlsd("type=file;unix.mode=0o0o6; f"), None);
         assert_eq!(mlsd("type=file;UNIX.mode=0789; f"), None);
         assert_eq!(mlsd("type=file;UNIX.mode=77777; f"), None);
         assert_eq!(mlsd("type=file;UNIX.mode=; f"), None);

@@ -53,6 +53,10 @@ pub struct Config {
 pub struct Features {
     /// MLST/MLSD (RFC 3659 §7).
     pub mlst: bool,
+    /// The OPTS MLST argument that turns on the facts the listings use (see [`mlst_facts_wanted`]) when
+    /// the server offers some of them switched off (pyftpdlib offers `unix.mode` off): `None` when every
+    /// offered one is already on.
+    pub mlst_opts: Option<String>,
     /// SIZE (RFC 3659 §4).
     pub size: bool,
     /// MDTM (RFC 3659 §3).
@@ -82,6 +86,35 @@ pub struct Session<S: Wire = Stream> {
     cdir_unique: Option<String>,
     /// What the server announced.
     pub features: Features,
+}
+
+/// The MLST facts the listings read: kind, size, time, permissions, identity (the loop rule) and the
+/// Unix mode (the mirrors' file modes).
+const MLST_FACTS: [&str; 6] = ["type", "size", "modify", "perm", "unique", "unix.mode"];
+
+/// The OPTS MLST argument for FEAT's MLST line `offered` (RFC 3659 §7.8: the facts the server can give,
+/// each on ones marked `*`): the facts already on plus the wanted ones offered off, or `None` when no
+/// wanted fact is off. OPTS MLST selects exactly the facts it names, so the ones on stay named.
+fn mlst_facts_wanted(offered: &str) -> Option<String> {
+    let facts: Vec<(String, bool)> = offered
+        .split(';')
+        .map(str::trim)
+        .filter(|f| !f.is_empty() && f.chars().all(|c| c.is_ascii_graphic()))
+        .map(|f| match f.strip_suffix('*') {
+            Some(name) => (name.to_ascii_lowercase(), true),
+            None => (f.to_ascii_lowercase(), false),
+        })
+        .collect();
+    let wanted_off = |(name, on): &(String, bool)| !on && MLST_FACTS.contains(&name.as_str());
+    if !facts.iter().any(wanted_off) {
+        return None;
+    }
+    let chosen: Vec<&str> = facts
+        .iter()
+        .filter(|f| f.1 || wanted_off(f))
+        .map(|f| f.0.as_str())
+        .collect();
+    Some(chosen.iter().map(|f| format!("{f};")).collect())
 }
 
 /// `path` as the argument of LIST, NLST or STAT: servers hand that to `ls`, which reads a leading `-` as
@@ -169,6 +202,9 @@ impl<S: Wire> Session<S> {
         s.feat()?;
         if s.features.utf8 {
             s.opts_utf8();
+        }
+        if let Some(facts) = s.features.mlst_opts.clone() {
+            s.opts_mlst(&facts);
         }
         Ok(s)
     }
@@ -286,7 +322,10 @@ impl<S: Wire> Session<S> {
                 .trim()
                 .to_ascii_uppercase();
             match name.as_str() {
-                "MLST" => f.mlst = true,
+                "MLST" => {
+                    f.mlst = true;
+                    f.mlst_opts = mlst_facts_wanted(&arg);
+                }
                 "SIZE" => f.size = true,
                 "MDTM" => f.mdtm = true,
                 "REST" => f.rest_stream = arg.contains("STREAM"),
@@ -302,6 +341,12 @@ impl<S: Wire> Session<S> {
     /// OPTS UTF8 ON (RFC 2640 §3.3, and the de-facto form): best effort, a refusal changes nothing.
     fn opts_utf8(&mut self) {
         let _ = self.cmd(Command::with("OPTS", "UTF8 ON"));
+    }
+
+    /// OPTS MLST (RFC 3659 §7.9): selects the facts MLSD gives; best effort, a refusal leaves the
+    /// server's default facts.
+    fn opts_mlst(&mut self, facts: &str) {
+        let _ = self.cmd(Command::with("OPTS", format!("MLST {facts}")));
     }
 
     /// TYPE I or TYPE A (RFC 959 §4.1.2); not sent again when the server already accepted that type on

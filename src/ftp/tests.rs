@@ -63,6 +63,57 @@ fn opening_greeting_login_feat() {
 }
 
 #[test]
+fn opening_turns_on_the_mlst_facts_the_server_offers_off() {
+    // pyftpdlib: unix.mode offered, not on. The facts on stay on; a refusal changes nothing.
+    for answer in [
+        "200 MLST OPTS type;size;modify;unix.mode;\r\n",
+        "501 no\r\n",
+    ] {
+        let feat = "211-Features:\r\n MLST type*;perm*;size*;modify*;unique*;unix.mode;unix.uid;\r\n\
+                    UTF8\r\n211 End\r\n";
+        let (s, log) = open(
+            &[
+                "220 ready\r\n",
+                "331 pw\r\n",
+                "230 in\r\n",
+                feat,
+                "200 ok\r\n",
+                answer,
+            ],
+            false,
+        );
+        let s = s.unwrap();
+        assert_eq!(
+            log.lines(),
+            [
+                "USER bob",
+                "PASS hunter2",
+                "FEAT",
+                "OPTS UTF8 ON",
+                "OPTS MLST type;perm;size;modify;unique;unix.mode;"
+            ]
+        );
+        assert!(s.features.mlst);
+    }
+}
+
+#[test]
+fn mlst_facts_are_asked_for_only_when_a_wanted_one_is_off() {
+    assert_eq!(mlst_facts_wanted("type*;size*;modify*;UNIX.mode*;"), None);
+    assert_eq!(mlst_facts_wanted("type*;size*;unix.uid;"), None);
+    assert_eq!(mlst_facts_wanted(""), None);
+    assert_eq!(
+        mlst_facts_wanted("TYPE*;SIZE;MODIFY*;UNIX.GID;"),
+        Some("type;size;modify;".into())
+    );
+    // A fact name that is no fact name is never sent back.
+    assert_eq!(
+        mlst_facts_wanted("type*;x\u{7}y*;size;"),
+        Some("type;size;".into())
+    );
+}
+
+#[test]
 fn opening_with_starttls_protects_control_and_data() {
     let (s, log) = open(
         &[
