@@ -5,8 +5,15 @@
 
 use std::path::PathBuf;
 
-const SERVERS: [&str; 7] = [
-    "vsftpd", "proftpd", "dovecot", "postfix", "dns", "mx", "proxy",
+const SERVERS: [&str; 8] = [
+    "vsftpd",
+    "proftpd",
+    "pyftpdlib",
+    "dovecot",
+    "postfix",
+    "dns",
+    "mx",
+    "proxy",
 ];
 
 /// Peer tools some tests cross-check against.

@@ -1,7 +1,7 @@
 //! The real-server interop suite: ftp-get, ftp-put and ftp-ls against vsftpd (plain, explicit FTPS with
-//! require_ssl_reuse=YES, implicit FTPS) and the mirror's change detection against ProFTPD (MLSD, MFMT,
-//! HASH, XMD5), smtp-send against Postfix (SASL through Dovecot), started by
-//! tests/interop/start.sh; each server writes a settings
+//! require_ssl_reuse=YES, implicit FTPS), the mirror's change detection against ProFTPD (MLSD, MFMT,
+//! HASH, XMD5) and pyftpdlib (a third implementation, facts asked for with OPTS MLST), smtp-send against
+//! Postfix (SASL through Dovecot), started by tests/interop/start.sh; each server writes a settings
 //! file read here. A test whose server is not running shows as ignored, with the reason (build.rs sets
 //! `cfg(ferry_interop_SERVER)` for each running server); under CI=true every server counts as present, so a
 //! missing one fails its tests.
@@ -16,6 +16,7 @@ mod mx;
 mod pop3;
 mod proftpd;
 mod proxy;
+mod pyftpdlib;
 mod recipes;
 mod smtp;
 mod smtp_queue;

@@ -469,6 +469,7 @@ pub fn bin(name: &str) -> PathBuf {
         "ftp-ls" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-ls")),
         "pop3-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_pop3-fetch")),
         "ftp-put" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-put")),
+        "ftp-rm" => PathBuf::from(env!("CARGO_BIN_EXE_ftp-rm")),
         "imap-fetch" => PathBuf::from(env!("CARGO_BIN_EXE_imap-fetch")),
         "imap-mailbox" => PathBuf::from(env!("CARGO_BIN_EXE_imap-mailbox")),
         "imap-message" => PathBuf::from(env!("CARGO_BIN_EXE_imap-message")),
