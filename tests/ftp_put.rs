@@ -177,8 +177,10 @@ fn resume_with_a_wrong_final_size_is_exit_9() {
     srv.finish();
 }
 
+/// A remote file as long as the local one is complete when it was written after the local file last
+/// changed; one older than the local file (changed since, same size) is uploaded whole, not kept.
 #[test]
-fn resume_of_a_complete_file_sends_nothing_and_a_larger_one_is_refused() {
+fn resume_of_a_complete_file_sends_nothing_a_stale_one_goes_whole_and_a_larger_one_is_refused() {
     let srv = Server::start(script(vec![
         anon_login(),
         vec![
@@ -186,17 +188,27 @@ fn resume_of_a_complete_file_sends_nothing_and_a_larger_one_is_refused() {
             s("200 ok"),
             e("SIZE f"),
             s("213 3"),
+            e("MDTM f"),
+            s("213 20990101000000"),
             e("SIZE f"),
             s("213 3"),
         ],
         vec![e("SIZE g"), s("213 99")],
+        vec![
+            e("SIZE h"),
+            s("213 3"),
+            e("MDTM h"),
+            s("213 20000101000000"),
+        ],
+        data_upload("STOR", "h"),
+        vec![e("SIZE h"), s("213 3")],
         quit(),
     ]));
-    let dir = dir_with(&[("f", b"abc"), ("g", b"abc")]);
+    let dir = dir_with(&[("f", b"abc"), ("g", b"abc"), ("h", b"new")]);
     let r = run_in(
         dir.path(),
         "ftp-put",
-        &["-c", "--json", "f", "g", &srv.url("")],
+        &["-c", "--json", "f", "g", "h", &srv.url("")],
         &[],
     );
     assert_code(&r, 10);
@@ -205,6 +217,9 @@ fn resume_of_a_complete_file_sends_nothing_and_a_larger_one_is_refused() {
     assert_eq!(v["files"][0]["bytes"], 0);
     assert_eq!(v["files"][1]["status"], "failed");
     assert_eq!(v["files"][1]["error"]["exit_code"], 6);
+    assert_eq!(v["files"][2]["status"], "ok");
+    assert_eq!(v["files"][2]["bytes"], 3);
+    assert_eq!(srv.data_received(), b"new");
     srv.finish();
 }
 

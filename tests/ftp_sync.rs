@@ -595,7 +595,7 @@ fn get_resume_starts_over_when_the_servers_xmd5_of_the_start_differs() {
     assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
     assert!(
         r.stderr
-            .contains("not resuming f: the partial copy differs"),
+            .contains("not resuming f: the local copy differs from the remote file"),
         "{}",
         r.stderr
     );
@@ -634,6 +634,55 @@ fn get_resume_falls_back_to_the_time_rule_when_xmd5_refuses_a_range() {
     assert_eq!(std::fs::read(dir.path().join("f")).unwrap(), b"0123456789");
     assert!(
         r.stderr.contains("not resuming f: the remote file changed"),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}
+
+/// `ftp-get -c` of a file the local copy is as long as: kept when it was written after the remote file
+/// last changed, downloaded whole when the remote file changed since (a same-size change, which
+/// the length alone would take for a finished download, and a mirror would then mark current).
+#[test]
+fn get_resume_of_a_same_size_copy_keeps_it_only_when_written_after_the_remote_change() {
+    let steps = script(vec![
+        login(&["EPSV", "MDTM", "REST STREAM", "SIZE"]),
+        vec![
+            e("TYPE I"),
+            s("200 ok"),
+            e("SIZE new"),
+            s("213 4"),
+            e("MDTM new"),
+            s("213 20990101000000"),
+            e("EPSV"),
+            Epsv,
+            e("RETR new"),
+            s("150 ok"),
+            DataSend(b"NEW!".to_vec()),
+            s("226 ok"),
+            e("SIZE old"),
+            s("213 4"),
+            e("MDTM old"),
+            s("213 20000101000000"),
+        ],
+        quit(),
+    ]);
+    let srv = Server::start(steps);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("new"), b"OLD!").unwrap();
+    std::fs::write(dir.path().join("old"), b"KEEP").unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-v", "-c", &srv.url("new"), &srv.url("old")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(std::fs::read(dir.path().join("new")).unwrap(), b"NEW!");
+    assert_eq!(std::fs::read(dir.path().join("old")).unwrap(), b"KEEP");
+    assert!(
+        r.stderr
+            .contains("not resuming new: the remote file changed"),
         "{}",
         r.stderr
     );
@@ -1024,6 +1073,11 @@ fn put_mirror_sets_local_modes_with_site_chmod_where_the_listing_shows_another()
     ];
     let srv = Server::start(script(vec![
         login(&feat),
+        // UNIX.mode is offered off: asked for.
+        vec![
+            e("OPTS MLST type;size;modify;unix.mode;"),
+            s("200 MLST OPTS type;size;modify;UNIX.mode;"),
+        ],
         listing(
             "MLSD up/tree",
             &[

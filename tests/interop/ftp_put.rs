@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime};
 
 use crate::support::*;
 
@@ -161,6 +161,9 @@ fn resume_after_a_cut_connection_matches_sha256() {
     let local = tempfile::tempdir().unwrap();
     let file = local.path().join("big.bin");
     random_file(&file, 40 << 20);
+    // Written a minute ago: -c resumes only a remote part written after the file last changed, and
+    // the cut below may come within the file's own second.
+    set_mtime(&file, SystemTime::now() - Duration::from_secs(60));
     let full = std::fs::read(&file).unwrap();
     let u = format!("{}big.bin", url(&c, "FERRY_FTP_EXPLICIT", "ftp", &dir));
     // Upload from a pipe that stalls after 7 MiB, then kill the client: a real cut mid-transfer.

@@ -95,6 +95,29 @@ fn mirror_both_ways_keeps_times_modes_and_odd_names_and_then_moves_nothing() {
     );
     assert_code(&r, 0);
     assert_eq!(tree_of(&down), tree_of(&local));
+    // With -c too, a same-size change goes whole both ways (the length alone would call it complete).
+    write_at(
+        &local.join("a"),
+        b"3333",
+        UNIX_EPOCH + Duration::from_secs(t0 + 100),
+    );
+    let r = run_in(work.path(), "ftp-put", &["-R", "-c", "tree", &base], &[]);
+    assert_code(&r, 0);
+    assert_eq!(tree_of(&remote.join("tree")), tree_of(&local));
+    write_at(
+        &remote.join("tree/a"),
+        b"4444",
+        UNIX_EPOCH + Duration::from_secs(t0 + 200),
+    );
+    let r = run_in(
+        work.path(),
+        "ftp-get",
+        &["-R", "-c", "-O", "down", &tree_url],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(tree_of(&down), tree_of(&remote.join("tree")));
+    assert_eq!(std::fs::read(down.join("a")).unwrap(), b"4444");
     // The whole tree removed again, dotfile and all.
     let r = run_in(work.path(), "ftp-rm", &["-r", &tree_url], &[]);
     assert_code(&r, 0);

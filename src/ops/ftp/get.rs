@@ -675,7 +675,9 @@ fn transfer(
         (false, Some(known)) => Some(known),
         (false, None) => s.size(path)?,
     };
-    let resuming = opts.resume && size.is_some_and(|n| *written > 0 && *written < n);
+    // A local file as long as the remote one is complete only on the same evidence as a partial one:
+    // a remote file changed since would otherwise stay stale here, its new time set on the old bytes.
+    let resuming = opts.resume && size.is_some_and(|n| *written > 0 && *written <= n);
     let remote_time = match job.mtime {
         Some(t) => Some(t),
         None if opts.keeps_time() || resuming => s.mdtm(path)?,
@@ -683,16 +685,16 @@ fn transfer(
     };
     let mtime = remote_time.filter(|_| opts.keeps_time());
     if let Some(size) = size {
-        if *written == size && opts.resume {
-            return Ok(mtime);
-        }
         // A local file longer than the remote one is no partial copy of it; nor is one whose bytes
         // differ from the remote file's start: both start over (issue 14).
         let stale = if resuming {
-            not_resumable(s, out, path, *written, (remote_time, partial_time))?
+            not_resumable(s, out, path, (*written, size), (remote_time, partial_time))?
         } else {
             None
         };
+        if *written == size && opts.resume && stale.is_none() {
+            return Ok(mtime);
+        }
         if let Some(why) = stale {
             ui.note(&format!("not resuming {}: {why}", escape(path)));
         }
@@ -742,26 +744,27 @@ fn transfer(
     Ok(mtime)
 }
 
-/// Why `-c` must not continue the partial copy holding the first `have` bytes of `path`, if it must
-/// not: the server's MD5 of those bytes differs from the partial copy's ([`sync::check_part`]), or,
-/// when no digest proves the copy, the remote file changed after the partial copy was last written
-/// (`times`: the remote modification time, the partial copy's).
+/// Why `-c` must not continue (or, when it is as long, keep) the local copy holding the first `have`
+/// of the remote file's `size` bytes of `path`, if it must not: the server's MD5 of those bytes differs
+/// from the copy's ([`sync::check_part`]), or, when no digest proves the copy, the remote file changed
+/// after the copy was last written (`times`: the remote modification time, the copy's).
 fn not_resumable(
     s: &mut Session,
     out: &Output,
     path: &str,
-    have: u64,
+    (have, size): (u64, u64),
     times: (Option<SystemTime>, Option<SystemTime>),
 ) -> Result<Option<&'static str>> {
-    let changed = (!sync::may_resume(times.0, times.1))
-        .then_some("the remote file changed after the partial copy was written");
+    let whole = have == size;
+    let changed = (!sync::may_resume(times.0, times.1, whole))
+        .then_some("the remote file changed after the local copy was written");
     let Output::File(f) = out else {
         return Ok(changed);
     };
     Ok(
-        match sync::check_part(s, path, have, false, f.path(), || f.read_back())? {
+        match sync::check_part(s, path, have, whole, f.path(), || f.read_back())? {
             sync::Part::Same => None,
-            sync::Part::Differs => Some("the partial copy differs from the remote file's start"),
+            sync::Part::Differs => Some("the local copy differs from the remote file"),
             sync::Part::Unproven => changed,
         },
     )

@@ -668,9 +668,16 @@ fn resume(ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
         ));
     }
     let mut sent = 0;
-    if have > 0 && have < len && !resumable(s, &mut file, path, remote, have)? {
+    // A remote file as long as the local one is complete only on the same evidence as a part: one
+    // changed locally since would otherwise stay stale, and a mirror would then mark it current.
+    let stale = if have > 0 {
+        not_resumable(s, &mut file, path, remote, have)?
+    } else {
+        None
+    };
+    if let Some(why) = stale {
         ui.note(&format!(
-            "not resuming {}: the remote part differs from the local file's start; uploading it whole",
+            "not resuming {}: {why}; uploading it whole",
             escape(remote)
         ));
         file.seek(SeekFrom::Start(0))
@@ -704,29 +711,33 @@ fn resume(ui: &Ui, s: &mut Session, job: &Job, bar: Bar) -> Result<u64> {
     }
 }
 
-/// Whether the `have` bytes on the server are the start of the local file, so appending the rest is
-/// safe: the server's MD5 of them (HASH, XMD5; [`sync::check_part`]) against ours, and when no digest
-/// proves them, their times (the remote part must not be older than the local file: a file changed
-/// after the cut upload would get its new tail glued onto its old head).
-fn resumable(
+/// Why the `have` bytes on the server must not be taken for the start of the local file (or, as long
+/// as it, for all of it), if they must not: the server's MD5 of them (HASH, XMD5;
+/// [`sync::check_part`]) differs from ours, or, when no digest proves them, the remote file is not newer
+/// than the local one ([`sync::may_resume`]: a file changed after the cut upload would get its new tail
+/// glued onto its old head).
+fn not_resumable(
     s: &mut Session,
     file: &mut File,
     path: &Path,
     remote: &str,
     have: u64,
-) -> Result<bool> {
+) -> Result<Option<&'static str>> {
     let open = || {
         file.try_clone()
             .map_err(|e| Error::local(path.display(), e))
     };
     match sync::check_part(s, remote, have, true, path, open)? {
-        sync::Part::Same => return Ok(true),
-        sync::Part::Differs => return Ok(false),
+        sync::Part::Same => return Ok(None),
+        sync::Part::Differs => return Ok(Some("the remote copy differs from the local file")),
         sync::Part::Unproven => {}
     }
-    let local = file.metadata().and_then(|m| m.modified()).ok();
+    let meta = file.metadata().ok();
+    let local = meta.as_ref().and_then(|m| m.modified().ok());
+    let whole = meta.is_some_and(|m| m.len() == have);
     let remote_time = s.mdtm(remote)?;
-    Ok(sync::may_resume(local, remote_time))
+    Ok((!sync::may_resume(local, remote_time, whole))
+        .then_some("the local file changed after the remote copy was written"))
 }
 
 /// `--atomic`: STOR to a temporary name beside the target, chmod it (`--chmod`, or a mirror's local

@@ -154,12 +154,19 @@ pub fn listed_not_older(src: Option<SystemTime>, listed: Option<SystemTime>) -> 
     }
 }
 
-/// Whether `-c` may append to a target holding `have` bytes of a source of `len` bytes: only a target
-/// not older than the source can be an earlier, cut copy of it (a source changed after the partial copy
-/// was written would otherwise get its tail glued onto the old head). Unknown times allow it.
-pub fn may_resume(src_mtime: Option<SystemTime>, dst_mtime: Option<SystemTime>) -> bool {
+/// Whether `-c` may append to a target holding the start of a source (`whole`: keep a target as long as
+/// the source as it is): only a target written after the source last changed can be an earlier, cut
+/// copy of it (a source changed after the partial copy was written would otherwise get its tail glued
+/// onto the old head). Times are compared in whole seconds (MDTM's), so a part of the source's own
+/// second may be older and does not count; a whole copy with the source's time is what a mirror
+/// leaves (unchanged, as the mirrors' comparison has it). Unknown times allow it.
+pub fn may_resume(
+    src_mtime: Option<SystemTime>,
+    dst_mtime: Option<SystemTime>,
+    whole: bool,
+) -> bool {
     match (src_mtime.and_then(secs), dst_mtime.and_then(secs)) {
-        (Some(src), Some(dst)) => dst >= src,
+        (Some(src), Some(dst)) => dst > src || (whole && dst == src),
         _ => true,
     }
 }
@@ -525,10 +532,18 @@ mod tests {
 
     #[test]
     fn resume_only_onto_a_target_written_after_the_source() {
-        assert!(may_resume(t(100), t(100)));
-        assert!(may_resume(t(100), t(200)));
-        assert!(!may_resume(t(200), t(100)));
-        assert!(may_resume(None, t(1)));
+        assert!(
+            !may_resume(t(100), t(100), false),
+            "the same second: either may be first"
+        );
+        assert!(
+            may_resume(t(100), t(100), true),
+            "a whole copy, the source's time"
+        );
+        assert!(may_resume(t(100), t(101), false));
+        assert!(!may_resume(t(200), t(100), false));
+        assert!(!may_resume(t(200), t(100), true));
+        assert!(may_resume(None, t(1), false));
     }
 
     fn node(rel: &str, kind: Kind) -> Node {
