@@ -56,9 +56,9 @@ pub struct Args {
     #[arg(short = 'O', long = "output-dir", value_name = "DIR")]
     pub output_dir: Option<PathBuf>,
     /// Resume: continue a partial download (SIZE + REST); a complete file is left as it is. A partial
-    /// file whose bytes differ from the remote file's start (the server's MD5 of that range, XMD5, when
-    /// it offers one), else one written before the remote file last changed (MDTM), or one longer than
-    /// the remote file, is downloaded again.
+    /// or complete-looking file whose bytes differ from the remote file's (the server's MD5 of that
+    /// range, XMD5, when it offers one), else one written before the remote file last changed (MDTM),
+    /// or one longer than the remote file, is downloaded again.
     /// The partial data is kept as .NAME.ferry-part (also when the run is stopped by a signal) for the
     /// next -c; without -c an interrupted download leaves nothing behind.
     #[arg(short = 'c', long = "resume")]

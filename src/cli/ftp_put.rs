@@ -56,8 +56,9 @@ pub struct Args {
     #[arg(long, conflicts_with_all = ["resume", "atomic"])]
     pub append: bool,
     /// Resume: ask the remote size (SIZE), send only the rest (APPE), then check the final size. The
-    /// remote part must be the start of the local file (server MD5 via HASH/XMD5, else not older than it);
-    /// otherwise the whole file is uploaded.
+    /// remote part must be the start of the local file (server MD5 via HASH/XMD5, else written after the
+    /// local file last changed); otherwise the whole file is uploaded. A remote file as long as the
+    /// local one is left as it is on the same evidence.
     #[arg(short = 'c', long = "resume", conflicts_with = "atomic")]
     pub resume: bool,
     /// Upload to a temporary name in the target directory, then rename it (RNFR/RNTO) over the target;
