@@ -217,9 +217,17 @@ impl Error {
         &self.context
     }
 
-    /// Prefixes the context with `outer`, e.g. the file a transfer was for.
+    /// Prefixes the context with `outer`, e.g. the file a transfer was for; a context that already
+    /// starts with it (a local error naming the same file) is left as it is, not said twice.
     pub fn within(mut self, outer: impl fmt::Display) -> Self {
-        self.context = format!("{outer}: {}", self.context);
+        let outer = outer.to_string();
+        let named = self
+            .context
+            .strip_prefix(&outer)
+            .is_some_and(|rest| rest.is_empty() || rest.starts_with(": "));
+        if !named {
+            self.context = format!("{outer}: {}", self.context);
+        }
         self
     }
 
@@ -302,6 +310,15 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn within_names_the_outer_context_once() {
+        let e = |ctx: &str| Error::new(ErrorKind::LocalIo, ctx);
+        assert_eq!(e("STOR f: 553").within("a/f").context(), "a/f: STOR f: 553");
+        assert_eq!(e("a/f: stopped").within("a/f").context(), "a/f: stopped");
+        assert_eq!(e("a/f").within("a/f").context(), "a/f");
+        assert_eq!(e("a/fg: x").within("a/f").context(), "a/f: a/fg: x");
+    }
 
     #[test]
     fn table_and_mapping_agree() {

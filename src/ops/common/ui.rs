@@ -132,7 +132,10 @@ impl Ui {
 
     /// One item's failure as it happens: printed unless `--json` (where it is part of the document).
     pub fn item_error(&self, e: &Error) {
-        if !self.mode.json {
+        // Once a signal stopped the run, the items it cut short are its doing, not failures to report
+        // one by one (the exit status says how the run ended; warnings, such as a temporary file left
+        // behind, are still printed).
+        if !self.mode.json && crate::signals::received().is_none() {
             self.error(e);
         }
     }
