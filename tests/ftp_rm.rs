@@ -288,6 +288,45 @@ fn a_trees_deletes_are_pipelined_and_survive_a_broken_session() {
     srv.finish();
 }
 
+/// A DELE the broken session never answered may still have been carried out: sent again, its 550
+/// means "already gone" when the directory no longer lists the file, and stays a failure when it does.
+#[test]
+fn a_resent_deletes_550_counts_as_removed_only_for_a_file_no_longer_listed() {
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            anon_login(),
+            listing("LIST -a t", &[file("a"), file("b"), file("c")].concat()),
+            ok("DELE t/a"),
+            // The connection breaks here: b and c are unanswered (the server removed b).
+            vec![e("DELE t/b")],
+        ]),
+        script(vec![
+            anon_login(),
+            vec![e("DELE t/b"), s("550 Delete operation failed.")],
+            vec![e("DELE t/c"), s("550 Permission denied.")],
+            listing("LIST t", &file("c")),
+            listing("LIST t", &file("c")),
+            quit(),
+        ]),
+    ]);
+    let r = rm(&["-r", "--json", &srv.url("t/")]);
+    assert_code(&r, 10);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    let status = |path: &str| {
+        v["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["url"].as_str().unwrap().ends_with(path))
+            .map(|e| e["status"].clone())
+    };
+    assert_eq!(status("/t/a"), Some("ok".into()), "{v}");
+    assert_eq!(status("/t/b"), Some("ok".into()), "{v}");
+    assert_eq!(status("/t/c"), Some("failed".into()), "{v}");
+    assert_eq!(status("/t"), Some("skipped".into()), "{v}");
+    srv.finish();
+}
+
 #[test]
 fn the_login_root_is_refused_without_force() {
     for url in [

@@ -13,14 +13,17 @@
 //! open. Each loop tells the spares its pace, so more are opened only while the work left is worth a
 //! login ([`Spares::consider`]).
 
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex};
 use std::time::Instant;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::Session;
+use crate::ftp::path::RemotePath;
 use crate::ops::common::Ui;
 use crate::ops::ftp::connect::FtpConnector;
+use crate::ops::ftp::ls::list_for;
 use crate::ops::ftp::spares::{Pace, Spares};
 
 /// The most sessions `--parallel` opens to one server.
@@ -36,6 +39,9 @@ pub struct Worker<'a> {
     timed_out: bool,
     /// The run's other sessions (the first worker only).
     spares: Option<Arc<Spares>>,
+    /// Files whose DELE was sent on a session that broke before answering: the server may have
+    /// carried it out (see [`Worker::settle_dele`]).
+    unanswered: HashSet<String>,
 }
 
 impl<'a> Worker<'a> {
@@ -47,6 +53,7 @@ impl<'a> Worker<'a> {
             broken: false,
             timed_out: false,
             spares: None,
+            unanswered: HashSet::new(),
         }
     }
 
@@ -128,8 +135,44 @@ impl<'a> Worker<'a> {
                 .and_then(|s| s.dele_many(paths, &mut answers))
         {
             self.failed(&e);
+            let unanswered = paths.get(answers.len()..).unwrap_or_default();
+            self.unanswered
+                .extend(unanswered.iter().map(|p| p.to_string()));
         }
         answers.into()
+    }
+
+    /// DELE of one file (RFC 959 §4.1.3); a failure that may have broken the session leaves it
+    /// unanswered (see [`Worker::settle_dele`]).
+    pub fn dele(&mut self, path: &str) -> Result<()> {
+        let r = self.session().and_then(|s| s.dele(path));
+        if let Err(e) = &r {
+            self.failed(e);
+            if session_may_be_broken(e) {
+                self.unanswered.insert(path.to_string());
+            }
+        }
+        r
+    }
+
+    /// The last word on removing `path`, given the answer to its last DELE: a refusal (5xx) of a file
+    /// whose earlier DELE went unanswered (its session broke) may only say that the first one removed
+    /// it, so it stands only while the parent directory still lists the file (or cannot be listed).
+    pub fn settle_dele(&mut self, path: &RemotePath, answer: Result<()>) -> Result<()> {
+        let Err(refusal) = answer else { return answer };
+        if refusal.kind() != ErrorKind::Permanent || !self.unanswered.contains(path.as_str()) {
+            return Err(refusal);
+        }
+        let (dir, name) = path.split();
+        let listed = self.session().and_then(|s| list_for(s, dir.as_str(), name));
+        match listed {
+            Ok(entries) if !entries.iter().any(|e| e.name == name) => Ok(()),
+            Ok(_) => Err(refusal),
+            Err(e) => {
+                self.failed(&e);
+                Err(refusal)
+            }
+        }
     }
 
     /// The session, unless the last failure may have broken it (for handing back to the spares).

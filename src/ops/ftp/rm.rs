@@ -323,12 +323,15 @@ impl Remover<'_, '_> {
                 ahead = self.dele_ahead(&plan[i..]);
             }
             let r = match a.kind {
-                EntryType::File => match ahead.pop_front() {
-                    Some(Ok(())) => Ok(()),
-                    Some(Err(e)) if !e.kind().is_transient() => Err(e),
-                    // Refused for now (4xx, retried), or not answered (the session broke).
-                    _ => self.dele(&a.path),
-                },
+                EntryType::File => {
+                    let answer = match ahead.pop_front() {
+                        Some(Ok(())) => Ok(()),
+                        Some(Err(e)) if !e.kind().is_transient() => Err(e),
+                        // Refused for now (4xx, retried), or not answered (the session broke).
+                        _ => self.dele(&a.path),
+                    };
+                    self.w.settle_dele(&a.path, answer)
+                }
                 EntryType::Dir => self.rmd(&a.path),
             };
             match r {
@@ -359,13 +362,7 @@ impl Remover<'_, '_> {
     /// DELE, retried with `--retries` on a session replaced when the failure may have broken it.
     fn dele(&mut self, path: &RemotePath) -> Result<()> {
         let (w, ui, retry) = (&mut self.w, self.ui, &self.opts.net.retry);
-        with_retries(retry, ui, |_| {
-            let r = w.session().and_then(|s| s.dele(path.as_str()));
-            if let Err(e) = &r {
-                w.failed(e);
-            }
-            r
-        })
+        with_retries(retry, ui, |_| w.dele(path.as_str()))
     }
 
     /// RMD, retried like [`Remover::dele`].

@@ -520,15 +520,13 @@ pub fn run_deletions(
             ahead = w.dele_ahead(&paths);
         }
         let removed = match ahead.pop_front() {
-            Some(answer) => answer,
+            Some(answer) => w.settle_dele(&d.remote, answer),
             // A directory, a lone file, or one a broken session left unanswered.
-            None => w.session().and_then(|s| {
-                if d.dir {
-                    s.rmd(d.remote.as_str())
-                } else {
-                    s.dele(d.remote.as_str())
-                }
-            }),
+            None if d.dir => w.session().and_then(|s| s.rmd(d.remote.as_str())),
+            None => {
+                let answer = w.dele(d.remote.as_str());
+                w.settle_dele(&d.remote, answer)
+            }
         };
         match removed {
             Ok(()) => {
