@@ -166,12 +166,10 @@ fn ftp_get_recursive() {
                 "t",
                 &["-rw-r--r--    1 0        0               1 Jan 01  2024 a"],
             ),
-            {
-                // A mirror asks the time of what it downloads (the listing gave the size).
-                let mut v = ftp_retr("t/a", b"A", false);
-                v.splice(2..2, [e("MDTM t/a"), s("213 20240101000000")]);
-                v
-            },
+            // A mirror asks the time of what it downloads ahead, with its plan (the listing gave the
+            // size).
+            vec![e("MDTM t/a"), s("213 20240101000000")],
+            ftp_retr("t/a", b"A", false),
             quit(),
         ]));
         let dir = tempfile::tempdir().unwrap();

@@ -485,11 +485,21 @@ fn json_reports_each_file_and_partial_success() {
     srv.finish();
 }
 
-/// A RETR whose size the -R listing already gave: no SIZE, but MDTM (a mirror keeps the server's time).
+/// A RETR whose size the -R listing already gave and whose time the plan asked ahead ([`mdtms`]): no
+/// SIZE, no MDTM.
 fn retr_listed(path: &str, body: &[u8]) -> Vec<Step> {
     let mut v = retr(path, body);
-    v.splice(2..4, [e(&format!("MDTM {path}")), s("213 20240101000000")]);
+    v.drain(2..4);
     v
+}
+
+/// The MDTMs a mirror's plan asks, pipelined, for the files it will download (their times are set on
+/// the copies), in plan order.
+fn mdtms(paths: &[&str]) -> Vec<Step> {
+    paths
+        .iter()
+        .flat_map(|p| [e(&format!("MDTM {p}")), s("213 20240101000000")])
+        .collect()
 }
 
 /// A LIST of `path` answered with Unix-style `lines`.
@@ -527,6 +537,7 @@ fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
             "pub/tree/sub",
             &["-rw-r--r--    1 0        0               2 Jan 01  2024 b"],
         ),
+        mdtms(&["pub/tree/a", "pub/tree/sub/b"]),
         retr_listed("pub/tree/a", b"A"),
         same_type(retr_listed("pub/tree/sub/b", b"BB")),
         quit(),
@@ -558,6 +569,7 @@ fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
             "t/sub",
             &["-rw-r--r--    1 0        0               1 Jan 01  2024 f"],
         ),
+        mdtms(&["t/sub/f"]),
         quit(),
     ]));
     let dir = tempfile::tempdir().unwrap();
@@ -590,6 +602,7 @@ fn a_walk_lists_subdirectories_by_stat_once_the_server_shows_its_stat_lists_alik
         rest_echo(),
         stat_listing("t", &[&[".", ".."][..], &root[..]].concat()),
         stat_listing("t/sub", &sub),
+        mdtms(&["t/a", "t/sub/.b"]),
         retr_listed("t/a", b"A"),
         same_type(retr_listed("t/sub/.b", b"BB")),
         quit(),
@@ -619,6 +632,7 @@ fn a_stat_listing_that_differs_from_list_on_the_root_is_never_used() {
             "t/sub",
             &["-rw-r--r--    1 0        0               1 Jan 01  2024 f"],
         ),
+        mdtms(&["t/sub/f"]),
         retr_listed("t/sub/f", b"F"),
         quit(),
     ]));
@@ -660,6 +674,7 @@ fn a_name_that_ends_a_stat_listing_early_is_caught_by_the_rest_echo() {
     let second = script(vec![
         anon_login(),
         list("t/sub", &sub),
+        mdtms(&["t/sub/a", "t/sub/z"]),
         retr_listed("t/sub/a", b"A"),
         same_type(retr_listed("t/sub/z", b"Z")),
         quit(),
@@ -708,6 +723,7 @@ fn subdirectories_are_listed_by_one_pipelined_stat_batch_and_a_forged_end_relist
         anon_login(),
         list("t/a", &a),
         list("t/b", &b),
+        mdtms(&["t/a/x", "t/b/y"]),
         retr_listed("t/a/x", b"X"),
         same_type(retr_listed("t/b/y", b"Y")),
         quit(),

@@ -570,6 +570,12 @@ impl Mirror<'_> {
                 if dir_in_the_way {
                     self.replaced.insert(node.rel.clone());
                 }
+                // The time asked ahead for the copy (see `prefetch`); without one, asked after RETR.
+                if src.mtime.is_none()
+                    && let Some(Ok(Some(time))) = self.mtimes.remove(&node.rel)
+                {
+                    src.mtime = Some(time);
+                }
                 self.slots.push(Slot::Job(self.jobs.len()));
                 self.jobs.push(Job {
                     target: t,
@@ -605,13 +611,19 @@ impl Mirror<'_> {
     }
 
     /// Asks the server ahead, pipelined, what [`Mirror::file`] will need: SIZE for files the listing gave
-    /// no size (when compared or size-filtered), then MDTM for files whose size matches the local copy and
-    /// whose listed time is not exact (or for time filters). The same conditions as in `file`, so nothing
-    /// is asked that would not have been; a reply is used once, and a file without one asks on its own.
+    /// no size (when compared or size-filtered), then MDTM for files whose listed time is not exact and
+    /// whose size matches the local copy (or for time filters), or that will be downloaded (their time
+    /// is set on the copy). The same conditions as in `file` (only a file below a directory the plan
+    /// then refuses is asked in vain); a reply is used once, and a file without one asks on its own.
+    ///
+    /// A downloaded file's time asked before its RETR, not after, also means a file changed in between
+    /// gets the older time, which the next run sees differ (asked after, the old bytes would get the
+    /// new time and look current for good); and it saves a round trip per file.
     fn prefetch(&mut self, w: &mut Worker, nodes: &[Node]) -> Result<()> {
         let sync = &self.opts.sync;
         let timed = sync.filters.newer_than.is_some() || sync.filters.older_than.is_some();
         let sized = sync.filters.min_size.is_some() || sync.filters.max_size.is_some();
+        let keeps_time = self.opts.keeps_time();
         let files: Vec<&Node> = nodes
             .iter()
             .filter(|n| n.kind == Kind::File)
@@ -647,7 +659,14 @@ impl Mirror<'_> {
                 };
                 let dst = self.local.get(&n.rel).map(|d| d.size);
                 let same_size = dst.is_some_and(|d| d.is_some() && d == size);
-                (same_size && needs_exact_time(sync.compare, n)) || timed
+                let downloaded = match sync.compare {
+                    sync::Compare::Missing => dst.is_none(),
+                    sync::Compare::Overwrite => true,
+                    _ => !same_size,
+                };
+                (same_size && needs_exact_time(sync.compare, n))
+                    || timed
+                    || (keeps_time && downloaded)
             })
             .collect();
         if !need_time.is_empty() {
