@@ -555,6 +555,34 @@ fn recursive_mirror_never_makes_symlinks_and_skips_unsafe_names() {
     srv.finish();
 }
 
+/// A file the listing shows empty is made empty, with its time, without a data connection; the
+/// others are downloaded. Both times are asked ahead, with the plan.
+#[test]
+fn recursive_mirror_makes_an_empty_file_without_retr() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list(
+            "t",
+            &[
+                "-rw-r--r--    1 0        0               0 Jan 01  2024 empty",
+                "-rw-r--r--    1 0        0               1 Jan 01  2024 one",
+            ],
+        ),
+        mdtms(&["t/empty", "t/one"]),
+        retr_listed("t/one", b"1"),
+        quit(),
+    ]));
+    let (r, dir) = run("ftp-get", &["-R", "-O", "out", &srv.url("t/")]);
+    assert_code(&r, 0);
+    let root = dir.path().join("out/t");
+    assert_eq!(names_in(&root), vec!["empty", "one"]);
+    let empty = std::fs::metadata(root.join("empty")).unwrap();
+    assert_eq!(empty.len(), 0);
+    let jan_2024 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_704_067_200);
+    assert_eq!(empty.modified().unwrap(), jan_2024);
+    srv.finish();
+}
+
 #[test]
 fn recursive_mirror_refuses_a_symlink_in_place_of_a_local_directory() {
     let srv = Server::start(script(vec![

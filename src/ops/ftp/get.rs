@@ -684,6 +684,12 @@ fn transfer(
         None => None,
     };
     let mtime = remote_time.filter(|_| opts.keeps_time());
+    // A file the listing showed empty has no byte to fetch: no data connection (as lftp's mirror). Its
+    // content is right whatever the server would have said to RETR; a listing that was wrong shows
+    // another size to the next run, which then downloads it.
+    if job.size == Some(0) && !opts.ascii && *written == 0 {
+        return Ok(mtime);
+    }
     if let Some(size) = size {
         // A local file longer than the remote one is no partial copy of it; nor is one whose bytes
         // differ from the remote file's start: both start over (issue 14).
