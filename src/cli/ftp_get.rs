@@ -230,7 +230,21 @@ mod tests {
             usage(&["--delete", "ftp://h/a"]),
             "--delete mirrors a tree: use it with -R"
         );
-        assert!(usage(&["-R", "--delete-excluded", "ftp://h/d/"]).contains("--delete"));
+        // --delete-excluded implies --delete (as rsync's); --max-delete needs either.
+        assert!(
+            opts(&["-R", "--delete-excluded", "ftp://h/d/"])
+                .unwrap()
+                .sync
+                .delete
+        );
+        assert_eq!(
+            usage(&["--delete-excluded", "ftp://h/a"]),
+            "--delete-excluded mirrors a tree: use it with -R"
+        );
+        assert_eq!(
+            usage(&["-R", "--max-delete", "3", "ftp://h/d/"]),
+            "--max-delete needs --delete"
+        );
         assert!(usage(&["-R", "--newer", "--overwrite", "ftp://h/d/"]).contains("--overwrite"));
         assert!(usage(&["-R", "--exclude", "[z-", "ftp://h/d/"]).starts_with("bad filter pattern"));
         assert!(

@@ -69,16 +69,12 @@ pub struct SyncArgs {
     /// always replaced, a symlink never.
     #[arg(long, help_heading = "Mirroring")]
     pub delete: bool,
-    /// With --delete: also remove target entries that --exclude/--no-dotfiles leave out.
-    #[arg(long, requires = "delete", help_heading = "Mirroring")]
+    /// --delete, and also remove target entries that --exclude/--no-dotfiles leave out (implies
+    /// --delete, as rsync's).
+    #[arg(long, help_heading = "Mirroring")]
     pub delete_excluded: bool,
     /// With --delete: refuse to delete anything when more than N entries would go.
-    #[arg(
-        long,
-        value_name = "N",
-        requires = "delete",
-        help_heading = "Mirroring"
-    )]
+    #[arg(long, value_name = "N", help_heading = "Mirroring")]
     pub max_delete: Option<usize>,
     /// Mirror only paths matching GLOB (repeatable). Rules are tried in command-line order with
     /// --exclude, the first match decides, and a path no rule matches is included. A GLOB without "/"
@@ -131,8 +127,15 @@ pub struct SyncArgs {
 impl SyncArgs {
     /// The mirroring options; `recursive` makes `--newer` the default and allows `--delete`.
     pub fn options(&self, recursive: bool) -> Result<SyncOptions> {
-        if self.delete && !recursive {
-            return Err(Error::usage("--delete mirrors a tree: use it with -R"));
+        if (self.delete || self.delete_excluded) && !recursive {
+            let flag = if self.delete {
+                "--delete"
+            } else {
+                "--delete-excluded"
+            };
+            return Err(Error::usage(format!(
+                "{flag} mirrors a tree: use it with -R"
+            )));
         }
         let compare = if self.only_missing {
             Compare::Missing
@@ -183,9 +186,13 @@ impl SyncArgs {
         filters.min_size = self.min_size;
         filters.max_size = self.max_size;
         filters.dotfiles = !self.no_dotfiles;
+        let delete = self.delete || self.delete_excluded;
+        if self.max_delete.is_some() && !delete {
+            return Err(Error::usage("--max-delete needs --delete"));
+        }
         Ok(SyncOptions {
             compare,
-            delete: self.delete,
+            delete,
             delete_excluded: self.delete_excluded,
             max_delete: self.max_delete,
             dry_run: self.dry_run,
