@@ -530,6 +530,51 @@ fn recursive_dry_run_into_a_missing_parent_says_so() {
         r.stderr
     );
     srv.finish();
+    // With --json the failure is in the document beside the plan.
+    let srv = Server::start(script(vec![
+        anon_login(),
+        empty("LIST -a no/tree"),
+        empty("LIST no"),
+        empty("LIST"),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--dry-run", "--json", "tree", &srv.url("no/")],
+        &[],
+    );
+    assert_ne!(r.code, 0);
+    let v: serde_json::Value = serde_json::from_slice(&r.stdout).unwrap();
+    assert_eq!(v["dry_run"], true);
+    assert_eq!(v["failed"][0]["status"], "failed", "{v}");
+    assert!(
+        v["failed"][0]["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such directory to make no/tree in"),
+        "{v}"
+    );
+    srv.finish();
+    // With --mkdirs the plan holds, and a dry run makes no directory for it (no MKD).
+    let srv = Server::start(script(vec![
+        anon_login(),
+        empty("LIST -a no/tree"),
+        empty("LIST no"),
+        quit(),
+    ]));
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--dry-run", "--mkdirs", "tree", &srv.url("no/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(
+        r.stdout_str(),
+        "mkdir    . (new directory)\ntransfer a (new)\n"
+    );
+    srv.finish();
 }
 
 #[test]

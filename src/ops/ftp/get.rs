@@ -228,18 +228,13 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     committer.finish();
     if opts.sync.dry_run {
-        sync::print_plan(ui, &planned.plan)?;
-        let refused = slots_failed(&results);
-        return Ok(crate::ops::Outcome::from_failures(refused));
+        let failed: Vec<&FileRecord> = results.iter().filter(|r| r.result.is_failure()).collect();
+        sync::print_plan(ui, &planned.plan, &failed)?;
+        return Ok(crate::ops::Outcome::from_failures(failed.len()));
     }
     dirs.sync()?;
     mirror::run_deletions(ui, planned.deletions, &mut results);
     record::finish(ui, &results)
-}
-
-/// How many planning-time results are failures (a dry run reports them with the plan).
-fn slots_failed(results: &[FileRecord]) -> usize {
-    results.iter().filter(|r| r.result.is_failure()).count()
 }
 
 /// What every job of a run shares: the totals bar, the directories still to fsync and the background

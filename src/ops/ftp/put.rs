@@ -151,7 +151,9 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     } else {
         RemotePath::new(target.path.clone()).parent()
     };
+    // A dry run changes nothing: its plan makes the missing directories (the walk finds none there).
     if opts.mkdirs
+        && !opts.sync.dry_run
         && let Err(e) = worker.session().and_then(|s| mkdirs(s, &remote_dir))
     {
         worker.quit();
@@ -172,12 +174,15 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     if opts.sync.dry_run {
         worker.quit();
-        sync::print_plan(ui, &planned.plan)?;
-        let failed = slots
+        let failed: Vec<&FileRecord> = slots
             .iter()
-            .filter(|s| matches!(s, Slot::Done(r) if r.result.is_failure()))
-            .count();
-        return Ok(Outcome::from_failures(failed));
+            .filter_map(|s| match s {
+                Slot::Done(r) if r.result.is_failure() => Some(r),
+                _ => None,
+            })
+            .collect();
+        sync::print_plan(ui, &planned.plan, &failed)?;
+        return Ok(Outcome::from_failures(failed.len()));
     }
     // A tree's plan started the first spare at its first upload; files named beside it start it here.
     if jobs.len() > 1 {

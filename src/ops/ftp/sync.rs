@@ -21,6 +21,7 @@ use crate::ftp::Session;
 use crate::ftp::list::Kind;
 use crate::ops::common::Ui;
 use crate::ops::ftp::filter::Filters;
+use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::walk::Node;
 use crate::terminal::escape;
 
@@ -182,10 +183,13 @@ pub struct PlanItem {
     pub reason: String,
 }
 
-/// Prints the plan of a `--dry-run`: one line per item, or `{"dry_run": true, "plan": [...]}`.
-pub fn print_plan(ui: &Ui, plan: &[PlanItem]) -> Result<()> {
+/// Prints the plan of a `--dry-run`: one line per item (failures were said on stderr as they came), or
+/// `{"dry_run": true, "plan": [...], "failed": [...]}` with the files the plan already failed (the
+/// `--json` records of a real run).
+pub fn print_plan(ui: &Ui, plan: &[PlanItem], failed: &[&FileRecord]) -> Result<()> {
     if ui.json() {
-        return ui.print_json(&serde_json::json!({ "dry_run": true, "plan": plan }));
+        return ui
+            .print_json(&serde_json::json!({ "dry_run": true, "plan": plan, "failed": failed }));
     }
     let mut text = String::new();
     for p in plan {
