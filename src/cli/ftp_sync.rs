@@ -119,7 +119,8 @@ pub struct SyncArgs {
     #[arg(long, help_heading = "Mirroring")]
     pub no_perms: bool,
     /// Print the plan (transfer, skip, mkdir, chmod, delete, each with its reason) and change nothing; with
-    /// --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}]}.
+    /// --json the plan is {"dry_run": true, "plan": [{"action", "path", "reason"}], "failed": [...]}
+    /// (failed: what the plan already knows fails, as the real run's --json records).
     #[arg(long, help_heading = "Mirroring")]
     pub dry_run: bool,
 }
