@@ -154,6 +154,29 @@ fn r_on_a_name_tries_dele_then_removes_the_directory() {
     srv.finish();
 }
 
+/// Without -r a directory stays, and the error says so (not the server's "550 Delete operation
+/// failed."); a missing file keeps the server's answer.
+#[test]
+fn a_directory_without_r_stays_and_says_use_r() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![e("DELE d"), s("550 Delete operation failed.")],
+        listing("LIST", &[file("f"), dir("d")].concat()),
+        vec![e("DELE gone"), s("550 Delete operation failed.")],
+        listing("LIST", &[file("f"), dir("d")].concat()),
+        quit(),
+    ]));
+    let r = rm(&[&srv.url("d"), &srv.url("gone")]);
+    assert_code(&r, 6);
+    assert_eq!(
+        r.stderr,
+        "ftp-rm: error: not removing directory d (use -r)\n\
+         ftp-rm: error: DELE gone: 550 Delete operation failed.\n\
+         ftp-rm: error: all 2 entries failed\n"
+    );
+    srv.finish();
+}
+
 #[test]
 fn a_directory_with_a_failed_entry_stays() {
     let srv = Server::start(script(vec![

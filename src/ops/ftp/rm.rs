@@ -189,11 +189,18 @@ impl Remover<'_, '_> {
         match self.dele(&path) {
             Ok(()) => self.done(t, &path, EntryType::File, ItemResult::ok()),
             Err(e)
-                if self.opts.recursive
-                    && e.kind() == ErrorKind::Permanent
+                if e.kind() == ErrorKind::Permanent
                     && self.parent_kind(&path) == Some(Kind::Dir) =>
             {
-                self.tree(t, &path)
+                if self.opts.recursive {
+                    return self.tree(t, &path);
+                }
+                // As rm(1) says it: the server's "550 Delete operation failed." does not.
+                let e = Error::new(
+                    ErrorKind::Permanent,
+                    format!("not removing directory {} (use -r)", escape(path.as_str())),
+                );
+                self.failed(t, &path, EntryType::Dir, e)
             }
             Err(e) => self.failed(t, &path, EntryType::File, e),
         }
