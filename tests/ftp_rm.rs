@@ -68,6 +68,8 @@ fn a_missing_file_is_exit_6() {
     let srv = Server::start(script(vec![
         anon_login(),
         vec![e("DELE gone"), s("550 Delete operation failed.")],
+        // Not a directory either (see a_directory_without_r_stays_and_says_use_r).
+        listing("LIST", &file("f")),
         quit(),
     ]));
     let r = rm(&[&srv.url("gone")]);
