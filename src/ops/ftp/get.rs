@@ -461,7 +461,10 @@ fn local_dir(path: &Path) -> Result<()> {
                 )),
             }
         }
-        Err(e) => Err(Error::local(path.display(), e)),
+        Err(e) => Err(Error::local(
+            format!("making the directory {}", path.display()),
+            e,
+        )),
     }
 }
 
