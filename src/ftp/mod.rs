@@ -109,13 +109,23 @@ fn mlst_facts_wanted(offered: &str) -> Option<String> {
     if !facts.iter().any(wanted_off) {
         return None;
     }
-    let chosen: Vec<&str> = facts
-        .iter()
-        .filter(|f| f.1 || wanted_off(f))
-        .map(|f| f.0.as_str())
-        .collect();
-    Some(chosen.iter().map(|f| format!("{f};")).collect())
+    let list = |keep: &dyn Fn(&(String, bool)) -> bool| -> String {
+        facts
+            .iter()
+            .filter(|f| keep(f))
+            .map(|f| format!("{};", f.0))
+            .collect()
+    };
+    let all = list(&|f| f.1 || wanted_off(f));
+    // A FEAT line of a thousand facts makes no command: then the wanted ones alone.
+    if all.len() <= MLST_OPTS_MAX {
+        return Some(all);
+    }
+    Some(list(&|f| MLST_FACTS.contains(&f.0.as_str())))
 }
+
+/// The longest OPTS MLST argument sent with every fact that is on (see [`mlst_facts_wanted`]).
+const MLST_OPTS_MAX: usize = 256;
 
 /// `path` as the argument of LIST, NLST or STAT: servers hand that to `ls`, which reads a leading `-` as
 /// options, so a directory named `-R` would be listed recursively and one named `-l` not at all

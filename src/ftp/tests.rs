@@ -106,6 +106,12 @@ fn mlst_facts_are_asked_for_only_when_a_wanted_one_is_off() {
         mlst_facts_wanted("TYPE*;SIZE;MODIFY*;UNIX.GID;"),
         Some("type;size;modify;".into())
     );
+    // Too many facts on to name them all: the wanted ones alone.
+    let many: String = (0..100).map(|i| format!("x.fact{i}*;")).collect();
+    assert_eq!(
+        mlst_facts_wanted(&format!("type*;{many}size;unique*;")),
+        Some("type;size;unique;".into())
+    );
     // A fact name that is no fact name is never sent back.
     assert_eq!(
         mlst_facts_wanted("type*;x\u{7}y*;size;"),
