@@ -38,12 +38,6 @@ fn at(secs: u64) -> SystemTime {
     UNIX_EPOCH + Duration::from_secs(secs)
 }
 
-/// How many files a `--json` run reports as transferred.
-fn transferred(r: &Run) -> usize {
-    let compact: String = r.stdout_str().split_whitespace().collect();
-    compact.matches(r#""status":"ok""#).count()
-}
-
 fn bytes(len: usize, seed: u64) -> Vec<u8> {
     let mut x = seed | 1;
     (0..len)

@@ -22,12 +22,6 @@ fn remote_dir(c: &HashMap<String, String>, name: &str) -> (PathBuf, String) {
     (p, url)
 }
 
-/// How many files a `--json` run reports as transferred.
-fn transferred(r: &Run) -> usize {
-    let compact: String = r.stdout_str().split_whitespace().collect();
-    compact.matches(r#""status":"ok""#).count()
-}
-
 #[test]
 #[cfg_attr(
     not(ferry_interop_pyftpdlib),

@@ -935,6 +935,12 @@ pub fn without_transcript(stderr: &str) -> String {
         .collect()
 }
 
+/// How many files a `--json` run reports as transferred.
+pub fn transferred(r: &Run) -> usize {
+    let compact: String = r.stdout_str().split_whitespace().collect();
+    compact.matches(r#""status":"ok""#).count()
+}
+
 /// Writes `body` to `path` (creating its directory) with the modification time `t`.
 pub fn write_at(path: &std::path::Path, body: &[u8], t: std::time::SystemTime) {
     if let Some(parent) = path.parent() {
