@@ -506,13 +506,18 @@ fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
 /// real run would.
 #[test]
 fn recursive_dry_run_into_a_missing_parent_says_so() {
-    let srv = Server::start(script(vec![
-        anon_login(),
-        empty("LIST -a no/tree"),
-        empty("LIST no"),
-        empty("LIST"),
-        quit(),
-    ]));
+    // The target is empty (missing, as vsftpd lists it), so is its parent, which the login directory
+    // does not hold.
+    let missing = || {
+        Server::start(script(vec![
+            anon_login(),
+            empty("LIST -a no/tree"),
+            empty("LIST no"),
+            empty("LIST"),
+            quit(),
+        ]))
+    };
+    let srv = missing();
     let dir = dir_with(&[("tree/a", b"A")]);
     let r = run_in(
         dir.path(),
@@ -531,13 +536,7 @@ fn recursive_dry_run_into_a_missing_parent_says_so() {
     );
     srv.finish();
     // With --json the failure is in the document beside the plan.
-    let srv = Server::start(script(vec![
-        anon_login(),
-        empty("LIST -a no/tree"),
-        empty("LIST no"),
-        empty("LIST"),
-        quit(),
-    ]));
+    let srv = missing();
     let r = run_in(
         dir.path(),
         "ftp-put",
