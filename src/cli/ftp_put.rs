@@ -21,7 +21,8 @@ use crate::url::Target;
     version,
     about = "Upload files over FTP or FTPS (explicit AUTH TLS or implicit)",
     long_about = "Upload files over FTP or FTPS (explicit AUTH TLS or implicit).\n\n\
-        A URL ending in / is a directory: each FILE keeps its name there. Otherwise the URL names the \
+        A URL ending in / is a directory: each FILE keeps its name there (`.` puts the current \
+        directory's contents in it, as cp does). Otherwise the URL names the \
         uploaded file (one FILE only). An upload counts only once the data connection is closed (TLS \
         close_notify first) and the server confirms it with 226/250. Paths are relative to the login \
         directory; start the path with %2F for an absolute one.\n\n\
@@ -33,8 +34,8 @@ use crate::url::Target;
         Mirroring (-R): a file is skipped when the remote copy has the local size and modification time \
         (MLSD facts, else MDTM when the sizes match); uploaded files get the local time with MFMT or SITE \
         UTIME when the server offers one. -c appends only onto a remote part that is the start of the local \
-        file: the server's MD5 (HASH, XMD5) says so, or, without one, the remote part is not older than the \
-        local file; otherwise the file is uploaded whole. --dry-run prints the plan first.",
+        file: the server's MD5 (HASH, XMD5) says so, or, without one, the remote part was written after the \
+        local file last changed; otherwise the file is uploaded whole. --dry-run prints the plan first.",
     after_help = super::exit_codes_help(),
     after_long_help = super::examples_and_codes(EXAMPLES),
 )]

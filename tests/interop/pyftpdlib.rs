@@ -118,3 +118,30 @@ fn mirror_both_ways_keeps_times_modes_and_odd_names_and_then_moves_nothing() {
     assert!(!remote.join("tree").exists());
     let _ = std::fs::remove_dir_all(&remote);
 }
+
+#[test]
+#[cfg_attr(
+    not(ferry_interop_pyftpdlib),
+    ignore = "pyftpdlib is not running: tests/interop/start.sh starts it"
+)]
+fn put_of_dot_into_a_directory_url_mirrors_the_contents_there_as_cp_would() {
+    let Some(c) = cfg() else { return };
+    let (remote, base) = remote_dir(&c, "dot");
+    let work = tempfile::tempdir().unwrap();
+    let t = UNIX_EPOCH + Duration::from_secs(1_600_000_000);
+    write_at(&work.path().join("a"), b"a", t);
+    write_at(&work.path().join("sub/b"), b"b", t);
+    let r = run_in(work.path(), "ftp-put", &["-R", ".", &base], &[]);
+    assert_code(&r, 0);
+    assert_eq!(tree_of(&remote), tree_of(work.path()));
+    // `..` has no name to give it under the URL: a usage error, nothing sent.
+    let r = run_in(
+        &work.path().join("sub"),
+        "ftp-put",
+        &["-R", "..", &base],
+        &[],
+    );
+    assert_code(&r, 2);
+    assert!(r.stderr.contains("no name to give it"), "{}", r.stderr);
+    let _ = std::fs::remove_dir_all(&remote);
+}

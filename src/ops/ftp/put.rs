@@ -298,7 +298,10 @@ impl Planner<'_> {
             Err(e) => return self.fail(&path, &url_path, Error::local(path.display(), e)),
         };
         let remote = if dir_url {
+            // `.` keeps its name as cp(1) does: URL/. is the URL's directory itself.
+            let here = path.components().eq([std::path::Component::CurDir]);
             match local_name(&path) {
+                _ if here && meta.is_dir() => remote_dir.clone(),
                 Ok(name) => remote_dir.join(&name),
                 Err(e) => return self.fail(&path, remote_dir, e),
             }
@@ -426,9 +429,12 @@ impl Planner<'_> {
 /// A local file's name as it will be sent: UTF-8 without control characters (CR/LF could never be sent,
 /// and the others would reach terminals and logs on the other side).
 fn local_name(path: &Path) -> Result<String> {
-    let name = path
-        .file_name()
-        .ok_or_else(|| Error::usage(format!("{} has no file name", path.display())))?;
+    let name = path.file_name().ok_or_else(|| {
+        Error::usage(format!(
+            "{}: no name to give it under the URL (name the directory, or end the URL without /)",
+            path.display()
+        ))
+    })?;
     let name = name.to_str().ok_or_else(|| {
         Error::new(
             ErrorKind::Partial,
