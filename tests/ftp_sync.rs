@@ -73,6 +73,9 @@ const MLSD_FEAT: &[&str] = &[
     "SIZE",
 ];
 
+/// An upload server with MLSD's exact times and MFMT to set them (ProFTPD's kind).
+const MFMT_FEAT: &[&str] = &["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
+
 /// A RETR whose size and time the listing (MLSD) already gave: no SIZE, no MDTM.
 fn retr_known(path: &str, body: &[u8]) -> Vec<Step> {
     vec![
@@ -261,10 +264,9 @@ fn get_mirror_fails_only_the_file_whose_mdtm_reply_is_garbled() {
 
 #[test]
 fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start_sessions(vec![
         script(vec![
-            login(&feat),
+            login(MFMT_FEAT),
             listing(
                 "MLSD up/tree",
                 &[
@@ -289,7 +291,7 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
             quit(),
         ]),
         script(vec![
-            login(&feat),
+            login(MFMT_FEAT),
             vec![e("DELE up/tree/old"), s("250 Delete operation successful.")],
             quit(),
         ]),
@@ -1141,9 +1143,8 @@ fn put_mirror_sets_local_modes_with_site_chmod_where_the_listing_shows_another()
 /// A server refusing SITE CHMOD is said once, asked once, and the uploads stand (exit 0).
 #[test]
 fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=file;size=1;modify=20240101000000; x"],
@@ -1186,9 +1187,8 @@ fn put_mirror_on_a_server_without_site_chmod_says_so_once() {
 /// finds no such file): a warning for it, and the next file still gets its mode.
 #[test]
 fn put_mirror_after_a_site_chmod_that_worked_a_refusal_is_one_files() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let mut steps = vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=file;size=1;modify=20240101000000; x"],
@@ -1274,9 +1274,8 @@ fn get_mirror_only_missing_leaves_existing_files() {
 /// never shows the server's default mode (which may be wider than a private file's).
 #[test]
 fn put_mirror_atomic_sets_the_mode_before_the_rename() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=file;size=1;modify=20240101000000; x"],
@@ -1401,7 +1400,6 @@ fn get_mirror_prunes_empty_dirs() {
 /// `--prune-empty-dirs` on upload: MKD only for directories a file goes into.
 #[test]
 fn put_mirror_prunes_empty_dirs() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let mfmt = |path: &str| {
         vec![
             e(&format!("MFMT 20240101000000 {path}")),
@@ -1409,7 +1407,7 @@ fn put_mirror_prunes_empty_dirs() {
         ]
     };
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=file;size=1;modify=20240101000000; old"],
@@ -1461,9 +1459,8 @@ fn put_mirror_prunes_empty_dirs() {
 /// plan finds (a login is the costliest command a server answers; vsftpd's PAM check takes ~45 ms).
 #[test]
 fn put_mirror_in_sync_with_parallel_logs_in_once() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start_sessions(vec![script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=file;size=1;modify=20240101000000; x"],
@@ -1574,7 +1571,6 @@ fn get_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned
 /// before the upload).
 #[test]
 fn put_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned_file() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let walk = || {
         let mut v = listing(
             "MLSD up/tree",
@@ -1607,7 +1603,7 @@ fn put_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned
         v
     };
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         walk(),
         made_x.clone(),
         stor_n(),
@@ -1626,7 +1622,7 @@ fn put_mirror_follows_a_file_turned_directory_and_with_delete_a_directory_turned
     );
     srv.finish();
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         walk(),
         made_x,
         stor_n(),
@@ -1748,9 +1744,8 @@ fn get_mirror_skips_what_is_not_a_regular_file() {
 /// write through it into its target.
 #[test]
 fn put_mirror_replaces_a_remote_symlink_instead_of_writing_through_it() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=OS.unix=symlink;size=9;modify=20240101000000; f"],
@@ -1766,7 +1761,7 @@ fn put_mirror_replaces_a_remote_symlink_instead_of_writing_through_it() {
     let dir = tempfile::tempdir().unwrap();
     write_at(&dir.path().join("tree/f"), b"f", jan_2024());
     let srv_dry = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=OS.unix=symlink;size=9;modify=20240101000000; f"],
@@ -1792,9 +1787,8 @@ fn put_mirror_replaces_a_remote_symlink_instead_of_writing_through_it() {
 /// was never walked, so all under it would go up every run) nor replaced: that directory fails.
 #[test]
 fn put_mirror_never_uploads_through_a_remote_symlink_to_a_directory() {
-    let feat = ["EPSV", "MDTM", "MFMT", "MLST type*;size*;modify*;", "SIZE"];
     let srv = Server::start(script(vec![
-        login(&feat),
+        login(MFMT_FEAT),
         listing(
             "MLSD up/tree",
             &["type=OS.unix=symlink;size=4;modify=20240101000000; d"],
