@@ -186,7 +186,8 @@ impl Remover<'_, '_> {
             }
             return self.execute(t, vec![file(path)]);
         }
-        match self.dele(&path) {
+        let answer = self.dele(&path);
+        match self.w.settle_dele(&path, answer) {
             Ok(()) => self.done(t, &path, EntryType::File, ItemResult::ok()),
             Err(e)
                 if e.kind() == ErrorKind::Permanent
