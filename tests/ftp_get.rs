@@ -642,6 +642,73 @@ fn a_walk_lists_subdirectories_by_stat_once_the_server_shows_its_stat_lists_alik
 }
 
 #[test]
+fn a_directory_the_server_lists_as_itself_is_a_failed_listing_and_blocks_delete() {
+    // vsftpd cannot read `sub` (mode 000): STAT -a and LIST -a of it give its own line, as `ls -d`
+    // would, with no `.`. Taken for contents that is `sub/sub`, and --delete removed the local copy's
+    // files below `sub`. It is a listing that failed: an error, and nothing deleted.
+    let root = [
+        "-rw-r--r--    1 0        0               1 Jan 01  2024 a",
+        "d---------    2 0        0            4096 Jan 01  2024 sub",
+    ];
+    let own = ["d---------    2 0        0            4096 Jan 01  2024 sub"];
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list("t", &root),
+        rest_echo(),
+        stat_listing("t", &[&[".", ".."][..], &root[..]].concat()),
+        stat_listing("t/sub", &own),
+        list("t/sub", &own),
+        mdtms(&["t/a"]),
+        retr_listed("t/a", b"A"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir_all(dir.path().join("t/sub")).unwrap();
+    std::fs::write(dir.path().join("t/sub/keep"), b"K").unwrap();
+    let r = run_in(
+        dir.path(),
+        "ftp-get",
+        &["-R", "--delete", &srv.url("t/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    assert!(
+        r.stderr.contains(
+            "cannot list t/sub: the server lists the directory itself, not what it holds"
+        ),
+        "{}",
+        r.stderr
+    );
+    assert!(r.stderr.contains("not deleting anything"), "{}", r.stderr);
+    assert_eq!(names_in(&dir.path().join("t/sub")), ["keep"]);
+    assert_eq!(std::fs::read(dir.path().join("t/a")).unwrap(), b"A");
+    srv.finish();
+    // A directory that holds only a subdirectory of its name lists `.` with it: walked as usual.
+    let inner = [
+        "drwxr-xr-x    3 0        0            4096 Jan 01  2024 .",
+        "drwxr-xr-x    3 0        0            4096 Jan 01  2024 ..",
+        "drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub",
+    ];
+    let srv = Server::start(script(vec![
+        anon_login(),
+        list("t", &[own[0].replace("d---------", "drwxr-xr-x").as_str()]),
+        rest_echo(),
+        stat_listing(
+            "t",
+            &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"],
+        ),
+        stat_listing("t/sub", &inner),
+        stat_listing("t/sub/sub", &[]),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    assert_code(&r, 0);
+    assert!(dir.path().join("t/sub/sub").is_dir());
+    srv.finish();
+}
+
+#[test]
 fn a_stat_listing_that_differs_from_list_on_the_root_is_never_used() {
     // A server whose STAT ignores its argument (a status text, no listing): LIST goes on.
     let root = ["drwxr-xr-x    2 0        0            4096 Jan 01  2024 sub"];
@@ -769,9 +836,13 @@ fn recursive_depth_is_capped_at_64() {
     let mut steps = anon_login();
     let mut path = String::from("d");
     for level in 0..64 {
+        // With `.`, as `LIST -a` shows it: a directory holding only a directory of its own name.
         steps.extend(list(
             &path,
-            &["drwxr-xr-x    2 0        0            4096 Jan 01  2024 d"],
+            &[
+                "drwxr-xr-x    3 0        0            4096 Jan 01  2024 .",
+                "drwxr-xr-x    2 0        0            4096 Jan 01  2024 d",
+            ],
         ));
         if level == 0 {
             steps.extend(rest_without_echo());

@@ -243,9 +243,38 @@ pub fn cdir_unique(line: &str) -> Option<String> {
     unique.filter(|_| cdir)
 }
 
-/// Parses one LIST line in Unix or DOS format.
+/// Parses one LIST line in Unix or DOS format; `.` and `..` are no entries.
 pub fn parse_list(line: &str) -> Option<Entry> {
+    parse_list_any(line).filter(|e| !is_dot(&e.name))
+}
+
+/// Parses one LIST line in Unix or DOS format, `.` and `..` included.
+pub fn parse_list_any(line: &str) -> Option<Entry> {
     parse_unix(line).or_else(|| parse_dos(line))
+}
+
+/// Whether `name` is `.` or `..`.
+pub fn is_dot(name: &str) -> bool {
+    name == "." || name == ".."
+}
+
+/// Whether `entries` (a `LIST -a` or `STAT -a` listing of the directory `path`, `.` and `..` kept) are
+/// that directory's own line instead of what it holds. A LIST server that may not read a directory
+/// (vsftpd, for a mode such as 000 or 0711) lists it as `ls -d` would: one directory line of its own
+/// name. Taken for contents, that is a directory holding one subdirectory of its name, and a mirror
+/// with `--delete` would remove everything the local copy holds below it. With `-a`, a listing that
+/// is contents has `.`; one without it whose only entry is a directory of the path's own name is the
+/// path itself (on a server that shows no `.` at all, a directory holding only a directory of its
+/// own name is refused too: an error, never a wrong deletion).
+pub fn lists_own_line(path: &str, entries: &[Entry]) -> bool {
+    let path = path.trim_end_matches('/');
+    let own = path.rsplit('/').next().unwrap_or(path);
+    match entries {
+        [only] => {
+            only.kind == Kind::Dir && !own.is_empty() && (only.name == own || only.name == path)
+        }
+        _ => false,
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -310,7 +339,7 @@ fn parse_unix(line: &str) -> Option<Entry> {
         (Kind::Link, Some((n, t))) => (n.to_string(), Some(t.to_string())),
         _ => (raw.to_string(), None),
     };
-    if name == "." || name == ".." || name.is_empty() {
+    if name.is_empty() {
         return None;
     }
     let modified = unix_date(month, day, yt);

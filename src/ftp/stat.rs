@@ -103,13 +103,19 @@ impl<S: Wire> Session<S> {
         }
         let body = &listing.lines[1..listing.lines.len() - 1];
         let prefix = format!("{}-", listing.code);
+        let all: Vec<list::Entry> = body
+            .iter()
+            .filter_map(|l| {
+                let l = l.strip_prefix(prefix.as_str()).unwrap_or(l);
+                list::parse_list_any(l.strip_prefix(' ').unwrap_or(l))
+            })
+            .collect();
+        // The directory's own line (it may not be read): LIST, asked next, says so.
+        if list::lists_own_line(path, &all) {
+            return Ok(None);
+        }
         Ok(Some(
-            body.iter()
-                .filter_map(|l| {
-                    let l = l.strip_prefix(prefix.as_str()).unwrap_or(l);
-                    list::parse_list(l.strip_prefix(' ').unwrap_or(l))
-                })
-                .collect(),
+            all.into_iter().filter(|e| !list::is_dot(&e.name)).collect(),
         ))
     }
 }

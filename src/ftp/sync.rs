@@ -154,9 +154,30 @@ impl<S: Wire> Session<S> {
             format!("-a {}", super::list_arg(path))
         };
         match self.listing_with("LIST", &arg) {
-            Ok(lines) => Ok(lines.iter().filter_map(|l| list::parse_list(l)).collect()),
+            Ok(lines) => {
+                let all: Vec<list::Entry> = lines
+                    .iter()
+                    .filter_map(|l| list::parse_list_any(l))
+                    .collect();
+                if list::lists_own_line(path, &all) {
+                    return Err(not_listable(path));
+                }
+                Ok(all.into_iter().filter(|e| !list::is_dot(&e.name)).collect())
+            }
             Err(e) if e.kind() == crate::error::ErrorKind::Permanent => self.list_dir(path),
             Err(e) => Err(e),
         }
     }
+}
+
+/// The error for a directory whose listing was its own line ([`list::lists_own_line`]).
+pub(super) fn not_listable(path: &str) -> Error {
+    Error::new(
+        crate::error::ErrorKind::Permanent,
+        format!(
+            "cannot list {}: the server lists the directory itself, not what it holds (no permission \
+             to read it?)",
+            crate::terminal::escape(path)
+        ),
+    )
 }

@@ -426,7 +426,6 @@ pub fn quit() -> Vec<Step> {
     vec![e("QUIT"), s("221 Goodbye.")]
 }
 
-/// Concatenates script pieces.
 /// The REST probe a walk of a LIST-only server makes after listing a root that has subdirectories
 /// (`REST n`, `REST 0`), answered without echoing n: STAT listings are never used, the walk goes on with
 /// LIST.
@@ -458,6 +457,7 @@ pub fn stat_listing(path: &str, lines: &[&str]) -> Vec<Step> {
     v
 }
 
+/// Concatenates script pieces.
 pub fn script(parts: Vec<Vec<Step>>) -> Vec<Step> {
     parts.into_iter().flatten().collect()
 }
