@@ -269,8 +269,21 @@ fn tls_kind(err: &io::Error) -> Option<ErrorKind> {
     None
 }
 
-impl fmt::Display for Error {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+impl Error {
+    /// A copy of this error for a second report (the error itself owns its cause, which cannot be
+    /// cloned): the same kind, hint and reply code, the cause's words folded into the context.
+    pub fn copied(&self) -> Error {
+        Error {
+            kind: self.kind,
+            context: self.with_causes(),
+            source: None,
+            hint: crate::hint::for_error(self),
+            reply_code: self.reply_code,
+        }
+    }
+
+    /// The context followed by the text of each cause.
+    fn with_causes(&self) -> String {
         // io::Error wrapping a library error displays the same text as its source: print each text once.
         let mut shown = self.context.clone();
         let mut cur: Option<&(dyn std::error::Error + 'static)> = self
@@ -285,6 +298,13 @@ impl fmt::Display for Error {
             }
             cur = e.source();
         }
+        shown
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut shown = self.with_causes();
         if let Some(hint) = crate::hint::for_error(self) {
             shown.push_str("; hint: ");
             shown.push_str(&hint.text());
@@ -310,6 +330,20 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_copy_keeps_the_cause_kind_and_hint() {
+        let e = Error::local("t/closed", io::Error::from_raw_os_error(13));
+        let c = e.copied();
+        assert_eq!(c.to_string(), e.to_string());
+        assert!(
+            c.to_string().starts_with("t/closed: Permission denied"),
+            "{c}"
+        );
+        assert_eq!(c.kind(), ErrorKind::LocalIo);
+        let h = Error::protocol("x").with_hint(Hint::Mkdirs).copied();
+        assert_eq!(h.hint(), Some(Hint::Mkdirs));
+    }
 
     #[test]
     fn within_names_the_outer_context_once() {

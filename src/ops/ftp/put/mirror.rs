@@ -142,7 +142,7 @@ impl Planner<'_> {
             );
         }
         for p in &walked.problems {
-            let e = Error::new(p.error.kind(), p.error.context());
+            let e = p.error.copied();
             if p.unread {
                 self.fail(&local.join(&p.rel), &remote.join(&p.rel), e);
             } else {
