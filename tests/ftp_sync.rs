@@ -323,6 +323,67 @@ fn put_mirror_sets_remote_times_with_mfmt_and_deletes_remote_leftovers() {
 }
 
 #[test]
+fn put_delete_keeps_and_reports_a_remote_directory_part_of_which_could_not_be_listed() {
+    // `old/` is not in the source; `old/closed` cannot be listed. `old/x` goes; `old` stays, with one
+    // failure saying why (it was kept without a word, exit 0, the target not in sync).
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            login(MFMT_FEAT),
+            listing(
+                "MLSD up/tree",
+                &[
+                    "type=file;size=1;modify=20240101000000; a",
+                    "type=dir;modify=20240101000000; old",
+                ],
+            ),
+            listing(
+                "MLSD up/tree/old",
+                &[
+                    "type=dir;modify=20240101000000; closed",
+                    "type=file;size=1;modify=20240101000000; x",
+                ],
+            ),
+            vec![
+                e("EPSV"),
+                Epsv,
+                e("MLSD up/tree/old/closed"),
+                s("550 up/tree/old/closed: Permission denied"),
+            ],
+            quit(),
+        ]),
+        script(vec![
+            login(MFMT_FEAT),
+            vec![
+                e("DELE up/tree/old/x"),
+                s("250 Delete operation successful."),
+            ],
+            quit(),
+        ]),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    write_at(&dir.path().join("tree/a"), b"A", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--delete", "--json", "tree", &srv.url("up/")],
+        &[],
+    );
+    assert_code(&r, 10);
+    let why = "not deleting old: old/closed: MLSD up/tree/old/closed: 550 up/tree/old/closed: \
+               Permission denied";
+    assert_eq!(
+        records(&json(&r)),
+        [
+            ("tree/a", "skipped", "unchanged (same size and time)"),
+            ("tree/old", "failed", why),
+            ("tree/old/x", "ok", "deleted"),
+        ]
+        .map(|(a, b, c)| (a.to_string(), b.to_string(), c.to_string()))
+    );
+    srv.finish();
+}
+
+#[test]
 fn put_mirror_without_time_setting_says_so_once_and_compares_by_age() {
     let srv = Server::start(script(vec![
         anon_login(),

@@ -22,12 +22,15 @@ use crate::ops::ftp::prescan::Prescan;
 use crate::ops::ftp::record::FileRecord;
 use crate::ops::ftp::sync::{self, Facts, PlanItem, Verdict, needs_exact_time};
 use crate::ops::ftp::walk::{self, Node, walk_local, walk_remote};
+use crate::terminal::escape;
 
 /// A remote entry `--delete` removes once every upload succeeded.
 pub struct Deletion {
     remote: RemotePath,
     dir: bool,
     local: String,
+    /// Why it cannot be removed: part of it could not be listed (reported, nothing sent).
+    blocked: Option<Error>,
 }
 
 /// What planning collects besides the jobs.
@@ -445,19 +448,26 @@ impl Planner<'_> {
             .map(|n| n.rel.clone())
             .collect();
         names.extend(source.problems.iter().map(|p| p.rel.clone()));
-        // What the target walk refused or could not read is never a deletion candidate's parent.
+        // What the target walk refused or could not read is never removed, nor a directory holding it
+        // (its RMD could only fail); each such problem is reported once, on the topmost entry it keeps.
+        let mut blocked: Vec<(String, &walk::Problem)> = Vec::new();
         let doomed: Vec<Node> = sync::deletions(&target.nodes, &names, &self.opts.sync)
             .into_iter()
             .filter(|n| {
-                !target.problems.iter().any(|p| {
-                    p.rel == n.rel
-                        || p.rel
-                            .strip_prefix(n.rel.as_str())
-                            .is_some_and(|r| r.starts_with('/'))
-                })
+                let hit = target
+                    .problems
+                    .iter()
+                    .find(|p| p.rel == n.rel || sync::within_dir(&n.rel, &p.rel));
+                if let Some(p) = hit {
+                    match blocked.iter_mut().find(|(_, q)| std::ptr::eq(*q, p)) {
+                        Some(b) => b.0.clone_from(&n.rel),
+                        None => blocked.push((n.rel.clone(), p)),
+                    }
+                }
+                hit.is_none()
             })
             .collect();
-        if doomed.is_empty() && replaced.is_empty() {
+        if doomed.is_empty() && replaced.is_empty() && blocked.is_empty() {
             return;
         }
         if let Some(e) = sync::refuse_delete(
@@ -474,6 +484,22 @@ impl Planner<'_> {
             self.refuse(local, remote, e);
             return;
         }
+        for (rel, p) in blocked {
+            let e = Error::new(
+                p.error.kind(),
+                format!("not deleting {}: {}", escape(&rel), p.error.copied()),
+            );
+            if self.opts.sync.dry_run {
+                self.fail(&local.join(&rel), &remote.join(&rel), e);
+                continue;
+            }
+            self.planned.deletions.push(Deletion {
+                remote: remote.join(&rel),
+                dir: true,
+                local: local.join(&rel).display().to_string(),
+                blocked: Some(e),
+            });
+        }
         for n in doomed {
             // A directory a file replaces goes with that file's upload, with all it holds.
             if sync::within(replaced, &n.rel) {
@@ -485,6 +511,7 @@ impl Planner<'_> {
                 remote: remote.join(&n.rel),
                 dir: n.kind == Kind::Dir,
                 local: local.join(&n.rel).display().to_string(),
+                blocked: None,
             });
         }
     }
@@ -518,6 +545,11 @@ pub fn run_deletions(
                 .map(|d| d.remote.as_str())
                 .collect();
             ahead = w.dele_ahead(&paths);
+        }
+        if let Some(e) = &d.blocked {
+            ui.item_error(e);
+            results.push(FileRecord::failed(url, d.local.clone(), e));
+            continue;
         }
         let removed = match ahead.pop_front() {
             Some(answer) => w.settle_dele(&d.remote, answer),
