@@ -206,9 +206,13 @@ pub fn session_may_be_broken(e: &Error) -> bool {
 /// is left and, at the same time, `drain(w, true)` on `w`, which works its loop's first item (claimed
 /// before any spare starts: the first session keeps the order one session would have). Returns when
 /// `w`'s drain has returned and the spares that joined have finished; they go back to the spares for
-/// the next loop.
-fn share<F>(w: &mut Worker, wanted: &(dyn Fn() -> bool + Sync), drain: &F)
-where
+/// the next loop. `queued()` says whether items wait that no session has taken (see
+/// [`Spares::take`]).
+fn share<F>(
+    w: &mut Worker,
+    (wanted, queued): (&(dyn Fn() -> bool + Sync), &(dyn Fn() -> bool + Sync)),
+    drain: &F,
+) where
     F: Fn(&mut Worker, bool) + Sync,
 {
     let Some(spares) = w.spares.clone() else {
@@ -219,7 +223,7 @@ where
         for _ in 0..spares.max {
             let spares = &spares;
             scope.spawn(move || {
-                if let Some(s) = spares.take(wanted) {
+                if let Some(s) = spares.take(wanted, queued) {
                     let mut h = Worker::new(&spares.conn, Some(s));
                     drain(&mut h, false);
                     spares.give_back(h.into_session());
@@ -298,11 +302,8 @@ where
     };
     let mut first = first;
     if jobs.len() > 1 && parallel > 1 {
-        share(
-            &mut first,
-            &|| next.load(Ordering::Relaxed) < jobs.len(),
-            &drain,
-        );
+        let left = || next.load(Ordering::Relaxed) < jobs.len();
+        share(&mut first, (&left, &left), &drain);
     } else {
         drain(&mut first, true);
     }
@@ -357,7 +358,8 @@ where
             },
         );
     };
-    share(w, &|| next.load(Ordering::Relaxed) < chunks.len(), &drain);
+    let left = || next.load(Ordering::Relaxed) < chunks.len();
+    share(w, (&left, &left), &drain);
     let mut out = Vec::with_capacity(items.len());
     for a in answers.into_inner().unwrap_or_else(|p| p.into_inner()) {
         match a {
@@ -452,7 +454,8 @@ where
         let g = lock();
         g.failed.is_none() && (!g.stack.is_empty() || g.busy > 0)
     };
-    share(w, &wanted, &drain);
+    let queued = || !lock().stack.is_empty();
+    share(w, (&wanted, &queued), &drain);
     let q = q.into_inner().unwrap_or_else(|p| p.into_inner());
     match q.failed {
         Some(e) => Err(e),

@@ -13,7 +13,9 @@
 //!   the costliest command a server answers);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
 //!   the sessions already there busy for longer than a login takes ([`Spares::consider`]: the measured
-//!   login time against the measured time per item).
+//!   login time against the measured time per item), or when items still wait that no session has
+//!   taken a whole login's time after the last spare logged in ([`Spares::take`]: a few big files,
+//!   none finished yet to measure a pace by).
 //!
 //! A server whose logins cost tens of milliseconds of password hashing so gets one or two sessions for
 //! a tree that is already in sync, and all N for a tree to transfer. A login still in progress when the
@@ -60,6 +62,8 @@ struct State {
     failed: Option<Error>,
     /// How long the last spare's login took.
     login: Option<Duration>,
+    /// When the last spare logged in.
+    arrived_at: Option<Instant>,
     /// The run's first login while [`Spares::open_first`] races it against the first spare's.
     first: First,
 }
@@ -210,6 +214,7 @@ impl Spares {
             }
             Ok(s) => {
                 g.login = Some(started.elapsed());
+                g.arrived_at = Some(Instant::now());
                 g.idle.push(s);
             }
             Err(e) => {
@@ -242,7 +247,16 @@ impl Spares {
     /// `wanted()` says the loop still has work. `None` when the work is done or no spare will come.
     /// `wanted()` is asked with the lock held, so the [`Spares::wake`] that follows the end of the work
     /// is never missed: a waiting loop returns at once, not after its next look.
-    pub fn take(&self, wanted: &(dyn Fn() -> bool + Sync)) -> Option<Session> {
+    ///
+    /// While it waits, work still `queued()` (items no session has taken) a whole login's time after
+    /// the last spare logged in, with no login in flight, opens one more: the sessions at work are
+    /// busy with items longer than a login (a few big files), which [`Spares::consider`] can only
+    /// see once one of them has finished.
+    pub fn take(
+        self: &Arc<Self>,
+        wanted: &(dyn Fn() -> bool + Sync),
+        queued: &(dyn Fn() -> bool + Sync),
+    ) -> Option<Session> {
         let mut g = self.lock();
         loop {
             if g.closed {
@@ -256,7 +270,22 @@ impl Spares {
             if !more || !wanted() {
                 return None;
             }
-            g = match self.ready.wait_timeout(g, self.poll) {
+            let mut wait = self.poll;
+            if g.opening == 0
+                && g.failed.is_none()
+                && g.launched < self.max
+                && let (Some(login), Some(at)) = (g.login, g.arrived_at)
+            {
+                let due = login.saturating_sub(at.elapsed());
+                if due.is_zero() && queued() {
+                    drop(g);
+                    self.launch();
+                    g = self.lock();
+                    continue;
+                }
+                wait = wait.min(due.max(Duration::from_millis(1)));
+            }
+            g = match self.ready.wait_timeout(g, wait) {
                 Ok((g, _)) => g,
                 Err(p) => p.into_inner().0,
             };
@@ -326,27 +355,68 @@ mod tests {
     use super::*;
     use std::sync::atomic::{AtomicBool, Ordering};
 
-    #[test]
-    fn a_wait_for_a_spare_ends_when_the_work_ends() {
+    /// Spares for four sessions to a port nothing listens on, waiting `poll` at most between looks.
+    fn spares_polling(poll: Duration) -> Arc<Spares> {
         let target =
-            crate::url::Target::parse("ftp://127.0.0.1/", &[crate::url::Scheme::Ftp]).unwrap();
+            crate::url::Target::parse("ftp://127.0.0.1:1/", &[crate::url::Scheme::Ftp]).unwrap();
         let conn = FtpConnector::new(
             target,
             &crate::ops::common::NetOptions::default(),
             crate::ftp::DataMode::Passive,
         )
         .unwrap();
-        let spares = Arc::new(Spares {
-            poll: Duration::from_secs(3600),
+        Arc::new(Spares {
+            poll,
             ..Arc::into_inner(Spares::new(&conn, 4).unwrap()).unwrap()
-        });
+        })
+    }
+
+    #[test]
+    fn work_still_queued_a_login_after_the_last_spare_opens_one_more() {
+        // One spare logged in (1 ms) and went to work; items still wait a login later: another
+        // opening starts (it fails here, nothing listens, which ends the wait).
+        let spares = spares_polling(Duration::from_millis(5));
+        {
+            let mut g = spares.lock();
+            g.launched = 1;
+            g.lent = 1;
+            g.login = Some(Duration::from_millis(1));
+            g.arrived_at = Some(Instant::now());
+        }
+        // Without the opening, the wait would end only with the work, two seconds on.
+        let until = Instant::now() + Duration::from_secs(2);
+        let left = || Instant::now() < until;
+        assert!(spares.take(&left, &left).is_none());
+        let g = spares.lock();
+        assert_eq!(g.launched, 2);
+        assert!(g.failed.is_some());
+        drop(g);
+        // Nothing queued (the work left is in progress): no opening.
+        let spares = spares_polling(Duration::from_millis(5));
+        {
+            let mut g = spares.lock();
+            g.launched = 1;
+            g.login = Some(Duration::from_millis(1));
+            g.arrived_at = Some(Instant::now());
+        }
+        let until = Instant::now() + Duration::from_millis(100);
+        let busy = || Instant::now() < until;
+        assert!(spares.take(&busy, &|| false).is_none());
+        assert_eq!(spares.lock().launched, 1);
+        spares.close();
+    }
+
+    #[test]
+    fn a_wait_for_a_spare_ends_when_the_work_ends() {
+        let spares = spares_polling(Duration::from_secs(3600));
         // A login in progress that never completes: only the end of the work can end the wait.
         spares.lock().opening = 1;
         let work_left = AtomicBool::new(true);
         let (tx, rx) = std::sync::mpsc::channel();
         std::thread::scope(|scope| {
             scope.spawn(|| {
-                let got = spares.take(&|| work_left.load(Ordering::SeqCst));
+                let left = || work_left.load(Ordering::SeqCst);
+                let got = spares.take(&left, &left);
                 tx.send(got.is_none()).unwrap();
             });
             std::thread::sleep(Duration::from_millis(20));
