@@ -983,3 +983,19 @@ fn a_glob_whose_listing_times_out_is_not_listed_again_by_nlst() {
         "{seen:?}"
     );
 }
+
+#[test]
+fn an_o_dir_that_is_a_file_is_named_as_such() {
+    let srv = Server::start(script(vec![anon_login(), quit()]));
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("out"), b"f").unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-O", "out", &srv.url("x")], &[]);
+    assert_code(&r, 8);
+    assert!(
+        r.stderr.contains("out exists and is not a directory"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(dir.path().join("out")).unwrap(), b"f");
+    srv.finish();
+}

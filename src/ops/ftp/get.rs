@@ -310,9 +310,9 @@ fn plan(
     };
     // -O DIR is created for every kind of get, not only -R (issue 14 item 7).
     if let (Dest::Dir(d), false) = (&opts.dest, opts.sync.dry_run)
-        && let Err(e) = std::fs::create_dir_all(d)
+        && let Err(e) = make_out_dir(d)
     {
-        return failed(w, slots, Error::local(d.display(), e));
+        return failed(w, slots, e);
     }
     let glob = files.len() > 1 || has_glob(&target.path);
     for (remote, name) in files {
@@ -956,4 +956,19 @@ mod tests {
         assert!(!has_glob("p*b/a.csv"));
         assert!(!has_glob("pub/"));
     }
+}
+
+/// Creates the `-O` directory and its parents when missing (used as it is when there, even a
+/// symlink); a file in its place is named as such, not as "File exists".
+pub(super) fn make_out_dir(d: &Path) -> Result<()> {
+    std::fs::create_dir_all(d).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::new(
+                ErrorKind::LocalIo,
+                format!("{} exists and is not a directory", d.display()),
+            )
+        } else {
+            Error::local(d.display(), e)
+        }
+    })
 }

@@ -120,7 +120,7 @@ pub fn plan_tree(
     if !target.path.is_empty() && !target.path.ends_with('/') && names_a_file(w, &target.path)? {
         safe(&base)?;
         if !opts.sync.dry_run {
-            std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
+            super::make_out_dir(&out)?;
         }
         let node = Node {
             rel: base.clone(),
@@ -168,7 +168,7 @@ pub fn plan_tree(
     let walked = walked?;
     if !opts.sync.dry_run {
         // The -O directory is the user's: created when missing, used as it is (even a symlink).
-        std::fs::create_dir_all(&out).map_err(|e| Error::local(out.display(), e))?;
+        super::make_out_dir(&out)?;
         if root != out {
             local_dir(&root)?;
         }
