@@ -897,6 +897,21 @@ fn fill(
     (n, None)
 }
 
+/// Creates the `-O` directory and its parents when missing (used as it is when there, even a
+/// symlink); a file in its place is named as such, not as "File exists".
+pub(super) fn make_out_dir(d: &Path) -> Result<()> {
+    std::fs::create_dir_all(d).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::new(
+                ErrorKind::LocalIo,
+                format!("{} exists and is not a directory", d.display()),
+            )
+        } else {
+            Error::local(d.display(), e)
+        }
+    })
+}
+
 #[cfg(test)]
 mod tests {
 
@@ -956,19 +971,4 @@ mod tests {
         assert!(!has_glob("p*b/a.csv"));
         assert!(!has_glob("pub/"));
     }
-}
-
-/// Creates the `-O` directory and its parents when missing (used as it is when there, even a
-/// symlink); a file in its place is named as such, not as "File exists".
-pub(super) fn make_out_dir(d: &Path) -> Result<()> {
-    std::fs::create_dir_all(d).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::AlreadyExists {
-            Error::new(
-                ErrorKind::LocalIo,
-                format!("{} exists and is not a directory", d.display()),
-            )
-        } else {
-            Error::local(d.display(), e)
-        }
-    })
 }
