@@ -23,7 +23,7 @@ _ftp__ls() {
 
     case "${cmd}" in
         ftp__ls)
-            opts="-l -R -k -u -4 -6 -v -q -h -V --long --recursive --no-epsv --active --limit-rate --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
+            opts="-l -R -a -k -u -4 -6 -v -q -h -V --long --recursive --all --no-epsv --active --limit-rate --starttls --cacert --insecure --tls-min --tls-max --user --password-file --password-command --netrc-file --account --connect-timeout --timeout --ipv4 --ipv6 --bind --proxy --noproxy --retries --verbose --quiet --json --log --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

@@ -18,6 +18,7 @@ complete -c ftp-ls -l retries -d 'Retry transient failures (connect, 4xx, timeou
 complete -c ftp-ls -l log -d 'Append one line per message or file to FILE (time, tool, account, server, item, size, result, reply, queue ID); `syslog` sends the lines to syslog (facility mail). Default: the account\'s `log` setting' -r
 complete -c ftp-ls -s l -l long -d 'Long format: type, permissions, size, modification time (UTC), name'
 complete -c ftp-ls -s R -l recursive -d 'Recurse into subdirectories (at most 64 levels; symlinks are not followed)'
+complete -c ftp-ls -s a -l all -d 'Show names starting with a dot on every server: MLSD, else `LIST -a` (without it, dotfiles show as the server\'s NLST or LIST gives them: vsftpd and ProFTPD hide them). A directory the server may not be read is an error, not a listing of itself'
 complete -c ftp-ls -l no-epsv -d 'Use PASV only (no EPSV)'
 complete -c ftp-ls -l active -d 'Active mode: the server connects to us (EPRT, PORT on IPv4)'
 complete -c ftp-ls -l starttls -d 'Upgrade the plain connection to TLS (FTP AUTH TLS); fail (exit 4) if the server does not offer it'

@@ -245,3 +245,33 @@ fn recursion_stops_at_a_loop_the_unique_fact_shows() {
     assert_eq!(kinds, ["d", "d", "l", "l"], "{out}");
     srv.finish();
 }
+
+#[test]
+fn all_lists_dotfiles_with_list_a_and_refuses_a_directory_listed_as_itself() {
+    let body = b"drwxr-xr-x 3 0 0 4096 Mar 05  2021 .\r\ndrwxr-xr-x 3 0 0 4096 Mar 05  2021 ..\r\n-rw-r--r-- 1 0 0 9 Mar 05  2021 .htaccess\r\n-rw-r--r-- 1 0 0 3 Mar 05  2021 index.html\r\n";
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST -a www", body),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-a", &srv.url("www/")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), ".htaccess\nindex.html\n");
+    srv.finish();
+    // vsftpd's answer for a directory it may not read: its own line, no `.`.
+    let own = b"d--------- 2 0 0 4096 Mar 05  2021 closed\r\n";
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("LIST -a www/closed", own),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &["-a", &srv.url("www/closed/")]);
+    assert_code(&r, 6);
+    assert!(
+        r.stderr
+            .contains("cannot list www/closed: the server lists the directory itself"),
+        "{}",
+        r.stderr
+    );
+    srv.finish();
+}

@@ -33,6 +33,11 @@ pub struct Args {
     /// Recurse into subdirectories (at most 64 levels; symlinks are not followed).
     #[arg(short = 'R', long = "recursive")]
     pub recursive: bool,
+    /// Show names starting with a dot on every server: MLSD, else `LIST -a` (without it, dotfiles
+    /// show as the server's NLST or LIST gives them: vsftpd and ProFTPD hide them). A directory the
+    /// server may not be read is an error, not a listing of itself.
+    #[arg(short = 'a', long = "all")]
+    pub all: bool,
     #[command(flatten)]
     #[allow(missing_docs)]
     pub ftp: FtpArgs,
@@ -44,6 +49,7 @@ pub struct Args {
 const EXAMPLES: &str = "Examples:
   ftp-ls ftp://ftp.example.com/pub/
   ftp-ls -lR ftps://bob@h/projects/ --cacert ca.pem
+  ftp-ls -la ftp://h/www/                      # .htaccess and other dotfiles too
   ftp-ls --json ftp://h/%2Fvar/log/ | jq '.entries[] | select(.type == \"file\") | .path'";
 
 impl TryFrom<Args> for Options {
@@ -55,6 +61,7 @@ impl TryFrom<Args> for Options {
             target: Target::parse(&a.url, FTP_SCHEMES)?,
             long: a.long,
             recursive: a.recursive,
+            all: a.all,
             mode: a.ftp.mode(),
             limit: a.ftp.limit()?,
             net: a.net.options()?,

@@ -34,6 +34,8 @@ pub struct Options {
     pub long: bool,
     /// `-R`: recurse into subdirectories.
     pub recursive: bool,
+    /// `-a`: dotfiles on every server (MLSD or `LIST -a`).
+    pub all: bool,
     /// `--active` / `--no-epsv`.
     pub mode: DataMode,
     /// `--limit-rate`: the listings' bytes per second.
@@ -95,7 +97,9 @@ fn list_into(
     totals: &Totals,
     problems: &mut usize,
 ) -> Result<()> {
-    let mut entries = if names_only(opts, ui) {
+    let mut entries = if opts.all {
+        dedup(s.list_dir_all(remote.as_str())?)
+    } else if names_only(opts, ui) {
         names(s, remote.as_str())?
     } else {
         list_dir(s, remote.as_str())?
