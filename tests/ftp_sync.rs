@@ -1717,6 +1717,8 @@ fn a_locked_mirror_removes_temporary_files_killed_runs_left() {
     write_at(&root.join("same"), b"old", jan_2024());
     write_at(&root.join(".same.Ab12Cd.ferry-tmp"), b"ol", old);
     write_at(&root.join("sub/.x.Zz99Yy.ferry-tmp"), b"x", old);
+    // A name of that form the source has too: the mirror's copy of it, kept.
+    write_at(&root.join(".src.Kk22Ll.ferry-tmp"), b"ss", jan_2024());
     write_at(
         &root.join(".new.Qq11Rr.ferry-tmp"),
         b"n",
@@ -1727,6 +1729,7 @@ fn a_locked_mirror_removes_temporary_files_killed_runs_left() {
         listing(
             "MLSD t",
             &[
+                "type=file;size=2;modify=20240101000000; .src.Kk22Ll.ferry-tmp",
                 "type=file;size=3;modify=20240101000000; same",
                 "type=dir;modify=20240101000000; sub",
             ],
@@ -1747,7 +1750,15 @@ fn a_locked_mirror_removes_temporary_files_killed_runs_left() {
         "{}",
         r.stderr
     );
-    assert_eq!(names_in(&root), [".new.Qq11Rr.ferry-tmp", "same", "sub"]);
+    assert_eq!(
+        names_in(&root),
+        [
+            ".new.Qq11Rr.ferry-tmp",
+            ".src.Kk22Ll.ferry-tmp",
+            "same",
+            "sub"
+        ]
+    );
     assert!(names_in(&root.join("sub")).is_empty());
     srv.finish();
 }

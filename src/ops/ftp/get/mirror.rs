@@ -73,9 +73,11 @@ const STALE_TEMP: Duration = Duration::from_secs(3600);
 
 /// Removes the temporary files (`.NAME.XXXXXX.ferry-tmp`) that killed runs left in the locked tree
 /// `root`, untouched for [`STALE_TEMP`]; they leave `local` too, so `--delete` does not count them.
-fn sweep_stale_temps(ui: &Ui, root: &Path, local: &mut HashMap<String, Node>) {
+/// A file of such a name that the source has too (`remote`: a tree another run left one in) is the
+/// mirror's copy of it, with the source's old time: kept, not removed and fetched again each run.
+fn sweep_stale_temps(ui: &Ui, root: &Path, local: &mut HashMap<String, Node>, remote: &[Node]) {
     let now = std::time::SystemTime::now();
-    let stale: Vec<String> = local
+    let mut stale: Vec<String> = local
         .values()
         .filter(|n| n.kind == Kind::File && sync::is_download_temp(&n.rel))
         .filter(|n| {
@@ -85,6 +87,14 @@ fn sweep_stale_temps(ui: &Ui, root: &Path, local: &mut HashMap<String, Node>) {
         })
         .map(|n| n.rel.clone())
         .collect();
+    if !stale.is_empty() {
+        let in_source: HashSet<&str> = remote
+            .iter()
+            .filter(|n| sync::is_download_temp(&n.rel))
+            .map(|n| n.rel.as_str())
+            .collect();
+        stale.retain(|rel| !in_source.contains(rel.as_str()));
+    }
     for rel in stale {
         let path = root.join(&rel);
         match std::fs::remove_file(&path) {
@@ -183,7 +193,7 @@ pub fn plan_tree(
         None => HashMap::new(),
     };
     if planned.holds(&root) {
-        sweep_stale_temps(ui, &root, &mut local);
+        sweep_stale_temps(ui, &root, &mut local, &walked.nodes);
     }
     let mut m = Mirror {
         opts,
