@@ -182,7 +182,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             Progress::totals(jobs.len(), bytes, visible)
         });
         let finished = std::sync::atomic::AtomicUsize::new(0);
-        let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
+        let size_of = |j: &Job| j.size;
+        let mut done = pool::run(ui, worker, parallel, (&jobs, size_of), |w, job| {
             let r = fetch(
                 opts,
                 ui,

@@ -206,11 +206,10 @@ pub fn session_may_be_broken(e: &Error) -> bool {
 /// is left and, at the same time, `drain(w, true)` on `w`, which works its loop's first item (claimed
 /// before any spare starts: the first session keeps the order one session would have). Returns when
 /// `w`'s drain has returned and the spares that joined have finished; they go back to the spares for
-/// the next loop. `queued()` says whether items wait that no session has taken (see
-/// [`Spares::take`]).
+/// the next loop. `queued()` counts the items that no session has taken (see [`Spares::take`]).
 fn share<F>(
     w: &mut Worker,
-    (wanted, queued): (&(dyn Fn() -> bool + Sync), &(dyn Fn() -> bool + Sync)),
+    (wanted, queued): (&(dyn Fn() -> bool + Sync), &(dyn Fn() -> usize + Sync)),
     drain: &F,
 ) where
     F: Fn(&mut Worker, bool) + Sync,
@@ -270,10 +269,21 @@ fn pace(spares: Option<&Arc<Spares>>, pace: &Pace, took: Instant, remaining: usi
     }
 }
 
+/// A transfer of at least this many bytes is worth a session of its own from the start of a run: on
+/// all but the fastest links it lasts longer than a login.
+pub const BIG_ITEM: u64 = 1 << 20;
+
 /// Runs `work` on every job with `first` and its spare sessions (up to `parallel` in all; `first`
 /// carries them), and returns the results in job order. A spare that could not be opened is noted
-/// through `ui`.
-pub fn run<J, R, F>(ui: &Ui, first: Worker, parallel: usize, jobs: &[J], work: F) -> Vec<R>
+/// through `ui`. Jobs of [`BIG_ITEM`] bytes or more (`size_of`) get as many sessions at once, up to
+/// `parallel` ([`Spares::expect`]), not one after the other as the pace shows them worth it.
+pub fn run<J, R, F>(
+    ui: &Ui,
+    first: Worker,
+    parallel: usize,
+    (jobs, size_of): (&[J], impl Fn(&J) -> Option<u64>),
+    work: F,
+) -> Vec<R>
 where
     J: Sync,
     R: Send,
@@ -283,6 +293,13 @@ where
     let next = AtomicUsize::new(1);
     let done: Mutex<Vec<(usize, R)>> = Mutex::new(Vec::with_capacity(jobs.len()));
     let spares = first.spares.clone();
+    if let Some(s) = &spares {
+        let big = jobs
+            .iter()
+            .filter(|j| size_of(j).is_some_and(|n| n >= BIG_ITEM))
+            .count();
+        s.expect(big);
+    }
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {
         in_turn(
@@ -302,8 +319,8 @@ where
     };
     let mut first = first;
     if jobs.len() > 1 && parallel > 1 {
-        let left = || next.load(Ordering::Relaxed) < jobs.len();
-        share(&mut first, (&left, &left), &drain);
+        let queued = || jobs.len().saturating_sub(next.load(Ordering::Relaxed));
+        share(&mut first, (&|| queued() > 0, &queued), &drain);
     } else {
         drain(&mut first, true);
     }
@@ -358,8 +375,8 @@ where
             },
         );
     };
-    let left = || next.load(Ordering::Relaxed) < chunks.len();
-    share(w, (&left, &left), &drain);
+    let queued = || chunks.len().saturating_sub(next.load(Ordering::Relaxed));
+    share(w, (&|| queued() > 0, &queued), &drain);
     let mut out = Vec::with_capacity(items.len());
     for a in answers.into_inner().unwrap_or_else(|p| p.into_inner()) {
         match a {
@@ -454,7 +471,7 @@ where
         let g = lock();
         g.failed.is_none() && (!g.stack.is_empty() || g.busy > 0)
     };
-    let queued = || !lock().stack.is_empty();
+    let queued = || lock().stack.len();
     share(w, (&wanted, &queued), &drain);
     let q = q.into_inner().unwrap_or_else(|p| p.into_inner());
     match q.failed {

@@ -196,7 +196,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         Progress::totals(jobs.len(), bytes, ui.progress())
     });
     let finished = std::sync::atomic::AtomicUsize::new(0);
-    let mut done = pool::run(ui, worker, parallel, &jobs, |w, job| {
+    let size_of = |j: &Job| j.size;
+    let mut done = pool::run(ui, worker, parallel, (&jobs, size_of), |w, job| {
         let r = upload(opts, ui, w, job, (total.as_ref(), &planned.chmod));
         if let Some(t) = &total {
             let n = finished.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1;

@@ -13,9 +13,11 @@
 //!   the costliest command a server answers);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
 //!   the sessions already there busy for longer than a login takes ([`Spares::consider`]: the measured
-//!   login time against the measured time per item), or when items still wait that no session has
-//!   taken a whole login's time after the last spare logged in ([`Spares::take`]: a few big files,
-//!   none finished yet to measure a pace by).
+//!   login time against the measured time per item); or, when items still wait that no session has
+//!   taken a whole login's time after the last spare logged in, one for each such item at once
+//!   ([`Spares::take`]: a few big files, none finished yet to measure a pace by);
+//! * and as many as a loop has transfers of a MiB or more, at once, when it starts
+//!   ([`Spares::expect`]).
 //!
 //! A server whose logins cost tens of milliseconds of password hashing so gets one or two sessions for
 //! a tree that is already in sync, and all N for a tree to transfer. A login still in progress when the
@@ -176,22 +178,43 @@ impl Spares {
 
     /// Starts one more opening, unless one is in progress, all are started, one failed or the run ended.
     fn launch(self: &Arc<Self>) {
-        {
+        self.launch_up_to(1, false);
+    }
+
+    /// The run's next loop has `items` items each worth a session of its own (big transfers): up to
+    /// that many sessions in all, the first included, are opened at once, beside any login already
+    /// in flight.
+    pub fn expect(self: &Arc<Self>, items: usize) {
+        let spares = items.saturating_sub(1);
+        let more = spares.saturating_sub(self.lock().launched);
+        if more > 0 {
+            self.launch_up_to(more, true);
+        }
+    }
+
+    /// Starts up to `n` openings at once (fewer when fewer are left; none when the run ended or one
+    /// failed, nor, unless `beside`, while one is in progress).
+    fn launch_up_to(self: &Arc<Self>, n: usize, beside: bool) {
+        let n = {
             let mut g = self.lock();
-            if g.closed || g.failed.is_some() || g.opening > 0 || g.launched >= self.max {
+            if g.closed || g.failed.is_some() || (g.opening > 0 && !beside) {
                 return;
             }
-            g.opening += 1;
-            g.launched += 1;
-        }
-        let me = Arc::clone(self);
-        let spawned = std::thread::Builder::new()
-            .name("ftp-spare".into())
-            .spawn(move || me.open_one());
-        if spawned.is_err() {
-            let mut g = self.lock();
-            g.opening -= 1;
-            g.launched = self.max;
+            let n = n.min(self.max.saturating_sub(g.launched));
+            g.opening += n;
+            g.launched += n;
+            n
+        };
+        for _ in 0..n {
+            let me = Arc::clone(self);
+            let spawned = std::thread::Builder::new()
+                .name("ftp-spare".into())
+                .spawn(move || me.open_one());
+            if spawned.is_err() {
+                let mut g = self.lock();
+                g.opening -= 1;
+                g.launched = self.max;
+            }
         }
     }
 
@@ -248,14 +271,14 @@ impl Spares {
     /// `wanted()` is asked with the lock held, so the [`Spares::wake`] that follows the end of the work
     /// is never missed: a waiting loop returns at once, not after its next look.
     ///
-    /// While it waits, work still `queued()` (items no session has taken) a whole login's time after
-    /// the last spare logged in, with no login in flight, opens one more: the sessions at work are
-    /// busy with items longer than a login (a few big files), which [`Spares::consider`] can only
-    /// see once one of them has finished.
+    /// While it waits, items still `queued()` (that no session has taken) a whole login's time after
+    /// the last spare logged in, with no login in flight, open as many more sessions, all at once: the
+    /// sessions at work are busy with items longer than a login (a few big files), which
+    /// [`Spares::consider`] can only see once one of them has finished.
     pub fn take(
         self: &Arc<Self>,
         wanted: &(dyn Fn() -> bool + Sync),
-        queued: &(dyn Fn() -> bool + Sync),
+        queued: &(dyn Fn() -> usize + Sync),
     ) -> Option<Session> {
         let mut g = self.lock();
         loop {
@@ -277,9 +300,10 @@ impl Spares {
                 && let (Some(login), Some(at)) = (g.login, g.arrived_at)
             {
                 let due = login.saturating_sub(at.elapsed());
-                if due.is_zero() && queued() {
+                let waiting = if due.is_zero() { queued() } else { 0 };
+                if waiting > 0 {
                     drop(g);
-                    self.launch();
+                    self.launch_up_to(waiting, false);
                     g = self.lock();
                     continue;
                 }
@@ -386,9 +410,10 @@ mod tests {
         // Without the opening, the wait would end only with the work, two seconds on.
         let until = Instant::now() + Duration::from_secs(2);
         let left = || Instant::now() < until;
-        assert!(spares.take(&left, &left).is_none());
+        // Two items wait: two openings at once.
+        assert!(spares.take(&left, &|| 2).is_none());
         let g = spares.lock();
-        assert_eq!(g.launched, 2);
+        assert_eq!(g.launched, 3);
         assert!(g.failed.is_some());
         drop(g);
         // Nothing queued (the work left is in progress): no opening.
@@ -401,8 +426,25 @@ mod tests {
         }
         let until = Instant::now() + Duration::from_millis(100);
         let busy = || Instant::now() < until;
-        assert!(spares.take(&busy, &|| false).is_none());
+        assert!(spares.take(&busy, &|| 0).is_none());
         assert_eq!(spares.lock().launched, 1);
+        spares.close();
+    }
+
+    #[test]
+    fn big_items_get_as_many_sessions_at_once_beside_a_login_in_flight() {
+        let spares = spares_polling(Duration::from_millis(5));
+        {
+            let mut g = spares.lock();
+            g.launched = 1;
+            g.opening = 1;
+        }
+        // Three big files: two spares in all, the one in flight counted.
+        spares.expect(3);
+        assert_eq!(spares.lock().launched, 2);
+        // Ten: as many as --parallel 4 allows (three spares).
+        spares.expect(10);
+        assert_eq!(spares.lock().launched, 3);
         spares.close();
     }
 
@@ -416,7 +458,7 @@ mod tests {
         std::thread::scope(|scope| {
             scope.spawn(|| {
                 let left = || work_left.load(Ordering::SeqCst);
-                let got = spares.take(&left, &left);
+                let got = spares.take(&left, &|| usize::from(left()));
                 tx.send(got.is_none()).unwrap();
             });
             std::thread::sleep(Duration::from_millis(20));
