@@ -307,7 +307,11 @@ impl Spares {
                     g = self.lock();
                     continue;
                 }
-                wait = wait.min(due.max(Duration::from_millis(1)));
+                // Due with nothing untaken (the work left is in progress): the usual look, not a
+                // spin until something is queued.
+                if !due.is_zero() {
+                    wait = wait.min(due);
+                }
             }
             g = match self.ready.wait_timeout(g, wait) {
                 Ok((g, _)) => g,
