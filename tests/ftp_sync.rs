@@ -2319,3 +2319,37 @@ fn put_resume_of_a_remote_part_over_512_mib_with_only_hash_leaves_it_to_the_time
     // hashed whole: no HASH is sent, and the times decide.
     put_resume_of_a_big_part(&["EPSV", "HASH SHA-256*;MD5", "MDTM", "SIZE"], vec![]);
 }
+
+/// A mirrored directory gets its source's time once its files are in (lftp issue 388 asks for it):
+/// a file renamed into it would change it afterwards.
+#[test]
+fn get_mirror_gives_directories_their_source_times() {
+    let srv = Server::start(script(vec![
+        login(MLSD_FEAT),
+        listing(
+            "MLSD t",
+            &["type=dir;modify=20230601123456; sub", "type=dir; untimed"],
+        ),
+        listing("MLSD t/sub", &["type=file;size=1;modify=20240101000000; f"]),
+        listing("MLSD t/untimed", &[]),
+        retr_known("t/sub/f", b"F"),
+        quit(),
+    ]));
+    let dir = tempfile::tempdir().unwrap();
+    let r = run_in(dir.path(), "ftp-get", &["-R", &srv.url("t/")], &[]);
+    assert_code(&r, 0);
+    let june_2023 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_685_622_896);
+    let sub = std::fs::metadata(dir.path().join("t/sub")).unwrap();
+    assert_eq!(sub.modified().unwrap(), june_2023);
+    assert_eq!(
+        std::fs::metadata(dir.path().join("t/sub/f"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        jan_2024()
+    );
+    // No time in the listing: the directory keeps the one it got.
+    let untimed = std::fs::metadata(dir.path().join("t/untimed")).unwrap();
+    assert!(untimed.modified().unwrap() > jan_2024());
+    srv.finish();
+}

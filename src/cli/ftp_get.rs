@@ -74,7 +74,8 @@ pub struct Args {
     pub delete_after: bool,
     /// Mirror directory URLs: the tree goes into DIR/NAME (NAME: the URL's last segment). At most 64
     /// levels; remote symlinks are not followed and never become local symlinks; unsafe names are skipped
-    /// (exit 10). The local tree is locked for the run (a second run waits up to 10 s, then exits 7), and
+    /// (exit 10). Files and directories get the server's times (directories once their files are in).
+    /// The local tree is locked for the run (a second run waits up to 10 s, then exits 7), and
     /// temporary files that killed runs left in it (untouched for an hour) are removed.
     #[arg(short = 'R', long = "recursive")]
     pub recursive: bool,

@@ -235,6 +235,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     dirs.sync()?;
     mirror::run_deletions(ui, planned.deletions, &mut results);
+    mirror::set_dir_times(ui, planned.dir_times);
     record::finish(ui, &results)
 }
 

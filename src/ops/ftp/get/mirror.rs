@@ -40,6 +40,9 @@ pub struct Planned {
     pub deletions: Vec<Deletion>,
     /// The local trees this run mirrors into, each locked until the run ends ([`Planned::lock`]).
     locks: Vec<(PathBuf, RunLock)>,
+    /// The mirrored directories and the times their sources have, set once the run's writes and
+    /// deletions are done ([`set_dir_times`]).
+    pub dir_times: Vec<(PathBuf, std::time::SystemTime)>,
 }
 
 impl Planned {
@@ -228,6 +231,8 @@ pub fn plan_tree(
                     m.dir_failed(&node.rel, &e);
                 } else if filters.excluded(&node.rel, true).is_some() {
                     m.blocked.push(node.rel.clone());
+                } else if let Some(t) = node.mtime.filter(|_| opts.keeps_time()) {
+                    m.planned.dir_times.push((m.root.join(&node.rel), t));
                 }
             }
             Kind::Link => {
@@ -252,6 +257,33 @@ pub fn plan_tree(
         m.plan_deletions(&walked);
     }
     Ok(())
+}
+
+/// Gives each mirrored directory its source's modification time (MLSD's, or LIST's to the minute or
+/// day), deepest first, once nothing more is written or deleted in them (a file renamed into a
+/// directory changes its time). A directory that is not there (a failed or pruned one) is passed
+/// over; a symlink is never followed; any other failure is one warning for the run.
+pub fn set_dir_times(ui: &Ui, mut dirs: Vec<(PathBuf, std::time::SystemTime)>) {
+    use std::os::unix::fs::OpenOptionsExt;
+    dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
+    let mut warned = false;
+    for (dir, t) in dirs {
+        let set = std::fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
+            .open(&dir)
+            .and_then(|d| d.set_modified(t));
+        match set {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound && !warned => {
+                warned = true;
+                ui.warn(&format!(
+                    "cannot set the time of the directory {}: {e}",
+                    escape(&dir.display().to_string())
+                ));
+            }
+            _ => {}
+        }
+    }
 }
 
 /// Whether `path` names a file rather than a directory: MLST's type fact, else SIZE (which servers
