@@ -276,7 +276,7 @@ pub const BIG_ITEM: u64 = 1 << 20;
 /// Runs `work` on every job with `first` and its spare sessions (up to `parallel` in all; `first`
 /// carries them), and returns the results in job order. A spare that could not be opened is noted
 /// through `ui`. Jobs of [`BIG_ITEM`] bytes or more (`size_of`) get as many sessions at once, up to
-/// `parallel` ([`Spares::expect`]), not one after the other as the pace shows them worth it.
+/// `parallel` ([`Spares::open_for`]), not one after the other as the pace shows them worth it.
 pub fn run<J, R, F>(
     ui: &Ui,
     first: Worker,
@@ -298,7 +298,7 @@ where
             .iter()
             .filter(|j| size_of(j).is_some_and(|n| n >= BIG_ITEM))
             .count();
-        s.expect(big);
+        s.open_for(big);
     }
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {

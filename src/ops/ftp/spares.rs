@@ -17,7 +17,7 @@
 //!   taken a whole login's time after the last spare logged in, one for each such item at once
 //!   ([`Spares::take`]: a few big files, none finished yet to measure a pace by);
 //! * and as many as a loop has transfers of a MiB or more, at once, when it starts
-//!   ([`Spares::expect`]).
+//!   ([`Spares::open_for`]).
 //!
 //! A server whose logins cost tens of milliseconds of password hashing so gets one or two sessions for
 //! a tree that is already in sync, and all N for a tree to transfer. A login still in progress when the
@@ -184,7 +184,7 @@ impl Spares {
     /// The run's next loop has `items` items each worth a session of its own (big transfers): up to
     /// that many sessions in all, the first included, are opened at once, beside any login already
     /// in flight.
-    pub fn expect(self: &Arc<Self>, items: usize) {
+    pub fn open_for(self: &Arc<Self>, items: usize) {
         let spares = items.saturating_sub(1);
         let more = spares.saturating_sub(self.lock().launched);
         if more > 0 {
@@ -444,10 +444,10 @@ mod tests {
             g.opening = 1;
         }
         // Three big files: two spares in all, the one in flight counted.
-        spares.expect(3);
+        spares.open_for(3);
         assert_eq!(spares.lock().launched, 2);
         // Ten: as many as --parallel 4 allows (three spares).
-        spares.expect(10);
+        spares.open_for(10);
         assert_eq!(spares.lock().launched, 3);
         spares.close();
     }
