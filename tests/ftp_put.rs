@@ -502,6 +502,39 @@ fn recursive_upload_into_a_missing_parent_hints_at_mkdirs() {
     srv.finish();
 }
 
+/// A mirror's STOR refused in a directory it listed is the server's permissions: no `--mkdirs` hint.
+#[test]
+fn recursive_upload_refused_in_a_listed_directory_gives_no_mkdirs_hint() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a w/tree"),
+            s("150 Here comes the directory listing."),
+            DataSend(b"-rw-r--r--    1 0        0               1 Jan 01  2024 x\r\n".to_vec()),
+            s("226 Directory send OK."),
+        ],
+        vec![
+            e("TYPE I"),
+            s("200 Switching to Binary mode."),
+            e("EPSV"),
+            Epsv,
+            e("STOR w/tree/a"),
+            s("553 Could not create file."),
+        ],
+        quit(),
+    ]));
+    let dir = dir_with(&[("tree/a", b"A")]);
+    let r = run_in(dir.path(), "ftp-put", &["-R", "tree", &srv.url("w/")], &[]);
+    assert_code(&r, 6);
+    assert_eq!(
+        r.stderr,
+        "ftp-put: error: tree/a: STOR w/tree/a: 553 Could not create file.\n"
+    );
+    srv.finish();
+}
+
 /// The plan of a mirror whose target's parent is missing would not hold: `--dry-run` says so, as the
 /// real run would.
 #[test]

@@ -118,6 +118,9 @@ struct Job {
     /// A mirror with `--delete` where a remote directory stands in the file's place: its entries,
     /// children first, removed (DELE, RMD) just before the upload.
     replaces: Vec<(RemotePath, bool)>,
+    /// Whether the remote directory is known to be there (a mirror listed or made it): a refused STOR
+    /// then gets no `--mkdirs` hint.
+    dir_known: bool,
 }
 
 /// A result in argument order: known at planning time, or the outcome of the next job.
@@ -388,6 +391,7 @@ impl Planner<'_> {
                     mtime,
                     mode: None,
                     replaces: Vec::new(),
+                    dir_known: false,
                 });
             }
             Ok(Verdict::Skip(why)) => self.skip_item(&path, &remote, &rel, &why),
@@ -411,6 +415,7 @@ impl Planner<'_> {
             mtime: None,
             mode: None,
             replaces: Vec::new(),
+            dir_known: false,
         });
     }
 
@@ -456,10 +461,11 @@ fn local_name(path: &Path) -> Result<String> {
 
 /// A STOR, APPE or a mirror's MKD of its target refused with 550/553 in a subdirectory: the directory
 /// may be missing, which `--mkdirs` fixes (vsftpd says "553 Could not create file.", Pure-FTPd and
-/// ProFTPD 550).
-fn refused_here(opts: &Options, remote: &str, e: Error) -> Error {
+/// ProFTPD 550); not said when the directory is known to be there (`dir_known`: a mirror listed or
+/// made it), where the refusal is the server's permissions.
+fn refused_here(opts: &Options, (remote, dir_known): (&str, bool), e: Error) -> Error {
     let in_subdir = remote.trim_start_matches('/').contains('/');
-    if !opts.mkdirs && in_subdir && matches!(e.reply_code(), Some(550 | 553)) {
+    if !opts.mkdirs && !dir_known && in_subdir && matches!(e.reply_code(), Some(550 | 553)) {
         e.with_hint(Hint::Mkdirs)
     } else {
         e
@@ -564,11 +570,15 @@ fn attempt_one(
     let remote = job.remote.as_str();
     let sent = match opts.write {
         WriteMode::Replace => {
-            let data = s.stor(remote).map_err(|e| refused_here(opts, remote, e))?;
+            let data = s
+                .stor(remote)
+                .map_err(|e| refused_here(opts, (remote, job.dir_known), e))?;
             send(s, data, &mut input, job, 0, bar, &format!("STOR {remote}"))?
         }
         WriteMode::Append => {
-            let data = s.appe(remote).map_err(|e| refused_here(opts, remote, e))?;
+            let data = s
+                .appe(remote)
+                .map_err(|e| refused_here(opts, (remote, job.dir_known), e))?;
             send(s, data, &mut input, job, 0, bar, &format!("APPE {remote}"))?
         }
         WriteMode::Resume => resume(ui, s, job, bar)?,
@@ -770,7 +780,7 @@ fn atomic(
     let _hold = crate::signals::RemoteCleanup::hold();
     let stored = s
         .stor(tmp.as_str())
-        .map_err(|e| refused_here(opts, tmp.as_str(), e))
+        .map_err(|e| refused_here(opts, (tmp.as_str(), job.dir_known), e))
         .and_then(|data| {
             let sent = send(s, data, input, job, 0, bar, &format!("STOR {tmp}"))?;
             if let Some(m) = &opts.chmod {

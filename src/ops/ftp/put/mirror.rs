@@ -123,7 +123,7 @@ impl Planner<'_> {
             if !sync.dry_run {
                 w.session()
                     .and_then(|s| ensure_dir(s, remote.as_str()))
-                    .map_err(|e| super::refused_here(self.opts, remote.as_str(), e))?;
+                    .map_err(|e| super::refused_here(self.opts, (remote.as_str(), false), e))?;
                 let mode = std::fs::metadata(local).map(|m| m.permissions().mode());
                 if let Ok(mode) = mode.map(sync::dir_mode)
                     && self.keeps_modes()
@@ -328,6 +328,7 @@ impl Planner<'_> {
                                 mtime: node.mtime,
                                 mode,
                                 replaces,
+                                dir_known: true,
                             });
                         }
                     }
