@@ -134,6 +134,18 @@ impl Scheme {
     }
 }
 
+/// `input` with the characters the WHATWG URL parser (the `url` crate) would silently change inside a
+/// URL made literal by percent-encoding: a backslash, which it reads as `/` in an `ftp:` URL (so
+/// `ftp-rm 'ftp://h/d\*'`, meant for a file named `d*`, named every file in `d/`), and a tab, which it
+/// drops (`a<TAB>b` named `ab`). curl sends both as they are; here they stay part of the name they
+/// were typed in. (Leading and trailing spaces are still trimmed, as a pasted URL's usually are.)
+fn literal(input: &str) -> std::borrow::Cow<'_, str> {
+    if !input.contains(['\\', '\t']) {
+        return std::borrow::Cow::Borrowed(input);
+    }
+    std::borrow::Cow::Owned(input.replace('\\', "%5C").replace('\t', "%09"))
+}
+
 /// A parsed, decoded target.
 #[derive(Clone)]
 pub struct Target {
@@ -173,7 +185,7 @@ impl Target {
         if input.bytes().any(|b| b == b'\r' || b == b'\n' || b == 0) {
             return Err(bad("control characters are not allowed"));
         }
-        let parsed = url::Url::parse(input).map_err(|e| bad(&e.to_string()))?;
+        let parsed = url::Url::parse(&literal(input)).map_err(|e| bad(&e.to_string()))?;
         let scheme = Scheme::parse(parsed.scheme()).ok_or_else(|| bad("unknown scheme"))?;
         if !allowed.contains(&scheme) {
             let names: Vec<&str> = allowed.iter().map(|s| s.name()).collect();
@@ -281,6 +293,16 @@ mod tests {
     use super::*;
 
     const FTP: &[Scheme] = &[Scheme::Ftp, Scheme::Ftps];
+
+    #[test]
+    fn a_backslash_or_tab_is_part_of_the_name_not_a_slash_or_nothing() {
+        // The WHATWG parser reads `\` as `/` in ftp: URLs: `d\*` was `d/*`, every file in d.
+        let t = Target::parse("ftp://h/d\\*", FTP).unwrap();
+        assert_eq!(t.path, "d\\*");
+        let t = Target::parse("ftp://bob:p\\w@h/a\tb", FTP).unwrap();
+        assert_eq!((t.host.as_str(), t.path.as_str()), ("h", "a\tb"));
+        assert_eq!(t.password.as_ref().unwrap().expose(), "p\\w");
+    }
 
     #[test]
     fn defaults_and_decoding() {
