@@ -535,6 +535,78 @@ fn recursive_upload_refused_in_a_listed_directory_gives_no_mkdirs_hint() {
     srv.finish();
 }
 
+/// `--mkdirs` with trees alone: a target the walk finds there needs no MKD (nor the listing that checks
+/// a refused one), so an unchanged tree's nightly run costs no more with the flag than without it.
+#[test]
+fn recursive_mkdirs_makes_nothing_when_the_target_is_there() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        vec![
+            e("EPSV"),
+            Epsv,
+            e("LIST -a w/tree"),
+            s("150 Here comes the directory listing."),
+            DataSend(b"-rw-r--r--    1 0        0               1 Jan 01  2024 a\r\n".to_vec()),
+            s("226 Directory send OK."),
+        ],
+        quit(),
+    ]));
+    let dir = dir_with(&[("tree/a", b"A")]);
+    let past = std::time::SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_600_000_000);
+    std::fs::File::options()
+        .write(true)
+        .open(dir.path().join("tree/a"))
+        .and_then(|f| f.set_modified(past))
+        .expect("set mtime");
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--mkdirs", "tree", &srv.url("w/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+}
+
+/// `--mkdirs` with trees alone: a target the walk does not find is made with its missing parents.
+#[test]
+fn recursive_mkdirs_makes_a_missing_target_and_its_parents() {
+    let srv = Server::start(script(vec![
+        anon_login(),
+        empty("LIST -a no/w/tree"),
+        empty("LIST no/w"),
+        vec![
+            e("MKD no"),
+            s("257 \"/no\" created"),
+            e("MKD no/w"),
+            s("257 \"/no/w\" created"),
+            e("MKD no/w/tree"),
+            s("257 \"/no/w/tree\" created"),
+            e("SITE CHMOD 755 no/w/tree"),
+            s("200 SITE CHMOD command ok."),
+        ],
+        upload("STOR", "no/w/tree/a"),
+        vec![
+            e("SITE CHMOD 644 no/w/tree/a"),
+            s("200 SITE CHMOD command ok."),
+        ],
+        quit(),
+    ]));
+    let dir = dir_with(&[("tree/a", b"A")]);
+    for (name, mode) in [("tree", 0o755), ("tree/a", 0o644)] {
+        let perms = std::os::unix::fs::PermissionsExt::from_mode(mode);
+        std::fs::set_permissions(dir.path().join(name), perms).expect("chmod");
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &["-R", "--mkdirs", "tree", &srv.url("no/w/")],
+        &[],
+    );
+    assert_code(&r, 0);
+    srv.finish();
+}
+
 /// The plan of a mirror whose target's parent is missing would not hold: `--dry-run` says so, as the
 /// real run would.
 #[test]

@@ -1,6 +1,7 @@
 //! `ftp-put`: upload files, standard input or (`-R`) whole trees, over one session or `--parallel N`.
 //!
-//! A run first plans on one session: `--mkdirs` creates the URL's missing directories, `-R` walks the
+//! A run first plans on one session: `--mkdirs` creates the URL's missing directories (for trees alone,
+//! only once a tree's walk finds its target missing), `-R` walks the
 //! local tree (directories only, never symlinks, at most 64 levels) creating each remote directory, and
 //! every file becomes a job for the [`pool`] sessions. One upload is TYPE I, then STOR (`--append`:
 //! APPE; `-c`: SIZE, then APPE of the rest and a SIZE check; `--atomic`: STOR to a temporary name in the
@@ -155,8 +156,16 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         RemotePath::new(target.path.clone()).parent()
     };
     // A dry run changes nothing: its plan makes the missing directories (the walk finds none there).
+    // Trees alone need nothing made first: a tree's walk finds its target there (and so its parents), or
+    // its plan makes the missing levels (mirror::Planner), which spares an MKD and a listing per run.
+    let trees_only = opts.recursive
+        && opts
+            .sources
+            .iter()
+            .all(|s| matches!(s, Source::File(p) if p.is_dir()));
     if opts.mkdirs
         && !opts.sync.dry_run
+        && !trees_only
         && let Err(e) = worker.session().and_then(|s| mkdirs(s, &remote_dir))
     {
         worker.quit();
@@ -230,7 +239,7 @@ pub fn is_dir_url(path: &str) -> bool {
 
 /// Creates `dir` and its missing parents (`--mkdirs`), one MKD per level; a level that already exists
 /// is fine.
-fn mkdirs(s: &mut Session, dir: &RemotePath) -> Result<()> {
+pub(super) fn mkdirs(s: &mut Session, dir: &RemotePath) -> Result<()> {
     let mut prefix = RemotePath::default();
     let mut levels = Vec::new();
     for part in dir.as_str().split('/') {

@@ -11,7 +11,7 @@ use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
-use super::{Job, Planner, Slot, Source, ensure_dir};
+use super::{Job, Planner, Slot, Source, ensure_dir, mkdirs};
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::RemotePath;
 use crate::ftp::list::Kind;
@@ -122,7 +122,10 @@ impl Planner<'_> {
             }
             if !sync.dry_run {
                 w.session()
-                    .and_then(|s| ensure_dir(s, remote.as_str()))
+                    .and_then(|s| match self.opts.mkdirs {
+                        true => mkdirs(s, remote),
+                        false => ensure_dir(s, remote.as_str()),
+                    })
                     .map_err(|e| super::refused_here(self.opts, (remote.as_str(), false), e))?;
                 let mode = std::fs::metadata(local).map(|m| m.permissions().mode());
                 if let Ok(mode) = mode.map(sync::dir_mode)
