@@ -275,3 +275,43 @@ fn all_lists_dotfiles_with_list_a_and_refuses_a_directory_listed_as_itself() {
     );
     srv.finish();
 }
+
+/// Without `-a` nothing shows `.`: a plain listing (NLST for names, LIST for `-l`) that is only the
+/// directory's own name is asked once more with `LIST -a`, which tells the directory's own line
+/// (vsftpd's answer for a directory it may not read: an error) from a directory holding only a
+/// subdirectory of its name (listed as it is).
+#[test]
+fn a_plain_listing_of_only_the_directorys_own_name_is_checked_with_list_a() {
+    let own = b"d--------- 2 0 0 4096 Mar 05  2021 closed\r\n";
+    for (args, first) in [
+        (&[][..], listing("NLST www/closed", b"www/closed\r\n")),
+        (&["-l"][..], listing("LIST www/closed", own)),
+    ] {
+        let srv = Server::start(script(vec![
+            login_without_mlst(),
+            first,
+            listing("LIST -a www/closed", own),
+            quit(),
+        ]));
+        let url = srv.url("www/closed/");
+        let (r, _d) = run("ftp-ls", &[args, &[url.as_str()]].concat());
+        assert_code(&r, 6);
+        assert_eq!(
+            r.stderr,
+            "ftp-ls: error: cannot list www/closed: the server lists the directory itself, not what \
+             it holds (no permission to read it?)\n"
+        );
+        srv.finish();
+    }
+    let inner = b"drwxr-xr-x 3 0 0 4096 Mar 05  2021 .\r\ndrwxr-xr-x 3 0 0 4096 Mar 05  2021 ..\r\ndrwxr-xr-x 2 0 0 4096 Mar 05  2021 same\r\n";
+    let srv = Server::start(script(vec![
+        login_without_mlst(),
+        listing("NLST www/same", b"www/same\r\n"),
+        listing("LIST -a www/same", inner),
+        quit(),
+    ]));
+    let (r, _d) = run("ftp-ls", &[&srv.url("www/same/")]);
+    assert_code(&r, 0);
+    assert_eq!(r.stdout_str(), "same\n");
+    srv.finish();
+}

@@ -267,12 +267,18 @@ pub fn is_dot(name: &str) -> bool {
 /// path itself (on a server that shows no `.` at all, a directory holding only a directory of its
 /// own name is refused too: an error, never a wrong deletion).
 pub fn lists_own_line(path: &str, entries: &[Entry]) -> bool {
+    entries.iter().all(|e| e.kind == Kind::Dir)
+        && only_own_name(path, entries.iter().map(|e| e.name.as_str()))
+}
+
+/// Whether `names`, a listing of `path`, is one name: the path's own (its last segment, or the whole
+/// path as some servers echo it). A plain listing (LIST, NLST: no `.` to tell by) that is only this
+/// may be the directory's own line (see `list_all`).
+pub fn only_own_name<'a>(path: &str, mut names: impl Iterator<Item = &'a str>) -> bool {
     let path = path.trim_end_matches('/');
     let own = path.rsplit('/').next().unwrap_or(path);
-    match entries {
-        [only] => {
-            only.kind == Kind::Dir && !own.is_empty() && (only.name == own || only.name == path)
-        }
+    match (names.next(), names.next()) {
+        (Some(only), None) => !own.is_empty() && (only == own || only == path),
         _ => false,
     }
 }
@@ -636,5 +642,17 @@ mod tests {
             (e.name.as_str(), e.perm.as_deref()),
             ("\u{e9}t\u{e9}", Some("rwxrwxrwx"))
         );
+    }
+
+    #[test]
+    fn only_a_single_name_equal_to_the_last_segment_is_the_own_name() {
+        assert!(only_own_name("a/closed", ["closed"].into_iter()));
+        assert!(only_own_name("a/closed/", ["closed"].into_iter()));
+        assert!(only_own_name("a/closed", ["a/closed"].into_iter()));
+        assert!(!only_own_name("a/closed", ["other"].into_iter()));
+        assert!(!only_own_name("a/closed", ["closed", "x"].into_iter()));
+        assert!(!only_own_name("a/closed", std::iter::empty()));
+        assert!(!only_own_name("", ["x"].into_iter()));
+        assert!(!only_own_name("/", ["x"].into_iter()));
     }
 }

@@ -9,6 +9,7 @@
 pub mod ascii;
 pub mod data;
 pub mod list;
+pub mod list_all;
 pub mod path;
 pub mod reply;
 pub mod stat;
@@ -803,8 +804,18 @@ impl<S: Wire> Session<S> {
     }
 
     /// Lists `path` (or the current directory): MLSD when FEAT offered MLST, else LIST, parsed; lines that
-    /// cannot be parsed are returned as names only.
+    /// cannot be parsed are returned as names only. A LIST that is the directory's own line (vsftpd's
+    /// answer for a directory it may not read, see [`list_all`]) is an error.
     pub fn list_dir(&mut self, path: &str) -> Result<Vec<list::Entry>> {
+        let entries = self.list_plain(path)?;
+        if list::lists_own_line(path, &entries) && self.lists_itself(path)? {
+            return Err(list_all::not_listable(path));
+        }
+        Ok(entries)
+    }
+
+    /// [`Session::list_dir`] without the check of a listing that is only the directory's own line.
+    fn list_plain(&mut self, path: &str) -> Result<Vec<list::Entry>> {
         let (verb, mlsd) = if self.features.mlst {
             ("MLSD", true)
         } else {
@@ -831,9 +842,10 @@ impl<S: Wire> Session<S> {
         self.cdir_unique.take()
     }
 
-    /// NLST (RFC 959 §4.1.3): bare names.
+    /// NLST (RFC 959 §4.1.3): bare names. One name that is the directory's own is checked as
+    /// [`Session::list_dir`] checks its LIST (an error when the server lists the directory itself).
     pub fn nlst(&mut self, path: &str) -> Result<Vec<String>> {
-        Ok(self
+        let names: Vec<String> = self
             .listing("NLST", path)?
             .into_iter()
             .map(|l| match l.rsplit_once('/') {
@@ -841,7 +853,11 @@ impl<S: Wire> Session<S> {
                 _ => l,
             })
             .filter(|l| !l.is_empty())
-            .collect())
+            .collect();
+        if list::only_own_name(path, names.iter().map(String::as_str)) && self.lists_itself(path)? {
+            return Err(list_all::not_listable(path));
+        }
+        Ok(names)
     }
 
     /// Runs a listing command (`MLSD`, `LIST`, `NLST`) on `path` ([`list_arg`]) and returns its lines. The listing must

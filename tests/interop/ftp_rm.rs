@@ -110,3 +110,54 @@ fn rm_glob_tree_dry_run_and_missing_against_vsftpd() {
     assert!(r.stderr.contains("DELE "), "{}", r.stderr);
     let _ = std::fs::remove_dir_all(&base);
 }
+
+/// A directory vsftpd may not read (mode 000): vsftpd answers NLST, LIST and `LIST -a` of it with its
+/// own line, which a plain listing cannot tell from a directory holding one subdirectory of its name.
+/// ftp-ls, a glob's ftp-get and ftp-rm say the listing failed (exit 6) instead of listing `closed`,
+/// "no file matches" or "not removing directory closed/closed"; nothing is removed.
+#[test]
+#[cfg_attr(
+    not(ferry_interop_vsftpd),
+    ignore = "vsftpd is not running: tests/interop/start.sh starts it"
+)]
+fn an_unreadable_directory_is_a_failed_listing_for_ls_get_and_rm_against_vsftpd() {
+    use std::os::unix::fs::PermissionsExt;
+    let Some(c) = cfg() else { return };
+    let base = remote_dir(&c, "closed");
+    touch(&base.join("closed/secret"));
+    let _ = Command::new("chown")
+        .args(["-R", "ferry:", base.to_str().unwrap()])
+        .status();
+    std::fs::set_permissions(base.join("closed"), std::fs::Permissions::from_mode(0o000)).unwrap();
+    let u = url(&c, "FERRY_FTP_PLAIN", "ftp", &base);
+    let rel = base.file_name().unwrap().to_str().unwrap();
+    let want = format!(
+        "cannot list {rel}/closed: the server lists the directory itself, not what it holds (no \
+         permission to read it?)"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let run = |tool: &str, args: &[&str]| {
+        let exe = match tool {
+            "ftp-ls" => env!("CARGO_BIN_EXE_ftp-ls"),
+            "ftp-get" => env!("CARGO_BIN_EXE_ftp-get"),
+            _ => env!("CARGO_BIN_EXE_ftp-rm"),
+        };
+        crate::support::run_program(Path::new(exe), dir.path(), args, &[], None)
+    };
+    for (tool, args) in [
+        ("ftp-ls", vec![format!("{u}closed/")]),
+        ("ftp-ls", vec!["-l".to_string(), format!("{u}closed")]),
+        ("ftp-get", vec![format!("{u}closed/*")]),
+        ("ftp-rm", vec![format!("{u}closed/*")]),
+        ("ftp-rm", vec!["-r".to_string(), format!("{u}closed/*")]),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let r = run(tool, &args);
+        crate::support::assert_code(&r, 6);
+        assert_eq!(r.stderr, format!("{tool}: error: {want}\n"), "{tool} {args:?}");
+        assert_eq!(r.stdout_str(), "", "{tool} {args:?}");
+    }
+    std::fs::set_permissions(base.join("closed"), std::fs::Permissions::from_mode(0o755)).unwrap();
+    assert!(base.join("closed/secret").exists());
+    let _ = std::fs::remove_dir_all(&base);
+}

@@ -22,7 +22,7 @@ use std::time::SystemTime;
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::data::{PIPE_SIZE, Pipe, SpliceOut, Spliced};
 use crate::ftp::list::Kind;
-use crate::ftp::{AsciiReader, DataMode, DataStream, RemotePath, Session, TransferType};
+use crate::ftp::{AsciiReader, DataMode, DataStream, RemotePath, Session, TransferType, list_all};
 use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui, with_retries};
 use crate::ops::ftp::connect::FtpConnector;
@@ -514,7 +514,7 @@ fn expand(session: &mut Session, target: &Target) -> Result<Vec<(RemotePath, Str
         // NLST only where LIST gave nothing or was refused: after a timeout or a cut connection the
         // session is out of step, and NLST would read the listing's late final reply as its own.
         Ok(_) => session.nlst(dir.as_str())?,
-        Err(e) if e.kind() == ErrorKind::Permanent => session.nlst(dir.as_str())?,
+        Err(e) if list_all::refused(&e) => session.nlst(dir.as_str())?,
         Err(e) => return Err(e),
     };
     names.retain(|n| pattern.matches_with(n, opts));

@@ -13,7 +13,7 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::ftp::list::{Entry, Kind};
-use crate::ftp::{DataMode, RemotePath, Session};
+use crate::ftp::{DataMode, RemotePath, Session, list_all};
 use crate::ops::Outcome;
 use crate::ops::common::{NetOptions, Ui};
 use crate::ops::ftp::connect::FtpConnector;
@@ -173,7 +173,7 @@ fn names_only(opts: &Options, ui: &Ui) -> bool {
 fn names(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     match s.nlst(path) {
         Ok(names) => Ok(name_entries(names)),
-        Err(e) if e.kind() == crate::ErrorKind::Permanent => list_dir(s, path),
+        Err(e) if list_all::refused(&e) => list_dir(s, path),
         Err(e) => Err(e),
     }
 }
@@ -186,7 +186,7 @@ pub fn list_dir(s: &mut Session, path: &str) -> Result<Vec<Entry>> {
     match s.list_dir(path) {
         Ok(entries) if mlsd || !entries.is_empty() => return Ok(dedup(entries)),
         Ok(_) => {}
-        Err(e) if mlsd || e.kind() != crate::ErrorKind::Permanent => return Err(e),
+        Err(e) if mlsd || !list_all::refused(&e) => return Err(e),
         Err(_) => {}
     }
     Ok(name_entries(s.nlst(path)?))

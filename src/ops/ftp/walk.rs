@@ -25,7 +25,7 @@ use std::time::SystemTime;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::ftp::RemotePath;
-use crate::ftp::list::{Entry, Kind};
+use crate::ftp::list::{self, Entry, Kind};
 use crate::ops::ftp::pool::{Worker, drain_stack};
 use crate::terminal::escape;
 
@@ -236,7 +236,7 @@ pub fn walk_remote(
     let count = Totals::default();
     let stat = AtomicBool::new(false);
     let entries = fetch(w, root.as_str(), &stat)?;
-    if lists_itself(w, root, &entries)? {
+    if lists_a_file(w, root, &entries)? {
         return Err(Error::new(
             ErrorKind::Permanent,
             format!("{}: a file, not a directory", escape(root.as_str())),
@@ -307,18 +307,17 @@ pub fn walk_remote(
 /// name (and RETR, DELE `path/name`). Such a listing is checked with SIZE, which servers answer for
 /// files only (a directory that does hold one file of its name stays a directory). MLSD refuses a
 /// file, so an MLSD listing needs no check.
-fn lists_itself(w: &mut Worker, root: &RemotePath, entries: &[Entry]) -> Result<bool> {
-    let [only] = entries else { return Ok(false) };
-    let name = root.as_str().trim_end_matches('/');
-    let own = name.rsplit('/').next().unwrap_or(name);
-    if only.kind == Kind::Dir || own.is_empty() || (only.name != own && only.name != name) {
+fn lists_a_file(w: &mut Worker, root: &RemotePath, entries: &[Entry]) -> Result<bool> {
+    if entries.iter().any(|e| e.kind == Kind::Dir)
+        || !list::only_own_name(root.as_str(), entries.iter().map(|e| e.name.as_str()))
+    {
         return Ok(false);
     }
     let s = w.session()?;
     if s.features.mlst {
         return Ok(false);
     }
-    Ok(s.size(name)?.is_some())
+    Ok(s.size(root.as_str().trim_end_matches('/'))?.is_some())
 }
 
 /// One directory's entries: by STAT on the control connection once the walk has seen that the server's
