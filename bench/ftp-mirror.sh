@@ -49,15 +49,11 @@ for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && 
 [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
 . "$root/env.d/vsftpd"
+# shellcheck source=bench/lib/vsftpd.sh
+. bench/lib/vsftpd.sh
 if [ "${VSFTPD_LOG:-debian}" != protocol ]; then
-  conf=$(mktemp)
-  sed -e "s#@ROOT@#$root#g" -e "s#@NAME@#vsftpd-bench#g" -e "s#@PASV_MIN@#22500#g" -e "s#@PASV_MAX@#22549#g" \
-    -e '/^log_ftp_protocol=/d' -e '/^dual_log_enable=/d' tests/interop/vsftpd/common.conf > "$conf"
-  echo "listen_port=22150" >> "$conf"
-  /usr/sbin/vsftpd "$conf" > /dev/null 2>&1 &
-  bench_vsftpd=$!
-  trap 'kill $bench_vsftpd 2>/dev/null; rm -f "$conf"' EXIT
-  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/22150) 2>/dev/null && break; sleep 0.1; done
+  trap bench_vsftpd_stop EXIT
+  bench_vsftpd vsftpd-bench 22150 22500 22549
   FERRY_FTP_PLAIN=127.0.0.1:22150
 fi
 cargo build --release -q --bins
@@ -66,7 +62,7 @@ self=$PWD/bench/ftp-mirror.sh
 
 base=$FERRY_FTP_HOME/bench-mirror
 work=$(mktemp -d)
-trap 'rm -rf "$work" "$base"; [ -z "${bench_vsftpd:-}" ] || kill "$bench_vsftpd" 2>/dev/null; rm -f "${conf:-}"' EXIT
+trap 'rm -rf "$work" "$base"; bench_vsftpd_stop' EXIT
 rm -rf "$base"
 old=1577836800 # 2020-01-01: every source file starts with this mtime
 make_tree() { # dir

@@ -20,16 +20,12 @@ for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && 
 [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 # shellcheck disable=SC1091
 . "$root/env.d/vsftpd"
-conf=$(mktemp)
-sed -e "s#@ROOT@#$root#g" -e "s#@NAME@#vsftpd-big#g" -e "s#@PASV_MIN@#22560#g" -e "s#@PASV_MAX@#22599#g" \
-  -e '/^log_ftp_protocol=/d' -e '/^dual_log_enable=/d' tests/interop/vsftpd/common.conf > "$conf"
-printf 'listen_port=22160\nlocal_max_rate=%s\n' "$rate" >> "$conf"
-/usr/sbin/vsftpd "$conf" > /dev/null 2>&1 &
-server=$!
+# shellcheck source=bench/lib/vsftpd.sh
+. bench/lib/vsftpd.sh
 base=$FERRY_FTP_HOME/bench-big
 work=$(mktemp -d)
-trap 'kill $server 2>/dev/null; rm -rf "$work" "$base" "$conf"' EXIT
-for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/22160) 2>/dev/null && break; sleep 0.1; done
+trap 'bench_vsftpd_stop; rm -rf "$work" "$base"' EXIT
+bench_vsftpd vsftpd-big 22160 22560 22599 "local_max_rate=$rate"
 cargo build --release -q --bins
 bin=${CARGO_TARGET_DIR:-$PWD/target}/release
 

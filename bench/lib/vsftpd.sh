@@ -1,0 +1,28 @@
+# Sourced by the bench scripts: a vsftpd of the bench's own, from the interop configuration
+# (tests/interop/vsftpd/common.conf: local user `ferry`, home $FERRY_FTP_HOME) but logging as Debian's
+# vsftpd.conf does (the transfer log only; the interop instance also logs every command and reply, two
+# locked writes per command that make a command about twice as slow).
+#
+# `bench_vsftpd NAME PORT PASV_MIN PASV_MAX [CONF_LINE...]` starts it on 127.0.0.1:PORT (passive ports
+# PASV_MIN-PASV_MAX, the extra lines appended to its configuration) and waits until it accepts; it sets
+# `bench_vsftpd_pid` and `bench_vsftpd_conf`, which `bench_vsftpd_stop` (for the caller's EXIT trap)
+# kills and removes. Needs $root (the interop directory) set and tests/interop/start.sh vsftpd run.
+bench_vsftpd() {
+  local name=$1 port=$2 pasv_min=$3 pasv_max=$4 line
+  shift 4
+  bench_vsftpd_conf=$(mktemp)
+  sed -e "s#@ROOT@#$root#g" -e "s#@NAME@#$name#g" -e "s#@PASV_MIN@#$pasv_min#g" -e "s#@PASV_MAX@#$pasv_max#g" \
+    -e '/^log_ftp_protocol=/d' -e '/^dual_log_enable=/d' tests/interop/vsftpd/common.conf > "$bench_vsftpd_conf"
+  echo "listen_port=$port" >> "$bench_vsftpd_conf"
+  for line in "$@"; do echo "$line" >> "$bench_vsftpd_conf"; done
+  /usr/sbin/vsftpd "$bench_vsftpd_conf" > /dev/null 2>&1 &
+  bench_vsftpd_pid=$!
+  for _ in $(seq 50); do (exec 3<>/dev/tcp/127.0.0.1/"$port") 2>/dev/null && return 0; sleep 0.1; done
+  echo "bench: vsftpd did not start on port $port" >&2
+  return 1
+}
+
+bench_vsftpd_stop() {
+  [ -z "${bench_vsftpd_pid:-}" ] || kill "$bench_vsftpd_pid" 2>/dev/null || true
+  rm -f "${bench_vsftpd_conf:-}"
+}
