@@ -129,6 +129,8 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let committer = Committer::new(parallel, dirs.clone());
     let mut tickets = Vec::new();
     let mut planned = mirror::Planned::default();
+    // The transfers a `--dry-run` planned (and so did not do).
+    let mut dry_transfers = 0;
     let mut rest = &opts.targets[..];
     while let Some(first) = rest.first() {
         let n = rest
@@ -164,6 +166,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
         }
         if opts.sync.dry_run {
             worker.quit();
+            dry_transfers += jobs.len();
             results.extend(slots.into_iter().filter_map(|slot| match slot {
                 Slot::Done(r) => Some(r),
                 Slot::Job(_) => None,
@@ -229,9 +232,7 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     committer.finish();
     if opts.sync.dry_run {
-        let failed: Vec<&FileRecord> = results.iter().filter(|r| r.result.is_failure()).collect();
-        sync::print_plan(ui, &planned.plan, &failed)?;
-        return Ok(crate::ops::Outcome::from_failures(failed.len()));
+        return sync::finish_dry_run(ui, &planned.plan, &results, dry_transfers);
     }
     dirs.sync()?;
     mirror::run_deletions(ui, planned.deletions, &mut results);

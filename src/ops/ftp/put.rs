@@ -186,15 +186,14 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     }
     if opts.sync.dry_run {
         worker.quit();
-        let failed: Vec<&FileRecord> = slots
-            .iter()
+        let records: Vec<FileRecord> = slots
+            .into_iter()
             .filter_map(|s| match s {
-                Slot::Done(r) if r.result.is_failure() => Some(r),
-                _ => None,
+                Slot::Done(r) => Some(r),
+                Slot::Job => None,
             })
             .collect();
-        sync::print_plan(ui, &planned.plan, &failed)?;
-        return Ok(Outcome::from_failures(failed.len()));
+        return sync::finish_dry_run(ui, &planned.plan, &records, jobs.len());
     }
     // A tree's plan started the first spare at its first upload; files named beside it start it here.
     if jobs.len() > 1 {

@@ -183,10 +183,26 @@ pub struct PlanItem {
     pub reason: String,
 }
 
+/// Ends a `--dry-run`: prints its plan ([`print_plan`]) and derives the exit status by the real run's
+/// rule (`report::Tally`), with each of the `transfers` planned counted as done: every file failing
+/// alike is that failure's exit code (6 for a listing refused), some failing is 10.
+pub fn finish_dry_run(
+    ui: &Ui,
+    plan: &[PlanItem],
+    records: &[FileRecord],
+    transfers: usize,
+) -> Result<crate::ops::Outcome> {
+    let failed: Vec<&FileRecord> = records.iter().filter(|r| r.result.is_failure()).collect();
+    print_plan(ui, plan, &failed)?;
+    let mut tally = crate::ops::common::report::Tally::of(records.iter().map(|r| &r.result));
+    tally.ok += transfers;
+    tally.outcome(ui, "files", None)
+}
+
 /// Prints the plan of a `--dry-run`: one line per item (failures were said on stderr as they came), or
 /// `{"dry_run": true, "plan": [...], "failed": [...]}` with the files the plan already failed (the
 /// `--json` records of a real run).
-pub fn print_plan(ui: &Ui, plan: &[PlanItem], failed: &[&FileRecord]) -> Result<()> {
+fn print_plan(ui: &Ui, plan: &[PlanItem], failed: &[&FileRecord]) -> Result<()> {
     if ui.json() {
         return ui
             .print_json(&serde_json::json!({ "dry_run": true, "plan": plan, "failed": failed }));
