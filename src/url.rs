@@ -243,7 +243,8 @@ impl Target {
         }
     }
 
-    /// The URL again without its password, for messages and JSON.
+    /// The URL again without its password, for messages and JSON. The path is written so that parsing
+    /// the URL again names the same path ([`url_path`]).
     pub fn display(&self) -> String {
         let user = match &self.user {
             Some(u) => format!(
@@ -252,10 +253,9 @@ impl Target {
             ),
             None => String::new(),
         };
-        let path = if self.path.starts_with('/') {
-            format!("/%2F{}", &self.path[1..])
-        } else {
-            format!("/{}", self.path)
+        let path = match self.path.strip_prefix('/') {
+            Some(rest) => format!("/%2F{}", url_path(rest)),
+            None => format!("/{}", url_path(&self.path)),
         };
         format!(
             "{}://{}{}{}",
@@ -273,6 +273,31 @@ impl Target {
             ..self.clone()
         }
     }
+}
+
+/// `path` as a URL writes it: the characters a URL parser would read as something else (`%` as an
+/// escape, `#` and `?` as the fragment and query, `\` as `/`), drop (controls, a trailing space) or
+/// refuse, percent-encoded (the WHATWG path set with `%` and `\`); every other character as it is,
+/// non-ASCII included, so a message stays readable and a URL taken from `--json` names the same file
+/// (`odd/#1` is `odd/%231`, `100%` is `100%25`).
+fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for c in path.chars() {
+        if c.is_control()
+            || matches!(
+                c,
+                ' ' | '"' | '#' | '%' | '<' | '>' | '?' | '`' | '{' | '}' | '\\'
+            )
+        {
+            let mut buf = [0u8; 4];
+            for b in c.encode_utf8(&mut buf).bytes() {
+                out.push_str(&format!("%{b:02X}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// RFC 1738: `/a/b` is `a/b` relative to the login directory; `/%2Fa/b` and `//a/b` are `/a/b`.
@@ -302,6 +327,34 @@ mod tests {
         let t = Target::parse("ftp://bob:p\\w@h/a\tb", FTP).unwrap();
         assert_eq!((t.host.as_str(), t.path.as_str()), ("h", "a\tb"));
         assert_eq!(t.password.as_ref().unwrap().expose(), "p\\w");
+    }
+
+    #[test]
+    fn a_displayed_url_parses_back_to_the_same_path() {
+        for path in [
+            "odd/#hash",
+            "odd/?q",
+            "odd/%41pct",
+            "odd/  lead",
+            "odd/trail  ",
+            "odd/back\\slash",
+            "odd/tab\tx",
+            "odd/caf\u{e9} <\"{`}>",
+            "odd/[br]*",
+            "/abs/100%",
+        ] {
+            let t = Target::parse("ftp://bob@h/", FTP)
+                .unwrap()
+                .with_path(path.to_string());
+            let shown = t.display();
+            let back = Target::parse(&shown, FTP).unwrap();
+            assert_eq!(back.path, path, "{shown}");
+        }
+        let t = Target::parse("ftp://h/", FTP).unwrap();
+        assert_eq!(
+            t.with_path("d/#1 caf\u{e9}".into()).display(),
+            "ftp://h:21/d/%231%20caf\u{e9}"
+        );
     }
 
     #[test]

@@ -174,6 +174,13 @@ pub fn url(data: &[u8]) {
         assert!(!target.host.is_empty());
         let shown = target.display();
         let _ = target.authority();
+        // A shown FTP URL names the same file again (a `--json` record's `url` is reusable).
+        if target.scheme.is_ftp()
+            && let Ok(back) = Target::parse(&shown, &all)
+        {
+            assert_eq!(back.path, target.path, "{shown}");
+            assert_eq!((back.host, back.port), (target.host.clone(), target.port));
+        }
         // Only the part before the path: a path may spell the password out itself.
         let head = target.with_path(String::new()).display();
         if let Some(p) = &target.password

@@ -154,7 +154,11 @@ fn an_unreadable_directory_is_a_failed_listing_for_ls_get_and_rm_against_vsftpd(
         let args: Vec<&str> = args.iter().map(String::as_str).collect();
         let r = run(tool, &args);
         crate::support::assert_code(&r, 6);
-        assert_eq!(r.stderr, format!("{tool}: error: {want}\n"), "{tool} {args:?}");
+        assert_eq!(
+            r.stderr,
+            format!("{tool}: error: {want}\n"),
+            "{tool} {args:?}"
+        );
         assert_eq!(r.stdout_str(), "", "{tool} {args:?}");
     }
     std::fs::set_permissions(base.join("closed"), std::fs::Permissions::from_mode(0o755)).unwrap();
