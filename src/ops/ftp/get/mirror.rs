@@ -262,12 +262,20 @@ pub fn plan_tree(
 /// Gives each mirrored directory its source's modification time (MLSD's, or LIST's to the minute or
 /// day), deepest first, once nothing more is written or deleted in them (a file renamed into a
 /// directory changes its time). A directory that is not there (a failed or pruned one) is passed
-/// over; a symlink is never followed; any other failure is one warning for the run.
+/// over; a symlink is never followed; any other failure is one warning for the run. One that already
+/// has its time (an unchanged tree's every directory) costs an lstat, not an open.
 pub fn set_dir_times(ui: &Ui, mut dirs: Vec<(PathBuf, std::time::SystemTime)>) {
     use std::os::unix::fs::OpenOptionsExt;
     dirs.sort_by_key(|(p, _)| std::cmp::Reverse(p.components().count()));
     let mut warned = false;
     for (dir, t) in dirs {
+        // Already right (nothing written into it this run): one lstat, no open.
+        if std::fs::symlink_metadata(&dir)
+            .and_then(|m| m.modified())
+            .is_ok_and(|have| have == t)
+        {
+            continue;
+        }
         let set = std::fs::OpenOptions::new()
             .read(true)
             .custom_flags(libc::O_DIRECTORY | libc::O_NOFOLLOW | libc::O_CLOEXEC)
