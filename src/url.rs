@@ -279,22 +279,32 @@ impl Target {
 /// escape, `#` and `?` as the fragment and query, `\` as `/`), drop (controls, a trailing space) or
 /// refuse, percent-encoded (the WHATWG path set with `%` and `\`); every other character as it is,
 /// non-ASCII included, so a message stays readable and a URL taken from `--json` names the same file
-/// (`odd/#1` is `odd/%231`, `100%` is `100%25`).
+/// (`odd/#1` is `odd/%231`, `100%` is `100%25`). A path that is only `.` or `..` stays as it is (a
+/// parser reads it as the login directory).
 fn url_path(path: &str) -> String {
+    let dot = |s: &str| matches!(s, "." | "..");
+    let segments: Vec<&str> = path.split('/').collect();
     let mut out = String::with_capacity(path.len());
-    for c in path.chars() {
-        if c.is_control()
-            || matches!(
-                c,
-                ' ' | '"' | '#' | '%' | '<' | '>' | '?' | '`' | '{' | '}' | '\\'
-            )
-        {
-            let mut buf = [0u8; 4];
-            for b in c.encode_utf8(&mut buf).bytes() {
-                out.push_str(&format!("%{b:02X}"));
+    for (i, seg) in segments.iter().enumerate() {
+        if let Some(before) = i.checked_sub(1).and_then(|b| segments.get(b)) {
+            // A parser resolves a `.` or `..` segment away: the slash joining one to its neighbour is
+            // encoded, so the parser sees one segment that is neither (`a/./b` is `a%2F.%2Fb`).
+            out.push_str(if dot(before) || dot(seg) { "%2F" } else { "/" });
+        }
+        for c in seg.chars() {
+            if c.is_control()
+                || matches!(
+                    c,
+                    ' ' | '"' | '#' | '%' | '<' | '>' | '?' | '`' | '{' | '}' | '\\'
+                )
+            {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            } else {
+                out.push(c);
             }
-        } else {
-            out.push(c);
         }
     }
     out
@@ -342,6 +352,10 @@ mod tests {
             "odd/caf\u{e9} <\"{`}>",
             "odd/[br]*",
             "/abs/100%",
+            "./2E#1",
+            "a/./b/../c/.",
+            "../x",
+            "a//b",
         ] {
             let t = Target::parse("ftp://bob@h/", FTP)
                 .unwrap()

@@ -176,6 +176,7 @@ pub fn url(data: &[u8]) {
         let _ = target.authority();
         // A shown FTP URL names the same file again (a `--json` record's `url` is reusable).
         if target.scheme.is_ftp()
+            && !matches!(target.path.trim_matches('/'), "." | "..")
             && let Ok(back) = Target::parse(&shown, &all)
         {
             assert_eq!(back.path, target.path, "{shown}");
