@@ -50,7 +50,9 @@ pub struct Args {
     /// local symlinks are not followed).
     #[arg(short = 'R', long = "recursive")]
     pub recursive: bool,
-    /// Create missing remote directories of the URL first (MKD; "already exists" is fine).
+    /// Create missing remote directories of the URL first (MKD; "already exists" is fine); with -R
+    /// and only directories to send, once a tree's target turns out missing (an existing one costs
+    /// no MKD).
     #[arg(long)]
     pub mkdirs: bool,
     /// Append to the remote file (APPE) instead of replacing it.
