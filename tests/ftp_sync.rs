@@ -2328,7 +2328,11 @@ fn get_mirror_gives_directories_their_source_times() {
         login(MLSD_FEAT),
         listing(
             "MLSD t",
-            &["type=dir;modify=20230601123456; sub", "type=dir; untimed"],
+            &[
+                "type=cdir;modify=20220301000000; .",
+                "type=dir;modify=20230601123456; sub",
+                "type=dir; untimed",
+            ],
         ),
         listing("MLSD t/sub", &["type=file;size=1;modify=20240101000000; f"]),
         listing("MLSD t/untimed", &[]),
@@ -2351,5 +2355,9 @@ fn get_mirror_gives_directories_their_source_times() {
     // No time in the listing: the directory keeps the one it got.
     let untimed = std::fs::metadata(dir.path().join("t/untimed")).unwrap();
     assert!(untimed.modified().unwrap() > jan_2024());
+    // The mirrored directory itself has its `type=cdir` line's time.
+    let march_2022 = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_646_092_800);
+    let t = std::fs::metadata(dir.path().join("t")).unwrap();
+    assert_eq!(t.modified().unwrap(), march_2022);
     srv.finish();
 }

@@ -228,19 +228,32 @@ pub fn rwx(mode: u32) -> String {
     out
 }
 
-/// The `unique` fact of an MLSD `type=cdir` line (the listed directory itself), if it is one.
+/// The `unique` fact (RFC 3659 §7.5.2) of an MLSD `type=cdir` line (the listed directory itself), if
+/// `line` is that line.
 pub fn cdir_unique(line: &str) -> Option<String> {
+    cdir_fact(line, "unique")
+}
+
+/// The `modify` fact (RFC 3659 §7.5.3) of an MLSD `type=cdir` line, as [`Entry::modified`] has it.
+pub fn cdir_modified(line: &str) -> Option<String> {
+    cdir_fact(line, "modify")
+        .and_then(|v| parse_time_val(&v))
+        .map(iso8601)
+}
+
+/// The fact `key` of an MLSD `type=cdir` line (at most 256 bytes), if `line` is that line.
+fn cdir_fact(line: &str, key: &str) -> Option<String> {
     let (facts, _) = line.split_once(' ')?;
     let mut cdir = false;
-    let mut unique = None;
+    let mut value = None;
     for (k, v) in facts.split(';').filter_map(|f| f.split_once('=')) {
         if k.eq_ignore_ascii_case("type") {
             cdir = v.eq_ignore_ascii_case("cdir");
-        } else if k.eq_ignore_ascii_case("unique") && !v.is_empty() && v.len() <= 256 {
-            unique = Some(v.to_string());
+        } else if k.eq_ignore_ascii_case(key) && !v.is_empty() && v.len() <= 256 {
+            value = Some(v.to_string());
         }
     }
-    unique.filter(|_| cdir)
+    value.filter(|_| cdir)
 }
 
 /// Parses one LIST line in Unix or DOS format; `.` and `..` are no entries.
@@ -507,6 +520,12 @@ mod tests {
         assert_eq!(cdir_unique("type=pdir;unique=X; .."), None);
         assert_eq!(cdir_unique("type=dir;unique=X; a"), None);
         assert_eq!(cdir_unique("type=cdir; ."), None);
+        assert_eq!(
+            cdir_modified("modify=20261201091331;type=cdir;unique=FE00U99000A; .").as_deref(),
+            Some("2026-12-01T09:13:31Z")
+        );
+        assert_eq!(cdir_modified("type=dir;modify=20261201091331; a"), None);
+        assert_eq!(cdir_modified("type=cdir;modify=garbage; ."), None);
         // ProFTPD's form.
         assert_eq!(
             parse_mlsd(

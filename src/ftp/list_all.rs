@@ -25,6 +25,10 @@ impl<S: Wire> Session<S> {
                 if list::lists_own_line(path, &all) {
                     return Err(not_listable(path));
                 }
+                self.cdir_modified = all
+                    .iter()
+                    .find(|e| e.name == ".")
+                    .and_then(|e| e.modified.clone());
                 Ok(all.into_iter().filter(|e| !list::is_dot(&e.name)).collect())
             }
             Err(e) if e.kind() == ErrorKind::Permanent => self.list_plain(path),

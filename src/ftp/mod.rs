@@ -85,6 +85,9 @@ pub struct Session<S: Wire = Stream> {
     ttype: Option<TransferType>,
     /// The `unique` fact of the directory the last MLSD listed (its `type=cdir` line).
     cdir_unique: Option<String>,
+    /// The time of the directory the last listing listed, when it said (MLSD's `type=cdir` line,
+    /// `LIST -a`'s `.`), as [`list::Entry::modified`] has it.
+    cdir_modified: Option<String>,
     /// What the server announced.
     pub features: Features,
 }
@@ -198,6 +201,7 @@ impl<S: Wire> Session<S> {
             reply_pace: None,
             ttype: None,
             cdir_unique: None,
+            cdir_modified: None,
             features: Features::default(),
             config,
         };
@@ -824,6 +828,9 @@ impl<S: Wire> Session<S> {
         let lines = self.listing(verb, path)?;
         if mlsd {
             self.cdir_unique = lines.iter().find_map(|l| list::cdir_unique(l));
+            self.cdir_modified = lines.iter().find_map(|l| list::cdir_modified(l));
+        } else {
+            self.cdir_modified = None;
         }
         Ok(lines
             .iter()
@@ -840,6 +847,12 @@ impl<S: Wire> Session<S> {
     /// The `unique` fact (RFC 3659 §7.5.2) the last MLSD gave the listed directory itself, once.
     pub fn take_cdir_unique(&mut self) -> Option<String> {
         self.cdir_unique.take()
+    }
+
+    /// The time the last listing gave the listed directory itself (MLSD's `type=cdir` line, `LIST
+    /// -a`'s `.`), once.
+    pub fn take_cdir_modified(&mut self) -> Option<String> {
+        self.cdir_modified.take()
     }
 
     /// NLST (RFC 959 §4.1.3): bare names. One name that is the directory's own is checked as

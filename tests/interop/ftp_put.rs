@@ -421,6 +421,19 @@ fn mirror_both_ways_catches_same_size_changes_deletes_and_keeps_dotfiles() {
         tree_of(&down.join("tree")),
         "contents and mtimes"
     );
+    // The mirrored directory has the server's time for it (vsftpd's `LIST -a` shows `.` to the minute).
+    let minute = |p: &Path| {
+        let t = std::fs::metadata(p).unwrap().modified().unwrap();
+        t.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() / 60 * 60
+    };
+    let got = std::fs::metadata(down.join("tree"))
+        .unwrap()
+        .modified()
+        .unwrap();
+    assert_eq!(
+        got.duration_since(std::time::UNIX_EPOCH).unwrap().as_secs(),
+        minute(&remote.join("tree"))
+    );
     // Nothing changed: nothing moves either way.
     let r = run_in(
         work.path(),

@@ -72,6 +72,9 @@ pub struct Walked {
     pub nodes: Vec<Node>,
     /// Names refused and listings that failed.
     pub problems: Vec<Problem>,
+    /// The root directory's own time, when its listing gave it (MLSD's `type=cdir` line, `LIST -a`'s
+    /// `.`; a remote walk only).
+    pub root_mtime: Option<SystemTime>,
 }
 
 impl Walked {
@@ -83,13 +86,12 @@ impl Walked {
 
 /// A listing entry's time: MLSD's `modify` is exact, LIST's date is not.
 fn entry_time(e: &Entry) -> Option<SystemTime> {
-    let digits: String = e
-        .modified
-        .as_deref()?
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
-    crate::ftp::list::parse_time_val(&digits)
+    crate::ftp::list::parse_time_val(&digits(e.modified.as_deref()?))
+}
+
+/// The digits of an [`Entry::modified`] (`YYYY-MM-DDTHH:MM:SSZ`): a `time-val` (RFC 3659 §2.3).
+fn digits(modified: &str) -> String {
+    modified.chars().filter(char::is_ascii_digit).collect()
 }
 
 fn join(rel: &str, name: &str) -> String {
@@ -243,6 +245,10 @@ pub fn walk_remote(
         ));
     }
     let root_unique = w.session()?.take_cdir_unique();
+    let root_mtime = w
+        .session()?
+        .take_cdir_modified()
+        .and_then(|m| crate::ftp::list::parse_time_val(&digits(&m)));
     let top_dir = (
         root.clone(),
         String::new(),
@@ -282,7 +288,10 @@ pub fn walk_remote(
         .into_iter()
         .flat_map(|(batch, ls)| batch.into_iter().map(|d| d.1).zip(ls));
     let mut by_rel: HashMap<String, Listed> = listed.collect();
-    let mut out = Walked::default();
+    let mut out = Walked {
+        root_mtime,
+        ..Walked::default()
+    };
     // Depth-first, in name order, as one session would have listed it.
     let mut stack = vec![top];
     while let Some(l) = stack.pop() {

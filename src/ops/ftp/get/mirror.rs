@@ -253,6 +253,10 @@ pub fn plan_tree(
             Kind::File => m.file(w, node, &path)?,
         }
     }
+    // The mirrored directory itself too, as rsync -a and cp -a give it (last: it is the shallowest).
+    if let Some(t) = walked.root_mtime.filter(|_| opts.keeps_time()) {
+        m.planned.dir_times.push((m.root.clone(), t));
+    }
     if opts.sync.delete {
         m.plan_deletions(&walked);
     }
