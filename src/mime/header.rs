@@ -104,17 +104,26 @@ pub fn encode_words_for(value: &str) -> Vec<String> {
             i += 1;
             continue;
         }
-        lead = 0;
         let mut j = i;
         while j + 1 < tokens.len() && (needs_encoding(tokens[j + 1]) || tokens[j + 1].is_empty()) {
             j += 1;
         }
+        // Spaces after the run's last word are not part of it: they ride on the next plain atom.
+        while j > i && tokens[j].is_empty() {
+            j -= 1;
+        }
         let run = tokens[i..=j].join(" ");
-        let run = run.trim_end();
-        let bw = encode_words(run, true);
-        let qw = encode_words(run, false);
+        let bw = encode_words(&run, true);
+        let qw = encode_words(&run, false);
         let len = |w: &Vec<String>| w.iter().map(|s| s.len() + 1).sum::<usize>();
-        atoms.extend(if len(&qw) <= len(&bw) { qw } else { bw });
+        let mut words = if len(&qw) <= len(&bw) { qw } else { bw };
+        // Extra spaces before the run ride on its first word (whitespace between a plain word and an
+        // encoded-word is kept by decoders).
+        if let Some(first) = words.first_mut() {
+            first.insert_str(0, &" ".repeat(lead));
+        }
+        lead = 0;
+        atoms.extend(words);
         // Whitespace between this run and a following plain word must survive decoding: it does, because
         // only whitespace between two encoded-words is dropped.
         i = j + 1;
@@ -567,6 +576,10 @@ mod tests {
             "日本語のテキストはとても長い件名になることがあります。そしてもっと長く",
             "plain ascii",
             "a  b",
+            // Runs of spaces beside an encoded run survive (they were dropped after one).
+            "Köln  und Bonn",
+            "und  Köln",
+            "Köln   Bonn  Köln",
         ] {
             let folded = encode_header(s, 9, "\r\n");
             for line in folded.split("\r\n") {
