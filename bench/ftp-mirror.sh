@@ -44,13 +44,11 @@ fi
 
 files=${1:-1000}
 runs=${2:-5}
-root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
-for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine lftp >/dev/null; }; done
-[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
-# shellcheck disable=SC1091
-. "$root/env.d/vsftpd"
 # shellcheck source=bench/lib/vsftpd.sh
 . bench/lib/vsftpd.sh
+bench_prepare
+# shellcheck disable=SC1091
+. "$root/env.d/vsftpd"
 if [ "${VSFTPD_LOG:-debian}" != protocol ]; then
   trap bench_vsftpd_stop EXIT
   bench_vsftpd vsftpd-bench 22150 22500 22549

@@ -15,13 +15,11 @@ files=${1:-4}
 mb=${2:-8}
 rate=${3:-8000000}
 runs=${4:-3}
-root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
-for p in hyperfine lftp; do command -v $p >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine lftp >/dev/null; }; done
-[ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
-# shellcheck disable=SC1091
-. "$root/env.d/vsftpd"
 # shellcheck source=bench/lib/vsftpd.sh
 . bench/lib/vsftpd.sh
+bench_prepare
+# shellcheck disable=SC1091
+. "$root/env.d/vsftpd"
 base=$FERRY_FTP_HOME/bench-big
 work=$(mktemp -d)
 trap 'bench_vsftpd_stop; rm -rf "$work" "$base"' EXIT

@@ -6,7 +6,19 @@
 # `bench_vsftpd NAME PORT PASV_MIN PASV_MAX [CONF_LINE...]` starts it on 127.0.0.1:PORT (passive ports
 # PASV_MIN-PASV_MAX, the extra lines appended to its configuration) and waits until it accepts; it sets
 # `bench_vsftpd_pid` and `bench_vsftpd_conf`, which `bench_vsftpd_stop` (for the caller's EXIT trap)
-# kills and removes. Needs $root (the interop directory) set and tests/interop/start.sh vsftpd run.
+# kills and removes. Needs `bench_prepare` first.
+# `bench_prepare`: the peers (hyperfine, lftp; installed when missing), the interop vsftpd's settings
+# (tests/interop/start.sh vsftpd, run when missing) and `root`, the interop directory. The caller then
+# sources "$root/env.d/vsftpd" (FERRY_FTP_HOME, FERRY_FTP_PASSWORD, ...).
+bench_prepare() {
+  root=${FERRY_INTEROP_DIR:-/tmp/ferry-interop}
+  local p
+  for p in hyperfine lftp; do
+    command -v $p >/dev/null || { apt-get update -qq && apt-get install -y -qq hyperfine lftp >/dev/null; }
+  done
+  [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
+}
+
 bench_vsftpd() {
   local name=$1 port=$2 pasv_min=$3 pasv_max=$4 line
   shift 4
