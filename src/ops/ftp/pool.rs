@@ -218,6 +218,7 @@ fn share<F>(
         drain(w, true);
         return;
     };
+    spares.begin();
     std::thread::scope(|scope| {
         for _ in 0..spares.max {
             let spares = &spares;

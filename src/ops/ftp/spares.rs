@@ -12,10 +12,11 @@
 //!   starts it only once its plan has found a file to send (an unchanged tree needs no second login,
 //!   the costliest command a server answers);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
-//!   the sessions already there busy for longer than a login takes ([`Spares::consider`]: the measured
+//!   the sessions already there busy for longer than two logins take ([`Spares::consider`]: the measured
 //!   login time against the measured time per item); or, when items still wait that no session has
-//!   taken a whole login's time after the last spare logged in, one for each such item at once
-//!   ([`Spares::take`]: a few big files, none finished yet to measure a pace by);
+//!   taken a whole login's time after the last spare logged in and after the last item finished,
+//!   one for each such item at once ([`Spares::take`]: a few big files, none finished yet to measure a
+//!   pace by);
 //! * and as many as a loop has transfers of a MiB or more, at once, when it starts
 //!   ([`Spares::open_for`]).
 //!
@@ -66,6 +67,9 @@ struct State {
     login: Option<Duration>,
     /// When the last spare logged in.
     arrived_at: Option<Instant>,
+    /// When a loop last started or a session last finished an item ([`Spares::begin`],
+    /// [`Spares::consider`]): the sessions at work were making progress then.
+    progress_at: Option<Instant>,
     /// The run's first login while [`Spares::open_first`] races it against the first spare's.
     first: First,
 }
@@ -249,17 +253,20 @@ impl Spares {
     }
 
     /// Opens one more spare when `remaining` items at `per_item` each would keep the sessions now at
-    /// work (the first, the lent spares and the ones opening) busy for longer than a login takes. Known
-    /// only once one spare has logged in.
+    /// work (the first, the lent spares and the ones opening) busy for longer than two logins take:
+    /// one for the new session's login, one for what that login costs the sessions at work (the server
+    /// forks and checks a password, often on the same cores), so that the session still finds work
+    /// worth it. Known only once one spare has logged in.
     pub fn consider(self: &Arc<Self>, remaining: usize, per_item: Duration) {
         let due = {
-            let g = self.lock();
+            let mut g = self.lock();
+            g.progress_at = Some(Instant::now());
             let Some(login) = g.login else {
                 return;
             };
             let sessions = 1 + g.lent + g.idle.len() + g.opening;
             let work = per_item.saturating_mul(u32::try_from(remaining).unwrap_or(u32::MAX));
-            work / u32::try_from(sessions).unwrap_or(u32::MAX) > login
+            work / u32::try_from(sessions).unwrap_or(u32::MAX) > login.saturating_mul(2)
         };
         if due {
             self.launch();
@@ -272,9 +279,11 @@ impl Spares {
     /// is never missed: a waiting loop returns at once, not after its next look.
     ///
     /// While it waits, items still `queued()` (that no session has taken) a whole login's time after
-    /// the last spare logged in, with no login in flight, open as many more sessions, all at once: the
-    /// sessions at work are busy with items longer than a login (a few big files), which
-    /// [`Spares::consider`] can only see once one of them has finished.
+    /// the last spare logged in, with no login in flight and no item finished (nor loop begun,
+    /// [`Spares::begin`]) for as long, open as many more sessions, all at once: the sessions at work
+    /// are busy with items longer than a login (a few big files), which [`Spares::consider`] can only
+    /// see once one of them has finished. Items that finish faster (a change check's batches of
+    /// commands) leave the choice to `consider`'s pace: a login amid them costs more than it gives.
     pub fn take(
         self: &Arc<Self>,
         wanted: &(dyn Fn() -> bool + Sync),
@@ -299,7 +308,8 @@ impl Spares {
                 && g.launched < self.max
                 && let (Some(login), Some(at)) = (g.login, g.arrived_at)
             {
-                let due = login.saturating_sub(at.elapsed());
+                let since = g.progress_at.map_or(at, |f| f.max(at));
+                let due = login.saturating_sub(since.elapsed());
                 let waiting = if due.is_zero() { queued() } else { 0 };
                 if waiting > 0 {
                     drop(g);
@@ -318,6 +328,12 @@ impl Spares {
                 Err(p) => p.into_inner().0,
             };
         }
+    }
+
+    /// A loop of work begins: its items have had no time to finish yet ([`Spares::take`] measures the
+    /// wait for a first one from here).
+    pub fn begin(&self) {
+        self.lock().progress_at = Some(Instant::now());
     }
 
     /// Wakes the loops waiting in [`Spares::take`] to look at their work again (called when a loop's
@@ -432,6 +448,50 @@ mod tests {
         let busy = || Instant::now() < until;
         assert!(spares.take(&busy, &|| 0).is_none());
         assert_eq!(spares.lock().launched, 1);
+        spares.close();
+    }
+
+    #[test]
+    fn items_that_finish_faster_than_a_login_open_no_burst_of_sessions() {
+        // The last spare logged in long ago (its login took 50 ms), but an item has just finished:
+        // the pace is known, so the wait opens nothing however many items are queued.
+        let spares = spares_polling(Duration::from_millis(5));
+        {
+            let mut g = spares.lock();
+            g.launched = 1;
+            g.lent = 1;
+            g.login = Some(Duration::from_millis(50));
+            g.arrived_at = Instant::now().checked_sub(Duration::from_secs(1));
+        }
+        spares.consider(0, Duration::ZERO);
+        let until = Instant::now() + Duration::from_millis(30);
+        let left = || Instant::now() < until;
+        assert!(spares.take(&left, &|| 5).is_none());
+        assert_eq!(spares.lock().launched, 1);
+        // With no item finished since, the same wait opens one session per queued item (up to 3).
+        spares.lock().progress_at = None;
+        let until = Instant::now() + Duration::from_secs(2);
+        let left = || Instant::now() < until;
+        assert!(spares.take(&left, &|| 5).is_none());
+        assert_eq!(spares.lock().launched, 3);
+        spares.close();
+    }
+
+    #[test]
+    fn one_more_session_opens_only_for_work_worth_two_logins_per_session() {
+        let spares = spares_polling(Duration::from_millis(5));
+        {
+            let mut g = spares.lock();
+            g.launched = 1;
+            g.lent = 1;
+            g.login = Some(Duration::from_millis(10));
+        }
+        // Two sessions at work, 30 ms left: 15 ms each, less than two logins.
+        spares.consider(30, Duration::from_millis(1));
+        assert_eq!(spares.lock().launched, 1);
+        // 50 ms left: 25 ms each.
+        spares.consider(50, Duration::from_millis(1));
+        assert_eq!(spares.lock().launched, 2);
         spares.close();
     }
 

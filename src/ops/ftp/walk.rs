@@ -582,7 +582,9 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
                 });
                 continue;
             }
-            let meta = match std::fs::symlink_metadata(&path) {
+            // Relative to the open directory (fstatat), not a lookup of the whole path; never follows a
+            // symlink, as symlink_metadata.
+            let meta = match entry.metadata() {
                 Ok(m) => m,
                 Err(e) => {
                     out.problems.push(Problem {
