@@ -94,6 +94,20 @@ fn digits(modified: &str) -> String {
     modified.chars().filter(char::is_ascii_digit).collect()
 }
 
+/// The walks' order of relative paths: by component, names compared bytewise, so a directory comes
+/// right before what it holds (`a`, `a/b`, `a-c`). The same as comparing `split('/')`s, as `/` is
+/// below every byte a name may hold, without splitting: the first differing byte decides, a `/`
+/// there counting lowest and the end of a path lower still.
+pub fn tree_order(a: &str, b: &str) -> std::cmp::Ordering {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    let same = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let at = |s: &[u8]| {
+        s.get(same)
+            .map(|&c| if c == b'/' { 0 } else { u16::from(c) + 1 })
+    };
+    at(a).cmp(&at(b))
+}
+
 fn join(rel: &str, name: &str) -> String {
     if rel.is_empty() {
         name.to_string()
@@ -306,8 +320,7 @@ pub fn walk_remote(
     }
     // Children were appended after all of their parent's siblings; put every directory's subtree right
     // after it so parents always come first and the order is a stable pre-order.
-    out.nodes
-        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    out.nodes.sort_by(|a, b| tree_order(&a.rel, &b.rel));
     Ok(out)
 }
 
@@ -635,14 +648,30 @@ pub fn walk_local(root: &Path, enter: &mut dyn FnMut(&str) -> bool) -> Result<Wa
         }
         stack.extend(subdirs);
     }
-    out.nodes
-        .sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+    out.nodes.sort_by(|a, b| tree_order(&a.rel, &b.rel));
     Ok(out)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn tree_order_is_the_order_of_path_components() {
+        let paths = [
+            "a", "a/b", "a-c", "a/b/c", "a.", "a/", "ab", "", "a/b-", "a/b/", "é", "a/é", "a//b",
+            "b", "a/a", "-", "a-/x",
+        ];
+        for x in paths {
+            for y in paths {
+                assert_eq!(
+                    tree_order(x, y),
+                    x.split('/').cmp(y.split('/')),
+                    "{x:?} vs {y:?}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn a_loop_is_a_directory_whose_unique_fact_is_an_ancestors_and_no_one_elses() {

@@ -749,7 +749,7 @@ impl Mirror<'_> {
         // Names the walk refused still exist on the server: their local copies stay.
         source.extend(walked.problems.iter().map(|p| p.rel.clone()));
         let mut target: Vec<Node> = self.local.values().cloned().collect();
-        target.sort_by(|a, b| a.rel.split('/').cmp(b.rel.split('/')));
+        target.sort_by(|a, b| walk::tree_order(&a.rel, &b.rel));
         // A directory a downloaded file replaces goes with that file's job (with all it holds).
         let replaced = std::mem::take(&mut self.replaced);
         let doomed = sync::deletions(&target, &source, &self.opts.sync);
