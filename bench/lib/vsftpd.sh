@@ -19,6 +19,21 @@ bench_prepare() {
   [ -f "$root/env.d/vsftpd" ] || tests/interop/start.sh vsftpd
 }
 
+# `bench_login_hash`: hashes the local user's password (`ferry`, checked by vsftpd's PAM at every login)
+# with $LOGIN_HASH: YESCRYPT (unset: Debian's default, as tests/interop/start.sh leaves it) or another
+# `chpasswd -c` method (SHA512: Debian's default before bookworm). PAM computes the hash twice per
+# login: yescrypt's costs ~35 ms of the server's CPU, SHA-512's (5000 rounds) ~1 ms, so the first
+# measures a server whose login dominates a short run, the second what the clients themselves do.
+# `bench_login_hash_restore` (for the EXIT trap) puts Debian's default back.
+bench_login_hash() {
+  login_hash=${LOGIN_HASH:-YESCRYPT}
+  echo "ferry:$FERRY_FTP_PASSWORD" | chpasswd -c "$login_hash"
+}
+
+bench_login_hash_restore() {
+  [ "${login_hash:-YESCRYPT}" = YESCRYPT ] || echo "ferry:$FERRY_FTP_PASSWORD" | chpasswd -c YESCRYPT
+}
+
 bench_vsftpd() {
   local name=$1 port=$2 pasv_min=$3 pasv_max=$4 line
   shift 4
