@@ -48,6 +48,8 @@ fi
 
 files=${1:-1000}
 runs=${2:-5}
+# (b) and (c) take tens of milliseconds, where a run's noise is a few: four times the runs, at least 20.
+short_runs=$((runs * 4 > 20 ? runs * 4 : 20))
 # shellcheck source=bench/lib/vsftpd.sh
 . bench/lib/vsftpd.sh
 bench_prepare
@@ -103,8 +105,13 @@ for p in 1 4; do
   cmd[put-lftp-$p]=$(lftp_c -R --only-newer --parallel=$p "$work/up-lftp-$p/tree" bench-mirror/put/lftp-$p/tree)
 done
 
+# Each run starts with the disk idle (`sync` after the preparation): the writeback of the run before
+# (a first run writes 1000 files) is not measured in the next. No shell between hyperfine and the
+# command (-N): its start-up, subtracted otherwise, is noise of the size of the differences measured.
 bench() { # name situation prepare
-  hyperfine --warmup 1 --runs "$runs" --prepare "$3" --export-json "$work/$1-$2.json" \
+  local n=$runs
+  [ "$2" = a ] || n=$short_runs
+  hyperfine -N --warmup 1 --runs "$n" --prepare "$3; sync" --export-json "$work/$1-$2.json" \
     -n "$1-$2" "${cmd[$1]}" >/dev/null
 }
 for dir in get put; do
@@ -124,13 +131,13 @@ for dir in get put; do
   done
 done
 
-python3 - "$work" "$files" "$runs" "${VSFTPD_LOG:-debian}" "$login_hash" <<'PY'
+python3 - "$work" "$files" "$runs" "${VSFTPD_LOG:-debian}" "$login_hash" "$short_runs" <<'PY'
 import json, sys
-work, files, runs = sys.argv[1], sys.argv[2], sys.argv[3]
+work, files, runs, short_runs = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[6]
 log = "interop instance, protocol log" if sys.argv[4] == "protocol" else "Debian's logging: transfers only"
 def mean(name, sit):
     return json.load(open(f"{work}/{name}-{sit}.json"))["results"][0]["median"]
-print(f"mirror of {files} small files, vsftpd on 127.0.0.1 ({log}; password hash {sys.argv[5]}), median of {runs} runs "
+print(f"mirror of {files} small files, vsftpd on 127.0.0.1 ({log}; password hash {sys.argv[5]}), median of {runs} runs ((a)), {short_runs} ((b), (c)) "
       f"(ratio = lftp time / ferry time; >1: ferry is faster)")
 labels = {"a": "(a) first run", "b": "(b) nothing changed", "c": "(c) 10 files changed"}
 for d, what in (("get", "download: ftp-get -R vs lftp mirror --only-newer"),
