@@ -108,11 +108,13 @@ done
 # Each run starts with the disk idle (`sync` after the preparation): the writeback of the run before
 # (a first run writes 1000 files) is not measured in the next. No shell between hyperfine and the
 # command (-N): its start-up, subtracted otherwise, is noise of the size of the differences measured.
+# (Without a shell, the preparation is a script of its own.)
 bench() { # name situation prepare
   local n=$runs
   [ "$2" = a ] || n=$short_runs
-  hyperfine -N --warmup 1 --runs "$n" --prepare "$3; sync" --export-json "$work/$1-$2.json" \
-    -n "$1-$2" "${cmd[$1]}" >/dev/null
+  printf '%s\nsync\n' "$3" > "$work/prepare-$1-$2.sh"
+  hyperfine -N --warmup 1 --runs "$n" --prepare "bash $work/prepare-$1-$2.sh" \
+    --export-json "$work/$1-$2.json" -n "$1-$2" "${cmd[$1]}" >/dev/null
 }
 for dir in get put; do
   src=$base/tree
