@@ -1516,8 +1516,9 @@ fn put_mirror_prunes_empty_dirs() {
     srv.finish();
 }
 
-/// `--parallel` on a tree with nothing to send logs in once: the spare waits for the first upload the
-/// plan finds (a login is the costliest command a server answers; vsftpd's PAM check takes ~45 ms).
+/// `--parallel` on a tree with nothing to send logs in once: a mirror upload opens its spares only once
+/// its uploads show them worth a login (the costliest command a server answers; vsftpd's PAM check of a
+/// yescrypt hash takes ~37 ms).
 #[test]
 fn put_mirror_in_sync_with_parallel_logs_in_once() {
     let srv = Server::start_sessions(vec![script(vec![
@@ -1530,6 +1531,53 @@ fn put_mirror_in_sync_with_parallel_logs_in_once() {
     ])]);
     let dir = tempfile::tempdir().unwrap();
     write_at(&dir.path().join("tree/x"), b"1", jan_2024());
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &[
+            "-R",
+            "--no-perms",
+            "--parallel",
+            "4",
+            "tree",
+            &srv.url("up/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
+/// `--parallel 4` with two small files to send: the first upload takes far less than a login, so both
+/// go on the first session (the server sees one connection), as one session would send them.
+#[test]
+fn put_mirror_with_parallel_sends_a_few_small_changes_on_the_first_session() {
+    let srv = Server::start_sessions(vec![script(vec![
+        login(MFMT_FEAT),
+        listing(
+            "MLSD up/tree",
+            &[
+                "type=file;size=1;modify=20240101000000; a",
+                "type=file;size=2;modify=20231201000000; b",
+            ],
+        ),
+        stor("up/tree/b"),
+        vec![
+            e("MFMT 20240101000000 up/tree/b"),
+            s("213 Modify=20240101000000; up/tree/b"),
+        ],
+        same_type(stor("up/tree/c")),
+        vec![
+            e("MFMT 20240101000000 up/tree/c"),
+            s("213 Modify=20240101000000; up/tree/c"),
+        ],
+        quit(),
+    ])]);
+    let dir = tempfile::tempdir().unwrap();
+    for (name, body) in [("a", &b"A"[..]), ("b", b"BB"), ("c", b"CCC")] {
+        write_at(&dir.path().join("tree").join(name), body, jan_2024());
+    }
     let r = run_in(
         dir.path(),
         "ftp-put",

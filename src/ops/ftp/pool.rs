@@ -68,6 +68,7 @@ impl<'a> Worker<'a> {
         several: bool,
     ) -> Result<Worker<'a>> {
         let spares = Spares::new(conn, parallel);
+        let started = Instant::now();
         let opened = match (several, &spares) {
             (true, Some(s)) => s.open_first(ui),
             _ => conn.open(ui),
@@ -77,20 +78,16 @@ impl<'a> Worker<'a> {
                 s.close();
             }
         })?;
+        if let Some(s) = &spares {
+            s.first_login(started.elapsed());
+        }
         let mut w = Worker::new(conn, Some(session));
         w.spares = spares;
         Ok(w)
     }
 
-    /// Starts the first spare's login now, unless one was started already ([`Spares::start`]).
-    pub fn start_spares(&self) {
-        if let Some(s) = &self.spares {
-            s.start();
-        }
-    }
-
     /// How many sessions the run may have at most: this one and its spares, once any was started (a
-    /// mirror upload starts them only when its plan finds a file to send: until then, this one).
+    /// mirror upload starts them only once its uploads show them worth it: until then, this one).
     pub fn sessions(&self) -> usize {
         1 + self
             .spares

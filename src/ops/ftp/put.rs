@@ -134,8 +134,9 @@ enum Slot {
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let target = &opts.target;
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
-    // Several files: a spare logs in alongside the first session. A tree: once its plan has found a
-    // file to send (mirror::Planner), as an unchanged tree needs no second login.
+    // Several files: a spare logs in alongside the first session. A tree: only once its uploads show
+    // the work worth a login (pool::run: the pace of the first against the first login's time), as an
+    // unchanged tree needs no second login, nor a few small changed files.
     let several = !opts.recursive && opts.sources.len() > 1;
     // Each tree is read while the server checks the password.
     let mut scans: Vec<Option<Prescan>> = opts
@@ -194,10 +195,6 @@ pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
             })
             .collect();
         return sync::finish_dry_run(ui, &planned.plan, &records, jobs.len());
-    }
-    // A tree's plan started the first spare at its first upload; files named beside it start it here.
-    if jobs.len() > 1 {
-        worker.start_spares();
     }
     let parallel = opts.parallel;
     let total = (parallel > 1).then(|| {

@@ -9,8 +9,9 @@
 //!
 //! * one at the start of a run that will have several items ([`Spares::start`], called once the first
 //!   session's control connection is up), so its login overlaps the first session's; a mirror upload
-//!   starts it only once its plan has found a file to send (an unchanged tree needs no second login,
-//!   the costliest command a server answers);
+//!   opens none up front (an unchanged tree needs no second login, the costliest command a server
+//!   answers, nor do a few small changed files): its first spare comes from the pace rule below, which
+//!   measures a login by the first session's until a spare has logged in ([`Spares::first_login`]);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
 //!   the sessions already there busy for longer than two logins take ([`Spares::consider`]: the measured
 //!   login time against the measured time per item); or, when items still wait that no session has
@@ -113,8 +114,7 @@ impl Spares {
     }
 
     /// Starts opening the first spare, unless one was started already (for a run that will have several
-    /// items: called once the first session's control connection is up, so the two logins overlap; or,
-    /// by a mirror upload, once its plan has found a file to send).
+    /// items: called once the first session's control connection is up, so the two logins overlap).
     pub fn start(self: &Arc<Self>) {
         if self.lock().launched == 0 {
             self.launch();
@@ -252,11 +252,17 @@ impl Spares {
         self.ready.notify_all();
     }
 
+    /// The run's first session took `took` to open: what a login costs, for [`Spares::consider`], until
+    /// a spare's own login is measured.
+    pub fn first_login(&self, took: Duration) {
+        self.lock().login.get_or_insert(took);
+    }
+
     /// Opens one more spare when `remaining` items at `per_item` each would keep the sessions now at
     /// work (the first, the lent spares and the ones opening) busy for longer than two logins take:
     /// one for the new session's login, one for what that login costs the sessions at work (the server
     /// forks and checks a password, often on the same cores), so that the session still finds work
-    /// worth it. Known only once one spare has logged in.
+    /// worth it. A login's time is the last spare's, or the first session's ([`Spares::first_login`]).
     pub fn consider(self: &Arc<Self>, remaining: usize, per_item: Duration) {
         let due = {
             let mut g = self.lock();

@@ -300,9 +300,6 @@ impl Planner<'_> {
                             _ => self.skip_item(&path, &sub, &node.rel, &why),
                         },
                         Verdict::Transfer(why) => {
-                            if !sync.dry_run {
-                                w.start_spares();
-                            }
                             if let Some(failed) = pending
                                 .take()
                                 .into_iter()
