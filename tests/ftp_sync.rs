@@ -1516,8 +1516,8 @@ fn put_mirror_prunes_empty_dirs() {
     srv.finish();
 }
 
-/// `--parallel` on a tree with nothing to send logs in once: a mirror upload opens its spares only once
-/// its uploads show them worth a login (the costliest command a server answers; vsftpd's PAM check of a
+/// `--parallel` on a tree with nothing to send logs in once: a mirror upload opens its spares only as
+/// its uploads start, and only when they are worth a login (the costliest command a server answers; vsftpd's PAM check of a
 /// yescrypt hash takes ~37 ms).
 #[test]
 fn put_mirror_in_sync_with_parallel_logs_in_once() {
@@ -1576,6 +1576,65 @@ fn put_mirror_with_parallel_sends_a_few_small_changes_on_the_first_session() {
     ])]);
     let dir = tempfile::tempdir().unwrap();
     for (name, body) in [("a", &b"A"[..]), ("b", b"BB"), ("c", b"CCC")] {
+        write_at(&dir.path().join("tree").join(name), body, jan_2024());
+    }
+    let r = run_in(
+        dir.path(),
+        "ftp-put",
+        &[
+            "-R",
+            "--no-perms",
+            "--parallel",
+            "4",
+            "tree",
+            &srv.url("up/"),
+        ],
+        &[],
+    );
+    assert_code(&r, 0);
+    assert_eq!(r.stderr, "");
+    srv.finish();
+}
+
+/// `--parallel 4` with a MiB to send in small files: the first spare logs in as the uploads start (the
+/// first session holds its first file; the spare, up 300 ms late, sends the second).
+#[test]
+fn put_mirror_with_parallel_starts_a_spare_at_once_for_a_mib_of_small_files() {
+    let held = |path: &str| {
+        let mut steps = stor(path);
+        steps.insert(
+            steps.len() - 1,
+            Sleep(std::time::Duration::from_millis(1500)),
+        );
+        steps
+    };
+    let mfmt = |path: &str| {
+        vec![
+            e(&format!("MFMT 20240101000000 {path}")),
+            s(&format!("213 Modify=20240101000000; {path}")),
+        ]
+    };
+    let srv = Server::start_sessions(vec![
+        script(vec![
+            login(MFMT_FEAT),
+            listing(
+                "MLSD up/tree",
+                &["type=file;size=1;modify=20240101000000; keep"],
+            ),
+            held("up/tree/a"),
+            mfmt("up/tree/a"),
+            quit(),
+        ]),
+        late(script(vec![
+            login(MFMT_FEAT),
+            stor("up/tree/b"),
+            mfmt("up/tree/b"),
+            quit(),
+        ])),
+    ]);
+    let dir = tempfile::tempdir().unwrap();
+    let half = vec![7u8; 600 << 10];
+    for (name, body) in [("keep", &b"K"[..]), ("a", &half), ("b", &half)] {
         write_at(&dir.path().join("tree").join(name), body, jan_2024());
     }
     let r = run_in(

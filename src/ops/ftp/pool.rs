@@ -87,7 +87,7 @@ impl<'a> Worker<'a> {
     }
 
     /// How many sessions the run may have at most: this one and its spares, once any was started (a
-    /// mirror upload starts them only once its uploads show them worth it: until then, this one).
+    /// mirror upload starts them only as its uploads start: until then, this one).
     pub fn sessions(&self) -> usize {
         1 + self
             .spares
@@ -274,7 +274,9 @@ pub const BIG_ITEM: u64 = 1 << 20;
 /// Runs `work` on every job with `first` and its spare sessions (up to `parallel` in all; `first`
 /// carries them), and returns the results in job order. A spare that could not be opened is noted
 /// through `ui`. Jobs of [`BIG_ITEM`] bytes or more (`size_of`) get as many sessions at once, up to
-/// `parallel` ([`Spares::open_for`]), not one after the other as the pace shows them worth it.
+/// `parallel` ([`Spares::open_for`]), not one after the other as the pace shows them worth it; several
+/// smaller ones of [`BIG_ITEM`] bytes in all start the first spare at once (its login overlaps the
+/// first transfers), fewer leave it to the pace of the first transfer.
 pub fn run<J, R, F>(
     ui: &Ui,
     first: Worker,
@@ -297,6 +299,13 @@ where
             .filter(|j| size_of(j).is_some_and(|n| n >= BIG_ITEM))
             .count();
         s.open_for(big);
+        let bytes = jobs
+            .iter()
+            .filter_map(&size_of)
+            .fold(0u64, u64::saturating_add);
+        if jobs.len() > 1 && bytes >= BIG_ITEM {
+            s.start();
+        }
     }
     let speed = Pace::default();
     let drain = |w: &mut Worker, head: bool| {

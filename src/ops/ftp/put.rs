@@ -134,8 +134,8 @@ enum Slot {
 pub fn run(opts: &Options, ui: &Ui) -> Result<Outcome> {
     let target = &opts.target;
     let conn = FtpConnector::new(target.clone(), &opts.net, opts.mode)?.limited(opts.limit.clone());
-    // Several files: a spare logs in alongside the first session. A tree: only once its uploads show
-    // the work worth a login (pool::run: the pace of the first against the first login's time), as an
+    // Several files: a spare logs in alongside the first session. A tree: as its uploads start when
+    // they come to a MiB or more, else once their pace shows them worth a login (pool::run), as an
     // unchanged tree needs no second login, nor a few small changed files.
     let several = !opts.recursive && opts.sources.len() > 1;
     // Each tree is read while the server checks the password.

@@ -9,9 +9,10 @@
 //!
 //! * one at the start of a run that will have several items ([`Spares::start`], called once the first
 //!   session's control connection is up), so its login overlaps the first session's; a mirror upload
-//!   opens none up front (an unchanged tree needs no second login, the costliest command a server
-//!   answers, nor do a few small changed files): its first spare comes from the pace rule below, which
-//!   measures a login by the first session's until a spare has logged in ([`Spares::first_login`]);
+//!   opens one as its uploads start when they come to a MiB or more (`pool::run`), else none up front
+//!   (an unchanged tree needs no second login, the costliest command a server answers, nor do a few
+//!   small changed files): its first spare then comes from the pace rule below, which measures a login
+//!   by the first session's until a spare has logged in ([`Spares::first_login`]);
 //! * then one more at a time (never two logins in flight), and only while the queued work would keep
 //!   the sessions already there busy for longer than two logins take ([`Spares::consider`]: the measured
 //!   login time against the measured time per item); or, when items still wait that no session has
@@ -114,7 +115,8 @@ impl Spares {
     }
 
     /// Starts opening the first spare, unless one was started already (for a run that will have several
-    /// items: called once the first session's control connection is up, so the two logins overlap).
+    /// items: called once the first session's control connection is up, so the two logins overlap; or
+    /// as transfers of a MiB or more in all start).
     pub fn start(self: &Arc<Self>) {
         if self.lock().launched == 0 {
             self.launch();
