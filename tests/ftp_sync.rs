@@ -1516,6 +1516,16 @@ fn put_mirror_prunes_empty_dirs() {
     srv.finish();
 }
 
+/// `ftp-put -R --no-perms --parallel 4 tree URL` in `dir`.
+fn put_tree_in_parallel(dir: &std::path::Path, url: &str) -> Run {
+    run_in(
+        dir,
+        "ftp-put",
+        &["-R", "--no-perms", "--parallel", "4", "tree", url],
+        &[],
+    )
+}
+
 /// `--parallel` on a tree with nothing to send logs in once: a mirror upload opens its spares only as
 /// its uploads start, and only when they are worth a login (the costliest command a server answers; vsftpd's PAM check of a
 /// yescrypt hash takes ~37 ms).
@@ -1531,19 +1541,7 @@ fn put_mirror_in_sync_with_parallel_logs_in_once() {
     ])]);
     let dir = tempfile::tempdir().unwrap();
     write_at(&dir.path().join("tree/x"), b"1", jan_2024());
-    let r = run_in(
-        dir.path(),
-        "ftp-put",
-        &[
-            "-R",
-            "--no-perms",
-            "--parallel",
-            "4",
-            "tree",
-            &srv.url("up/"),
-        ],
-        &[],
-    );
+    let r = put_tree_in_parallel(dir.path(), &srv.url("up/"));
     assert_code(&r, 0);
     assert_eq!(r.stderr, "");
     srv.finish();
@@ -1578,19 +1576,7 @@ fn put_mirror_with_parallel_sends_a_few_small_changes_on_the_first_session() {
     for (name, body) in [("a", &b"A"[..]), ("b", b"BB"), ("c", b"CCC")] {
         write_at(&dir.path().join("tree").join(name), body, jan_2024());
     }
-    let r = run_in(
-        dir.path(),
-        "ftp-put",
-        &[
-            "-R",
-            "--no-perms",
-            "--parallel",
-            "4",
-            "tree",
-            &srv.url("up/"),
-        ],
-        &[],
-    );
+    let r = put_tree_in_parallel(dir.path(), &srv.url("up/"));
     assert_code(&r, 0);
     assert_eq!(r.stderr, "");
     srv.finish();
@@ -1637,19 +1623,7 @@ fn put_mirror_with_parallel_starts_a_spare_at_once_for_a_mib_of_small_files() {
     for (name, body) in [("keep", &b"K"[..]), ("a", &half), ("b", &half)] {
         write_at(&dir.path().join("tree").join(name), body, jan_2024());
     }
-    let r = run_in(
-        dir.path(),
-        "ftp-put",
-        &[
-            "-R",
-            "--no-perms",
-            "--parallel",
-            "4",
-            "tree",
-            &srv.url("up/"),
-        ],
-        &[],
-    );
+    let r = put_tree_in_parallel(dir.path(), &srv.url("up/"));
     assert_code(&r, 0);
     assert_eq!(r.stderr, "");
     srv.finish();
