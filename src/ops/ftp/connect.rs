@@ -68,6 +68,15 @@ impl FtpConnector {
 
     /// Opens a logged-in session, retrying transient failures with `--retries`.
     pub fn open(&self, ui: &Ui) -> Result<Session> {
-        crate::ops::common::with_retries(&self.conn.retry, ui, |_| self.open_once())
+        self.open_timed(ui).map(|(s, _)| s)
+    }
+
+    /// [`FtpConnector::open`], with how long its successful attempt took to connect and log in (not
+    /// the failed attempts nor the waits between them): what a login costs, for `--parallel`.
+    pub fn open_timed(&self, ui: &Ui) -> Result<(Session, std::time::Duration)> {
+        crate::ops::common::with_retries(&self.conn.retry, ui, |_| {
+            let started = std::time::Instant::now();
+            self.open_once().map(|s| (s, started.elapsed()))
+        })
     }
 }

@@ -68,18 +68,18 @@ impl<'a> Worker<'a> {
         several: bool,
     ) -> Result<Worker<'a>> {
         let spares = Spares::new(conn, parallel);
-        let started = Instant::now();
+        // A raced first login is measured by the spares themselves.
         let opened = match (several, &spares) {
-            (true, Some(s)) => s.open_first(ui),
-            _ => conn.open(ui),
+            (true, Some(s)) => s.open_first(ui).map(|s| (s, None)),
+            _ => conn.open_timed(ui).map(|(s, took)| (s, Some(took))),
         };
-        let session = opened.inspect_err(|_| {
+        let (session, took) = opened.inspect_err(|_| {
             if let Some(s) = &spares {
                 s.close();
             }
         })?;
-        if let Some(s) = &spares {
-            s.first_login(started.elapsed());
+        if let (Some(s), Some(took)) = (&spares, took) {
+            s.first_login(took);
         }
         let mut w = Worker::new(conn, Some(session));
         w.spares = spares;

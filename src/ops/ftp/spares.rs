@@ -169,6 +169,9 @@ impl Spares {
         let started = Instant::now();
         let opened = self.conn.open_once_and(&|| self.start());
         let mut g = self.lock();
+        if opened.is_ok() {
+            g.login.get_or_insert(started.elapsed());
+        }
         if matches!(g.first, First::Waiting) {
             g.first = First::Done(Box::new(opened));
             drop(g);
@@ -254,8 +257,9 @@ impl Spares {
         self.ready.notify_all();
     }
 
-    /// The run's first session took `took` to open: what a login costs, for [`Spares::consider`], until
-    /// a spare's own login is measured.
+    /// The run's first session took `took` to log in (its successful attempt): what a login costs, for
+    /// [`Spares::consider`], until a spare's own login is measured. (A first login raced against a
+    /// spare's, [`Spares::open_first`], is measured where it ends.)
     pub fn first_login(&self, took: Duration) {
         self.lock().login.get_or_insert(took);
     }
